@@ -1,0 +1,196 @@
+import Foundation
+import HeraldProto
+
+extension AdminService {
+    public func createBooking(_ request: Herald_V1_CreateBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
+        let tenant = try await requireTenant(request.tenantID)
+        let now = clock.now()
+        var validator = FieldValidator()
+
+        let id = request.id.isEmpty ? Identifier.make(prefix: "bk") : validator.identifier("id", request.id)
+        let name = validator.text("customer_name", request.customerName, required: false)
+        let email = request.customerEmail.isEmpty ? "" : validator.email("customer_email", request.customerEmail)
+        let phone = request.customerPhone.isEmpty ? "" : validator.phone("customer_phone", request.customerPhone)
+        let eventTypeID = request.eventTypeID.isEmpty ? "" : validator.identifier("event_type_id", request.eventTypeID)
+        let start = validator.timestamp("start_at", request.startAt)
+        if let start, start <= now {
+            validator.fail("start_at", "\(request.startAt) is in the past (the core's time is \(Timestamp.format(now)))")
+        }
+        let explicitEnd = request.endAt.isEmpty ? nil : validator.timestamp("end_at", request.endAt)
+        if let start, let explicitEnd, explicitEnd <= start {
+            validator.fail("end_at", "\(request.endAt) is not after start_at \(request.startAt)")
+        }
+        let status: BookingStatus?
+        switch request.status {
+        case .unspecified, .confirmed: status = .confirmed
+        case .pending: status = .pending
+        default:
+            status = nil
+            validator.fail("status", "a new booking is pending or confirmed")
+        }
+        try validator.finish()
+        guard let id, let name, let email, let phone, let eventTypeID, let start, let status else {
+            throw .invalidArgument(validator.violations)
+        }
+
+        var eventType: EventType?
+        if !eventTypeID.isEmpty {
+            eventType = try await requireEventType(tenantID: tenant.id, id: eventTypeID, field: "event_type_id")
+        }
+        if try await storing({ try await store.booking(id: id) }) != nil {
+            throw .alreadyExists(field: "id", "a booking \"\(id)\" already exists")
+        }
+
+        let duration = TimeInterval((eventType?.durationMinutes ?? 60) * 60)
+        let booking = Booking(
+            id: id, tenantID: tenant.id, eventTypeID: eventType?.id,
+            customerName: name, customerEmail: email.isEmpty ? nil : email,
+            customerPhone: phone.isEmpty ? nil : phone,
+            startAt: start, endAt: explicitEnd ?? start.addingTimeInterval(duration),
+            status: status, scheduleVersion: 1, createdAt: now, updatedAt: now)
+        let event = try await commit(booking, replacing: nil, as: .created, cancelling: nil)
+        logger.info("booking created", metadata: ["tenant": "\(tenant.id)", "booking": "\(id)", "event": "\(event.id)"])
+        return booking.proto
+    }
+
+    public func getBooking(_ request: Herald_V1_GetBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
+        try await requireBooking(request.id).proto
+    }
+
+    public func listBookings(_ request: Herald_V1_ListBookingsRequest) async throws(AdminError) -> Herald_V1_ListBookingsResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        let filter: BookingFilter = request.includeAll ? .all : .upcoming(after: clock.now())
+        let limit = clampedLimit(request.limit)
+        let bookings = try await storing { try await store.bookings(tenantID: tenant.id, filter: filter, limit: limit) }
+        return .with { $0.bookings = bookings.map(\.proto) }
+    }
+
+    public func rescheduleBooking(_ request: Herald_V1_RescheduleBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
+        let current = try await requireBooking(request.id)
+        guard current.status == .pending || current.status == .confirmed else {
+            throw .failedPrecondition("booking \"\(current.id)\" is \(current.status.rawValue) and cannot be rescheduled")
+        }
+        let now = clock.now()
+        var validator = FieldValidator()
+        let start = validator.timestamp("start_at", request.startAt)
+        if let start, start <= now {
+            validator.fail("start_at", "\(request.startAt) is in the past (the core's time is \(Timestamp.format(now)))")
+        }
+        let explicitEnd = request.endAt.isEmpty ? nil : validator.timestamp("end_at", request.endAt)
+        if let start, let explicitEnd, explicitEnd <= start {
+            validator.fail("end_at", "\(request.endAt) is not after start_at \(request.startAt)")
+        }
+        try validator.finish()
+        guard let start else { throw .invalidArgument(validator.violations) }
+
+        let end = explicitEnd ?? start.addingTimeInterval(current.endAt.timeIntervalSince(current.startAt))
+        if start == current.startAt && end == current.endAt {
+            return current.proto  // Nothing moved: no new schedule version, no event.
+        }
+        var booking = current
+        booking.startAt = start
+        booking.endAt = end
+        booking.scheduleVersion += 1
+        booking.updatedAt = now
+        let event = try await commit(booking, replacing: current, as: .rescheduled, cancelling: .all(reason: "rescheduled"))
+        logger.info("booking rescheduled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
+        return booking.proto
+    }
+
+    public func cancelBooking(_ request: Herald_V1_CancelBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
+        let current = try await requireBooking(request.id)
+        switch current.status {
+        case .cancelled:
+            return current.proto  // Cancelling twice is a retry, not an error.
+        case .completed, .noShow:
+            throw .failedPrecondition("booking \"\(current.id)\" is \(current.status.rawValue) and cannot be cancelled")
+        case .pending, .confirmed:
+            break
+        }
+        var validator = FieldValidator()
+        let reason = validator.text("reason", request.reason, required: false, maxLength: 500)
+        try validator.finish()
+
+        var booking = current
+        booking.status = .cancelled
+        booking.updatedAt = clock.now()
+        let why = (reason ?? "").isEmpty ? "booking cancelled" : "booking cancelled: \(reason ?? "")"
+        let event = try await commit(booking, replacing: current, as: .cancelled, cancelling: .all(reason: why))
+        logger.info("booking cancelled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
+        return booking.proto
+    }
+
+    public func setBookingStatus(_ request: Herald_V1_SetBookingStatusRequest) async throws(AdminError) -> Herald_V1_Booking {
+        let eventType: BookingEventType
+        let target: BookingStatus
+        switch request.status {
+        case .confirmed: (target, eventType) = (.confirmed, .confirmed)
+        case .completed: (target, eventType) = (.completed, .completed)
+        case .noShow: (target, eventType) = (.noShow, .noShow)
+        case .cancelled: throw .invalidArgument(field: "status", "cancel a booking with CancelBooking")
+        default: throw .invalidArgument(field: "status", "must be confirmed, completed or no_show")
+        }
+        let current = try await requireBooking(request.id)
+        if current.status == target {
+            return current.proto  // Marking twice is a retry, not an error.
+        }
+        let allowed: Bool
+        switch current.status {
+        case .pending: allowed = true
+        case .confirmed: allowed = target != .confirmed
+        case .cancelled, .completed, .noShow: allowed = false
+        }
+        guard allowed else {
+            throw .failedPrecondition(
+                "booking \"\(current.id)\" is \(current.status.rawValue) and cannot become \(target.rawValue)")
+        }
+        var booking = current
+        booking.status = target
+        booking.updatedAt = clock.now()
+        // A booking that is over needs no more reminders; a confirmation keeps them.
+        let cancelling: JobCancellation? =
+            target == .confirmed ? nil : .kinds([.reminder], reason: "booking \(target.rawValue)")
+        let event = try await commit(booking, replacing: current, as: eventType, cancelling: cancelling)
+        logger.info("booking status changed", metadata: ["booking": "\(booking.id)", "status": "\(target.rawValue)", "event": "\(event.id)"])
+        return booking.proto
+    }
+
+    public func listEvents(_ request: Herald_V1_ListEventsRequest) async throws(AdminError) -> Herald_V1_ListEventsResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        let bookingID = request.bookingID.isEmpty ? nil : request.bookingID
+        let limit = clampedLimit(request.limit)
+        let events = try await storing {
+            try await store.events(tenantID: tenant.id, bookingID: bookingID, afterSequence: Int64(clamping: request.afterSequence), limit: limit)
+        }
+        return .with { $0.events = events.map(\.proto) }
+    }
+
+    func requireBooking(_ id: String) async throws(AdminError) -> Booking {
+        var validator = FieldValidator()
+        _ = validator.identifier("id", id)
+        try validator.finish()
+        guard let booking = try await storing({ try await store.booking(id: id) }) else {
+            throw .notFound(field: "id", "no booking \"\(id)\"")
+        }
+        return booking
+    }
+
+    /// Writes the booking, its job changes and its event in one transaction,
+    /// then publishes the event. Nothing is published for a write that failed.
+    func commit(
+        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, cancelling: JobCancellation?
+    ) async throws(AdminError) -> BookingEventRecord {
+        let event = BookingEventRecord(
+            sequence: nil, id: Identifier.make(prefix: "evt"), type: type,
+            tenantID: booking.tenantID, bookingID: booking.id, occurredAt: booking.updatedAt,
+            booking: booking,
+            previousStartAt: type == .rescheduled ? previous?.startAt : nil,
+            previousEndAt: type == .rescheduled ? previous?.endAt : nil,
+            previousStatus: previous?.status)
+        let write = BookingWrite(
+            booking: booking, expected: previous, event: event, cancelPendingJobs: cancelling, newJobs: [])
+        let stored = try await storing { try await store.writeBooking(write) }
+        publish(stored.proto)
+        return stored
+    }
+}

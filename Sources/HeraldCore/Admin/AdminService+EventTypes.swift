@@ -1,0 +1,101 @@
+import Foundation
+import HeraldProto
+
+extension AdminService {
+    public func createEventType(_ request: Herald_V1_CreateEventTypeRequest) async throws(AdminError) -> Herald_V1_EventType {
+        let tenant = try await requireTenant(request.tenantID)
+        var validator = FieldValidator()
+        let id = validator.identifier("id", request.id)
+        let name = validator.text("name", request.name, required: true)
+        let duration = request.hasDurationMinutes ? validDuration(request.durationMinutes, &validator) : 60
+        let offsets = request.hasReminderOffsets
+            ? validator.reminderOffsets("reminder_offsets", request.reminderOffsets.minutes) : nil
+        let hostEmails = validHostEmails(request.hostEmails, &validator)
+        try validator.finish()
+        guard let id, let name, let duration else { throw .invalidArgument(validator.violations) }
+
+        let now = clock.now()
+        let eventType = EventType(
+            tenantID: tenant.id, id: id, name: name, durationMinutes: duration,
+            reminderOffsets: offsets, hostEmails: hostEmails,
+            sendConfirmation: request.hasSendConfirmation ? request.sendConfirmation : true,
+            sendRescheduleNotice: request.hasSendRescheduleNotice ? request.sendRescheduleNotice : true,
+            sendCancellationNotice: request.hasSendCancellationNotice ? request.sendCancellationNotice : true,
+            createdAt: now, updatedAt: now)
+        try await storing { try await store.createEventType(eventType) }
+        logger.info("event type created", metadata: ["tenant": "\(tenant.id)", "event_type": "\(id)"])
+        return eventType.proto
+    }
+
+    public func getEventType(_ request: Herald_V1_GetEventTypeRequest) async throws(AdminError) -> Herald_V1_EventType {
+        try await requireEventType(tenantID: request.tenantID, id: request.id, field: "id").proto
+    }
+
+    public func listEventTypes(_ request: Herald_V1_ListEventTypesRequest) async throws(AdminError) -> Herald_V1_ListEventTypesResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        let eventTypes = try await storing { try await store.eventTypes(tenantID: tenant.id) }
+        return .with { $0.eventTypes = eventTypes.map(\.proto) }
+    }
+
+    public func updateEventType(_ request: Herald_V1_UpdateEventTypeRequest) async throws(AdminError) -> Herald_V1_EventType {
+        var eventType = try await requireEventType(tenantID: request.tenantID, id: request.id, field: "id")
+        var validator = FieldValidator()
+        if request.hasName, let name = validator.text("name", request.name, required: true) {
+            eventType.name = name
+        }
+        if request.hasDurationMinutes, let duration = validDuration(request.durationMinutes, &validator) {
+            eventType.durationMinutes = duration
+        }
+        if request.hasReminderOffsets && request.clearReminderOffsets_p {
+            validator.fail("reminder_offsets", "cannot be set and cleared in one request")
+        } else if request.clearReminderOffsets_p {
+            eventType.reminderOffsets = nil
+        } else if request.hasReminderOffsets,
+            let offsets = validator.reminderOffsets("reminder_offsets", request.reminderOffsets.minutes)
+        {
+            eventType.reminderOffsets = offsets
+        }
+        if request.setHostEmails {
+            eventType.hostEmails = validHostEmails(request.hostEmails, &validator)
+        } else if !request.hostEmails.isEmpty {
+            validator.fail("host_emails", "set set_host_emails to replace the list")
+        }
+        if request.hasSendConfirmation { eventType.sendConfirmation = request.sendConfirmation }
+        if request.hasSendRescheduleNotice { eventType.sendRescheduleNotice = request.sendRescheduleNotice }
+        if request.hasSendCancellationNotice { eventType.sendCancellationNotice = request.sendCancellationNotice }
+        try validator.finish()
+
+        eventType.updatedAt = clock.now()
+        let saved = eventType
+        try await storing { try await store.saveEventType(saved) }
+        logger.info("event type updated", metadata: ["tenant": "\(saved.tenantID)", "event_type": "\(saved.id)"])
+        return saved.proto
+    }
+
+    func requireEventType(tenantID: String, id: String, field: String) async throws(AdminError) -> EventType {
+        let tenant = try await requireTenant(tenantID)
+        var validator = FieldValidator()
+        _ = validator.identifier(field, id)
+        try validator.finish()
+        guard let eventType = try await storing({ try await store.eventType(tenantID: tenant.id, id: id) }) else {
+            throw .notFound(field: field, "tenant \"\(tenant.id)\" has no event type \"\(id)\"")
+        }
+        return eventType
+    }
+
+    private func validDuration(_ minutes: UInt32, _ validator: inout FieldValidator) -> Int? {
+        guard (1...(7 * 24 * 60)).contains(minutes) else {
+            validator.fail("duration_minutes", "must be between 1 and \(7 * 24 * 60) minutes")
+            return nil
+        }
+        return Int(minutes)
+    }
+
+    private func validHostEmails(_ emails: [String], _ validator: inout FieldValidator) -> [String] {
+        if emails.count > 20 {
+            validator.fail("host_emails", "lists more than 20 addresses")
+            return []
+        }
+        return emails.compactMap { validator.email("host_emails", $0) }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HeraldProto
+
+extension AdminService {
+    public func createTenant(_ request: Herald_V1_CreateTenantRequest) async throws(AdminError) -> Herald_V1_Tenant {
+        var validator = FieldValidator()
+        let id = validator.identifier("id", request.id)
+        let name = validator.text("name", request.name, required: true)
+        let timeZone = request.timezone.isEmpty ? "UTC" : validator.timeZone("timezone", request.timezone)
+        try validator.finish()
+        guard let id, let name, let timeZone else { throw .invalidArgument(validator.violations) }
+
+        let now = clock.now()
+        let tenant = Tenant(id: id, name: name, createdAt: now)
+        var settings = NotificationSettings.defaults(tenantID: id, timeZone: timeZone, now: now)
+        settings.senderName = name
+        try await storing { try await store.createTenant(tenant, settings: settings) }
+        logger.info("tenant created", metadata: ["tenant": "\(id)"])
+        return tenant.proto
+    }
+
+    public func getTenant(_ request: Herald_V1_GetTenantRequest) async throws(AdminError) -> Herald_V1_Tenant {
+        try await requireTenant(request.id, field: "id").proto
+    }
+
+    public func listTenants(_ request: Herald_V1_ListTenantsRequest) async throws(AdminError) -> Herald_V1_ListTenantsResponse {
+        let tenants = try await storing { try await store.tenants() }
+        return .with { $0.tenants = tenants.map(\.proto) }
+    }
+
+    public func getSettings(_ request: Herald_V1_GetSettingsRequest) async throws(AdminError) -> Herald_V1_NotificationSettings {
+        try await currentSettings(tenantID: request.tenantID).proto
+    }
+
+    public func updateSettings(_ request: Herald_V1_UpdateSettingsRequest) async throws(AdminError) -> Herald_V1_NotificationSettings {
+        var settings = try await currentSettings(tenantID: request.tenantID)
+        var validator = FieldValidator()
+
+        if request.hasEmailEnabled { settings.emailEnabled = request.emailEnabled }
+        if request.hasSmsEnabled { settings.smsEnabled = request.smsEnabled }
+        if request.hasWhatsappEnabled { settings.whatsappEnabled = request.whatsappEnabled }
+        if request.hasReminderOffsets,
+            let offsets = validator.reminderOffsets("reminder_offsets", request.reminderOffsets.minutes)
+        {
+            settings.reminderOffsets = offsets
+        }
+        if request.smsProvider != .unspecified {
+            if let provider = SMSProvider(proto: request.smsProvider) {
+                settings.smsProvider = provider
+            } else {
+                validator.fail("sms_provider", "must be twilio or vonage")
+            }
+        }
+        if request.hasSmsFailover { settings.smsFailover = request.smsFailover }
+        if request.hasTimezone, let zone = validator.timeZone("timezone", request.timezone) {
+            settings.timeZone = zone
+        }
+        if request.hasQuietHours && request.clearQuietHours_p {
+            validator.fail("quiet_hours", "cannot be set and cleared in one request")
+        } else if request.clearQuietHours_p {
+            settings.quietHours = nil
+        } else if request.hasQuietHours {
+            let start = Int(request.quietHours.startMinute)
+            let end = Int(request.quietHours.endMinute)
+            if start >= 24 * 60 || end >= 24 * 60 {
+                validator.fail("quiet_hours", "start and end must be times of day between 00:00 and 23:59")
+            } else if start == end {
+                validator.fail("quiet_hours", "start and end must differ")
+            } else {
+                settings.quietHours = QuietHours(startMinute: start, endMinute: end)
+            }
+        }
+        if request.hasFollowUpEnabled { settings.followUpEnabled = request.followUpEnabled }
+        if request.hasFollowUpMinutes {
+            if request.followUpMinutes == 0 || request.followUpMinutes > 30 * 24 * 60 {
+                validator.fail("follow_up_minutes", "must be between 1 and \(30 * 24 * 60) minutes after the end")
+            } else {
+                settings.followUpMinutes = Int(request.followUpMinutes)
+            }
+        }
+        if request.hasSenderName, let name = validator.text("sender_name", request.senderName, required: false) {
+            settings.senderName = name
+        }
+        if request.hasReplyToEmail {
+            if request.replyToEmail.isEmpty {
+                settings.replyToEmail = nil
+            } else if let email = validator.email("reply_to_email", request.replyToEmail) {
+                settings.replyToEmail = email
+            }
+        }
+        if request.hasLocale {
+            if request.locale.isEmpty || request.locale.count > 35
+                || !request.locale.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            {
+                validator.fail("locale", "\"\(request.locale)\" is not a BCP 47 locale (e.g. en-US, de-DE)")
+            } else {
+                settings.locale = request.locale
+            }
+        }
+        try validator.finish()
+
+        settings.updatedAt = clock.now()
+        let saved = settings
+        try await storing { try await store.saveSettings(saved) }
+        logger.info("settings updated", metadata: ["tenant": "\(saved.tenantID)"])
+        return saved.proto
+    }
+
+    func currentSettings(tenantID: String) async throws(AdminError) -> NotificationSettings {
+        let tenant = try await requireTenant(tenantID)
+        guard let settings = try await storing({ try await store.settings(tenantID: tenant.id) }) else {
+            // Every tenant is created with its settings in one transaction.
+            throw AdminError(code: .internal, message: "tenant \"\(tenant.id)\" has no settings row")
+        }
+        return settings
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HeraldProto
+import Logging
+
+/// The admin API of the core: validates every request, writes through the
+/// ``HeraldStore`` and publishes the booking events it stored.
+///
+/// One method per `Admin` RPC of `proto/herald/v1/admin.proto`. It knows no
+/// transport: `heraldd` routes RPC requests to it and turns ``AdminError`` into
+/// RPC statuses, so the same service can sit behind another front end.
+public struct AdminService: Sendable {
+    let store: any HeraldStore
+    let clock: any WallClock
+    let publish: @Sendable (Herald_V1_BookingEvent) -> Void
+    let logger: Logger
+
+    /// - Parameter publish: called after a booking write has committed, with the
+    ///   event it stored; must not block (the event socket only enqueues).
+    public init(
+        store: any HeraldStore,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger,
+        publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.publish = publish
+    }
+
+    /// Runs a store call and turns its errors into answers a client can act on.
+    func storing<T: Sendable>(_ body: () async throws -> T) async throws(AdminError) -> T {
+        do {
+            return try await body()
+        } catch let error as AdminError {
+            throw error
+        } catch let error as StoreError {
+            if case .underlying(let cause) = error {
+                logger.error("store failure", metadata: ["error": "\(String(reflecting: cause))"])
+            }
+            throw AdminError(storeError: error)
+        } catch {
+            logger.error("store failure", metadata: ["error": "\(String(reflecting: error))"])
+            throw AdminError(code: .internal, message: "the store failed; see the core's log")
+        }
+    }
+
+    func requireTenant(_ id: String, field: String = "tenant_id") async throws(AdminError) -> Tenant {
+        var validator = FieldValidator()
+        _ = validator.identifier(field, id)
+        try validator.finish()
+        guard let tenant = try await storing({ try await store.tenant(id: id) }) else {
+            throw .notFound(field: field, "no tenant \"\(id)\"")
+        }
+        return tenant
+    }
+
+    func clampedLimit(_ requested: UInt32) -> Int {
+        requested == 0 ? 100 : min(Int(requested), 1000)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A planned delivery: one row of the transactional outbox.
+///
+/// Its `id` is the `delivery_id` a channel passes to the provider as idempotency key,
+/// so it stays the same across attempts.
+public struct NotificationJob: Sendable, Equatable, Codable {
+    /// `job_...`.
+    public var id: String
+    public var tenantID: String
+    public var bookingID: String
+    public var kind: NotificationKind
+    /// `email`, `sms`, `whatsapp`, `webhook` or a custom channel name.
+    public var channel: String
+    /// The preferred provider, if any (`twilio`, `vonage`, ...).
+    public var provider: String?
+    /// An address, phone number or URL.
+    public var recipient: String
+    /// Minutes before the start for reminders; 0 otherwise.
+    public var reminderOffsetMinutes: Int
+    /// The booking's schedule version the job was planned for.
+    public var scheduleVersion: Int
+    /// The ``BookingEventRecord`` id for webhook jobs; "" otherwise.
+    public var eventID: String
+    public var subscriptionID: String?
+    public var dueAt: Date
+    /// After this time the job is `missed` rather than sent late.
+    public var notAfter: Date?
+    public var status: JobStatus
+    /// How many times the job was handed out; 0 before the first.
+    public var attempt: Int
+    public var leasedTo: String?
+    public var leaseExpiresAt: Date?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String,
+        tenantID: String,
+        bookingID: String,
+        kind: NotificationKind,
+        channel: String,
+        provider: String? = nil,
+        recipient: String,
+        reminderOffsetMinutes: Int = 0,
+        scheduleVersion: Int,
+        eventID: String = "",
+        subscriptionID: String? = nil,
+        dueAt: Date,
+        notAfter: Date? = nil,
+        status: JobStatus = .pending,
+        attempt: Int = 0,
+        leasedTo: String? = nil,
+        leaseExpiresAt: Date? = nil,
+        lastError: String? = nil,
+        createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.bookingID = bookingID
+        self.kind = kind
+        self.channel = channel
+        self.provider = provider
+        self.recipient = recipient
+        self.reminderOffsetMinutes = reminderOffsetMinutes
+        self.scheduleVersion = scheduleVersion
+        self.eventID = eventID
+        self.subscriptionID = subscriptionID
+        self.dueAt = dueAt
+        self.notAfter = notAfter
+        self.status = status
+        self.attempt = attempt
+        self.leasedTo = leasedTo
+        self.leaseExpiresAt = leaseExpiresAt
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

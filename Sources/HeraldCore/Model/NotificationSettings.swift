@@ -1,0 +1,63 @@
+import Foundation
+
+/// A tenant's notification preferences; event types may override some of them.
+public struct NotificationSettings: Sendable, Equatable, Codable {
+    public var tenantID: String
+    public var emailEnabled: Bool
+    public var smsEnabled: Bool
+    public var whatsappEnabled: Bool
+    /// Minutes before the start at which reminders go out, e.g. `[1440, 60]`.
+    public var reminderOffsets: [Int]
+    public var smsProvider: SMSProvider
+    /// Whether an SMS may go through the other provider when the preferred one has no worker or fails.
+    public var smsFailover: Bool
+    /// An IANA time zone identifier, used for quiet hours and rendering.
+    public var timeZone: String
+    public var quietHours: QuietHours?
+    public var followUpEnabled: Bool
+    /// Minutes after the end of a booking at which the follow-up goes out.
+    public var followUpMinutes: Int
+    public var senderName: String
+    public var replyToEmail: String?
+    public var locale: String
+    public var updatedAt: Date
+
+    public init(
+        tenantID: String,
+        emailEnabled: Bool = true,
+        smsEnabled: Bool = false,
+        whatsappEnabled: Bool = false,
+        reminderOffsets: [Int] = [1440, 60],
+        smsProvider: SMSProvider = .twilio,
+        smsFailover: Bool = false,
+        timeZone: String = "UTC",
+        quietHours: QuietHours? = nil,
+        followUpEnabled: Bool = false,
+        followUpMinutes: Int = 120,
+        senderName: String = "",
+        replyToEmail: String? = nil,
+        locale: String = "en-US",
+        updatedAt: Date
+    ) {
+        self.tenantID = tenantID
+        self.emailEnabled = emailEnabled
+        self.smsEnabled = smsEnabled
+        self.whatsappEnabled = whatsappEnabled
+        self.reminderOffsets = reminderOffsets
+        self.smsProvider = smsProvider
+        self.smsFailover = smsFailover
+        self.timeZone = timeZone
+        self.quietHours = quietHours
+        self.followUpEnabled = followUpEnabled
+        self.followUpMinutes = followUpMinutes
+        self.senderName = senderName
+        self.replyToEmail = replyToEmail
+        self.locale = locale
+        self.updatedAt = updatedAt
+    }
+
+    /// The settings a new tenant starts with: email on, reminders a day and an hour before.
+    public static func defaults(tenantID: String, timeZone: String = "UTC", now: Date) -> NotificationSettings {
+        NotificationSettings(tenantID: tenantID, timeZone: timeZone, updatedAt: now)
+    }
+}

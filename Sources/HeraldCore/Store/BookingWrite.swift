@@ -1,0 +1,28 @@
+/// One change to a booking with everything that must happen with it, written by
+/// ``HeraldStore/writeBooking(_:)`` in a single transaction (the transactional outbox):
+/// the booking, the cancellation of jobs it made obsolete, the jobs it plans, and its event.
+public struct BookingWrite: Sendable, Equatable {
+    /// The booking as it should be stored.
+    public var booking: Booking
+    /// `nil` to insert a new booking. Otherwise the booking as the caller read it:
+    /// the write succeeds only if the stored row still has the same schedule version,
+    /// status and `updatedAt`, else it fails with ``StoreError/conflict(_:)``.
+    public var expected: Booking?
+    public var event: BookingEventRecord
+    public var cancelPendingJobs: JobCancellation?
+    public var newJobs: [NotificationJob]
+
+    public init(
+        booking: Booking,
+        expected: Booking?,
+        event: BookingEventRecord,
+        cancelPendingJobs: JobCancellation? = nil,
+        newJobs: [NotificationJob] = []
+    ) {
+        self.booking = booking
+        self.expected = expected
+        self.event = event
+        self.cancelPendingJobs = cancelPendingJobs
+        self.newJobs = newJobs
+    }
+}

@@ -1,0 +1,174 @@
+import GRDB
+
+/// The SQLite schema, as named, append-only migrations.
+///
+/// A migration that has shipped is never edited: change the schema by registering
+/// a new one at the end. `eraseDatabaseOnSchemaChange` is deliberately not used,
+/// since it would wipe production data when a migration is edited.
+///
+/// Conventions: snake_case columns; dates are GRDB's UTC text
+/// (`yyyy-MM-dd HH:mm:ss.SSS`, which sorts chronologically); lists are JSON text;
+/// booleans are 0/1.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial-schema") { db in
+            try db.execute(sql: v1InitialSchema)
+        }
+        return migrator
+    }
+
+    private static let v1InitialSchema = """
+        CREATE TABLE tenants (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE notification_settings (
+            tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+            email_enabled INTEGER NOT NULL CHECK (email_enabled IN (0, 1)),
+            sms_enabled INTEGER NOT NULL CHECK (sms_enabled IN (0, 1)),
+            whatsapp_enabled INTEGER NOT NULL CHECK (whatsapp_enabled IN (0, 1)),
+            reminder_offsets TEXT NOT NULL,
+            sms_provider TEXT NOT NULL CHECK (sms_provider IN ('twilio', 'vonage')),
+            sms_failover INTEGER NOT NULL CHECK (sms_failover IN (0, 1)),
+            time_zone TEXT NOT NULL,
+            -- Quiet hours are either fully set or absent.
+            quiet_start_minute INTEGER CHECK (quiet_start_minute BETWEEN 0 AND 1439),
+            quiet_end_minute INTEGER CHECK (quiet_end_minute BETWEEN 0 AND 1439),
+            follow_up_enabled INTEGER NOT NULL CHECK (follow_up_enabled IN (0, 1)),
+            follow_up_minutes INTEGER NOT NULL,
+            sender_name TEXT NOT NULL,
+            reply_to_email TEXT,
+            locale TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((quiet_start_minute IS NULL) = (quiet_end_minute IS NULL))
+        );
+
+        CREATE TABLE event_types (
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            duration_minutes INTEGER NOT NULL CHECK (duration_minutes > 0),
+            reminder_offsets TEXT, -- NULL: the tenant's offsets
+            host_emails TEXT NOT NULL,
+            send_confirmation INTEGER NOT NULL CHECK (send_confirmation IN (0, 1)),
+            send_reschedule_notice INTEGER NOT NULL CHECK (send_reschedule_notice IN (0, 1)),
+            send_cancellation_notice INTEGER NOT NULL CHECK (send_cancellation_notice IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        );
+
+        CREATE TABLE bookings (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            event_type_id TEXT,
+            customer_name TEXT NOT NULL,
+            customer_email TEXT,
+            customer_phone TEXT,
+            start_at TEXT NOT NULL,
+            end_at TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')),
+            schedule_version INTEGER NOT NULL CHECK (schedule_version >= 1),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (end_at >= start_at),
+            -- Not enforced while event_type_id is NULL (SQL's rule for composite keys).
+            FOREIGN KEY (tenant_id, event_type_id) REFERENCES event_types(tenant_id, id)
+        );
+        CREATE INDEX bookings_by_tenant_start ON bookings(tenant_id, start_at);
+
+        CREATE TABLE webhook_subscriptions (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            event_types TEXT NOT NULL, -- JSON array; empty: all
+            secret TEXT NOT NULL,
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+            disabled_reason TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX webhook_subscriptions_by_tenant ON webhook_subscriptions(tenant_id);
+
+        -- The outbox. subscription_id has no foreign key: deleting a subscription
+        -- must not rewrite or block the history of its deliveries.
+        CREATE TABLE notification_jobs (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'reminder', 'reschedule',
+                'cancellation', 'host_notification', 'follow_up', 'webhook')),
+            channel TEXT NOT NULL,
+            provider TEXT,
+            recipient TEXT NOT NULL,
+            reminder_offset_minutes INTEGER NOT NULL,
+            schedule_version INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            subscription_id TEXT,
+            due_at TEXT NOT NULL,
+            not_after TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'leased', 'sent', 'failed',
+                'skipped', 'missed', 'cancelled')),
+            attempt INTEGER NOT NULL CHECK (attempt >= 0),
+            leased_to TEXT,
+            lease_expires_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- The dispatcher's question: the earliest due pending job (and leases to expire).
+        CREATE INDEX notification_jobs_by_status_due ON notification_jobs(status, due_at);
+        CREATE INDEX notification_jobs_by_booking ON notification_jobs(booking_id);
+
+        -- job_id has no foreign key: an outcome may be logged for a notification
+        -- that never became a job (a reminder skipped at planning time).
+        CREATE TABLE reminder_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id TEXT NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'reminder', 'reschedule',
+                'cancellation', 'host_notification', 'follow_up', 'webhook')),
+            reminder_offset_minutes INTEGER NOT NULL,
+            schedule_version INTEGER NOT NULL,
+            recipient TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            outcome TEXT NOT NULL
+                CHECK (outcome IN ('sent', 'failed', 'skipped', 'missed', 'cancelled')),
+            attempts INTEGER NOT NULL,
+            provider_message_id TEXT,
+            error TEXT,
+            logged_at TEXT NOT NULL
+        );
+        -- At most one `sent` per notification, whatever crashes or redeliveries happen.
+        CREATE UNIQUE INDEX reminder_log_one_sent ON reminder_log(
+            booking_id, channel, kind, reminder_offset_minutes, schedule_version, recipient, event_id
+        ) WHERE outcome = 'sent';
+        CREATE INDEX reminder_log_by_tenant ON reminder_log(tenant_id, id);
+        CREATE INDEX reminder_log_by_booking ON reminder_log(booking_id, id);
+
+        -- AUTOINCREMENT: a sequence is never reused, even after the last row is deleted,
+        -- so consumers can resume from the last sequence they saw.
+        CREATE TABLE booking_events (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL CHECK (type IN ('booking.created', 'booking.confirmed',
+                'booking.rescheduled', 'booking.cancelled', 'booking.completed', 'booking.no_show')),
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+            occurred_at TEXT NOT NULL,
+            booking TEXT NOT NULL, -- JSON snapshot after the change
+            previous_start_at TEXT,
+            previous_end_at TEXT,
+            previous_status TEXT
+                CHECK (previous_status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show'))
+        );
+        CREATE INDEX booking_events_by_tenant ON booking_events(tenant_id, sequence);
+        CREATE INDEX booking_events_by_booking ON booking_events(booking_id, sequence);
+        """
+}

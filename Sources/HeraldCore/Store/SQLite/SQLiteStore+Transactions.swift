@@ -1,0 +1,88 @@
+import GRDB
+
+// Every public operation of ``SQLiteStore`` is one of these: one read or one write
+// transaction, with errors turned into ``StoreError``.
+extension SQLiteStore {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// A write transaction; any thrown error rolls all of it back.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    private func storeError(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError: error
+        default: .underlying(error)
+        }
+    }
+}
+
+/// Inserts a record, naming it in constraint errors: a taken primary key or unique
+/// key is ``StoreError/alreadyExists(entity:id:)``, a missing parent
+/// ``StoreError/notFound(entity:id:)`` (as told by `missingParent`, which may query).
+func insert<Record: PersistableRecord>(
+    _ record: Record,
+    _ db: Database,
+    entity: String,
+    id: String,
+    missingParent: ((Database) throws -> StoreError)? = nil
+) throws {
+    try mappingConstraints(db, entity: entity, id: id, missingParent: missingParent) {
+        try record.insert(db)
+    }
+}
+
+/// Inserts a record whose id the database assigns, and sets it.
+func insert<Record: MutablePersistableRecord>(
+    _ record: inout Record,
+    _ db: Database,
+    entity: String,
+    id: String,
+    missingParent: ((Database) throws -> StoreError)? = nil
+) throws {
+    try mappingConstraints(db, entity: entity, id: id, missingParent: missingParent) {
+        try record.insert(db)
+    }
+}
+
+/// Replaces a stored record; one that is not stored is ``StoreError/notFound(entity:id:)``.
+func update<Record: PersistableRecord>(_ record: Record, _ db: Database, entity: String, id: String) throws {
+    do {
+        try record.update(db)
+    } catch RecordError.recordNotFound {
+        throw StoreError.notFound(entity: entity, id: id)
+    }
+}
+
+private func mappingConstraints(
+    _ db: Database,
+    entity: String,
+    id: String,
+    missingParent: ((Database) throws -> StoreError)?,
+    _ body: () throws -> Void
+) throws {
+    do {
+        try body()
+    } catch let error as DatabaseError {
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
+            throw StoreError.alreadyExists(entity: entity, id: id)
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            // The failed statement was undone, so the transaction can still be queried.
+            throw try missingParent?(db) ?? .notFound(entity: "parent of \(entity)", id: id)
+        default:
+            throw error
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import Foundation
+import GRDB
+
+/// The default ``HeraldStore``: one SQLite file through GRDB, in WAL mode.
+///
+/// A `DatabasePool` gives one writer and concurrent readers, so admin reads never
+/// wait behind the dispatcher's writes. The core is the only process that opens the file.
+public final class SQLiteStore: HeraldStore {
+    /// The underlying database, for SQLite-specific tests and diagnostics.
+    /// Application code goes through the ``HeraldStore`` methods.
+    public let database: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public convenience init(path: String) throws {
+        try self.init(database: DatabasePool(path: path, configuration: Self.configuration()))
+    }
+
+    /// A private in-memory database, for tests that need no file (no WAL there).
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(database: DatabaseQueue(configuration: configuration()))
+    }
+
+    private init(database: any DatabaseWriter) throws {
+        self.database = database
+        try SQLiteSchema.migrator.migrate(database)
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        config.label = "herald"
+        // GRDB enables this by default; stated because the schema relies on it.
+        config.foreignKeysEnabled = true
+        // Wait for a lock rather than fail at once, should another connection
+        // (a backup, the sqlite3 shell) hold it briefly.
+        config.busyMode = .timeout(5)
+        return config
+    }
+
+    /// Every migration this version knows, in order.
+    public static var migrationNames: [String] { SQLiteSchema.migrator.migrations }
+
+    /// The migrations applied to the open database, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: Tenants and settings
+
+    public func createTenant(_ tenant: Tenant, settings: NotificationSettings) async throws {
+        guard settings.tenantID == tenant.id else {
+            throw StoreError.conflict("settings belong to tenant \(settings.tenantID), not \(tenant.id)")
+        }
+        try await write { db in
+            try insert(tenant, db, entity: StoreEntity.tenant, id: tenant.id)
+            try insert(settings, db, entity: StoreEntity.settings, id: tenant.id)
+        }
+    }
+
+    public func tenant(id: String) async throws -> Tenant? {
+        try await read { db in try Tenant.fetchOne(db, key: id) }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await read { db in try Tenant.order(Column("id")).fetchAll(db) }
+    }
+
+    public func settings(tenantID: String) async throws -> NotificationSettings? {
+        try await read { db in try NotificationSettings.fetchOne(db, key: tenantID) }
+    }
+
+    public func saveSettings(_ settings: NotificationSettings) async throws {
+        try await write { db in
+            try update(settings, db, entity: StoreEntity.settings, id: settings.tenantID)
+        }
+    }
+
+    // MARK: Event types
+
+    public func createEventType(_ eventType: EventType) async throws {
+        try await write { db in
+            try insert(eventType, db, entity: StoreEntity.eventType, id: eventType.id) { _ in
+                .notFound(entity: StoreEntity.tenant, id: eventType.tenantID)
+            }
+        }
+    }
+
+    public func eventType(tenantID: String, id: String) async throws -> EventType? {
+        try await read { db in try EventType.fetchOne(db, key: ["tenant_id": tenantID, "id": id]) }
+    }
+
+    public func eventTypes(tenantID: String) async throws -> [EventType] {
+        try await read { db in
+            try EventType.filter(Column("tenant_id") == tenantID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func saveEventType(_ eventType: EventType) async throws {
+        try await write { db in
+            try update(eventType, db, entity: StoreEntity.eventType, id: eventType.id)
+        }
+    }
+
+    // MARK: Bookings and the outbox
+
+    public func booking(id: String) async throws -> Booking? {
+        try await read { db in try Booking.fetchOne(db, key: id) }
+    }
+
+    public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
+        try await read { db in
+            let ofTenant = Booking.filter(Column("tenant_id") == tenantID)
+            switch filter {
+            case let .upcoming(after: date):
+                return try ofTenant
+                    .filter([BookingStatus.pending, BookingStatus.confirmed].contains(Column("status")))
+                    .filter(Column("start_at") >= date)
+                    .order(Column("start_at"), Column("id"))
+                    .limit(limit)
+                    .fetchAll(db)
+            case .all:
+                return try ofTenant
+                    .order(Column("start_at").desc, Column("id").desc)
+                    .limit(limit)
+                    .fetchAll(db)
+            }
+        }
+    }
+
+    @discardableResult
+    public func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord {
+        let booking = write.booking
+        guard write.event.bookingID == booking.id, write.event.tenantID == booking.tenantID else {
+            throw StoreError.conflict("event \(write.event.id) does not describe booking \(booking.id)")
+        }
+        return try await self.write { db in
+            if let expected = write.expected {
+                try Self.updateBooking(booking, expected: expected, db)
+            } else {
+                try insert(booking, db, entity: StoreEntity.booking, id: booking.id) { db in
+                    try Self.missingParent(of: booking, db)
+                }
+            }
+
+            if let cancellation = write.cancelPendingJobs {
+                try Self.cancelOpenJobs(of: booking.id, cancellation, at: write.event.occurredAt, db)
+            }
+
+            for job in write.newJobs {
+                try insert(job, db, entity: StoreEntity.job, id: job.id)
+            }
+
+            var event = write.event
+            event.sequence = nil // always assigned here
+            try insert(&event, db, entity: StoreEntity.event, id: event.id)
+            return event
+        }
+    }
+
+    /// Replaces the stored booking if it is still the one the caller read.
+    ///
+    /// `updatedAt` is compared at storage precision (milliseconds), so a caller may
+    /// pass back a booking it wrote itself without reading it again.
+    private static func updateBooking(_ booking: Booking, expected: Booking, _ db: Database) throws {
+        guard booking.id == expected.id else {
+            throw StoreError.conflict("booking \(booking.id) written with the expected state of \(expected.id)")
+        }
+        guard let stored = try Booking.fetchOne(db, key: booking.id) else {
+            throw StoreError.notFound(entity: StoreEntity.booking, id: booking.id)
+        }
+        guard stored.tenantID == booking.tenantID else {
+            throw StoreError.notFound(entity: StoreEntity.booking, id: booking.id)
+        }
+        guard stored.scheduleVersion == expected.scheduleVersion,
+              stored.status == expected.status,
+              stored.updatedAt.databaseValue == expected.updatedAt.databaseValue
+        else {
+            throw StoreError.conflict(
+                "booking \(booking.id) changed since it was read "
+                    + "(now \(stored.status.rawValue), schedule version \(stored.scheduleVersion))")
+        }
+        do {
+            try booking.update(db)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw try missingParent(of: booking, db)
+        }
+    }
+
+    /// Tells which parent of a booking is missing after a foreign key violation.
+    private static func missingParent(of booking: Booking, _ db: Database) throws -> StoreError {
+        if try !Tenant.exists(db, key: booking.tenantID) {
+            return .notFound(entity: StoreEntity.tenant, id: booking.tenantID)
+        }
+        return .notFound(entity: StoreEntity.eventType, id: booking.eventTypeID ?? "")
+    }
+
+    /// Cancels the booking's pending and leased jobs of the chosen kinds, logging each.
+    ///
+    /// A leased job may be in a worker's hands; its result will then arrive for a
+    /// cancelled delivery and be ignored.
+    private static func cancelOpenJobs(
+        of bookingID: String, _ cancellation: JobCancellation, at now: Date, _ db: Database
+    ) throws {
+        var request = NotificationJob
+            .filter(Column("booking_id") == bookingID)
+            .filter([JobStatus.pending, JobStatus.leased].contains(Column("status")))
+        if case let .kinds(kinds, _) = cancellation {
+            request = request.filter(kinds.contains(Column("kind")))
+        }
+        for var job in try request.fetchAll(db) {
+            job.status = .cancelled
+            job.leasedTo = nil
+            job.leaseExpiresAt = nil
+            job.lastError = cancellation.reason
+            job.updatedAt = now
+            try job.update(db)
+            var entry = ReminderLogEntry(job: job, outcome: .cancelled, error: cancellation.reason, loggedAt: now)
+            try entry.insert(db)
+        }
+    }
+
+    public func jobs(bookingID: String) async throws -> [NotificationJob] {
+        try await read { db in
+            try NotificationJob
+                .filter(Column("booking_id") == bookingID)
+                .order(Column("due_at"), Column("id"))
+                .fetchAll(db)
+        }
+    }
+
+    // MARK: Webhooks
+
+    public func createWebhook(_ subscription: WebhookSubscription) async throws {
+        try await write { db in
+            try insert(subscription, db, entity: StoreEntity.webhook, id: subscription.id) { _ in
+                .notFound(entity: StoreEntity.tenant, id: subscription.tenantID)
+            }
+        }
+    }
+
+    public func webhook(id: String) async throws -> WebhookSubscription? {
+        try await read { db in try WebhookSubscription.fetchOne(db, key: id) }
+    }
+
+    public func webhooks(tenantID: String) async throws -> [WebhookSubscription] {
+        try await read { db in
+            try WebhookSubscription
+                .filter(Column("tenant_id") == tenantID)
+                .order(Column("created_at"), Column("id"))
+                .fetchAll(db)
+        }
+    }
+
+    public func deleteWebhook(id: String) async throws {
+        try await write { db in
+            guard try WebhookSubscription.deleteOne(db, key: id) else {
+                throw StoreError.notFound(entity: StoreEntity.webhook, id: id)
+            }
+        }
+    }
+
+    // MARK: Events and the ReminderLog
+
+    public func events(
+        tenantID: String, bookingID: String?, afterSequence: Int64, limit: Int
+    ) async throws -> [BookingEventRecord] {
+        try await read { db in
+            var request = BookingEventRecord
+                .filter(Column("tenant_id") == tenantID)
+                .filter(Column("sequence") > afterSequence)
+            if let bookingID {
+                request = request.filter(Column("booking_id") == bookingID)
+            }
+            return try request.order(Column("sequence")).limit(limit).fetchAll(db)
+        }
+    }
+
+    public func appendLog(_ entry: ReminderLogEntry) async throws -> ReminderLogEntry {
+        try await write { db in
+            var entry = entry
+            entry.id = nil // always assigned here
+            try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID) { db in
+                if try !Tenant.exists(db, key: entry.tenantID) {
+                    return .notFound(entity: StoreEntity.tenant, id: entry.tenantID)
+                }
+                return .notFound(entity: StoreEntity.booking, id: entry.bookingID)
+            }
+            return entry
+        }
+    }
+
+    public func reminderLog(tenantID: String, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
+        try await read { db in
+            var request = ReminderLogEntry.filter(Column("tenant_id") == tenantID)
+            if let bookingID {
+                request = request.filter(Column("booking_id") == bookingID)
+            }
+            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+}

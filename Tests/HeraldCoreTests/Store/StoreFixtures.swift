@@ -1,0 +1,102 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// Runs `body` with a store on a fresh database file in its own temporary directory,
+/// so WAL and re-opening behave as in production; the directory is removed afterwards.
+func withTemporaryStore<T>(
+    _ body: (_ store: SQLiteStore, _ path: String) async throws -> T
+) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("herald-store-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("herald.db").path
+    let store = try SQLiteStore(path: path)
+    return try await body(store, path)
+}
+
+/// Test data around a fixed, whole-second instant, so runs are reproducible.
+enum Fixture {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func minutes(_ count: Double, after date: Date = now) -> Date {
+        date.addingTimeInterval(count * 60)
+    }
+
+    static func tenant(_ id: String = "acme") -> Tenant {
+        Tenant(id: id, name: "Acme \(id)", createdAt: now)
+    }
+
+    /// Creates a tenant with default settings.
+    @discardableResult
+    static func createTenant(_ store: SQLiteStore, id: String = "acme") async throws -> Tenant {
+        let tenant = tenant(id)
+        try await store.createTenant(tenant, settings: .defaults(tenantID: id, now: now))
+        return tenant
+    }
+
+    static func booking(
+        id: String = Identifier.make(prefix: "bk"),
+        tenantID: String = "acme",
+        startingIn minutesFromNow: Double = 3 * 24 * 60,
+        status: BookingStatus = .confirmed
+    ) -> Booking {
+        let start = minutes(minutesFromNow)
+        return Booking(
+            id: id, tenantID: tenantID, customerName: "Ada Lovelace",
+            customerEmail: "ada@example.com", customerPhone: "+441234567890",
+            startAt: start, endAt: start.addingTimeInterval(3600),
+            status: status, scheduleVersion: 1, createdAt: now, updatedAt: now)
+    }
+
+    static func event(
+        _ type: BookingEventType, for booking: Booking, previous: Booking? = nil, at: Date = now
+    ) -> BookingEventRecord {
+        BookingEventRecord(
+            id: Identifier.make(prefix: "evt"), type: type, tenantID: booking.tenantID,
+            bookingID: booking.id, occurredAt: at, booking: booking,
+            previousStartAt: previous?.startAt, previousEndAt: previous?.endAt,
+            previousStatus: previous?.status)
+    }
+
+    static func job(
+        id: String = Identifier.make(prefix: "job"),
+        for booking: Booking,
+        kind: NotificationKind,
+        offset: Int = 0,
+        channel: String = "email"
+    ) -> NotificationJob {
+        NotificationJob(
+            id: id, tenantID: booking.tenantID, bookingID: booking.id, kind: kind,
+            channel: channel, recipient: booking.customerEmail ?? "", reminderOffsetMinutes: offset,
+            scheduleVersion: booking.scheduleVersion,
+            dueAt: booking.startAt.addingTimeInterval(Double(-offset) * 60),
+            createdAt: now, updatedAt: now)
+    }
+
+    /// Inserts a new booking with a `booking.created` event and the given jobs.
+    @discardableResult
+    static func insert(
+        _ booking: Booking, jobs: [NotificationJob] = [], into store: SQLiteStore
+    ) async throws -> BookingEventRecord {
+        try await store.writeBooking(BookingWrite(
+            booking: booking, expected: nil, event: event(.created, for: booking), newJobs: jobs))
+    }
+}
+
+/// Whether `error` is the ``StoreError`` case the predicate accepts.
+func expectStoreError(
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ matches: (StoreError) -> Bool,
+    performing body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected a StoreError, but the operation succeeded", sourceLocation: sourceLocation)
+    } catch let error as StoreError {
+        #expect(matches(error), "unexpected \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected a StoreError, got \(error)", sourceLocation: sourceLocation)
+    }
+}
