@@ -1,0 +1,201 @@
+import Foundation
+import HeraldProto
+import Logging
+import Synchronization
+import Testing
+
+@testable import HeraldCore
+
+/// The admin service over a real SQLite store, with a clock the test sets.
+@Suite("admin service")
+struct AdminServiceTests {
+    /// Events the service published, in order.
+    final class Published: Sendable {
+        let events = Mutex<[Herald_V1_BookingEvent]>([])
+        var types: [String] { events.withLock { $0.map(\.type) } }
+    }
+
+    static func withService(
+        _ body: (AdminService, ManualWallClock, Published, SQLiteStore) async throws -> Void
+    ) async throws {
+        try await withTemporaryStore { store, _ in
+            let clock = ManualWallClock(Fixture.now)
+            let published = Published()
+            let service = AdminService(store: store, clock: clock, logger: Logger(label: "test")) { event in
+                published.events.withLock { $0.append(event) }
+            }
+            _ = try await service.createTenant(.with {
+                $0.id = "salon"
+                $0.name = "Salon"
+                $0.timezone = "Europe/Berlin"
+            })
+            try await body(service, clock, published, store)
+        }
+    }
+
+    static func at(minutes: Double) -> String {
+        Timestamp.format(Fixture.minutes(minutes))
+    }
+
+    @Test func createdBookingIsStoredWithItsEventAndPublishedAfterCommit() async throws {
+        try await Self.withService { service, _, published, store in
+            let booking = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.startAt = Self.at(minutes: 120)
+                $0.customerEmail = "ada@example.com"
+            })
+            #expect(booking.id.hasPrefix("bk_"))
+            #expect(booking.status == .confirmed)
+            #expect(booking.endAt == Self.at(minutes: 180))
+            let events = try await store.events(tenantID: "salon", bookingID: booking.id, afterSequence: 0, limit: 10)
+            #expect(events.map(\.type) == [.created])
+            #expect(published.types == ["booking.created"])
+            #expect(published.events.withLock { $0.first?.sequence } == UInt64(events[0].sequence ?? -1))
+        }
+    }
+
+    @Test func startMustBeAfterTheClocksNow() async throws {
+        try await Self.withService { service, clock, published, store in
+            let request = Herald_V1_CreateBookingRequest.with {
+                $0.tenantID = "salon"
+                $0.startAt = Self.at(minutes: 10)
+            }
+            clock.advance(by: 11 * 60)
+            await #expect(throws: AdminError.self) { try await service.createBooking(request) }
+            #expect(published.types.isEmpty)
+            let stored = try await store.bookings(tenantID: "salon", filter: .all, limit: 10)
+            #expect(stored.isEmpty)
+        }
+    }
+
+    @Test func rescheduleBumpsTheScheduleVersionAndKeepsTheLength() async throws {
+        try await Self.withService { service, _, published, _ in
+            let created = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.id = "b1"
+                $0.startAt = Self.at(minutes: 600)
+                $0.endAt = Self.at(minutes: 630)
+            })
+            let moved = try await service.rescheduleBooking(.with {
+                $0.id = created.id
+                $0.startAt = Self.at(minutes: 900)
+            })
+            #expect(moved.scheduleVersion == 2)
+            #expect(moved.endAt == Self.at(minutes: 930))
+            // The same times again is a retry: no new version, no event.
+            let again = try await service.rescheduleBooking(.with {
+                $0.id = created.id
+                $0.startAt = Self.at(minutes: 900)
+            })
+            #expect(again.scheduleVersion == 2)
+            #expect(published.types == ["booking.created", "booking.rescheduled"])
+            #expect(published.events.withLock { $0.last?.previousStartAt } == Self.at(minutes: 600))
+        }
+    }
+
+    @Test func statusChangesFollowTheBookingsLife() async throws {
+        try await Self.withService { service, _, published, _ in
+            _ = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.id = "b1"
+                $0.startAt = Self.at(minutes: 600)
+                $0.status = .pending
+            })
+            _ = try await service.setBookingStatus(.with { $0.id = "b1"; $0.status = .confirmed })
+            _ = try await service.setBookingStatus(.with { $0.id = "b1"; $0.status = .confirmed })
+            _ = try await service.setBookingStatus(.with { $0.id = "b1"; $0.status = .completed })
+            await #expect(throws: AdminError.failedPrecondition("booking \"b1\" is completed and cannot be cancelled")) {
+                try await service.cancelBooking(.with { $0.id = "b1" })
+            }
+            await #expect(throws: AdminError.self) {
+                try await service.setBookingStatus(.with { $0.id = "b1"; $0.status = .noShow })
+            }
+            #expect(published.types == ["booking.created", "booking.confirmed", "booking.completed"])
+        }
+    }
+
+    @Test func cancellingCancelsPendingJobsInTheSameTransaction() async throws {
+        try await Self.withService { service, _, _, store in
+            let created = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.id = "b1"
+                $0.startAt = Self.at(minutes: 3000)
+                $0.customerEmail = "ada@example.com"
+            })
+            // A job planned for the booking (the engine will plan these).
+            let stored = try #require(try await store.booking(id: created.id))
+            try await store.writeBooking(
+                BookingWrite(
+                    booking: stored, expected: stored, event: Fixture.event(.confirmed, for: stored),
+                    newJobs: [Fixture.job(for: stored, kind: .reminder, offset: 60)]))
+            _ = try await service.cancelBooking(.with { $0.id = "b1"; $0.reason = "customer called" })
+            let jobs = try await store.jobs(bookingID: "b1")
+            #expect(jobs.map(\.status) == [.cancelled])
+            let log = try await store.reminderLog(tenantID: "salon", bookingID: "b1", limit: 10)
+            #expect(log.map(\.outcome) == [.cancelled])
+            #expect(log.first?.error == "booking cancelled: customer called")
+        }
+    }
+
+    @Test func unknownReferencesAreNotFoundByField() async throws {
+        try await Self.withService { service, _, _, _ in
+            do {
+                _ = try await service.createBooking(.with {
+                    $0.tenantID = "salon"
+                    $0.startAt = Self.at(minutes: 60)
+                    $0.eventTypeID = "massage"
+                })
+                Issue.record("an unknown event type was accepted")
+            } catch let error as AdminError {
+                #expect(error.code == .notFound)
+                #expect(error.violations.map(\.field) == ["event_type_id"])
+            }
+            do {
+                _ = try await service.listBookings(.with { $0.tenantID = "nobody" })
+                Issue.record("an unknown tenant was accepted")
+            } catch let error as AdminError {
+                #expect(error.code == .notFound)
+                #expect(error.violations.map(\.field) == ["tenant_id"])
+            }
+        }
+    }
+
+    @Test func settingsUpdateChangesOnlyWhatIsPresent() async throws {
+        try await Self.withService { service, _, _, _ in
+            let before = try await service.getSettings(.with { $0.tenantID = "salon" })
+            #expect(before.timezone == "Europe/Berlin")
+            let after = try await service.updateSettings(.with {
+                $0.tenantID = "salon"
+                $0.smsEnabled = true
+                $0.quietHours = .with { $0.startMinute = 21 * 60; $0.endMinute = 8 * 60 }
+            })
+            #expect(after.smsEnabled)
+            #expect(after.emailEnabled == before.emailEnabled)
+            #expect(after.reminderOffsetsMinutes == before.reminderOffsetsMinutes)
+            #expect(after.quietHours.startMinute == 1260)
+            let cleared = try await service.updateSettings(.with {
+                $0.tenantID = "salon"
+                $0.clearQuietHours_p = true
+            })
+            #expect(!cleared.hasQuietHours)
+            await #expect(throws: AdminError.self) {
+                try await service.updateSettings(.with {
+                    $0.tenantID = "salon"
+                    $0.quietHours = .with { $0.startMinute = 600; $0.endMinute = 600 }
+                })
+            }
+        }
+    }
+
+    @Test func webhookSecretsAreRandomAndListedWithoutThem() async throws {
+        try await Self.withService { service, _, _, _ in
+            let first = try await service.addWebhook(.with { $0.tenantID = "salon"; $0.url = "https://a.example/hook" })
+            let second = try await service.addWebhook(.with { $0.tenantID = "salon"; $0.url = "https://b.example/hook" })
+            #expect(first.secret.hasPrefix("whsec_"))
+            #expect(first.secret != second.secret)
+            let listed = try await service.listWebhooks(.with { $0.tenantID = "salon" })
+            #expect(listed.webhooks.count == 2)
+            #expect(listed.webhooks.allSatisfy { $0.secret.isEmpty })
+        }
+    }
+}
