@@ -50,8 +50,8 @@ let package = Package(
         ),
         .target(
             name: "HeraldCore",
+            // Transport-agnostic: heraldd wires the admin service to HeraldBus.
             dependencies: [
-                "HeraldBus",
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,11 +89,35 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "HeraldBusTests", dependencies: ["HeraldBus", "HeraldProto"]),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldProto"]),
+        .testTarget(
+            name: "HeraldBusTests",
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "HeraldCoreTests",
+            dependencies: [
+                "HeraldCore",
+                "HeraldProto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Runs the real heraldd and herald binaries; depends on them so that
+        // `swift build --build-tests` builds them first.
         .testTarget(
             name: "HeraldEndToEndTests",
-            dependencies: ["HeraldBus", "HeraldProto"]
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                "heraldd",
+                "herald",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+
+/// Follows an ``EventPublisher``: a SUB socket on its own thread, for `herald tail`.
+///
+/// The topic filter runs in libzmq (on the publisher's side with TCP), so only
+/// matching events cross the wire. Like all PUB/SUB, events published before
+/// the subscription is in place are not seen.
+public final class EventSubscriber: Sendable {
+    /// Matching events in arrival order; finishes when the subscriber is closed.
+    public let events: AsyncStream<PublishedEvent>
+    private let socket: SocketThread
+
+    /// Connects and subscribes.
+    /// - Parameter topics: topic prefixes to receive, e.g. `["booking."]`; `[""]` receives everything.
+    public init(
+        context: ZMQContext,
+        endpoint: String,
+        topics: [String] = [""],
+        bufferLimit: Int = 10_000,
+        curve: CurveOptions? = nil,
+        logger: Logger
+    ) throws(ZMQError) {
+        let (events, continuation) = AsyncStream.makeStream(
+            of: PublishedEvent.self, bufferingPolicy: .bufferingNewest(bufferLimit))
+        self.events = events
+        socket = try SocketThread(
+            context: context, kind: .sub, name: "events-sub", logger: logger,
+            configure: { socket throws(ZMQError) in
+                try socket.apply(ZMQSocketOptions(linger: .zero, maxMessageSize: 16 << 20, curve: curve))
+                for topic in topics { try socket.subscribe(Data(topic.utf8)) }
+                try socket.connect(endpoint)
+            },
+            onMessage: { frames in
+                guard frames.count == 2 else {
+                    logger.warning("dropped an event that is not [topic, payload]", metadata: ["frames": "\(frames.count)"])
+                    return
+                }
+                continuation.yield(PublishedEvent(topic: String(decoding: frames[0], as: UTF8.self), payload: frames[1]))
+            },
+            onStop: { continuation.finish() })
+    }
+
+    deinit { socket.stop() }
+
+    /// Disconnects; ``events`` then finishes.
+    public func close() { socket.stop() }
+}

@@ -1,0 +1,43 @@
+import CZeroMQ
+
+/// The libzmq context: its I/O threads carry every socket of the process.
+///
+/// One context per process is enough; every socket, endpoint and client takes it
+/// so they share those I/O threads. libzmq documents contexts as thread safe,
+/// which is why this class can be `Sendable` although it holds a raw pointer.
+///
+/// The context is terminated when the last reference goes away. Each
+/// ``ZMQSocket`` keeps its context alive, so termination only starts once every
+/// socket is closed, and because every socket Herald creates has a bounded
+/// LINGER, it finishes promptly instead of hanging on unsent messages.
+public final class ZMQContext: @unchecked Sendable {
+    /// The `void *` libzmq hands out; immutable after init and thread safe per libzmq.
+    let handle: UnsafeMutableRawPointer
+
+    /// Creates a context.
+    /// - Parameter ioThreads: libzmq I/O threads; one handles well over a gigabyte a second.
+    public init(ioThreads: Int32 = 1) throws(ZMQError) {
+        guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
+        self.handle = handle
+        if zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads) != 0 {
+            let error = ZMQError.last("zmq_ctx_set(ZMQ_IO_THREADS)")
+            zmq_ctx_term(handle)
+            throw error
+        }
+        // Without BLOCKY=0 a socket left with the default infinite linger could make
+        // termination wait forever; Herald's sockets set LINGER anyway, this is the backstop.
+        zmq_ctx_set(handle, ZMQ_BLOCKY, 0)
+    }
+
+    deinit {
+        // Retry on EINTR: a signal must not leak the context.
+        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+    }
+
+    /// The libzmq version linked at run time, e.g. (4, 3, 4).
+    public static var version: (major: Int32, minor: Int32, patch: Int32) {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        return (major, minor, patch)
+    }
+}

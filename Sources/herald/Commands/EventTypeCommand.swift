@@ -1,0 +1,173 @@
+import ArgumentParser
+import HeraldProto
+
+struct EventTypeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "event-type",
+        abstract: "Manage event types (services such as \"haircut\"), which override the tenant's settings.",
+        subcommands: [Create.self, List.self, Show.self, Update.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an event type.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The event type's id.") var id: String
+        @Option(help: "Its name, e.g. \"Haircut\".") var name: String
+        @Option(help: "Default length of a booking in minutes (default 60).") var duration: UInt32?
+        @Option(help: ArgumentHelp("Reminder offsets in minutes before the start, overriding the tenant's.", valueName: "minutes,..."))
+        var reminders: MinutesList?
+        @Option(name: .customLong("host-emails"), help: ArgumentHelp("Host/team addresses to notify.", valueName: "a@x.com,..."))
+        var hostEmails: CommaList?
+        @Option(help: "Send a confirmation on booking: on or off (default on).") var confirmation: Switch?
+        @Option(name: .customLong("reschedule-notice"), help: "Notify on reschedule: on or off (default on).")
+        var rescheduleNotice: Switch?
+        @Option(name: .customLong("cancellation-notice"), help: "Notify on cancellation: on or off (default on).")
+        var cancellationNotice: Switch?
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let request = Herald_V1_CreateEventTypeRequest.with { request in
+                request.tenantID = tenant
+                request.id = id
+                request.name = name
+                if let duration { request.durationMinutes = duration }
+                if let reminders { request.reminderOffsets = reminders.proto }
+                request.hostEmails = hostEmails?.items ?? []
+                if let confirmation { request.sendConfirmation = confirmation.isOn }
+                if let rescheduleNotice { request.sendRescheduleNotice = rescheduleNotice.isOn }
+                if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
+            }
+            let eventType = try await CoreConnection.with(core) {
+                try await $0.call("CreateEventType", request, as: Herald_V1_EventType.self)
+            }
+            if output.json { try printJSON(EventTypeView(eventType)) } else { print(eventType.id) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's event types.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let answer = try await CoreConnection.with(core) {
+                try await $0.call(
+                    "ListEventTypes", Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant },
+                    as: Herald_V1_ListEventTypesResponse.self)
+            }
+            if output.json {
+                try printJSON(answer.eventTypes.map(EventTypeView.init))
+            } else {
+                var table = Table("id", "name", "duration", "reminders", "host emails")
+                for eventType in answer.eventTypes {
+                    table.append([
+                        eventType.id, eventType.name, "\(eventType.durationMinutes) min",
+                        reminderText(eventType), eventType.hostEmails.joined(separator: ","),
+                    ])
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one event type.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The event type's id.") var id: String
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let eventType = try await CoreConnection.with(core) {
+                try await $0.call(
+                    "GetEventType",
+                    Herald_V1_GetEventTypeRequest.with {
+                        $0.tenantID = tenant
+                        $0.id = id
+                    }, as: Herald_V1_EventType.self)
+            }
+            try printEventType(eventType, json: output.json)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an event type; options left out keep their value.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The event type's id.") var id: String
+        @Option(help: "Its name.") var name: String?
+        @Option(help: "Default length of a booking in minutes.") var duration: UInt32?
+        @Option(help: ArgumentHelp("Reminder offsets in minutes, or \"tenant\" to use the tenant's.", valueName: "minutes,...|tenant"))
+        var reminders: String?
+        @Option(name: .customLong("host-emails"), help: ArgumentHelp("Host/team addresses, or \"none\".", valueName: "a@x.com,...|none"))
+        var hostEmails: String?
+        @Option(help: "Send a confirmation on booking: on or off.") var confirmation: Switch?
+        @Option(name: .customLong("reschedule-notice"), help: "Notify on reschedule: on or off.")
+        var rescheduleNotice: Switch?
+        @Option(name: .customLong("cancellation-notice"), help: "Notify on cancellation: on or off.")
+        var cancellationNotice: Switch?
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let reminders, reminders != "tenant", MinutesList(argument: reminders) == nil {
+                throw ValidationError("--reminders takes minutes such as 1440,60, or \"tenant\"")
+            }
+        }
+
+        func run() async throws {
+            let request = Herald_V1_UpdateEventTypeRequest.with { request in
+                request.tenantID = tenant
+                request.id = id
+                if let name { request.name = name }
+                if let duration { request.durationMinutes = duration }
+                if reminders == "tenant" {
+                    request.clearReminderOffsets_p = true
+                } else if let reminders, let list = MinutesList(argument: reminders) {
+                    request.reminderOffsets = list.proto
+                }
+                if let hostEmails {
+                    request.setHostEmails = true
+                    request.hostEmails = hostEmails == "none" ? [] : CommaList(argument: hostEmails)?.items ?? []
+                }
+                if let confirmation { request.sendConfirmation = confirmation.isOn }
+                if let rescheduleNotice { request.sendRescheduleNotice = rescheduleNotice.isOn }
+                if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
+            }
+            let eventType = try await CoreConnection.with(core) {
+                try await $0.call("UpdateEventType", request, as: Herald_V1_EventType.self)
+            }
+            try printEventType(eventType, json: output.json)
+        }
+    }
+}
+
+private func reminderText(_ eventType: Herald_V1_EventType) -> String {
+    eventType.hasReminderOffsets
+        ? eventType.reminderOffsets.minutes.map { "\($0)" }.joined(separator: ",") : "tenant's"
+}
+
+private func printEventType(_ eventType: Herald_V1_EventType, json: Bool) throws {
+    if json {
+        try printJSON(EventTypeView(eventType))
+        return
+    }
+    func onOff(_ value: Bool) -> String { value ? "on" : "off" }
+    var fields = Fields()
+    fields.append("tenant", eventType.tenantID)
+    fields.append("id", eventType.id)
+    fields.append("name", eventType.name)
+    fields.append("duration", "\(eventType.durationMinutes) minutes")
+    fields.append("reminders", reminderText(eventType))
+    fields.append("host emails", eventType.hostEmails.joined(separator: ","))
+    fields.append("confirmation", onOff(eventType.sendConfirmation))
+    fields.append("reschedule notice", onOff(eventType.sendRescheduleNotice))
+    fields.append("cancellation notice", onOff(eventType.sendCancellationNotice))
+    fields.append("updated", eventType.updatedAt)
+    print(fields.render())
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "List a tenant's stored booking events, oldest first.")
+
+    @Argument(help: "The tenant's id.") var tenant: String
+    @Option(help: "Only the events of this booking.") var booking: String?
+    @Option(help: "Only events after this sequence number.") var after: UInt64 = 0
+    @Option(help: "At most this many (default 100, at most 1000).") var limit: UInt32 = 100
+    @OptionGroup var core: CoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let request = Herald_V1_ListEventsRequest.with {
+            $0.tenantID = tenant
+            $0.bookingID = booking ?? ""
+            $0.afterSequence = after
+            $0.limit = limit
+        }
+        let answer = try await CoreConnection.with(core) {
+            try await $0.call("ListEvents", request, as: Herald_V1_ListEventsResponse.self)
+        }
+        if output.json {
+            try printJSON(answer.events.map(EventView.init))
+        } else {
+            var table = Table("seq", "time", "type", "booking", "start", "status")
+            for event in answer.events {
+                table.append(eventRow(event))
+            }
+            print(table.render())
+        }
+    }
+}
+
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail", abstract: "Print booking events live as the core publishes them.",
+        discussion: "Best effort: events published while tail is not connected are not shown; `herald events` lists stored ones.")
+
+    @Option(
+        name: .customLong("events"),
+        help: ArgumentHelp("The core's events endpoint (default: $HERALD_EVENTS or tcp://127.0.0.1:7403).", valueName: "endpoint"))
+    var endpoint: String?
+    @Option(help: "Only events of this tenant.") var tenant: String?
+    @Option(help: ArgumentHelp("Only event types starting with this, e.g. booking.cancelled.", valueName: "prefix"))
+    var type: String = ""
+    @Option(help: "Exit after this many events.") var count: Int?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let endpoint = endpoint ?? ProcessInfo.processInfo.environment["HERALD_EVENTS"] ?? "tcp://127.0.0.1:7403"
+        var logger = Logger(label: "herald")
+        logger.logLevel = .error
+        let subscriber = try EventSubscriber(context: BusContext.shared, endpoint: endpoint, topics: [type], logger: logger)
+        defer { subscriber.close() }
+        var printed = 0
+        for await message in subscriber.events {
+            guard let event = try? Herald_V1_BookingEvent(serializedBytes: message.payload) else { continue }
+            if let tenant, event.tenantID != tenant { continue }
+            // One line per event, written at once so a pipe sees it immediately.
+            let line: String
+            if output.json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                line = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
+            } else {
+                line = eventRow(event).joined(separator: "  ")
+            }
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            printed += 1
+            if let count, printed >= count { break }
+        }
+    }
+}
+
+private func eventRow(_ event: Herald_V1_BookingEvent) -> [String] {
+    ["\(event.sequence)", event.occurredAt, event.type, event.bookingID, event.booking.startAt, event.booking.status.word]
+}

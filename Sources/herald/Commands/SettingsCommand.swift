@@ -1,0 +1,116 @@
+import ArgumentParser
+import HeraldProto
+
+struct SettingsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Show and change a tenant's notification settings.",
+        subcommands: [Show.self, Set.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a tenant's notification settings.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let settings = try await CoreConnection.with(core) {
+                try await $0.call(
+                    "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant },
+                    as: Herald_V1_NotificationSettings.self)
+            }
+            try printSettings(settings, json: output.json)
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a tenant's notification settings; options left out keep their value.")
+
+        @Argument(help: "The tenant's id.") var tenant: String
+        @Option(help: "Send email notifications: on or off.") var email: Switch?
+        @Option(help: "Send SMS notifications: on or off.") var sms: Switch?
+        @Option(help: "Send WhatsApp notifications: on or off.") var whatsapp: Switch?
+        @Option(help: ArgumentHelp("Reminder offsets in minutes before the start, e.g. 1440,60.", valueName: "minutes,..."))
+        var reminders: MinutesList?
+        @Option(name: .customLong("sms-provider"), help: "Preferred SMS provider: twilio or vonage.")
+        var smsProvider: String?
+        @Option(name: .customLong("sms-failover"), help: "Fall back to the other SMS provider: on or off.")
+        var smsFailover: Switch?
+        @Option(help: "IANA time zone, e.g. Europe/Berlin.") var timezone: String?
+        @Option(
+            name: .customLong("quiet-hours"),
+            help: ArgumentHelp("No messages in this local time range, e.g. 21:00-08:00, or off.", valueName: "HH:MM-HH:MM|off"))
+        var quietHours: QuietHoursArgument?
+        @Option(
+            name: .customLong("follow-up"),
+            help: ArgumentHelp("Send a follow-up this many minutes after the end, or off.", valueName: "minutes|off"))
+        var followUp: FollowUpArgument?
+        @Option(name: .customLong("sender-name"), help: "The sender name customers see.") var senderName: String?
+        @Option(name: .customLong("reply-to"), help: "Reply-to address for emails (empty to remove).") var replyTo: String?
+        @Option(help: "Locale for dates in messages, e.g. en-US, de-DE.") var locale: String?
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let smsProvider, !["twilio", "vonage"].contains(smsProvider.lowercased()) {
+                throw ValidationError("--sms-provider must be twilio or vonage, not \"\(smsProvider)\"")
+            }
+        }
+
+        func run() async throws {
+            let request = Herald_V1_UpdateSettingsRequest.with { request in
+                request.tenantID = tenant
+                if let email { request.emailEnabled = email.isOn }
+                if let sms { request.smsEnabled = sms.isOn }
+                if let whatsapp { request.whatsappEnabled = whatsapp.isOn }
+                if let reminders { request.reminderOffsets = reminders.proto }
+                switch smsProvider?.lowercased() {
+                case "twilio": request.smsProvider = .twilio
+                case "vonage": request.smsProvider = .vonage
+                default: break
+                }
+                if let smsFailover { request.smsFailover = smsFailover.isOn }
+                if let timezone { request.timezone = timezone }
+                if let quietHours {
+                    if let hours = quietHours.hours { request.quietHours = hours } else { request.clearQuietHours_p = true }
+                }
+                if let followUp {
+                    request.followUpEnabled = followUp.minutes != nil
+                    if let minutes = followUp.minutes { request.followUpMinutes = minutes }
+                }
+                if let senderName { request.senderName = senderName }
+                if let replyTo { request.replyToEmail = replyTo }
+                if let locale { request.locale = locale }
+            }
+            let settings = try await CoreConnection.with(core) {
+                try await $0.call("UpdateSettings", request, as: Herald_V1_NotificationSettings.self)
+            }
+            try printSettings(settings, json: output.json)
+        }
+    }
+}
+
+private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Bool) throws {
+    if json {
+        try printJSON(SettingsView(settings))
+        return
+    }
+    func onOff(_ value: Bool) -> String { value ? "on" : "off" }
+    var fields = Fields()
+    fields.append("tenant", settings.tenantID)
+    fields.append("email", onOff(settings.emailEnabled))
+    fields.append("sms", onOff(settings.smsEnabled))
+    fields.append("whatsapp", onOff(settings.whatsappEnabled))
+    fields.append("reminders", settings.reminderOffsetsMinutes.map { "\($0)" }.joined(separator: ",") + " (minutes before)")
+    fields.append("sms provider", settings.smsProvider.word)
+    fields.append("sms failover", onOff(settings.smsFailover))
+    fields.append("timezone", settings.timezone)
+    fields.append("quiet hours", settings.hasQuietHours ? QuietHoursArgument.format(settings.quietHours) : "off")
+    fields.append("follow-up", settings.followUpEnabled ? "\(settings.followUpMinutes) minutes after the end" : "off")
+    fields.append("sender name", settings.senderName)
+    fields.append("reply-to", settings.replyToEmail)
+    fields.append("locale", settings.locale)
+    fields.append("updated", settings.updatedAt)
+    print(fields.render())
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+import SwiftProtobuf
+
+/// One admin RPC connection to the core for the life of a command.
+///
+/// Errors from the core are printed on stderr as they came (the core names the
+/// field at fault) and end the command with a meaningful exit code.
+struct CoreConnection {
+    let client: RPCClient
+    let endpoint: String
+    let timeout: Duration
+
+    /// The core answered, but refused the request (bad input, not found, ...).
+    static let rejectedExitCode: Int32 = 1
+    /// The core could not be reached or did not answer in time (EX_UNAVAILABLE).
+    static let unavailableExitCode: Int32 = 69
+
+    static func with<T>(_ options: CoreOptions, _ body: (CoreConnection) async throws -> T) async throws -> T {
+        var logger = Logger(label: "herald")
+        logger.logLevel = .error
+        let endpoint = options.resolvedEndpoint
+        let client: RPCClient
+        do {
+            client = try RPCClient(context: BusContext.shared, endpoint: endpoint, logger: logger)
+        } catch {
+            printError("cannot connect to \(endpoint): \(error)")
+            throw ExitCode(unavailableExitCode)
+        }
+        defer { client.close() }
+        let connection = CoreConnection(
+            client: client, endpoint: endpoint, timeout: .milliseconds(Int(options.timeout * 1000)))
+        do {
+            return try await body(connection)
+        } catch let error as RPCError {
+            printError(error.message.isEmpty ? "\(error.code)" : error.message)
+            switch error.code {
+            case .unavailable, .deadlineExceeded: throw ExitCode(unavailableExitCode)
+            default: throw ExitCode(rejectedExitCode)
+            }
+        }
+    }
+
+    func call<Request: Message, Response: Message>(
+        _ method: String, _ request: Request, as response: Response.Type = Response.self
+    ) async throws -> Response {
+        try await client.call(
+            "/herald.v1.Admin/\(method)", request, as: response, timeout: timeout,
+            metadata: ["client": "herald-cli/\(HeraldVersion.current)"])
+    }
+}
+
+/// The process-wide ZeroMQ context of the CLI.
+enum BusContext {
+    static let shared: ZMQContext = {
+        do {
+            return try ZMQContext()
+        } catch {
+            printError("cannot create a ZeroMQ context: \(error)")
+            exit(CoreConnection.unavailableExitCode)
+        }
+    }()
+}
+
+enum HeraldVersion {
+    static let current = "0.1.0"
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("herald: error: \(message)\n".utf8))
+}

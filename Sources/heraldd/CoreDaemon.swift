@@ -1,0 +1,82 @@
+import Foundation
+import HeraldBus
+import HeraldCore
+import HeraldProto
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Wires the store, the admin service and the three sockets together and runs
+/// them as one service group.
+///
+/// Everything that can fail at start (opening and migrating the database,
+/// binding each endpoint) happens in `init`, so a bad configuration stops the
+/// process before it claims to be ready.
+struct CoreDaemon {
+    let logger: Logger
+    let context: ZMQContext
+    let publisher: EventPublisher
+    let admin: RPCServer
+    let channels: ChannelEndpoint
+
+    init(configuration: CoreConfiguration, logger: Logger) throws {
+        self.logger = logger
+        let store = try SQLiteStore(path: configuration.databasePath)
+        logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
+
+        context = try ZMQContext()
+        let publisher = try EventPublisher(
+            context: context, endpoint: configuration.eventsEndpoint, logger: logger)
+        self.publisher = publisher
+        channels = try ChannelEndpoint(context: context, endpoint: configuration.channelEndpoint, logger: logger)
+
+        let service = AdminService(store: store, logger: logger) { event in
+            guard let payload = try? event.serializedData() else { return }
+            publisher.publish(topic: event.type, payload: payload)
+        }
+        // Ping reports the frames both ROUTER endpoints dropped; the admin
+        // server exists only after its routes, hence the late binding.
+        let adminServer = LateBound<RPCServer>()
+        let channels = channels
+        var router = RPCRouter()
+        AdminRoutes.register(service, into: &router) {
+            channels.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
+        }
+        admin = try RPCServer(
+            context: context, configuration: RPCServerConfiguration(endpoint: configuration.adminEndpoint),
+            router: router, logger: logger)
+        adminServer.value = admin
+    }
+
+    func run() async throws {
+        // Printed on stdout once every endpoint is bound, so scripts and tests
+        // can wait for it and learn the ports chosen for `*`.
+        let ready = "heraldd ready admin=\(admin.boundEndpoint) channel=\(channels.boundEndpoint) events=\(publisher.boundEndpoint)\n"
+        FileHandle.standardOutput.write(Data(ready.utf8))
+        logger.info(
+            "heraldd ready",
+            metadata: [
+                "admin": "\(admin.boundEndpoint)", "channel": "\(channels.boundEndpoint)",
+                "events": "\(publisher.boundEndpoint)",
+            ])
+
+        // Shut down in reverse order: stop taking admin requests first, publish last.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [publisher, channels, admin],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.info("heraldd stopped")
+    }
+}
+
+/// A reference filled in after the closures that read it were made.
+final class LateBound<Value: Sendable>: Sendable {
+    private let storage = Mutex<Value?>(nil)
+
+    var value: Value? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import HeraldBus
+import HeraldCore
+import Logging
+import ServiceLifecycle
+
+/// The Herald core: owns the database, serves admin RPC, meets channel workers
+/// and publishes booking events.
+@main
+struct Heraldd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heraldd",
+        abstract: "The Herald core daemon.",
+        discussion: """
+            Every option falls back to an environment variable, then to a default. \
+            Endpoints are ZeroMQ addresses; a port of * picks a free one (printed in the \
+            ready line on stdout). SIGTERM or SIGINT stops it cleanly.
+            """,
+        version: CoreVersion.current)
+
+    @Option(help: ArgumentHelp("SQLite database file ($HERALD_DB, default ./herald.db).", valueName: "path"))
+    var db: String?
+
+    @Option(
+        name: .customLong("channel-endpoint"),
+        help: ArgumentHelp("Where channel workers connect ($HERALD_CHANNEL_ENDPOINT, default tcp://127.0.0.1:7401).", valueName: "endpoint"))
+    var channelEndpoint: String?
+
+    @Option(
+        name: .customLong("admin-endpoint"),
+        help: ArgumentHelp("Where the herald CLI connects ($HERALD_ADMIN_ENDPOINT, default tcp://127.0.0.1:7402).", valueName: "endpoint"))
+    var adminEndpoint: String?
+
+    @Option(
+        name: .customLong("events-endpoint"),
+        help: ArgumentHelp("Where booking events are published ($HERALD_EVENTS_ENDPOINT, default tcp://127.0.0.1:7403).", valueName: "endpoint"))
+    var eventsEndpoint: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).", valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = CoreConfiguration(
+            databasePath: db ?? environment["HERALD_DB"] ?? "./herald.db",
+            channelEndpoint: channelEndpoint ?? environment["HERALD_CHANNEL_ENDPOINT"] ?? "tcp://127.0.0.1:7401",
+            adminEndpoint: adminEndpoint ?? environment["HERALD_ADMIN_ENDPOINT"] ?? "tcp://127.0.0.1:7402",
+            eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403")
+        let levelName = logLevel ?? environment["HERALD_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "heraldd")
+
+        let core: CoreDaemon
+        do {
+            core = try CoreDaemon(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        try await core.run()
+    }
+}
+
+enum CoreVersion {
+    static let current = "0.1.0"
+}

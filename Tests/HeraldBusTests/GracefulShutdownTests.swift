@@ -1,0 +1,51 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite struct GracefulShutdownTests {
+    @Test func gracefulShutdownStopsTheServerPromptly() async throws {
+        let server = try RPCServer(context: testContext, configuration: RPCServerConfiguration(endpoint: anyPort),
+                                   router: .testRouter(), logger: testLogger)
+        let client = try makeClient(server.boundEndpoint)
+        defer { client.close() }
+        let group = ServiceGroup(services: [server], logger: testLogger)
+        let running = Task { try await group.run() }
+        _ = try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
+        let started = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(5), "the service group to stop") { try await running.value }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func gracefulShutdownLetsRequestsInFlightAnswer() async throws {
+        let probe = HandlerProbe()
+        let server = try RPCServer(context: testContext, configuration: RPCServerConfiguration(endpoint: anyPort),
+                                   router: .testRouter(probe: probe), logger: testLogger)
+        let client = try makeClient(server.boundEndpoint)
+        defer { client.close() }
+        let group = ServiceGroup(services: [server], logger: testLogger)
+        let running = Task { try await group.run() }
+        let call = Task { try await client.call(Methods.gate, violation("g"), as: Herald_V1_Status.self) }
+        try await eventually("the request to reach its handler") { probe.gateReached.load(ordering: .relaxed) }
+
+        await group.triggerGracefulShutdown()
+        // New requests stop being taken (they time out unanswered)...
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                _ = try await client.call(Methods.echo, violation("new"), as: Herald_V1_Status.self, timeout: .milliseconds(300))
+            } catch let error as RPCError where error.code == .deadlineExceeded {
+                break
+            }
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: "the server to stop taking requests") }
+        }
+        // ...while the one already in flight still gets its answer.
+        probe.gateOpen.store(true, ordering: .relaxed)
+        let answer = try await withTimeout(.seconds(10), "the answer in flight") { try await call.value }
+        #expect(answer.message == "through:g")
+        try await withTimeout(.seconds(5), "the service group to stop") { try await running.value }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import Testing
+
+@Suite struct RPCClientTests {
+    /// A loopback endpoint nothing listens on: bind a free port, then close it.
+    func deadEndpoint() throws -> String {
+        let socket = try ZMQSocket(context: testContext, kind: .router)
+        defer { socket.close() }
+        try socket.bind(anyPort)
+        return try socket.lastEndpoint()
+    }
+
+    @Test func aCoreThatIsNotThereIsUnavailableWithinTheTimeout() async throws {
+        let endpoint = try deadEndpoint()
+        let client = try makeClient(endpoint)
+        defer { client.close() }
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RPCError.self) {
+            try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .milliseconds(300))
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(error?.code == .unavailable)
+        #expect(error?.message == "cannot reach the core at \(endpoint) within 0.3 s (is heraldd running?)")
+        #expect(elapsed >= .milliseconds(300))
+        #expect(elapsed < .seconds(3))
+    }
+
+    @Test func aClientReachesACoreThatStartsLater() async throws {
+        // Reserve a port, start the client first, then bind the server on that port.
+        let endpoint = try deadEndpoint()
+        let client = try makeClient(endpoint)
+        defer { client.close() }
+        let answer = Task { try await client.call(Methods.echo, violation("late"), as: Herald_V1_Status.self, timeout: .seconds(10)) }
+        // libzmq releases a closed socket's port in its I/O thread, so binding may need a retry.
+        var server: RPCServer?
+        try await eventually("the reserved port to be free") {
+            server = try? RPCServer(context: testContext, configuration: RPCServerConfiguration(endpoint: endpoint),
+                                    router: .testRouter(), logger: testLogger)
+            return server != nil
+        }
+        let running = Task { [server] in try await server?.run() }
+        defer { running.cancel() }
+        let message = try await answer.value.message
+        #expect(message == "echo:late")
+    }
+
+    @Test func aClosedClientFailsItsCallsAtOnce() async throws {
+        let client = try makeClient(try deadEndpoint())
+        client.close()
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RPCError.self) {
+            try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func cancellingACallEndsItAtOnce() async throws {
+        let client = try makeClient(try deadEndpoint())
+        defer { client.close() }
+        let call = Task { try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30)) }
+        call.cancel()
+        let result = try await withTimeout(.seconds(5), "the cancelled call to end") { await call.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+}

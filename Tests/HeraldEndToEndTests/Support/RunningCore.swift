@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// A real `heraldd` on free ports (`tcp://127.0.0.1:*`) and a temporary
+/// database, started for one test.
+final class RunningCore: @unchecked Sendable {
+    let directory: URL
+    let ownsDirectory: Bool
+    let process: ChildProcess
+    let adminEndpoint: String
+    let channelEndpoint: String
+    let eventsEndpoint: String
+
+    var databasePath: String { directory.appendingPathComponent("herald.db").path }
+
+    /// Starts the core and waits for its ready line.
+    /// - Parameter directory: where the database lives; a new temporary one,
+    ///   removed with this value, when nil.
+    static func start(in given: URL? = nil) async throws -> RunningCore {
+        let directory = try given ?? makeTemporaryDirectory()
+        let process = try ChildProcess(
+            Binaries.heraldd,
+            [
+                "--db", directory.appendingPathComponent("herald.db").path,
+                "--admin-endpoint", "tcp://127.0.0.1:*",
+                "--channel-endpoint", "tcp://127.0.0.1:*",
+                "--events-endpoint", "tcp://127.0.0.1:*",
+            ])
+        try await waitUntil(timeout: .seconds(60), "heraldd's ready line") {
+            if !process.isRunning { throw StartFailed(stderr: process.stderr) }
+            return process.stdout.contains("heraldd ready")
+        }
+        let line = process.stdout.split(separator: "\n").first { $0.hasPrefix("heraldd ready") } ?? ""
+        var endpoints: [String: String] = [:]
+        for field in line.split(separator: " ") {
+            let pair = field.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { endpoints[String(pair[0])] = String(pair[1]) }
+        }
+        return RunningCore(
+            directory: directory, ownsDirectory: given == nil, process: process, adminEndpoint: endpoints["admin"] ?? "",
+            channelEndpoint: endpoints["channel"] ?? "", eventsEndpoint: endpoints["events"] ?? "")
+    }
+
+    private init(directory: URL, ownsDirectory: Bool, process: ChildProcess, adminEndpoint: String, channelEndpoint: String, eventsEndpoint: String) {
+        self.directory = directory
+        self.ownsDirectory = ownsDirectory
+        self.process = process
+        self.adminEndpoint = adminEndpoint
+        self.channelEndpoint = channelEndpoint
+        self.eventsEndpoint = eventsEndpoint
+    }
+
+    /// Runs `herald ARGS` against this core and waits for it to finish.
+    func herald(_ arguments: String...) async throws -> CommandResult {
+        try await runHerald(arguments, environment: ["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint])
+    }
+
+    /// Runs `herald ARGS` and expects success.
+    @discardableResult
+    func heraldOK(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await runHerald(arguments, environment: ["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint])
+        #expect(result.status == 0, "herald \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// Stops the core with `signal` and returns its exit status.
+    func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
+        process.signal(signal)
+        return try await process.waitForExit()
+    }
+
+    deinit {
+        if process.isRunning { process.signal(SIGKILL) }
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
+    }
+}
+
+struct StartFailed: Error, CustomStringConvertible {
+    var stderr: String
+    var description: String { "heraldd exited before it was ready:\n\(stderr)" }
+}
+
+/// Runs the `herald` binary to completion.
+func runHerald(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    let start = ContinuousClock.now
+    let child = try ChildProcess(Binaries.herald, arguments, environment: environment)
+    let status = try await child.waitForExit(timeout: .seconds(60))
+    return CommandResult(status: status, stdout: child.stdout, stderr: child.stderr, elapsed: ContinuousClock.now - start)
+}

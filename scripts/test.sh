@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, checks that the generated
+# protobuf code matches proto/, builds, and runs the Swift Testing suites
+# (unit tests and end-to-end tests that start the real heraldd and herald).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/generate-proto.sh --check
+swift build --build-tests
+swift test --skip-build "$@"
