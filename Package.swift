@@ -21,14 +21,14 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
+        // No pkgConfig: Debian's libzmq.pc adds an -isystem flag SwiftPM refuses,
+        // and both libraries' headers are on the default include path.
         .systemLibrary(
             name: "CZeroMQ",
-            pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
         .systemLibrary(
             name: "CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // Non-variadic wrappers around curl_easy_setopt/getinfo, which Swift cannot call.
@@ -87,6 +87,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        // `swift run -c release herald-bench`: admin RPC throughput and latency of a real heraldd.
+        .executableTarget(
+            name: "herald-bench",
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/HeraldBench"
         ),
 
         .testTarget(
