@@ -50,8 +50,8 @@ let package = Package(
         ),
         .target(
             name: "HeraldCore",
-            // Transport-agnostic: heraldd wires the admin service to HeraldBus.
             dependencies: [
+                "HeraldBus",
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,8 +65,23 @@ let package = Package(
                 "CCurlShims",
                 "HeraldBus",
                 "HeraldProto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        // A channel that sends nothing: answers each delivery as told (sent, retry,
+        // failed, never) after an optional delay. Used by the end-to-end and fault
+        // tests and by herald-bench as a worker that acknowledges at once.
+        .executableTarget(
+            name: "herald-test-channel",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/TestChannel"
         ),
         .executableTarget(
             name: "heraldd",
@@ -110,6 +125,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "HeraldChannelKitTests",
+            dependencies: [
+                "HeraldChannelKit",
+                "HeraldBus",
+                "HeraldProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
                 "HeraldCore",
@@ -127,6 +152,7 @@ let package = Package(
                 "HeraldProto",
                 "heraldd",
                 "herald",
+                "herald-test-channel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -397,6 +397,141 @@ public nonisolated struct Herald_V1_BookingEvent: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// One outcome of one notification. Kinds: confirmation, reminder, reschedule,
+/// cancellation, host_notification, follow_up, webhook. Outcomes: sent,
+/// failed, skipped, missed, cancelled.
+public nonisolated struct Herald_V1_ReminderLogEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  /// The notification job (its id is the delivery id channels saw).
+  public var jobID: String = String()
+
+  public var tenantID: String = String()
+
+  public var bookingID: String = String()
+
+  public var channel: String = String()
+
+  /// "twilio", "outbox", ...; empty when nothing was handed to a provider.
+  public var provider: String = String()
+
+  public var kind: String = String()
+
+  public var reminderOffsetMinutes: UInt32 = 0
+
+  public var scheduleVersion: UInt32 = 0
+
+  public var recipient: String = String()
+
+  /// The booking event a webhook or host notification is about.
+  public var eventID: String = String()
+
+  public var outcome: String = String()
+
+  public var attempts: UInt32 = 0
+
+  public var providerMessageID: String = String()
+
+  /// The provider's error, or why it was skipped, missed or cancelled.
+  public var error: String = String()
+
+  public var loggedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A planned notification (a job of the outbox) and where it stands.
+public nonisolated struct Herald_V1_ScheduledNotification: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var kind: String = String()
+
+  public var channel: String = String()
+
+  public var provider: String = String()
+
+  public var recipient: String = String()
+
+  public var reminderOffsetMinutes: UInt32 = 0
+
+  public var scheduleVersion: UInt32 = 0
+
+  public var dueAt: String = String()
+
+  /// The due time in the tenant's time zone, ISO 8601 with its offset.
+  public var dueAtLocal: String = String()
+
+  /// pending, leased, sent, failed, skipped, missed, cancelled
+  public var status: String = String()
+
+  public var attempt: UInt32 = 0
+
+  public var lastError: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A channel worker connected to the core's channel endpoint.
+public nonisolated struct Herald_V1_WorkerInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var channel: String = String()
+
+  public var provider: String = String()
+
+  public var instanceID: String = String()
+
+  public var pluginVersion: String = String()
+
+  public var maxInFlight: UInt32 = 0
+
+  public var inFlight: UInt32 = 0
+
+  public var connectedAt: String = String()
+
+  public var lastHeardAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The jobs of one channel that are not finished.
+public nonisolated struct Herald_V1_ChannelQueue: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var channel: String = String()
+
+  /// Due now, waiting for a worker with free credit.
+  public var dueNow: UInt64 = 0
+
+  /// Due later.
+  public var scheduled: UInt64 = 0
+
+  /// Handed to a worker, result not yet in.
+  public var leased: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "herald.v1"
@@ -980,6 +1115,306 @@ nonisolated extension Herald_V1_BookingEvent: SwiftProtobuf.Message, SwiftProtob
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ReminderLogEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReminderLogEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}job_id\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}channel\0\u{1}provider\0\u{1}kind\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{1}recipient\0\u{3}event_id\0\u{1}outcome\0\u{1}attempts\0\u{3}provider_message_id\0\u{1}error\0\u{3}logged_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.bookingID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.reminderOffsetMinutes) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.scheduleVersion) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.providerMessageID) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 16: try { try decoder.decodeSingularStringField(value: &self.loggedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    if !self.tenantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 3)
+    }
+    if !self.bookingID.isEmpty {
+      try visitor.visitSingularStringField(value: self.bookingID, fieldNumber: 4)
+    }
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 5)
+    }
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 6)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 7)
+    }
+    if self.reminderOffsetMinutes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.reminderOffsetMinutes, fieldNumber: 8)
+    }
+    if self.scheduleVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.scheduleVersion, fieldNumber: 9)
+    }
+    if !self.recipient.isEmpty {
+      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 10)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 11)
+    }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 12)
+    }
+    if self.attempts != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 13)
+    }
+    if !self.providerMessageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerMessageID, fieldNumber: 14)
+    }
+    if !self.error.isEmpty {
+      try visitor.visitSingularStringField(value: self.error, fieldNumber: 15)
+    }
+    if !self.loggedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.loggedAt, fieldNumber: 16)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ReminderLogEntry, rhs: Herald_V1_ReminderLogEntry) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.tenantID != rhs.tenantID {return false}
+    if lhs.bookingID != rhs.bookingID {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.provider != rhs.provider {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.reminderOffsetMinutes != rhs.reminderOffsetMinutes {return false}
+    if lhs.scheduleVersion != rhs.scheduleVersion {return false}
+    if lhs.recipient != rhs.recipient {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.providerMessageID != rhs.providerMessageID {return false}
+    if lhs.error != rhs.error {return false}
+    if lhs.loggedAt != rhs.loggedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScheduledNotification"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}kind\0\u{1}channel\0\u{1}provider\0\u{1}recipient\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{3}due_at\0\u{3}due_at_local\0\u{1}status\0\u{1}attempt\0\u{3}last_error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.reminderOffsetMinutes) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.scheduleVersion) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.dueAt) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.dueAtLocal) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 3)
+    }
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 4)
+    }
+    if !self.recipient.isEmpty {
+      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 5)
+    }
+    if self.reminderOffsetMinutes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.reminderOffsetMinutes, fieldNumber: 6)
+    }
+    if self.scheduleVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.scheduleVersion, fieldNumber: 7)
+    }
+    if !self.dueAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.dueAt, fieldNumber: 8)
+    }
+    if !self.dueAtLocal.isEmpty {
+      try visitor.visitSingularStringField(value: self.dueAtLocal, fieldNumber: 9)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 10)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 11)
+    }
+    if !self.lastError.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ScheduledNotification, rhs: Herald_V1_ScheduledNotification) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.provider != rhs.provider {return false}
+    if lhs.recipient != rhs.recipient {return false}
+    if lhs.reminderOffsetMinutes != rhs.reminderOffsetMinutes {return false}
+    if lhs.scheduleVersion != rhs.scheduleVersion {return false}
+    if lhs.dueAt != rhs.dueAt {return false}
+    if lhs.dueAtLocal != rhs.dueAtLocal {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.lastError != rhs.lastError {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WorkerInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{3}in_flight\0\u{3}connected_at\0\u{3}last_heard_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.instanceID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pluginVersion) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxInFlight) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.inFlight) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.connectedAt) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.lastHeardAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 1)
+    }
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 2)
+    }
+    if !self.instanceID.isEmpty {
+      try visitor.visitSingularStringField(value: self.instanceID, fieldNumber: 3)
+    }
+    if !self.pluginVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.pluginVersion, fieldNumber: 4)
+    }
+    if self.maxInFlight != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxInFlight, fieldNumber: 5)
+    }
+    if self.inFlight != 0 {
+      try visitor.visitSingularUInt32Field(value: self.inFlight, fieldNumber: 6)
+    }
+    if !self.connectedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.connectedAt, fieldNumber: 7)
+    }
+    if !self.lastHeardAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastHeardAt, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_WorkerInfo, rhs: Herald_V1_WorkerInfo) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.provider != rhs.provider {return false}
+    if lhs.instanceID != rhs.instanceID {return false}
+    if lhs.pluginVersion != rhs.pluginVersion {return false}
+    if lhs.maxInFlight != rhs.maxInFlight {return false}
+    if lhs.inFlight != rhs.inFlight {return false}
+    if lhs.connectedAt != rhs.connectedAt {return false}
+    if lhs.lastHeardAt != rhs.lastHeardAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ChannelQueue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChannelQueue"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{3}due_now\0\u{1}scheduled\0\u{1}leased\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.dueNow) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.scheduled) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.leased) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 1)
+    }
+    if self.dueNow != 0 {
+      try visitor.visitSingularUInt64Field(value: self.dueNow, fieldNumber: 2)
+    }
+    if self.scheduled != 0 {
+      try visitor.visitSingularUInt64Field(value: self.scheduled, fieldNumber: 3)
+    }
+    if self.leased != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leased, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ChannelQueue, rhs: Herald_V1_ChannelQueue) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.dueNow != rhs.dueNow {return false}
+    if lhs.scheduled != rhs.scheduled {return false}
+    if lhs.leased != rhs.leased {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

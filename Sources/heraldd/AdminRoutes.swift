@@ -8,7 +8,8 @@ enum AdminRoutes {
     static let prefix = "/herald.v1.Admin/"
 
     static func register(
-        _ service: AdminService, into router: inout RPCRouter, droppedFrames: @escaping @Sendable () -> UInt64
+        _ service: AdminService, dispatcher: Dispatcher, into router: inout RPCRouter,
+        droppedFrames: @escaping @Sendable () -> UInt64
     ) {
         router.register(prefix + "Ping") { (_: Herald_V1_PingRequest, _) in
             Herald_V1_PingResponse.with {
@@ -36,6 +37,11 @@ enum AdminRoutes {
         route("ListWebhooks", service.listWebhooks, into: &router)
         route("RemoveWebhook", service.removeWebhook, into: &router)
         route("ListEvents", service.listEvents, into: &router)
+        route("ListReminderLog", service.listReminderLog, into: &router)
+        route("GetSchedule", service.getSchedule, into: &router)
+        route("ListChannels", { (request: Herald_V1_ListChannelsRequest) async throws(AdminError) in
+            try await service.listChannels(request, workers: dispatcher.connectedWorkers)
+        }, into: &router)
     }
 
     /// Registers one method, turning the service's ``AdminError`` into the RPC status.

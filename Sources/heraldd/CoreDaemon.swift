@@ -17,7 +17,7 @@ struct CoreDaemon {
     let context: ZMQContext
     let publisher: EventPublisher
     let admin: RPCServer
-    let channels: ChannelEndpoint
+    let dispatcher: Dispatcher
 
     init(configuration: CoreConfiguration, logger: Logger) throws {
         self.logger = logger
@@ -28,19 +28,27 @@ struct CoreDaemon {
         let publisher = try EventPublisher(
             context: context, endpoint: configuration.eventsEndpoint, logger: logger)
         self.publisher = publisher
-        channels = try ChannelEndpoint(context: context, endpoint: configuration.channelEndpoint, logger: logger)
+        let channelEndpoint = try RouterEndpoint(
+            context: context, configuration: RouterEndpoint.Configuration(endpoint: configuration.channelEndpoint),
+            logger: logger)
+        let dispatcher = Dispatcher(
+            store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
+            configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger)
+        self.dispatcher = dispatcher
 
-        let service = AdminService(store: store, logger: logger) { event in
-            guard let payload = try? event.serializedData() else { return }
-            publisher.publish(topic: event.type, payload: payload)
-        }
+        let service = AdminService(
+            store: store, logger: logger,
+            publish: { event in
+                guard let payload = try? event.serializedData() else { return }
+                publisher.publish(topic: event.type, payload: payload)
+            },
+            jobsPlanned: { dispatcher.wake() })
         // Ping reports the frames both ROUTER endpoints dropped; the admin
         // server exists only after its routes, hence the late binding.
         let adminServer = LateBound<RPCServer>()
-        let channels = channels
         var router = RPCRouter()
-        AdminRoutes.register(service, into: &router) {
-            channels.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
+        AdminRoutes.register(service, dispatcher: dispatcher, into: &router) {
+            dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
         }
         admin = try RPCServer(
             context: context, configuration: RPCServerConfiguration(endpoint: configuration.adminEndpoint),
@@ -51,19 +59,19 @@ struct CoreDaemon {
     func run() async throws {
         // Printed on stdout once every endpoint is bound, so scripts and tests
         // can wait for it and learn the ports chosen for `*`.
-        let ready = "heraldd ready admin=\(admin.boundEndpoint) channel=\(channels.boundEndpoint) events=\(publisher.boundEndpoint)\n"
+        let ready = "heraldd ready admin=\(admin.boundEndpoint) channel=\(dispatcher.boundEndpoint) events=\(publisher.boundEndpoint)\n"
         FileHandle.standardOutput.write(Data(ready.utf8))
         logger.info(
             "heraldd ready",
             metadata: [
-                "admin": "\(admin.boundEndpoint)", "channel": "\(channels.boundEndpoint)",
+                "admin": "\(admin.boundEndpoint)", "channel": "\(dispatcher.boundEndpoint)",
                 "events": "\(publisher.boundEndpoint)",
             ])
 
         // Shut down in reverse order: stop taking admin requests first, publish last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [publisher, channels, admin],
+                services: [publisher, dispatcher, admin],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -38,6 +38,21 @@ struct Heraldd: AsyncParsableCommand {
     var eventsEndpoint: String?
 
     @Option(
+        name: .customLong("late-grace"),
+        help: ArgumentHelp("How late a reminder may still go out after downtime, in minutes ($HERALD_LATE_GRACE_MINUTES, default 15).", valueName: "minutes"))
+    var lateGrace: Double?
+
+    @Option(
+        name: .customLong("heartbeat-interval"),
+        help: ArgumentHelp("Seconds between heartbeats with channel workers; silent for 3 means dead ($HERALD_HEARTBEAT_INTERVAL, default 5).", valueName: "seconds"))
+    var heartbeatInterval: Double?
+
+    @Option(
+        name: .customLong("lease"),
+        help: ArgumentHelp("Seconds a worker may hold a delivery before it is handed out again ($HERALD_LEASE_SECONDS, default 60).", valueName: "seconds"))
+    var lease: Double?
+
+    @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).", valueName: "level"))
     var logLevel: String?
@@ -48,7 +63,8 @@ struct Heraldd: AsyncParsableCommand {
             databasePath: db ?? environment["HERALD_DB"] ?? "./herald.db",
             channelEndpoint: channelEndpoint ?? environment["HERALD_CHANNEL_ENDPOINT"] ?? "tcp://127.0.0.1:7401",
             adminEndpoint: adminEndpoint ?? environment["HERALD_ADMIN_ENDPOINT"] ?? "tcp://127.0.0.1:7402",
-            eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403")
+            eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
+            dispatch: try dispatchConfiguration(environment))
         let levelName = logLevel ?? environment["HERALD_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -69,6 +85,25 @@ struct Heraldd: AsyncParsableCommand {
             throw ExitCode(1)
         }
         try await core.run()
+    }
+}
+
+extension Heraldd {
+    func dispatchConfiguration(_ environment: [String: String]) throws -> DispatcherConfiguration {
+        func number(_ option: Double?, _ variable: String, default value: Double, range: ClosedRange<Double>, flag: String) throws -> Double {
+            let chosen = try option ?? environment[variable].map { text in
+                guard let parsed = Double(text) else { throw ValidationError("$\(variable) must be a number, not \"\(text)\"") }
+                return parsed
+            } ?? value
+            guard range.contains(chosen) else {
+                throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return chosen
+        }
+        return DispatcherConfiguration(
+            heartbeatInterval: try number(heartbeatInterval, "HERALD_HEARTBEAT_INTERVAL", default: 5, range: 0.05...300, flag: "--heartbeat-interval"),
+            leaseDuration: try number(lease, "HERALD_LEASE_SECONDS", default: 60, range: 0.1...86400, flag: "--lease"),
+            lateGrace: 60 * (try number(lateGrace, "HERALD_LATE_GRACE_MINUTES", default: 15, range: 0...10080, flag: "--late-grace")))
     }
 }
 

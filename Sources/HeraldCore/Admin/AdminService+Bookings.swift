@@ -48,7 +48,7 @@ extension AdminService {
             customerPhone: phone.isEmpty ? nil : phone,
             startAt: start, endAt: explicitEnd ?? start.addingTimeInterval(duration),
             status: status, scheduleVersion: 1, createdAt: now, updatedAt: now)
-        let event = try await commit(booking, replacing: nil, as: .created, cancelling: nil)
+        let event = try await commit(booking, replacing: nil, as: .created)
         logger.info("booking created", metadata: ["tenant": "\(tenant.id)", "booking": "\(id)", "event": "\(event.id)"])
         return booking.proto
     }
@@ -92,7 +92,7 @@ extension AdminService {
         booking.endAt = end
         booking.scheduleVersion += 1
         booking.updatedAt = now
-        let event = try await commit(booking, replacing: current, as: .rescheduled, cancelling: .all(reason: "rescheduled"))
+        let event = try await commit(booking, replacing: current, as: .rescheduled)
         logger.info("booking rescheduled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
         return booking.proto
     }
@@ -114,8 +114,7 @@ extension AdminService {
         var booking = current
         booking.status = .cancelled
         booking.updatedAt = clock.now()
-        let why = (reason ?? "").isEmpty ? "booking cancelled" : "booking cancelled: \(reason ?? "")"
-        let event = try await commit(booking, replacing: current, as: .cancelled, cancelling: .all(reason: why))
+        let event = try await commit(booking, replacing: current, as: .cancelled, because: reason)
         logger.info("booking cancelled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
         return booking.proto
     }
@@ -147,10 +146,7 @@ extension AdminService {
         var booking = current
         booking.status = target
         booking.updatedAt = clock.now()
-        // A booking that is over needs no more reminders; a confirmation keeps them.
-        let cancelling: JobCancellation? =
-            target == .confirmed ? nil : .kinds([.reminder], reason: "booking \(target.rawValue)")
-        let event = try await commit(booking, replacing: current, as: eventType, cancelling: cancelling)
+        let event = try await commit(booking, replacing: current, as: eventType)
         logger.info("booking status changed", metadata: ["booking": "\(booking.id)", "status": "\(target.rawValue)", "event": "\(event.id)"])
         return booking.proto
     }
@@ -165,20 +161,25 @@ extension AdminService {
         return .with { $0.events = events.map(\.proto) }
     }
 
-    func requireBooking(_ id: String) async throws(AdminError) -> Booking {
+    func requireBooking(_ id: String, field: String = "id") async throws(AdminError) -> Booking {
         var validator = FieldValidator()
-        _ = validator.identifier("id", id)
+        _ = validator.identifier(field, id)
         try validator.finish()
         guard let booking = try await storing({ try await store.booking(id: id) }) else {
-            throw .notFound(field: "id", "no booking \"\(id)\"")
+            throw .notFound(field: field, "no booking \"\(id)\"")
         }
         return booking
     }
 
-    /// Writes the booking, its job changes and its event in one transaction,
-    /// then publishes the event. Nothing is published for a write that failed.
+    /// Plans the booking's notifications and writes the booking, the jobs it
+    /// cancels and plans, and its event in one transaction (the transactional
+    /// outbox); then publishes the event and wakes the dispatcher. Nothing is
+    /// published for a write that failed.
+    ///
+    /// - Parameter detail: the caller's words (a cancellation reason), added to
+    ///   the reason logged for the jobs this write cancels.
     func commit(
-        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, cancelling: JobCancellation?
+        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, because detail: String? = nil
     ) async throws(AdminError) -> BookingEventRecord {
         let event = BookingEventRecord(
             sequence: nil, id: Identifier.make(prefix: "evt"), type: type,
@@ -187,10 +188,29 @@ extension AdminService {
             previousStartAt: type == .rescheduled ? previous?.startAt : nil,
             previousEndAt: type == .rescheduled ? previous?.endAt : nil,
             previousStatus: previous?.status)
+        let settings = try await currentSettings(tenantID: booking.tenantID)
+        let eventType: EventType? =
+            if let id = booking.eventTypeID {
+                try await storing { try await store.eventType(tenantID: booking.tenantID, id: id) }
+            } else { nil }
+        let webhooks = try await storing { try await store.webhooks(tenantID: booking.tenantID) }
+        let plan = NotificationPlanner.plan(
+            PlanningInput(
+                change: type, booking: booking, previous: previous, event: event, settings: settings,
+                eventType: eventType, webhooks: webhooks, now: clock.now()))
+        let reason = (detail ?? "").isEmpty ? plan.cancellationReason : "\(plan.cancellationReason): \(detail ?? "")"
+        let cancellation: JobCancellation? = plan.cancelsPendingJobs.map { scope in
+            switch scope {
+            case .all: .all(reason: reason)
+            case .kinds(let kinds): .kinds(kinds, reason: reason)
+            }
+        }
         let write = BookingWrite(
-            booking: booking, expected: previous, event: event, cancelPendingJobs: cancelling, newJobs: [])
+            booking: booking, expected: previous, event: event, cancelPendingJobs: cancellation,
+            newJobs: plan.jobs + plan.skipped, newLogEntries: plan.logEntries)
         let stored = try await storing { try await store.writeBooking(write) }
         publish(stored.proto)
+        if !plan.jobs.isEmpty || cancellation != nil { jobsPlanned() }
         return stored
     }
 }

@@ -12,20 +12,26 @@ public struct AdminService: Sendable {
     let store: any HeraldStore
     let clock: any WallClock
     let publish: @Sendable (Herald_V1_BookingEvent) -> Void
+    let jobsPlanned: @Sendable () -> Void
     let logger: Logger
 
-    /// - Parameter publish: called after a booking write has committed, with the
-    ///   event it stored; must not block (the event socket only enqueues).
+    /// - Parameters:
+    ///   - publish: called after a booking write has committed, with the event
+    ///     it stored; must not block (the event socket only enqueues).
+    ///   - jobsPlanned: called after a write that planned notification jobs, so
+    ///     the dispatcher can look again at what is due next.
     public init(
         store: any HeraldStore,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
-        publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in }
+        publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in },
+        jobsPlanned: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         self.clock = clock
         self.logger = logger
         self.publish = publish
+        self.jobsPlanned = jobsPlanned
     }
 
     /// Runs a store call and turns its errors into answers a client can act on.

@@ -151,3 +151,17 @@ extension BookingEventRecord {
         }
     }
 }
+
+extension NotificationKind {
+    public var proto: Herald_V1_NotificationKind {
+        switch self {
+        case .confirmation: .confirmation
+        case .reminder: .reminder
+        case .reschedule: .reschedule
+        case .cancellation: .cancellation
+        case .hostNotification: .hostNotification
+        case .followUp: .followUp
+        case .webhook: .webhook
+        }
+    }
+}

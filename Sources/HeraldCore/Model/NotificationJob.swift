@@ -14,6 +14,9 @@ public struct NotificationJob: Sendable, Equatable, Codable {
     public var channel: String
     /// The preferred provider, if any (`twilio`, `vonage`, ...).
     public var provider: String?
+    /// The provider to switch to when `provider` has no worker or keeps failing
+    /// (SMS failover, when the tenant allows it); nil: no failover.
+    public var fallbackProvider: String?
     /// An address, phone number or URL.
     public var recipient: String
     /// Minutes before the start for reminders; 0 otherwise.
@@ -42,6 +45,7 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         kind: NotificationKind,
         channel: String,
         provider: String? = nil,
+        fallbackProvider: String? = nil,
         recipient: String,
         reminderOffsetMinutes: Int = 0,
         scheduleVersion: Int,
@@ -63,6 +67,7 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         self.kind = kind
         self.channel = channel
         self.provider = provider
+        self.fallbackProvider = fallbackProvider
         self.recipient = recipient
         self.reminderOffsetMinutes = reminderOffsetMinutes
         self.scheduleVersion = scheduleVersion

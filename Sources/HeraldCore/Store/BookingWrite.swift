@@ -1,6 +1,8 @@
 /// One change to a booking with everything that must happen with it, written by
 /// ``HeraldStore/writeBooking(_:)`` in a single transaction (the transactional outbox):
-/// the booking, the cancellation of jobs it made obsolete, the jobs it plans, and its event.
+/// the booking, the cancellation of jobs it made obsolete, the jobs it plans, its event,
+/// and log rows for notifications decided at planning time (such as skipped reminders,
+/// which also come in `newJobs` with status `skipped`).
 public struct BookingWrite: Sendable, Equatable {
     /// The booking as it should be stored.
     public var booking: Booking
@@ -11,18 +13,22 @@ public struct BookingWrite: Sendable, Equatable {
     public var event: BookingEventRecord
     public var cancelPendingJobs: JobCancellation?
     public var newJobs: [NotificationJob]
+    /// ReminderLog rows of this booking to append (their `id`s are assigned by the store).
+    public var newLogEntries: [ReminderLogEntry]
 
     public init(
         booking: Booking,
         expected: Booking?,
         event: BookingEventRecord,
         cancelPendingJobs: JobCancellation? = nil,
-        newJobs: [NotificationJob] = []
+        newJobs: [NotificationJob] = [],
+        newLogEntries: [ReminderLogEntry] = []
     ) {
         self.booking = booking
         self.expected = expected
         self.event = event
         self.cancelPendingJobs = cancelPendingJobs
         self.newJobs = newJobs
+        self.newLogEntries = newLogEntries
     }
 }

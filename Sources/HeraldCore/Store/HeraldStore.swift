@@ -53,6 +53,42 @@ public protocol HeraldStore: Sendable {
     /// Appends an outcome. A second `sent` row for the same notification fails with
     /// ``StoreError/alreadyExists(entity:id:)``.
     func appendLog(_ entry: ReminderLogEntry) async throws -> ReminderLogEntry
-    /// The tenant's log (optionally of one booking), newest first.
-    func reminderLog(tenantID: String, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
+    /// The log of one tenant (nil: all tenants), optionally of one booking, newest first.
+    func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
+
+    // MARK: Dispatch
+
+    /// Leases up to `query.limit` due, eligible pending jobs of a channel, oldest due first.
+    ///
+    /// In one transaction, each candidate is loaded with its booking, subscription and
+    /// event and passed to `decide` (the send-time check): `.lease` marks it `leased`
+    /// (attempt + 1, `leasedTo`, `leaseExpiresAt`); `.cancel` and `.miss` end it as
+    /// `cancelled` / `missed` with a ReminderLog row. A candidate whose booking is gone
+    /// is cancelled even if `decide` says `.lease`. `decide` must be quick and must not
+    /// call the store (it runs inside the write transaction, hence `@escaping`).
+    /// Cancelled and missed jobs do not count toward the limit.
+    func leaseDueJobs(
+        _ query: LeaseQuery, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> LeaseBatch
+    /// Applies delivery results in one transaction; the dispositions are in input order.
+    /// A result applies only to a `leased` job whose `attempt` equals the result's.
+    func applyResults(_ results: [JobResult]) async throws -> [ResultDisposition]
+    /// Returns these jobs, if still leased, to `pending`, due `now` (their worker is gone).
+    @discardableResult
+    func releaseLeases(jobIDs: [String], now: Date) async throws -> Int
+    /// Returns jobs whose lease expired (`leaseExpiresAt <= now`) to `pending`, due `now`;
+    /// leasing them again increments their attempt.
+    @discardableResult
+    func expireLeases(now: Date) async throws -> Int
+    /// Returns every leased job to `pending`, due `now` (at core start, no worker holds any).
+    @discardableResult
+    func releaseAllLeases(now: Date) async throws -> Int
+    /// The earliest `dueAt` of pending jobs in these channels; nil when none (or no channels).
+    /// - Parameter after: only jobs due later than this (nil: any), for channels
+    ///   whose due jobs could not all be handed out now.
+    func nextDueTime(channels: Set<String>, after: Date?) async throws -> Date?
+    /// The earliest lease expiry of leased jobs; nil when none is leased.
+    func nextLeaseExpiry() async throws -> Date?
+    /// Pending (due and scheduled) and leased jobs per channel, by channel name.
+    func queueStats(now: Date) async throws -> [ChannelQueueStats]
 }

@@ -114,26 +114,41 @@ struct AdminServiceTests {
         }
     }
 
-    @Test func cancellingCancelsPendingJobsInTheSameTransaction() async throws {
+    @Test func bookingWritesPlanTheirNotificationsInTheSameTransaction() async throws {
         try await Self.withService { service, _, _, store in
-            let created = try await service.createBooking(.with {
+            _ = try await service.createBooking(.with {
                 $0.tenantID = "salon"
                 $0.id = "b1"
                 $0.startAt = Self.at(minutes: 3000)
                 $0.customerEmail = "ada@example.com"
             })
-            // A job planned for the booking (the engine will plan these).
-            let stored = try #require(try await store.booking(id: created.id))
-            try await store.writeBooking(
-                BookingWrite(
-                    booking: stored, expected: stored, event: Fixture.event(.confirmed, for: stored),
-                    newJobs: [Fixture.job(for: stored, kind: .reminder, offset: 60)]))
+            // Default settings: email on, reminders 1440 and 60 minutes before.
+            let planned = try await store.jobs(bookingID: "b1")
+            #expect(planned.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.confirmation, .reminder, .reminder])
+            #expect(planned.allSatisfy { $0.status == .pending && $0.channel == "email" })
+
             _ = try await service.cancelBooking(.with { $0.id = "b1"; $0.reason = "customer called" })
             let jobs = try await store.jobs(bookingID: "b1")
-            #expect(jobs.map(\.status) == [.cancelled])
+            #expect(jobs.filter { $0.kind != .cancellation }.allSatisfy { $0.status == .cancelled })
+            #expect(jobs.filter { $0.kind == .cancellation }.map(\.status) == [.pending])
             let log = try await store.reminderLog(tenantID: "salon", bookingID: "b1", limit: 10)
-            #expect(log.map(\.outcome) == [.cancelled])
-            #expect(log.first?.error == "booking cancelled: customer called")
+            #expect(log.count == 3)
+            #expect(log.allSatisfy { $0.outcome == .cancelled && $0.error == "booking cancelled: customer called" })
+        }
+    }
+
+    @Test func aBookingTooCloseForARemindersTimeRecordsItSkipped() async throws {
+        try await Self.withService { service, _, _, store in
+            _ = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.id = "soon"
+                $0.startAt = Self.at(minutes: 30)
+                $0.customerEmail = "ada@example.com"
+            })
+            let jobs = try await store.jobs(bookingID: "soon")
+            #expect(jobs.filter { $0.kind == .reminder }.map(\.status) == [.skipped, .skipped])
+            let log = try await store.reminderLog(tenantID: "salon", bookingID: "soon", limit: 10)
+            #expect(log.map(\.outcome) == [.skipped, .skipped])
         }
     }
 

@@ -75,6 +75,26 @@ enum Fixture {
             createdAt: now, updatedAt: now)
     }
 
+    /// A pending job due at an exact time, for the dispatcher's queries.
+    static func dueJob(
+        _ id: String,
+        for booking: Booking,
+        due: Date,
+        channel: String = "email",
+        provider: String? = nil,
+        fallbackProvider: String? = nil,
+        kind: NotificationKind = .reminder,
+        offset: Int? = nil
+    ) -> NotificationJob {
+        NotificationJob(
+            id: id, tenantID: booking.tenantID, bookingID: booking.id, kind: kind,
+            channel: channel, provider: provider, fallbackProvider: fallbackProvider,
+            recipient: booking.customerEmail ?? "",
+            // By default an offset derived from the id, so jobs are distinct notifications.
+            reminderOffsetMinutes: offset ?? id.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 1_000_003 },
+            scheduleVersion: booking.scheduleVersion, dueAt: due, createdAt: now, updatedAt: now)
+    }
+
     /// Inserts a new booking with a `booking.created` event and the given jobs.
     @discardableResult
     static func insert(

@@ -11,6 +11,7 @@ extension NotificationJob: FetchableRecord, PersistableRecord {
             kind: try row.decode(forColumn: "kind"),
             channel: try row.decode(forColumn: "channel"),
             provider: try row.decode(forColumn: "provider"),
+            fallbackProvider: try row.decode(forColumn: "fallback_provider"),
             recipient: try row.decode(forColumn: "recipient"),
             reminderOffsetMinutes: try row.decode(forColumn: "reminder_offset_minutes"),
             scheduleVersion: try row.decode(forColumn: "schedule_version"),
@@ -35,6 +36,7 @@ extension NotificationJob: FetchableRecord, PersistableRecord {
         container["kind"] = kind
         container["channel"] = channel
         container["provider"] = provider
+        container["fallback_provider"] = fallbackProvider
         container["recipient"] = recipient
         container["reminder_offset_minutes"] = reminderOffsetMinutes
         container["schedule_version"] = scheduleVersion

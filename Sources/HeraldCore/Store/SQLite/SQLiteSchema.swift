@@ -15,6 +15,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v1-initial-schema") { db in
             try db.execute(sql: v1InitialSchema)
         }
+        migrator.registerMigration("v2-dispatch") { db in
+            try db.execute(sql: v2Dispatch)
+        }
         return migrator
     }
 
@@ -170,5 +173,24 @@ enum SQLiteSchema {
         );
         CREATE INDEX booking_events_by_tenant ON booking_events(tenant_id, sequence);
         CREATE INDEX booking_events_by_booking ON booking_events(booking_id, sequence);
+        """
+
+    /// SMS failover, and indexes for the dispatcher's queries.
+    ///
+    /// The queue indexes are partial, so the ever-growing history of finished jobs
+    /// (sent, failed, ...) is not in them. A query uses a partial index only when its
+    /// WHERE clause names the same literal status (`status = 'pending'`), not a parameter.
+    private static let v2Dispatch = """
+        ALTER TABLE notification_jobs ADD COLUMN fallback_provider TEXT;
+
+        -- Leasing (channel = ? AND due_at <= ? ORDER BY due_at), the next due time per
+        -- channel, and queue counts: pending jobs only.
+        CREATE INDEX notification_jobs_pending_by_channel_due
+            ON notification_jobs(channel, due_at) WHERE status = 'pending';
+        -- Lease expiry and release: leased jobs only.
+        CREATE INDEX notification_jobs_leased_by_expiry
+            ON notification_jobs(lease_expires_at) WHERE status = 'leased';
+        -- Superseded by the two above; dropped so that job writes maintain fewer indexes.
+        DROP INDEX notification_jobs_by_status_due;
         """
 }

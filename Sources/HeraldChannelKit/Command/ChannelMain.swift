@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import HeraldBus
+import Logging
+import ServiceLifecycle
+
+/// What a channel program's `run()` calls once its options are parsed:
+///
+/// ```swift
+/// @main struct SMSTwilio: AsyncParsableCommand {
+///     @OptionGroup var options: ChannelOptions
+///     func run() async throws {
+///         try await ChannelMain.run(plugin: TwilioPlugin(environment: ProcessInfo.processInfo.environment), options: options)
+///     }
+/// }
+/// ```
+public enum ChannelMain {
+    /// Exit status for a configuration error (`EX_CONFIG` from sysexits.h).
+    public static let configurationExitCode = ExitCode(78)
+
+    /// Bootstraps logging, checks the configuration, then runs a
+    /// ``ChannelRunner`` in a `ServiceGroup` until SIGTERM or SIGINT (graceful),
+    /// the core's `Shutdown`, or a `Reject`.
+    ///
+    /// With `--outbox DIR` an ``OutboxPlugin`` runs in the plugin's place and the
+    /// plugin's own configuration is not checked. Without it, a configuration
+    /// error is printed ("herald-sms-twilio: TWILIO_ACCOUNT_SID is not set; set it
+    /// or pass --outbox DIR") and the program exits with status 78.
+    ///
+    /// - Throws: `ExitCode` for a refused configuration or a rejecting core.
+    public static func run(plugin: some ChannelPlugin, options: ChannelOptions) async throws {
+        let program = URL(fileURLWithPath: CommandLine.arguments.first ?? "herald-channel").lastPathComponent
+        let level = try options.resolvedLogLevel()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: program)
+        logger.logLevel = level
+
+        let running: any ChannelPlugin = options.outboxDirectory.map { OutboxPlugin(standingInFor: plugin, directory: $0) } ?? plugin
+        do {
+            try running.checkConfiguration()
+        } catch {
+            FileHandle.standardError.write(Data((startupFailureMessage(program: program, error: error, outbox: options.outbox != nil) + "\n").utf8))
+            throw configurationExitCode
+        }
+
+        let configuration = ChannelRunner.Configuration(
+            endpoint: options.endpoint(), instanceID: options.instanceID(for: plugin), maxInFlight: options.maxInFlight)
+        let runner = ChannelRunner(plugin: running, configuration: configuration, context: try ZMQContext(), logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // A send that ignores the drain timeout is cancelled rather than waited for forever.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.drainTimeout + .seconds(5)
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch let rejected as ChannelRejectedError {
+            FileHandle.standardError.write(Data("\(program): \(rejected)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// The one line a channel prints when it refuses to start.
+    static func startupFailureMessage(program: String, error: any Error, outbox: Bool) -> String {
+        guard let error = error as? ChannelConfigurationError else { return "\(program): \(error)" }
+        if error.variable != nil && !outbox {
+            return "\(program): \(error.message); set it or pass --outbox DIR"
+        }
+        return "\(program): \(error.message)"
+    }
+}

@@ -1,0 +1,71 @@
+import HeraldBus
+import Logging
+import ServiceLifecycle
+
+/// Runs a ``ChannelPlugin`` against the core: the whole channel protocol, so
+/// that a plugin only sends.
+///
+/// - Connects a DEALER (a fresh one per attempt) and sends `Register`; on
+///   `Welcome` starts heartbeating at the interval the core chose; on `Reject`
+///   stops with ``ChannelRejectedError`` (no retry loop against a core that refuses).
+/// - Runs each `Delivery` through ``ChannelPlugin/send(_:)`` concurrently, never
+///   more than `maxInFlight` at once, and answers each with one `Result`. A
+///   delivery beyond the credit gets RETRY "over credit"; one past `not_after_ms`
+///   gets FAILED "expired before sending" without reaching the plugin.
+/// - A core silent for 3 heartbeat intervals, or one that does not answer
+///   `Register` within `registerTimeout`, is dead: the runner drops the socket
+///   and reconnects after 1 s, doubling to 32 s, reset by the next `Welcome`.
+///   Sends in flight keep running; their results go out on the next connection.
+/// - Graceful shutdown (SIGTERM through a `ServiceGroup`, or `Shutdown` from the
+///   core) takes no new deliveries, waits up to `drainTimeout` for the sends in
+///   flight, reports them, says `Goodbye` and returns. Cancellation stops at
+///   once: unreported sends are left to the core's lease.
+public final class ChannelRunner: Service, Sendable {
+    public let plugin: any ChannelPlugin
+    public let configuration: Configuration
+    /// What the runner is doing; buffers the newest 256 events for one consumer.
+    public let events: AsyncStream<Event>
+    private let observers: AsyncStream<Event>.Continuation
+    private let context: ZMQContext
+    private let logger: Logger
+
+    public init(plugin: any ChannelPlugin, configuration: Configuration, context: ZMQContext, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "channel"] = "\(plugin.channel)"
+        logger[metadataKey: "provider"] = "\(plugin.provider)"
+        logger[metadataKey: "instance"] = "\(configuration.instanceID)"
+        logger[metadataKey: "core"] = "\(configuration.endpoint)"
+        self.plugin = plugin
+        self.configuration = configuration
+        self.context = context
+        self.logger = logger
+        (events, observers) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(256))
+    }
+
+    /// Runs until graceful shutdown, the core's `Shutdown`, or cancellation.
+    ///
+    /// - Throws: ``ChannelRejectedError`` when the core refuses the worker;
+    ///   ``ZMQError`` when the endpoint cannot be used at all.
+    public func run() async throws {
+        let (inbox, continuation) = AsyncStream.makeStream(of: RunnerEvent.self)
+        let loop = RunnerLoop(
+            plugin: plugin, configuration: configuration, context: context, logger: logger,
+            inbox: continuation, observers: observers)
+        defer { continuation.finish() }
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try loop.connect(in: &group)
+                // The stream ends early only when this task is cancelled.
+                for await event in inbox {
+                    try await loop.handle(event, in: &group)
+                    if loop.isFinished { break }
+                }
+                await loop.finish()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            continuation.yield(.shutdownRequested(reason: "graceful shutdown"))
+        }
+    }
+}

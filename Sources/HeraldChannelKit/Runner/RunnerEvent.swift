@@ -1,0 +1,15 @@
+/// Everything that can change a runner's state, funnelled into one stream so
+/// that a single loop (``RunnerLoop``) owns that state.
+///
+/// Events tied to a connection carry its serial number; one from a connection
+/// that has since been replaced is stale and ignored.
+enum RunnerEvent: Sendable {
+    /// A frame from the core; `nil` when it did not decode as a `CoreMessage`.
+    case received(Herald_V1_CoreMessage?, connection: UInt64)
+    case heartbeatDue(connection: UInt64)
+    case registerTimedOut(connection: UInt64)
+    case reconnectDue
+    case sendFinished(deliveryID: String, outcome: Outcome, started: ContinuousClock.Instant)
+    case shutdownRequested(reason: String)
+    case drainTimedOut
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A channel worker that registered on the channel endpoint, as the
+/// dispatcher sees it: what it serves, how much it can hold, what it holds.
+struct ConnectedWorker {
+    /// The ROUTER identity of its DEALER; a reconnect gets a new one.
+    let peer: Data
+    let channel: String
+    let provider: String
+    let instanceID: String
+    let pluginVersion: String
+    let maxInFlight: Int
+    let connectedAt: Date
+    var lastHeardAt: Date
+    /// Job ids handed to it whose result has not come back.
+    var inFlight: Set<String> = []
+
+    var freeCredit: Int { max(0, maxInFlight - inFlight.count) }
+
+    /// Workers that can take the same jobs: one channel, one provider.
+    var pool: String { channel + "/" + provider }
+}
+
+/// A delivery handed out and not yet answered.
+struct InFlightDelivery {
+    let jobID: String
+    let attempt: Int
+    let peer: Data
+    let kind: NotificationKind
+    let dueAt: Date
+    let notAfter: Date?
+    let leaseExpiresAt: Date
+    let hasFallbackProvider: Bool
+}
+
+/// What `herald channels` shows of a worker.
+public struct WorkerSnapshot: Sendable, Equatable {
+    public var channel: String
+    public var provider: String
+    public var instanceID: String
+    public var pluginVersion: String
+    public var maxInFlight: Int
+    public var inFlight: Int
+    public var connectedAt: Date
+    public var lastHeardAt: Date
+}

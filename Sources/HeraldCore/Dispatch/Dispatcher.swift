@@ -1,0 +1,470 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Hands due notification jobs to channel workers and records what became of them.
+///
+/// The broker half speaks the channel protocol on the core's channel endpoint
+/// (the Majordomo pattern of the ZeroMQ guide): workers register with their
+/// channel, provider and credit, get `Welcome`, exchange heartbeats, and get
+/// deliveries only against free credit. The scheduler half asks the store for
+/// due jobs, leases them in batches and applies results in batches.
+///
+/// Timing is exact without polling: one loop sleeps until the earliest of the
+/// next due job (of a channel that has a worker with credit), the next lease
+/// expiry and the next heartbeat, and wakes early when a worker sends
+/// something or a booking write planned jobs (``wake()``). Nothing about
+/// future jobs is kept in memory; the store's index on due time answers
+/// "what is next" however many there are.
+public final class Dispatcher: Service, Sendable {
+    enum Input: Sendable {
+        case message(RouterMessage)
+    }
+
+    private let endpoint: RouterEndpoint
+    private let mailbox = Mailbox<Input>()
+    private let loop: UnsafeLoopBox
+    private let workers = Mutex<[WorkerSnapshot]>([])
+
+    public init(
+        store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
+        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger
+    ) {
+        self.endpoint = endpoint
+        loop = UnsafeLoopBox(
+            DispatchLoop(
+                store: store, endpoint: endpoint, clock: clock, configuration: configuration,
+                coreVersion: coreVersion, logger: logger))
+    }
+
+    public var boundEndpoint: String { endpoint.boundEndpoint }
+    /// Frames the channel endpoint dropped as malformed.
+    public var droppedFrames: UInt64 { endpoint.droppedFrames }
+
+    /// Tells the loop that jobs may have become due sooner (a booking write).
+    public func wake() { mailbox.nudge() }
+
+    /// The connected workers, as of the loop's last turn.
+    public var connectedWorkers: [WorkerSnapshot] { workers.withLock { $0 } }
+
+    public func run() async throws {
+        let mailbox = mailbox
+        let endpoint = endpoint
+        let box = loop
+        box.value.publish = { [weak self] snapshot in self?.workers.withLock { $0 = snapshot } }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await message in endpoint.messages { mailbox.post(.message(message)) }
+            }
+            await cancelWhenGracefulShutdown {
+                await box.value.run(mailbox: mailbox)
+            }
+            endpoint.close()
+        }
+    }
+}
+
+/// The loop's state lives on the one task that runs it; this box only carries
+/// it there from `init`.
+final class UnsafeLoopBox: @unchecked Sendable {
+    let value: DispatchLoop
+    init(_ value: DispatchLoop) { self.value = value }
+}
+
+/// The dispatcher's state and its single loop. Everything here runs on the
+/// loop's task, one turn at a time, so it needs no locks.
+final class DispatchLoop {
+    let store: any HeraldStore
+    let endpoint: RouterEndpoint
+    let clock: any WallClock
+    let configuration: DispatcherConfiguration
+    let coreVersion: String
+    let logger: Logger
+    let sendTimeCheck: SendTimeCheck
+    let renderer = MessageRenderer()
+    var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
+
+    var workers: [Data: ConnectedWorker] = [:]
+    var inFlight: [String: InFlightDelivery] = [:]
+    /// Results not yet committed (kept across a failed store call).
+    var pendingResults: [JobResult] = []
+    var nextHeartbeat = Date.distantPast
+
+    init(
+        store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
+        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger
+    ) {
+        self.store = store
+        self.endpoint = endpoint
+        self.clock = clock
+        self.configuration = configuration
+        self.coreVersion = coreVersion
+        self.logger = logger
+        self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
+    }
+
+    func run(mailbox: Mailbox<Dispatcher.Input>) async {
+        // No worker holds anything a previous run of the core handed out.
+        do {
+            let released = try await store.releaseAllLeases(now: clock.now())
+            if released > 0 { logger.notice("returned deliveries leased before the restart to the queue", metadata: ["jobs": "\(released)"]) }
+        } catch {
+            logger.error("cannot release old leases", metadata: ["error": "\(error)"])
+        }
+
+        while !Task.isCancelled {
+            for input in mailbox.drain() {
+                switch input {
+                case .message(let message): handle(message)
+                }
+            }
+            do {
+                try await turn()
+            } catch is CancellationError {
+                break
+            } catch {
+                // The store failed (disk full, locked): keep state, try again shortly.
+                logger.error("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(String(reflecting: error))"])
+                await mailbox.wait(sleep: sleeper(until: clock.now().addingTimeInterval(1)))
+                continue
+            }
+            publish?(snapshot())
+            let deadline: Date?
+            do {
+                deadline = try await nextDeadline()
+            } catch {
+                logger.error("cannot compute the next due time", metadata: ["error": "\(error)"])
+                deadline = clock.now().addingTimeInterval(1)
+            }
+            if let deadline, deadline <= clock.now() { continue }
+            await mailbox.wait(sleep: sleeper(until: deadline))
+        }
+        logger.info("dispatcher stopped", metadata: ["workers": "\(workers.count)", "in_flight": "\(inFlight.count)"])
+    }
+
+    /// One turn: commit results, retire dead workers and expired leases,
+    /// heartbeat, and hand out what is due.
+    func turn() async throws {
+        let now = clock.now()
+        if !pendingResults.isEmpty {
+            let batch = pendingResults
+            let dispositions = try await store.applyResults(batch)
+            pendingResults.removeAll()
+            for (result, disposition) in zip(batch, dispositions) {
+                if case .ignored(let reason) = disposition {
+                    logger.debug("ignored a result", metadata: ["delivery": "\(result.jobID)", "attempt": "\(result.attempt)", "reason": "\(reason)"])
+                }
+            }
+        }
+        try await retireSilentWorkers(now: now)
+        try await expireLeases(now: now)
+        if now >= nextHeartbeat {
+            let beat = message(.heartbeat(.with { $0.sentAtMs = Int64(now.timeIntervalSince1970 * 1000) }))
+            for peer in workers.keys { endpoint.send(to: peer, frames: [beat]) }
+            nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval)
+        }
+        try await dispatch(now: now)
+    }
+
+    // MARK: Deadlines
+
+    /// Pools (channel/provider) whose last lease came back short: nothing more is
+    /// due for them now, so only their future jobs count for the next deadline.
+    var drainedChannels: Set<String> = []
+
+    func nextDeadline() async throws -> Date? {
+        let now = clock.now()
+        var candidates: [Date] = []
+        if !workers.isEmpty {
+            candidates.append(nextHeartbeat)
+            let oldest = workers.values.map(\.lastHeardAt).min() ?? now
+            candidates.append(oldest.addingTimeInterval(3 * configuration.heartbeatInterval))
+        }
+        let withCredit = Set(workers.values.filter { $0.freeCredit > 0 }.map(\.channel))
+        let ready = withCredit.subtracting(drainedChannels)
+        if !ready.isEmpty, let due = try await store.nextDueTime(channels: ready, after: nil) {
+            candidates.append(due)
+        }
+        let drained = withCredit.intersection(drainedChannels)
+        if !drained.isEmpty, let due = try await store.nextDueTime(channels: drained, after: now) {
+            candidates.append(due)
+        }
+        if let expiry = inFlight.values.map(\.leaseExpiresAt).min() {
+            candidates.append(expiry)
+        }
+        return candidates.min()
+    }
+
+    // MARK: Workers
+
+    func handle(_ received: RouterMessage) {
+        guard let message = try? Herald_V1_WorkerMessage(serializedBytes: received.payload), let body = message.body else {
+            endpoint.drop(received, reason: "not a herald.v1.WorkerMessage")
+            return
+        }
+        let now = clock.now()
+        workers[received.peer]?.lastHeardAt = now
+        switch body {
+        case .register(let register):
+            self.register(register, from: received.peer, now: now)
+        case .heartbeat:
+            if workers[received.peer] == nil {
+                // A worker of a core that restarted: it must register again.
+                send(.reject(.with { $0.reason = "not registered: send Register first" }), to: received.peer)
+            }
+        case .result(let result):
+            accept(result, from: received.peer, now: now)
+        case .goodbye(let goodbye):
+            if let worker = workers.removeValue(forKey: received.peer) {
+                logger.info("worker left", metadata: ["instance": "\(worker.instanceID)", "reason": "\(goodbye.reason)"])
+                releaseLater(worker)
+            }
+        }
+    }
+
+    func register(_ register: Herald_V1_Register, from peer: Data, now: Date) {
+        let problem: String? =
+            if register.protocolVersion != .protocolVersion1 {
+                "protocol version \(register.protocolVersion.rawValue) is not spoken here (this core speaks 1)"
+            } else if register.channel.isEmpty || register.channel.count > 64 {
+                "channel must be 1-64 characters"
+            } else if register.provider.isEmpty || register.provider.count > 64 {
+                "provider must be 1-64 characters"
+            } else if register.instanceID.isEmpty || register.instanceID.count > 200 {
+                "instance_id must be 1-200 characters"
+            } else if register.maxInFlight == 0 || register.maxInFlight > 10_000 {
+                "max_in_flight must be between 1 and 10000"
+            } else {
+                nil
+            }
+        if let problem {
+            logger.warning("rejected a worker", metadata: ["instance": "\(register.instanceID)", "reason": "\(problem)"])
+            send(.reject(.with { $0.reason = problem }), to: peer)
+            return
+        }
+        // The same instance on a new connection has reconnected: the old one is gone.
+        for (oldPeer, worker) in workers where worker.instanceID == register.instanceID && oldPeer != peer {
+            workers.removeValue(forKey: oldPeer)
+            releaseLater(worker)
+        }
+        if let previous = workers[peer] { releaseLater(previous) }
+        workers[peer] = ConnectedWorker(
+            peer: peer, channel: register.channel, provider: register.provider, instanceID: register.instanceID,
+            pluginVersion: register.pluginVersion, maxInFlight: Int(register.maxInFlight), connectedAt: now,
+            lastHeardAt: now)
+        drainedChannels.remove(register.channel)
+        send(
+            .welcome(.with {
+                $0.heartbeatIntervalMs = UInt32(configuration.heartbeatInterval * 1000)
+                $0.leaseMs = UInt32(configuration.leaseDuration * 1000)
+                $0.coreVersion = coreVersion
+            }), to: peer)
+        logger.info(
+            "worker registered",
+            metadata: [
+                "channel": "\(register.channel)", "provider": "\(register.provider)",
+                "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
+            ])
+    }
+
+    /// Jobs a departed worker held go back to the queue at the next turn.
+    var leasesToRelease: [String] = []
+
+    func releaseLater(_ worker: ConnectedWorker) {
+        for jobID in worker.inFlight {
+            inFlight.removeValue(forKey: jobID)
+            leasesToRelease.append(jobID)
+        }
+    }
+
+    func retireSilentWorkers(now: Date) async throws {
+        let limit = 3 * configuration.heartbeatInterval
+        for (peer, worker) in workers where now.timeIntervalSince(worker.lastHeardAt) > limit {
+            workers.removeValue(forKey: peer)
+            logger.warning(
+                "worker silent for 3 heartbeats; its deliveries go back to the queue",
+                metadata: ["instance": "\(worker.instanceID)", "in_flight": "\(worker.inFlight.count)"])
+            releaseLater(worker)
+        }
+        if !leasesToRelease.isEmpty {
+            let jobs = leasesToRelease
+            _ = try await store.releaseLeases(jobIDs: jobs, now: now)
+            leasesToRelease.removeAll()
+        }
+    }
+
+    func expireLeases(now: Date) async throws {
+        let expired = inFlight.values.filter { $0.leaseExpiresAt <= now }
+        guard !expired.isEmpty else { return }
+        for delivery in expired {
+            inFlight.removeValue(forKey: delivery.jobID)
+            workers[delivery.peer]?.inFlight.remove(delivery.jobID)
+        }
+        let count = try await store.expireLeases(now: now)
+        logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(count)"])
+    }
+
+    // MARK: Results
+
+    func accept(_ result: Herald_V1_Result, from peer: Data, now: Date) {
+        let attempt = Int(result.attempt)
+        let known = inFlight[result.deliveryID].flatMap { $0.attempt == attempt && $0.peer == peer ? $0 : nil }
+        if let known {
+            inFlight.removeValue(forKey: known.jobID)
+            workers[peer]?.inFlight.remove(known.jobID)
+        }
+        let provider = result.provider.isEmpty ? (workers[peer]?.provider ?? "") : result.provider
+        let error = [result.errorCode, result.errorMessage].filter { !$0.isEmpty }.joined(separator: ": ")
+        let resolution: JobResolution
+        switch result.outcome {
+        case .sent:
+            resolution = .sent(provider: provider, providerMessageID: result.providerMessageID.isEmpty ? nil : result.providerMessageID)
+        case .failed:
+            resolution = .failed(provider: provider, error: error.isEmpty ? "failed" : error)
+        case .retry, .unspecified, .UNRECOGNIZED:
+            let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
+            let decision = configuration.retry.decide(
+                attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now)
+            switch decision {
+            case .retry(let at):
+                let failover = (known?.hasFallbackProvider ?? false) && attempt >= configuration.retry.failoverAfterAttempt
+                resolution = .retry(at: at, provider: provider, error: error.isEmpty ? "retry" : error, switchToFallback: failover)
+            case .giveUp(let reason):
+                resolution = .failed(provider: provider, error: (error.isEmpty ? "" : error + "; ") + reason)
+            }
+        }
+        // Results this core did not hand out (e.g. before a restart) still go to the
+        // store, which applies them only if the job is still at that attempt.
+        pendingResults.append(JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now))
+    }
+
+    // MARK: Hand-out
+
+    func dispatch(now: Date) async throws {
+        drainedChannels.removeAll()
+        var drainedPools: Set<String> = []
+        let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.provider)) }
+        let ordered = workers.values.filter { $0.freeCredit > 0 }.sorted { $0.freeCredit > $1.freeCredit }
+        var settingsCache: [String: NotificationSettings] = [:]
+        var eventTypeCache: [String: EventType?] = [:]
+        let check = sendTimeCheck
+        for candidate in ordered {
+            guard !drainedPools.contains(candidate.pool), let worker = workers[candidate.peer] else { continue }
+            let limit = min(worker.freeCredit, configuration.batchSize)
+            let query = LeaseQuery(
+                channel: worker.channel, provider: worker.provider,
+                presentProviders: present[worker.channel] ?? [], limit: limit, now: now,
+                leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
+            let batch = try await store.leaseDueJobs(query) { check.decide($0, now: now) }
+            if batch.cancelled + batch.missed > 0 {
+                logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
+            }
+            if batch.leased.count < limit {
+                drainedPools.insert(worker.pool)
+                drainedChannels.insert(worker.channel)
+            }
+            for leased in batch.leased {
+                let settings = try await cached(&settingsCache, leased.job.tenantID) { try await store.settings(tenantID: $0) }
+                let eventType: EventType? =
+                    if let id = leased.booking.eventTypeID {
+                        try await cachedOptional(&eventTypeCache, leased.job.tenantID + "/" + id) { _ in
+                            try await store.eventType(tenantID: leased.job.tenantID, id: id)
+                        }
+                    } else { nil }
+                let delivery = makeDelivery(leased, worker: worker, settings: settings, eventType: eventType)
+                send(.delivery(delivery), to: worker.peer)
+                workers[worker.peer]?.inFlight.insert(leased.job.id)
+                inFlight[leased.job.id] = InFlightDelivery(
+                    jobID: leased.job.id, attempt: leased.job.attempt, peer: worker.peer, kind: leased.job.kind,
+                    dueAt: leased.job.dueAt, notAfter: leased.job.notAfter,
+                    leaseExpiresAt: leased.job.leaseExpiresAt ?? query.leaseUntil,
+                    hasFallbackProvider: leased.job.fallbackProvider != nil)
+            }
+        }
+    }
+
+    func makeDelivery(
+        _ leased: LeasedJob, worker: ConnectedWorker, settings: NotificationSettings?, eventType: EventType?
+    ) -> Herald_V1_Delivery {
+        let job = leased.job
+        let booking = leased.booking
+        return .with {
+            $0.deliveryID = job.id
+            $0.attempt = UInt32(job.attempt)
+            $0.tenantID = job.tenantID
+            $0.bookingID = job.bookingID
+            $0.kind = job.kind.proto
+            $0.channel = job.channel
+            $0.provider = job.provider ?? worker.provider
+            $0.recipient = .with { recipient in
+                switch job.kind {
+                case .hostNotification, .webhook: break
+                default: recipient.name = booking.customerName
+                }
+                if job.channel == "email" { recipient.email = job.recipient } else { recipient.phone = job.recipient }
+            }
+            if job.kind == .webhook, let subscription = leased.subscription, let event = leased.event {
+                $0.webhook = .with { webhook in
+                    webhook.subscriptionID = subscription.id
+                    webhook.url = subscription.url
+                    webhook.secret = subscription.secret
+                    webhook.body = WebhookPayload.body(for: event)
+                    webhook.eventType = event.type.rawValue
+                }
+            } else if let settings {
+                $0.message = renderer.render(job, booking: booking, settings: settings, eventType: eventType)
+            }
+            if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
+            $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)
+            $0.scheduleVersion = UInt32(job.scheduleVersion)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Sleeps on the injected clock, so tests move time instead of waiting for it.
+    func sleeper(until deadline: Date?) -> (@Sendable () async -> Void)? {
+        guard let deadline else { return nil }
+        let clock = clock
+        return { await clock.sleep(until: deadline) }
+    }
+
+    func send(_ body: Herald_V1_CoreMessage.OneOf_Body, to peer: Data) {
+        endpoint.send(to: peer, frames: [message(body)])
+    }
+
+    func message(_ body: Herald_V1_CoreMessage.OneOf_Body) -> Data {
+        (try? Herald_V1_CoreMessage.with { $0.body = body }.serializedData()) ?? Data()
+    }
+
+    func snapshot() -> [WorkerSnapshot] {
+        workers.values.map {
+            WorkerSnapshot(
+                channel: $0.channel, provider: $0.provider, instanceID: $0.instanceID, pluginVersion: $0.pluginVersion,
+                maxInFlight: $0.maxInFlight, inFlight: $0.inFlight.count, connectedAt: $0.connectedAt,
+                lastHeardAt: $0.lastHeardAt)
+        }
+        .sorted { ($0.channel, $0.provider, $0.instanceID) < ($1.channel, $1.provider, $1.instanceID) }
+    }
+
+    private func cached<Value>(
+        _ cache: inout [String: Value], _ key: String, _ load: (String) async throws -> Value?
+    ) async throws -> Value? {
+        if let value = cache[key] { return value }
+        let value = try await load(key)
+        if let value { cache[key] = value }
+        return value
+    }
+
+    private func cachedOptional<Value>(
+        _ cache: inout [String: Value?], _ key: String, _ load: (String) async throws -> Value?
+    ) async throws -> Value? {
+        if let value = cache[key] { return value }
+        let value = try await load(key)
+        cache[key] = value
+        return value
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The dispatcher's timing and policies; `heraldd` sets them from its options.
+public struct DispatcherConfiguration: Sendable {
+    /// Both sides send a heartbeat this often; a worker silent for three is dead.
+    public var heartbeatInterval: TimeInterval
+    /// How long a worker holds a delivery before it goes back to the queue.
+    public var leaseDuration: TimeInterval
+    /// How late a reminder may still be sent (the downtime policy).
+    public var lateGrace: TimeInterval
+    public var retry: RetryPolicy
+    /// Most jobs leased in one transaction.
+    public var batchSize: Int
+
+    public init(
+        heartbeatInterval: TimeInterval = 5, leaseDuration: TimeInterval = 60, lateGrace: TimeInterval = 15 * 60,
+        retry: RetryPolicy = RetryPolicy(), batchSize: Int = 500
+    ) {
+        self.heartbeatInterval = heartbeatInterval
+        self.leaseDuration = leaseDuration
+        self.lateGrace = lateGrace
+        self.retry = retry
+        self.batchSize = batchSize
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+/// Turns one booking write into the outbox changes it implies: which open jobs to
+/// cancel, which jobs to add, and which reminders are already too late to send.
+///
+/// A pure function of ``PlanningInput``: no I/O, no clock, so the store can call it
+/// inside the write's transaction and tests can state each policy exactly.
+public enum NotificationPlanner {
+    public static func plan(_ input: PlanningInput) -> NotificationPlan {
+        var immediate: [NotificationJob] = []
+        var timed: [NotificationJob] = []
+        var cancellation: (scope: CancelScope, reason: String)?
+
+        switch input.change {
+        case .created, .confirmed:
+            if input.booking.status == .confirmed {
+                immediate += confirmations(input)
+                timed += reminders(input)
+            }
+        case .rescheduled:
+            cancellation = (rescheduledBookingScope, "booking rescheduled")
+            immediate += rescheduleNotices(input)
+            if input.booking.status == .confirmed {
+                timed += reminders(input)
+            }
+        case .cancelled:
+            cancellation = (cancelledBookingScope, "booking cancelled")
+            immediate += cancellationNotices(input)
+        case .completed:
+            cancellation = (.kinds([.reminder]), "booking completed")
+            timed += followUp(input).map { [$0] } ?? []
+        case .noShow:
+            cancellation = (.kinds([.reminder]), "booking marked no-show")
+        }
+        immediate += hostNotifications(input)
+        immediate += webhookDeliveries(input)
+
+        var plan = NotificationPlan(
+            cancelsPendingJobs: cancellation?.scope,
+            cancellationReason: cancellation?.reason ?? ""
+        )
+        var placedTimed: [NotificationJob] = []
+        for job in timed {
+            switch place(job, input) {
+            case let .pending(placed):
+                placedTimed.append(placed)
+            case let .skipped(placed, reason):
+                plan.skipped.append(skipping(placed, reason))
+            }
+        }
+        let (kept, crowdedOut) = droppingCrowdedReminders(placedTimed)
+        plan.jobs = immediate + kept
+        plan.skipped += crowdedOut.map { skipping($0.job, $0.reason) }
+        plan.jobs.sort(by: planOrder)
+        plan.skipped.sort(by: planOrder)
+        plan.logEntries = plan.skipped.map {
+            ReminderLogEntry(job: $0, outcome: .skipped, error: $0.lastError, loggedAt: input.now)
+        }
+        return plan
+    }
+
+    private static func skipping(_ job: NotificationJob, _ reason: String) -> NotificationJob {
+        var skipped = job
+        skipped.status = .skipped
+        skipped.lastError = reason
+        return skipped
+    }
+
+    // MARK: - What each change cancels
+
+    /// A new time makes every reminder, and any confirmation or earlier reschedule
+    /// notice not yet sent, wrong; notices of other kinds and webhook deliveries of
+    /// earlier events are still true and still go out.
+    static let rescheduledBookingScope = CancelScope.kinds([.reminder, .confirmation, .reschedule])
+
+    /// Nothing a customer or host was to be told about a cancelled booking is worth
+    /// sending, except the cancellation itself (planned by this write, after the cancel).
+    ///
+    /// Webhook deliveries of earlier events are kept: a subscriber must still see
+    /// `booking.created` before `booking.cancelled`, or it learns of a cancellation of a
+    /// booking it never heard of. (This is every kind but `webhook`, not ``CancelScope/all``.)
+    static let cancelledBookingScope = CancelScope.kinds(
+        Set(NotificationKind.allCases).subtracting([.webhook])
+    )
+
+    // MARK: - Customer messages
+
+    /// A confirmation per customer channel, at once, unless the event type turns them off.
+    /// Only a confirmed booking gets one: a pending booking is not yet promised.
+    static func confirmations(_ input: PlanningInput) -> [NotificationJob] {
+        guard input.eventType?.sendConfirmation ?? true else { return [] }
+        return customerNotices(.confirmation, notAfter: input.booking.startAt, input)
+    }
+
+    /// A notice of the new time per customer channel, at once, unless the event type turns them off.
+    static func rescheduleNotices(_ input: PlanningInput) -> [NotificationJob] {
+        guard input.eventType?.sendRescheduleNotice ?? true else { return [] }
+        return customerNotices(.reschedule, notAfter: input.booking.startAt, input)
+    }
+
+    /// A cancellation notice per customer channel, at once, unless the event type turns them off.
+    /// Worth sending until the appointment would have begun, not after.
+    static func cancellationNotices(_ input: PlanningInput) -> [NotificationJob] {
+        guard input.eventType?.sendCancellationNotice ?? true else { return [] }
+        let oldStart = input.previous?.startAt ?? input.booking.startAt
+        return customerNotices(.cancellation, notAfter: oldStart, input)
+    }
+
+    /// One reminder per offset per customer channel, due `offset` minutes before the
+    /// start (before quiet hours and the too-late rule, see ``place(_:_:)``).
+    ///
+    /// The event type's offsets replace the tenant's. Offsets below one minute and
+    /// repeated offsets are dropped (validation rejects them already): a reminder at
+    /// or after the start is no reminder, and a repeat would be a duplicate message.
+    static func reminders(_ input: PlanningInput) -> [NotificationJob] {
+        let offsets = Set(input.eventType?.reminderOffsets ?? input.settings.reminderOffsets).filter { $0 >= 1 }
+        return Destination.customer(settings: input.settings, booking: input.booking).flatMap { destination in
+            offsets.map { offset in
+                job(
+                    .reminder, to: destination, input,
+                    dueAt: input.booking.startAt.addingTimeInterval(-Double(offset) * 60),
+                    notAfter: input.booking.startAt,
+                    reminderOffsetMinutes: offset
+                )
+            }
+        }
+    }
+
+    /// One follow-up, `followUpMinutes` after the end, when the tenant wants them, on the
+    /// first channel the customer has (email, then SMS, then WhatsApp).
+    ///
+    /// Unlike a reminder it is sent once, not per channel: one "how was it?" is a
+    /// courtesy, the same question by mail, text and WhatsApp is spam. It stays worth
+    /// sending for a week.
+    static func followUp(_ input: PlanningInput) -> NotificationJob? {
+        guard input.settings.followUpEnabled,
+              let destination = Destination.customer(settings: input.settings, booking: input.booking).first
+        else { return nil }
+        let due = input.booking.endAt.addingTimeInterval(Double(input.settings.followUpMinutes) * 60)
+        return job(.followUp, to: destination, input, dueAt: due, notAfter: due.addingTimeInterval(followUpLifetime))
+    }
+
+    /// How long after its due time a follow-up may still go out.
+    static let followUpLifetime: TimeInterval = 7 * 24 * 60 * 60
+
+    private static func customerNotices(_ kind: NotificationKind, notAfter: Date, _ input: PlanningInput) -> [NotificationJob] {
+        Destination.customer(settings: input.settings, booking: input.booking).map { destination in
+            job(kind, to: destination, input, dueAt: input.now, notAfter: notAfter)
+        }
+    }
+
+    // MARK: - Hosts and webhooks
+
+    /// One email per host address of the event type when a booking is made, moved or
+    /// cancelled, at once. Each carries the event id, so the note about each change is a
+    /// notification of its own rather than a repeat of the last one.
+    ///
+    /// Host addresses are the tenant's own configuration, so the customer-channel switch
+    /// (`emailEnabled`) does not apply to them.
+    static func hostNotifications(_ input: PlanningInput) -> [NotificationJob] {
+        guard [.created, .rescheduled, .cancelled].contains(input.change), let eventType = input.eventType else {
+            return []
+        }
+        var seen = Set<String>()
+        return eventType.hostEmails
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+            .map { address in
+                job(
+                    .hostNotification, to: Destination(channel: "email", recipient: address), input,
+                    dueAt: input.now, notAfter: nil, eventID: input.event.id
+                )
+            }
+    }
+
+    /// One delivery of this write's event per enabled subscription that asked for its
+    /// type, at once. Subscriptions of another tenant are ignored even if passed in: a
+    /// booking must never reach another tenant's endpoint.
+    static func webhookDeliveries(_ input: PlanningInput) -> [NotificationJob] {
+        input.webhooks
+            .filter { $0.enabled && $0.wants(input.change) && $0.tenantID == input.booking.tenantID }
+            .map { subscription in
+                job(
+                    .webhook, to: Destination(channel: "webhook", recipient: subscription.url), input,
+                    dueAt: input.now, notAfter: nil, eventID: input.event.id, subscriptionID: subscription.id
+                )
+            }
+    }
+
+    // MARK: - Jobs
+
+    /// A new pending job of this booking, for its current schedule version.
+    static func job(
+        _ kind: NotificationKind,
+        to destination: Destination,
+        _ input: PlanningInput,
+        dueAt: Date,
+        notAfter: Date?,
+        reminderOffsetMinutes: Int = 0,
+        eventID: String = "",
+        subscriptionID: String? = nil
+    ) -> NotificationJob {
+        NotificationJob(
+            id: Identifier.make(prefix: "job"),
+            tenantID: input.booking.tenantID,
+            bookingID: input.booking.id,
+            kind: kind,
+            channel: destination.channel,
+            provider: destination.provider,
+            fallbackProvider: destination.fallbackProvider,
+            recipient: destination.recipient,
+            reminderOffsetMinutes: reminderOffsetMinutes,
+            scheduleVersion: input.booking.scheduleVersion,
+            eventID: eventID,
+            subscriptionID: subscriptionID,
+            dueAt: dueAt,
+            notAfter: notAfter,
+            status: .pending,
+            attempt: 0,
+            createdAt: input.now,
+            updatedAt: input.now
+        )
+    }
+
+    /// Kind (in ``NotificationKind`` order), channel (email, SMS, WhatsApp, webhook, then by
+    /// name), offset largest first, then recipient and subscription: a plan lists its jobs
+    /// the same way every time, whatever order the settings and subscriptions came in.
+    static func planOrder(_ a: NotificationJob, _ b: NotificationJob) -> Bool {
+        let kinds = NotificationKind.allCases
+        let channels = ["email", "sms", "whatsapp", "webhook"]
+        func key(_ job: NotificationJob) -> (Int, Int, String, Int, String, String) {
+            (
+                kinds.firstIndex(of: job.kind) ?? kinds.count,
+                channels.firstIndex(of: job.channel) ?? channels.count,
+                job.channel,
+                -job.reminderOffsetMinutes,
+                job.recipient,
+                job.subscriptionID ?? ""
+            )
+        }
+        return key(a) < key(b)
+    }
+}

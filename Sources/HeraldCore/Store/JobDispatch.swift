@@ -1,0 +1,167 @@
+import Foundation
+
+// The dispatcher's side of the store: leasing due jobs, applying delivery results,
+// returning leases, timing and queue visibility. Plain values only, so a PostgreSQL
+// implementation (several cores, `FOR UPDATE SKIP LOCKED`) can satisfy the same calls.
+
+/// Which due jobs ``HeraldStore/leaseDueJobs(_:decide:)`` hands to one worker.
+public struct LeaseQuery: Sendable, Equatable {
+    public var channel: String
+    /// The asking worker's provider. A job is eligible when its provider is nil, equals this,
+    /// or its `fallbackProvider` equals this and its provider is not in `presentProviders`
+    /// (the preferred provider has no worker: fail over).
+    public var provider: String
+    /// Providers of this channel that currently have a worker.
+    public var presentProviders: Set<String>
+    /// At most this many jobs are leased.
+    public var limit: Int
+    /// Jobs with `dueAt <= now` are due; the oldest due are leased first.
+    public var now: Date
+    /// The lease expiry written on each leased job.
+    public var leaseUntil: Date
+    /// The worker instance the jobs are leased to.
+    public var leasedTo: String
+
+    public init(
+        channel: String,
+        provider: String,
+        presentProviders: Set<String> = [],
+        limit: Int,
+        now: Date,
+        leaseUntil: Date,
+        leasedTo: String
+    ) {
+        self.channel = channel
+        self.provider = provider
+        self.presentProviders = presentProviders
+        self.limit = limit
+        self.now = now
+        self.leaseUntil = leaseUntil
+        self.leasedTo = leasedTo
+    }
+}
+
+/// A due, eligible job with what the send-time check needs, as stored right now.
+public struct LeaseCandidate: Sendable, Equatable {
+    public var job: NotificationJob
+    /// `nil` only if the booking no longer exists.
+    public var booking: Booking?
+    /// The webhook subscription, when the job has a `subscriptionID` (nil if deleted).
+    public var subscription: WebhookSubscription?
+    /// The booking event, when the job has a non-empty `eventID`.
+    public var event: BookingEventRecord?
+
+    public init(
+        job: NotificationJob,
+        booking: Booking?,
+        subscription: WebhookSubscription? = nil,
+        event: BookingEventRecord? = nil
+    ) {
+        self.job = job
+        self.booking = booking
+        self.subscription = subscription
+        self.event = event
+    }
+}
+
+/// The send-time decision on a ``LeaseCandidate``, made by the caller inside the lease transaction.
+public enum LeaseDecision: Sendable, Equatable {
+    /// Hand it out.
+    case lease
+    /// The job no longer matches its booking: status `cancelled`, logged `cancelled` with the reason.
+    case cancel(reason: String)
+    /// Too late to send: status `missed`, logged `missed` with the reason.
+    case miss(reason: String)
+}
+
+/// A job handed to a worker.
+public struct LeasedJob: Sendable, Equatable {
+    /// The job after leasing: status `leased`, `attempt` + 1, `leasedTo`, `leaseExpiresAt`.
+    public var job: NotificationJob
+    public var booking: Booking
+    public var subscription: WebhookSubscription?
+    public var event: BookingEventRecord?
+
+    public init(
+        job: NotificationJob,
+        booking: Booking,
+        subscription: WebhookSubscription? = nil,
+        event: BookingEventRecord? = nil
+    ) {
+        self.job = job
+        self.booking = booking
+        self.subscription = subscription
+        self.event = event
+    }
+}
+
+/// What one ``HeraldStore/leaseDueJobs(_:decide:)`` call did.
+///
+/// Cancelled and missed jobs do not count toward the limit, but the work per call is
+/// bounded: when `leased.count < limit` and `cancelled + missed > 0`, more jobs may
+/// still be due, so call again.
+public struct LeaseBatch: Sendable, Equatable {
+    /// In due order, oldest first.
+    public var leased: [LeasedJob]
+    public var cancelled: Int
+    public var missed: Int
+
+    public init(leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0) {
+        self.leased = leased
+        self.cancelled = cancelled
+        self.missed = missed
+    }
+}
+
+/// How a delivery attempt ended, as a worker reported it.
+public enum JobResolution: Sendable, Equatable {
+    /// Status `sent`, logged `sent` (at most one `sent` row per notification).
+    case sent(provider: String, providerMessageID: String?)
+    /// Permanent failure: status `failed`, logged `failed`.
+    case failed(provider: String, error: String)
+    /// Back to `pending`, due `at`, with the error kept as `lastError` (not logged).
+    /// With `switchToFallback`, a job with a `fallbackProvider` swaps it with `provider`.
+    case retry(at: Date, provider: String, error: String, switchToFallback: Bool)
+}
+
+/// The result of one delivery attempt: `attempt` is the job's attempt when it was leased.
+public struct JobResult: Sendable, Equatable {
+    public var jobID: String
+    public var attempt: Int
+    public var resolution: JobResolution
+    /// When the result was reached; the log row's time.
+    public var at: Date
+
+    public init(jobID: String, attempt: Int, resolution: JobResolution, at: Date) {
+        self.jobID = jobID
+        self.attempt = attempt
+        self.resolution = resolution
+        self.at = at
+    }
+}
+
+/// What ``HeraldStore/applyResults(_:)`` did with one result.
+public enum ResultDisposition: Sendable, Equatable {
+    case applied
+    /// Acknowledged and dropped: `unknown delivery`, `already sent`,
+    /// `superseded by attempt N`, `unknown attempt N`, or `not leased (status)`.
+    case ignored(reason: String)
+}
+
+/// One channel's queue, as ``HeraldStore/queueStats(now:)`` counts it.
+public struct ChannelQueueStats: Sendable, Equatable {
+    public var channel: String
+    /// Pending jobs with `dueAt <= now`.
+    public var dueNow: Int
+    /// Pending jobs due later.
+    public var scheduled: Int
+    /// Jobs in a worker's hands.
+    public var leased: Int
+
+    public init(channel: String, dueNow: Int, scheduled: Int, leased: Int) {
+        self.channel = channel
+        self.dueNow = dueNow
+        self.scheduled = scheduled
+        self.leased = leased
+    }
+}

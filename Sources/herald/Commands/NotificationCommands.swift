@@ -1,0 +1,215 @@
+import ArgumentParser
+import HeraldProto
+
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show the ReminderLog: what was sent, failed, skipped, missed or cancelled, newest first.")
+
+    @Option(help: "Only this tenant's notifications.") var tenant: String?
+    @Option(help: "Only this booking's notifications.") var booking: String?
+    @Option(help: "At most this many rows (default 100, at most 1000).") var limit: UInt32 = 100
+    @OptionGroup var core: CoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let request = Herald_V1_ListReminderLogRequest.with {
+            $0.tenantID = tenant ?? ""
+            $0.bookingID = booking ?? ""
+            $0.limit = limit
+        }
+        let answer = try await CoreConnection.with(core) {
+            try await $0.call("ListReminderLog", request, as: Herald_V1_ListReminderLogResponse.self)
+        }
+        if output.json {
+            try printJSON(answer.entries.map(LogEntryView.init))
+        } else {
+            print(logTable(answer.entries))
+        }
+    }
+}
+
+struct ScheduleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Show every planned notification of a booking: kind, channel, due time, state, reason.")
+
+    @Argument(help: "The booking's id.") var booking: String
+    @OptionGroup var core: CoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let answer = try await CoreConnection.with(core) {
+            try await $0.call(
+                "GetSchedule", Herald_V1_GetScheduleRequest.with { $0.bookingID = booking },
+                as: Herald_V1_GetScheduleResponse.self)
+        }
+        if output.json {
+            try printJSON(ScheduleView(answer))
+            return
+        }
+        print("booking \(answer.booking.id): \(answer.booking.status.word), starts \(answer.booking.startAt) (schedule version \(answer.booking.scheduleVersion))")
+        var table = Table("kind", "channel", "recipient", "offset", "due (UTC)", "due (\(answer.timezone))", "state", "attempt", "reason")
+        for job in answer.notifications {
+            table.append([
+                job.kind, job.channel + (job.provider.isEmpty ? "" : "/\(job.provider)"), job.recipient,
+                job.kind == "reminder" ? "\(job.reminderOffsetMinutes) min" : "", job.dueAt, job.dueAtLocal, job.status,
+                "\(job.attempt)", job.lastError,
+            ])
+        }
+        print(table.render())
+    }
+}
+
+struct ChannelsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "channels", abstract: "Show connected channel workers and each channel's queue.")
+
+    @OptionGroup var core: CoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let answer = try await CoreConnection.with(core) {
+            try await $0.call("ListChannels", Herald_V1_ListChannelsRequest(), as: Herald_V1_ListChannelsResponse.self)
+        }
+        if output.json {
+            try printJSON(ChannelsView(answer))
+            return
+        }
+        var workers = Table("channel", "provider", "instance", "in flight", "last heartbeat", "connected", "version")
+        for worker in answer.workers {
+            workers.append([
+                worker.channel, worker.provider, worker.instanceID, "\(worker.inFlight)/\(worker.maxInFlight)",
+                worker.lastHeardAt, worker.connectedAt, worker.pluginVersion,
+            ])
+        }
+        print(answer.workers.isEmpty ? "no channel workers are connected" : workers.render())
+        print("")
+        var queues = Table("channel", "due now", "scheduled", "in flight", "workers")
+        for queue in answer.queues {
+            let count = answer.workers.filter { $0.channel == queue.channel }.count
+            queues.append([
+                queue.channel, "\(queue.dueNow)", "\(queue.scheduled)", "\(queue.leased)",
+                count == 0 ? "none: jobs wait" : "\(count)",
+            ])
+        }
+        print(answer.queues.isEmpty ? "no jobs are queued" : queues.render())
+    }
+}
+
+func logTable(_ entries: [Herald_V1_ReminderLogEntry]) -> String {
+    var table = Table("time", "outcome", "kind", "channel", "provider", "recipient", "booking", "attempts", "detail")
+    for entry in entries {
+        let detail = entry.outcome == "sent" ? entry.providerMessageID : entry.error
+        table.append([
+            entry.loggedAt, entry.outcome, entry.kind + (entry.kind == "reminder" ? " \(entry.reminderOffsetMinutes)m" : ""),
+            entry.channel, entry.provider, entry.recipient, entry.bookingID, "\(entry.attempts)", detail,
+        ])
+    }
+    return table.render()
+}
+
+struct LogEntryView: Encodable {
+    var id: Int64
+    var job_id: String
+    var tenant_id: String
+    var booking_id: String
+    var channel: String
+    var provider: String
+    var kind: String
+    var reminder_offset_minutes: UInt32
+    var schedule_version: UInt32
+    var recipient: String
+    var event_id: String
+    var outcome: String
+    var attempts: UInt32
+    var provider_message_id: String
+    var error: String
+    var logged_at: String
+
+    init(_ entry: Herald_V1_ReminderLogEntry) {
+        id = entry.id
+        job_id = entry.jobID
+        tenant_id = entry.tenantID
+        booking_id = entry.bookingID
+        channel = entry.channel
+        provider = entry.provider
+        kind = entry.kind
+        reminder_offset_minutes = entry.reminderOffsetMinutes
+        schedule_version = entry.scheduleVersion
+        recipient = entry.recipient
+        event_id = entry.eventID
+        outcome = entry.outcome
+        attempts = entry.attempts
+        provider_message_id = entry.providerMessageID
+        error = entry.error
+        logged_at = entry.loggedAt
+    }
+}
+
+struct ScheduleView: Encodable {
+    struct Notification: Encodable {
+        var job_id: String
+        var kind: String
+        var channel: String
+        var provider: String
+        var recipient: String
+        var reminder_offset_minutes: UInt32
+        var schedule_version: UInt32
+        var due_at: String
+        var due_at_local: String
+        var status: String
+        var attempt: UInt32
+        var last_error: String
+    }
+
+    var booking: BookingView
+    var timezone: String
+    var notifications: [Notification]
+    var log: [LogEntryView]
+
+    init(_ schedule: Herald_V1_GetScheduleResponse) {
+        booking = BookingView(schedule.booking)
+        timezone = schedule.timezone
+        notifications = schedule.notifications.map {
+            Notification(
+                job_id: $0.jobID, kind: $0.kind, channel: $0.channel, provider: $0.provider, recipient: $0.recipient,
+                reminder_offset_minutes: $0.reminderOffsetMinutes, schedule_version: $0.scheduleVersion, due_at: $0.dueAt,
+                due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError)
+        }
+        log = schedule.log.map(LogEntryView.init)
+    }
+}
+
+struct ChannelsView: Encodable {
+    struct Worker: Encodable {
+        var channel: String
+        var provider: String
+        var instance_id: String
+        var plugin_version: String
+        var max_in_flight: UInt32
+        var in_flight: UInt32
+        var connected_at: String
+        var last_heard_at: String
+    }
+
+    struct Queue: Encodable {
+        var channel: String
+        var due_now: UInt64
+        var scheduled: UInt64
+        var leased: UInt64
+    }
+
+    var workers: [Worker]
+    var queues: [Queue]
+
+    init(_ answer: Herald_V1_ListChannelsResponse) {
+        workers = answer.workers.map {
+            Worker(
+                channel: $0.channel, provider: $0.provider, instance_id: $0.instanceID, plugin_version: $0.pluginVersion,
+                max_in_flight: $0.maxInFlight, in_flight: $0.inFlight, connected_at: $0.connectedAt,
+                last_heard_at: $0.lastHeardAt)
+        }
+        queues = answer.queues.map { Queue(channel: $0.channel, due_now: $0.dueNow, scheduled: $0.scheduled, leased: $0.leased) }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite("SQLite store: delivery results")
+struct StoreResultTests {
+    /// A tenant, a booking and these jobs (all due a minute ago), leased by one worker.
+    private func leased(
+        _ store: SQLiteStore, _ makeJobs: (Booking) -> [NotificationJob]
+    ) async throws -> (Booking, [LeasedJob]) {
+        try await Fixture.createTenant(store)
+        let booking = Fixture.booking()
+        let jobs = makeJobs(booking)
+        try await Fixture.insert(booking, jobs: jobs, into: store)
+        let batch = try await store.leaseDueJobs(leaseQuery(channel: jobs[0].channel, provider: "twilio")) { _ in .lease }
+        #expect(batch.leased.count == jobs.count)
+        return (booking, batch.leased)
+    }
+
+    private func job(_ store: SQLiteStore, _ booking: Booking, _ id: String) async throws -> NotificationJob? {
+        try await store.jobs(bookingID: booking.id).first { $0.id == id }
+    }
+
+    @Test func sentWritesOneSentRowAndASecondResultIsIgnored() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio")]
+            }
+            let sent = JobResult(
+                jobID: "job_1", attempt: 1,
+                resolution: .sent(provider: "twilio", providerMessageID: "SM123"), at: Fixture.minutes(1))
+            #expect(try await store.applyResults([sent]) == [.applied])
+            #expect(try await store.applyResults([sent]) == [.ignored(reason: "already sent")])
+
+            let stored = try #require(try await job(store, booking, "job_1"))
+            #expect(stored.status == .sent)
+            #expect(stored.leasedTo == nil)
+            #expect(stored.leaseExpiresAt == nil)
+            let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
+            #expect(log.count == 1)
+            #expect(log.first?.outcome == .sent)
+            #expect(log.first?.attempts == 1)
+            #expect(log.first?.provider == "twilio")
+            #expect(log.first?.providerMessageID == "SM123")
+            #expect(log.first?.loggedAt == Fixture.minutes(1))
+        }
+    }
+
+    @Test func duplicateResultsInOneBatchApplyOnce() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+            }
+            let sent = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.now)
+            #expect(try await store.applyResults([sent, sent]) == [.applied, .ignored(reason: "already sent")])
+            #expect(try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).count == 1)
+        }
+    }
+
+    @Test func aSecondJobOfTheSameNotificationIsMarkedSentWithoutASecondRow() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-2), offset: 60),
+                 Fixture.dueJob("job_2", for: booking, due: Fixture.minutes(-1), offset: 60)]
+            }
+            let results = ["job_1", "job_2", "job_unknown"].map {
+                JobResult(jobID: $0, attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: $0), at: Fixture.now)
+            }
+            #expect(try await store.applyResults(results)
+                == [.applied, .applied, .ignored(reason: "unknown delivery")])
+            #expect(try await job(store, booking, "job_1")?.status == .sent)
+            #expect(try await job(store, booking, "job_2")?.status == .sent)
+            let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
+            #expect(log.map(\.jobID) == ["job_1"])
+        }
+    }
+
+    @Test func staleAttemptsAndUnknownJobsAreIgnored() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+            }
+            // The lease expires and the job is leased again as attempt 2.
+            #expect(try await store.expireLeases(now: Fixture.minutes(2)) == 1)
+            let again = try await store.leaseDueJobs(leaseQuery(now: Fixture.minutes(2))) { _ in .lease }
+            #expect(again.leased.first?.job.attempt == 2)
+
+            let late = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.minutes(3))
+            let future = JobResult(
+                jobID: "job_1", attempt: 3, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.minutes(3))
+            let unknown = JobResult(
+                jobID: "job_nope", attempt: 1, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.minutes(3))
+            #expect(try await store.applyResults([late, future, unknown]) == [
+                .ignored(reason: "superseded by attempt 2"),
+                .ignored(reason: "unknown attempt 3"),
+                .ignored(reason: "unknown delivery"),
+            ])
+            #expect(try await job(store, booking, "job_1")?.status == .leased)
+            #expect(try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func resultForAJobThatIsNoLongerLeasedIsIgnored() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+            }
+            #expect(try await store.releaseLeases(jobIDs: ["job_1"], now: Fixture.now) == 1)
+            let result = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.now)
+            #expect(try await store.applyResults([result]) == [.ignored(reason: "not leased (pending)")])
+            #expect(try await job(store, booking, "job_1")?.status == .pending)
+        }
+    }
+
+    @Test func failedEndsTheJobWithAFailedRow() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio")]
+            }
+            let failed = JobResult(
+                jobID: "job_1", attempt: 1,
+                resolution: .failed(provider: "twilio", error: "21211 invalid number"), at: Fixture.minutes(1))
+            #expect(try await store.applyResults([failed]) == [.applied])
+            let stored = try #require(try await job(store, booking, "job_1"))
+            #expect(stored.status == .failed)
+            #expect(stored.lastError == "21211 invalid number")
+            #expect(stored.leasedTo == nil)
+            let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
+            #expect(log.count == 1)
+            #expect(log.first?.outcome == .failed)
+            #expect(log.first?.error == "21211 invalid number")
+            #expect(log.first?.provider == "twilio")
+            #expect(log.first?.attempts == 1)
+        }
+    }
+
+    @Test func retryPutsTheJobBackPendingAndSwapsProvidersWhenAsked() async throws {
+        try await withTemporaryStore { store, _ in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_keep", for: booking, due: Fixture.minutes(-2), channel: "sms",
+                                provider: "twilio", fallbackProvider: "vonage"),
+                 Fixture.dueJob("job_swap", for: booking, due: Fixture.minutes(-1), channel: "sms",
+                                provider: "twilio", fallbackProvider: "vonage"),
+                 Fixture.dueJob("job_none", for: booking, due: Fixture.minutes(-1), channel: "sms",
+                                provider: "twilio")]
+            }
+            let retryAt = Fixture.minutes(5)
+            let results = [
+                JobResult(jobID: "job_keep", attempt: 1, resolution: .retry(
+                    at: retryAt, provider: "twilio", error: "429", switchToFallback: false), at: Fixture.now),
+                JobResult(jobID: "job_swap", attempt: 1, resolution: .retry(
+                    at: retryAt, provider: "twilio", error: "503", switchToFallback: true), at: Fixture.now),
+                JobResult(jobID: "job_none", attempt: 1, resolution: .retry(
+                    at: retryAt, provider: "twilio", error: "503", switchToFallback: true), at: Fixture.now),
+            ]
+            #expect(try await store.applyResults(results) == [.applied, .applied, .applied])
+
+            let keep = try #require(try await job(store, booking, "job_keep"))
+            #expect(keep.status == .pending)
+            #expect(keep.dueAt == retryAt)
+            #expect(keep.lastError == "429")
+            #expect(keep.leasedTo == nil && keep.leaseExpiresAt == nil)
+            #expect(keep.attempt == 1)
+            #expect(keep.provider == "twilio" && keep.fallbackProvider == "vonage")
+
+            let swap = try #require(try await job(store, booking, "job_swap"))
+            #expect(swap.status == .pending)
+            #expect(swap.provider == "vonage" && swap.fallbackProvider == "twilio")
+
+            let none = try #require(try await job(store, booking, "job_none"))
+            #expect(none.provider == "twilio" && none.fallbackProvider == nil)
+
+            // Retries are not outcomes: nothing logged. The job is leasable again at its time.
+            #expect(try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).isEmpty)
+            let early = try await store.leaseDueJobs(leaseQuery(channel: "sms", provider: "vonage")) { _ in .lease }
+            #expect(early.leased.isEmpty)
+            // Both providers have workers, so only the swapped job is Vonage's now.
+            let due = try await store.leaseDueJobs(
+                leaseQuery(channel: "sms", provider: "vonage", present: ["twilio", "vonage"], now: retryAt)) { _ in .lease }
+            #expect(due.leased.map(\.job.id) == ["job_swap"])
+            #expect(due.leased.first?.job.attempt == 2)
+        }
+    }
+
+    @Test func emptyBatchDoesNothing() async throws {
+        try await withTemporaryStore { store, _ in
+            let dispositions = try await store.applyResults([])
+            #expect(dispositions.isEmpty)
+        }
+    }
+}
