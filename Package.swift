@@ -137,6 +137,7 @@ let package = Package(
         .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
+                "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,180 +1,139 @@
-// herald-bench: measures the admin path of a real heraldd (ZeroMQ RPC, field
-// validation, SQLite write in WAL with its booking event) from a client's view.
+// herald-bench: measures a real heraldd from the outside.
 //
-//   swift build -c release && swift run -c release herald-bench [--quick]
+//   swift build -c release && swift run -c release herald-bench [--quick] [--json]
 //
-// It starts the heraldd binary built next to it on free ports and a temporary
-// database, drives it with RPCClient, and prints operations per second and
-// latency percentiles for each scenario.
+// Admin scenarios: ZeroMQ RPC, field validation, the SQLite write with its
+// booking event and planned jobs, from a client's view.
+// Reminder-engine scenarios: dispatch throughput to real herald-test-channel
+// workers, lateness of reminders due at a steady rate, booking ingest with the
+// planner active, and the idle cost of a core holding a million future jobs.
+//
+// Each scenario starts the heraldd built next to this binary on free loopback
+// ports and a fresh database in a temporary directory.
+//
+// Options:
+//   --quick              smaller sizes, for a smoke run
+//   --json               print one JSON document instead of the tables
+//   --only LIST          comma-separated: admin, dispatch, lateness, idle (default all)
+//   --workers K          herald-test-channel workers for dispatch throughput (default 2)
+//   --dispatch-jobs N    confirmations for dispatch throughput (default 20000, quick 4000)
+//   --lateness-jobs N    reminders for the lateness scenario (default 10000, quick 2000)
+//   --lateness-rate R    reminders falling due per second (default 1000)
+//   --idle-jobs N        future jobs for the idle scenario (default 1000000, quick 100000)
+//   --idle-seconds S     length of the idle measurement (default 15, quick 5)
 import Foundation
 import HeraldBus
-import HeraldProto
-import Logging
-import SwiftProtobuf
-import Synchronization
 
-/// Calls admin methods by short name; Sendable so many tasks can share it.
-struct AdminCaller: Sendable {
-    let client: RPCClient
+struct Options {
+    var quick = false
+    var json = false
+    var only: Set<String> = ["admin", "dispatch", "lateness", "idle"]
+    var workers = 2
+    var dispatchJobs: Int?
+    var latenessJobs: Int?
+    var latenessRate = 1000
+    var idleJobs: Int?
+    var idleSeconds: Int?
 
-    func call<Response: Message>(_ method: String, _ request: some Message, as: Response.Type) async throws -> Response {
-        try await client.call("/herald.v1.Admin/\(method)", request, as: Response.self, timeout: .seconds(30))
-    }
-}
-
-struct Figures {
-    var name: String
-    var operations: Int
-    var concurrency: Int
-    var seconds: Double
-    var latencies: [Double]  // milliseconds, sorted
-
-    func percentile(_ p: Double) -> Double {
-        latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-    }
-}
-
-/// Runs `operation` `total` times from `concurrency` tasks and records each call's latency.
-func measure(
-    _ name: String, total: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void
-) async throws -> Figures {
-    let start = ContinuousClock.now
-    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-        for worker in 0..<concurrency {
-            group.addTask {
-                var mine: [Double] = []
-                var index = worker
-                while index < total {
-                    let began = ContinuousClock.now
-                    try await operation(index)
-                    mine.append(milliseconds(ContinuousClock.now - began))
-                    index += concurrency
-                }
-                return mine
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var iterator = arguments.makeIterator()
+        func value(_ name: String) throws -> String {
+            guard let value = iterator.next() else { throw BenchError("\(name) needs a value") }
+            return value
+        }
+        func number(_ name: String) throws -> Int {
+            let text = try value(name)
+            guard let number = Int(text.replacingOccurrences(of: "_", with: "")), number > 0 else {
+                throw BenchError("\(name) needs a positive whole number, not \(text)")
+            }
+            return number
+        }
+        while let argument = iterator.next() {
+            switch argument {
+            case "--quick": options.quick = true
+            case "--json": options.json = true
+            case "--only":
+                options.only = Set(try value(argument).split(separator: ",").map(String.init))
+                let unknown = options.only.subtracting(["admin", "dispatch", "lateness", "idle"])
+                guard unknown.isEmpty else { throw BenchError("unknown scenario(s) \(unknown.sorted()); use admin, dispatch, lateness, idle") }
+            case "--workers": options.workers = try number(argument)
+            case "--dispatch-jobs": options.dispatchJobs = try number(argument)
+            case "--lateness-jobs": options.latenessJobs = try number(argument)
+            case "--lateness-rate": options.latenessRate = try number(argument)
+            case "--idle-jobs": options.idleJobs = try number(argument)
+            case "--idle-seconds": options.idleSeconds = try number(argument)
+            default: throw BenchError("unknown option \(argument); see the top of Benchmarks/HeraldBench/HeraldBench.swift")
             }
         }
-        return try await group.reduce(into: []) { $0 += $1 }
+        guard options.latenessRate <= 1000 else { throw BenchError("--lateness-rate is at most 1000 (due times are whole milliseconds)") }
+        return options
     }
-    return Figures(
-        name: name, operations: total, concurrency: concurrency,
-        seconds: milliseconds(ContinuousClock.now - start) / 1000, latencies: latencies.sorted())
-}
-
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
 @main
 enum HeraldBench {
-    static func main() async throws {
-
-        let quick = CommandLine.arguments.contains("--quick")
-        let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let heralddPath = binDirectory.appendingPathComponent("heraldd").path
-        guard FileManager.default.isExecutableFile(atPath: heralddPath) else {
-            FileHandle.standardError.write(Data("herald-bench: no heraldd next to me at \(heralddPath); run `swift build -c release` first\n".utf8))
+    static func main() async {
+        do {
+            try await run()
+        } catch {
+            progress("\(error)")
             exit(1)
         }
+    }
 
-        // MARK: Start the core
+    static func run() async throws {
+        let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+        let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let heraldd = binDirectory.appendingPathComponent("heraldd").path
+        let testChannel = binDirectory.appendingPathComponent("herald-test-channel").path
+        for path in [heraldd, testChannel] where !FileManager.default.isExecutableFile(atPath: path) {
+            throw BenchError("no \(URL(fileURLWithPath: path).lastPathComponent) next to me at \(path); run `swift build -c release` first")
+        }
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-
-        let core = Process()
-        core.executableURL = URL(fileURLWithPath: heralddPath)
-        core.arguments = [
-            "--db", directory.appendingPathComponent("bench.db").path, "--log-level", "warning",
-            "--admin-endpoint", "tcp://127.0.0.1:*", "--channel-endpoint", "tcp://127.0.0.1:*",
-            "--events-endpoint", "tcp://127.0.0.1:*",
-        ]
-        let readyPipe = Pipe()
-        core.standardOutput = readyPipe
-        try core.run()
-        defer {
-            core.terminate()
-            core.waitUntilExit()
-        }
-        guard let readyLine = String(data: readyPipe.fileHandleForReading.availableData, encoding: .utf8),
-            let admin = readyLine.split(separator: " ").first(where: { $0.hasPrefix("admin=") })?.dropFirst(6)
-        else {
-            FileHandle.standardError.write(Data("herald-bench: heraldd did not print its ready line\n".utf8))
-            exit(1)
-        }
-
-        var logger = Logger(label: "herald-bench")
-        logger.logLevel = .error
+        let environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, directory: directory)
         let context = try ZMQContext()
-        let client = try RPCClient(context: context, endpoint: String(admin), logger: logger)
 
-        let caller = AdminCaller(client: client)
-
-
-        _ = try await caller.call("CreateTenant", Herald_V1_CreateTenantRequest.with { $0.id = "bench"; $0.name = "Bench" }, as: Herald_V1_Tenant.self)
-
-        // MARK: Scenarios
-
-        let scale = quick ? 1 : 4
-        let bookingsPerRun = 500 * scale
-        let startAt = Date().addingTimeInterval(30 * 86400)
-        let stamp = Date.ISO8601FormatStyle()
-
-        // Warm up connections, caches and the database file.
-        for index in 0..<50 {
-            _ = try await caller.call("Ping", Herald_V1_PingRequest(), as: Herald_V1_PingResponse.self)
-            _ = try await caller.call(
-                "CreateBooking",
-                Herald_V1_CreateBookingRequest.with {
-                    $0.tenantID = "bench"
-                    $0.id = "warm-\(index)"
-                    $0.startAt = stamp.format(startAt)
-                }, as: Herald_V1_Booking.self)
+        var report = BenchReport(options: options)
+        func attempt(_ scenario: String, _ body: () async throws -> Void) async {
+            guard options.only.contains(scenario) else { return }
+            do {
+                try await body()
+            } catch {
+                progress("\(scenario) failed: \(error)")
+                report.engine.append(EngineResult(scenario: scenario, size: 0, result: "failed", target: "", met: nil, notes: ["\(error)"]))
+            }
         }
 
-        var results: [Figures] = []
-        results.append(try await measure("Ping", total: 1000 * scale, concurrency: 1) { _ in
-            _ = try await caller.call("Ping", Herald_V1_PingRequest(), as: Herald_V1_PingResponse.self)
-        })
-        results.append(try await measure("Ping", total: 4000 * scale, concurrency: 16) { _ in
-            _ = try await caller.call("Ping", Herald_V1_PingRequest(), as: Herald_V1_PingResponse.self)
-        })
-        for concurrency in [1, 16] {
-            results.append(try await measure("CreateBooking", total: bookingsPerRun, concurrency: concurrency) { index in
-                _ = try await caller.call(
-                    "CreateBooking",
-                    Herald_V1_CreateBookingRequest.with {
-                        $0.tenantID = "bench"
-                        $0.id = "c\(concurrency)-\(index)"
-                        $0.startAt = stamp.format(startAt.addingTimeInterval(Double(index) * 60))
-                        $0.customerName = "Customer \(index)"
-                        $0.customerEmail = "customer\(index)@example.com"
-                        $0.customerPhone = "+4915112345678"
-                    }, as: Herald_V1_Booking.self)
-            })
+        var ingestRate = 2000.0
+        await attempt("admin") {
+            report.admin = try await runAdminScenarios(environment: environment, context: context, quick: options.quick).map(AdminRow.init)
         }
-        results.append(try await measure("GetBooking", total: 2000 * scale, concurrency: 16) { index in
-            _ = try await caller.call("GetBooking", Herald_V1_GetBookingRequest.with { $0.id = "c16-\(index % bookingsPerRun)" }, as: Herald_V1_Booking.self)
-        })
-        results.append(try await measure("ListBookings(100)", total: 200 * scale, concurrency: 4) { _ in
-            _ = try await caller.call("ListBookings", Herald_V1_ListBookingsRequest.with { $0.tenantID = "bench" }, as: Herald_V1_ListBookingsResponse.self)
-        })
-        client.close()
-
-        // MARK: Report
-
-        func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-        let header = ["scenario", "clients", "ops", "ops/s", "p50 ms", "p99 ms", "max ms"]
-        let rows = results.map {
-            [
-                $0.name, "\($0.concurrency)", "\($0.operations)", fixed(Double($0.operations) / $0.seconds, 0),
-                fixed($0.percentile(0.5), 3), fixed($0.percentile(0.99), 3), fixed($0.latencies.last ?? 0, 3),
-            ]
+        await attempt("dispatch") {
+            let results = try await runDispatchThroughput(
+                environment: environment, context: context, jobs: options.dispatchJobs ?? (options.quick ? 4000 : 20_000),
+                workers: options.workers, maxInFlight: 256)
+            ingestRate = results.compactMap { $0.metrics["bookings_per_second"] }.first ?? ingestRate
+            report.engine += results
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for row in [header] + rows {
-            print(row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        await attempt("lateness") {
+            report.engine += try await runLateness(
+                environment: environment, context: context, jobs: options.latenessJobs ?? (options.quick ? 2000 : 10_000),
+                rate: options.latenessRate, expectedIngestRate: ingestRate)
+        }
+        await attempt("idle") {
+            report.engine += try await runIdle(
+                environment: environment, context: context, jobs: options.idleJobs ?? (options.quick ? 100_000 : 1_000_000),
+                seconds: options.idleSeconds ?? (options.quick ? 5 : 15))
         }
 
+        if options.json {
+            print(try report.json())
+        } else {
+            report.printTables()
+        }
     }
 }

@@ -17,7 +17,7 @@ extension AdminService {
         let settings = try await currentSettings(tenantID: booking.tenantID)
         let jobs = try await storing { try await store.jobs(bookingID: booking.id) }
         let log = try await storing { try await store.reminderLog(tenantID: booking.tenantID, bookingID: booking.id, limit: 1000) }
-        let local = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: settings.timeZone) ?? .gmt)
+        let local = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: TimeZone(identifier: settings.timeZone) ?? .gmt)
         return .with {
             $0.booking = booking.proto
             $0.timezone = settings.timeZone

@@ -19,6 +19,7 @@ enum Binaries {
 
     static var heraldd: URL { directory.appendingPathComponent("heraldd") }
     static var herald: URL { directory.appendingPathComponent("herald") }
+    static var testChannel: URL { directory.appendingPathComponent("herald-test-channel") }
 }
 
 /// A bounded wait for a condition: the only way these tests wait.

@@ -14,18 +14,24 @@ final class RunningCore: @unchecked Sendable {
     var databasePath: String { directory.appendingPathComponent("herald.db").path }
 
     /// Starts the core and waits for its ready line.
-    /// - Parameter directory: where the database lives; a new temporary one,
-    ///   removed with this value, when nil.
-    static func start(in given: URL? = nil) async throws -> RunningCore {
+    /// - Parameters:
+    ///   - directory: where the database lives; a new temporary one,
+    ///     removed with this value, when nil.
+    ///   - arguments: more `heraldd` options, e.g. `["--lease", "2"]`.
+    ///   - endpoints: the endpoints to bind (to restart a core where its workers
+    ///     look for it); free ports when nil.
+    static func start(
+        in given: URL? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil
+    ) async throws -> RunningCore {
         let directory = try given ?? makeTemporaryDirectory()
         let process = try ChildProcess(
             Binaries.heraldd,
             [
                 "--db", directory.appendingPathComponent("herald.db").path,
-                "--admin-endpoint", "tcp://127.0.0.1:*",
-                "--channel-endpoint", "tcp://127.0.0.1:*",
-                "--events-endpoint", "tcp://127.0.0.1:*",
-            ])
+                "--admin-endpoint", endpoints?.admin ?? "tcp://127.0.0.1:*",
+                "--channel-endpoint", endpoints?.channel ?? "tcp://127.0.0.1:*",
+                "--events-endpoint", endpoints?.events ?? "tcp://127.0.0.1:*",
+            ] + arguments)
         try await waitUntil(timeout: .seconds(60), "heraldd's ready line") {
             if !process.isRunning { throw StartFailed(stderr: process.stderr) }
             return process.stdout.contains("heraldd ready")
@@ -48,6 +54,11 @@ final class RunningCore: @unchecked Sendable {
         self.adminEndpoint = adminEndpoint
         self.channelEndpoint = channelEndpoint
         self.eventsEndpoint = eventsEndpoint
+    }
+
+    /// The endpoints this core bound, to start another on the same ones.
+    var endpoints: CoreEndpoints {
+        CoreEndpoints(admin: adminEndpoint, channel: channelEndpoint, events: eventsEndpoint)
     }
 
     /// Runs `herald ARGS` against this core and waits for it to finish.
@@ -73,6 +84,13 @@ final class RunningCore: @unchecked Sendable {
         if process.isRunning { process.signal(SIGKILL) }
         if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
+}
+
+/// Where a core listens.
+struct CoreEndpoints: Sendable {
+    var admin: String
+    var channel: String
+    var events: String
 }
 
 struct StartFailed: Error, CustomStringConvertible {

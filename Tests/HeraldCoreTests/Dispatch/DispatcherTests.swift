@@ -1,0 +1,237 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+import Synchronization
+import Testing
+
+@testable import HeraldCore
+
+/// The dispatcher over a real store and a real ROUTER, with fake workers
+/// speaking the channel protocol on real DEALER sockets, and a clock the test
+/// moves: timing is checked without waiting for the wall clock.
+@Suite("dispatcher", .timeLimit(.minutes(2)))
+struct DispatcherTests {
+    /// Heartbeats far apart, so moving the clock by minutes does not make the
+    /// fake workers (which do not heartbeat on their own) look dead.
+    static let configuration = DispatcherConfiguration(
+        heartbeatInterval: 3600, leaseDuration: 120, lateGrace: 15 * 60,
+        retry: RetryPolicy(initialDelay: 10, jitter: 0))
+
+    /// Runs `body` with a dispatcher serving a fresh store on a free port.
+    static func withDispatcher(
+        configuration: DispatcherConfiguration = configuration,
+        _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
+    ) async throws {
+        try await withTemporaryStore { store, _ in
+            try await Fixture.createTenant(store)
+            let clock = ManualWallClock(Fixture.now)
+            let context = try ZMQContext()
+            var logger = Logger(label: "dispatcher-test")
+            logger.logLevel = .warning
+            let endpoint = try RouterEndpoint(
+                context: context, configuration: .init(endpoint: "tcp://127.0.0.1:*"), logger: logger)
+            let dispatcher = Dispatcher(
+                store: store, endpoint: endpoint, clock: clock, configuration: configuration,
+                coreVersion: "test", logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await dispatcher.run() }
+                try await body(dispatcher, store, clock, context, endpoint.boundEndpoint)
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// A booking whose reminder falls due `minutes` after the test's "now".
+    static func bookingWithReminder(
+        _ store: SQLiteStore, id: String, dueIn minutes: Double, jobID: String
+    ) async throws -> Booking {
+        let booking = Fixture.booking(id: id, startingIn: minutes + 60)
+        try await Fixture.insert(
+            booking, jobs: [Fixture.dueJob(jobID, for: booking, due: Fixture.minutes(minutes), offset: 60)], into: store)
+        return booking
+    }
+
+    @Test func aJobIsHandedOutAtItsTimeNotBefore() async throws {
+        try await Self.withDispatcher { dispatcher, store, clock, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: 10, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+
+            // Nothing is due a minute early.
+            clock.advance(by: 9 * 60)
+            dispatcher.wake()
+            try await worker.expectNoDelivery(for: .milliseconds(300))
+
+            clock.advance(by: 60)
+            let delivery = try await worker.nextDelivery()
+            #expect(delivery.deliveryID == "job_b1")
+            #expect(delivery.attempt == 1)
+            #expect(delivery.kind == .reminder)
+            #expect(delivery.message.subject.contains("Reminder"))
+
+            worker.answer(delivery, .sent, providerMessageID: "msg-1")
+            let sent = try await waitForLog(store, bookingID: "b1") { $0.contains { $0.outcome == .sent } }
+            #expect(sent.count == 1)
+            #expect(sent.first?.providerMessageID == "msg-1")
+            #expect(sent.first?.provider == "test")
+        }
+    }
+
+    @Test func deliveriesNeverExceedTheWorkersCredit() async throws {
+        try await Self.withDispatcher { _, store, _, context, endpoint in
+            for index in 0..<5 {
+                _ = try await Self.bookingWithReminder(store, id: "b\(index)", dueIn: -1, jobID: "job_\(index)")
+            }
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 2)
+            defer { worker.close() }
+            let first = try await worker.nextDelivery()
+            let second = try await worker.nextDelivery()
+            try await worker.expectNoDelivery(for: .milliseconds(300))
+            #expect(first.deliveryID != second.deliveryID)
+
+            worker.answer(first, .sent)
+            let third = try await worker.nextDelivery()
+            try await worker.expectNoDelivery(for: .milliseconds(200))
+            #expect(![first.deliveryID, second.deliveryID].contains(third.deliveryID))
+        }
+    }
+
+    @Test func anExpiredLeaseHandsTheJobOutAgainWithTheNextAttempt() async throws {
+        try await Self.withDispatcher { _, store, clock, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            let first = try await worker.nextDelivery()
+            #expect(first.attempt == 1)
+
+            // The worker never answers; past the lease the job goes back to the queue.
+            clock.advance(by: Self.configuration.leaseDuration + 1)
+            worker.heartbeat()  // still alive, just slow
+            let again = try await worker.nextDelivery()
+            #expect(again.deliveryID == "job_b1")
+            #expect(again.attempt == 2)
+
+            // The late answer to attempt 1 is ignored; attempt 2's counts.
+            worker.answer(first, .sent, providerMessageID: "late")
+            worker.answer(again, .sent, providerMessageID: "on-time")
+            let log = try await waitForLog(store, bookingID: "b1") { $0.contains { $0.outcome == .sent } }
+            #expect(log.filter { $0.outcome == .sent }.map(\.providerMessageID) == ["on-time"])
+        }
+    }
+
+    @Test func aSilentWorkersDeliveriesGoToAnother() async throws {
+        var configuration = Self.configuration
+        configuration.heartbeatInterval = 60
+        configuration.leaseDuration = 3600  // only the silence may move the job
+        try await Self.withDispatcher(configuration: configuration) { dispatcher, store, clock, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            let silent = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "silent")
+            defer { silent.close() }
+            _ = try await silent.nextDelivery()
+
+            let healthy = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "healthy")
+            defer { healthy.close() }
+            try await healthy.expectNoDelivery(for: .milliseconds(200))
+            // "healthy" speaks two intervals in; "silent" never does again.
+            clock.advance(by: 2 * configuration.heartbeatInterval)
+            healthy.heartbeat()
+            try await waitUntilHeard(dispatcher, instance: "healthy", at: clock.now())
+            clock.advance(by: configuration.heartbeatInterval + 1)
+            let moved = try await healthy.nextDelivery()
+            #expect(moved.deliveryID == "job_b1")
+            #expect(moved.attempt == 2)
+        }
+    }
+
+    @Test func aStaleReminderIsCancelledAtSendTimeNotSent() async throws {
+        try await Self.withDispatcher { dispatcher, store, clock, context, endpoint in
+            let booking = try await Self.bookingWithReminder(store, id: "b1", dueIn: 5, jobID: "job_b1")
+            // The booking moves without its job being cancelled (as if a write raced).
+            var moved = booking
+            moved.scheduleVersion = 2
+            moved.startAt = booking.startAt.addingTimeInterval(3600)
+            moved.updatedAt = Fixture.now
+            try await store.writeBooking(
+                BookingWrite(booking: moved, expected: booking, event: Fixture.event(.rescheduled, for: moved, previous: booking)))
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            clock.advance(by: 5 * 60)
+            dispatcher.wake()
+            let log = try await waitForLog(store, bookingID: "b1") { !$0.isEmpty }
+            #expect(log.map(\.outcome) == [.cancelled])
+            #expect(log.first?.error?.contains("rescheduled") == true)
+            try await worker.expectNoDelivery(for: .milliseconds(200))
+        }
+    }
+
+    @Test func aRetryWaitsForItsBackoffAndRetryAfter() async throws {
+        try await Self.withDispatcher { _, store, clock, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            let first = try await worker.nextDelivery()
+            worker.answer(first, .retry, retryAfterMs: 30_000)
+            try await worker.expectNoDelivery(for: .milliseconds(300))
+            clock.advance(by: 29)
+            worker.heartbeat()
+            try await worker.expectNoDelivery(for: .milliseconds(300))
+            clock.advance(by: 2)
+            worker.heartbeat()
+            let second = try await worker.nextDelivery()
+            #expect(second.attempt == 2)
+            worker.answer(second, .failed, errorCode: "21211", errorMessage: "invalid number")
+            let log = try await waitForLog(store, bookingID: "b1") { !$0.isEmpty }
+            #expect(log.map(\.outcome) == [.failed])
+            #expect(log.first?.error == "21211: invalid number")
+            #expect(log.first?.attempts == 2)
+        }
+    }
+
+    @Test func garbageAndUnknownResultsLeaveTheLoopServing() async throws {
+        try await Self.withDispatcher { dispatcher, store, _, context, endpoint in
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            worker.sendRaw(Data([0x07, 0x01, 0x02]))
+            worker.answer(
+                Herald_V1_Delivery.with {
+                    $0.deliveryID = "job_nobody"
+                    $0.attempt = 1
+                }, .sent)
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            dispatcher.wake()
+            let delivery = try await worker.nextDelivery()
+            #expect(delivery.deliveryID == "job_b1")
+            #expect(dispatcher.droppedFrames == 1)
+        }
+    }
+}
+
+/// Waits until the dispatcher has taken note of a worker's message sent at `time`.
+func waitUntilHeard(_ dispatcher: Dispatcher, instance: String, at time: Date) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while dispatcher.connectedWorkers.first(where: { $0.instanceID == instance })?.lastHeardAt != time {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("the dispatcher did not hear from \(instance)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Polls the ReminderLog until `done` holds (bounded).
+func waitForLog(
+    _ store: SQLiteStore, bookingID: String, timeout: Duration = .seconds(20),
+    _ done: ([ReminderLogEntry]) -> Bool
+) async throws -> [ReminderLogEntry] {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        let log = try await store.reminderLog(tenantID: nil, bookingID: bookingID, limit: 100)
+        if done(log) { return log }
+        guard ContinuousClock.now < deadline else {
+            Issue.record("the log did not reach the expected state: \(log)")
+            return log
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}

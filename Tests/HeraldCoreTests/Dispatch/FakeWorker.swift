@@ -1,0 +1,126 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import Logging
+import Synchronization
+import Testing
+
+/// A channel worker reduced to the protocol: a DEALER that registers and then
+/// does exactly what the test says, so the dispatcher's side can be checked
+/// message by message.
+final class FakeWorker: Sendable {
+    private let socket: SocketThread
+
+    private init(socket: SocketThread, inbox: FakeInbox) {
+        self.socket = socket
+        self.box = inbox
+    }
+
+    private let box: FakeInbox
+
+    static func register(
+        context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1"
+    ) async throws -> FakeWorker {
+        let inbox = FakeInbox()
+        var logger = Logger(label: "fake-worker")
+        logger.logLevel = .error
+        let socket = try SocketThread(
+            context: context, kind: .dealer, name: "fake-worker", logger: logger,
+            configure: { socket throws(ZMQError) in
+                var options = ZMQSocketOptions()
+                options.linger = .zero
+                try socket.apply(options)
+                try socket.connect(endpoint)
+            },
+            onMessage: { frames in
+                guard frames.count == 1, let message = try? Herald_V1_CoreMessage(serializedBytes: frames[0]) else { return }
+                inbox.append(message)
+            })
+        let worker = FakeWorker(socket: socket, inbox: inbox)
+        worker.send(.register(.with {
+            $0.protocolVersion = .protocolVersion1
+            $0.channel = "email"
+            $0.provider = "test"
+            $0.instanceID = instance
+            $0.pluginVersion = "1"
+            $0.maxInFlight = maxInFlight
+        }))
+        let welcome = try await inbox.next { if case .welcome = $0.body { true } else { false } }
+        #expect(welcome != nil)
+        return worker
+    }
+
+    func nextDelivery(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Delivery {
+        let message = try await box.next(timeout: timeout) { if case .delivery = $0.body { true } else { false } }
+        guard case .delivery(let delivery) = message?.body else {
+            throw DeliveryExpected()
+        }
+        return delivery
+    }
+
+    func expectNoDelivery(for duration: Duration, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let message = try await box.next(timeout: duration) { if case .delivery = $0.body { true } else { false } }
+        #expect(message == nil, "unexpected delivery \(String(describing: message))", sourceLocation: sourceLocation)
+    }
+
+    func answer(
+        _ delivery: Herald_V1_Delivery, _ outcome: Herald_V1_Outcome, providerMessageID: String = "",
+        retryAfterMs: UInt32 = 0, errorCode: String = "", errorMessage: String = ""
+    ) {
+        send(.result(.with {
+            $0.deliveryID = delivery.deliveryID
+            $0.attempt = delivery.attempt
+            $0.outcome = outcome
+            $0.provider = "test"
+            $0.providerMessageID = providerMessageID
+            $0.retryAfterMs = retryAfterMs
+            $0.errorCode = errorCode
+            $0.errorMessage = errorMessage
+        }))
+    }
+
+    /// Any message counts as a sign of life; a heartbeat also makes the core take a turn.
+    func heartbeat() {
+        send(.heartbeat(.with { $0.sentAtMs = 0 }))
+    }
+
+    func sendRaw(_ payload: Data) {
+        socket.send([payload])
+    }
+
+    func close() { socket.stop() }
+
+    private func send(_ body: Herald_V1_WorkerMessage.OneOf_Body) {
+        let payload = (try? Herald_V1_WorkerMessage.with { $0.body = body }.serializedData()) ?? Data()
+        socket.send([payload])
+    }
+}
+
+/// Messages from the core, taken by the test in order, filtered by kind.
+final class FakeInbox: Sendable {
+    private let messages = Mutex<[Herald_V1_CoreMessage]>([])
+
+    func append(_ message: Herald_V1_CoreMessage) {
+        messages.withLock { $0.append(message) }
+    }
+
+    /// The first message matching `matches`, removed from the inbox; nil after `timeout`.
+    func next(
+        timeout: Duration = .seconds(10), _ matches: (Herald_V1_CoreMessage) -> Bool
+    ) async throws -> Herald_V1_CoreMessage? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let found = messages.withLock { messages -> Herald_V1_CoreMessage? in
+                guard let index = messages.firstIndex(where: matches) else { return nil }
+                return messages.remove(at: index)
+            }
+            if let found { return found }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+}
+
+struct DeliveryExpected: Error, CustomStringConvertible {
+    var description: String { "no delivery arrived in time" }
+}
