@@ -46,7 +46,7 @@ import Testing
         defer { publisher.close() }
         let subscriber = try EventSubscriber(context: testContext, endpoint: publisher.boundEndpoint, logger: testLogger)
         subscriber.close()
-        let count = try await withTimeout(.seconds(5), "the event stream to finish") {
+        let count = try await withTimeout(.seconds(15), "the event stream to finish") {
             var count = 0
             for await _ in subscriber.events { count += 1 }
             return count

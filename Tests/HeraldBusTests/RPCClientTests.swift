@@ -24,7 +24,7 @@ import Testing
         #expect(error?.code == .unavailable)
         #expect(error?.message == "cannot reach the core at \(endpoint) within 0.3 s (is heraldd running?)")
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(10))
     }
 
     @Test func aClientReachesACoreThatStartsLater() async throws {
@@ -54,7 +54,7 @@ import Testing
             try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30))
         }
         #expect(error?.code == .unavailable)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func cancellingACallEndsItAtOnce() async throws {
@@ -62,7 +62,7 @@ import Testing
         defer { client.close() }
         let call = Task { try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30)) }
         call.cancel()
-        let result = try await withTimeout(.seconds(5), "the cancelled call to end") { await call.result }
+        let result = try await withTimeout(.seconds(15), "the cancelled call to end") { await call.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
 }

@@ -60,7 +60,7 @@ import Testing
             })
         defer { socket.stop() }
         let started = ContinuousClock.now
-        let outcome = try await withTimeout(.seconds(5), "the send outcome") {
+        let outcome = try await withTimeout(.seconds(15), "the send outcome") {
             await withCheckedContinuation { continuation in
                 socket.send([Data("x".utf8)], deadline: .now + .milliseconds(100)) { continuation.resume(returning: $0) }
             }

@@ -75,7 +75,7 @@ final class FakeCore: Sendable {
 
     /// Polls what was received until `find` returns a value or `timeout` passes.
     func waitFor<T>(
-        _ what: String, timeout: Duration = .seconds(5),
+        _ what: String, timeout: Duration = .seconds(20),
         _ find: ([Received]) -> T?
     ) async throws -> T {
         let deadline = ContinuousClock.now + timeout
@@ -87,7 +87,7 @@ final class FakeCore: Sendable {
     }
 
     /// Waits for the Result of `deliveryID`.
-    func result(for deliveryID: String, timeout: Duration = .seconds(5)) async throws -> Herald_V1_Result {
+    func result(for deliveryID: String, timeout: Duration = .seconds(20)) async throws -> Herald_V1_Result {
         try await waitFor("the Result for \(deliveryID)", timeout: timeout) { all in
             all.lazy.compactMap(\.result).first { $0.deliveryID == deliveryID }
         }

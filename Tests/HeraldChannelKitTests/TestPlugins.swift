@@ -57,7 +57,7 @@ final class Gate: Sendable {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(_ what: String, timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws {
+func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
         guard ContinuousClock.now < deadline else { throw TimedOut(what: what, after: timeout) }

@@ -60,31 +60,37 @@ struct FaultTests {
     }
 
     @Test func killedWorkersDeliveriesAreFinishedByTheOther() async throws {
-        let started = ContinuousClock.now
         let core = try await RunningCore.start(arguments: ["--heartbeat-interval", "0.2", "--lease", "30"])
-        let doomed = try await RunningChannel.start(
-            "email-doomed", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"])
-        let survivor = try await RunningChannel.start(
-            "email-survivor", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"])
         try await core.createTenant("salon")
-        for index in 1...6 {
+        for index in 1...9 {
             try await core.createBooking("salon", id: "b-\(index)")
         }
+        // The survivor takes three at a time, 2 s each; the second worker gets what
+        // is left when it registers (up to three at once) and is killed the moment
+        // it has any.
+        let survivor = try await RunningChannel.start(
+            "email-survivor", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"])
+        try await waitUntil(timeout: .seconds(20), "the survivor to hold three") { survivor.handedOut.count == 3 }
+        let doomed = try await RunningChannel.start(
+            "email-doomed", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"],
+            waitForRegistration: false)
         try await waitUntil(timeout: .seconds(20), "the doomed worker to hold a delivery") { !doomed.handedOut.isEmpty }
         try await doomed.kill9()
+        let killedAt = ContinuousClock.now
         let lost = doomed.handedOut
+        #expect(lost.allSatisfy { $0.attempt == 1 })
 
         try await eventually(timeout: .seconds(25), "the core to forget the killed worker") {
             try await !core.channels().workers.contains { $0.instance_id == "email-doomed" }
         }
-        let rows = try await waitForLog(core, tenant: "salon", timeout: .seconds(25), "all 6 confirmations to be sent") { rows in
-            rows.filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count == 6
+        let rows = try await waitForLog(core, tenant: "salon", timeout: .seconds(25), "all 9 confirmations to be sent") { rows in
+            rows.filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count == 9
         }
         // Well within the 30 s lease: heartbeats found the dead worker, not lease expiry.
-        #expect(ContinuousClock.now - started < .seconds(25))
+        #expect(ContinuousClock.now - killedAt < .seconds(20))
         let sent = rows.filter { $0.outcome == "sent" }
-        #expect(sent.count == 6)
-        #expect(Set(sent.map(\.job_id)).count == 6)
+        #expect(sent.count == 9)
+        #expect(Set(sent.map(\.job_id)).count == 9)
         let survivorHanded = survivor.handedOut
         for delivery in lost {
             #expect(survivorHanded.contains { $0.id == delivery.id && $0.attempt == delivery.attempt + 1 },
@@ -161,6 +167,84 @@ struct FaultTests {
         }
 
         #expect(try await worker.stop() == 0, "\(worker.process.stderr)")
+        #expect(try await core.stop() == 0)
+    }
+}
+
+/// Engine bugs these tests found, kept as known issues: each passes while the
+/// bug is there and fails ("known issue was not recorded") once it is fixed, so
+/// the `withKnownIssue` wrapper can then be removed.
+@Suite("Reminder engine restart known issues", .timeLimit(.minutes(5)))
+struct RestartKnownIssueTests {
+    /// A core that crashes and comes back at once on the same endpoints (a
+    /// supervisor restart) must get its workers back.
+    ///
+    /// Known issue: the worker's next heartbeat reaches the new core, which
+    /// answers `Reject("not registered: send Register first")` (Dispatcher.swift,
+    /// `handle(_:)`, `.heartbeat` case); the channel kit treats every `Reject` as
+    /// fatal (RunnerLoop.swift, `.reject` case) and the worker exits with status 1.
+    @Test func workerSurvivesAQuickCoreRestartOnTheSameEndpoints() async throws {
+        let directory = try TemporaryDirectory()
+        var core = try await RunningCore.start(in: directory.url)
+        let endpoints = core.endpoints
+        let worker = try await RunningChannel.start("email-1", core: core, directory: directory.url)
+        try await core.createTenant("salon")
+        try await core.createBooking("salon", id: "b-1")
+        _ = try await waitForLog(core, tenant: "salon", "the first confirmation") { rows in
+            rows.contains { $0.booking_id == "b-1" && $0.outcome == "sent" }
+        }
+        _ = try await core.stop(signal: SIGKILL)
+        core = try await RunningCore.start(in: directory.url, endpoints: endpoints)
+        try await core.createBooking("salon", id: "b-2")
+        // Sent by the same worker, or the worker gave up: whichever comes first.
+        var sent = false
+        try await eventually(timeout: .seconds(40), "b-2's confirmation to be sent or the worker to exit") {
+            sent = try await core.log(tenant: "salon").contains { $0.booking_id == "b-2" && $0.outcome == "sent" }
+            return sent || !worker.isRunning
+        }
+        withKnownIssue("a worker exits on the Reject a restarted core sends to its heartbeat") {
+            #expect(worker.isRunning, "the worker exited: \(worker.process.stderr.suffix(1000))")
+            #expect(sent)
+        }
+        if worker.isRunning { _ = try await worker.stop() }
+        #expect(try await core.stop() == 0)
+    }
+
+    /// A reminder leased when the core crashed, with the core down past due +
+    /// grace, must be `missed` after the restart like one that was never leased.
+    ///
+    /// Known issue: `releaseAllLeases` (SQLiteStore+Dispatch.swift) sets
+    /// `due_at = now` at the restart, so `SendTimeCheck` measures lateness from
+    /// the restart, not from the reminder's due time, and sends it late.
+    @Test func reminderLeasedAtACrashAndDownPastGraceIsMissed() async throws {
+        let directory = try TemporaryDirectory()
+        let grace = ["--late-grace", "0.05"] // 3 s
+        var core = try await RunningCore.start(in: directory.url, arguments: grace)
+        let hanging = try await RunningChannel.start(
+            "email-hang", core: core, directory: directory.url, arguments: ["--outcome", "hang"])
+        try await core.createTenant("salon")
+        try await core.heraldOK("settings", "set", "salon", "--reminders", "1")
+        try await core.createBooking("salon", id: "b-1", start: Date().addingTimeInterval(75))
+        let planned = try #require(try await core.schedule("b-1").notifications.first { $0.kind == "reminder" })
+        let due = try #require(parseISO8601(planned.due_at))
+        try await waitUntil(timeout: .seconds(40), "the reminder to be handed out") {
+            hanging.handedOut.contains { $0.id == planned.job_id }
+        }
+        _ = try await core.stop(signal: SIGKILL)
+        try await hanging.kill9()
+        try await waitUntil(timeout: .seconds(60), "due + grace to pass") { Date() > due.addingTimeInterval(8) }
+
+        core = try await RunningCore.start(in: directory.url, arguments: grace)
+        let worker = try await RunningChannel.start("email-ok", core: core, directory: directory.url)
+        let rows = try await waitForLog(core, tenant: "salon", "the reminder's final state") { rows in
+            rows.contains { $0.kind == "reminder" && $0.outcome != "skipped" }
+        }
+        let row = try #require(rows.first { $0.kind == "reminder" })
+        withKnownIssue("a lease released at restart resets due_at, defeating the downtime policy") {
+            #expect(row.outcome == "missed", "sent \(row.logged_at) though due \(planned.due_at) with a 3 s grace: \(row)")
+            #expect(!worker.handedOut.contains { $0.id == planned.job_id })
+        }
+        #expect(try await worker.stop() == 0)
         #expect(try await core.stop() == 0)
     }
 }

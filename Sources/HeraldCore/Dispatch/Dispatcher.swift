@@ -123,24 +123,17 @@ final class DispatchLoop {
             }
             do {
                 try await turn()
-            } catch is CancellationError {
-                break
+                publish?(snapshot())
+                let deadline = try await nextDeadline()
+                if let deadline, deadline <= clock.now() { continue }
+                await mailbox.wait(sleep: sleeper(until: deadline))
             } catch {
-                // The store failed (disk full, locked): keep state, try again shortly.
+                if Task.isCancelled { break }
+                // The store failed (disk full, locked): keep the state, try again in a
+                // second of real time (the injected clock is for schedules, not for this).
                 logger.error("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(String(reflecting: error))"])
-                await mailbox.wait(sleep: sleeper(until: clock.now().addingTimeInterval(1)))
-                continue
+                await mailbox.wait(sleep: { try? await Task.sleep(for: .seconds(1)) })
             }
-            publish?(snapshot())
-            let deadline: Date?
-            do {
-                deadline = try await nextDeadline()
-            } catch {
-                logger.error("cannot compute the next due time", metadata: ["error": "\(error)"])
-                deadline = clock.now().addingTimeInterval(1)
-            }
-            if let deadline, deadline <= clock.now() { continue }
-            await mailbox.wait(sleep: sleeper(until: deadline))
         }
         logger.info("dispatcher stopped", metadata: ["workers": "\(workers.count)", "in_flight": "\(inFlight.count)"])
     }
@@ -192,9 +185,10 @@ final class DispatchLoop {
         if !drained.isEmpty, let due = try await store.nextDueTime(channels: drained, after: now) {
             candidates.append(due)
         }
-        if let expiry = inFlight.values.map(\.leaseExpiresAt).min() {
-            candidates.append(expiry)
-        }
+        // From the store, not from memory: it also knows leases this loop lost
+        // track of (a turn that failed between leasing and handing out).
+        storeLeaseExpiry = try await store.nextLeaseExpiry()
+        if let storeLeaseExpiry { candidates.append(storeLeaseExpiry) }
         return candidates.min()
     }
 
@@ -296,15 +290,20 @@ final class DispatchLoop {
         }
     }
 
+    /// The earliest lease expiry in the store, as of the last deadline computed.
+    var storeLeaseExpiry: Date?
+
     func expireLeases(now: Date) async throws {
-        let expired = inFlight.values.filter { $0.leaseExpiresAt <= now }
-        guard !expired.isEmpty else { return }
-        for delivery in expired {
+        for delivery in inFlight.values where delivery.leaseExpiresAt <= now {
             inFlight.removeValue(forKey: delivery.jobID)
             workers[delivery.peer]?.inFlight.remove(delivery.jobID)
         }
+        guard let expiry = storeLeaseExpiry, expiry <= now else { return }
+        storeLeaseExpiry = nil
         let count = try await store.expireLeases(now: now)
-        logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(count)"])
+        if count > 0 {
+            logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(count)"])
+        }
     }
 
     // MARK: Results

@@ -172,7 +172,8 @@ struct DispatcherTests {
             defer { worker.close() }
             let first = try await worker.nextDelivery()
             worker.answer(first, .retry, retryAfterMs: 30_000)
-            try await worker.expectNoDelivery(for: .milliseconds(300))
+            // Move time only once the retry is recorded, so it counts from "now".
+            try await waitForJob(store, bookingID: "b1") { $0.status == .pending && $0.attempt == 1 }
             clock.advance(by: 29)
             worker.heartbeat()
             try await worker.expectNoDelivery(for: .milliseconds(300))
@@ -204,6 +205,19 @@ struct DispatcherTests {
             #expect(delivery.deliveryID == "job_b1")
             #expect(dispatcher.droppedFrames == 1)
         }
+    }
+}
+
+/// Polls the booking's first job until `done` holds (bounded).
+func waitForJob(_ store: SQLiteStore, bookingID: String, _ done: (NotificationJob) -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while true {
+        if let job = try await store.jobs(bookingID: bookingID).first, done(job) { return }
+        guard ContinuousClock.now < deadline else {
+            Issue.record("the job did not reach the expected state")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(5))
     }
 }
 
