@@ -102,16 +102,33 @@ struct StoreResultTests {
         }
     }
 
-    @Test func resultForAJobThatIsNoLongerLeasedIsIgnored() async throws {
+    @Test func aFinalAnswerAfterTheLeaseWasGivenBackStillCountsUntilTheNextHandOut() async throws {
         try await withTemporaryStore { store, _ in
             let (booking, _) = try await leased(store) { booking in
-                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+                [
+                    Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1)),
+                    Fixture.dueJob("job_2", for: booking, due: Fixture.minutes(-1)),
+                ]
             }
-            #expect(try await store.releaseLeases(jobIDs: ["job_1"], now: Fixture.now) == 1)
-            let result = JobResult(
-                jobID: "job_1", attempt: 1, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.now)
-            #expect(try await store.applyResults([result]) == [.ignored(reason: "not leased (pending)")])
-            #expect(try await job(store, booking, "job_1")?.status == .pending)
+            // Both leases are given back (the worker looked dead; the core restarted).
+            #expect(try await store.releaseLeases(jobIDs: ["job_1", "job_2"], now: Fixture.now) == 2)
+            // A retry for a job already back in the queue changes nothing...
+            let retry = JobResult(
+                jobID: "job_2", attempt: 1,
+                resolution: .retry(at: Fixture.minutes(5), provider: "smtp", error: "x", switchToFallback: false),
+                at: Fixture.now)
+            // ...but the provider did take job_1: recording that prevents a second send.
+            let sent = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m1"), at: Fixture.now)
+            #expect(try await store.applyResults([retry, sent]) == [.ignored(reason: "not leased (pending)"), .applied])
+            #expect(try await job(store, booking, "job_1")?.status == .sent)
+            #expect(try await job(store, booking, "job_2")?.status == .pending)
+
+            // Once handed out again, the old attempt's answer is superseded.
+            _ = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }
+            let late = JobResult(
+                jobID: "job_2", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m2"), at: Fixture.now)
+            #expect(try await store.applyResults([late]) == [.ignored(reason: "superseded by attempt 2")])
         }
     }
 

@@ -204,7 +204,12 @@ extension SQLiteStore {
                     dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
                     continue
                 }
-                guard job.status == .leased else {
+                // A final answer for the current attempt counts even when the lease
+                // was already given back (the worker was thought dead, or the core
+                // restarted) as long as no newer attempt was handed out: recording
+                // it is what keeps the job from being sent a second time.
+                let isFinal: Bool = if case .retry = result.resolution { false } else { true }
+                guard job.status == .leased || (job.status == .pending && isFinal) else {
                     dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
                     continue
                 }
