@@ -57,7 +57,9 @@ final class FakeCore: Sendable {
         router.send(to: peer, frames: [frame])
     }
 
-    func welcome(_ peer: Data, heartbeatIntervalMs: UInt32 = 100) {
+    /// A second between heartbeats by default: long enough that a busy machine does not
+    /// make the worker think the fake core died, in tests that are not about that.
+    func welcome(_ peer: Data, heartbeatIntervalMs: UInt32 = 1000) {
         send(.welcome(.with {
             $0.heartbeatIntervalMs = heartbeatIntervalMs
             $0.leaseMs = 30_000
@@ -67,7 +69,7 @@ final class FakeCore: Sendable {
 
     /// Waits for the worker's first `Register` and welcomes it; returns its peer identity.
     @discardableResult
-    func acceptRegistration(heartbeatIntervalMs: UInt32 = 100) async throws -> Data {
+    func acceptRegistration(heartbeatIntervalMs: UInt32 = 1000) async throws -> Data {
         let peer = try await waitFor("a Register") { $0.first { $0.register != nil }?.peer }
         welcome(peer, heartbeatIntervalMs: heartbeatIntervalMs)
         return peer

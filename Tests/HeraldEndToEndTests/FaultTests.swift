@@ -171,18 +171,15 @@ struct FaultTests {
     }
 }
 
-/// Engine bugs these tests found, kept as known issues: each passes while the
-/// bug is there and fails ("known issue was not recorded") once it is fixed, so
-/// the `withKnownIssue` wrapper can then be removed.
-@Suite("Reminder engine restart known issues", .timeLimit(.minutes(5)))
-struct RestartKnownIssueTests {
+/// Restarts that once went wrong (each test found a bug, since fixed).
+@Suite("Reminder engine restarts", .timeLimit(.minutes(5)))
+struct RestartTests {
     /// A core that crashes and comes back at once on the same endpoints (a
     /// supervisor restart) must get its workers back.
     ///
-    /// Known issue: the worker's next heartbeat reaches the new core, which
-    /// answers `Reject("not registered: send Register first")` (Dispatcher.swift,
-    /// `handle(_:)`, `.heartbeat` case); the channel kit treats every `Reject` as
-    /// fatal (RunnerLoop.swift, `.reject` case) and the worker exits with status 1.
+    /// The worker's next heartbeat reaches the new core, which answers
+    /// `Reject("not registered...")`; a worker that was welcomed on that
+    /// connection takes it as a lost core and registers again.
     @Test func workerSurvivesAQuickCoreRestartOnTheSameEndpoints() async throws {
         let directory = try TemporaryDirectory()
         var core = try await RunningCore.start(in: directory.url)
@@ -202,10 +199,8 @@ struct RestartKnownIssueTests {
             sent = try await core.log(tenant: "salon").contains { $0.booking_id == "b-2" && $0.outcome == "sent" }
             return sent || !worker.isRunning
         }
-        withKnownIssue("a worker exits on the Reject a restarted core sends to its heartbeat") {
-            #expect(worker.isRunning, "the worker exited: \(worker.process.stderr.suffix(1000))")
-            #expect(sent)
-        }
+        #expect(worker.isRunning, "the worker exited: \(worker.process.stderr.suffix(1000))")
+        #expect(sent)
         if worker.isRunning { _ = try await worker.stop() }
         #expect(try await core.stop() == 0)
     }
@@ -213,9 +208,8 @@ struct RestartKnownIssueTests {
     /// A reminder leased when the core crashed, with the core down past due +
     /// grace, must be `missed` after the restart like one that was never leased.
     ///
-    /// Known issue: `releaseAllLeases` (SQLiteStore+Dispatch.swift) sets
-    /// `due_at = now` at the restart, so `SendTimeCheck` measures lateness from
-    /// the restart, not from the reminder's due time, and sends it late.
+    /// Giving leases back at the restart keeps each job's due time, from which
+    /// the send-time check measures lateness.
     @Test func reminderLeasedAtACrashAndDownPastGraceIsMissed() async throws {
         let directory = try TemporaryDirectory()
         let grace = ["--late-grace", "0.05"] // 3 s
@@ -240,10 +234,8 @@ struct RestartKnownIssueTests {
             rows.contains { $0.kind == "reminder" && $0.outcome != "skipped" }
         }
         let row = try #require(rows.first { $0.kind == "reminder" })
-        withKnownIssue("a lease released at restart resets due_at, defeating the downtime policy") {
-            #expect(row.outcome == "missed", "sent \(row.logged_at) though due \(planned.due_at) with a 3 s grace: \(row)")
-            #expect(!worker.handedOut.contains { $0.id == planned.job_id })
-        }
+        #expect(row.outcome == "missed", "sent \(row.logged_at) though due \(planned.due_at) with a 3 s grace: \(row)")
+        #expect(!worker.handedOut.contains { $0.id == planned.job_id })
         #expect(try await worker.stop() == 0)
         #expect(try await core.stop() == 0)
     }

@@ -124,6 +124,11 @@ final class RunnerLoop {
             pending.forEach(deliver)
             schedule(.heartbeatDue(connection: serial), after: interval, in: &group)
 
+        case .reject(let reject) where heartbeatInterval != nil:
+            // Welcomed on this connection, then refused: the core restarted (or took
+            // this worker for dead) and no longer knows it. Register afresh.
+            await connectionLost("the core no longer knows this worker: \(reject.reason)", in: &group)
+
         case .reject(let reject):
             logger.error("the core rejected this channel", metadata: ["reason": "\(reject.reason)"])
             observers.yield(.rejected(reason: reject.reason))

@@ -22,17 +22,19 @@ struct StoreQueueTests {
         Dictionary(uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0) })
     }
 
-    @Test func expireLeasesReturnsOnlyExpiredLeasesToPendingDueNow() async throws {
+    @Test func expireLeasesReturnsOnlyExpiredLeasesToPendingKeepingTheirDueTime() async throws {
         try await withTemporaryStore { store, _ in
             let booking = try await twoLeasedJobs(store)
             #expect(try await store.expireLeases(now: Fixture.minutes(0.5)) == 0)
             #expect(try await store.nextLeaseExpiry() == Fixture.minutes(1))
 
+            let dueTimes = try await jobsByID(store, booking).mapValues(\.dueAt)
             let later = Fixture.minutes(1)
             #expect(try await store.expireLeases(now: later) == 2)
             for job in try await jobsByID(store, booking).values {
                 #expect(job.status == .pending)
-                #expect(job.dueAt == later)
+                // Still due when it was: lateness counts from there.
+                #expect(job.dueAt == dueTimes[job.id])
                 #expect(job.leasedTo == nil && job.leaseExpiresAt == nil)
                 #expect(job.attempt == 1)
             }
@@ -45,10 +47,11 @@ struct StoreQueueTests {
         try await withTemporaryStore { store, _ in
             let booking = try await twoLeasedJobs(store)
             let now = Fixture.minutes(0.25)
+            let due = try await jobsByID(store, booking)["job_1"]?.dueAt
             #expect(try await store.releaseLeases(jobIDs: ["job_1", "job_unknown"], now: now) == 1)
             var jobs = try await jobsByID(store, booking)
             #expect(jobs["job_1"]?.status == .pending)
-            #expect(jobs["job_1"]?.dueAt == now)
+            #expect(jobs["job_1"]?.dueAt == due)
             #expect(jobs["job_2"]?.status == .leased)
             // Already pending: not counted again.
             #expect(try await store.releaseLeases(jobIDs: ["job_1"], now: now) == 0)

@@ -254,14 +254,18 @@ extension SQLiteStore {
 
     // MARK: Leases
 
+    // Giving a lease back keeps the job's due time: it was due then and still is
+    // (a leased job is always due), and the send-time check measures lateness from
+    // it, so a reminder that outlived its grace while a worker held it is missed.
+
     public func releaseLeases(jobIDs: [String], now: Date) async throws -> Int {
         guard !jobIDs.isEmpty else { return 0 }
         return try await write { db in
             try db.cachedStatement(sql: """
                 UPDATE notification_jobs
-                SET status = 'pending', due_at = ?, leased_to = NULL, lease_expires_at = NULL, updated_at = ?
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
                 WHERE status = 'leased' AND id IN (SELECT value FROM json_each(?))
-                """).execute(arguments: [now, now, jsonArray(jobIDs)])
+                """).execute(arguments: [now, jsonArray(jobIDs)])
             return db.changesCount
         }
     }
@@ -270,9 +274,9 @@ extension SQLiteStore {
         try await write { db in
             try db.cachedStatement(sql: """
                 UPDATE notification_jobs
-                SET status = 'pending', due_at = ?, leased_to = NULL, lease_expires_at = NULL, updated_at = ?
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
                 WHERE status = 'leased' AND lease_expires_at <= ?
-                """).execute(arguments: [now, now, now])
+                """).execute(arguments: [now, now])
             return db.changesCount
         }
     }
@@ -281,9 +285,9 @@ extension SQLiteStore {
         try await write { db in
             try db.cachedStatement(sql: """
                 UPDATE notification_jobs
-                SET status = 'pending', due_at = ?, leased_to = NULL, lease_expires_at = NULL, updated_at = ?
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
                 WHERE status = 'leased'
-                """).execute(arguments: [now, now])
+                """).execute(arguments: [now])
             return db.changesCount
         }
     }
