@@ -4,7 +4,7 @@
 # check the generated code). Swift itself must already be installed.
 set -euo pipefail
 
-packages=(libzmq3-dev libcurl4-openssl-dev libsqlite3-dev protobuf-compiler pkg-config)
+packages=(libzmq3-dev libcurl4-openssl-dev libsqlite3-dev protobuf-compiler pkg-config sqlite3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

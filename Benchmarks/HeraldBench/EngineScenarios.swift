@@ -45,11 +45,13 @@ func runDispatchThroughput(
     // Setup, which is also the ingest figure: CreateBooking from 32 clients, planner active.
     progress("dispatch: creating \(n) bookings from 32 clients (no worker connected)")
     let startMs = nowMilliseconds() + 30 * 86_400_000
+    let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
     let ingest = try await measure("CreateBooking", total: n, concurrency: 32) { index in
         _ = try await caller.call(
             "CreateBooking", bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000),
             as: Herald_V1_Booking.self)
     }
+    let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore
     let before = try await caller.queue("email")
     var ingestResult = EngineResult(
         scenario: "booking ingest (CreateBooking, 32 clients)", size: n,
@@ -58,6 +60,8 @@ func runDispatchThroughput(
         metrics: [
             "bookings_per_second": ingest.rate, "p50_ms": ingest.percentile(0.5), "p99_ms": ingest.percentile(0.99),
             "max_ms": ingest.latencies.last ?? 0, "jobs_planned": Double(before.dueNow + before.scheduled),
+            "heraldd_cpu_us_per_booking": ingestCPU / Double(n) * 1e6,
+            "heraldd_cpu_share_of_one_core": ingestCPU / ingest.seconds,
         ],
         notes: ["each booking plans 3 jobs (confirmation now, reminders 1440 and 60 min before) in its write; no worker connected"])
     if before.dueNow != UInt64(n) {
@@ -115,6 +119,7 @@ func runDispatchThroughput(
             "redeliveries": Double(counter.redeliveries),
             "heraldd_cpu_seconds": coreCPU,
             "heraldd_cpu_share_of_one_core": coreCPU / fromLaunch,
+            "heraldd_cpu_us_per_delivery": coreCPU / Double(n) * 1e6,
             "workers_cpu_seconds": workersCPU,
         ],
         notes: ["clock from the first delivery a worker recorded to the queue showing nothing due or leased (results committed)"])
@@ -171,17 +176,19 @@ func runLateness(
 
     // Due times start once every booking can have been made (a reminder planned after
     // its due time is skipped, not sent), then follow one another 1000/rate ms apart.
-    let setupSeconds = Double(n) / max(expectedIngestRate * 0.6, 500) + 3
+    let setupSeconds = Double(n) / max(expectedIngestRate * 0.4, 300) + 3
     let firstDueMs = nowMilliseconds() + Int64(setupSeconds * 1000)
-    func dueMs(_ index: Int) -> Int64 { firstDueMs + Int64(index) * 1000 / Int64(rate) }
+    @Sendable func dueMs(_ index: Int) -> Int64 { firstDueMs + Int64(index) * 1000 / Int64(rate) }
     let lastDueMs = dueMs(n - 1)
     progress("lateness: creating \(n) bookings (bench worker connected); reminders due from +\(fixed(setupSeconds, 1)) s at \(rate)/s")
+    let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
     let ingest = try await measure("CreateBooking", total: n, concurrency: 32) { index in
         _ = try await caller.call(
             "CreateBooking", bookingRequest(tenant: "late", id: "late-\(index)", startMs: dueMs(index) + 60_000, eventType: "late"),
             as: Herald_V1_Booking.self)
     }
     let setupDoneMs = nowMilliseconds()
+    let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore
     var notes: [String] = []
     if setupDoneMs > firstDueMs {
         notes.append("setup overran the first due time by \(setupDoneMs - firstDueMs) ms: reminders planned after their due time were skipped or late")
@@ -209,6 +216,14 @@ func runLateness(
         guard delivery.attempt == 1 else { redeliveries += 1; continue }
         guard let index = Int(delivery.bookingID.dropFirst("late-".count)) else { continue }
         lateness.append(delivery.atMs - Double(dueMs(index)))
+    }
+    // For a closer look: HERALD_BENCH_LATENESS_CSV=path writes "index,lateness_ms" per reminder.
+    if let path = ProcessInfo.processInfo.environment["HERALD_BENCH_LATENESS_CSV"] {
+        let lines = received.filter { $0.attempt == 1 }.compactMap { delivery -> String? in
+            guard let index = Int(delivery.bookingID.dropFirst("late-".count)) else { return nil }
+            return "\(index),\(fixed(delivery.atMs - Double(dueMs(index)), 3))"
+        }
+        try? ("index,lateness_ms\n" + lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
     lateness.sort()
 
@@ -238,6 +253,7 @@ func runLateness(
         "worker_p50_ms": percentile(lateness, 0.5), "worker_p90_ms": percentile(lateness, 0.9),
         "worker_p99_ms": p99, "worker_max_ms": lateness.last ?? .nan, "worker_min_ms": lateness.first ?? .nan,
         "heraldd_cpu_share_of_one_core": cpuSeconds / windowSeconds,
+        "heraldd_cpu_us_per_reminder": cpuSeconds / Double(max(lateness.count, 1)) * 1e6,
         "setup_bookings_per_second": ingest.rate,
     ]
     if !logged.isEmpty {
@@ -261,7 +277,10 @@ func runLateness(
         scenario: "booking ingest (32 clients, worker connected)", size: n,
         result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms",
         target: ">= 5000 bookings/s", met: ingest.rate >= 5000,
-        metrics: ["bookings_per_second": ingest.rate, "p50_ms": ingest.percentile(0.5), "p99_ms": ingest.percentile(0.99)],
+        metrics: [
+            "bookings_per_second": ingest.rate, "p50_ms": ingest.percentile(0.5), "p99_ms": ingest.percentile(0.99),
+            "heraldd_cpu_us_per_booking": ingestCPU / Double(n) * 1e6, "heraldd_cpu_share_of_one_core": ingestCPU / ingest.seconds,
+        ],
         notes: ["one reminder job per booking; a worker is connected, so every write wakes the dispatcher"])
     return [result, loggedResult, ingestResult]
 }
@@ -358,7 +377,7 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
         result: "\(fixed(cpuShare * 100, 2))% CPU, \(fixed(rss, 1)) MiB RSS",
         target: "<= 1% CPU, <= 100 MB RSS", met: cpuShare <= 0.01 && rss * 1.048576 <= 100,
         metrics: [
-            "cpu_percent_of_one_core": cpuShare * 100, "rss_mib": rss, "peak_rss_mib": peak,
+            "cpu_percent_of_one_core": cpuShare * 100, "heraldd_cpu_seconds_total": ProcStats.cpuSeconds(pid: core.pid) ?? .nan, "rss_mib": rss, "peak_rss_mib": peak,
             "worker_cpu_percent": workerShare * 100, "startup_ms": milliseconds(core.startup),
             "list_channels_ms": listChannelsMs, "fill_seconds": fillSeconds, "database_mib": fileMiB,
         ],

@@ -46,7 +46,7 @@ final class CoreProcess {
             "--admin-endpoint", "tcp://127.0.0.1:*", "--channel-endpoint", "tcp://127.0.0.1:*",
             "--events-endpoint", "tcp://127.0.0.1:*",
         ]
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         self.log = log
         process.standardError = try FileHandle(forWritingTo: log)
         let readyPipe = Pipe()
@@ -98,8 +98,8 @@ final class TestWorkers {
         for index in 0..<count {
             let record = directory.appendingPathComponent("\(name)-\(index).record")
             let log = directory.appendingPathComponent("\(name)-\(index).log")
-            FileManager.default.createFile(atPath: record.path, contents: nil)
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: record.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = [
@@ -176,7 +176,7 @@ enum ProcStats {
     static func memoryMiB(pid: Int32, field: String) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-            let number = line.dropFirst(field.count + 1).split(separator: " ").first.flatMap { Double($0) }
+            let number = line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) }
             return number.map { $0 / 1024 }
         }
         return nil
