@@ -3,9 +3,9 @@ import HeraldProto
 
 extension AdminService {
     public func createBooking(_ request: Herald_V1_CreateBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
-        let tenant = try await requireTenant(request.tenantID)
         let now = clock.now()
         var validator = FieldValidator()
+        _ = validator.identifier("tenant_id", request.tenantID)
 
         let id = request.id.isEmpty ? Identifier.make(prefix: "bk") : validator.identifier("id", request.id)
         let name = validator.text("customer_name", request.customerName, required: false)
@@ -33,11 +33,15 @@ extension AdminService {
             throw .invalidArgument(validator.violations)
         }
 
-        var eventType: EventType?
-        if !eventTypeID.isEmpty {
-            eventType = try await requireEventType(tenantID: tenant.id, id: eventTypeID, field: "event_type_id")
+        // One read for everything the checks and the planner need.
+        let context = try await bookingContext(
+            tenantID: request.tenantID, eventTypeID: eventTypeID.isEmpty ? nil : eventTypeID, bookingID: id)
+        let tenant = context.tenant
+        let eventType = context.eventType
+        if !eventTypeID.isEmpty && eventType == nil {
+            throw .notFound(field: "event_type_id", "tenant \"\(tenant.id)\" has no event type \"\(eventTypeID)\"")
         }
-        if try await storing({ try await store.booking(id: id) }) != nil {
+        if context.booking != nil {
             throw .alreadyExists(field: "id", "a booking \"\(id)\" already exists")
         }
 
@@ -48,7 +52,7 @@ extension AdminService {
             customerPhone: phone.isEmpty ? nil : phone,
             startAt: start, endAt: explicitEnd ?? start.addingTimeInterval(duration),
             status: status, scheduleVersion: 1, createdAt: now, updatedAt: now)
-        let event = try await commit(booking, replacing: nil, as: .created)
+        let event = try await commit(booking, replacing: nil, as: .created, context: context)
         logger.info("booking created", metadata: ["tenant": "\(tenant.id)", "booking": "\(id)", "event": "\(event.id)"])
         return booking.proto
     }
@@ -161,6 +165,19 @@ extension AdminService {
         return .with { $0.events = events.map(\.proto) }
     }
 
+    func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws(AdminError)
+        -> BookingContext
+    {
+        guard
+            let context = try await storing({
+                try await store.bookingContext(tenantID: tenantID, eventTypeID: eventTypeID, bookingID: bookingID)
+            })
+        else {
+            throw .notFound(field: "tenant_id", "no tenant \"\(tenantID)\"")
+        }
+        return context
+    }
+
     func requireBooking(_ id: String, field: String = "id") async throws(AdminError) -> Booking {
         var validator = FieldValidator()
         _ = validator.identifier(field, id)
@@ -178,8 +195,10 @@ extension AdminService {
     ///
     /// - Parameter detail: the caller's words (a cancellation reason), added to
     ///   the reason logged for the jobs this write cancels.
+    /// - Parameter context: what the caller already read (for creates); read here otherwise.
     func commit(
-        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, because detail: String? = nil
+        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, because detail: String? = nil,
+        context known: BookingContext? = nil
     ) async throws(AdminError) -> BookingEventRecord {
         let event = BookingEventRecord(
             sequence: nil, id: Identifier.make(prefix: "evt"), type: type,
@@ -188,16 +207,16 @@ extension AdminService {
             previousStartAt: type == .rescheduled ? previous?.startAt : nil,
             previousEndAt: type == .rescheduled ? previous?.endAt : nil,
             previousStatus: previous?.status)
-        let settings = try await currentSettings(tenantID: booking.tenantID)
-        let eventType: EventType? =
-            if let id = booking.eventTypeID {
-                try await storing { try await store.eventType(tenantID: booking.tenantID, id: id) }
-            } else { nil }
-        let webhooks = try await storing { try await store.webhooks(tenantID: booking.tenantID) }
+        let context: BookingContext
+        if let known {
+            context = known
+        } else {
+            context = try await bookingContext(tenantID: booking.tenantID, eventTypeID: booking.eventTypeID, bookingID: nil)
+        }
         let plan = NotificationPlanner.plan(
             PlanningInput(
-                change: type, booking: booking, previous: previous, event: event, settings: settings,
-                eventType: eventType, webhooks: webhooks, now: clock.now()))
+                change: type, booking: booking, previous: previous, event: event, settings: context.settings,
+                eventType: context.eventType, webhooks: context.webhooks, now: clock.now()))
         let reason = (detail ?? "").isEmpty ? plan.cancellationReason : "\(plan.cancellationReason): \(detail ?? "")"
         let cancellation: JobCancellation? = plan.cancelsPendingJobs.map { scope in
             switch scope {

@@ -347,11 +347,23 @@ final class DispatchLoop {
         var drainedPools: Set<String> = []
         let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.provider)) }
         let ordered = workers.values.filter { $0.freeCredit > 0 }.sorted { $0.freeCredit > $1.freeCredit }
+        // A read (concurrent with booking writes in WAL) before the lease, which is a
+        // write: most wake-ups after a booking write find nothing due for most channels.
+        var dueChannels: Set<String> = []
+        for channel in Set(ordered.map(\.channel)) {
+            if let due = try await store.nextDueTime(channels: [channel], after: nil), due <= now {
+                dueChannels.insert(channel)
+            } else {
+                drainedChannels.insert(channel)
+            }
+        }
         var settingsCache: [String: NotificationSettings] = [:]
         var eventTypeCache: [String: EventType?] = [:]
         let check = sendTimeCheck
         for candidate in ordered {
-            guard !drainedPools.contains(candidate.pool), let worker = workers[candidate.peer] else { continue }
+            guard dueChannels.contains(candidate.channel), !drainedPools.contains(candidate.pool),
+                let worker = workers[candidate.peer]
+            else { continue }
             let limit = min(worker.freeCredit, configuration.batchSize)
             let query = LeaseQuery(
                 channel: worker.channel, provider: worker.provider,

@@ -29,6 +29,9 @@ public protocol HeraldStore: Sendable {
 
     // MARK: Bookings and the outbox
 
+    /// The tenant, its settings and webhooks, an event type and a booking, in one
+    /// read; nil when the tenant does not exist.
+    func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext?
     func booking(id: String) async throws -> Booking?
     func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking]
     /// Writes a booking change, its job cancellations, new jobs and event atomically,

@@ -116,6 +116,22 @@ public final class SQLiteStore: HeraldStore {
 
     // MARK: Bookings and the outbox
 
+    public func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
+        try await read { db in
+            guard let tenant = try Tenant.fetchOne(db, key: tenantID),
+                let settings = try NotificationSettings.fetchOne(db, key: tenantID)
+            else { return nil }
+            return BookingContext(
+                tenant: tenant, settings: settings,
+                eventType: try eventTypeID.flatMap { try EventType.fetchOne(db, key: ["tenant_id": tenantID, "id": $0]) },
+                webhooks: try WebhookSubscription
+                    .filter(Column("tenant_id") == tenantID)
+                    .order(Column("created_at"), Column("id"))
+                    .fetchAll(db),
+                booking: try bookingID.flatMap { try Booking.fetchOne(db, key: $0) })
+        }
+    }
+
     public func booking(id: String) async throws -> Booking? {
         try await read { db in try Booking.fetchOne(db, key: id) }
     }

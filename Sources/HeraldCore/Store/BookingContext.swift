@@ -1,0 +1,23 @@
+/// What validating and planning a booking write needs, read in one snapshot
+/// (one round trip to the store instead of one per record).
+public struct BookingContext: Sendable, Equatable {
+    public var tenant: Tenant
+    public var settings: NotificationSettings
+    /// The event type asked for, when it exists.
+    public var eventType: EventType?
+    /// The tenant's webhook subscriptions.
+    public var webhooks: [WebhookSubscription]
+    /// The booking stored under the id asked for, when it exists (for creates: a duplicate).
+    public var booking: Booking?
+
+    public init(
+        tenant: Tenant, settings: NotificationSettings, eventType: EventType?, webhooks: [WebhookSubscription],
+        booking: Booking?
+    ) {
+        self.tenant = tenant
+        self.settings = settings
+        self.eventType = eventType
+        self.webhooks = webhooks
+        self.booking = booking
+    }
+}
