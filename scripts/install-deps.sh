@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Herald builds against, when they are missing:
 # libzmq (the bus), libcurl (channels), SQLite (the store) and protoc (to
-# check the generated code). Swift itself must already be installed.
+# check the generated code), and the sqlite3 shell herald-bench fills test
+# databases with. Swift itself must already be installed.
 set -euo pipefail
 
 packages=(libzmq3-dev libcurl4-openssl-dev libsqlite3-dev protobuf-compiler pkg-config sqlite3)
