@@ -268,7 +268,9 @@ final class DispatchLoop {
     var leasesToRelease: [String] = []
 
     func releaseLater(_ worker: ConnectedWorker) {
-        for jobID in worker.inFlight {
+        // Only what is still this worker's: a job whose lease expired while it held
+        // it may since have gone to another worker.
+        for jobID in worker.inFlight where inFlight[jobID]?.peer == worker.peer {
             inFlight.removeValue(forKey: jobID)
             leasesToRelease.append(jobID)
         }
@@ -294,9 +296,10 @@ final class DispatchLoop {
     var storeLeaseExpiry: Date?
 
     func expireLeases(now: Date) async throws {
+        // The job goes back to the queue, but it keeps taking up the worker's credit
+        // until the worker answers or is found dead: a hung worker gets no more work.
         for delivery in inFlight.values where delivery.leaseExpiresAt <= now {
             inFlight.removeValue(forKey: delivery.jobID)
-            workers[delivery.peer]?.inFlight.remove(delivery.jobID)
         }
         guard let expiry = storeLeaseExpiry, expiry <= now else { return }
         storeLeaseExpiry = nil
@@ -311,10 +314,9 @@ final class DispatchLoop {
     func accept(_ result: Herald_V1_Result, from peer: Data, now: Date) {
         let attempt = Int(result.attempt)
         let known = inFlight[result.deliveryID].flatMap { $0.attempt == attempt && $0.peer == peer ? $0 : nil }
-        if let known {
-            inFlight.removeValue(forKey: known.jobID)
-            workers[peer]?.inFlight.remove(known.jobID)
-        }
+        if let known { inFlight.removeValue(forKey: known.jobID) }
+        // An answer frees the worker's credit, even a late one for an expired lease.
+        workers[peer]?.inFlight.remove(result.deliveryID)
         let provider = result.provider.isEmpty ? (workers[peer]?.provider ?? "") : result.provider
         let error = [result.errorCode, result.errorMessage].filter { !$0.isEmpty }.joined(separator: ": ")
         let resolution: JobResolution

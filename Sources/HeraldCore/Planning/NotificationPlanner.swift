@@ -3,8 +3,9 @@ import Foundation
 /// Turns one booking write into the outbox changes it implies: which open jobs to
 /// cancel, which jobs to add, and which reminders are already too late to send.
 ///
-/// A pure function of ``PlanningInput``: no I/O, no clock, so the store can call it
-/// inside the write's transaction and tests can state each policy exactly.
+/// A pure function of ``PlanningInput``: no I/O, no clock, so the admin service can
+/// plan a write before committing it in one transaction, and tests can state each
+/// policy exactly.
 public enum NotificationPlanner {
     public static func plan(_ input: PlanningInput) -> NotificationPlan {
         var immediate: [NotificationJob] = []

@@ -120,6 +120,25 @@ struct DispatcherTests {
         }
     }
 
+    @Test func aHungWorkerKeepsItsCreditTakenAfterItsLeaseExpires() async throws {
+        try await Self.withDispatcher { _, store, clock, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            let hung = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "hung")
+            defer { hung.close() }
+            let first = try await hung.nextDelivery()
+
+            let healthy = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "healthy")
+            defer { healthy.close() }
+            clock.advance(by: Self.configuration.leaseDuration + 1)
+            healthy.heartbeat()
+            // The job goes to the worker with room, never back to the one still holding it.
+            let again = try await healthy.nextDelivery()
+            #expect(again.deliveryID == first.deliveryID)
+            #expect(again.attempt == 2)
+            try await hung.expectNoDelivery(for: .milliseconds(300))
+        }
+    }
+
     @Test func aSilentWorkersDeliveriesGoToAnother() async throws {
         var configuration = Self.configuration
         configuration.heartbeatInterval = 60
