@@ -39,7 +39,7 @@ struct Heraldd: AsyncParsableCommand {
 
     @Option(
         name: .customLong("late-grace"),
-        help: ArgumentHelp("How late a reminder may still go out after downtime, in minutes ($HERALD_LATE_GRACE_MINUTES, default 15).", valueName: "minutes"))
+        help: ArgumentHelp("How late a reminder may still go out (after downtime, or with no worker), in minutes; later ones are recorded missed ($HERALD_LATE_GRACE_MINUTES, default 15).", valueName: "minutes"))
     var lateGrace: Double?
 
     @Option(
