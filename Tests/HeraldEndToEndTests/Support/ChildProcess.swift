@@ -3,6 +3,11 @@ import Synchronization
 
 /// A child process whose stdout and stderr are collected as they arrive, so a
 /// test can wait for a line (a readiness probe) instead of sleeping.
+///
+/// Each pipe is read by a plain thread with blocking `read(2)` until end of
+/// file. (Not `FileHandle.readabilityHandler`: on Linux its dispatch source can
+/// outlive the descriptor, and once the number is reused libdispatch crashes
+/// the whole test process.)
 final class ChildProcess: @unchecked Sendable {
     let process = Process()
     private let output = OutputBuffer()
@@ -19,13 +24,9 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
-            output.append(handle.availableData)
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
-            errors.append(handle.availableData)
-        }
         try process.run()
+        output.startReading(stdout.fileHandleForReading)
+        errors.startReading(stderr.fileHandleForReading)
     }
 
     var stdout: String { output.text }
@@ -42,12 +43,10 @@ final class ChildProcess: @unchecked Sendable {
             !process.isRunning
         }
         process.waitUntilExit()
-        // Drain what is still in the pipes.
-        for (pipe, buffer) in [(process.standardOutput, output), (process.standardError, errors)] {
-            if let handle = (pipe as? Pipe)?.fileHandleForReading {
-                handle.readabilityHandler = nil
-                buffer.append(handle.readDataToEndOfFile())
-            }
+        // The pipes reach end of file once the process is gone (unless a child of
+        // its own still holds them: then take what arrived).
+        try? await waitUntil(timeout: .seconds(5), "the end of the process's output") {
+            output.isFinished && errors.isFinished
         }
         return process.terminationStatus
     }
@@ -57,14 +56,37 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Bytes a pipe delivered so far, appended from the pipe's handler thread.
+/// Bytes a pipe delivered so far, appended by its reader thread.
 final class OutputBuffer: Sendable {
     private let data = Mutex(Data())
+    private let finished = Atomic<Bool>(false)
+
+    /// Reads `handle` to end of file on a thread of its own; the thread keeps the
+    /// handle (and so its descriptor) alive until then.
+    func startReading(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(handle.fileDescriptor, &buffer, buffer.count)
+                if count > 0 {
+                    append(Data(buffer[0..<count]))
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            finished.store(true, ordering: .releasing)
+            _ = handle
+        }
+        thread.start()
+    }
 
     func append(_ chunk: Data) {
         data.withLock { $0.append(chunk) }
     }
 
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
     var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
 }
 
