@@ -33,7 +33,17 @@ struct CoreDaemon {
             logger: logger)
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
-            configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger)
+            configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
+            logged: { entries in
+                for entry in entries {
+                    let event = Herald_V1_DeliveryEvent.with {
+                        $0.type = "delivery." + entry.outcome.rawValue
+                        $0.entry = entry.proto
+                    }
+                    guard let payload = try? event.serializedData() else { continue }
+                    publisher.publish(topic: event.type, payload: payload)
+                }
+            })
         self.dispatcher = dispatcher
 
         let service = AdminService(

@@ -281,3 +281,34 @@ func waitForLog(
     }
     return rows
 }
+
+@Suite("Delivery outcomes on the event stream", .timeLimit(.minutes(3)))
+struct DeliveryEventStreamTests {
+    @Test func tailShowsDeliveryOutcomesLive() async throws {
+        let directory = try TemporaryDirectory()
+        let core = try await RunningCore.start(in: directory.url)
+        let worker = try await RunningChannel.start("email-1", core: core, directory: directory.url)
+        try await core.createTenant("salon")
+        let tail = try ChildProcess(
+            Binaries.herald, ["tail", "--count", "1", "--json", "--type", "delivery.sent", "--tenant", "salon"],
+            environment: ["HERALD_EVENTS": core.eventsEndpoint])
+        // PUB drops what is published before the subscription arrives: keep
+        // making bookings (each confirmation is sent) until tail has one (bounded).
+        var attempts = 0
+        while tail.isRunning && attempts < 60 {
+            attempts += 1
+            try await core.createBooking("salon", id: "b-\(attempts)")
+            try? await waitUntil(timeout: .milliseconds(500), "tail") { !tail.isRunning }
+        }
+        #expect(try await tail.waitForExit() == 0)
+        let line = try JSONSerialization.jsonObject(with: Data(tail.stdout.utf8)) as? [String: Any]
+        #expect(line?["type"] as? String == "delivery.sent")
+        let entry = line?["entry"] as? [String: Any]
+        #expect(entry?["outcome"] as? String == "sent")
+        #expect(entry?["kind"] as? String == "confirmation")
+        #expect(entry?["provider"] as? String == "test")
+        #expect(entry?["tenant_id"] as? String == "salon")
+        #expect(try await worker.stop() == 0)
+        #expect(try await core.stop() == 0)
+    }
+}

@@ -29,15 +29,20 @@ public final class Dispatcher: Service, Sendable {
     private let loop: UnsafeLoopBox
     private let workers = Mutex<[WorkerSnapshot]>([])
 
+    /// - Parameter logged: called after each turn with the ReminderLog rows written
+    ///   since the last call (by results, send-time checks and booking writes), for
+    ///   the live event stream; must not block.
     public init(
         store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
-        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger
+        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
+        logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
     ) {
         self.endpoint = endpoint
-        loop = UnsafeLoopBox(
-            DispatchLoop(
-                store: store, endpoint: endpoint, clock: clock, configuration: configuration,
-                coreVersion: coreVersion, logger: logger))
+        let loop = DispatchLoop(
+            store: store, endpoint: endpoint, clock: clock, configuration: configuration,
+            coreVersion: coreVersion, logger: logger)
+        loop.logged = logged
+        self.loop = UnsafeLoopBox(loop)
     }
 
     public var boundEndpoint: String { endpoint.boundEndpoint }
@@ -86,6 +91,9 @@ final class DispatchLoop {
     let sendTimeCheck: SendTimeCheck
     let renderer = MessageRenderer()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
+    var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
+    /// The newest ReminderLog row handed to `logged`.
+    var lastLoggedID: Int64 = 0
 
     var workers: [Data: ConnectedWorker] = [:]
     var inFlight: [String: InFlightDelivery] = [:]
@@ -109,6 +117,7 @@ final class DispatchLoop {
     func run(mailbox: Mailbox<Dispatcher.Input>) async {
         // No worker holds anything a previous run of the core handed out.
         do {
+            if logged != nil { lastLoggedID = try await store.lastReminderLogID() }
             let released = try await store.releaseAllLeases(now: clock.now())
             if released > 0 { logger.notice("returned deliveries leased before the restart to the queue", metadata: ["jobs": "\(released)"]) }
         } catch {
@@ -125,6 +134,9 @@ final class DispatchLoop {
                 try await turn()
                 publish?(snapshot())
                 let deadline = try await nextDeadline()
+                logger.trace("turn done", metadata: [
+                    "sleep_until": "\(deadline.map(Timestamp.format) ?? "-")", "drained": "\(drainedChannels.sorted())",
+                ])
                 if let deadline, deadline <= clock.now() { continue }
                 await mailbox.wait(sleep: sleeper(until: deadline))
             } catch {
@@ -160,13 +172,23 @@ final class DispatchLoop {
             nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval)
         }
         try await dispatch(now: now)
+        if let logged {
+            let rows = try await store.reminderLog(afterID: lastLoggedID, limit: 10_000)
+            if let last = rows.last?.id {
+                lastLoggedID = last
+                logged(rows)
+            }
+        }
     }
 
     // MARK: Deadlines
 
-    /// Pools (channel/provider) whose last lease came back short: nothing more is
-    /// due for them now, so only their future jobs count for the next deadline.
+    /// Channels whose last lease came back short: nothing more was due for them at
+    /// `drainedAt`, so only their jobs due after that count for the next deadline.
     var drainedChannels: Set<String> = []
+    /// The time the last hand-out looked at. Not a fresh reading of the clock: a job
+    /// that fell due between the two would be missed until the next heartbeat.
+    var drainedAt = Date.distantPast
 
     func nextDeadline() async throws -> Date? {
         let now = clock.now()
@@ -182,7 +204,7 @@ final class DispatchLoop {
             candidates.append(due)
         }
         let drained = withCredit.intersection(drainedChannels)
-        if !drained.isEmpty, let due = try await store.nextDueTime(channels: drained, after: now) {
+        if !drained.isEmpty, let due = try await store.nextDueTime(channels: drained, after: drainedAt) {
             candidates.append(due)
         }
         // From the store, not from memory: it also knows leases this loop lost
@@ -346,6 +368,7 @@ final class DispatchLoop {
 
     func dispatch(now: Date) async throws {
         drainedChannels.removeAll()
+        drainedAt = now
         var drainedPools: Set<String> = []
         let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.provider)) }
         let ordered = workers.values.filter { $0.freeCredit > 0 }.sorted { $0.freeCredit > $1.freeCredit }

@@ -57,6 +57,10 @@ public protocol HeraldStore: Sendable {
     /// ``StoreError/alreadyExists(entity:id:)``.
     func appendLog(_ entry: ReminderLogEntry) async throws -> ReminderLogEntry
     /// The log of one tenant (nil: all tenants), optionally of one booking, newest first.
+    /// ReminderLog rows written after the row `afterID`, oldest first (for publishing).
+    func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry]
+    /// The id of the newest ReminderLog row; 0 when there is none.
+    func lastReminderLogID() async throws -> Int64
     func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
 
     // MARK: Dispatch

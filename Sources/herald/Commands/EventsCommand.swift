@@ -39,15 +39,20 @@ struct EventsCommand: AsyncParsableCommand {
 
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tail", abstract: "Print booking events live as the core publishes them.",
-        discussion: "Best effort: events published while tail is not connected are not shown; `herald events` lists stored ones.")
+        commandName: "tail", abstract: "Print booking events and delivery outcomes live as the core publishes them.",
+        discussion: """
+            Booking events (booking.created, ...) and delivery outcomes (delivery.sent, \
+            delivery.failed, delivery.skipped, delivery.missed, delivery.cancelled). Best \
+            effort: what is published while tail is not connected is not shown; \
+            `herald events` and `herald log` list what is stored.
+            """)
 
     @Option(
         name: .customLong("events"),
         help: ArgumentHelp("The core's events endpoint (default: $HERALD_EVENTS or tcp://127.0.0.1:7403).", valueName: "endpoint"))
     var endpoint: String?
     @Option(help: "Only events of this tenant.") var tenant: String?
-    @Option(help: ArgumentHelp("Only event types starting with this, e.g. booking.cancelled.", valueName: "prefix"))
+    @Option(help: ArgumentHelp("Only event types starting with this, e.g. booking.cancelled or delivery.", valueName: "prefix"))
     var type: String = ""
     @Option(help: "Exit after this many events.") var count: Int?
     @OptionGroup var output: OutputOptions
@@ -59,22 +64,46 @@ struct TailCommand: AsyncParsableCommand {
         let subscriber = try EventSubscriber(context: BusContext.shared, endpoint: endpoint, topics: [type], logger: logger)
         defer { subscriber.close() }
         var printed = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for await message in subscriber.events {
-            guard let event = try? Herald_V1_BookingEvent(serializedBytes: message.payload) else { continue }
-            if let tenant, event.tenantID != tenant { continue }
             // One line per event, written at once so a pipe sees it immediately.
             let line: String
-            if output.json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                line = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
+            if message.topic.hasPrefix("delivery.") {
+                guard let event = try? Herald_V1_DeliveryEvent(serializedBytes: message.payload) else { continue }
+                if let tenant, event.entry.tenantID != tenant { continue }
+                line = output.json
+                    ? String(decoding: try encoder.encode(DeliveryEventView(event)), as: UTF8.self)
+                    : deliveryRow(event).joined(separator: "  ")
             } else {
-                line = eventRow(event).joined(separator: "  ")
+                guard let event = try? Herald_V1_BookingEvent(serializedBytes: message.payload) else { continue }
+                if let tenant, event.tenantID != tenant { continue }
+                line = output.json
+                    ? String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
+                    : eventRow(event).joined(separator: "  ")
             }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
             printed += 1
             if let count, printed >= count { break }
         }
+    }
+}
+
+private func deliveryRow(_ event: Herald_V1_DeliveryEvent) -> [String] {
+    let entry = event.entry
+    return [
+        entry.loggedAt, event.type, entry.kind, entry.channel, entry.provider, entry.recipient, entry.bookingID,
+        entry.outcome == "sent" ? entry.providerMessageID : entry.error,
+    ]
+}
+
+struct DeliveryEventView: Encodable {
+    var type: String
+    var entry: LogEntryView
+
+    init(_ event: Herald_V1_DeliveryEvent) {
+        type = event.type
+        entry = LogEntryView(event.entry)
     }
 }
 

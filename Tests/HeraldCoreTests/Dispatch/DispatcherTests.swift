@@ -20,7 +20,7 @@ struct DispatcherTests {
 
     /// Runs `body` with a dispatcher serving a fresh store on a free port.
     static func withDispatcher(
-        configuration: DispatcherConfiguration = configuration,
+        configuration: DispatcherConfiguration = configuration, logLevel: Logger.Level = .warning,
         _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
     ) async throws {
         try await withTemporaryStore { store, _ in
@@ -28,7 +28,7 @@ struct DispatcherTests {
             let clock = ManualWallClock(Fixture.now)
             let context = try ZMQContext()
             var logger = Logger(label: "dispatcher-test")
-            logger.logLevel = .warning
+            logger.logLevel = logLevel
             let endpoint = try RouterEndpoint(
                 context: context, configuration: .init(endpoint: "tcp://127.0.0.1:*"), logger: logger)
             let dispatcher = Dispatcher(

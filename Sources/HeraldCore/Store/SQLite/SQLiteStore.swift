@@ -338,4 +338,14 @@ public final class SQLiteStore: HeraldStore {
             return try request.order(Column("id").desc).limit(limit).fetchAll(db)
         }
     }
+
+    public func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry] {
+        try await read { db in
+            try ReminderLogEntry.filter(Column("id") > afterID).order(Column("id")).limit(limit).fetchAll(db)
+        }
+    }
+
+    public func lastReminderLogID() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM reminder_log") ?? 0 }
+    }
 }
