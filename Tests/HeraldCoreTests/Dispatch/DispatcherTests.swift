@@ -21,9 +21,11 @@ struct DispatcherTests {
     /// Runs `body` with a dispatcher serving a fresh store on a free port.
     static func withDispatcher(
         configuration: DispatcherConfiguration = configuration, logLevel: Logger.Level = .warning,
+        hooks: ((InterleavingStore, ManualWallClock) -> Void)? = nil,
         _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
     ) async throws {
         try await withTemporaryStore { store, _ in
+            let interleaving = InterleavingStore(store)
             try await Fixture.createTenant(store)
             let clock = ManualWallClock(Fixture.now)
             let context = try ZMQContext()
@@ -32,8 +34,9 @@ struct DispatcherTests {
             let endpoint = try RouterEndpoint(
                 context: context, configuration: .init(endpoint: "tcp://127.0.0.1:*"), logger: logger)
             let dispatcher = Dispatcher(
-                store: store, endpoint: endpoint, clock: clock, configuration: configuration,
+                store: interleaving, endpoint: endpoint, clock: clock, configuration: configuration,
                 coreVersion: "test", logger: logger)
+            hooks?(interleaving, clock)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await dispatcher.run() }
                 try await body(dispatcher, store, clock, context, endpoint.boundEndpoint)
@@ -75,6 +78,25 @@ struct DispatcherTests {
             #expect(sent.count == 1)
             #expect(sent.first?.providerMessageID == "msg-1")
             #expect(sent.first?.provider == "test")
+        }
+    }
+
+    /// Time moves on while a turn finds nothing due: the job that fell due
+    /// meanwhile must still go out at once, not wait for the next heartbeat.
+    @Test func aJobFallingDueDuringATurnIsNotOverslept() async throws {
+        try await Self.withDispatcher(hooks: { store, clock in
+            // The hand-out's "is anything due?" read is where the clock moves on.
+            store.beforeNextDue.withLock {
+                $0 = { after in
+                    if after == nil, clock.now() < Fixture.minutes(10) { clock.set(Fixture.minutes(10)) }
+                }
+            }
+        }) { _, store, _, context, endpoint in
+            _ = try await Self.bookingWithReminder(store, id: "b1", dueIn: 10, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            let delivery = try await worker.nextDelivery()
+            #expect(delivery.deliveryID == "job_b1")
         }
     }
 
