@@ -7,6 +7,11 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-email-smtp", targets: ["herald-email-smtp"]),
+        .executable(name: "herald-sms-twilio", targets: ["herald-sms-twilio"]),
+        .executable(name: "herald-sms-vonage", targets: ["herald-sms-vonage"]),
+        .executable(name: "herald-webhook", targets: ["herald-webhook"]),
+        .executable(name: "herald-whatsapp", targets: ["herald-whatsapp"]),
         .library(name: "HeraldBus", targets: ["HeraldBus"]),
         .library(name: "HeraldProto", targets: ["HeraldProto"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
@@ -18,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Message templates: the brief's choice, logic-less and spec-compliant.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // HMAC-SHA256 for Standard Webhooks signatures (BoringSSL-backed on Linux).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -55,6 +64,7 @@ let package = Package(
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -82,6 +92,58 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/TestChannel"
+        ),
+        // The channel programs: one per provider, each a HeraldChannelKit plugin.
+        // E-mail over SMTP with libcurl (STARTTLS or SMTPS, AUTH).
+        .executableTarget(
+            name: "herald-email-smtp",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/EmailSMTP"
+        ),
+        // SMS through Twilio's Messages API.
+        .executableTarget(
+            name: "herald-sms-twilio",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/SMSTwilio"
+        ),
+        // SMS through Vonage's SMS API.
+        .executableTarget(
+            name: "herald-sms-vonage",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/SMSVonage"
+        ),
+        // Standard Webhooks: signed HTTP POSTs to subscribers.
+        .executableTarget(
+            name: "herald-webhook",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Webhook"
+        ),
+        // WhatsApp Cloud API template messages.
+        .executableTarget(
+            name: "herald-whatsapp",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/WhatsApp"
         ),
         .executableTarget(
             name: "heraldd",
@@ -154,6 +216,11 @@ let package = Package(
                 "heraldd",
                 "herald",
                 "herald-test-channel",
+                "herald-email-smtp",
+                "herald-sms-twilio",
+                "herald-sms-vonage",
+                "herald-webhook",
+                "herald-whatsapp",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

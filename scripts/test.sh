@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/install-test-peers.sh
 scripts/generate-proto.sh --check
 swift build --build-tests
 swift test --skip-build "$@"

@@ -577,6 +577,11 @@ public nonisolated struct Herald_V1_Result: Sendable {
   /// For RETRY: wait at least this long (the provider's Retry-After).
   public var retryAfterMs: UInt32 = 0
 
+  /// With FAILED: the recipient is gone for good, so the core stops sending to
+  /// it. A webhook endpoint answering 410 Gone sets this and the core disables
+  /// the subscription.
+  public var recipientGone: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1379,7 +1384,7 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Result"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{1}attempt\0\u{1}outcome\0\u{1}provider\0\u{3}provider_message_id\0\u{3}error_code\0\u{3}error_message\0\u{3}retry_after_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{1}attempt\0\u{1}outcome\0\u{1}provider\0\u{3}provider_message_id\0\u{3}error_code\0\u{3}error_message\0\u{3}retry_after_ms\0\u{3}recipient_gone\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1395,6 +1400,7 @@ nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 6: try { try decoder.decodeSingularStringField(value: &self.errorCode) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.errorMessage) }()
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.retryAfterMs) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.recipientGone) }()
       default: break
       }
     }
@@ -1425,6 +1431,9 @@ nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._Me
     if self.retryAfterMs != 0 {
       try visitor.visitSingularUInt32Field(value: self.retryAfterMs, fieldNumber: 8)
     }
+    if self.recipientGone != false {
+      try visitor.visitSingularBoolField(value: self.recipientGone, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1437,6 +1446,7 @@ nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.errorCode != rhs.errorCode {return false}
     if lhs.errorMessage != rhs.errorMessage {return false}
     if lhs.retryAfterMs != rhs.retryAfterMs {return false}
+    if lhs.recipientGone != rhs.recipientGone {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -10,4 +10,8 @@ public enum Outcome: Sendable, Equatable {
     case retry(error: String, code: String? = nil, after: Duration? = nil)
     /// A permanent failure: the core records it and does not try again.
     case failed(error: String, code: String? = nil)
+    /// A permanent failure after which the core stops sending to this
+    /// recipient at all: a webhook endpoint that answered 410 Gone has its
+    /// subscription disabled.
+    case recipientGone(error: String, code: String? = nil)
 }

@@ -202,6 +202,11 @@ final class RunnerLoop {
             result.outcome = .failed
             result.errorMessage = error
             result.errorCode = code ?? ""
+        case .recipientGone(let error, let code):
+            result.outcome = .failed
+            result.recipientGone = true
+            result.errorMessage = error
+            result.errorCode = code ?? ""
         }
         return result
     }
