@@ -19,6 +19,7 @@ struct Herald: AsyncParsableCommand {
             EventTypeCommand.self,
             BookingCommand.self,
             WebhookCommand.self,
+            TemplateCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

@@ -40,6 +40,74 @@ extension AdminService {
         return .init()
     }
 
+    public func rotateWebhookSecret(
+        _ request: Herald_V1_RotateWebhookSecretRequest
+    ) async throws(AdminError) -> Herald_V1_WebhookSubscription {
+        var subscription = try await requireWebhook(request.id)
+        subscription.secret = Self.makeWebhookSecret()
+        let secret = subscription.secret
+        try await storing { try await store.rotateWebhookSecret(id: request.id, secret: secret) }
+        logger.info("webhook secret rotated", metadata: ["webhook": "\(request.id)"])
+        return subscription.proto(revealingSecret: true)
+    }
+
+    /// Sends a signed `webhook.test` ping through `probe` (the dispatcher) and
+    /// reports what the endpoint answered.
+    public func testWebhook(
+        _ request: Herald_V1_TestWebhookRequest,
+        probe: @Sendable (Herald_V1_Delivery, Duration) async -> ProbeAnswer
+    ) async throws(AdminError) -> Herald_V1_TestWebhookResponse {
+        let subscription = try await requireWebhook(request.id)
+        let deliveryID = Identifier.make(prefix: "test")
+        let envelope: [String: Any] = [
+            "type": "webhook.test",
+            "timestamp": Timestamp.format(clock.now()),
+            "data": ["subscription_id": subscription.id, "tenant_id": subscription.tenantID],
+        ]
+        let body = (try? JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let delivery = Herald_V1_Delivery.with {
+            $0.deliveryID = deliveryID
+            $0.attempt = 1
+            $0.tenantID = subscription.tenantID
+            $0.kind = .webhook
+            $0.channel = "webhook"
+            $0.webhook = .with { webhook in
+                webhook.subscriptionID = subscription.id
+                webhook.url = subscription.url
+                webhook.secret = subscription.secret
+                webhook.body = body
+                webhook.eventType = "webhook.test"
+            }
+        }
+        switch await probe(delivery, .seconds(30)) {
+        case .answered(let result, let elapsed):
+            return .with {
+                $0.deliveryID = deliveryID
+                $0.outcome = result.outcome
+                $0.provider = result.provider
+                $0.errorCode = result.errorCode
+                $0.errorMessage = result.errorMessage
+                $0.elapsedMs = UInt32(clamping: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            }
+        case .noWorker:
+            throw .failedPrecondition("no herald-webhook worker is connected with free credit; start one and try again")
+        case .workerLeft:
+            throw AdminError(code: .unavailable, message: "the webhook worker left before answering; try again")
+        case .timedOut:
+            throw AdminError(code: .deadlineExceeded, message: "the webhook worker did not answer within 30 s")
+        }
+    }
+
+    func requireWebhook(_ id: String) async throws(AdminError) -> WebhookSubscription {
+        var validator = FieldValidator()
+        _ = validator.identifier("id", id)
+        try validator.finish()
+        guard let subscription = try await storing({ try await store.webhook(id: id) }) else {
+            throw .notFound(field: "id", "no webhook \"\(id)\"")
+        }
+        return subscription
+    }
+
     /// A Standard Webhooks secret: "whsec_" and the base64 of 32 random bytes
     /// from the system's cryptographic generator.
     static func makeWebhookSecret() -> String {

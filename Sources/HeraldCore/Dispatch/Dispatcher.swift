@@ -22,6 +22,8 @@ import Synchronization
 public final class Dispatcher: Service, Sendable {
     enum Input: Sendable {
         case message(RouterMessage)
+        case probe(Herald_V1_Delivery, reply: @Sendable (ProbeAnswer) -> Void)
+        case probeTimedOut(deliveryID: String)
     }
 
     private let endpoint: RouterEndpoint
@@ -51,6 +53,8 @@ public final class Dispatcher: Service, Sendable {
 
     /// Tells the loop that jobs may have become due sooner (a booking write).
     public func wake() { mailbox.nudge() }
+
+    func post(_ input: Input) { mailbox.post(input) }
 
     /// The connected workers, as of the loop's last turn.
     public var connectedWorkers: [WorkerSnapshot] { workers.withLock { $0 } }
@@ -97,6 +101,8 @@ final class DispatchLoop {
 
     var workers: [Data: ConnectedWorker] = [:]
     var inFlight: [String: InFlightDelivery] = [:]
+    /// One-off deliveries (webhook test pings) awaiting their result.
+    var probes: [String: PendingProbe] = [:]
     /// Results not yet committed (kept across a failed store call).
     var pendingResults: [JobResult] = []
     var nextHeartbeat = Date.distantPast
@@ -128,6 +134,8 @@ final class DispatchLoop {
             for input in mailbox.drain() {
                 switch input {
                 case .message(let message): handle(message)
+                case .probe(let delivery, let reply): startProbe(delivery, reply: reply)
+                case .probeTimedOut(let deliveryID): abandonProbe(deliveryID)
                 }
             }
             do {
@@ -290,6 +298,7 @@ final class DispatchLoop {
     var leasesToRelease: [String] = []
 
     func releaseLater(_ worker: ConnectedWorker) {
+        failProbes(of: worker.peer)
         // Only what is still this worker's: a job whose lease expired while it held
         // it may since have gone to another worker.
         for jobID in worker.inFlight where inFlight[jobID]?.peer == worker.peer {
@@ -334,6 +343,7 @@ final class DispatchLoop {
     // MARK: Results
 
     func accept(_ result: Herald_V1_Result, from peer: Data, now: Date) {
+        if finishProbe(result, from: peer) { return }
         let attempt = Int(result.attempt)
         let known = inFlight[result.deliveryID].flatMap { $0.attempt == attempt && $0.peer == peer ? $0 : nil }
         if let known { inFlight.removeValue(forKey: known.jobID) }
@@ -346,10 +356,14 @@ final class DispatchLoop {
         case .sent:
             resolution = .sent(provider: provider, providerMessageID: result.providerMessageID.isEmpty ? nil : result.providerMessageID)
         case .failed:
-            resolution = .failed(provider: provider, error: error.isEmpty ? "failed" : error)
+            resolution = .failed(provider: provider, error: error.isEmpty ? "failed" : error, recipientGone: result.recipientGone)
+            if result.recipientGone {
+                logger.notice("recipient gone; its webhook subscription is disabled", metadata: ["delivery": "\(result.deliveryID)"])
+            }
         case .retry, .unspecified, .UNRECOGNIZED:
             let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
-            let decision = configuration.retry.decide(
+            let policy = known?.kind == .webhook ? configuration.webhookRetry : configuration.retry
+            let decision = policy.decide(
                 attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now)
             switch decision {
             case .retry(let at):
@@ -384,6 +398,7 @@ final class DispatchLoop {
         }
         var settingsCache: [String: NotificationSettings] = [:]
         var eventTypeCache: [String: EventType?] = [:]
+        var templateCache: [String: [MessageTemplate]] = [:]
         let check = sendTimeCheck
         for candidate in ordered {
             guard dueChannels.contains(candidate.channel), !drainedPools.contains(candidate.pool),
@@ -410,7 +425,9 @@ final class DispatchLoop {
                             try await store.eventType(tenantID: leased.job.tenantID, id: id)
                         }
                     } else { nil }
-                let delivery = makeDelivery(leased, worker: worker, settings: settings, eventType: eventType)
+                let templates = try await cached(&templateCache, leased.job.tenantID) { try await store.templates(tenantID: $0) }
+                let template = templates?.first { $0.kind == leased.job.kind && $0.channel == leased.job.channel }
+                let delivery = makeDelivery(leased, worker: worker, settings: settings, eventType: eventType, template: template)
                 send(.delivery(delivery), to: worker.peer)
                 workers[worker.peer]?.inFlight.insert(leased.job.id)
                 inFlight[leased.job.id] = InFlightDelivery(
@@ -423,7 +440,8 @@ final class DispatchLoop {
     }
 
     func makeDelivery(
-        _ leased: LeasedJob, worker: ConnectedWorker, settings: NotificationSettings?, eventType: EventType?
+        _ leased: LeasedJob, worker: ConnectedWorker, settings: NotificationSettings?, eventType: EventType?,
+        template: MessageTemplate? = nil
     ) -> Herald_V1_Delivery {
         let job = leased.job
         let booking = leased.booking
@@ -451,7 +469,9 @@ final class DispatchLoop {
                     webhook.eventType = event.type.rawValue
                 }
             } else if let settings {
-                $0.message = renderer.render(job, booking: booking, settings: settings, eventType: eventType)
+                $0.message = renderer.render(
+                    kind: job.kind, channel: job.channel, booking: booking, settings: settings, eventType: eventType,
+                    reminderOffsetMinutes: job.reminderOffsetMinutes, template: template)
             }
             if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
             $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)

@@ -9,17 +9,20 @@ public struct DispatcherConfiguration: Sendable {
     /// How late a reminder may still be sent (the downtime policy).
     public var lateGrace: TimeInterval
     public var retry: RetryPolicy
+    /// Retries of webhook deliveries: the Standard Webhooks schedule.
+    public var webhookRetry: RetryPolicy
     /// Most jobs leased in one transaction.
     public var batchSize: Int
 
     public init(
         heartbeatInterval: TimeInterval = 5, leaseDuration: TimeInterval = 60, lateGrace: TimeInterval = 15 * 60,
-        retry: RetryPolicy = RetryPolicy(), batchSize: Int = 500
+        retry: RetryPolicy = RetryPolicy(), webhookRetry: RetryPolicy = .standardWebhooks, batchSize: Int = 500
     ) {
         self.heartbeatInterval = heartbeatInterval
         self.leaseDuration = leaseDuration
         self.lateGrace = lateGrace
         self.retry = retry
+        self.webhookRetry = webhookRetry
         self.batchSize = batchSize
     }
 }

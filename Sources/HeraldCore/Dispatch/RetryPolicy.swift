@@ -17,16 +17,27 @@ public struct RetryPolicy: Sendable, Equatable {
     public var failoverAfterAttempt: Int
     /// Fraction of the delay that is randomised (0.2: ±20 %).
     public var jitter: Double
+    /// A fixed schedule instead of doubling: the wait after attempt n is
+    /// `schedule[n - 1]`, and there is no attempt after the last entry.
+    public var schedule: [TimeInterval]?
+
+    /// The schedule Standard Webhooks recommends: after the first attempt, again
+    /// in 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; eight attempts over about
+    /// 27.5 hours, with ±10 % jitter.
+    public static let standardWebhooks = RetryPolicy(
+        maximumDelay: 10 * 3600, maximumAge: 48 * 3600, jitter: 0.1,
+        schedule: [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600])
 
     public init(
         initialDelay: TimeInterval = 5, maximumDelay: TimeInterval = 3600, maximumAge: TimeInterval = 24 * 3600,
-        failoverAfterAttempt: Int = 2, jitter: Double = 0.2
+        failoverAfterAttempt: Int = 2, jitter: Double = 0.2, schedule: [TimeInterval]? = nil
     ) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.maximumAge = maximumAge
         self.failoverAfterAttempt = failoverAfterAttempt
         self.jitter = jitter
+        self.schedule = schedule
     }
 
     public enum Decision: Sendable, Equatable {
@@ -42,8 +53,16 @@ public struct RetryPolicy: Sendable, Equatable {
         attempt: Int, dueAt: Date, notAfter: Date?, retryAfter: TimeInterval?, now: Date,
         random: Double = Double.random(in: 0...1)
     ) -> Decision {
-        let exponent = Double(max(0, min(attempt - 1, 30)))
-        let backoff = min(maximumDelay, initialDelay * pow(2, exponent))
+        let backoff: TimeInterval
+        if let schedule {
+            guard attempt >= 1, attempt <= schedule.count else {
+                return .giveUp(reason: "gave up after \(attempt) attempts, the last of its retry schedule")
+            }
+            backoff = schedule[attempt - 1]
+        } else {
+            let exponent = Double(max(0, min(attempt - 1, 30)))
+            backoff = min(maximumDelay, initialDelay * pow(2, exponent))
+        }
         let jittered = backoff * (1 - jitter + 2 * jitter * random)
         let delay = max(jittered, retryAfter ?? 0)
         let retryAt = now.addingTimeInterval(delay)

@@ -49,6 +49,18 @@ public protocol HeraldStore: Sendable {
     func webhooks(tenantID: String) async throws -> [WebhookSubscription]
     func deleteWebhook(id: String) async throws
 
+    /// Replaces the subscription's signing secret.
+    func rotateWebhookSecret(id: String, secret: String) async throws
+
+    // MARK: Templates
+
+    /// Creates or replaces the tenant's template for one kind and channel.
+    func saveTemplate(_ template: MessageTemplate) async throws
+    /// The tenant's own templates, by kind and channel.
+    func templates(tenantID: String) async throws -> [MessageTemplate]
+    /// Removes the tenant's template (back to the default); false if there was none.
+    func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool
+
     // MARK: Events and the ReminderLog
 
     /// The tenant's events (optionally of one booking) after a sequence, ascending.

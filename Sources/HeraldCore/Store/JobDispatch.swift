@@ -117,8 +117,9 @@ public struct LeaseBatch: Sendable, Equatable {
 public enum JobResolution: Sendable, Equatable {
     /// Status `sent`, logged `sent` (at most one `sent` row per notification).
     case sent(provider: String, providerMessageID: String?)
-    /// Permanent failure: status `failed`, logged `failed`.
-    case failed(provider: String, error: String)
+    /// Permanent failure: status `failed`, logged `failed`. With `recipientGone`
+    /// (a webhook endpoint answered 410 Gone) the job's subscription is disabled.
+    case failed(provider: String, error: String, recipientGone: Bool = false)
     /// Back to `pending`, due `at`, with the error kept as `lastError` (not logged).
     /// With `switchToFallback`, a job with a `fallbackProvider` swaps it with `provider`.
     case retry(at: Date, provider: String, error: String, switchToFallback: Bool)

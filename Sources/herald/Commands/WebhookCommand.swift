@@ -4,7 +4,7 @@ import HeraldProto
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Manage webhook subscriptions to booking events.",
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, List.self, Remove.self, RotateSecret.self, Test.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,5 +81,99 @@ struct WebhookCommand: AsyncParsableCommand {
             }
             print("removed \(id)")
         }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret",
+            abstract: "Give a subscription a new signing secret; prints it (shown only once).",
+            discussion: "The old secret stops at once: deliveries from now on are signed with the new one.")
+
+        @Argument(help: "The webhook's id.") var id: String
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let webhook = try await CoreConnection.with(core) {
+                try await $0.call(
+                    "RotateWebhookSecret", Herald_V1_RotateWebhookSecretRequest.with { $0.id = id },
+                    as: Herald_V1_WebhookSubscription.self)
+            }
+            if output.json {
+                try printJSON(WebhookView(webhook))
+            } else {
+                var fields = Fields()
+                fields.append("id", webhook.id)
+                fields.append("secret", webhook.secret)
+                print(fields.render())
+                print("Keep the secret: it is not shown again. The old one no longer verifies.")
+            }
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a signed webhook.test ping to a subscription now and show what the endpoint answered.",
+            discussion: """
+                The ping goes through a connected herald-webhook worker, signed like any \
+                delivery, with the type "webhook.test". It is not a booking event and is not \
+                recorded in the ReminderLog. Exits 1 unless the endpoint accepted it.
+                """)
+
+        @Argument(help: "The webhook's id.") var id: String
+        @OptionGroup var core: CoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let answer = try await CoreConnection.with(core) {
+                try await $0.call(
+                    "TestWebhook", Herald_V1_TestWebhookRequest.with { $0.id = id },
+                    as: Herald_V1_TestWebhookResponse.self)
+            }
+            let outcome = OutcomeName.of(answer.outcome)
+            if output.json {
+                try printJSON(WebhookTestView(answer))
+            } else {
+                var fields = Fields()
+                fields.append("delivery", answer.deliveryID)
+                fields.append("outcome", outcome)
+                fields.append("provider", answer.provider)
+                if !answer.errorCode.isEmpty { fields.append("error code", answer.errorCode) }
+                if !answer.errorMessage.isEmpty { fields.append("error", answer.errorMessage) }
+                fields.append("took", "\(answer.elapsedMs) ms")
+                print(fields.render())
+            }
+            if answer.outcome != .sent { throw ExitCode.failure }
+        }
+    }
+}
+
+/// Outcomes as lower-case words, the way the ReminderLog writes them.
+enum OutcomeName {
+    static func of(_ outcome: Herald_V1_Outcome) -> String {
+        switch outcome {
+        case .sent: "sent"
+        case .retry: "retry"
+        case .failed: "failed"
+        case .unspecified, .UNRECOGNIZED: "unknown"
+        }
+    }
+}
+
+struct WebhookTestView: Encodable {
+    var delivery_id: String
+    var outcome: String
+    var provider: String
+    var error_code: String
+    var error_message: String
+    var elapsed_ms: UInt32
+
+    init(_ answer: Herald_V1_TestWebhookResponse) {
+        delivery_id = answer.deliveryID
+        outcome = OutcomeName.of(answer.outcome)
+        provider = answer.provider
+        error_code = answer.errorCode
+        error_message = answer.errorMessage
+        elapsed_ms = answer.elapsedMs
     }
 }

@@ -44,6 +44,12 @@ final class InterleavingStore: HeraldStore {
     func webhook(id: String) async throws -> WebhookSubscription? { try await base.webhook(id: id) }
     func webhooks(tenantID: String) async throws -> [WebhookSubscription] { try await base.webhooks(tenantID: tenantID) }
     func deleteWebhook(id: String) async throws { try await base.deleteWebhook(id: id) }
+    func rotateWebhookSecret(id: String, secret: String) async throws { try await base.rotateWebhookSecret(id: id, secret: secret) }
+    func saveTemplate(_ template: MessageTemplate) async throws { try await base.saveTemplate(template) }
+    func templates(tenantID: String) async throws -> [MessageTemplate] { try await base.templates(tenantID: tenantID) }
+    func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool {
+        try await base.deleteTemplate(tenantID: tenantID, kind: kind, channel: channel)
+    }
     func events(tenantID: String, bookingID: String?, afterSequence: Int64, limit: Int) async throws -> [BookingEventRecord] {
         try await base.events(tenantID: tenantID, bookingID: bookingID, afterSequence: afterSequence, limit: limit)
     }

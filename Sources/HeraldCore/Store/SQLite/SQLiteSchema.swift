@@ -18,6 +18,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v2-dispatch") { db in
             try db.execute(sql: v2Dispatch)
         }
+        migrator.registerMigration("v3-templates") { db in
+            try db.execute(sql: v3Templates)
+        }
         return migrator
     }
 
@@ -192,5 +195,20 @@ enum SQLiteSchema {
             ON notification_jobs(lease_expires_at) WHERE status = 'leased';
         -- Superseded by the two above; dropped so that job writes maintain fewer indexes.
         DROP INDEX notification_jobs_by_status_due;
+        """
+
+    /// Per-tenant message templates; a missing row means Herald's default wording.
+    private static let v3Templates = """
+        CREATE TABLE message_templates (
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'reminder', 'reschedule',
+                'cancellation', 'host_notification', 'follow_up')),
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'whatsapp')),
+            subject TEXT,
+            body TEXT NOT NULL,
+            html_body TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, kind, channel)
+        );
         """
 }

@@ -229,11 +229,17 @@ extension SQLiteStore {
                         // Another job of the same notification was already logged sent: keep
                         // that one row (only this statement was undone), this job is sent too.
                     }
-                case let .failed(provider, error):
+                case let .failed(provider, error, recipientGone):
                     try Self.setFinalStatus(of: job.id, .failed, lastError: error, at: at, db)
                     job.status = .failed
                     job.lastError = error
                     try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db)
+                    if recipientGone, let subscriptionID = job.subscriptionID {
+                        // Its other pending deliveries are cancelled at send time.
+                        try db.execute(
+                            sql: "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
+                            arguments: ["the endpoint answered: \(error)", subscriptionID])
+                    }
                 case let .retry(dueAt, _, error, switchToFallback):
                     if switchToFallback, let fallbackProvider = job.fallbackProvider {
                         (job.provider, job.fallbackProvider) = (fallbackProvider, job.provider)

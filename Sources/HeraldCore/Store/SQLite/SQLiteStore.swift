@@ -296,6 +296,39 @@ public final class SQLiteStore: HeraldStore {
         }
     }
 
+    public func rotateWebhookSecret(id: String, secret: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
+            guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
+        }
+    }
+
+    // MARK: Templates
+
+    public func saveTemplate(_ template: MessageTemplate) async throws {
+        try await write { db in
+            guard try Tenant.exists(db, key: template.tenantID) else {
+                throw StoreError.notFound(entity: StoreEntity.tenant, id: template.tenantID)
+            }
+            try template.save(db)
+        }
+    }
+
+    public func templates(tenantID: String) async throws -> [MessageTemplate] {
+        try await read { db in
+            try MessageTemplate
+                .filter(Column("tenant_id") == tenantID)
+                .order(Column("kind"), Column("channel"))
+                .fetchAll(db)
+        }
+    }
+
+    public func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool {
+        try await write { db in
+            try MessageTemplate.deleteOne(db, key: ["tenant_id": tenantID, "kind": kind.rawValue, "channel": channel])
+        }
+    }
+
     // MARK: Events and the ReminderLog
 
     public func events(

@@ -1,0 +1,173 @@
+import Foundation
+import HeraldProto
+
+extension AdminService {
+    /// Template text is bounded: an SMS template has no business being a novel,
+    /// and the whole delivery must fit the channel endpoint's frame limit.
+    static let templateLimits = (subject: 500, body: 20_000, html: 100_000)
+
+    public func setTemplate(_ request: Herald_V1_SetTemplateRequest) async throws(AdminError) -> Herald_V1_MessageTemplate {
+        let tenant = try await requireTenant(request.tenantID)
+        var validator = FieldValidator()
+        let (kind, channel) = Self.templateKey(kind: request.kind, channel: request.channel, &validator)
+        if request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            validator.fail("body", "is required")
+        } else if request.body.count > Self.templateLimits.body {
+            validator.fail("body", "is longer than \(Self.templateLimits.body) characters")
+        }
+        if !request.subject.isEmpty {
+            if channel != nil && channel != "email" { validator.fail("subject", "applies to e-mail templates only") }
+            if request.subject.count > Self.templateLimits.subject {
+                validator.fail("subject", "is longer than \(Self.templateLimits.subject) characters")
+            }
+        }
+        if !request.htmlBody.isEmpty {
+            if channel != nil && channel != "email" { validator.fail("html_body", "applies to e-mail templates only") }
+            if request.htmlBody.count > Self.templateLimits.html {
+                validator.fail("html_body", "is longer than \(Self.templateLimits.html) characters")
+            }
+        }
+        try validator.finish()
+        guard let kind, let channel else { throw .invalidArgument(validator.violations) }
+
+        let template = MessageTemplate(
+            tenantID: tenant.id, kind: kind, channel: channel,
+            subject: request.subject.isEmpty ? nil : request.subject, body: request.body,
+            htmlBody: request.htmlBody.isEmpty ? nil : request.htmlBody, updatedAt: clock.now())
+        // Refused now, not when a customer should have been told something.
+        let problems = MessageRenderer.problems(in: template)
+        guard problems.isEmpty else {
+            throw .invalidArgument(problems.map { AdminError.FieldViolation(field: $0.field, description: $0.message) })
+        }
+        try await storing { try await store.saveTemplate(template) }
+        logger.info("template set", metadata: ["tenant": "\(tenant.id)", "kind": "\(kind.rawValue)", "channel": "\(channel)"])
+        return template.proto
+    }
+
+    public func listTemplates(_ request: Herald_V1_ListTemplatesRequest) async throws(AdminError) -> Herald_V1_ListTemplatesResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        let own = try await storing { try await store.templates(tenantID: tenant.id) }
+        return .with {
+            $0.templates = MessageTemplate.kinds.flatMap { kind in
+                MessageTemplate.channels.map { channel in
+                    if let template = own.first(where: { $0.kind == kind && $0.channel == channel }) {
+                        return template.proto
+                    }
+                    return Self.defaultTemplate(tenantID: tenant.id, kind: kind, channel: channel)
+                }
+            }
+            $0.variables = TemplateVariables.documented.map { variable in
+                .with {
+                    $0.name = variable.name
+                    $0.meaning = variable.meaning
+                }
+            }
+        }
+    }
+
+    public func deleteTemplate(_ request: Herald_V1_DeleteTemplateRequest) async throws(AdminError) -> Herald_V1_DeleteTemplateResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        var validator = FieldValidator()
+        let (kind, channel) = Self.templateKey(kind: request.kind, channel: request.channel, &validator)
+        try validator.finish()
+        guard let kind, let channel else { throw .invalidArgument(validator.violations) }
+        guard try await storing({ try await store.deleteTemplate(tenantID: tenant.id, kind: kind, channel: channel) }) else {
+            throw .notFound(field: "kind", "tenant \"\(tenant.id)\" has no own \(kind.rawValue) template for \(channel)")
+        }
+        logger.info("template removed", metadata: ["tenant": "\(tenant.id)", "kind": "\(kind.rawValue)", "channel": "\(channel)"])
+        return .init()
+    }
+
+    public func previewTemplate(_ request: Herald_V1_PreviewTemplateRequest) async throws(AdminError) -> Herald_V1_PreviewTemplateResponse {
+        let tenant = try await requireTenant(request.tenantID)
+        var validator = FieldValidator()
+        let (kind, channel) = Self.templateKey(kind: request.kind, channel: request.channel, &validator)
+        try validator.finish()
+        guard let kind, let channel else { throw .invalidArgument(validator.violations) }
+        let settings = try await currentSettings(tenantID: tenant.id)
+
+        let booking: Booking
+        if request.bookingID.isEmpty {
+            booking = Self.sampleBooking(tenantID: tenant.id, settings: settings, now: clock.now())
+        } else {
+            booking = try await requireBooking(request.bookingID, field: "booking_id")
+            guard booking.tenantID == tenant.id else {
+                throw .notFound(field: "booking_id", "no booking \"\(request.bookingID)\" for tenant \"\(tenant.id)\"")
+            }
+        }
+        let eventType: EventType? = if let id = booking.eventTypeID {
+            try await storing { try await store.eventType(tenantID: tenant.id, id: id) }
+        } else { nil }
+        let template = try await storing { try await store.templates(tenantID: tenant.id) }
+            .first { $0.kind == kind && $0.channel == channel }
+        let offset = request.reminderOffsetMinutes > 0
+            ? Int(request.reminderOffsetMinutes)
+            : (kind == .reminder ? (eventType?.reminderOffsets ?? settings.reminderOffsets).first ?? 60 : 0)
+        let message = MessageRenderer().render(
+            kind: kind, channel: channel, booking: booking, settings: settings, eventType: eventType,
+            reminderOffsetMinutes: offset, template: template)
+        return .with {
+            $0.message = message
+            $0.bookingID = request.bookingID
+            $0.isDefault = template == nil
+        }
+    }
+
+    // MARK: Helpers
+
+    static func templateKey(
+        kind: String, channel: String, _ validator: inout FieldValidator
+    ) -> (NotificationKind?, String?) {
+        let kinds = MessageTemplate.kinds.map(\.rawValue)
+        let parsedKind = NotificationKind(rawValue: kind).flatMap { $0 == .webhook ? nil : $0 }
+        if parsedKind == nil {
+            validator.fail("kind", "\"\(kind)\" is not a template kind (one of \(kinds.joined(separator: ", ")))")
+        }
+        let parsedChannel = MessageTemplate.channels.contains(channel) ? channel : nil
+        if parsedChannel == nil {
+            validator.fail(
+                "channel",
+                "\"\(channel)\" has no templates (one of \(MessageTemplate.channels.joined(separator: ", ")); webhooks carry JSON)")
+        }
+        return (parsedKind, parsedChannel)
+    }
+
+    static func defaultTemplate(tenantID: String, kind: NotificationKind, channel: String) -> Herald_V1_MessageTemplate {
+        let text = DefaultTemplates.text(kind: kind, channel: channel)
+        return .with {
+            $0.tenantID = tenantID
+            $0.kind = kind.rawValue
+            $0.channel = channel
+            $0.subject = text.subject ?? ""
+            $0.body = text.body
+            $0.isDefault = true
+        }
+    }
+
+    /// A booking to preview with: tomorrow at 10:00 in the tenant's zone, an hour long.
+    static func sampleBooking(tenantID: String, settings: NotificationSettings, now: Date) -> Booking {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
+        let tomorrow = calendar.date(byAdding: .day, value: 1, to: now) ?? now
+        let start = calendar.date(bySettingHour: 10, minute: 0, second: 0, of: tomorrow) ?? tomorrow
+        return Booking(
+            id: "sample", tenantID: tenantID, eventTypeID: nil, customerName: "Alex Sample",
+            customerEmail: "alex@example.com", customerPhone: "+15555550100", startAt: start,
+            endAt: start.addingTimeInterval(3600), status: .confirmed, scheduleVersion: 1, createdAt: now, updatedAt: now)
+    }
+}
+
+extension MessageTemplate {
+    public var proto: Herald_V1_MessageTemplate {
+        .with {
+            $0.tenantID = tenantID
+            $0.kind = kind.rawValue
+            $0.channel = channel
+            $0.subject = subject ?? ""
+            $0.body = body
+            $0.htmlBody = htmlBody ?? ""
+            $0.isDefault = false
+            $0.updatedAt = Timestamp.format(updatedAt)
+        }
+    }
+}

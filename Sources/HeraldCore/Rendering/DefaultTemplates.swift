@@ -1,0 +1,112 @@
+/// Herald's own wording for every kind of notification on every channel, as a
+/// small business would write it. A tenant replaces any of them with
+/// `herald template set`; the e-mail HTML part is derived from the text unless
+/// a template gives its own.
+public enum DefaultTemplates {
+    public struct Text: Sendable, Equatable {
+        public var subject: String?
+        public var body: String
+    }
+
+    public static func text(kind: NotificationKind, channel: String) -> Text {
+        switch channel {
+        case "email": email(kind)
+        default: Text(subject: nil, body: short(kind))
+        }
+    }
+
+    private static let signOff = "\n\nSee you soon,\n{{business_name}}"
+
+    private static func email(_ kind: NotificationKind) -> Text {
+        switch kind {
+        case .confirmation:
+            Text(
+                subject: "Your appointment at {{business_name}} is confirmed",
+                body: """
+                    Hi {{customer_first_name}},
+
+                    Thank you for booking{{#service}} {{service}}{{/service}} with {{business_name}}. \
+                    Your appointment is confirmed for {{date}} at {{time}} ({{time_zone}}).
+
+                    If you need to change or cancel it, please let us know in good time.
+                    """ + signOff)
+        case .reminder:
+            Text(
+                subject: "Reminder: your appointment at {{business_name}} is {{reminder}}",
+                body: """
+                    Hi {{customer_first_name}},
+
+                    This is a friendly reminder of your{{#service}} {{service}}{{/service}} appointment \
+                    with {{business_name}} on {{date}} at {{time}} ({{time_zone}}).
+
+                    If you can no longer make it, please let us know so we can offer the time to someone else.
+                    """ + signOff)
+        case .reschedule:
+            Text(
+                subject: "Your appointment at {{business_name}} has moved",
+                body: """
+                    Hi {{customer_first_name}},
+
+                    Your{{#service}} {{service}}{{/service}} appointment with {{business_name}} \
+                    has moved. It is now on {{date}} at {{time}} ({{time_zone}}).
+                    """ + signOff)
+        case .cancellation:
+            Text(
+                subject: "Your appointment at {{business_name}} is cancelled",
+                body: """
+                    Hi {{customer_first_name}},
+
+                    Your{{#service}} {{service}}{{/service}} appointment with {{business_name}} \
+                    on {{date}} at {{time}} ({{time_zone}}) has been cancelled.
+
+                    We hope to see you another time.
+
+                    Best wishes,
+                    {{business_name}}
+                    """)
+        case .followUp:
+            Text(
+                subject: "Thank you for visiting {{business_name}}",
+                body: """
+                    Hi {{customer_first_name}},
+
+                    Thank you for your visit to {{business_name}}{{#service}} for {{service}}{{/service}}. \
+                    We hope you enjoyed it and look forward to seeing you again.
+
+                    Best wishes,
+                    {{business_name}}
+                    """)
+        case .hostNotification, .webhook:
+            Text(
+                subject: "Booking {{status}}: {{customer_name}}, {{date_short}} at {{time}}",
+                body: """
+                    Booking {{booking_id}} is {{status}}.
+
+                    Customer: {{customer_name}}
+                    {{#customer_email}}E-mail: {{customer_email}}
+                    {{/customer_email}}{{#customer_phone}}Phone: {{customer_phone}}
+                    {{/customer_phone}}{{#service}}Service: {{service}}
+                    {{/service}}When: {{date}} at {{time}} ({{time_zone}}), {{duration_minutes}} minutes
+                    """)
+        }
+    }
+
+    /// SMS and WhatsApp: one short message, business name first so the
+    /// customer knows who is writing.
+    private static func short(_ kind: NotificationKind) -> String {
+        switch kind {
+        case .confirmation:
+            "{{business_name}}: Hi {{customer_first_name}}, your{{#service}} {{service}}{{/service}} appointment is confirmed for {{date_short}} at {{time}}."
+        case .reminder:
+            "{{business_name}}: Hi {{customer_first_name}}, a reminder of your{{#service}} {{service}}{{/service}} appointment {{reminder}}, {{date_short}} at {{time}}."
+        case .reschedule:
+            "{{business_name}}: Hi {{customer_first_name}}, your appointment has moved to {{date_short}} at {{time}}."
+        case .cancellation:
+            "{{business_name}}: Hi {{customer_first_name}}, your appointment on {{date_short}} at {{time}} has been cancelled."
+        case .followUp:
+            "{{business_name}}: Thank you for your visit, {{customer_first_name}}. We hope to see you again soon."
+        case .hostNotification, .webhook:
+            "Booking {{status}}: {{customer_name}}, {{date_short}} at {{time}}{{#service}}, {{service}}{{/service}}."
+        }
+    }
+}
