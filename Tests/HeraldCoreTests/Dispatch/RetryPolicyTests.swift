@@ -47,4 +47,39 @@ struct RetryPolicyTests {
             Issue.record("retried a day-old job")
         }
     }
+
+    @Test func webhooksFollowTheStandardWebhooksScheduleThenGiveUp() {
+        let policy = RetryPolicy.standardWebhooks
+        let expected: [TimeInterval] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+        var now = self.now
+        for (index, delay) in expected.enumerated() {
+            guard case .retry(let at) = policy.decide(
+                attempt: index + 1, dueAt: self.now, notAfter: nil, retryAfter: nil, now: now, random: 0.5)
+            else {
+                Issue.record("attempt \(index + 1) gave up")
+                return
+            }
+            #expect(abs(at.timeIntervalSince(now) - delay) < 0.001, "after attempt \(index + 1)")
+            now = at
+        }
+        // Eight attempts in all, about 27.5 hours after the first.
+        #expect(now.timeIntervalSince(self.now) > 27 * 3600)
+        guard case .giveUp(let reason) = policy.decide(
+            attempt: 8, dueAt: self.now, notAfter: nil, retryAfter: nil, now: now, random: 0.5)
+        else {
+            Issue.record("an eighth failure was retried")
+            return
+        }
+        #expect(reason.contains("8 attempts"))
+    }
+
+    @Test func webhookRetriesHonourALongerRetryAfter() {
+        guard case .retry(let at) = RetryPolicy.standardWebhooks.decide(
+            attempt: 1, dueAt: now, notAfter: nil, retryAfter: 90, now: now, random: 0.5)
+        else {
+            Issue.record("gave up")
+            return
+        }
+        #expect(at.timeIntervalSince(now) == 90)
+    }
 }
