@@ -36,6 +36,7 @@ enum AdminRoutes {
         route("AddWebhook", service.addWebhook, into: &router)
         route("ListWebhooks", service.listWebhooks, into: &router)
         route("RemoveWebhook", service.removeWebhook, into: &router)
+        route("SetWebhookEnabled", service.setWebhookEnabled, into: &router)
         route("RotateWebhookSecret", service.rotateWebhookSecret, into: &router)
         route("TestWebhook", { (request: Herald_V1_TestWebhookRequest) async throws(AdminError) in
             try await service.testWebhook(request, probe: { delivery, timeout in await dispatcher.probe(delivery, timeout: timeout) })

@@ -40,6 +40,18 @@ extension AdminService {
         return .init()
     }
 
+    public func setWebhookEnabled(
+        _ request: Herald_V1_SetWebhookEnabledRequest
+    ) async throws(AdminError) -> Herald_V1_WebhookSubscription {
+        var subscription = try await requireWebhook(request.id)
+        subscription.enabled = request.enabled
+        subscription.disabledReason = request.enabled ? nil : "disabled by an admin"
+        let reason = subscription.disabledReason
+        try await storing { try await store.setWebhookEnabled(id: request.id, enabled: request.enabled, reason: reason) }
+        logger.info("webhook \(request.enabled ? "enabled" : "disabled")", metadata: ["webhook": "\(request.id)"])
+        return subscription.proto(revealingSecret: false)
+    }
+
     public func rotateWebhookSecret(
         _ request: Herald_V1_RotateWebhookSecretRequest
     ) async throws(AdminError) -> Herald_V1_WebhookSubscription {

@@ -49,6 +49,8 @@ public protocol HeraldStore: Sendable {
     func webhooks(tenantID: String) async throws -> [WebhookSubscription]
     func deleteWebhook(id: String) async throws
 
+    /// Enables a subscription (clearing the reason) or disables it with `reason`.
+    func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws
     /// Replaces the subscription's signing secret.
     func rotateWebhookSecret(id: String, secret: String) async throws
 

@@ -4,7 +4,7 @@ import HeraldProto
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Manage webhook subscriptions to booking events.",
-        subcommands: [Add.self, List.self, Remove.self, RotateSecret.self, Test.self])
+        subcommands: [Add.self, List.self, Remove.self, Enable.self, Disable.self, RotateSecret.self, Test.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -80,6 +80,45 @@ struct WebhookCommand: AsyncParsableCommand {
                     as: Herald_V1_RemoveWebhookResponse.self)
             }
             print("removed \(id)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver to a subscription again, e.g. after its endpoint answered 410 Gone and is back.",
+            discussion: "Events from now on are delivered; deliveries cancelled while it was disabled are not sent again.")
+
+        @Argument(help: "The webhook's id.") var id: String
+        @OptionGroup var core: CoreOptions
+
+        func run() async throws {
+            try await WebhookCommand.setEnabled(id, true, core)
+            print("enabled \(id)")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop delivering to a subscription without removing it; pending deliveries are cancelled.")
+
+        @Argument(help: "The webhook's id.") var id: String
+        @OptionGroup var core: CoreOptions
+
+        func run() async throws {
+            try await WebhookCommand.setEnabled(id, false, core)
+            print("disabled \(id)")
+        }
+    }
+
+    static func setEnabled(_ id: String, _ enabled: Bool, _ core: CoreOptions) async throws {
+        _ = try await CoreConnection.with(core) {
+            try await $0.call(
+                "SetWebhookEnabled",
+                Herald_V1_SetWebhookEnabledRequest.with {
+                    $0.id = id
+                    $0.enabled = enabled
+                },
+                as: Herald_V1_WebhookSubscription.self)
         }
     }
 

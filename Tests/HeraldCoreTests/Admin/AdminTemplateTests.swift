@@ -129,6 +129,20 @@ struct AdminTemplateTests {
         }
     }
 
+    @Test func aWebhookIsDisabledAndEnabledAgain() async throws {
+        try await Service.withService { service, _, _, store in
+            let hook = try await service.addWebhook(.with { $0.tenantID = "salon"; $0.url = "https://a.example/hook" })
+            let disabled = try await service.setWebhookEnabled(.with { $0.id = hook.id; $0.enabled = false })
+            #expect(!disabled.enabled)
+            #expect(try await store.webhook(id: hook.id)?.disabledReason == "disabled by an admin")
+            let enabled = try await service.setWebhookEnabled(.with { $0.id = hook.id; $0.enabled = true })
+            #expect(enabled.enabled)
+            let stored = try await store.webhook(id: hook.id)
+            #expect(stored?.enabled == true)
+            #expect(stored?.disabledReason == nil)
+        }
+    }
+
     @Test func aWebhookTestPingIsSignedContentForTheSubscription() async throws {
         try await Service.withService { service, _, _, _ in
             let hook = try await service.addWebhook(.with { $0.tenantID = "salon"; $0.url = "https://a.example/hook" })

@@ -44,6 +44,9 @@ final class InterleavingStore: HeraldStore {
     func webhook(id: String) async throws -> WebhookSubscription? { try await base.webhook(id: id) }
     func webhooks(tenantID: String) async throws -> [WebhookSubscription] { try await base.webhooks(tenantID: tenantID) }
     func deleteWebhook(id: String) async throws { try await base.deleteWebhook(id: id) }
+    func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await base.setWebhookEnabled(id: id, enabled: enabled, reason: reason)
+    }
     func rotateWebhookSecret(id: String, secret: String) async throws { try await base.rotateWebhookSecret(id: id, secret: secret) }
     func saveTemplate(_ template: MessageTemplate) async throws { try await base.saveTemplate(template) }
     func templates(tenantID: String) async throws -> [MessageTemplate] { try await base.templates(tenantID: tenantID) }

@@ -296,6 +296,15 @@ public final class SQLiteStore: HeraldStore {
         }
     }
 
+    public func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE webhook_subscriptions SET enabled = ?, disabled_reason = ? WHERE id = ?",
+                arguments: [enabled, enabled ? nil : reason, id])
+            guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
+        }
+    }
+
     public func rotateWebhookSecret(id: String, secret: String) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
