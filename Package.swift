@@ -170,6 +170,7 @@ let package = Package(
             name: "herald-bench",
             dependencies: [
                 "HeraldBus",
+                "HeraldCore",
                 "HeraldProto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

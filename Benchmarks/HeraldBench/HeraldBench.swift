@@ -14,7 +14,7 @@
 // Options:
 //   --quick              smaller sizes, for a smoke run
 //   --json               print one JSON document instead of the tables
-//   --only LIST          comma-separated: admin, dispatch, lateness, idle (default all)
+//   --only LIST          comma-separated: admin, render, dispatch, lateness, idle (default all)
 //   --workers K          herald-test-channel workers for dispatch throughput (default 2)
 //   --dispatch-jobs N    confirmations for dispatch throughput (default 20000, quick 4000)
 //   --lateness-jobs N    reminders for the lateness scenario (default 10000, quick 2000)
@@ -27,7 +27,7 @@ import HeraldBus
 struct Options {
     var quick = false
     var json = false
-    var only: Set<String> = ["admin", "dispatch", "lateness", "idle"]
+    var only: Set<String> = ["admin", "render", "dispatch", "lateness", "idle"]
     var workers = 2
     var dispatchJobs: Int?
     var latenessJobs: Int?
@@ -55,8 +55,8 @@ struct Options {
             case "--json": options.json = true
             case "--only":
                 options.only = Set(try value(argument).split(separator: ",").map(String.init))
-                let unknown = options.only.subtracting(["admin", "dispatch", "lateness", "idle"])
-                guard unknown.isEmpty else { throw BenchError("unknown scenario(s) \(unknown.sorted()); use admin, dispatch, lateness, idle") }
+                let unknown = options.only.subtracting(["admin", "render", "dispatch", "lateness", "idle"])
+                guard unknown.isEmpty else { throw BenchError("unknown scenario(s) \(unknown.sorted()); use admin, render, dispatch, lateness, idle") }
             case "--workers": options.workers = try number(argument)
             case "--dispatch-jobs": options.dispatchJobs = try number(argument)
             case "--lateness-jobs": options.latenessJobs = try number(argument)
@@ -111,6 +111,9 @@ enum HeraldBench {
         var ingestRate = 2000.0
         await attempt("admin") {
             report.admin = try await runAdminScenarios(environment: environment, context: context, quick: options.quick).map(AdminRow.init)
+        }
+        await attempt("render") {
+            report.engine += runRendering(renders: options.quick ? 2000 : 20_000)
         }
         await attempt("dispatch") {
             let results = try await runDispatchThroughput(

@@ -159,34 +159,52 @@ public final class MessageRenderer: Sendable {
 
     /// The HTML part when a template gives none: the text, escaped, with blank
     /// lines as paragraphs and single line breaks kept.
+    ///
+    /// One pass over the UTF-8 bytes, since this runs for every e-mail handed
+    /// out: the characters that need escaping are all ASCII, so no byte of a
+    /// multi-byte character is ever mistaken for one of them.
     static func html(fromText text: String) -> String {
-        let paragraphs = text.components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .newlines) }
-            .filter { !$0.isEmpty }
-            .map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
-        return """
+        var html = Array("""
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"></head>
             <body style="font-family: sans-serif; line-height: 1.5;">
-            \(paragraphs.joined(separator: "\n"))
-            </body></html>
-            """
+
+            """.utf8)
+        html.reserveCapacity(html.count + text.utf8.count * 2 + 32)
+        var paragraphOpen = false
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                if paragraphOpen { html += "</p>\n".utf8 }
+                paragraphOpen = false
+                continue
+            }
+            html += (paragraphOpen ? "<br>\n" : "<p>").utf8
+            paragraphOpen = true
+            escape(line, into: &html)
+        }
+        if paragraphOpen { html += "</p>\n".utf8 }
+        html += "</body></html>".utf8
+        return String(decoding: html, as: UTF8.self)
     }
 
     static func escape(_ text: String) -> String {
-        var escaped = ""
+        var escaped: [UInt8] = []
         escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
+        escape(text.utf8[...], into: &escaped)
+        return String(decoding: escaped, as: UTF8.self)
+    }
+
+    static func escape(_ bytes: Substring.UTF8View.SubSequence, into escaped: inout [UInt8]) {
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "&"): escaped += "&amp;".utf8
+            case UInt8(ascii: "<"): escaped += "&lt;".utf8
+            case UInt8(ascii: ">"): escaped += "&gt;".utf8
+            case UInt8(ascii: "\""): escaped += "&quot;".utf8
+            case UInt8(ascii: "'"): escaped += "&#39;".utf8
+            default: escaped.append(byte)
             }
         }
-        return escaped
     }
 }
 

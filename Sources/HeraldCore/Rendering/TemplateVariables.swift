@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The values a message template can use, computed for one notification in the
 /// tenant's time zone and locale.
@@ -48,7 +49,7 @@ public enum TemplateVariables {
                 Date.FormatStyle(locale: locale, timeZone: zone).weekday(.abbreviated).day().month(.abbreviated)),
             "time": start.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone)),
             "end_time": booking.endAt.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone)),
-            "time_zone": zone.abbreviation(for: start) ?? zone.identifier,
+            "time_zone": abbreviation(of: zone, at: start),
             "duration_minutes": String(Int(booking.endAt.timeIntervalSince(start) / 60)),
             "status": booking.status.rawValue,
             "booking_id": booking.id,
@@ -62,6 +63,19 @@ public enum TemplateVariables {
             values["reminder_minutes"] = String(reminderOffsetMinutes)
         }
         return values
+    }
+
+    /// Foundation builds an ICU zone formatter for every `abbreviation(for:)`
+    /// call, which costs more than the rest of a message; the abbreviation
+    /// only changes with the zone's offset, so it is kept per zone and offset.
+    private static let abbreviations = Mutex<[String: String]>([:])
+
+    static func abbreviation(of zone: TimeZone, at date: Date) -> String {
+        let key = "\(zone.identifier) \(zone.secondsFromGMT(for: date))"
+        if let known = abbreviations.withLock({ $0[key] }) { return known }
+        let abbreviation = zone.abbreviation(for: date) ?? zone.identifier
+        abbreviations.withLock { $0[key] = abbreviation }
+        return abbreviation
     }
 
     /// "tomorrow", "in 2 hours", "in 30 minutes": how far ahead a reminder is.
