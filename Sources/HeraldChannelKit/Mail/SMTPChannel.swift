@@ -78,11 +78,13 @@ public struct SMTPChannel: ChannelPlugin {
             from: sender)
     }
 
-    /// The URL without its password, for error messages.
+    /// The URL without its user information, for error messages (done by
+    /// hand: a malformed URL, the one that needs reporting, may not parse).
     private static func components(redacting url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? url
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        return url[..<schemeEnd.upperBound] + "***" + url[at...]
     }
 
     public func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
