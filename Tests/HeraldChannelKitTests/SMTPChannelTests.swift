@@ -66,6 +66,27 @@ struct SMTPChannelTests {
         #expect(listener.hasPendingConnection())
     }
 
+    @Test func cancellingTheTaskAbortsABlockedTransfer() async throws {
+        // The server accepts the connection and never says a word; the timeout
+        // is long, so only cancellation can end the send soon.
+        let listener = try Listener()
+        let channel = SMTPChannel(environment: [
+            "SMTP_URL": "smtp://127.0.0.1:\(listener.port)", "SMTP_FROM": "reminders@herald.example", "SMTP_TIMEOUT": "300",
+        ])
+        let started = ContinuousClock.now
+        let send = Task { await channel.send(Self.delivery()) }
+        // Wait until libcurl is connected (blocked in its own thread), then cancel.
+        while !listener.hasPendingConnection() {
+            #expect(ContinuousClock.now - started < .seconds(60), "the channel never connected")
+            if ContinuousClock.now - started > .seconds(60) { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        send.cancel()
+        let outcome = await send.value
+        #expect(outcome == .retry(error: "cancelled before the server accepted the message", code: "cancelled"), "\(outcome)")
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
     @Test func aDeliveryWithoutAMessageFails() async {
         let channel = SMTPChannel(environment: ["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "reminders@herald.example"])
         var delivery = Self.delivery()
@@ -157,13 +178,19 @@ final class Listener {
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     }
 
-    /// Accepts (and closes) one queued connection if there is one.
+    /// Accepts one queued connection if there is one, and keeps it open (and
+    /// silent) until the listener goes away.
     func hasPendingConnection() -> Bool {
         let connection = accept(descriptor, nil, nil)
         guard connection >= 0 else { return false }
-        close(connection)
+        accepted.append(connection)
         return true
     }
 
-    deinit { close(descriptor) }
+    private var accepted: [Int32] = []
+
+    deinit {
+        close(descriptor)
+        for connection in accepted { close(connection) }
+    }
 }

@@ -223,6 +223,38 @@ struct EmailChannelTests {
         #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
     }
 
+    @Test func concurrentDeliveriesAllArrive() async throws {
+        let (core, peer, channel) = try await Self.setUp()
+        let count = 8
+        for index in 1...count {
+            try await Self.book(core, id: "b-\(index)", name: "Customer \(index)", email: "c\(index)@example.com")
+        }
+        _ = try await waitForLog(core, tenant: "salon", timeout: .seconds(60), "\(count) confirmations to be sent") { rows in
+            rows.filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count == count
+        }
+        try await waitUntil("the peer to store \(count) messages") { try peer.messages().count == count }
+        let recipients = try peer.messages().flatMap(\.parsed.rcpt_tos).sorted()
+        #expect(recipients == (1...count).map { "c\($0)@example.com" }.sorted())
+        let ids = try Set(peer.messages().compactMap { $0.rawHeaders["message-id"]?.first })
+        #expect(ids.count == count)
+
+        #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
+    }
+
+    @Test func withOutboxItStartsWithoutSMTPSettings() async throws {
+        let core = try await RunningCore.start()
+        let outbox = core.directory.appendingPathComponent("outbox")
+        let channel = try await RunningEmailChannel.start(
+            "email-outbox", core: core, environment: ["SMTP_URL": "", "SMTP_FROM": ""], arguments: ["--outbox", outbox.path])
+        try await core.createTenant("salon")
+        try await core.createBooking("salon", id: "b-1", email: "ada@example.com")
+        let rows = try await waitForLog(core, tenant: "salon", "the confirmation to be written") { rows in
+            rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
+        }
+        #expect(rows.first { $0.outcome == "sent" }?.provider == "outbox")
+        #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
+    }
+
     // MARK: The program itself
 
     @Test(arguments: [

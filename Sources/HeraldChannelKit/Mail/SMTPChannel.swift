@@ -121,7 +121,9 @@ public struct SMTPChannel: ChannelPlugin {
         guard case .failed(let reply, let text, let curlCode, let message) = result else {
             return .sent(providerMessageID: "<\(messageID)>")
         }
-        let detail = text.isEmpty ? message : "\(text) (\(message))"
+        // The server's text only when it is the failure's reply: after a local
+        // failure (TLS, timeout) the last reply is an unrelated success line.
+        let detail = text.isEmpty || reply < 400 ? message : "\(text) (\(message))"
         switch curlCode {
         case Int(CURLE_ABORTED_BY_CALLBACK.rawValue):
             return .retry(error: "cancelled before the server accepted the message", code: "cancelled")
