@@ -108,6 +108,7 @@ public final class CurlEasy {
             guard let buffer, let context else { return 0 }
             let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
             let chunk = min(size * count, easy.upload.count - easy.uploadOffset)
+            guard chunk > 0 else { return 0 }  // 0 tells libcurl the upload is complete
             easy.upload.withUnsafeBytes { bytes in
                 UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + easy.uploadOffset, byteCount: chunk)
             }
