@@ -15,10 +15,10 @@ struct HeraldEmailSMTP: AsyncParsableCommand {
             <delivery_id@sender-domain>, the same on every attempt.
 
             Environment:
-              SMTP_URL       smtp://host:587 (STARTTLS required) or smtps://host:465; \
-            may hold user:password@ (required)
-              SMTP_FROM      the sender address, e.g. reminders@salon.example (required); \
-            the tenant's sender name becomes its display name
+              SMTP_URL       smtp://host:587 (STARTTLS required) or smtps://host:465,
+                             may hold user:password@ (required)
+              SMTP_FROM      the sender address, e.g. reminders@salon.example
+                             (required); the tenant's sender name is its display name
               SMTP_USERNAME  AUTH user name (with SMTP_PASSWORD)
               SMTP_PASSWORD  AUTH password (with SMTP_USERNAME)
               SMTP_CA_FILE   PEM file of CA certificates to trust instead of the system's
