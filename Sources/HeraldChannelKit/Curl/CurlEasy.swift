@@ -1,0 +1,235 @@
+import CCurl
+import CCurlShims
+import Foundation
+import Synchronization
+
+/// A failed libcurl call: the `CURLcode` and the most specific text libcurl
+/// gave (its error buffer when filled, else `curl_easy_strerror`).
+public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The raw `CURLcode`, e.g. 7 for `CURLE_COULDNT_CONNECT`.
+    public var code: Int
+    public var message: String
+
+    public init(code: Int, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    init(_ code: CURLcode, detail: String = "") {
+        self.code = Int(code.rawValue)
+        self.message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    public var description: String { "curl error \(code): \(message)" }
+}
+
+/// `curl_global_init` exactly once per process, before the first easy handle.
+///
+/// It is not thread-safe in libcurl itself; a Swift global `let` is initialised
+/// once under a lock, so every handle goes through this.
+private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+
+/// One libcurl easy handle and everything it points to.
+///
+/// libcurl keeps raw pointers to the lists, callbacks' context and error
+/// buffer we give it, so this object owns them for as long as the handle
+/// lives. A handle is used by one thread at a time; ``CurlTransfer`` runs
+/// ``perform()`` off Swift's cooperative pool because it blocks.
+///
+/// Generic on purpose (no protocol knowledge): SMTP and HTTP clients set their
+/// own options on it.
+public final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+
+    // Callback state, reached from the C callbacks through an unretained pointer to self.
+    private var upload: [UInt8] = []
+    private var uploadOffset = 0
+    /// The response body (HTTP) written by libcurl.
+    public private(set) var responseBody: [UInt8] = []
+    /// Header lines (HTTP) or server response lines (SMTP, FTP, ...), without line ends.
+    public private(set) var responseLines: [String] = []
+    private let cancelled = Atomic<Bool>(false)
+
+    public init() throws(CurlError) {
+        guard curlGlobalInit == CURLE_OK else { throw CurlError(curlGlobalInit, detail: "curl_global_init failed") }
+        guard let handle = curl_easy_init() else {
+            throw CurlError(CURLE_FAILED_INIT, detail: "curl_easy_init returned no handle")
+        }
+        self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        // Signals cannot be used for timeouts in a multi-threaded process.
+        try set(CURLOPT_NOSIGNAL, 1)
+        try captureResponse()
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        for list in lists { curl_slist_free_all(list) }
+        errorBuffer.deallocate()
+    }
+
+    // MARK: Options (each throws instead of being silently ignored)
+
+    public func set(_ option: CURLoption, _ value: Int) throws(CurlError) {
+        try check(herald_curl_easy_setopt_long(handle, option, value))
+    }
+
+    /// libcurl copies string options, so `value` need not outlive the call.
+    public func set(_ option: CURLoption, _ value: String) throws(CurlError) {
+        try check(herald_curl_easy_setopt_string(handle, option, value))
+    }
+
+    /// A `curl_slist` option (`CURLOPT_MAIL_RCPT`, `CURLOPT_HTTPHEADER`); the
+    /// list is kept until the handle goes away, as libcurl requires.
+    public func set(_ option: CURLoption, list values: [String]) throws(CurlError) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for value in values {
+            guard let appended = curl_slist_append(list, value) else {
+                if let list { curl_slist_free_all(list) }
+                throw CurlError(CURLE_OUT_OF_MEMORY)
+            }
+            list = appended
+        }
+        if let list { lists.append(list) }
+        try check(herald_curl_easy_setopt_slist(handle, option, list))
+    }
+
+    /// Sends `bytes` as the upload (SMTP's DATA, an HTTP PUT) through a read callback.
+    public func setUpload(_ bytes: [UInt8]) throws(CurlError) {
+        upload = bytes
+        uploadOffset = 0
+        try set(CURLOPT_UPLOAD, 1)
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, Unmanaged.passUnretained(self).toOpaque()))
+        try check(herald_curl_easy_setopt_read_function(handle) { buffer, size, count, context in
+            guard let buffer, let context else { return 0 }
+            let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
+            let chunk = min(size * count, easy.upload.count - easy.uploadOffset)
+            guard chunk > 0 else { return 0 }  // 0 tells libcurl the upload is complete
+            easy.upload.withUnsafeBytes { bytes in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + easy.uploadOffset, byteCount: chunk)
+            }
+            easy.uploadOffset += chunk
+            return chunk
+        })
+    }
+
+    private func captureResponse() throws(CurlError) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+        try check(herald_curl_easy_setopt_write_function(handle) { data, size, count, context in
+            guard let context else { return 0 }
+            let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
+            if let data { easy.responseBody.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count)) }
+            return size * count
+        })
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
+        try check(herald_curl_easy_setopt_header_function(handle) { data, size, count, context in
+            guard let context else { return 0 }
+            let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
+            if let data {
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+                easy.responseLines.append(line.trimmingCharacters(in: .newlines))
+            }
+            return size * count
+        })
+        // Progress callback only to notice cancellation: returning non-zero aborts the transfer.
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, context))
+        try check(herald_curl_easy_setopt_xferinfo_function(handle) { context, _, _, _, _ in
+            guard let context else { return 0 }
+            return Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue().cancelled.load(ordering: .relaxed) ? 1 : 0
+        })
+        try set(CURLOPT_NOPROGRESS, 0)
+    }
+
+    // MARK: Running
+
+    /// Makes a running ``perform()`` stop soon with `CURLE_ABORTED_BY_CALLBACK`;
+    /// safe from any thread.
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    /// Runs the transfer; blocks the calling thread until it ends.
+    public func perform() throws(CurlError) {
+        errorBuffer[0] = 0
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else { throw CurlError(code, detail: String(cString: errorBuffer)) }
+    }
+
+    /// The last response code: HTTP status, or the SMTP reply code (e.g. 550)
+    /// of the last command the server answered; 0 when none came.
+    public var responseCode: Int {
+        var code = 0
+        guard herald_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK else { return 0 }
+        return code
+    }
+
+    private func check(_ code: CURLcode) throws(CurlError) {
+        guard code == CURLE_OK else { throw CurlError(code) }
+    }
+}
+
+/// Runs blocking libcurl transfers without starving Swift concurrency.
+public enum CurlTransfer {
+    /// Builds a handle with `configure`, performs it on a thread of its own
+    /// (so many concurrent transfers never occupy the cooperative pool, which
+    /// has one thread per core), and hands the finished handle to `finish`.
+    ///
+    /// Cancelling the calling task aborts the transfer through libcurl's
+    /// progress callback.
+    public static func run<T: Sendable>(
+        _ configure: @escaping @Sendable (CurlEasy) throws(CurlError) -> Void,
+        finish: @escaping @Sendable (CurlEasy, CurlError?) -> T
+    ) async -> Result<T, CurlError> {
+        let box = HandleBox()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, CurlError>, Never>) in
+                let thread = Thread {
+                    let easy: CurlEasy
+                    do throws(CurlError) {
+                        easy = try CurlEasy()
+                        try configure(easy)
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                        return
+                    }
+                    if !box.attach(easy) { easy.cancel() }
+                    var failure: CurlError?
+                    do throws(CurlError) { try easy.perform() } catch { failure = error }
+                    box.detach()
+                    continuation.resume(returning: .success(finish(easy, failure)))
+                }
+                thread.name = "curl-transfer"
+                thread.start()
+            }
+        } onCancel: {
+            box.cancel()
+        }
+    }
+
+    /// The handle a cancellation handler may reach from another thread.
+    private final class HandleBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var easy: CurlEasy?
+        private var cancelled = false
+
+        /// False when the task was already cancelled.
+        func attach(_ easy: CurlEasy) -> Bool {
+            lock.withLock {
+                self.easy = easy
+                return !cancelled
+            }
+        }
+
+        func detach() { lock.withLock { easy = nil } }
+
+        func cancel() {
+            lock.withLock {
+                cancelled = true
+                easy?.cancel()
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// An RFC 5322 / MIME message built by Herald itself, so that what reaches the
+/// server is exactly what we checked: CRLF line ends, every line within 78
+/// characters where it can be broken (always within 998), UTF-8 bodies in
+/// quoted-printable, non-ASCII header text as RFC 2047 encoded-words.
+public struct MailMessage: Sendable {
+    public var from: MailAddress
+    public var to: MailAddress
+    public var replyTo: MailAddress?
+    public var subject: String
+    public var textBody: String
+    /// When non-empty the message is multipart/alternative (text, then HTML).
+    public var htmlBody: String
+    /// Without angle brackets: `id-left@id-right`.
+    public var messageID: String
+    public var date: Date
+
+    public init(
+        from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String,
+        htmlBody: String = "", messageID: String, date: Date = Date()
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.textBody = textBody
+        self.htmlBody = htmlBody
+        self.messageID = messageID
+        self.date = date
+    }
+
+    /// A Message-ID that is the same on every attempt of a delivery, so a
+    /// receiver (or a person) can tell a resend from a second message:
+    /// `<delivery_id@domain>`. An id with characters outside dot-atom text is
+    /// hex-encoded rather than altered, so distinct ids stay distinct.
+    public static func messageID(deliveryID: String, domain: some StringProtocol) -> String {
+        let safe = !deliveryID.isEmpty && deliveryID.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-".unicodeScalars.contains($0))
+        }
+        let left = safe ? deliveryID : "x" + deliveryID.utf8.map { String(format: "%02x", $0) }.joined()
+        return "\(left)@\(domain)"
+    }
+
+    /// The message's bytes, ready for SMTP DATA (libcurl adds the dot-stuffing).
+    /// - Throws: ``MailMessageError`` for a subject with control characters or
+    ///   a Message-ID that is not one token; names and addresses were checked
+    ///   when their ``MailAddress`` was made.
+    public func rendered() throws(MailMessageError) -> [UInt8] {
+        try MailText.checkHeaderText(subject, field: "subject")
+        guard !messageID.isEmpty, messageID.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" })
+        else { throw MailMessageError(field: "Message-ID", reason: "must be printable ASCII without spaces or angle brackets") }
+
+        var headers = [
+            MIMEEncoding.header("Date", [Self.rfc5322Date(date)]),
+            MIMEEncoding.header("From", Self.mailboxTokens(from)),
+            MIMEEncoding.header("To", Self.mailboxTokens(to)),
+        ]
+        if let replyTo { headers.append(MIMEEncoding.header("Reply-To", Self.mailboxTokens(replyTo))) }
+        headers += [
+            MIMEEncoding.header("Message-ID", ["<\(messageID)>"]),
+            MIMEEncoding.header("Subject", MIMEEncoding.headerTokens(subject)),
+            "MIME-Version: 1.0",
+        ]
+
+        var text: String
+        if htmlBody.isEmpty {
+            headers += Self.partHeaders(subtype: "plain")
+            text = headers.joined(separator: "\r\n") + "\r\n\r\n" + MIMEEncoding.quotedPrintable(textBody) + "\r\n"
+        } else {
+            // "=_" cannot occur in quoted-printable output ('=' is always followed
+            // by hex digits or a line end there), so the boundary never collides with a body.
+            let boundary = "=_herald_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            headers.append("Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"")
+            text = headers.joined(separator: "\r\n") + "\r\n\r\n"
+            for (subtype, body) in [("plain", textBody), ("html", htmlBody)] {
+                text += "--\(boundary)\r\n" + Self.partHeaders(subtype: subtype).joined(separator: "\r\n") + "\r\n\r\n"
+                text += MIMEEncoding.quotedPrintable(body) + "\r\n"
+            }
+            text += "--\(boundary)--\r\n"
+        }
+        return Array(text.utf8)
+    }
+
+    private static func partHeaders(subtype: String) -> [String] {
+        ["Content-Type: text/\(subtype); charset=utf-8", "Content-Transfer-Encoding: quoted-printable"]
+    }
+
+    private static func mailboxTokens(_ mailbox: MailAddress) -> [String] {
+        mailbox.name.isEmpty ? [mailbox.address] : MIMEEncoding.phraseTokens(mailbox.name) + ["<\(mailbox.address)>"]
+    }
+
+    /// "Sat, 21 Nov 2026 16:34:14 +0000": RFC 5322 §3.3, always in UTC, with
+    /// English names whatever the process's locale.
+    public static func rfc5322Date(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { String(value).leftPadded(to: 2) }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(Int(parts.tm_year) + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
+    }
+}
