@@ -84,13 +84,19 @@ struct EmailChannelTests {
         #expect(parsed.addresses["from"] == [.init(name: "Salon Lumière", address: Self.sender)])
         #expect(parsed.addresses["to"] == [.init(name: customer, address: "zoe@example.com")])
         #expect(parsed.addresses["reply-to"] == [.init(name: "", address: "desk@salon.example")])
-        #expect(parsed.headers["subject"] == ["Your booking with Salon Lumière is confirmed"])
-        #expect(parsed.content_type == "text/plain")
-        let part = try #require(parsed.parts.first)
-        #expect(parsed.parts.count == 1)
-        #expect(part.charset == "utf-8")
-        #expect(part.transfer_encoding == "quoted-printable")
-        #expect(part.content.contains("Hi \(customer), your appointment with Salon Lumière"), "\(part.content)")
+        #expect(parsed.headers["subject"] == ["Your appointment at Salon Lumière is confirmed"])
+        // The core renders a text part and an HTML part: multipart/alternative, plain text first.
+        #expect(parsed.content_type == "multipart/alternative")
+        #expect(parsed.parts.map(\.content_type) == ["text/plain", "text/html"])
+        for part in parsed.parts {
+            #expect(part.charset == "utf-8")
+            #expect(part.transfer_encoding == "quoted-printable")
+        }
+        let text = try #require(parsed.parts.first)
+        #expect(text.content.hasPrefix("Hi Zoë,"), "\(text.content)")
+        #expect(text.content.contains("with Salon Lumière"), "\(text.content)")
+        let html = try #require(parsed.parts.last)
+        #expect(html.content.contains("<p>Hi Zoë,</p>"), "\(html.content)")
 
         #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
         #expect(try await core.stop() == 0)
