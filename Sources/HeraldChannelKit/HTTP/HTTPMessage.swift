@@ -146,3 +146,19 @@ extension String {
         secrets.filter { $0.count >= 4 }.reduce(self) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
     }
 }
+
+extension Outcome {
+    /// The same outcome with each secret removed from its error text.
+    public func redactingSecrets(_ secrets: [String]) -> Outcome {
+        switch self {
+        case .sent:
+            self
+        case .retry(let error, let code, let after):
+            .retry(error: error.redactingSecrets(secrets), code: code, after: after)
+        case .failed(let error, let code):
+            .failed(error: error.redactingSecrets(secrets), code: code)
+        case .recipientGone(let error, let code):
+            .recipientGone(error: error.redactingSecrets(secrets), code: code)
+        }
+    }
+}
