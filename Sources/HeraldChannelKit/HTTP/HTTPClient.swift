@@ -25,18 +25,19 @@ public struct HTTPClient: Sendable {
     /// Why `request` cannot be sent as it is: CR, LF or NUL would let a value
     /// add headers of its own (header injection).
     static func problem(with request: HTTPRequest) -> String? {
-        let forbidden: Set<Character> = ["\r", "\n", "\0"]
+        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        let forbidden: Set<Unicode.Scalar> = ["\r", "\n", "\0"]
         if request.method.isEmpty || !request.method.allSatisfy({ $0.isLetter && $0.isASCII }) {
             return "the method \"\(request.method)\" is not a token"
         }
-        if request.url.contains(where: { forbidden.contains($0) || $0 == " " }) {
+        if request.url.unicodeScalars.contains(where: { forbidden.contains($0) || $0 == " " }) {
             return "the URL contains a space, CR, LF or NUL"
         }
         for header in request.headers {
-            if header.name.isEmpty || header.name.contains(where: { forbidden.contains($0) || $0 == ":" || $0 == " " }) {
+            if header.name.isEmpty || header.name.unicodeScalars.contains(where: { forbidden.contains($0) || $0 == ":" || $0 == " " }) {
                 return "the header name \"\(header.name)\" is not a token"
             }
-            if header.value.contains(where: { forbidden.contains($0) }) {
+            if header.value.unicodeScalars.contains(where: { forbidden.contains($0) }) {
                 return "the value of header \(header.name) contains CR, LF or NUL"
             }
         }
