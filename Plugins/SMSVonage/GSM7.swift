@@ -12,4 +12,15 @@ enum GSM7 {
     static func canEncode(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { basic.contains($0) || extended.contains($0) }
     }
+
+    /// No-break and thin spaces become plain ones. Date formatting puts a
+    /// narrow no-break space before "PM"; left alone, that one invisible
+    /// character would make the whole message UCS-2 (70 characters a part
+    /// instead of 160), for no difference a reader could see.
+    static func normalizingSpaces(_ text: String) -> String {
+        let spaces: Set<Unicode.Scalar> = ["\u{00A0}", "\u{2007}", "\u{2009}", "\u{202F}"]
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.map { spaces.contains($0) ? " " : $0 })
+        return String(scalars)
+    }
 }

@@ -31,14 +31,15 @@ struct VonagePlugin: ChannelPlugin {
         guard case .message(let message) = delivery.content, !message.textBody.isEmpty else {
             return .failed(error: "the delivery has no text to send", code: "no_message")
         }
+        let text = GSM7.normalizingSpaces(message.textBody)
         var fields: [(name: String, value: String)] = [
             ("api_key", configuration.apiKey),
             ("api_secret", configuration.apiSecret),
             ("from", configuration.sender),
             ("to", to),
-            ("text", message.textBody),
+            ("text", text),
         ]
-        if !GSM7.canEncode(message.textBody) { fields.append(("type", "unicode")) }
+        if !GSM7.canEncode(text) { fields.append(("type", "unicode")) }
         // Vonage echoes it in delivery receipts: the stable id ties them to the job.
         fields.append(("client-ref", delivery.deliveryID))
         let request = HTTPRequest(

@@ -109,9 +109,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def route(self, state, path, body):
-        options = state.options
         parts = path.strip("/").split("/")
-        if len(parts) == 5 and parts[:2] == ["2010-04-01", "Accounts"] and parts[3:] == ["Messages.json"] and self.command == "POST":
+        if len(parts) == 4 and parts[:2] == ["2010-04-01", "Accounts"] and parts[3] == "Messages.json" and self.command == "POST":
             return twilio(state, self.headers, parts[2], body)
         if path == "/sms/json" and self.command == "POST":
             return vonage(state, body)
