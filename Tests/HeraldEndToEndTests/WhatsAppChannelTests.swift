@@ -55,7 +55,7 @@ struct WhatsAppChannelTests {
     @Test func outsideTheCustomerWindowFailsThroughTheCore() async throws {
         let core = try await RunningCore.start()
         let peer = try await Self.peer(in: core.directory)
-        _ = try await ProviderChannel.start("herald-whatsapp", core: core, environment: Self.environment(peer))
+        let channel = try await ProviderChannel.start("herald-whatsapp", core: core, environment: Self.environment(peer))
         try await core.createTenant("salon")
         try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--whatsapp", "on"])
         try await core.createPhoneBooking("salon", id: "b-1", phone: "+15005550047")
@@ -66,6 +66,7 @@ struct WhatsAppChannelTests {
         #expect(row.error.contains("131047"), "\(row)")
         #expect(row.error.contains("Re-engagement"), "\(row)")
         #expect(peer.requests.map(\.status) == [400])
+        #expect(try await channel.stop() == 0)
     }
 
     /// Runs the real `herald-whatsapp` against a stand-in core and hands it `delivery`.
