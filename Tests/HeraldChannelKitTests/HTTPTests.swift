@@ -258,3 +258,71 @@ struct AddressTests {
         #expect(!allowed.addresses.isEmpty)
     }
 }
+
+@Suite("HTTP client over TCP")
+struct HTTPClientTransferTests {
+    @Test func postsAndReadsStatusHeadersAndBody() async throws {
+        let server = try LoopbackHTTPServer(responses: [
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nX-Trace: a\r\n  b\r\nContent-Length: 11\r\n\r\n{\"code\":1}\n",
+        ])
+        let response = try await HTTPClient().send(HTTPRequest(
+            url: "http://127.0.0.1:\(server.port)/2010-04-01/x.json",
+            headers: [.basicAuthorization(user: "u", password: "p"), FormEncoding.contentType],
+            body: Data("To=%2B1&Body=hi".utf8)))
+        #expect(response.status == 429)
+        #expect(response.retryAfter() == .seconds(7))
+        #expect(response.header("x-trace") == "a b", "a folded header line is joined")
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"code\":1}\n")
+        let request = try #require(server.received.first)
+        #expect(request.hasPrefix("POST /2010-04-01/x.json HTTP/1.1\r\n"), "\(request)")
+        #expect(request.contains("Authorization: Basic dTpw\r\n"))
+        #expect(request.contains("Content-Type: application/x-www-form-urlencoded\r\n"))
+        #expect(!request.lowercased().contains("expect:"))
+        #expect(request.hasSuffix("\r\n\r\nTo=%2B1&Body=hi"))
+    }
+
+    /// The host name is never looked up: the connection goes to the pinned
+    /// address (what defeats DNS rebinding after the check), and the Host
+    /// header still names the host.
+    @Test func pinnedAddressIsUsedInsteadOfDNS() async throws {
+        let server = try LoopbackHTTPServer(responses: ["HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"])
+        let response = try await HTTPClient().send(HTTPRequest(
+            url: "http://hooks.herald-test.invalid:\(server.port)/hook", body: Data("{}".utf8),
+            pinnedAddresses: [IPAddress("127.0.0.1")!], allowsProxy: false))
+        #expect(response.status == 204)
+        let request = try #require(server.received.first)
+        #expect(request.contains("Host: hooks.herald-test.invalid:\(server.port)\r\n"), "\(request)")
+    }
+
+    @Test func redirectsAreNotFollowed() async throws {
+        let server = try LoopbackHTTPServer(responses: [
+            "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest\r\nContent-Length: 0\r\n\r\n",
+        ])
+        let response = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/"))
+        #expect(response.status == 302)
+        #expect(response.header("Location") == "http://169.254.169.254/latest")
+        #expect(server.received.count == 1)
+    }
+
+    @Test func aLongBodyIsCutShortNotAnError() async throws {
+        let body = String(repeating: "x", count: 10_000)
+        let server = try LoopbackHTTPServer(responses: ["HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\r\n\(body)"])
+        let response = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", maximumResponseBytes: 100))
+        #expect(response.status == 200)
+        #expect(response.body.count == 100)
+        #expect(response.isTruncated)
+    }
+
+    @Test func aSilentPeerTimesOut() async throws {
+        // Accepts (the kernel's backlog does) but never answers.
+        let listener = try LoopbackHTTPServer(responses: [])
+        let start = ContinuousClock.now
+        do {
+            _ = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(listener.port)/", timeout: .milliseconds(500)))
+            Issue.record("a silent peer answered")
+        } catch {
+            #expect(error.kind == .timeout, "\(error)")
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+}

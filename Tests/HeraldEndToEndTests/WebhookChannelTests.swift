@@ -1,4 +1,5 @@
 import Foundation
+import HeraldProto
 import Testing
 
 /// `herald-webhook` end to end: a real `heraldd`, the real channel program and
@@ -147,5 +148,50 @@ struct WebhookChannelTests {
         #expect(row.error.contains("localhost resolves to"), "\(row)")
         #expect(peer.requests.isEmpty)
         _ = try await channel.stop()
+    }
+
+    /// What the core is told about a 410: FAILED with recipient_gone, so it can
+    /// disable the subscription (the core's side is not part of this test).
+    @Test func goneTellsTheCoreTheRecipientIsGone() async throws {
+        let directory = try TemporaryDirectory()
+        let secretFile = directory.url.appendingPathComponent("secret")
+        let secret = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        try Data(secret.utf8).write(to: secretFile)
+        let peer = try await RunningPeer.start("webhook_peer.py", directory: directory.url, arguments: ["--secret-file", secretFile.path])
+        let core = try FakeChannelCore()
+        defer { core.close() }
+        let delivery = Herald_V1_Delivery.with {
+            $0.deliveryID = "d-gone"
+            $0.attempt = 1
+            $0.tenantID = "salon"
+            $0.kind = .webhook
+            $0.channel = "webhook"
+            $0.webhook = .with {
+                $0.subscriptionID = "wh-1"
+                $0.url = "\(peer.baseURL)/hook/410"
+                $0.secret = secret
+                $0.body = Data(#"{"type":"booking.created","data":{}}"#.utf8)
+                $0.eventType = "booking.created"
+            }
+        }
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await core.pump() }
+            let process = try ChildProcess(
+                Binaries.program("herald-webhook"), ["--core", core.endpoint, "--instance", "webhook-gone"],
+                environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.0/8"])
+            defer { process.signal(SIGKILL) }
+            try await core.deliver(delivery)
+            let result = try await core.result(for: "d-gone")
+            core.close()
+            group.cancelAll()
+            return result
+        }
+        #expect(result.outcome == .failed, "\(result)")
+        #expect(result.recipientGone)
+        #expect(result.errorCode == "410")
+        #expect(result.provider == "http")
+        let request = try #require(peer.requests.first)
+        #expect(request.verified == true, "\(request.verify_error ?? "")")
+        #expect(request.body == #"{"type":"booking.created","data":{}}"#, "sent unchanged")
     }
 }
