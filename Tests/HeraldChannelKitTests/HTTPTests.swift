@@ -239,6 +239,14 @@ struct AddressTests {
             == .failure(.nonPublicAddress(host: "169.254.169.254", address: IPAddress("169.254.169.254")!, scope: .linkLocal)))
         #expect(await guardian.check("http://[::1]:8080/")
             == .failure(.nonPublicAddress(host: "::1", address: IPAddress("::1")!, scope: .loopback)))
+        // Numeric spellings of 127.0.0.1 end up as 127.0.0.1, one way or another.
+        for spelling in ["http://0x7f000001/", "http://2130706433/", "http://127.1/", "http://[::ffff:7f00:1]/"] {
+            guard case .failure(.nonPublicAddress(_, let address, .loopback)) = await guardian.check(spelling) else {
+                Issue.record("\(spelling) was not refused as loopback")
+                continue
+            }
+            #expect(address.canonical == IPAddress("127.0.0.1"), "\(spelling)")
+        }
         let target = try await guardian.check("http://8.8.8.8:8080/").get()
         #expect(target.addresses == [IPAddress("8.8.8.8")!])
         #expect(target.url.port == 8080)
@@ -285,13 +293,31 @@ struct HTTPClientTransferTests {
     /// address (what defeats DNS rebinding after the check), and the Host
     /// header still names the host.
     @Test func pinnedAddressIsUsedInsteadOfDNS() async throws {
-        let server = try LoopbackHTTPServer(responses: ["HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"])
-        let response = try await HTTPClient().send(HTTPRequest(
-            url: "http://hooks.herald-test.invalid:\(server.port)/hook", body: Data("{}".utf8),
-            pinnedAddresses: [IPAddress("127.0.0.1")!], allowsProxy: false))
-        #expect(response.status == 204)
+        let answer = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+        let server = try LoopbackHTTPServer(responses: [answer, answer, answer])
+        for host in ["hooks.herald-test.invalid", "HOOKS.Herald-Test.invalid", "hooks.herald-test.invalid."] {
+            let response = try await HTTPClient().send(HTTPRequest(
+                url: "http://\(host):\(server.port)/hook", body: Data("{}".utf8),
+                pinnedAddresses: [IPAddress("127.0.0.1")!], allowsProxy: false))
+            #expect(response.status == 204, "\(host)")
+        }
         let request = try #require(server.received.first)
         #expect(request.contains("Host: hooks.herald-test.invalid:\(server.port)\r\n"), "\(request)")
+    }
+
+    /// Pinned to one address, the transfer never connects to another, even
+    /// when the URL names a different one.
+    @Test func noSocketToAnAddressThatWasNotPinned() async throws {
+        let server = try LoopbackHTTPServer(responses: ["HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"])
+        do {
+            _ = try await HTTPClient().send(HTTPRequest(
+                url: "http://127.0.0.1:\(server.port)/", pinnedAddresses: [IPAddress("127.0.0.2")!], allowsProxy: false))
+            Issue.record("connected to an address that was not pinned")
+        } catch {
+            #expect(error.kind == .invalidRequest, "\(error)")
+            #expect(error.message.contains("127.0.0.1"), "\(error)")
+        }
+        #expect(server.received.isEmpty)
     }
 
     @Test func redirectsAreNotFollowed() async throws {

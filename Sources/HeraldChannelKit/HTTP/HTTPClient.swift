@@ -53,6 +53,8 @@ final class HTTPTransfer {
     private var body = Data()
     private var headers: [HTTPHeader] = []
     private var bodyTooLarge = false
+    /// An address libcurl tried to connect to although it was not pinned.
+    private var refusedAddress: String?
 
     init(_ request: HTTPRequest) {
         self.request = request
@@ -90,9 +92,19 @@ final class HTTPTransfer {
             // An empty proxy turns off the one the environment may name.
             check(herald_curl_easy_setopt_string(curl, CURLOPT_PROXY, ""))
         }
-        if let entry = resolveEntry() {
-            resolveList = curl_slist_append(resolveList, entry)
-            check(herald_curl_easy_setopt_slist(curl, CURLOPT_RESOLVE, resolveList))
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        if !request.pinnedAddresses.isEmpty {
+            if let entry = resolveEntry() {
+                resolveList = curl_slist_append(resolveList, entry)
+                check(herald_curl_easy_setopt_slist(curl, CURLOPT_RESOLVE, resolveList))
+            }
+            // And whatever libcurl makes of the entry (a host spelled differently,
+            // a trailing dot), no socket is opened to an address not checked.
+            check(herald_curl_easy_setopt_pointer(curl, CURLOPT_OPENSOCKETDATA, context))
+            check(herald_curl_easy_setopt_opensocket_function(curl) { context, _, address in
+                let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+                return transfer.openSocket(address)
+            })
         }
 
         switch request.method.uppercased() {
@@ -120,7 +132,6 @@ final class HTTPTransfer {
         check(herald_curl_easy_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList))
         check(herald_curl_easy_setopt_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer))
 
-        let context = Unmanaged.passUnretained(self).toOpaque()
         check(herald_curl_easy_setopt_pointer(curl, CURLOPT_WRITEDATA, context))
         check(herald_curl_easy_setopt_write_function(curl) { data, size, count, context in
             let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
@@ -137,6 +148,9 @@ final class HTTPTransfer {
             return .failure(HTTPError(.invalidRequest, "libcurl refused an option: \(String(cString: curl_easy_strerror(setupError)))"))
         }
         let code = curl_easy_perform(curl)
+        if let refused = refusedAddress {
+            return .failure(HTTPError(.invalidRequest, "refused to connect to \(refused), which is not an address that was checked"))
+        }
         // A body over the limit stops the transfer, but the status and headers are in.
         let truncated = code == CURLE_WRITE_ERROR && bodyTooLarge
         guard code == CURLE_OK || truncated else {
@@ -171,6 +185,27 @@ final class HTTPTransfer {
         default:
             return HTTPError(.connection, detail)
         }
+    }
+
+    /// Opens the socket for a connection, but only to a pinned address.
+    private func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t {
+        guard let address else { return -1 }
+        let family = address.pointee.family
+        let field = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
+        // libcurl's storage behind `addr` is large enough for an IPv6 address.
+        var target: IPAddress?
+        if family == AF_INET {
+            var raw = field.loadUnaligned(as: sockaddr_in.self).sin_addr
+            target = IPAddress(bytes: withUnsafeBytes(of: &raw) { Array($0) })
+        } else if family == AF_INET6 {
+            var raw = field.loadUnaligned(as: sockaddr_in6.self).sin6_addr
+            target = IPAddress(bytes: withUnsafeBytes(of: &raw) { Array($0) })
+        }
+        guard let target, request.pinnedAddresses.contains(where: { $0.canonical == target.canonical }) else {
+            refusedAddress = target?.description ?? "an address of family \(family)"
+            return -1
+        }
+        return socket(family, address.pointee.socktype, address.pointee.protocol)
     }
 
     /// Returning fewer bytes than offered makes libcurl abort the transfer.
