@@ -130,6 +130,18 @@ extension ChannelEndToEnd {
             #expect(job.last_error.contains("20429"), "\(job)")
         }
 
+        @Test func twilioWrongTokenFailsWithTheAuthenticationCode() async throws {
+            let setup = try await Self.setUp("twilio", environment: ["TWILIO_AUTH_TOKEN": "wrong-token-4e1d"])
+            try await setup.core.createPhoneBooking("salon", id: "b-1", phone: "+4915112340000")
+
+            let row = try await Self.confirmation(setup, booking: "b-1")
+            #expect(row.outcome == "failed", "\(row)")
+            #expect(row.error.contains("20003"), "\(row)")
+            #expect(row.error.contains("Authenticate"), "\(row)")
+            #expect(!row.error.contains("wrong-token-4e1d"))
+            #expect(setup.peer.requests.map(\.status) == [401])
+        }
+
         // MARK: Vonage
 
         @Test func vonageSendsWithClientRefAndNoPlus() async throws {

@@ -161,32 +161,8 @@ extension ChannelEndToEnd {
             let peer = try await RunningPeer.start("webhook_peer.py", directory: directory.url, arguments: ["--secret-file", secretFile.path])
             let core = try FakeChannelCore()
             defer { core.close() }
-            let delivery = Herald_V1_Delivery.with {
-                $0.deliveryID = "d-gone"
-                $0.attempt = 1
-                $0.tenantID = "salon"
-                $0.kind = .webhook
-                $0.channel = "webhook"
-                $0.webhook = .with {
-                    $0.subscriptionID = "wh-1"
-                    $0.url = "\(peer.baseURL)/hook/410"
-                    $0.secret = secret
-                    $0.body = Data(#"{"type":"booking.created","data":{}}"#.utf8)
-                    $0.eventType = "booking.created"
-                }
-            }
-            let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await core.pump() }
-                let process = try ChildProcess(
-                    Binaries.program("herald-webhook"), ["--core", core.endpoint, "--instance", "webhook-gone"],
-                    environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.0/8"])
-                defer { process.signal(SIGKILL) }
-                try await core.deliver(delivery)
-                let result = try await core.result(for: "d-gone")
-                core.close()
-                group.cancelAll()
-                return result
-            }
+            let delivery = Self.webhookDelivery("d-gone", url: "\(peer.baseURL)/hook/410", secret: secret)
+            let result = try await Self.send(delivery, through: core)
             #expect(result.outcome == .failed, "\(result)")
             #expect(result.recipientGone)
             #expect(result.errorCode == "410")
@@ -194,6 +170,57 @@ extension ChannelEndToEnd {
             let request = try #require(peer.requests.first)
             #expect(request.verified == true, "\(request.verify_error ?? "")")
             #expect(request.body == #"{"type":"booking.created","data":{}}"#, "sent unchanged")
+        }
+    
+        /// A subscriber that is down is worth another try.
+        @Test func connectionRefusedIsRetry() async throws {
+            let core = try FakeChannelCore()
+            defer { core.close() }
+            // A port that was just free: nothing listens there.
+            let directory = try TemporaryDirectory()
+            let peer = try await RunningPeer.start(
+                "webhook_peer.py", directory: directory.url, arguments: ["--secret-file", "/nonexistent"])
+            let url = "\(peer.baseURL)/hook/200"
+            peer.process.signal(SIGKILL)
+            _ = try await peer.process.waitForExit()
+            let secret = "whsec_" + Data("0123456789abcdef".utf8).base64EncodedString()
+            let result = try await Self.send(Self.webhookDelivery("d-down", url: url, secret: secret), through: core)
+            #expect(result.outcome == .retry, "\(result)")
+            #expect(result.errorCode == "connection", "\(result)")
+            #expect(!result.recipientGone)
+        }
+
+        static func webhookDelivery(_ id: String, url: String, secret: String) -> Herald_V1_Delivery {
+            .with {
+                $0.deliveryID = id
+                $0.attempt = 1
+                $0.tenantID = "salon"
+                $0.kind = .webhook
+                $0.channel = "webhook"
+                $0.webhook = .with {
+                    $0.subscriptionID = "wh-1"
+                    $0.url = url
+                    $0.secret = secret
+                    $0.body = Data(#"{"type":"booking.created","data":{}}"#.utf8)
+                    $0.eventType = "booking.created"
+                }
+            }
+        }
+
+        /// Runs the real `herald-webhook` (loopback allowed) against `core` and hands it `delivery`.
+        static func send(_ delivery: Herald_V1_Delivery, through core: FakeChannelCore) async throws -> Herald_V1_Result {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await core.pump() }
+                let process = try ChildProcess(
+                    Binaries.program("herald-webhook"), ["--core", core.endpoint, "--instance", "webhook-\(delivery.deliveryID)"],
+                    environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.0/8"])
+                defer { process.signal(SIGKILL) }
+                try await core.deliver(delivery)
+                let result = try await core.result(for: delivery.deliveryID)
+                core.close()
+                group.cancelAll()
+                return result
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ extension ChannelEndToEnd {
                 arguments: ["--whatsapp-token", token, "--whatsapp-phone-id", phoneNumberID])
         }
 
-        static func environment(_ peer: RunningPeer) -> [String: String] {
+        static func environment(_ peer: RunningPeer, token: String = token) -> [String: String] {
             ["WHATSAPP_TOKEN": token, "WHATSAPP_PHONE_NUMBER_ID": phoneNumberID, "WHATSAPP_API_BASE": peer.baseURL,
              "WHATSAPP_API_VERSION": ""]
         }
@@ -71,14 +71,14 @@ extension ChannelEndToEnd {
         }
 
         /// Runs the real `herald-whatsapp` against a stand-in core and hands it `delivery`.
-        static func send(_ delivery: Herald_V1_Delivery, peer: RunningPeer) async throws -> Herald_V1_Result {
+        static func send(_ delivery: Herald_V1_Delivery, peer: RunningPeer, token: String = token) async throws -> Herald_V1_Result {
             let core = try FakeChannelCore()
             defer { core.close() }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await core.pump() }
                 let process = try ChildProcess(
                     Binaries.program("herald-whatsapp"), ["--core", core.endpoint, "--instance", "whatsapp-template"],
-                    environment: environment(peer))
+                    environment: environment(peer, token: token))
                 defer { process.signal(SIGKILL) }
                 try await core.deliver(delivery)
                 let result = try await core.result(for: delivery.deliveryID)
@@ -151,6 +151,17 @@ extension ChannelEndToEnd {
             #expect(result.outcome == .retry, "\(result)")
             #expect(result.errorCode == "130429")
             #expect(result.retryAfterMs == 3000)
+        }
+    
+        @Test func wrongTokenFailsWithTheGraphCode() async throws {
+            let directory = try TemporaryDirectory()
+            let peer = try await Self.peer(in: directory.url)
+            let result = try await Self.send(
+                Self.templateDelivery("d-token", phone: "+4915112340000"), peer: peer, token: "wrong-token-77aa")
+            #expect(result.outcome == .failed, "\(result)")
+            #expect(result.errorCode == "190")
+            #expect(result.errorMessage.contains("Invalid OAuth access token"), "\(result)")
+            #expect(peer.requests.first?.headers["authorization"] == "Bearer wrong-token-77aa")
         }
     }
 }
