@@ -37,7 +37,7 @@ extension ChannelEndToEnd {
             let channel = try await ProviderChannel.start(
                 program, core: core, environment: base.merging(environment) { $1 }, arguments: ["--log-level", "trace"])
             try await core.createTenant("salon")
-            try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--sms", "on", "--sms-provider", provider])
+            _ = try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--sms", "on", "--sms-provider", provider])
             return Setup(core: core, peer: peer, channel: channel)
         }
 

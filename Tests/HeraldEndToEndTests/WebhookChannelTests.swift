@@ -23,7 +23,7 @@ extension ChannelEndToEnd {
             let peer = try await RunningPeer.start(
                 "webhook_peer.py", directory: core.directory, arguments: ["--secret-file", secretFile.path])
             try await core.createTenant("salon")
-            try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off"])
+            _ = try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off"])
             let added = try await core.heraldOrThrow([
                 "webhook", "add", "salon", "--url", "\(peer.baseURL)/hook/\(plan)", "--events", "booking.created", "--json",
             ])
@@ -136,8 +136,8 @@ extension ChannelEndToEnd {
                 "webhook_peer.py", directory: core.directory,
                 arguments: ["--secret-file", core.directory.appendingPathComponent("none").path])
             try await core.createTenant("salon")
-            try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off"])
-            try await core.heraldOrThrow([
+            _ = try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off"])
+            _ = try await core.heraldOrThrow([
                 "webhook", "add", "salon", "--url", "http://localhost:\(peer.port)/hook/200", "--events", "booking.created",
             ])
             // Allowing the address 127.0.0.1 does not allow what "localhost" might resolve to besides (::1).

@@ -27,7 +27,7 @@ extension ChannelEndToEnd {
             let peer = try await Self.peer(in: core.directory)
             let channel = try await ProviderChannel.start("herald-whatsapp", core: core, environment: Self.environment(peer))
             try await core.createTenant("salon")
-            try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--whatsapp", "on"])
+            _ = try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--whatsapp", "on"])
             try await core.createPhoneBooking("salon", id: "b-1", phone: "+4915112340000")
 
             let row = try await core.waitForOutcome(tenant: "salon", booking: "b-1", channel: "whatsapp")
@@ -58,7 +58,7 @@ extension ChannelEndToEnd {
             let peer = try await Self.peer(in: core.directory)
             let channel = try await ProviderChannel.start("herald-whatsapp", core: core, environment: Self.environment(peer))
             try await core.createTenant("salon")
-            try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--whatsapp", "on"])
+            _ = try await core.heraldOrThrow(["settings", "set", "salon", "--email", "off", "--whatsapp", "on"])
             try await core.createPhoneBooking("salon", id: "b-1", phone: "+15005550047")
 
             let row = try await core.waitForOutcome(tenant: "salon", booking: "b-1", channel: "whatsapp")

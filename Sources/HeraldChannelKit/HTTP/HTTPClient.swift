@@ -75,7 +75,7 @@ final class HTTPTransfer {
         errorBuffer.initialize(repeating: 0, count: errorSize)
         defer { errorBuffer.deallocate() }
 
-        // The first option libcurl refuses is reported; later ones are not tried.
+        // Every option is set; the first one libcurl refuses is what gets reported.
         var setupError = CURLE_OK
         func check(_ code: CURLcode) { if setupError == CURLE_OK { setupError = code } }
 
