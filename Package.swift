@@ -76,6 +76,8 @@ let package = Package(
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // HMAC-SHA256 for the Standard Webhooks signer in HTTP/.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -1,4 +1,37 @@
-// Placeholder until the channel lands.
+// herald-sms-twilio: sends each SMS through Twilio's Messages API.
+import ArgumentParser
 import Foundation
-FileHandle.standardError.write(Data("not built yet\n".utf8))
-exit(1)
+import HeraldChannelKit
+
+struct HeraldSMSTwilio: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-sms-twilio",
+        abstract: "A Herald channel that sends SMS through Twilio's Messages API.",
+        discussion: """
+            Registers for channel "sms", provider "twilio". Each delivery becomes one
+            POST {TWILIO_API_BASE}/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json
+            (To, From or MessagingServiceSid, Body; Basic auth).
+
+            Environment:
+              TWILIO_ACCOUNT_SID            the account (required)
+              TWILIO_AUTH_TOKEN             its auth token (required; never logged)
+              TWILIO_PHONE_NUMBER           the sender number, E.164 (this or the next is required)
+              TWILIO_MESSAGING_SERVICE_SID  a Messaging Service to send from instead (wins over the number)
+              TWILIO_API_BASE               default https://api.twilio.com (a local test peer, say)
+              HERALD_CHANNEL_ENDPOINT       the core's channel endpoint (or --core)
+
+            201 is SENT with the message sid; 429, error 20429 and 5xx are RETRY
+            (Retry-After honoured); any other 4xx is FAILED with Twilio's code and
+            message. Without credentials it refuses to start (exit 78) unless
+            --outbox DIR is given.
+            """)
+
+    @OptionGroup var options: ChannelOptions
+
+    func run() async throws {
+        try await ChannelMain.run(plugin: TwilioPlugin(environment: ProcessInfo.processInfo.environment), options: options)
+    }
+}
+
+func runCommand() async { await HeraldSMSTwilio.main() }
+await runCommand()

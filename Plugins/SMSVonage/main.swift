@@ -1,4 +1,37 @@
-// Placeholder until the channel lands.
+// herald-sms-vonage: sends each SMS through Vonage's SMS API.
+import ArgumentParser
 import Foundation
-FileHandle.standardError.write(Data("not built yet\n".utf8))
-exit(1)
+import HeraldChannelKit
+
+struct HeraldSMSVonage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-sms-vonage",
+        abstract: "A Herald channel that sends SMS through Vonage's SMS API.",
+        discussion: """
+            Registers for channel "sms", provider "vonage". Each delivery becomes one
+            POST {VONAGE_API_BASE}/sms/json, form-encoded api_key, api_secret, from,
+            to (digits, no +), text, type=unicode when the text is not GSM-7, and
+            client-ref = the delivery id.
+
+            Environment:
+              VONAGE_API_KEY           the API key (required)
+              VONAGE_API_SECRET        the API secret (required; never logged)
+              VONAGE_NUMBER            the sender number or alphanumeric id (required)
+              VONAGE_API_BASE          default https://rest.nexmo.com (a local test peer, say)
+              HERALD_CHANNEL_ENDPOINT  the core's channel endpoint (or --core)
+
+            Vonage answers HTTP 200; status "0" on every part is SENT (the message
+            ids), 1, 5 and 10 are RETRY, any other status is FAILED with Vonage's
+            error-text. Without credentials it refuses to start (exit 78) unless
+            --outbox DIR is given.
+            """)
+
+    @OptionGroup var options: ChannelOptions
+
+    func run() async throws {
+        try await ChannelMain.run(plugin: VonagePlugin(environment: ProcessInfo.processInfo.environment), options: options)
+    }
+}
+
+func runCommand() async { await HeraldSMSVonage.main() }
+await runCommand()

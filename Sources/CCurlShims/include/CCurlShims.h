@@ -13,6 +13,7 @@ CURLcode herald_curl_easy_setopt_write_function(CURL *handle, curl_write_callbac
 CURLcode herald_curl_easy_setopt_read_function(CURL *handle, curl_read_callback callback);
 CURLcode herald_curl_easy_setopt_header_function(CURL *handle, curl_write_callback callback);
 CURLcode herald_curl_easy_setopt_xferinfo_function(CURL *handle, curl_xferinfo_callback callback);
+CURLcode herald_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback callback);
 CURLcode herald_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode herald_curl_easy_getinfo_string(CURL *handle, CURLINFO info, char **value);
 

@@ -1,0 +1,39 @@
+import Foundation
+import HeraldChannelKit
+
+/// Where and as whom to send, from the environment.
+struct TwilioConfiguration: Sendable {
+    /// Who the message comes from: a number, or a Messaging Service that picks one.
+    enum Sender: Sendable, Equatable {
+        case phoneNumber(String)
+        case messagingService(String)
+    }
+
+    static let defaultBase = "https://api.twilio.com"
+
+    var accountSID: String
+    var authToken: String
+    var sender: Sender
+    /// Without a trailing slash.
+    var apiBase: String
+
+    init(environment: [String: String]) throws(ChannelConfigurationError) {
+        accountSID = try ChannelConfigurationError.require("TWILIO_ACCOUNT_SID", in: environment)
+        authToken = try ChannelConfigurationError.require("TWILIO_AUTH_TOKEN", in: environment)
+        if let service = environment["TWILIO_MESSAGING_SERVICE_SID"], !service.isEmpty {
+            sender = .messagingService(service)
+        } else if let number = environment["TWILIO_PHONE_NUMBER"], !number.isEmpty {
+            sender = .phoneNumber(number)
+        } else {
+            throw ChannelConfigurationError(
+                "TWILIO_PHONE_NUMBER is not set (nor TWILIO_MESSAGING_SERVICE_SID)", variable: "TWILIO_PHONE_NUMBER")
+        }
+        apiBase = try APIBase.from("TWILIO_API_BASE", default: Self.defaultBase, in: environment)
+    }
+
+    /// The Messages resource of the account.
+    var messagesURL: String {
+        let account = accountSID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? accountSID
+        return "\(apiBase)/2010-04-01/Accounts/\(account)/Messages.json"
+    }
+}

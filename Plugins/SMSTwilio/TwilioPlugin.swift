@@ -1,0 +1,90 @@
+import Foundation
+import HeraldChannelKit
+
+/// Sends one SMS per delivery with Twilio's Messages API and maps Twilio's
+/// answer to an outcome.
+///
+/// Twilio has no idempotency key, so a message whose result is lost may be
+/// sent twice; the core's at-most-once `sent` in the ReminderLog and its
+/// leases keep that window to a crash between Twilio's 201 and the result.
+struct TwilioPlugin: ChannelPlugin {
+    let channel = "sms"
+    let provider = "twilio"
+    let version = "1.0.0"
+    let configuration: Result<TwilioConfiguration, ChannelConfigurationError>
+    let client = HTTPClient()
+
+    init(environment: [String: String]) {
+        configuration = Result { () throws(ChannelConfigurationError) in try TwilioConfiguration(environment: environment) }
+    }
+
+    func checkConfiguration() throws {
+        _ = try configuration.get()
+    }
+
+    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
+        guard case .success(let configuration) = configuration else {
+            return .failed(error: "herald-sms-twilio is not configured", code: "configuration")
+        }
+        let phone = delivery.recipient.phone
+        guard !phone.isEmpty else { return .failed(error: "the delivery has no phone number", code: "no_recipient") }
+        guard case .message(let message) = delivery.content, !message.textBody.isEmpty else {
+            return .failed(error: "the delivery has no text to send", code: "no_message")
+        }
+        var fields: [(name: String, value: String)] = [("To", phone)]
+        switch configuration.sender {
+        case .phoneNumber(let number): fields.append(("From", number))
+        case .messagingService(let sid): fields.append(("MessagingServiceSid", sid))
+        }
+        fields.append(("Body", message.textBody))
+        let request = HTTPRequest(
+            url: configuration.messagesURL,
+            headers: [
+                .basicAuthorization(user: configuration.accountSID, password: configuration.authToken),
+                FormEncoding.contentType,
+                HTTPHeader("Accept", "application/json"),
+            ],
+            body: Data(FormEncoding.encode(fields).utf8))
+        do {
+            let response = try await client.send(request)
+            return Self.outcome(for: response).redactingSecrets([configuration.authToken])
+        } catch {
+            return error.outcome
+        }
+    }
+
+    /// Twilio's answer as an outcome: 201 with the message's `sid`; 429,
+    /// 20429 and 5xx are worth another try; every other error is permanent.
+    static func outcome(for response: HTTPResponse) -> Outcome {
+        if response.isSuccess {
+            let created = try? JSONDecoder().decode(CreatedMessage.self, from: response.body)
+            return .sent(providerMessageID: created?.sid)
+        }
+        let error = try? JSONDecoder().decode(TwilioError.self, from: response.body)
+        let code = error?.code.map(String.init) ?? "http_\(response.status)"
+        var text = error?.message ?? "Twilio answered HTTP \(response.status): \(response.bodySnippet())"
+        if let moreInfo = error?.moreInfo, !moreInfo.isEmpty { text += " (\(moreInfo))" }
+        if response.status == 429 || error?.code == 20429 || response.status >= 500 {
+            return .retry(error: text, code: code, after: response.retryAfter())
+        }
+        return .failed(error: text, code: code)
+    }
+}
+
+/// The part of a created Message resource Herald keeps.
+struct CreatedMessage: Decodable {
+    var sid: String?
+}
+
+/// Twilio's error body: `{"code": 21211, "message": "...", "more_info": "...", "status": 400}`.
+struct TwilioError: Decodable {
+    var code: Int?
+    var message: String?
+    var moreInfo: String?
+    var status: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, status
+        case moreInfo = "more_info"
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HeraldChannelKit
+
+/// The Cloud API endpoint and credentials, from the environment.
+struct WhatsAppConfiguration: Sendable {
+    static let defaultVersion = "v21.0"
+    /// When a delivery names a template but not its language.
+    static let defaultTemplateLanguage = "en_US"
+
+    var token: String
+    var phoneNumberID: String
+    /// Without a trailing slash.
+    var apiBase: String
+    var apiVersion: String
+
+    init(environment: [String: String]) throws(ChannelConfigurationError) {
+        token = try ChannelConfigurationError.require("WHATSAPP_TOKEN", in: environment)
+        phoneNumberID = try ChannelConfigurationError.require("WHATSAPP_PHONE_NUMBER_ID", in: environment)
+        // Required rather than defaulted: this channel speaks the Cloud API's
+        // shape, and an operator says which endpoint (Meta's, or a gateway) it talks to.
+        apiBase = try APIBase.from("WHATSAPP_API_BASE", default: nil, in: environment)
+        apiVersion = environment["WHATSAPP_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultVersion
+        guard apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." }) else {
+            throw ChannelConfigurationError(
+                "WHATSAPP_API_VERSION must look like v21.0, not \(apiVersion)", variable: "WHATSAPP_API_VERSION")
+        }
+    }
+
+    var messagesURL: String {
+        let id = phoneNumberID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? phoneNumberID
+        return "\(apiBase)/\(apiVersion)/\(id)/messages"
+    }
+}
