@@ -30,6 +30,8 @@ CURLcode herald_curl_easy_setopt_header_function(CURL *handle, curl_write_callba
 
 CURLcode herald_curl_easy_setopt_xferinfo_function(CURL *handle, curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
+
 CURLcode herald_curl_easy_setopt_opensocket_function(CURL *handle, curl_opensocket_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
 }
