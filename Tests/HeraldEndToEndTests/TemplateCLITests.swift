@@ -60,7 +60,8 @@ struct TemplateCLITests {
         let text = message?["text"] as? String ?? ""
         #expect(text.contains("Hallo Ada,"), "\(text)")
         #expect(text.contains("um 10:30 Uhr"), "\(text)")
-        #expect((message?["html"] as? String ?? "").contains("<p>Hallo Ada,</p>"))
+        let html = (message?["html"] as? String) ?? ""
+        #expect(html.contains("<p>Hallo Ada,</p>"), "\(html)")
 
         // Reset: the default wording applies again.
         try await core.heraldOK("template", "reset", "salon", "confirmation", "email")
