@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Message templates: the brief's choice, logic-less and spec-compliant.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        // HMAC-SHA256 for Standard Webhooks signatures (BoringSSL-backed on Linux).
+        // HMAC-SHA256 for Standard Webhooks signatures (HeraldChannelKit's signer).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -132,7 +132,6 @@ let package = Package(
             dependencies: [
                 "HeraldChannelKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/Webhook"

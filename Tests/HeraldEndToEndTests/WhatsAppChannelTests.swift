@@ -22,7 +22,7 @@ extension ChannelEndToEnd {
              "WHATSAPP_API_VERSION": ""]
         }
 
-        @Test func textMessageThroughTheCore() async throws {
+        @Test func templateMessageThroughTheCore() async throws {
             let core = try await RunningCore.start()
             let peer = try await Self.peer(in: core.directory)
             let channel = try await ProviderChannel.start("herald-whatsapp", core: core, environment: Self.environment(peer))
@@ -44,9 +44,15 @@ extension ChannelEndToEnd {
             let body = try #require(request.json)
             #expect(body["messaging_product"] as? String == "whatsapp")
             #expect(body["to"] as? String == "4915112340000")
-            #expect(body["type"] as? String == "text")
-            let text = (body["text"] as? [String: Any])?["body"] as? String
-            #expect(text?.contains("Hi Ada Lovelace") == true, "\(body)")
+            // The core names the approved template and its parameters: business-initiated
+            // messages must be templates.
+            #expect(body["type"] as? String == "template", "\(body)")
+            let template = body["template"] as? [String: Any]
+            #expect(template?["name"] as? String == "herald_confirmation", "\(body)")
+            let components = template?["components"] as? [[String: Any]] ?? []
+            let parameters = (components.first?["parameters"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            #expect(parameters.count == 4, "\(body)")
+            #expect(parameters.first == "Ada", "\(body)")
 
             #expect(try await channel.stop() == 0)
             #expect(!channel.process.stderr.contains(Self.token))

@@ -40,15 +40,21 @@ public enum TemplateVariables {
         let zone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let locale = Locale(identifier: settings.locale)
         let start = booking.startAt
+        // ICU puts narrow and ordinary no-break spaces in times ("3:30\u{202F}PM"); a
+        // plain space reads the same and keeps an SMS in GSM-7 (160 characters, not 70).
+        func plain(_ text: String) -> String {
+            text.contains(where: { $0 == "\u{202F}" || $0 == "\u{00A0}" })
+                ? String(text.map { $0 == "\u{202F}" || $0 == "\u{00A0}" ? " " : $0 }) : text
+        }
         var values: [String: String] = [
             "customer_name": booking.customerName,
             "customer_first_name": booking.customerName.split(separator: " ").first.map(String.init) ?? booking.customerName,
             "business_name": settings.senderName,
-            "date": start.formatted(Date.FormatStyle(date: .complete, time: .omitted, locale: locale, timeZone: zone)),
-            "date_short": start.formatted(
-                Date.FormatStyle(locale: locale, timeZone: zone).weekday(.abbreviated).day().month(.abbreviated)),
-            "time": start.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone)),
-            "end_time": booking.endAt.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone)),
+            "date": plain(start.formatted(Date.FormatStyle(date: .complete, time: .omitted, locale: locale, timeZone: zone))),
+            "date_short": plain(start.formatted(
+                Date.FormatStyle(locale: locale, timeZone: zone).weekday(.abbreviated).day().month(.abbreviated))),
+            "time": plain(start.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone))),
+            "end_time": plain(booking.endAt.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone))),
             "time_zone": abbreviation(of: zone, at: start),
             "duration_minutes": String(Int(booking.endAt.timeIntervalSince(start) / 60)),
             "status": booking.status.rawValue,
