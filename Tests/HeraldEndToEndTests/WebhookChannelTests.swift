@@ -81,6 +81,68 @@ extension ChannelEndToEnd {
             #expect(row.error.contains("Gone"), "\(row)")
             #expect(setup.peer.requests.map(\.status) == [410])
             #expect(setup.peer.requests.first?.verified == true)
+
+            // The core disabled the subscription, saying why...
+            let listed = try await setup.core.heraldOrThrow(["webhook", "list", "salon", "--json"])
+            let hooks = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]]
+            #expect(hooks?.first?["enabled"] as? Bool == false, "\(listed)")
+            #expect((hooks?.first?["disabled_reason"] as? String)?.contains("410") == true, "\(listed)")
+            // ...so the next event plans no delivery to it (pending ones are
+            // cancelled at send time: the store tests show that).
+            try await setup.core.createBooking("salon", id: "b-2")
+            let schedule = try await setup.core.schedule("b-2")
+            #expect(!schedule.notifications.contains { $0.channel == "webhook" }, "\(schedule.notifications)")
+            #expect(setup.peer.requests.count == 1)
+
+            // An admin turns it back on once the endpoint is fixed.
+            _ = try await setup.core.heraldOrThrow(["webhook", "enable", setup.subscriptionID])
+            let again = try await setup.core.heraldOrThrow(["webhook", "list", "salon", "--json"])
+            #expect(again.contains("\"enabled\" : true") || again.contains("\"enabled\":true"), "\(again)")
+            #expect(try await setup.channel.stop() == 0)
+            #expect(try await setup.core.stop() == 0)
+        }
+
+        @Test func aTestPingIsSignedAndAnsweredWithoutTouchingTheLog() async throws {
+            let setup = try await Self.setUp(plan: "200")
+            let answer = try await setup.core.heraldOrThrow(["webhook", "test", setup.subscriptionID, "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]
+            #expect(json?["outcome"] as? String == "sent", "\(answer)")
+            #expect(json?["provider"] as? String == "http")
+            let request = try #require(setup.peer.requests.first)
+            #expect(request.verified == true, "standardwebhooks: \(request.verify_error ?? "")")
+            #expect(request.headers["webhook-id"] == json?["delivery_id"] as? String)
+            #expect(request.json?["type"] as? String == "webhook.test")
+            #expect(try await setup.core.log(tenant: "salon").isEmpty)
+
+            // A rotated secret signs the next ping; the old one no longer verifies.
+            let secretFile = setup.core.directory.appendingPathComponent("webhook-secret")
+            let old = try String(contentsOf: secretFile, encoding: .utf8)
+            let rotated = try await setup.core.heraldOrThrow(["webhook", "rotate-secret", setup.subscriptionID, "--json"])
+            let secret = try #require((try JSONSerialization.jsonObject(with: Data(rotated.utf8)) as? [String: Any])?["secret"] as? String)
+            #expect(secret != old)
+            _ = try await setup.core.heraldOrThrow(["webhook", "test", setup.subscriptionID])
+            #expect(setup.peer.requests.count == 2)
+            #expect(setup.peer.requests.last?.verified == false, "signed with the new secret, checked with the old")
+            try Data(secret.utf8).write(to: secretFile)
+            _ = try await setup.core.heraldOrThrow(["webhook", "test", setup.subscriptionID])
+            #expect(setup.peer.requests.last?.verified == true, "\(setup.peer.requests.last?.verify_error ?? "")")
+
+            #expect(try await setup.channel.stop() == 0)
+            #expect(try await setup.core.stop() == 0)
+        }
+
+        @Test func aTestPingToAGoneEndpointExitsOne() async throws {
+            let setup = try await Self.setUp(plan: "410")
+            let result = try await runHerald(
+                ["webhook", "test", setup.subscriptionID], environment: ["HERALD_CORE": setup.core.adminEndpoint])
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stdout.contains("failed"), "\(result)")
+            #expect(result.stdout.contains("410"), "\(result)")
+            // A ping is a test: it does not disable the subscription.
+            let listed = try await setup.core.heraldOrThrow(["webhook", "list", "salon", "--json"])
+            #expect(listed.contains("\"enabled\" : true") || listed.contains("\"enabled\":true"), "\(listed)")
+            #expect(try await setup.channel.stop() == 0)
+            #expect(try await setup.core.stop() == 0)
         }
 
         @Test func serverErrorIsRetriedThenDelivered() async throws {
