@@ -16,8 +16,11 @@ import Testing
         _ = try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
         let started = ContinuousClock.now
         await group.triggerGracefulShutdown()
-        try await withTimeout(.seconds(15), "the service group to stop") { try await running.value }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        try await withTimeout(.seconds(25), "the service group to stop") { try await running.value }
+        // "Promptly": well under the 30 s request deadline a server that missed
+        // the shutdown would sit out, with room for a busy 2-core machine (a
+        // 2 s bound failed once at 2.03 s while a build ran alongside).
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func gracefulShutdownLetsRequestsInFlightAnswer() async throws {
