@@ -210,8 +210,9 @@ import Testing
         _ = try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
         let started = ContinuousClock.now
         running.cancel()
-        try await withTimeout(.seconds(15), "run() to return after cancellation") { try await running.value }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        try await withTimeout(.seconds(25), "run() to return after cancellation") { try await running.value }
+        // Well under the 30 s request deadline a server that ignored cancellation would sit out.
+        #expect(ContinuousClock.now - started < .seconds(10))
 
         // The port is free again once the socket is closed (libzmq releases it asynchronously).
         try await eventually("the port to be released") {
