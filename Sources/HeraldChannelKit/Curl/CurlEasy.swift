@@ -26,8 +26,9 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `curl_global_init` exactly once per process, before the first easy handle.
 ///
 /// It is not thread-safe in libcurl itself; a Swift global `let` is initialised
-/// once under a lock, so every handle goes through this.
-private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+/// once under a lock, so every handle (and every other libcurl user, such as
+/// the URL parser) goes through this.
+let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
 /// One libcurl easy handle and everything it points to.
 ///
@@ -48,9 +49,16 @@ public final class CurlEasy {
     private var uploadOffset = 0
     /// The response body (HTTP) written by libcurl.
     public private(set) var responseBody: [UInt8] = []
+    /// At most this many bytes of body are kept; more aborts the transfer with
+    /// `CURLE_WRITE_ERROR` and sets ``responseBodyExceededLimit``.
+    public var responseBodyLimit = Int.max
+    public private(set) var responseBodyExceededLimit = false
     /// Header lines (HTTP) or server response lines (SMTP, FTP, ...), without line ends.
     public private(set) var responseLines: [String] = []
     private let cancelled = Atomic<Bool>(false)
+    private var connectionFilter: ((_ family: Int32, _ address: [UInt8]) -> Bool)?
+    /// The connection ``allowConnections(only:)`` refused, if any.
+    public private(set) var refusedConnection: (family: Int32, address: [UInt8])?
 
     public init() throws(CurlError) {
         guard curlGlobalInit == CURLE_OK else { throw CurlError(curlGlobalInit, detail: "curl_global_init failed") }
@@ -117,14 +125,64 @@ public final class CurlEasy {
         })
     }
 
+    /// Sends `bytes` as the request body in one piece. `CURLOPT_COPYPOSTFIELDS`:
+    /// libcurl keeps its own copy, so `bytes` need not outlive the call.
+    public func setPostFields(_ bytes: some ContiguousBytes) throws(CurlError) {
+        let count = bytes.withUnsafeBytes(\.count)
+        try set(CURLOPT_POSTFIELDSIZE, count)
+        try check(bytes.withUnsafeBytes { raw in
+            let empty: StaticString = ""
+            let pointer = raw.baseAddress ?? UnsafeRawPointer(empty.utf8Start)
+            return herald_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: pointer))
+        })
+    }
+
+    /// Lets libcurl open a socket only when `allow` accepts the address
+    /// (family, and 4 or 16 raw bytes for IPv4 or IPv6; empty for others).
+    /// A refusal fails the connection and is kept in ``refusedConnection``.
+    public func allowConnections(only allow: @escaping (_ family: Int32, _ address: [UInt8]) -> Bool) throws(CurlError) {
+        connectionFilter = allow
+        try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(self).toOpaque()))
+        try check(herald_curl_easy_setopt_opensocket_function(handle) { context, _, address in
+            guard let context, let address else { return -1 }
+            return Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue().openSocket(address)
+        })
+    }
+
+    private func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        let family = address.pointee.family
+        let field = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
+        // libcurl's storage behind `addr` is large enough for an IPv6 address.
+        var bytes: [UInt8] = []
+        if family == AF_INET {
+            var raw = field.loadUnaligned(as: sockaddr_in.self).sin_addr
+            bytes = withUnsafeBytes(of: &raw) { Array($0) }
+        } else if family == AF_INET6 {
+            var raw = field.loadUnaligned(as: sockaddr_in6.self).sin6_addr
+            bytes = withUnsafeBytes(of: &raw) { Array($0) }
+        }
+        guard connectionFilter?(family, bytes) ?? true else {
+            refusedConnection = (family, bytes)
+            return -1
+        }
+        return socket(family, address.pointee.socktype, address.pointee.protocol)
+    }
+
     private func captureResponse() throws(CurlError) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
         try check(herald_curl_easy_setopt_write_function(handle) { data, size, count, context in
             guard let context else { return 0 }
             let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
-            if let data { easy.responseBody.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count)) }
-            return size * count
+            guard let data else { return size * count }
+            let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+            if easy.responseBody.count + bytes.count > easy.responseBodyLimit {
+                easy.responseBody.append(contentsOf: bytes.prefix(easy.responseBodyLimit - easy.responseBody.count))
+                easy.responseBodyExceededLimit = true
+                return 0  // fewer bytes than offered makes libcurl abort the transfer
+            }
+            easy.responseBody.append(contentsOf: bytes)
+            return bytes.count
         })
         try check(herald_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
         try check(herald_curl_easy_setopt_header_function(handle) { data, size, count, context in
@@ -132,7 +190,7 @@ public final class CurlEasy {
             let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
             if let data {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
-                easy.responseLines.append(line.trimmingCharacters(in: .newlines))
+                easy.responseLines.append(line.trimmingCharacters(in: CharacterSet(charactersIn: "\r\n")))
             }
             return size * count
         })
@@ -179,33 +237,32 @@ public enum CurlTransfer {
     ///
     /// Cancelling the calling task aborts the transfer through libcurl's
     /// progress callback.
+    ///
+    /// With `abortsOnCancel` false the transfer runs to its end (or its
+    /// timeout) whatever becomes of the task.
     public static func run<T: Sendable>(
+        abortsOnCancel: Bool = true,
         _ configure: @escaping @Sendable (CurlEasy) throws(CurlError) -> Void,
         finish: @escaping @Sendable (CurlEasy, CurlError?) -> T
     ) async -> Result<T, CurlError> {
         let box = HandleBox()
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, CurlError>, Never>) in
-                let thread = Thread {
-                    let easy: CurlEasy
-                    do throws(CurlError) {
-                        easy = try CurlEasy()
-                        try configure(easy)
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                        return
-                    }
-                    if !box.attach(easy) { easy.cancel() }
-                    var failure: CurlError?
-                    do throws(CurlError) { try easy.perform() } catch { failure = error }
-                    box.detach()
-                    continuation.resume(returning: .success(finish(easy, failure)))
+            await BlockingThread.run("curl-transfer") { () -> Result<T, CurlError> in
+                let easy: CurlEasy
+                do throws(CurlError) {
+                    easy = try CurlEasy()
+                    try configure(easy)
+                } catch {
+                    return .failure(error)
                 }
-                thread.name = "curl-transfer"
-                thread.start()
+                if !box.attach(easy) { easy.cancel() }
+                var failure: CurlError?
+                do throws(CurlError) { try easy.perform() } catch { failure = error }
+                box.detach()
+                return .success(finish(easy, failure))
             }
         } onCancel: {
-            box.cancel()
+            if abortsOnCancel { box.cancel() }
         }
     }
 

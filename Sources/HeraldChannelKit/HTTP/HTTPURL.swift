@@ -14,7 +14,7 @@ public struct HTTPURL: Sendable, Equatable {
 
     /// Parses an absolute URL; nil when libcurl cannot or it has no host.
     public init?(_ text: String) {
-        HTTPCurlSetup.initialize()
+        _ = curlGlobalInit
         guard let handle = curl_url() else { return nil }
         defer { curl_url_cleanup(handle) }
         guard curl_url_set(handle, CURLUPART_URL, text, 0) == CURLUE_OK else { return nil }

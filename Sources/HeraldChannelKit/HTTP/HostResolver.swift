@@ -9,7 +9,7 @@ public enum HostResolver {
     /// Every address `host` resolves to, in the resolver's order, without
     /// duplicates. An address literal resolves to itself.
     public static func addresses(of host: String) async throws(HTTPError) -> [IPAddress] {
-        let result = await HTTPThread.run("herald-resolve") { lookUp(host) }
+        let result = await BlockingThread.run("herald-resolve") { lookUp(host) }
         return try result.get()
     }
 
