@@ -3,6 +3,9 @@
 #   aiosmtpd          a real SMTP server (STARTTLS, AUTH) for herald-email-smtp
 #   standardwebhooks  the reference Standard Webhooks verifier, an independent
 #                     check of herald-webhook's signatures
+#   pyzmq, protobuf   what examples/python-channel (a channel written from
+#                     proto/ alone) needs; protobuf 4.21.12 is the runtime of
+#                     Debian's protoc 3.21
 # and openssl, which makes the SMTP server's throwaway certificate.
 # The HTTP provider peers (Twilio, Vonage, WhatsApp) are Python standard library.
 set -euo pipefail
@@ -16,8 +19,8 @@ fi
 
 python="${PYTHON:-python3}"
 command -v "$python" >/dev/null || { echo "install-test-peers: $python is not on PATH" >&2; exit 1; }
-if ! "$python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
-    echo "install-test-peers: installing aiosmtpd and standardwebhooks with pip" >&2
+if ! "$python" -c 'import aiosmtpd, standardwebhooks, zmq, google.protobuf' 2>/dev/null; then
+    echo "install-test-peers: installing aiosmtpd, standardwebhooks, pyzmq and protobuf with pip" >&2
     "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-        'aiosmtpd==1.4.6' 'standardwebhooks==1.1.0'
+        'aiosmtpd==1.4.6' 'standardwebhooks==1.1.0' 'pyzmq==26.4.0' 'protobuf==4.21.12'
 fi

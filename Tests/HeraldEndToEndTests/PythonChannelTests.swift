@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// `examples/python-channel`: a channel written in Python from `proto/` and
+/// `docs/protocol.md` alone, against the real core. It proves a plugin needs
+/// only the contract.
+@Suite("a Python channel from the contract alone", .timeLimit(.minutes(5)))
+struct PythonChannelTests {
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples/python-channel/herald_channel.py")
+
+    @Test func registersDeliversAndSaysGoodbye() async throws {
+        let core = try await RunningCore.start()
+        let out = core.directory.appendingPathComponent("deliveries.jsonl")
+        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+        let channel = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [python, Self.script.path, "--core", core.channelEndpoint, "--instance", "py-1", "--out", out.path])
+        try await eventually(timeout: .seconds(60), "the Python worker to register") {
+            if !channel.isRunning { throw WorkerExited(instance: "py-1", stderr: channel.stderr) }
+            return try await core.channels().workers.contains { $0.instance_id == "py-1" && $0.provider == "python-example" }
+        }
+
+        try await core.createTenant("salon")
+        _ = try await core.createBooking("salon", id: "b-1", email: "ada@example.com")
+        let rows = try await waitForLog(core, tenant: "salon", "the confirmation to be sent by the Python worker") { rows in
+            rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
+        }
+        let row = try #require(rows.first { $0.kind == "confirmation" })
+        #expect(row.provider == "python-example")
+        #expect(row.provider_message_id == "line:" + row.job_id)
+
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1, "\(lines)")
+        let record = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(record?["delivery_id"] as? String == row.job_id)
+        #expect(record?["kind"] as? String == "NOTIFICATION_KIND_CONFIRMATION")
+        #expect((record?["subject"] as? String)?.contains("is confirmed") == true, "\(String(describing: record))")
+
+        // SIGTERM: Goodbye, so the core forgets the worker at once (not after 3 heartbeats).
+        channel.signal(SIGTERM)
+        #expect(try await channel.waitForExit() == 0, "\(channel.stderr)")
+        try await eventually(timeout: .seconds(30), "the core to drop the worker") {
+            try await !core.channels().workers.contains { $0.instance_id == "py-1" }
+        }
+        #expect(try await core.stop() == 0)
+    }
+}
