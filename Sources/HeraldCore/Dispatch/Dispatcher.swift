@@ -417,6 +417,8 @@ final class DispatchLoop {
                 drainedPools.insert(worker.pool)
                 drainedChannels.insert(worker.channel)
             }
+            var prepared: [DeliveryInput] = []
+            prepared.reserveCapacity(batch.leased.count)
             for leased in batch.leased {
                 let settings = try await cached(&settingsCache, leased.job.tenantID) { try await store.settings(tenantID: $0) }
                 let eventType: EventType? =
@@ -427,7 +429,11 @@ final class DispatchLoop {
                     } else { nil }
                 let templates = try await cached(&templateCache, leased.job.tenantID) { try await store.templates(tenantID: $0) }
                 let template = templates?.first { $0.kind == leased.job.kind && $0.channel == leased.job.channel }
-                let delivery = makeDelivery(leased, worker: worker, settings: settings, eventType: eventType, template: template)
+                prepared.append(DeliveryInput(
+                    leased: leased, provider: worker.provider, settings: settings, eventType: eventType, template: template))
+            }
+            let deliveries = await Self.makeDeliveries(prepared, renderer: renderer)
+            for (leased, delivery) in zip(batch.leased, deliveries) {
                 send(.delivery(delivery), to: worker.peer)
                 workers[worker.peer]?.inFlight.insert(leased.job.id)
                 inFlight[leased.job.id] = InFlightDelivery(
@@ -439,9 +445,38 @@ final class DispatchLoop {
         }
     }
 
-    func makeDelivery(
-        _ leased: LeasedJob, worker: ConnectedWorker, settings: NotificationSettings?, eventType: EventType?,
-        template: MessageTemplate? = nil
+    /// What a delivery is made of, gathered on the loop (it may need the store).
+    struct DeliveryInput: Sendable {
+        var leased: LeasedJob
+        /// The worker's provider, for jobs that name none.
+        var provider: String
+        var settings: NotificationSettings?
+        var eventType: EventType?
+        var template: MessageTemplate?
+    }
+
+    /// Builds (renders) a leased batch's deliveries, in input order. Rendering is
+    /// most of a delivery's cost and needs nothing of the loop's state, so a large
+    /// batch is split in two and half of it rendered on another thread: the loop
+    /// otherwise keeps one core busy while the other waits.
+    static func makeDeliveries(_ inputs: [DeliveryInput], renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
+        func build(_ slice: ArraySlice<DeliveryInput>) -> [Herald_V1_Delivery] {
+            slice.map {
+                makeDelivery(
+                    $0.leased, provider: $0.provider, settings: $0.settings, eventType: $0.eventType,
+                    template: $0.template, renderer: renderer)
+            }
+        }
+        guard inputs.count >= 64 else { return build(inputs[...]) }
+        let middle = inputs.count / 2
+        async let head = build(inputs[..<middle])
+        let tail = build(inputs[middle...])
+        return await head + tail
+    }
+
+    static func makeDelivery(
+        _ leased: LeasedJob, provider: String, settings: NotificationSettings?, eventType: EventType?,
+        template: MessageTemplate?, renderer: MessageRenderer
     ) -> Herald_V1_Delivery {
         let job = leased.job
         let booking = leased.booking
@@ -452,7 +487,7 @@ final class DispatchLoop {
             $0.bookingID = job.bookingID
             $0.kind = job.kind.proto
             $0.channel = job.channel
-            $0.provider = job.provider ?? worker.provider
+            $0.provider = job.provider ?? provider
             $0.recipient = .with { recipient in
                 switch job.kind {
                 case .hostNotification, .webhook: break
