@@ -26,15 +26,8 @@ struct WebhookCommand: AsyncParsableCommand {
             let webhook = try await CoreConnection.with(core) {
                 try await $0.call("AddWebhook", request, as: Herald_V1_WebhookSubscription.self)
             }
-            if output.json {
-                try printJSON(WebhookView(webhook))
-            } else {
-                var fields = Fields()
-                fields.append("id", webhook.id)
-                fields.append("secret", webhook.secret)
-                print(fields.render())
-                print("Keep the secret: it verifies the webhook-signature header and is not shown again.")
-            }
+            try WebhookCommand.printNewSecret(
+                webhook, output, "Keep the secret: it verifies the webhook-signature header and is not shown again.")
         }
     }
 
@@ -110,6 +103,19 @@ struct WebhookCommand: AsyncParsableCommand {
         }
     }
 
+    /// The one time a secret is shown: after `add` and `rotate-secret`.
+    static func printNewSecret(_ webhook: Herald_V1_WebhookSubscription, _ output: OutputOptions, _ advice: String) throws {
+        if output.json {
+            try printJSON(WebhookView(webhook))
+        } else {
+            var fields = Fields()
+            fields.append("id", webhook.id)
+            fields.append("secret", webhook.secret)
+            print(fields.render())
+            print(advice)
+        }
+    }
+
     static func setEnabled(_ id: String, _ enabled: Bool, _ core: CoreOptions) async throws {
         _ = try await CoreConnection.with(core) {
             try await $0.call(
@@ -138,15 +144,8 @@ struct WebhookCommand: AsyncParsableCommand {
                     "RotateWebhookSecret", Herald_V1_RotateWebhookSecretRequest.with { $0.id = id },
                     as: Herald_V1_WebhookSubscription.self)
             }
-            if output.json {
-                try printJSON(WebhookView(webhook))
-            } else {
-                var fields = Fields()
-                fields.append("id", webhook.id)
-                fields.append("secret", webhook.secret)
-                print(fields.render())
-                print("Keep the secret: it is not shown again. The old one no longer verifies.")
-            }
+            try WebhookCommand.printNewSecret(
+                webhook, output, "Keep the secret: it is not shown again. The old one no longer verifies.")
         }
     }
 
