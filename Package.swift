@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // HMAC-SHA256 for Standard Webhooks signatures (HeraldChannelKit's signer).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `herald up` runs the core and the channels as children: spawning in their own
+        // process groups, merged output as lines, signals through pidfds.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -163,7 +166,9 @@ let package = Package(
                 "HeraldProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // `swift run -c release herald-bench`: admin RPC throughput and latency of a real heraldd.

@@ -308,6 +308,11 @@ public nonisolated struct Herald_V1_Register: Sendable {
 
   public var capabilities: [String] = []
 
+  /// Set by a worker that writes to an outbox instead of its provider (`provider`
+  /// "outbox"): the provider whose jobs it takes, e.g. "twilio", so SMS jobs that
+  /// prefer Twilio reach it. Its results still name provider "outbox".
+  public var standsInFor: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -824,7 +829,7 @@ nonisolated extension Herald_V1_CoreMessage: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Register"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{1}capabilities\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{1}capabilities\0\u{3}stands_in_for\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -839,6 +844,7 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
       case 5: try { try decoder.decodeSingularStringField(value: &self.pluginVersion) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.maxInFlight) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.capabilities) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.standsInFor) }()
       default: break
       }
     }
@@ -866,6 +872,9 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.capabilities.isEmpty {
       try visitor.visitRepeatedStringField(value: self.capabilities, fieldNumber: 7)
     }
+    if !self.standsInFor.isEmpty {
+      try visitor.visitSingularStringField(value: self.standsInFor, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -877,6 +886,7 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.pluginVersion != rhs.pluginVersion {return false}
     if lhs.maxInFlight != rhs.maxInFlight {return false}
     if lhs.capabilities != rhs.capabilities {return false}
+    if lhs.standsInFor != rhs.standsInFor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

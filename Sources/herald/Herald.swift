@@ -13,6 +13,7 @@ struct Herald: AsyncParsableCommand {
             """,
         version: HeraldVersion.current,
         subcommands: [
+            UpCommand.self,
             PingCommand.self,
             TenantCommand.self,
             SettingsCommand.self,

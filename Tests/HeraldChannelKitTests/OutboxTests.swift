@@ -15,6 +15,7 @@ struct OutboxTests {
             let register = try await core.waitFor("a Register") { $0.lazy.compactMap(\.register).first }
             #expect(register.channel == "sms")
             #expect(register.provider == "outbox")
+            #expect(register.standsInFor == "fake")  // so the core hands it the jobs meant for "fake"
             let peer = try await core.acceptRegistration()
             core.send(.delivery(makeDelivery("dlv-42", attempt: 3)), to: peer)
 

@@ -34,15 +34,36 @@ extension ChannelEndToEnd {
             #expect(!result.stderr.contains("s3cret-token"), "a secret reached the message: \(result)")
         }
 
-        @Test(arguments: ["herald-sms-twilio", "herald-sms-vonage", "herald-whatsapp"])
-        func outboxStandsInForMissingCredentials(program: String) async throws {
+        /// The outbox takes the jobs meant for the provider it stands in for (an SMS that
+        /// prefers Twilio reaches the Twilio program's outbox) and logs provider `outbox`.
+        @Test(arguments: [
+            ("herald-sms-twilio", ["--sms", "on", "--email", "off", "--sms-provider", "twilio"], "sms"),
+            ("herald-sms-vonage", ["--sms", "on", "--email", "off", "--sms-provider", "vonage"], "sms"),
+            ("herald-whatsapp", ["--whatsapp", "on", "--email", "off"], "whatsapp"),
+        ])
+        func outboxStandsInForMissingCredentials(program: String, settings: [String], channelName: String) async throws {
             let core = try await RunningCore.start()
             let outbox = core.directory.appendingPathComponent("outbox")
             let channel = try await ProviderChannel.start(
                 program, core: core, environment: Self.blank, arguments: ["--outbox", outbox.path])
             let worker = try #require(try await core.channels().workers.first { $0.instance_id == channel.instance })
             #expect(worker.provider == "outbox")
+
+            try await core.createTenant("salon")
+            _ = try await core.heraldOrThrow(["settings", "set", "salon"] + settings)
+            _ = try await core.heraldOrThrow([
+                "booking", "create", "salon", "--id", "b-1", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--name", "Ada Lovelace", "--phone", "+4915112345678",
+            ])
+            let rows = try await waitForLog(core, tenant: "salon", "the \(channelName) confirmation to reach the outbox") { rows in
+                rows.contains { $0.channel == channelName && $0.kind == "confirmation" && $0.outcome == "sent" }
+            }
+            let row = try #require(rows.first { $0.outcome == "sent" })
+            #expect(row.provider == "outbox")
+            let files = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasSuffix(".json") }
+            #expect(files.contains { $0.contains(row.job_id) }, "\(files)")
             #expect(try await channel.stop() == 0)
+            #expect(try await core.stop() == 0)
         }
 
         @Test(arguments: ["herald-sms-twilio", "herald-sms-vonage", "herald-whatsapp", "herald-webhook"])

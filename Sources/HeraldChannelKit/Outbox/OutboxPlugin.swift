@@ -15,21 +15,27 @@ public struct OutboxPlugin: ChannelPlugin {
     public let provider = "outbox"
     public let version: String
     public let capabilities: [String]
+    public let standsInFor: String?
     public let directory: URL
 
     /// - Parameters:
     ///   - channel: the channel it stands in for; it registers under that name.
     ///   - version: the stood-in plugin's version.
-    public init(channel: String, version: String, capabilities: [String] = [], directory: URL) {
+    ///   - standsInFor: the stood-in plugin's provider: the core hands the outbox the
+    ///     jobs meant for it (an SMS job that prefers Twilio).
+    public init(channel: String, version: String, capabilities: [String] = [], standsInFor: String? = nil, directory: URL) {
         self.channel = channel
         self.version = version
         self.capabilities = capabilities
+        self.standsInFor = standsInFor
         self.directory = directory
     }
 
     /// The outbox standing in for `plugin`.
     public init(standingInFor plugin: some ChannelPlugin, directory: URL) {
-        self.init(channel: plugin.channel, version: plugin.version, capabilities: plugin.capabilities, directory: directory)
+        self.init(
+            channel: plugin.channel, version: plugin.version, capabilities: plugin.capabilities,
+            standsInFor: plugin.provider, directory: directory)
     }
 
     /// Creates the directory if needed and checks that it can be written.

@@ -17,6 +17,9 @@ public protocol ChannelPlugin: Sendable {
     var version: String { get }
     /// Optional features the core may use when routing, sent in `Register`.
     var capabilities: [String] { get }
+    /// The provider whose jobs this plugin takes in its own provider's place, sent in
+    /// `Register` (the outbox standing in for "twilio"); nil for a real provider.
+    var standsInFor: String? { get }
 
     /// Checks, before anything connects, that the channel can send: credentials
     /// present, URLs well formed. Throw ``ChannelConfigurationError`` naming
@@ -35,5 +38,6 @@ public protocol ChannelPlugin: Sendable {
 
 extension ChannelPlugin {
     public var capabilities: [String] { [] }
+    public var standsInFor: String? { nil }
     public func checkConfiguration() throws {}
 }

@@ -251,6 +251,7 @@ final class RunnerLoop {
             $0.pluginVersion = plugin.version
             $0.maxInFlight = UInt32(clamping: configuration.maxInFlight)
             $0.capabilities = plugin.capabilities
+            $0.standsInFor = plugin.standsInFor ?? ""
         }), deadline: .now + configuration.registerTimeout)
         schedule(.registerTimedOut(connection: serial), after: configuration.registerTimeout, in: &group)
     }

@@ -7,6 +7,8 @@ struct ConnectedWorker {
     let peer: Data
     let channel: String
     let provider: String
+    /// The provider whose jobs it takes in `provider`'s place (an outbox standing in for Twilio).
+    let standsInFor: String?
     let instanceID: String
     let pluginVersion: String
     let maxInFlight: Int
@@ -17,8 +19,11 @@ struct ConnectedWorker {
 
     var freeCredit: Int { max(0, maxInFlight - inFlight.count) }
 
+    /// The provider whose jobs it is given.
+    var jobProvider: String { standsInFor ?? provider }
+
     /// Workers that can take the same jobs: one channel, one provider.
-    var pool: String { channel + "/" + provider }
+    var pool: String { channel + "/" + jobProvider }
 }
 
 /// A delivery handed out and not yet answered.

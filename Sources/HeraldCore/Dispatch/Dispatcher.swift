@@ -257,6 +257,8 @@ final class DispatchLoop {
                 "channel must be 1-64 characters"
             } else if register.provider.isEmpty || register.provider.count > 64 {
                 "provider must be 1-64 characters"
+            } else if register.standsInFor.count > 64 {
+                "stands_in_for must be at most 64 characters"
             } else if register.instanceID.isEmpty || register.instanceID.count > 200 {
                 "instance_id must be 1-200 characters"
             } else if register.maxInFlight == 0 || register.maxInFlight > 10_000 {
@@ -276,7 +278,8 @@ final class DispatchLoop {
         }
         if let previous = workers[peer] { releaseLater(previous) }
         workers[peer] = ConnectedWorker(
-            peer: peer, channel: register.channel, provider: register.provider, instanceID: register.instanceID,
+            peer: peer, channel: register.channel, provider: register.provider,
+            standsInFor: register.standsInFor.isEmpty ? nil : register.standsInFor, instanceID: register.instanceID,
             pluginVersion: register.pluginVersion, maxInFlight: Int(register.maxInFlight), connectedAt: now,
             lastHeardAt: now)
         drainedChannels.remove(register.channel)
@@ -290,7 +293,7 @@ final class DispatchLoop {
             "worker registered",
             metadata: [
                 "channel": "\(register.channel)", "provider": "\(register.provider)",
-                "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
+                "stands_in_for": "\(register.standsInFor)", "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
             ])
     }
 
@@ -384,7 +387,7 @@ final class DispatchLoop {
         drainedChannels.removeAll()
         drainedAt = now
         var drainedPools: Set<String> = []
-        let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.provider)) }
+        let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.jobProvider)) }
         let ordered = workers.values.filter { $0.freeCredit > 0 }.sorted { $0.freeCredit > $1.freeCredit }
         // A read (concurrent with booking writes in WAL) before the lease, which is a
         // write: most wake-ups after a booking write find nothing due for most channels.
@@ -406,7 +409,7 @@ final class DispatchLoop {
             else { continue }
             let limit = min(worker.freeCredit, configuration.batchSize)
             let query = LeaseQuery(
-                channel: worker.channel, provider: worker.provider,
+                channel: worker.channel, provider: worker.jobProvider,
                 presentProviders: present[worker.channel] ?? [], limit: limit, now: now,
                 leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
             let batch = try await store.leaseDueJobs(query) { check.decide($0, now: now) }
@@ -430,7 +433,7 @@ final class DispatchLoop {
                 let templates = try await cached(&templateCache, leased.job.tenantID) { try await store.templates(tenantID: $0) }
                 let template = templates?.first { $0.kind == leased.job.kind && $0.channel == leased.job.channel }
                 prepared.append(DeliveryInput(
-                    leased: leased, provider: worker.provider, settings: settings, eventType: eventType, template: template))
+                    leased: leased, provider: worker.jobProvider, settings: settings, eventType: eventType, template: template))
             }
             let deliveries = await Self.makeDeliveries(prepared, renderer: renderer)
             for (leased, delivery) in zip(batch.leased, deliveries) {

@@ -150,7 +150,10 @@ public struct FieldValidator: Sendable {
     }
 
     static func isKnownTimeZone(_ value: String) -> Bool {
+        // ICU's list leaves out the Etc/ zones, yet Etc/UTC is what many servers and
+        // containers are set to; abbreviations such as EST stay refused.
         value == "UTC" || TimeZone.knownTimeZoneIdentifiers.contains(value)
+            || (value.hasPrefix("Etc/") && TimeZone(identifier: value) != nil)
     }
 
     /// Reminder offsets in minutes before the start: at least one, each from

@@ -19,20 +19,28 @@ struct CoreConnection {
     /// The core could not be reached or did not answer in time (EX_UNAVAILABLE).
     static let unavailableExitCode: Int32 = 69
 
-    static func with<T>(_ options: CoreOptions, _ body: (CoreConnection) async throws -> T) async throws -> T {
+    /// A connection that reports nothing itself (``with(_:_:)`` prints errors); close it after use.
+    static func open(endpoint: String, timeout seconds: Double) throws(ZMQError) -> CoreConnection {
         var logger = Logger(label: "herald")
         logger.logLevel = .error
+        let client = try RPCClient(context: BusContext.shared, endpoint: endpoint, logger: logger)
+        return CoreConnection(client: client, endpoint: endpoint, timeout: .milliseconds(Int(seconds * 1000)))
+    }
+
+    func close() {
+        client.close()
+    }
+
+    static func with<T>(_ options: CoreOptions, _ body: (CoreConnection) async throws -> T) async throws -> T {
         let endpoint = options.resolvedEndpoint
-        let client: RPCClient
+        let connection: CoreConnection
         do {
-            client = try RPCClient(context: BusContext.shared, endpoint: endpoint, logger: logger)
+            connection = try open(endpoint: endpoint, timeout: options.timeout)
         } catch {
             printError("cannot connect to \(endpoint): \(error)")
             throw ExitCode(unavailableExitCode)
         }
-        defer { client.close() }
-        let connection = CoreConnection(
-            client: client, endpoint: endpoint, timeout: .milliseconds(Int(options.timeout * 1000)))
+        defer { connection.close() }
         do {
             return try await body(connection)
         } catch let error as RPCError {

@@ -58,6 +58,18 @@ struct FieldValidatorTests {
         #expect(validator.violations.allSatisfy { $0.field == "r" })
     }
 
+    @Test func timeZonesAreIANANamesIncludingEtc() {
+        var validator = FieldValidator()
+        #expect(validator.timeZone("tz", "Europe/Berlin") == "Europe/Berlin")
+        #expect(validator.timeZone("tz", "UTC") == "UTC")
+        #expect(validator.timeZone("tz", "Etc/UTC") == "Etc/UTC")
+        #expect(validator.timeZone("tz", "Etc/GMT+5") == "Etc/GMT+5")
+        #expect(validator.isValid)
+        #expect(validator.timeZone("tz", "EST") == nil)
+        #expect(validator.timeZone("tz", "Etc/Nowhere") == nil)
+        #expect(validator.violations.count == 2)
+    }
+
     @Test func everyViolationIsReportedTogether() {
         var validator = FieldValidator()
         _ = validator.email("customer_email", "nope")
