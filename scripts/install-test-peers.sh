@@ -6,7 +6,11 @@
 #   pyzmq, protobuf   what examples/python-channel (a channel written from
 #                     proto/ alone) needs; protobuf 4.21.12 is the runtime of
 #                     Debian's protoc 3.21
-# and openssl, which makes the SMTP server's throwaway certificate.
+# and openssl, which makes the SMTP server's throwaway certificate; and, for
+# scripts/check-compose.py (compose.yaml and the Dockerfile, checked without a
+# Docker engine):
+#   PyYAML, jsonschema  to read compose.yaml and validate it against the
+#                       Compose Specification's schema (2020-12 draft)
 # The HTTP provider peers (Twilio, Vonage, WhatsApp) are Python standard library.
 set -euo pipefail
 
@@ -23,4 +27,9 @@ if ! "$python" -c 'import aiosmtpd, standardwebhooks, zmq, google.protobuf' 2>/d
     echo "install-test-peers: installing aiosmtpd, standardwebhooks, pyzmq and protobuf with pip" >&2
     "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         'aiosmtpd==1.4.6' 'standardwebhooks==1.1.0' 'pyzmq==26.4.0' 'protobuf==4.21.12'
+fi
+if ! "$python" -c 'import yaml, jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+    echo "install-test-peers: installing PyYAML and jsonschema with pip" >&2
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        'PyYAML==6.0.3' 'jsonschema==4.26.0'
 fi

@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""Checks compose.yaml, its env file template and the Dockerfile without a
+Docker engine.
+
+  scripts/check-compose.py              check the files of this repository
+  scripts/check-compose.py --self-test  also check deliberately broken copies
+                                        of them, each of which must be refused
+
+What it checks:
+
+1. compose.yaml is valid against the Compose Specification's JSON schema. The
+   schema is the one check-jsonschema (PyPI) vendors from the compose-spec
+   project; it is downloaded with pip once, its SHA-256 checked against the
+   one the wheel ships, and cached under .build/compose-schema/.
+2. Every program a service runs (command, entrypoint, exec-form healthcheck)
+   is an executable product of Package.swift that the Dockerfile copies into
+   the image (or one of the few base-image tools in BASE_IMAGE_TOOLS); every
+   --option it passes is one that program declares, and a subcommand one it has.
+3. Every environment variable compose.yaml sets, and every one in the
+   template of an env_file (herald.env -> herald.env.example), is read by the
+   program that receives it: its name is a string literal in the Swift
+   sources of that program's targets. Each "## <program>" section of the
+   template lists only that program's variables, and every variable a
+   channel program names in its own sources is in the template.
+4. The Dockerfile: every COPY --from stage exists, every binary copied is a
+   product, the build stage installs the -dev packages of
+   scripts/install-deps.sh and the runtime stage the libraries they belong to,
+   the Swift image is new enough for Package.swift and of the runtime's Debian.
+5. A few rules of this deployment: ports are published on the host's loopback
+   only (the bus has no CURVE yet), the database is on a named volume, a
+   service a depends_on waits for as healthy has a healthcheck, and the
+   channel endpoint the channels are given is the one the core binds.
+
+Needs python3 with PyYAML and jsonschema (scripts/install-test-peers.sh
+installs them), pip (for the schema), and swift (`swift package dump-package`).
+"""
+
+import argparse
+import hashlib
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+try:
+    import jsonschema
+    import yaml
+except ImportError as error:
+    sys.exit(f"check-compose: {error}; run scripts/install-test-peers.sh (it installs PyYAML and jsonschema)")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The Compose Specification's schema, as vendored by check-jsonschema. Pinned:
+# a new release is a deliberate change here, not a surprise in CI.
+SCHEMA_PACKAGE = "check-jsonschema==0.39.0"
+SCHEMA_MEMBER = "check_jsonschema/builtin_schemas/vendor/compose-spec.json"
+SCHEMA_SHA256_MEMBER = "check_jsonschema/builtin_schemas/vendor/sha256/compose-spec.sha256"
+SCHEMA_CACHE = ROOT / ".build" / "compose-schema" / "compose-spec-0.39.0.json"
+
+# Programs of debian:bookworm-slim's essential packages that a service may run
+# besides ours (the channels' healthcheck greps /proc/net/tcp).
+BASE_IMAGE_TOOLS = {"grep"}
+
+ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+EVERY_PROGRAM_SECTION = "every channel program"
+
+
+class Problems:
+    """Every problem found, each naming the file and the thing at fault."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, message):
+        self.items.append(f"{where}: {message}")
+
+    def __bool__(self):
+        return bool(self.items)
+
+
+# ---------------------------------------------------------------- the package
+
+
+class Package:
+    """Package.swift as SwiftPM reads it, and what its programs' sources say."""
+
+    def __init__(self, root):
+        self.root = root
+        result = subprocess.run(
+            ["swift", "package", "dump-package"], cwd=root, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"check-compose: swift package dump-package failed:\n{result.stderr}")
+        dump = json.loads(result.stdout)
+        self.tools_version = tuple(int(part) for part in dump["toolsVersion"]["_version"].split(".")[:2])
+        self.targets = {target["name"]: target for target in dump["targets"]}
+        self.executables = {
+            product["name"]: product["targets"][0]
+            for product in dump["products"] if "executable" in product["type"]
+        }
+        self._sources = {}
+
+    def target_directory(self, name):
+        target = self.targets[name]
+        if target.get("path"):
+            return self.root / target["path"]
+        return self.root / ("Tests" if target["type"] == "test" else "Sources") / name
+
+    def local_dependencies(self, name, seen=None):
+        """The target and every target of this package it depends on."""
+        seen = set() if seen is None else seen
+        if name in seen:
+            return seen
+        seen.add(name)
+        for dependency in self.targets[name]["dependencies"]:
+            for kind in ("byName", "target"):
+                if kind in dependency and dependency[kind][0] in self.targets:
+                    self.local_dependencies(dependency[kind][0], seen)
+        return seen
+
+    def _swift(self, directory):
+        if directory not in self._sources:
+            self._sources[directory] = "\n".join(
+                path.read_text(encoding="utf-8") for path in sorted(directory.rglob("*.swift")))
+        return self._sources[directory]
+
+    def own_source(self, program):
+        return self._swift(self.target_directory(self.executables[program]))
+
+    def source(self, program):
+        """All Swift code that ends up in a program."""
+        return "\n".join(self._swift(self.target_directory(name))
+                         for name in sorted(self.local_dependencies(self.executables[program])))
+
+    def reads(self, program, variable):
+        """Whether the program's code names the variable as a string literal,
+        as `environment["SMTP_URL"]` or `static let url = "SMTP_URL"` do."""
+        return f'"{variable}"' in self.source(program)
+
+    def options(self, program):
+        """The --long options its ArgumentParser commands declare."""
+        source = self.source(program)
+        names = {"help", "version"}
+        for match in re.finditer(r"@(?:Option|Flag)\b(.*?)\bvar\s+(\w+)", source, re.S):
+            attribute, variable = match.groups()
+            custom = re.search(r'customLong\("([^"]+)"', attribute)
+            names.add(custom.group(1) if custom else re.sub(r"(?<!^)(?=[A-Z])", "-", variable).lower())
+        return names
+
+    def subcommands(self, program):
+        """Its subcommands' names, or None when it has none."""
+        source = self.source(program)
+        if "subcommands:" not in source:
+            return None
+        return set(re.findall(r'commandName:\s*"([^"]+)"', source)) - {program}
+
+
+# ---------------------------------------------------------------- the Dockerfile
+
+
+class Dockerfile:
+    def __init__(self, path):
+        self.path = path
+        self.stages = []  # each {"name", "image", "instructions": [(keyword, arguments)]}
+        arguments = {}
+        logical = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith("#") or (not stripped and not logical):
+                continue
+            if stripped.endswith("\\"):
+                logical += stripped[:-1] + " "
+                continue
+            logical += stripped
+            keyword, _, rest = logical.partition(" ")
+            keyword, rest = keyword.upper(), rest.strip()
+            logical = ""
+            if keyword == "ARG" and not self.stages:
+                name, _, default = rest.partition("=")
+                arguments[name] = default
+            elif keyword == "FROM":
+                words = re.sub(r"\$\{?(\w+)\}?", lambda m: arguments.get(m.group(1), m.group(0)), rest).split()
+                words = [word for word in words if not word.startswith("--")]
+                name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else str(len(self.stages))
+                self.stages.append({"name": name, "image": words[0], "instructions": []})
+            elif self.stages:
+                self.stages[-1]["instructions"].append((keyword, rest))
+
+    def stage(self, name):
+        for index, stage in enumerate(self.stages):
+            if stage["name"] == name or str(index) == name:
+                return stage
+        return None
+
+    @staticmethod
+    def run_text(stage):
+        return "\n".join(arguments for keyword, arguments in stage["instructions"] if keyword == "RUN")
+
+    @staticmethod
+    def apt_installs(stage):
+        packages = set()
+        for command in re.findall(r"apt-get\s+install\s+([^;&|]*)", Dockerfile.run_text(stage)):
+            packages.update(word for word in command.split() if not word.startswith("-"))
+        return packages
+
+    def copied_binaries(self):
+        """Binaries the final stage copies into /usr/local/bin, by name, with
+        the stage each comes from."""
+        binaries = {}
+        for keyword, arguments in self.stages[-1]["instructions"] if self.stages else []:
+            if keyword != "COPY":
+                continue
+            words = arguments.split()
+            source_stage = next((word.split("=", 1)[1] for word in words if word.startswith("--from=")), None)
+            paths = [word for word in words if not word.startswith("--")]
+            if source_stage is None or len(paths) < 2 or not paths[-1].startswith("/usr/local/bin"):
+                continue
+            for path in paths[:-1]:
+                binaries[path.rstrip("/").rsplit("/", 1)[-1]] = source_stage
+        return binaries
+
+    def exec_form(self, keyword):
+        for found, arguments in self.stages[-1]["instructions"] if self.stages else []:
+            if found == keyword:
+                try:
+                    return json.loads(arguments)
+                except ValueError:
+                    return arguments
+        return None
+
+
+def debian_codename(image):
+    """bookworm from swift:6.3-bookworm or debian:bookworm-slim."""
+    tag = image.partition(":")[2]
+    for codename in ("buster", "bullseye", "bookworm", "trixie", "forky"):
+        if codename in tag.split("-"):
+            return codename
+    return None
+
+
+def runtime_library(dev_package):
+    """The library package a -dev package is the headers of: its dependency of
+    exactly the same version (libzmq3-dev 4.3.4-6 -> libzmq5 (= 4.3.4-6))."""
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Version}\t${Depends}", dev_package],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    version, _, depends = result.stdout.partition("\t")
+    for dependency in depends.split(","):
+        match = re.fullmatch(r"\s*([\w.+-]+)(?::\w+)?\s*\(=\s*([^)]+)\)\s*", dependency)
+        if match and match.group(2).strip() == version.strip() and not match.group(1).endswith("-dev"):
+            return match.group(1)
+    return None
+
+
+def check_dockerfile(dockerfile, package, install_deps, problems):
+    where = dockerfile.path.name
+    if not dockerfile.stages:
+        problems.add(where, "no FROM")
+        return
+    for index, stage in enumerate(dockerfile.stages):
+        for keyword, arguments in stage["instructions"]:
+            for source in re.findall(r"--from=(\S+)", arguments) if keyword == "COPY" else []:
+                earlier = [s["name"] for s in dockerfile.stages[:index]] + [str(i) for i in range(index)]
+                if source not in earlier:
+                    problems.add(where, f"COPY --from={source}: no earlier stage is called {source}")
+
+    copied = dockerfile.copied_binaries()
+    if not copied:
+        problems.add(where, "the final stage copies no binary into /usr/local/bin")
+    build_stages = set()
+    for binary, source in copied.items():
+        if binary not in package.executables:
+            problems.add(where, f"copies {binary}, which is not an executable product of Package.swift")
+        stage = dockerfile.stage(source)
+        if stage is None:
+            continue
+        build_stages.add(source)
+        if not re.search(rf"(?<![\w-]){re.escape(binary)}(?![\w-])", Dockerfile.run_text(stage)):
+            problems.add(where, f"copies {binary} from stage {source}, which never builds it")
+
+    dev_packages = [package for package in re.search(
+        r"packages=\(([^)]*)\)", install_deps.read_text(encoding="utf-8")).group(1).split()
+        if package.endswith("-dev")]
+    runtime = dockerfile.stages[-1]
+    for source in sorted(build_stages):
+        stage = dockerfile.stage(source)
+        missing = [name for name in dev_packages if name not in Dockerfile.apt_installs(stage)]
+        if missing:
+            problems.add(where, f"stage {source} does not install {', '.join(missing)} "
+                                f"(scripts/install-deps.sh builds with them)")
+        swift = re.fullmatch(r"(?:docker\.io/)?(?:library/)?swift:(\d+)\.(\d+)[.\w-]*", stage["image"])
+        if not swift:
+            problems.add(where, f"stage {source} is built from {stage['image']}, not an official swift image")
+        elif (int(swift.group(1)), int(swift.group(2))) < package.tools_version:
+            problems.add(where, f"{stage['image']} is older than Package.swift's tools version "
+                                f"{'.'.join(map(str, package.tools_version))}")
+        if debian_codename(stage["image"]) != debian_codename(runtime["image"]) or not debian_codename(runtime["image"]):
+            problems.add(where, f"the build image {stage['image']} and the runtime image {runtime['image']} "
+                                "are not the same Debian release")
+    for dev_package in dev_packages:
+        library = runtime_library(dev_package)
+        if library is None:
+            problems.add(where, f"cannot tell which library {dev_package} belongs to; "
+                                "run scripts/install-deps.sh so that dpkg knows it")
+        elif library not in Dockerfile.apt_installs(runtime):
+            problems.add(where, f"the runtime stage does not install {library}, "
+                                f"the library of {dev_package} the binaries are linked against")
+    if "USER" not in {keyword for keyword, _ in runtime["instructions"]}:
+        problems.add(where, "the runtime stage runs as root (no USER)")
+
+
+# ---------------------------------------------------------------- compose.yaml
+
+
+def load_schema(path=None):
+    if path:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    if not SCHEMA_CACHE.exists():
+        with tempfile.TemporaryDirectory() as download:
+            print(f"check-compose: downloading {SCHEMA_PACKAGE} for the Compose Specification's schema", file=sys.stderr)
+            result = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                 "--no-deps", "--only-binary=:all:", "-d", download, SCHEMA_PACKAGE],
+                capture_output=True, text=True)
+            wheels = list(Path(download).glob("*.whl"))
+            if result.returncode != 0 or not wheels:
+                sys.exit(f"check-compose: pip download {SCHEMA_PACKAGE} failed:\n{result.stderr}")
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                schema = wheel.read(SCHEMA_MEMBER)
+                expected = wheel.read(SCHEMA_SHA256_MEMBER).decode().split()[0]
+            if hashlib.sha256(schema).hexdigest() != expected:
+                sys.exit(f"check-compose: {SCHEMA_MEMBER} in {wheels[0].name} does not match its SHA-256")
+            SCHEMA_CACHE.parent.mkdir(parents=True, exist_ok=True)
+            partial = SCHEMA_CACHE.with_suffix(".partial")
+            partial.write_bytes(schema)
+            partial.replace(SCHEMA_CACHE)
+    return json.loads(SCHEMA_CACHE.read_text(encoding="utf-8"))
+
+
+def argv_of(value):
+    if value is None:
+        return None
+    return shlex.split(value) if isinstance(value, str) else [str(word) for word in value]
+
+
+def environment_of(service):
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return dict(entry.partition("=")[::2] for entry in environment)
+    return {name: "" if value is None else str(value) for name, value in environment.items()}
+
+
+def env_files_of(service):
+    files = service.get("env_file") or []
+    files = [files] if isinstance(files, str) else files
+    return [entry if isinstance(entry, str) else entry["path"] for entry in files]
+
+
+def option_value(argv, option):
+    for index, word in enumerate(argv):
+        if word == option and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith(option + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+def endpoint_port(endpoint):
+    match = re.fullmatch(r"tcp://([^:/]+|\[[^\]]+\]):(\d+)", endpoint or "")
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def check_program(where, argv, package, image_binaries, problems):
+    """The program exists in the image and takes these options."""
+    if not argv:
+        problems.add(where, "runs nothing")
+        return None
+    program = argv[0]
+    if program in BASE_IMAGE_TOOLS:
+        return program
+    if program not in package.executables:
+        problems.add(where, f"runs {program}, which is not an executable product of Package.swift")
+        return None
+    if program not in image_binaries:
+        problems.add(where, f"runs {program}, which the Dockerfile does not copy into the image")
+    options = package.options(program)
+    for word in argv[1:]:
+        if word.startswith("--"):
+            name = word[2:].split("=", 1)[0]
+            if name not in options:
+                problems.add(where, f"passes --{name}, which {program} does not take")
+    subcommands = package.subcommands(program)
+    if subcommands is not None:
+        positional = next((word for word in argv[1:] if not word.startswith("-")), None)
+        if positional not in subcommands:
+            problems.add(where, f"runs {program} {positional}, which is not one of its subcommands")
+    return program
+
+
+def parse_env_template(path, problems):
+    """[(section or None, variable)] of an env file template, commented-out
+    optional variables included."""
+    entries = []
+    section = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        header = re.fullmatch(r"##\s+(.+?)\s*", line)
+        if header:
+            section = header.group(1)
+            continue
+        assignment = re.match(r"#?\s*([A-Za-z_][A-Za-z0-9_]*)=", line)
+        if assignment:
+            entries.append((section, assignment.group(1), number))
+        elif line.strip() and not line.startswith("#"):
+            problems.add(f"{path.name}:{number}", "neither a comment nor NAME=value")
+    return entries
+
+
+def check_compose(compose_path, dockerfile, package, schema, problems):
+    where = compose_path.name
+    text = compose_path.read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+
+    validator = jsonschema.Draft202012Validator(schema)
+    for error in sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path)):
+        path = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        problems.add(where, f"not valid Compose: {path}: {error.message}")
+    if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
+        problems.add(where, "no services")
+        return
+
+    image_binaries = set(dockerfile.copied_binaries())
+    default_argv = argv_of(dockerfile.exec_form("ENTRYPOINT") or []) + argv_of(dockerfile.exec_form("CMD") or [])
+    if default_argv:
+        check_program(f"{dockerfile.path.name}: CMD", default_argv, package, image_binaries, problems)
+    services = document["services"]
+    declared_volumes = set((document.get("volumes") or {}).keys())
+    programs = {}
+    for name, service in services.items():
+        at = f"{where}: services.{name}"
+        build = service.get("build")
+        context = build if isinstance(build, str) else (build or {}).get("context")
+        dockerfile_name = None if isinstance(build, str) or build is None else build.get("dockerfile")
+        if context not in (".", "./") or dockerfile_name not in (None, "Dockerfile"):
+            problems.add(at, "is not built from this repository's Dockerfile (build: .), so the check cannot "
+                             "tell what its image holds")
+        argv = (argv_of(service.get("entrypoint")) or []) + (argv_of(service.get("command")) or [])
+        if not argv:
+            argv = default_argv
+        programs[name] = check_program(f"{at}.command", argv, package, image_binaries, problems)
+        service["_argv"] = argv
+
+        healthcheck = service.get("healthcheck") or {}
+        test = healthcheck.get("test")
+        if test is not None and not healthcheck.get("disable"):
+            test = [test] if isinstance(test, str) else test
+            if test[0] == "CMD":
+                check_program(f"{at}.healthcheck", test[1:], package, image_binaries, problems)
+            elif test[0] != "NONE":
+                problems.add(f"{at}.healthcheck", f"use the exec form [\"CMD\", ...], not {test[0]!r}, "
+                                                   "so that the program it runs can be checked")
+
+        program = programs[name]
+        for variable in environment_of(service):
+            if program and program not in BASE_IMAGE_TOOLS and not package.reads(program, variable):
+                problems.add(f"{at}.environment", f"{variable} is not read by {program}")
+
+        for port in service.get("ports") or []:
+            host_ip = port.get("host_ip") if isinstance(port, dict) else (
+                str(port).rsplit(":", 2)[0] if str(port).count(":") >= 2 else None)
+            if host_ip not in ("127.0.0.1", "::1", "[::1]"):
+                problems.add(f"{at}.ports", f"{port} is published beyond the host's loopback; "
+                                            "the bus has no CURVE encryption or authentication yet")
+
+        for dependency, condition in (service.get("depends_on") or {}).items() if isinstance(
+                service.get("depends_on"), dict) else []:
+            if (condition or {}).get("condition") == "service_healthy" and not (
+                    services.get(dependency, {}).get("healthcheck")):
+                problems.add(f"{at}.depends_on", f"waits for {dependency} to be healthy, which has no healthcheck")
+
+    def strings(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    interpolations = set()
+    for value in strings(document):
+        interpolations.update(re.findall(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)", value))
+    for interpolated in sorted(interpolations):
+        readers = [p for p in package.executables if package.reads(p, interpolated)]
+        if not readers:
+            problems.add(where, f"interpolates ${interpolated}, which no program reads")
+
+    # The core: its database on a named volume, its channel endpoint the one the channels use.
+    core_ports = {}
+    for name, service in services.items():
+        if programs.get(name) != "heraldd":
+            continue
+        argv = service["_argv"]
+        database = option_value(argv, "--db") or environment_of(service).get("HERALD_DB") or "./herald.db"
+        mounts = {}
+        for volume in service.get("volumes") or []:
+            source, target = (volume.get("source"), volume.get("target")) if isinstance(volume, dict) else (
+                str(volume).split(":")[0], str(volume).split(":")[1] if ":" in str(volume) else None)
+            mounts[target] = source
+        if not any(target and database.startswith(target.rstrip("/") + "/") and source in declared_volumes
+                   for target, source in mounts.items()):
+            problems.add(f"{where}: services.{name}", f"the database {database} is not on a named volume")
+        channel = endpoint_port(option_value(argv, "--channel-endpoint")
+                                or environment_of(service).get("HERALD_CHANNEL_ENDPOINT"))
+        if channel:
+            core_ports[name] = channel[1]
+
+    for name, service in services.items():
+        endpoint = environment_of(service).get("HERALD_CHANNEL_ENDPOINT")
+        if programs.get(name) == "heraldd" or endpoint is None:
+            continue
+        parsed = endpoint_port(endpoint)
+        if not parsed or core_ports.get(parsed[0]) != parsed[1]:
+            problems.add(f"{where}: services.{name}.environment",
+                         f"HERALD_CHANNEL_ENDPOINT={endpoint} is not the channel endpoint of a core service")
+            continue
+        test = " ".join(str(word) for word in (service.get("healthcheck") or {}).get("test") or [])
+        probe = re.search(r":([0-9A-F]{4}) 01 ", test)
+        if "/proc/net/tcp" in test and (not probe or int(probe.group(1), 16) != parsed[1]):
+            problems.add(f"{where}: services.{name}.healthcheck",
+                         f"looks for a connection to port {probe.group(1) if probe else '?'} (hex), "
+                         f"not {parsed[1]} = {parsed[1]:04X} of HERALD_CHANNEL_ENDPOINT")
+
+    # Env files: each has a committed template, whose variables the programs read.
+    users = {}
+    for name, service in services.items():
+        for env_file in env_files_of(service):
+            users.setdefault(env_file, []).append(name)
+    for env_file, service_names in sorted(users.items()):
+        template = compose_path.parent / (env_file + ".example")
+        if not template.exists():
+            problems.add(where, f"env_file {env_file} has no committed template {template.name}")
+            continue
+        readers = {programs[name] for name in service_names if programs.get(name)}
+        entries = parse_env_template(template, problems)
+        for section, variable, number in entries:
+            at = f"{template.name}:{number}"
+            if section is None or section == EVERY_PROGRAM_SECTION:
+                expected = readers if section else set()
+                unread = sorted(p for p in expected if not package.reads(p, variable))
+                if section is None:
+                    problems.add(at, f"{variable} is outside a '## <program>' section")
+                elif unread:
+                    problems.add(at, f"{variable} is under '## {section}' but not read by {', '.join(unread)}")
+            elif section not in readers:
+                problems.add(at, f"section '## {section}' names no program of a service that reads {env_file}")
+            elif not package.reads(section, variable):
+                problems.add(at, f"{variable} is not read by {section}")
+        documented = {variable for _, variable, _ in entries}
+        for name in service_names:
+            program = programs.get(name)
+            if not program or program in BASE_IMAGE_TOOLS:
+                continue
+            named = set(ENV_NAME.findall(package.own_source(program)))
+            for variable in sorted(named - documented - set(environment_of(services[name]))):
+                if package.reads(program, variable):
+                    problems.add(template.name, f"{variable}, which {program} reads, is not documented "
+                                                f"under '## {program}'")
+
+
+def check(root, compose, dockerfile_path, package, schema):
+    problems = Problems()
+    dockerfile = Dockerfile(dockerfile_path)
+    check_dockerfile(dockerfile, package, root / "scripts" / "install-deps.sh", problems)
+    check_compose(compose, dockerfile, package, schema, problems)
+    return problems
+
+
+# ---------------------------------------------------------------- self-test
+
+# Each case breaks one copied file in one way; the check must refuse the copy
+# with a message that contains the given words.
+BROKEN = [
+    ("an unknown service key", "compose.yaml",
+     ("    restart: unless-stopped\n    stop_grace_period: 30s\n",
+      "    restart: unless-stopped\n    restart_policy: always\n    stop_grace_period: 30s\n"),
+     "'restart_policy' was unexpected"),
+    ("an unknown top-level key", "compose.yaml",
+     ("\nvolumes:\n", "\nvolume:\n  other:\nvolumes:\n"), "'volume' does not match"),
+    ("a depends_on condition Compose does not know", "compose.yaml",
+     ("condition: service_healthy", "condition: service_ready"), "service_ready"),
+    ("a program that is not a product", "compose.yaml",
+     ("command: [herald-sms-vonage]", "command: [herald-sms-nexmo]"), "runs herald-sms-nexmo"),
+    ("a product the image lacks", "Dockerfile",
+     ("/out/bin/herald-webhook /out/bin/herald-whatsapp /usr/local/bin/", "/out/bin/herald-webhook /usr/local/bin/"),
+     "runs herald-whatsapp, which the Dockerfile does not copy"),
+    ("an option the program does not take", "compose.yaml",
+     ('"--timeout", "3"', '"--timout", "3"'), "--timout"),
+    ("a subcommand the CLI does not have", "compose.yaml",
+     ('"herald", "ping"', '"herald", "pong"'), "herald pong"),
+    ("a shell-form healthcheck", "compose.yaml",
+     ('test: ["CMD", "herald", "ping"', 'test: ["CMD-SHELL", "herald ping"'), "exec form"),
+    ("a variable the channel does not read", "compose.yaml",
+     ("HERALD_CHANNEL_ENDPOINT: tcp://core:7401", "HERALD_CHANNEL_ENDPOINT: tcp://core:7401\n    HERALD_CORE_ENDPOINT: x"),
+     "HERALD_CORE_ENDPOINT is not read by herald-webhook"),
+    ("a template variable no program reads", "herald.env.example",
+     ("TWILIO_AUTH_TOKEN=\n", "TWILIO_AUTH_TOKEN=\nTWILIO_FROM=\n"), "TWILIO_FROM is not read by herald-sms-twilio"),
+    ("a variable under the wrong program", "herald.env.example",
+     ("## herald-sms-twilio\n", "## herald-sms-twilio\nVONAGE_NUMBER=\n"), "VONAGE_NUMBER is not read by herald-sms-twilio"),
+    ("a variable left out of the template", "herald.env.example",
+     ("# SMTP_TIMEOUT=45\n", ""), "SMTP_TIMEOUT, which herald-email-smtp reads, is not documented"),
+    ("a port published on every address", "compose.yaml",
+     ('"127.0.0.1:7402:7402"', '"7402:7402"'), "beyond the host's loopback"),
+    ("a database outside the volume", "compose.yaml",
+     ("- /var/lib/herald/herald.db", "- /tmp/herald.db"), "is not on a named volume"),
+    ("channels sent to a port the core does not bind", "compose.yaml",
+     ("HERALD_CHANNEL_ENDPOINT: tcp://core:7401", "HERALD_CHANNEL_ENDPOINT: tcp://core:7411"),
+     "is not the channel endpoint of a core service"),
+    ("a healthcheck watching another port", "compose.yaml",
+     (":1CE9 01 ", ":1CEA 01 "), "port 1CEA"),
+    ("a COPY from a stage that does not exist", "Dockerfile",
+     ("COPY --from=build /out/bin/heraldd", "COPY --from=builder /out/bin/heraldd"), "no earlier stage is called builder"),
+    ("a runtime stage without libzmq", "Dockerfile",
+     ("libzmq5 libcurl4", "libcurl4"), "does not install libzmq5"),
+    ("a build stage without libcurl's headers", "Dockerfile",
+     ("libzmq3-dev libcurl4-openssl-dev", "libzmq3-dev"), "does not install libcurl4-openssl-dev"),
+    ("a Swift image older than Package.swift", "Dockerfile",
+     ("FROM swift:6.3-bookworm", "FROM swift:5.10-bookworm"), "older than Package.swift"),
+]
+
+
+def self_test(root, package, schema):
+    files = ["compose.yaml", "herald.env.example", "Dockerfile"]
+    failures = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+
+        def run(broken=None):
+            for name in files:
+                shutil.copy(root / name, scratch / name)
+            if broken:
+                name, (old, new) = broken
+                text = (scratch / name).read_text(encoding="utf-8")
+                if old not in text:
+                    return None
+                (scratch / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+            return check(root, scratch / "compose.yaml", scratch / "Dockerfile", package, schema)
+
+        untouched = run()
+        if untouched:
+            print("check-compose: self-test: the unbroken copy is refused:", *untouched.items, sep="\n  ")
+            return 1
+        for title, name, edit, expected in BROKEN:
+            problems = run((name, edit))
+            if problems is None:
+                print(f"check-compose: self-test: cannot break {name} for '{title}': {edit[0]!r} is not in it")
+                failures += 1
+            elif not any(expected in item for item in problems.items):
+                print(f"check-compose: self-test: {title}: expected a problem with {expected!r}, got:",
+                      *(problems.items or ["nothing"]), sep="\n  ")
+                failures += 1
+            else:
+                print(f"check-compose: self-test: refused {title}: {next(i for i in problems.items if expected in i)}")
+    if failures:
+        print(f"check-compose: self-test: {failures} of {len(BROKEN)} broken copies were not refused as expected")
+        return 1
+    print(f"check-compose: self-test: all {len(BROKEN)} broken copies refused")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--self-test", action="store_true",
+                        help="also check broken copies of the files, each of which must be refused")
+    parser.add_argument("--compose", type=Path, default=ROOT / "compose.yaml")
+    parser.add_argument("--dockerfile", type=Path, default=ROOT / "Dockerfile")
+    parser.add_argument("--schema", help="a compose-spec.json to use instead of the one from PyPI")
+    arguments = parser.parse_args()
+
+    package = Package(ROOT)
+    schema = load_schema(arguments.schema)
+    problems = check(ROOT, arguments.compose, arguments.dockerfile, package, schema)
+    if problems:
+        print("check-compose: refused:", *problems.items, sep="\n  ", file=sys.stderr)
+        return 1
+    print(f"check-compose: {arguments.compose.name}, {arguments.compose.name}'s env file templates and "
+          f"{arguments.dockerfile.name} are consistent with the Compose Specification and the sources")
+    return self_test(ROOT, package, schema) if arguments.self_test else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
