@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds Herald in release mode and runs the core on its embedded SQLite
-# default (./herald.db), admin endpoint tcp://127.0.0.1:7402. Extra arguments
-# go to heraldd (see scripts/run.sh --help).
+# Runs Herald: installs what is missing, builds every program in release mode,
+# then `herald up`: the core on .herald/herald.db and every channel program,
+# in this terminal. Arguments go to `herald up` (e.g. scripts/run.sh --demo;
+# scripts/run.sh --help lists them). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-swift build -c release --product heraldd >&2
-swift build -c release --product herald >&2
-echo "run: the CLI is $(swift build -c release --show-bin-path)/herald" >&2
-exec "$(swift build -c release --show-bin-path)/heraldd" "$@"
+swift build -c release >&2
+bin="$(swift build -c release --show-bin-path)"
+echo "run: the CLI is $bin/herald" >&2
+exec "$bin/herald" up "$@"
