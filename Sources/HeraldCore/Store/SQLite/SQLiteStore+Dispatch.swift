@@ -88,6 +88,15 @@ extension SQLiteStore {
                     subscriptionsByID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 }
 
+                var teamDestinationsByID: [String: TeamDestination] = [:]
+                let teamDestinationIDs = Set(jobs.compactMap(\.teamDestinationID))
+                if !teamDestinationIDs.isEmpty {
+                    let destinations = try TeamDestination.fetchAll(
+                        db.cachedStatement(sql: "SELECT * FROM team_destinations WHERE id IN (SELECT value FROM json_each(?))"),
+                        arguments: [jsonArray(teamDestinationIDs.sorted())])
+                    teamDestinationsByID = Dictionary(destinations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                }
+
                 var eventsByID: [String: BookingEventRecord] = [:]
                 let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
                 if !eventIDs.isEmpty {
@@ -102,6 +111,7 @@ extension SQLiteStore {
                         job: job,
                         booking: bookingsByID[job.bookingID],
                         subscription: job.subscriptionID.flatMap { subscriptionsByID[$0] },
+                        teamDestination: job.teamDestinationID.flatMap { teamDestinationsByID[$0] },
                         event: job.eventID.isEmpty ? nil : eventsByID[job.eventID])
                     var decision = decide(candidate)
                     if decision == .lease, candidate.booking == nil {
@@ -234,11 +244,16 @@ extension SQLiteStore {
                     job.status = .failed
                     job.lastError = error
                     try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db)
+                    // Its other pending deliveries are cancelled at send time.
                     if recipientGone, let subscriptionID = job.subscriptionID {
-                        // Its other pending deliveries are cancelled at send time.
                         try db.execute(
                             sql: "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
                             arguments: ["the endpoint answered: \(error)", subscriptionID])
+                    }
+                    if recipientGone, let teamDestinationID = job.teamDestinationID {
+                        try db.execute(
+                            sql: "UPDATE team_destinations SET enabled = 0, disabled_reason = ? WHERE id = ?",
+                            arguments: ["the \(job.channel) channel said the recipient is gone: \(error)", teamDestinationID])
                     }
                 case let .retry(dueAt, _, error, switchToFallback):
                     if switchToFallback, let fallbackProvider = job.fallbackProvider {

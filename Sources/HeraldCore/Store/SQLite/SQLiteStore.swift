@@ -128,6 +128,10 @@ public final class SQLiteStore: HeraldStore {
                     .filter(Column("tenant_id") == tenantID)
                     .order(Column("created_at"), Column("id"))
                     .fetchAll(db),
+                teamDestinations: try TeamDestination
+                    .filter(Column("tenant_id") == tenantID)
+                    .order(Column("created_at"), Column("id"))
+                    .fetchAll(db),
                 booking: try bookingID.flatMap { try Booking.fetchOne(db, key: $0) })
         }
     }
@@ -297,11 +301,18 @@ public final class SQLiteStore: HeraldStore {
     }
 
     public func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await setEnabled(WebhookSubscription.self, entity: StoreEntity.webhook, id: id, enabled: enabled, reason: reason)
+    }
+
+    /// Turns a webhook subscription or team destination on (clearing the reason) or off.
+    private func setEnabled<Record: TableRecord>(
+        _: Record.Type, entity: String, id: String, enabled: Bool, reason: String?
+    ) async throws {
         try await write { db in
             try db.execute(
-                sql: "UPDATE webhook_subscriptions SET enabled = ?, disabled_reason = ? WHERE id = ?",
+                sql: "UPDATE \(Record.databaseTableName) SET enabled = ?, disabled_reason = ? WHERE id = ?",
                 arguments: [enabled, enabled ? nil : reason, id])
-            guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
+            guard db.changesCount > 0 else { throw StoreError.notFound(entity: entity, id: id) }
         }
     }
 
@@ -310,6 +321,42 @@ public final class SQLiteStore: HeraldStore {
             try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
         }
+    }
+
+    // MARK: Team destinations
+
+    public func createTeamDestination(_ destination: TeamDestination) async throws {
+        try await write { db in
+            try insert(destination, db, entity: StoreEntity.teamDestination, id: destination.id) { _ in
+                .notFound(entity: StoreEntity.tenant, id: destination.tenantID)
+            }
+        }
+    }
+
+    public func teamDestination(id: String) async throws -> TeamDestination? {
+        try await read { db in try TeamDestination.fetchOne(db, key: id) }
+    }
+
+    public func teamDestinations(tenantID: String) async throws -> [TeamDestination] {
+        try await read { db in
+            try TeamDestination
+                .filter(Column("tenant_id") == tenantID)
+                .order(Column("created_at"), Column("id"))
+                .fetchAll(db)
+        }
+    }
+
+    public func deleteTeamDestination(id: String) async throws {
+        try await write { db in
+            guard try TeamDestination.deleteOne(db, key: id) else {
+                throw StoreError.notFound(entity: StoreEntity.teamDestination, id: id)
+            }
+        }
+    }
+
+    public func setTeamDestinationEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await setEnabled(
+            TeamDestination.self, entity: StoreEntity.teamDestination, id: id, enabled: enabled, reason: reason)
     }
 
     // MARK: Templates
