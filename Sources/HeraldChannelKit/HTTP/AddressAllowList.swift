@@ -1,5 +1,6 @@
-/// The operator's exceptions to the public-addresses-only rule for webhooks
-/// (`HERALD_WEBHOOK_ALLOW`): host names, addresses and address blocks.
+/// The operator's exceptions to the public-addresses-only rule for URLs that
+/// tenants give (`HERALD_WEBHOOK_ALLOW`, `HERALD_CHAT_ALLOW`): host names,
+/// addresses and address blocks.
 public struct AddressAllowList: Sendable, Equatable {
     /// Lower-case names without a trailing dot; every address they resolve to is allowed.
     public private(set) var hosts: Set<String> = []
