@@ -18,10 +18,7 @@ struct ChatPlugin: ChannelPlugin {
     let client = HTTPClient()
 
     init(environment: [String: String]) {
-        let text = environment[Self.allowVariable] ?? ""
-        allowList = Result { () throws(ChannelConfigurationError) in
-            try AddressAllowList(parsing: text, variable: Self.allowVariable)
-        }
+        allowList = AddressAllowList.load(Self.allowVariable, from: environment)
     }
 
     func checkConfiguration() throws {
@@ -46,10 +43,9 @@ struct ChatPlugin: ChannelPlugin {
         switch await TargetGuard(allowList: allowList).check(url) {
         case .success(let checked):
             target = checked
-        case .failure(.unresolvable(_, let reason)):
-            return .retry(error: reason, code: "resolve")
         case .failure(let refusal):
-            return .failed(error: refusal.explained(target: "chat", allowVariable: Self.allowVariable), code: "target_refused")
+            // RETRY when the host did not resolve, FAILED "target_refused" otherwise.
+            return refusal.outcome(target: "chat", allowVariable: Self.allowVariable)
         }
 
         let request = HTTPRequest(

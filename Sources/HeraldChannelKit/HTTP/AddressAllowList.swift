@@ -33,6 +33,17 @@ public struct AddressAllowList: Sendable, Equatable {
         }
     }
 
+    /// The list in the environment variable `variable` (empty when unset), or the
+    /// error naming its bad entry. Kept as a `Result` so that a plugin can be
+    /// made first and refuse to start in `checkConfiguration()`, where
+    /// `--outbox` may still let it run.
+    public static func load(
+        _ variable: String, from environment: [String: String]
+    ) -> Result<AddressAllowList, ChannelConfigurationError> {
+        let text = environment[variable] ?? ""
+        return Result { () throws(ChannelConfigurationError) in try AddressAllowList(parsing: text, variable: variable) }
+    }
+
     /// Whether `address`, resolved from `host`, may be a webhook target
     /// although it is not public.
     public func permits(host: String, address: IPAddress) -> Bool {

@@ -29,6 +29,14 @@ public struct TargetGuard: Sendable {
 
         public var description: String { explained(target: "webhook", allowVariable: "HERALD_WEBHOOK_ALLOW") }
 
+        /// What a channel reports for a URL it may not call now: RETRY when the
+        /// host did not resolve (DNS may be down, or the record not there yet),
+        /// FAILED with code `target_refused` otherwise.
+        public func outcome(target: String, allowVariable: String) -> Outcome {
+            if case .unresolvable(_, let reason) = self { return .retry(error: reason, code: "resolve") }
+            return .failed(error: explained(target: target, allowVariable: allowVariable), code: "target_refused")
+        }
+
         /// The refusal in words for the operator of a channel whose URLs are
         /// `target` URLs ("webhook", "chat") and whose exceptions are listed in
         /// `allowVariable`.

@@ -13,7 +13,7 @@ struct TeamCommand: AsyncParsableCommand {
             changes it). Deliveries wait in the queue until a worker of the channel connects \
             (herald channels shows them).
             """,
-        subcommands: [Add.self, List.self, Remove.self, Enable.self, Disable.self])
+        subcommands: [Add.self, List.self, RemoveCommand<Self>.self, EnableCommand<Self>.self, DisableCommand<Self>.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a team destination; prints its id.")
@@ -78,82 +78,29 @@ struct TeamCommand: AsyncParsableCommand {
             }
         }
     }
-
-    struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Remove a team destination; its pending notes are cancelled when they fall due.")
-
-        @Argument(help: "The destination's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            _ = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "RemoveTeamDestination", Herald_V1_RemoveTeamDestinationRequest.with { $0.id = id },
-                    as: Herald_V1_RemoveTeamDestinationResponse.self)
-            }
-            print("removed \(id)")
-        }
-    }
-
-    struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Send to a destination again, e.g. after its channel reported the recipient gone and it is fixed.",
-            discussion: "Events from now on are sent; notes cancelled while it was disabled are not sent again.")
-
-        @Argument(help: "The destination's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            try await TeamCommand.setEnabled(id, true, core)
-            print("enabled \(id)")
-        }
-    }
-
-    struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Stop sending to a destination without removing it; pending notes are cancelled.")
-
-        @Argument(help: "The destination's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            try await TeamCommand.setEnabled(id, false, core)
-            print("disabled \(id)")
-        }
-    }
-
-    static func setEnabled(_ id: String, _ enabled: Bool, _ core: CoreOptions) async throws {
-        _ = try await CoreConnection.with(core) {
-            try await $0.call(
-                "SetTeamDestinationEnabled",
-                Herald_V1_SetTeamDestinationEnabledRequest.with {
-                    $0.id = id
-                    $0.enabled = enabled
-                },
-                as: Herald_V1_TeamDestination.self)
-        }
-    }
 }
 
-struct TeamDestinationView: Encodable {
-    var id: String
-    var tenant_id: String
-    var channel: String
-    var recipient: String
-    var event_types: [String]
-    var enabled: Bool
-    var disabled_reason: String
-    var created_at: String
+extension TeamCommand: SwitchableResource {
+    static let noun = "destination"
+    static let removeAbstract = "Remove a team destination; its pending notes are cancelled when they fall due."
+    static let enableAbstract =
+        "Send to a destination again, e.g. after its channel reported the recipient gone and it is fixed."
+    static let enableDiscussion = "Events from now on are sent; notes cancelled while it was disabled are not sent again."
+    static let disableAbstract = "Stop sending to a destination without removing it; pending notes are cancelled."
 
-    init(_ destination: Herald_V1_TeamDestination) {
-        id = destination.id
-        tenant_id = destination.tenantID
-        channel = destination.channel
-        recipient = destination.recipient
-        event_types = destination.eventTypes
-        enabled = destination.enabled
-        disabled_reason = destination.disabledReason
-        created_at = destination.createdAt
+    static func remove(_ id: String, on core: CoreConnection) async throws {
+        _ = try await core.call(
+            "RemoveTeamDestination", Herald_V1_RemoveTeamDestinationRequest.with { $0.id = id },
+            as: Herald_V1_RemoveTeamDestinationResponse.self)
+    }
+
+    static func setEnabled(_ id: String, _ enabled: Bool, on core: CoreConnection) async throws {
+        _ = try await core.call(
+            "SetTeamDestinationEnabled",
+            Herald_V1_SetTeamDestinationEnabledRequest.with {
+                $0.id = id
+                $0.enabled = enabled
+            },
+            as: Herald_V1_TeamDestination.self)
     }
 }

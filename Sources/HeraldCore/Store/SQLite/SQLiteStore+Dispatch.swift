@@ -79,23 +79,10 @@ extension SQLiteStore {
                     arguments: [jsonArray(Set(jobs.map(\.bookingID)).sorted())])
                 let bookingsByID = Dictionary(bookings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 
-                var subscriptionsByID: [String: WebhookSubscription] = [:]
-                let subscriptionIDs = Set(jobs.compactMap(\.subscriptionID))
-                if !subscriptionIDs.isEmpty {
-                    let subscriptions = try WebhookSubscription.fetchAll(
-                        db.cachedStatement(sql: "SELECT * FROM webhook_subscriptions WHERE id IN (SELECT value FROM json_each(?))"),
-                        arguments: [jsonArray(subscriptionIDs.sorted())])
-                    subscriptionsByID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-                }
-
-                var teamDestinationsByID: [String: TeamDestination] = [:]
-                let teamDestinationIDs = Set(jobs.compactMap(\.teamDestinationID))
-                if !teamDestinationIDs.isEmpty {
-                    let destinations = try TeamDestination.fetchAll(
-                        db.cachedStatement(sql: "SELECT * FROM team_destinations WHERE id IN (SELECT value FROM json_each(?))"),
-                        arguments: [jsonArray(teamDestinationIDs.sorted())])
-                    teamDestinationsByID = Dictionary(destinations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-                }
+                let subscriptionsByID = try Self.byID(
+                    WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
+                let teamDestinationsByID = try Self.byID(
+                    TeamDestination.self, Set(jobs.compactMap(\.teamDestinationID)), id: \.id, db)
 
                 var eventsByID: [String: BookingEventRecord] = [:]
                 let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
@@ -143,6 +130,17 @@ extension SQLiteStore {
             }
             return batch
         }
+    }
+
+    /// The rows of `Record`'s table with these ids, by id; no query when there are none.
+    private static func byID<Record: FetchableRecord & TableRecord>(
+        _: Record.Type, _ ids: Set<String>, id: KeyPath<Record, String>, _ db: Database
+    ) throws -> [String: Record] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try Record.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM \(Record.databaseTableName) WHERE id IN (SELECT value FROM json_each(?))"),
+            arguments: [jsonArray(ids.sorted())])
+        return Dictionary(rows.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Ends an open job (`now` is a date's database value).
