@@ -2,8 +2,9 @@ import Foundation
 import HeraldChannelKit
 
 /// Posts each message to a chat service's incoming webhook (Slack, Mattermost,
-/// Discord-style): one `POST {"text": ...}` to the recipient URL, after
-/// checking that the URL leads to a public address.
+/// Rocket.Chat, Discord's Slack-compatible `.../slack` URL): one
+/// `POST {"text": ...}` to the recipient URL, after checking that the URL
+/// leads to a public address.
 ///
 /// Herald routes team notes here: `herald team add TENANT --channel chat --to URL`.
 struct ChatPlugin: ChannelPlugin {

@@ -11,7 +11,8 @@ struct HeraldChat: AsyncParsableCommand {
             Registers for channel "chat", provider "http". Each delivery is one POST of
             {"text": "<the message's text>"} (Content-Type application/json, and
             Idempotency-Key: <delivery id>) to the recipient URL, the incoming-webhook
-            URL of a Slack, Mattermost, Rocket.Chat or similar room. Route work to it
+            URL of a Slack, Mattermost, Rocket.Chat or similar room (Discord: the
+            webhook URL with /slack at the end). Route work to it
             with: herald team add TENANT --channel chat --to URL. The service has 15
             seconds to answer; redirects are not followed.
 
