@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "herald-sms-vonage", targets: ["herald-sms-vonage"]),
         .executable(name: "herald-webhook", targets: ["herald-webhook"]),
         .executable(name: "herald-whatsapp", targets: ["herald-whatsapp"]),
+        .executable(name: "herald-chat", targets: ["herald-chat"]),
         .library(name: "HeraldBus", targets: ["HeraldBus"]),
         .library(name: "HeraldProto", targets: ["HeraldProto"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
@@ -149,6 +150,16 @@ let package = Package(
             ],
             path: "Plugins/WhatsApp"
         ),
+        // Chat rooms' incoming webhooks (Slack, Mattermost, ...): team notes.
+        .executableTarget(
+            name: "herald-chat",
+            dependencies: [
+                "HeraldChannelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Chat"
+        ),
         .executableTarget(
             name: "heraldd",
             dependencies: [
@@ -228,6 +239,7 @@ let package = Package(
                 "herald-sms-vonage",
                 "herald-webhook",
                 "herald-whatsapp",
+                "herald-chat",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -15,8 +15,7 @@ struct WebhookPlugin: ChannelPlugin {
     let client = HTTPClient()
 
     init(environment: [String: String]) {
-        let text = environment[Self.allowVariable] ?? ""
-        allowList = Result { () throws(ChannelConfigurationError) in try AddressAllowList(parsing: text, variable: Self.allowVariable) }
+        allowList = AddressAllowList.load(Self.allowVariable, from: environment)
     }
 
     func checkConfiguration() throws {
@@ -41,11 +40,8 @@ struct WebhookPlugin: ChannelPlugin {
         switch await TargetGuard(allowList: allowList).check(webhook.url) {
         case .success(let checked):
             target = checked
-        case .failure(.unresolvable(_, let reason)):
-            // DNS may be down or the record not there yet: worth another try.
-            return .retry(error: reason, code: "resolve")
         case .failure(let refusal):
-            return .failed(error: refusal.description, code: "target_refused")
+            return refusal.outcome(target: "webhook", allowVariable: Self.allowVariable)
         }
 
         // The id is the delivery's, the same on every attempt, so the

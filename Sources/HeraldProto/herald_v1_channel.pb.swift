@@ -395,10 +395,16 @@ public nonisolated struct Herald_V1_Recipient: Sendable {
 
   public var name: String = String()
 
+  /// Set on the email channel.
   public var email: String = String()
 
-  /// E.164.
+  /// E.164; set on the sms and whatsapp channels.
   public var phone: String = String()
+
+  /// Where to send, on every channel: the e-mail address, the phone number, the
+  /// webhook URL, or for a custom channel the team destination's recipient as
+  /// the admin gave it (a chat webhook URL, a room, a handle).
+  public var address: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -584,7 +590,8 @@ public nonisolated struct Herald_V1_Result: Sendable {
 
   /// With FAILED: the recipient is gone for good, so the core stops sending to
   /// it. A webhook endpoint answering 410 Gone sets this and the core disables
-  /// the subscription.
+  /// the subscription; on a team destination's delivery (a chat webhook that
+  /// answered 404 or 410) the core disables the team destination.
   public var recipientGone: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1059,7 +1066,7 @@ nonisolated extension Herald_V1_Shutdown: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Recipient"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{1}phone\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{1}phone\0\u{1}address\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1070,6 +1077,7 @@ nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.email) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.phone) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.address) }()
       default: break
       }
     }
@@ -1085,6 +1093,9 @@ nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.phone.isEmpty {
       try visitor.visitSingularStringField(value: self.phone, fieldNumber: 3)
     }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1092,6 +1103,7 @@ nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.name != rhs.name {return false}
     if lhs.email != rhs.email {return false}
     if lhs.phone != rhs.phone {return false}
+    if lhs.address != rhs.address {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

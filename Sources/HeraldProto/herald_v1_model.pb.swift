@@ -323,6 +323,38 @@ public nonisolated struct Herald_V1_WebhookSubscription: Sendable {
   public init() {}
 }
 
+/// Somewhere a tenant's team hears about bookings: a recipient on a channel,
+/// e.g. a chat room's incoming-webhook URL on the custom channel "chat", or an
+/// address on "email". Each booking event it wants becomes one
+/// host_notification delivery on that channel.
+public nonisolated struct Herald_V1_TeamDestination: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var tenantID: String = String()
+
+  public var channel: String = String()
+
+  public var recipient: String = String()
+
+  /// Booking event types ("booking.created", ...); never empty.
+  public var eventTypes: [String] = []
+
+  public var enabled: Bool = false
+
+  /// Why it is disabled (by an admin, or its channel said the recipient is gone).
+  public var disabledReason: String = String()
+
+  public var createdAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// A stored booking event; published on the events endpoint and fanned out to
 /// webhook subscriptions.
 public nonisolated struct Herald_V1_BookingEvent: @unchecked Sendable {
@@ -1040,6 +1072,71 @@ nonisolated extension Herald_V1_WebhookSubscription: SwiftProtobuf.Message, Swif
     if lhs.enabled != rhs.enabled {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.disabledReason != rhs.disabledReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_TeamDestination: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TeamDestination"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}tenant_id\0\u{1}channel\0\u{1}recipient\0\u{3}event_types\0\u{1}enabled\0\u{3}disabled_reason\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.eventTypes) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.disabledReason) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.tenantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 2)
+    }
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 3)
+    }
+    if !self.recipient.isEmpty {
+      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 4)
+    }
+    if !self.eventTypes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.eventTypes, fieldNumber: 5)
+    }
+    if self.enabled != false {
+      try visitor.visitSingularBoolField(value: self.enabled, fieldNumber: 6)
+    }
+    if !self.disabledReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.disabledReason, fieldNumber: 7)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_TeamDestination, rhs: Herald_V1_TeamDestination) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.tenantID != rhs.tenantID {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.recipient != rhs.recipient {return false}
+    if lhs.eventTypes != rhs.eventTypes {return false}
+    if lhs.enabled != rhs.enabled {return false}
+    if lhs.disabledReason != rhs.disabledReason {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
-        abstract: "Manage a Herald core: tenants, settings, event types, bookings, webhooks, and what was sent.",
+        abstract: "Manage a Herald core: tenants, settings, event types, bookings, webhooks, team destinations, and what was sent.",
         discussion: """
             Every command talks to the core's admin endpoint (--core, or $HERALD_CORE, \
             default tcp://127.0.0.1:7402). Errors go to stderr; the exit code is 1 when \
@@ -20,6 +20,7 @@ struct Herald: AsyncParsableCommand {
             EventTypeCommand.self,
             BookingCommand.self,
             WebhookCommand.self,
+            TeamCommand.self,
             TemplateCommand.self,
             ScheduleCommand.self,
             LogCommand.self,

@@ -41,6 +41,10 @@ enum AdminRoutes {
         route("TestWebhook", { (request: Herald_V1_TestWebhookRequest) async throws(AdminError) in
             try await service.testWebhook(request, probe: { delivery, timeout in await dispatcher.probe(delivery, timeout: timeout) })
         }, into: &router)
+        route("AddTeamDestination", service.addTeamDestination, into: &router)
+        route("ListTeamDestinations", service.listTeamDestinations, into: &router)
+        route("RemoveTeamDestination", service.removeTeamDestination, into: &router)
+        route("SetTeamDestinationEnabled", service.setTeamDestinationEnabled, into: &router)
         route("SetTemplate", service.setTemplate, into: &router)
         route("ListTemplates", service.listTemplates, into: &router)
         route("DeleteTemplate", service.deleteTemplate, into: &router)

@@ -1,5 +1,6 @@
-/// The operator's exceptions to the public-addresses-only rule for webhooks
-/// (`HERALD_WEBHOOK_ALLOW`): host names, addresses and address blocks.
+/// The operator's exceptions to the public-addresses-only rule for URLs that
+/// tenants give (`HERALD_WEBHOOK_ALLOW`, `HERALD_CHAT_ALLOW`): host names,
+/// addresses and address blocks.
 public struct AddressAllowList: Sendable, Equatable {
     /// Lower-case names without a trailing dot; every address they resolve to is allowed.
     public private(set) var hosts: Set<String> = []
@@ -30,6 +31,17 @@ public struct AddressAllowList: Sendable, Equatable {
                     "\(variable): \"\(entry)\" is not a host name, an IP address or a CIDR block", variable: variable)
             }
         }
+    }
+
+    /// The list in the environment variable `variable` (empty when unset), or the
+    /// error naming its bad entry. Kept as a `Result` so that a plugin can be
+    /// made first and refuse to start in `checkConfiguration()`, where
+    /// `--outbox` may still let it run.
+    public static func load(
+        _ variable: String, from environment: [String: String]
+    ) -> Result<AddressAllowList, ChannelConfigurationError> {
+        let text = environment[variable] ?? ""
+        return Result { () throws(ChannelConfigurationError) in try AddressAllowList(parsing: text, variable: variable) }
     }
 
     /// Whether `address`, resolved from `host`, may be a webhook target

@@ -27,16 +27,29 @@ public struct TargetGuard: Sendable {
         /// The host did not resolve: perhaps for now only.
         case unresolvable(host: String, reason: String)
 
-        public var description: String {
+        public var description: String { explained(target: "webhook", allowVariable: "HERALD_WEBHOOK_ALLOW") }
+
+        /// What a channel reports for a URL it may not call now: RETRY when the
+        /// host did not resolve (DNS may be down, or the record not there yet),
+        /// FAILED with code `target_refused` otherwise.
+        public func outcome(target: String, allowVariable: String) -> Outcome {
+            if case .unresolvable(_, let reason) = self { return .retry(error: reason, code: "resolve") }
+            return .failed(error: explained(target: target, allowVariable: allowVariable), code: "target_refused")
+        }
+
+        /// The refusal in words for the operator of a channel whose URLs are
+        /// `target` URLs ("webhook", "chat") and whose exceptions are listed in
+        /// `allowVariable`.
+        public func explained(target: String, allowVariable: String) -> String {
             switch self {
             case .malformedURL:
-                "the webhook URL is not an absolute URL with a host"
+                "the \(target) URL is not an absolute URL with a host"
             case .scheme(let scheme):
-                "the webhook URL's scheme \"\(scheme)\" is not http or https"
+                "the \(target) URL's scheme \"\(scheme)\" is not http or https"
             case .nonPublicAddress(let host, let address, let scope):
                 address.description == host
-                    ? "refused: \(address) is a \(scope.rawValue) address, not a public one; list it in HERALD_WEBHOOK_ALLOW to allow it"
-                    : "refused: \(host) resolves to \(address), a \(scope.rawValue) address, not a public one; list it in HERALD_WEBHOOK_ALLOW to allow it"
+                    ? "refused: \(address) is a \(scope.rawValue) address, not a public one; list it in \(allowVariable) to allow it"
+                    : "refused: \(host) resolves to \(address), a \(scope.rawValue) address, not a public one; list it in \(allowVariable) to allow it"
             case .unresolvable(_, let reason):
                 reason
             }

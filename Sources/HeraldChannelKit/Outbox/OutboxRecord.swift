@@ -9,6 +9,8 @@ struct OutboxRecord: Encodable, Equatable {
         var name: String?
         var email: String?
         var phone: String?
+        /// Set when it says more than the e-mail or phone: a custom channel's recipient.
+        var address: String?
     }
 
     struct Message: Encodable, Equatable {
@@ -54,7 +56,9 @@ struct OutboxRecord: Encodable, Equatable {
         recipient = Recipient(
             name: delivery.recipient.name.nonEmpty,
             email: delivery.recipient.email.nonEmpty,
-            phone: delivery.recipient.phone.nonEmpty)
+            phone: delivery.recipient.phone.nonEmpty,
+            address: [delivery.recipient.email, delivery.recipient.phone].contains(delivery.recipient.address)
+                ? nil : delivery.recipient.address.nonEmpty)
         switch delivery.content {
         case .message(let m):
             message = Message(

@@ -74,6 +74,7 @@ extension AdminError {
         switch entity {
         case StoreEntity.eventType: "event type"
         case StoreEntity.webhook: "webhook"
+        case StoreEntity.teamDestination: "team destination"
         case StoreEntity.settings: "settings"
         default: entity
         }

@@ -216,7 +216,8 @@ extension AdminService {
         let plan = NotificationPlanner.plan(
             PlanningInput(
                 change: type, booking: booking, previous: previous, event: event, settings: context.settings,
-                eventType: context.eventType, webhooks: context.webhooks, now: clock.now()))
+                eventType: context.eventType, webhooks: context.webhooks, teamDestinations: context.teamDestinations,
+                now: clock.now()))
         let reason = (detail ?? "").isEmpty ? plan.cancellationReason : "\(plan.cancellationReason): \(detail ?? "")"
         let cancellation: JobCancellation? = plan.cancelsPendingJobs.map { scope in
             switch scope {

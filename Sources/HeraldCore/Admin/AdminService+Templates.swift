@@ -16,7 +16,9 @@ extension AdminService {
             validator.fail("body", "is longer than \(Self.templateLimits.body) characters")
         }
         if !request.subject.isEmpty {
-            if channel != nil && channel != "email" { validator.fail("subject", "applies to e-mail templates only") }
+            if let channel, !MessageTemplate.hasSubject(channel) {
+                validator.fail("subject", "applies to e-mail and custom-channel templates only")
+            }
             if request.subject.count > Self.templateLimits.subject {
                 validator.fail("subject", "is longer than \(Self.templateLimits.subject) characters")
             }
@@ -47,14 +49,17 @@ extension AdminService {
     public func listTemplates(_ request: Herald_V1_ListTemplatesRequest) async throws(AdminError) -> Herald_V1_ListTemplatesResponse {
         let tenant = try await requireTenant(request.tenantID)
         let own = try await storing { try await store.templates(tenantID: tenant.id) }
+        let destinations = try await storing { try await store.teamDestinations(tenantID: tenant.id) }
+        // Custom channels the tenant uses, for the one kind Herald sends on them.
+        let custom = Set((own.map(\.channel) + destinations.map(\.channel)).filter(ChannelName.isCustom)).sorted()
+        let pairs = MessageTemplate.kinds.flatMap { kind in MessageTemplate.channels.map { (kind, $0) } }
+            + custom.map { (NotificationKind.hostNotification, $0) }
         return .with {
-            $0.templates = MessageTemplate.kinds.flatMap { kind in
-                MessageTemplate.channels.map { channel in
-                    if let template = own.first(where: { $0.kind == kind && $0.channel == channel }) {
-                        return template.proto
-                    }
-                    return Self.defaultTemplate(tenantID: tenant.id, kind: kind, channel: channel)
+            $0.templates = pairs.map { kind, channel in
+                if let template = own.first(where: { $0.kind == kind && $0.channel == channel }) {
+                    return template.proto
                 }
+                return Self.defaultTemplate(tenantID: tenant.id, kind: kind, channel: channel)
             }
             $0.variables = TemplateVariables.documented.map { variable in
                 .with {
@@ -123,11 +128,21 @@ extension AdminService {
         if parsedKind == nil {
             validator.fail("kind", "\"\(kind)\" is not a template kind (one of \(kinds.joined(separator: ", ")))")
         }
-        let parsedChannel = MessageTemplate.channels.contains(channel) ? channel : nil
-        if parsedChannel == nil {
+        var parsedChannel: String? = channel
+        if MessageTemplate.channels.contains(channel) {
+            // A built-in channel: every kind.
+        } else if ChannelName.isCustom(channel), ChannelName.problem(with: channel) == nil {
+            if let parsedKind, parsedKind != .hostNotification {
+                validator.fail(
+                    "kind",
+                    "\(parsedKind.rawValue) is never sent on the custom channel \(channel); its templates are for host_notification")
+            }
+        } else {
+            parsedChannel = nil
             validator.fail(
                 "channel",
-                "\"\(channel)\" has no templates (one of \(MessageTemplate.channels.joined(separator: ", ")); webhooks carry JSON)")
+                "\"\(channel)\" has no templates (one of \(MessageTemplate.channels.joined(separator: ", ")) or a custom "
+                    + "channel name such as chat; webhooks carry JSON)")
         }
         return (parsedKind, parsedChannel)
     }

@@ -6,16 +6,13 @@ extension AdminService {
         let tenant = try await requireTenant(request.tenantID)
         var validator = FieldValidator()
         let url = validator.httpURL("url", request.url)
-        let known = Set(BookingEventType.allCases.map(\.rawValue))
-        for type in request.eventTypes where !known.contains(type) {
-            validator.fail("event_types", "\"\(type)\" is not an event type (one of \(known.sorted().joined(separator: ", ")))")
-        }
+        let eventTypes = validator.bookingEventTypes("event_types", request.eventTypes)
         try validator.finish()
-        guard let url else { throw .invalidArgument(validator.violations) }
+        guard let url, let eventTypes else { throw .invalidArgument(validator.violations) }
 
         let subscription = WebhookSubscription(
             id: Identifier.make(prefix: "wh"), tenantID: tenant.id, url: url,
-            eventTypes: Array(Set(request.eventTypes)).sorted(), secret: Self.makeWebhookSecret(),
+            eventTypes: eventTypes, secret: Self.makeWebhookSecret(),
             enabled: true, disabledReason: nil, createdAt: clock.now())
         try await storing { try await store.createWebhook(subscription) }
         logger.info("webhook added", metadata: ["tenant": "\(tenant.id)", "webhook": "\(subscription.id)"])

@@ -135,6 +135,21 @@ extension WebhookSubscription {
     }
 }
 
+extension TeamDestination {
+    public var proto: Herald_V1_TeamDestination {
+        .with {
+            $0.id = id
+            $0.tenantID = tenantID
+            $0.channel = channel
+            $0.recipient = recipient
+            $0.eventTypes = eventTypes
+            $0.enabled = enabled
+            $0.disabledReason = disabledReason ?? ""
+            $0.createdAt = Timestamp.format(createdAt)
+        }
+    }
+}
+
 extension BookingEventRecord {
     public var proto: Herald_V1_BookingEvent {
         .with {

@@ -361,7 +361,9 @@ final class DispatchLoop {
         case .failed:
             resolution = .failed(provider: provider, error: error.isEmpty ? "failed" : error, recipientGone: result.recipientGone)
             if result.recipientGone {
-                logger.notice("recipient gone; its webhook subscription is disabled", metadata: ["delivery": "\(result.deliveryID)"])
+                logger.notice(
+                    "recipient gone; its webhook subscription or team destination is disabled",
+                    metadata: ["delivery": "\(result.deliveryID)"])
             }
         case .retry, .unspecified, .UNRECOGNIZED:
             let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
@@ -496,7 +498,12 @@ final class DispatchLoop {
                 case .hostNotification, .webhook: break
                 default: recipient.name = booking.customerName
                 }
-                if job.channel == "email" { recipient.email = job.recipient } else { recipient.phone = job.recipient }
+                switch job.channel {
+                case "email": recipient.email = job.recipient
+                case "sms", "whatsapp": recipient.phone = job.recipient
+                default: break
+                }
+                recipient.address = job.recipient
             }
             if job.kind == .webhook, let subscription = leased.subscription, let event = leased.event {
                 $0.webhook = .with { webhook in

@@ -39,6 +39,14 @@ public struct SendTimeCheck: Sendable {
                 return .cancel(reason: "webhook subscription is disabled" + (subscription.disabledReason.map { ": \($0)" } ?? ""))
             }
         }
+        if let teamDestinationID = job.teamDestinationID {
+            guard let destination = candidate.teamDestination else {
+                return .cancel(reason: "team destination \(teamDestinationID) was removed")
+            }
+            if !destination.enabled {
+                return .cancel(reason: "team destination is disabled" + (destination.disabledReason.map { ": \($0)" } ?? ""))
+            }
+        }
         if let notAfter = job.notAfter, now >= notAfter {
             return .miss(reason: "not sent before \(Timestamp.format(notAfter)), when it stopped being useful")
         }

@@ -9,9 +9,9 @@ import Foundation
 public struct MessageTemplate: Sendable, Equatable, Codable {
     public var tenantID: String
     public var kind: NotificationKind
-    /// `email`, `sms` or `whatsapp`.
+    /// `email`, `sms`, `whatsapp` or a custom channel (for `host_notification`).
     public var channel: String
-    /// E-mail only: the subject line.
+    /// E-mail and custom channels: the subject line.
     public var subject: String?
     /// Plain text: the e-mail's text part, the SMS, the WhatsApp text.
     public var body: String
@@ -32,8 +32,15 @@ public struct MessageTemplate: Sendable, Equatable, Codable {
         self.updatedAt = updatedAt
     }
 
-    /// The channels that carry rendered text (webhooks carry JSON built by the core).
+    /// The built-in channels that carry rendered text (webhooks carry JSON built by
+    /// the core). Custom channels carry text too: see ``DefaultTemplates``.
     public static let channels = ["email", "sms", "whatsapp"]
+
+    /// Whether messages on `channel` have a subject: e-mail and custom channels
+    /// do, SMS and WhatsApp do not.
+    public static func hasSubject(_ channel: String) -> Bool {
+        channel != "sms" && channel != "whatsapp"
+    }
     /// The kinds a template can be written for.
     public static let kinds: [NotificationKind] = NotificationKind.allCases.filter { $0 != .webhook }
 }

@@ -23,9 +23,12 @@ public struct NotificationJob: Sendable, Equatable, Codable {
     public var reminderOffsetMinutes: Int
     /// The booking's schedule version the job was planned for.
     public var scheduleVersion: Int
-    /// The ``BookingEventRecord`` id for webhook jobs; "" otherwise.
+    /// The ``BookingEventRecord`` id for webhook and host/team jobs; "" otherwise.
     public var eventID: String
+    /// The ``WebhookSubscription`` a webhook job is for.
     public var subscriptionID: String?
+    /// The ``TeamDestination`` a host notification is for; nil for an event type's host e-mails.
+    public var teamDestinationID: String?
     public var dueAt: Date
     /// After this time the job is `missed` rather than sent late.
     public var notAfter: Date?
@@ -51,6 +54,7 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         scheduleVersion: Int,
         eventID: String = "",
         subscriptionID: String? = nil,
+        teamDestinationID: String? = nil,
         dueAt: Date,
         notAfter: Date? = nil,
         status: JobStatus = .pending,
@@ -73,6 +77,7 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         self.scheduleVersion = scheduleVersion
         self.eventID = eventID
         self.subscriptionID = subscriptionID
+        self.teamDestinationID = teamDestinationID
         self.dueAt = dueAt
         self.notAfter = notAfter
         self.status = status

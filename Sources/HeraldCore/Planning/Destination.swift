@@ -2,9 +2,9 @@ import Foundation
 
 /// Where a job goes: a channel, a recipient on it, and for SMS the provider preference.
 struct Destination: Sendable, Equatable {
-    /// `email`, `sms`, `whatsapp` or `webhook`.
+    /// `email`, `sms`, `whatsapp`, `webhook` or a custom channel.
     var channel: String
-    /// An address, phone number or URL.
+    /// An address, phone number, URL, or whatever a custom channel's recipients are.
     var recipient: String
     var provider: String? = nil
     var fallbackProvider: String? = nil

@@ -152,26 +152,37 @@ public enum NotificationPlanner {
 
     // MARK: - Hosts and webhooks
 
-    /// One email per host address of the event type when a booking is made, moved or
-    /// cancelled, at once. Each carries the event id, so the note about each change is a
-    /// notification of its own rather than a repeat of the last one.
+    /// The notes to the tenant's own people about this change, at once: one e-mail per
+    /// host address of the event type when a booking is made, moved or cancelled, and
+    /// one message per enabled team destination that wants this change, on its channel.
+    /// Each carries the event id, so the note about each change is a notification of
+    /// its own rather than a repeat of the last one.
     ///
-    /// Host addresses are the tenant's own configuration, so the customer-channel switch
-    /// (`emailEnabled`) does not apply to them.
+    /// A recipient is told once per change on each channel, even when it is both a host
+    /// address and a team destination (e-mail addresses compare without case). Hosts and
+    /// team destinations are the tenant's own configuration, so the customer-channel
+    /// switches (`emailEnabled`, ...) do not apply to them.
     static func hostNotifications(_ input: PlanningInput) -> [NotificationJob] {
-        guard [.created, .rescheduled, .cancelled].contains(input.change), let eventType = input.eventType else {
-            return []
+        var hosts: [(destination: Destination, teamDestinationID: String?)] = []
+        if [.created, .rescheduled, .cancelled].contains(input.change), let eventType = input.eventType {
+            hosts += eventType.hostEmails.map { (Destination(channel: "email", recipient: $0), nil) }
         }
+        hosts += input.teamDestinations
+            .filter { $0.wants(input.change) && $0.tenantID == input.booking.tenantID }
+            .map { (Destination(channel: $0.channel, recipient: $0.recipient), $0.id) }
+
         var seen = Set<String>()
-        return eventType.hostEmails
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
-            .map { address in
-                job(
-                    .hostNotification, to: Destination(channel: "email", recipient: address), input,
-                    dueAt: input.now, notAfter: nil, eventID: input.event.id
-                )
-            }
+        return hosts.compactMap { host in
+            var destination = host.destination
+            destination.recipient = destination.recipient.trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = destination.channel + "\u{0}"
+                + (destination.channel == "email" ? destination.recipient.lowercased() : destination.recipient)
+            guard !destination.recipient.isEmpty, seen.insert(key).inserted else { return nil }
+            return job(
+                .hostNotification, to: destination, input,
+                dueAt: input.now, notAfter: nil, eventID: input.event.id, teamDestinationID: host.teamDestinationID
+            )
+        }
     }
 
     /// One delivery of this write's event per enabled subscription that asked for its
@@ -199,7 +210,8 @@ public enum NotificationPlanner {
         notAfter: Date?,
         reminderOffsetMinutes: Int = 0,
         eventID: String = "",
-        subscriptionID: String? = nil
+        subscriptionID: String? = nil,
+        teamDestinationID: String? = nil
     ) -> NotificationJob {
         NotificationJob(
             id: Identifier.make(prefix: "job"),
@@ -214,6 +226,7 @@ public enum NotificationPlanner {
             scheduleVersion: input.booking.scheduleVersion,
             eventID: eventID,
             subscriptionID: subscriptionID,
+            teamDestinationID: teamDestinationID,
             dueAt: dueAt,
             notAfter: notAfter,
             status: .pending,
@@ -236,7 +249,7 @@ public enum NotificationPlanner {
                 job.channel,
                 -job.reminderOffsetMinutes,
                 job.recipient,
-                job.subscriptionID ?? ""
+                job.subscriptionID ?? job.teamDestinationID ?? ""
             )
         }
         return key(a) < key(b)

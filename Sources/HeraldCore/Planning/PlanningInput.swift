@@ -3,7 +3,7 @@ import Foundation
 /// Everything ``NotificationPlanner`` needs to plan the notifications of one booking write.
 ///
 /// The planner does no I/O and reads no clock: the caller loads the tenant's settings,
-/// event type and webhook subscriptions and passes the current time, so the same input
+/// event type, webhook subscriptions and team destinations and passes the current time, so the same input
 /// always gives the same plan (up to the fresh job ids).
 public struct PlanningInput: Sendable {
     /// What this booking write is.
@@ -20,6 +20,8 @@ public struct PlanningInput: Sendable {
     public var eventType: EventType?
     /// The tenant's webhook subscriptions, all of them; the planner picks the ones that want ``change``.
     public var webhooks: [WebhookSubscription]
+    /// The tenant's team destinations, all of them; the planner picks the ones that want ``change``.
+    public var teamDestinations: [TeamDestination]
     public var now: Date
 
     public init(
@@ -30,6 +32,7 @@ public struct PlanningInput: Sendable {
         settings: NotificationSettings,
         eventType: EventType? = nil,
         webhooks: [WebhookSubscription] = [],
+        teamDestinations: [TeamDestination] = [],
         now: Date
     ) {
         self.change = change
@@ -39,6 +42,7 @@ public struct PlanningInput: Sendable {
         self.settings = settings
         self.eventType = eventType
         self.webhooks = webhooks
+        self.teamDestinations = teamDestinations
         self.now = now
     }
 }

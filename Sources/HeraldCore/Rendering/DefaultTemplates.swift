@@ -2,6 +2,12 @@
 /// small business would write it. A tenant replaces any of them with
 /// `herald template set`; the e-mail HTML part is derived from the text unless
 /// a template gives its own.
+///
+/// A custom channel (a plugin's, such as `chat`) gets the e-mail wording as
+/// plain text: the subject and the text part, never HTML. Herald knows nothing
+/// of how such a channel formats messages, and the e-mail text is the complete
+/// one (a host note lists customer, service and time); the plugin sends the
+/// parts it has room for.
 public enum DefaultTemplates {
     public struct Text: Sendable, Equatable {
         public var subject: String?
@@ -10,8 +16,8 @@ public enum DefaultTemplates {
 
     public static func text(kind: NotificationKind, channel: String) -> Text {
         switch channel {
-        case "email": email(kind)
-        default: Text(subject: nil, body: short(kind))
+        case "sms", "whatsapp": Text(subject: nil, body: short(kind))
+        default: email(kind)
         }
     }
 

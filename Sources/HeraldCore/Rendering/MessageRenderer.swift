@@ -138,7 +138,7 @@ public final class MessageRenderer: Sendable {
         // stored one still fail, the default wording goes out rather than nothing.
         let defaultBody = Self.compile(fallback.body, html: false) ?? MustacheTemplate.empty
         let result = CompiledTemplate(
-            subject: channel == "email"
+            subject: MessageTemplate.hasSubject(channel)
                 ? (template?.subject).flatMap { Self.compile($0, html: false) } ?? fallback.subject.flatMap { Self.compile($0, html: false) }
                 : nil,
             body: template.flatMap { Self.compile($0.body, html: false) } ?? defaultBody,

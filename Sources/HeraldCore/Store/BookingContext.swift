@@ -7,17 +7,20 @@ public struct BookingContext: Sendable, Equatable {
     public var eventType: EventType?
     /// The tenant's webhook subscriptions.
     public var webhooks: [WebhookSubscription]
+    /// The tenant's team destinations.
+    public var teamDestinations: [TeamDestination]
     /// The booking stored under the id asked for, when it exists (for creates: a duplicate).
     public var booking: Booking?
 
     public init(
         tenant: Tenant, settings: NotificationSettings, eventType: EventType?, webhooks: [WebhookSubscription],
-        booking: Booking?
+        teamDestinations: [TeamDestination] = [], booking: Booking?
     ) {
         self.tenant = tenant
         self.settings = settings
         self.eventType = eventType
         self.webhooks = webhooks
+        self.teamDestinations = teamDestinations
         self.booking = booking
     }
 }

@@ -29,8 +29,8 @@ public protocol HeraldStore: Sendable {
 
     // MARK: Bookings and the outbox
 
-    /// The tenant, its settings and webhooks, an event type and a booking, in one
-    /// read; nil when the tenant does not exist.
+    /// The tenant, its settings, webhooks and team destinations, an event type and
+    /// a booking, in one read; nil when the tenant does not exist.
     func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext?
     func booking(id: String) async throws -> Booking?
     func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking]
@@ -53,6 +53,18 @@ public protocol HeraldStore: Sendable {
     func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws
     /// Replaces the subscription's signing secret.
     func rotateWebhookSecret(id: String, secret: String) async throws
+
+    // MARK: Team destinations
+
+    /// Stores a new destination; one with the same tenant, channel and recipient
+    /// is ``StoreError/alreadyExists(entity:id:)``.
+    func createTeamDestination(_ destination: TeamDestination) async throws
+    func teamDestination(id: String) async throws -> TeamDestination?
+    /// The tenant's destinations, oldest first.
+    func teamDestinations(tenantID: String) async throws -> [TeamDestination]
+    func deleteTeamDestination(id: String) async throws
+    /// Enables a destination (clearing the reason) or disables it with `reason`.
+    func setTeamDestinationEnabled(id: String, enabled: Bool, reason: String?) async throws
 
     // MARK: Templates
 
@@ -81,8 +93,8 @@ public protocol HeraldStore: Sendable {
 
     /// Leases up to `query.limit` due, eligible pending jobs of a channel, oldest due first.
     ///
-    /// In one transaction, each candidate is loaded with its booking, subscription and
-    /// event and passed to `decide` (the send-time check): `.lease` marks it `leased`
+    /// In one transaction, each candidate is loaded with its booking, webhook
+    /// subscription or team destination, and event, and passed to `decide` (the send-time check): `.lease` marks it `leased`
     /// (attempt + 1, `leasedTo`, `leaseExpiresAt`); `.cancel` and `.miss` end it as
     /// `cancelled` / `missed` with a ReminderLog row. A candidate whose booking is gone
     /// is cancelled even if `decide` says `.lease`. `decide` must be quick and must not

@@ -48,6 +48,8 @@ public struct LeaseCandidate: Sendable, Equatable {
     public var booking: Booking?
     /// The webhook subscription, when the job has a `subscriptionID` (nil if deleted).
     public var subscription: WebhookSubscription?
+    /// The team destination, when the job has a `teamDestinationID` (nil if removed).
+    public var teamDestination: TeamDestination?
     /// The booking event, when the job has a non-empty `eventID`.
     public var event: BookingEventRecord?
 
@@ -55,11 +57,13 @@ public struct LeaseCandidate: Sendable, Equatable {
         job: NotificationJob,
         booking: Booking?,
         subscription: WebhookSubscription? = nil,
+        teamDestination: TeamDestination? = nil,
         event: BookingEventRecord? = nil
     ) {
         self.job = job
         self.booking = booking
         self.subscription = subscription
+        self.teamDestination = teamDestination
         self.event = event
     }
 }
@@ -118,7 +122,8 @@ public enum JobResolution: Sendable, Equatable {
     /// Status `sent`, logged `sent` (at most one `sent` row per notification).
     case sent(provider: String, providerMessageID: String?)
     /// Permanent failure: status `failed`, logged `failed`. With `recipientGone`
-    /// (a webhook endpoint answered 410 Gone) the job's subscription is disabled.
+    /// (a webhook endpoint answered 410 Gone, a chat room was deleted) the job's
+    /// webhook subscription or team destination is disabled.
     case failed(provider: String, error: String, recipientGone: Bool = false)
     /// Back to `pending`, due `at`, with the error kept as `lastError` (not logged).
     /// With `switchToFallback`, a job with a `fallbackProvider` swaps it with `provider`.

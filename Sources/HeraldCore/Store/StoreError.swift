@@ -29,6 +29,7 @@ public enum StoreEntity {
     public static let eventType = "event_type"
     public static let booking = "booking"
     public static let webhook = "webhook_subscription"
+    public static let teamDestination = "team_destination"
     public static let job = "notification_job"
     public static let event = "booking_event"
     public static let reminderLog = "reminder_log"

@@ -125,6 +125,19 @@ public struct FieldValidator: Sendable {
         return trimmed
     }
 
+    // MARK: Booking events
+
+    /// Booking event type names (`booking.created`, ...), each known; returned
+    /// sorted and without repeats.
+    public mutating func bookingEventTypes(_ field: String, _ values: [String]) -> [String]? {
+        let known = Set(BookingEventType.allCases.map(\.rawValue))
+        let unknown = values.filter { !known.contains($0) }
+        for type in unknown {
+            fail(field, "\(quoted(type)) is not an event type (one of \(known.sorted().joined(separator: ", ")))")
+        }
+        return unknown.isEmpty ? Array(Set(values)).sorted() : nil
+    }
+
     // MARK: Time
 
     /// An ISO 8601 date and time with an offset.

@@ -10,7 +10,8 @@ struct TemplateCommand: AsyncParsableCommand {
             Templates are Mustache ({{customer_first_name}}, {{#service}}...{{/service}}), one per \
             kind and channel. Kinds: confirmation, reminder, reschedule, cancellation, \
             host_notification, follow_up. Channels: email (subject, text and optional HTML), sms, \
-            whatsapp. Dates and times are rendered in the tenant's time zone and locale. \
+            whatsapp, and custom channels such as chat (host_notification only: subject and text; \
+            by default the e-mail wording). Dates and times are rendered in the tenant's time zone and locale. \
             `herald template list TENANT` shows every variable. Customer-supplied values are \
             inserted as text, never read as template source.
             """,
@@ -23,8 +24,8 @@ struct TemplateCommand: AsyncParsableCommand {
         @Argument(help: "The tenant's id.") var tenant: String
         @Argument(help: "The kind: confirmation, reminder, reschedule, cancellation, host_notification or follow_up.")
         var kind: String
-        @Argument(help: "The channel: email, sms or whatsapp.") var channel: String
-        @Option(help: "E-mail only: the subject line (default: Herald's subject).") var subject: String?
+        @Argument(help: "The channel: email, sms, whatsapp or a custom channel (e.g. chat).") var channel: String
+        @Option(help: "E-mail and custom channels: the subject line (default: Herald's subject).") var subject: String?
         @Option(help: "The plain-text body; use @FILE to read it from a file.") var body: String
         @Option(help: "E-mail only: the HTML part (default: made from the body); @FILE reads a file.") var html: String?
         @OptionGroup var core: CoreOptions
@@ -102,7 +103,7 @@ struct TemplateCommand: AsyncParsableCommand {
 
         @Argument(help: "The tenant's id.") var tenant: String
         @Argument(help: "The kind.") var kind: String
-        @Argument(help: "The channel: email, sms or whatsapp.") var channel: String
+        @Argument(help: "The channel: email, sms, whatsapp or a custom channel (e.g. chat).") var channel: String
         @Option(help: "Render for this booking of the tenant.") var booking: String?
         @Option(help: ArgumentHelp("For reminders: minutes before the start (default: the first offset).", valueName: "minutes"))
         var offset: UInt32?

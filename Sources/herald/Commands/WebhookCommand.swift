@@ -4,7 +4,10 @@ import HeraldProto
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Manage webhook subscriptions to booking events.",
-        subcommands: [Add.self, List.self, Remove.self, Enable.self, Disable.self, RotateSecret.self, Test.self])
+        subcommands: [
+            Add.self, List.self, RemoveCommand<Self>.self, EnableCommand<Self>.self, DisableCommand<Self>.self,
+            RotateSecret.self, Test.self,
+        ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,49 +63,6 @@ struct WebhookCommand: AsyncParsableCommand {
         }
     }
 
-    struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a webhook subscription.")
-
-        @Argument(help: "The webhook's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            _ = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "RemoveWebhook", Herald_V1_RemoveWebhookRequest.with { $0.id = id },
-                    as: Herald_V1_RemoveWebhookResponse.self)
-            }
-            print("removed \(id)")
-        }
-    }
-
-    struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Deliver to a subscription again, e.g. after its endpoint answered 410 Gone and is back.",
-            discussion: "Events from now on are delivered; deliveries cancelled while it was disabled are not sent again.")
-
-        @Argument(help: "The webhook's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            try await WebhookCommand.setEnabled(id, true, core)
-            print("enabled \(id)")
-        }
-    }
-
-    struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Stop delivering to a subscription without removing it; pending deliveries are cancelled.")
-
-        @Argument(help: "The webhook's id.") var id: String
-        @OptionGroup var core: CoreOptions
-
-        func run() async throws {
-            try await WebhookCommand.setEnabled(id, false, core)
-            print("disabled \(id)")
-        }
-    }
-
     /// The one time a secret is shown: after `add` and `rotate-secret`.
     static func printNewSecret(_ webhook: Herald_V1_WebhookSubscription, _ output: OutputOptions, _ advice: String) throws {
         if output.json {
@@ -116,17 +76,6 @@ struct WebhookCommand: AsyncParsableCommand {
         }
     }
 
-    static func setEnabled(_ id: String, _ enabled: Bool, _ core: CoreOptions) async throws {
-        _ = try await CoreConnection.with(core) {
-            try await $0.call(
-                "SetWebhookEnabled",
-                Herald_V1_SetWebhookEnabledRequest.with {
-                    $0.id = id
-                    $0.enabled = enabled
-                },
-                as: Herald_V1_WebhookSubscription.self)
-        }
-    }
 
     struct RotateSecret: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -213,5 +162,28 @@ struct WebhookTestView: Encodable {
         error_code = answer.errorCode
         error_message = answer.errorMessage
         elapsed_ms = answer.elapsedMs
+    }
+}
+
+extension WebhookCommand: SwitchableResource {
+    static let noun = "webhook"
+    static let removeAbstract = "Remove a webhook subscription."
+    static let enableAbstract = "Deliver to a subscription again, e.g. after its endpoint answered 410 Gone and is back."
+    static let enableDiscussion = "Events from now on are delivered; deliveries cancelled while it was disabled are not sent again."
+    static let disableAbstract = "Stop delivering to a subscription without removing it; pending deliveries are cancelled."
+
+    static func remove(_ id: String, on core: CoreConnection) async throws {
+        _ = try await core.call(
+            "RemoveWebhook", Herald_V1_RemoveWebhookRequest.with { $0.id = id }, as: Herald_V1_RemoveWebhookResponse.self)
+    }
+
+    static func setEnabled(_ id: String, _ enabled: Bool, on core: CoreConnection) async throws {
+        _ = try await core.call(
+            "SetWebhookEnabled",
+            Herald_V1_SetWebhookEnabledRequest.with {
+                $0.id = id
+                $0.enabled = enabled
+            },
+            as: Herald_V1_WebhookSubscription.self)
     }
 }

@@ -134,6 +134,28 @@ struct WebhookView: Encodable {
     }
 }
 
+struct TeamDestinationView: Encodable {
+    var id: String
+    var tenant_id: String
+    var channel: String
+    var recipient: String
+    var event_types: [String]
+    var enabled: Bool
+    var disabled_reason: String
+    var created_at: String
+
+    init(_ destination: Herald_V1_TeamDestination) {
+        id = destination.id
+        tenant_id = destination.tenantID
+        channel = destination.channel
+        recipient = destination.recipient
+        event_types = destination.eventTypes
+        enabled = destination.enabled
+        disabled_reason = destination.disabledReason
+        created_at = destination.createdAt
+    }
+}
+
 struct EventView: Encodable {
     var sequence: UInt64
     var id: String

@@ -95,7 +95,7 @@ struct AdminTemplateTests {
             }
             await expectInvalid(["kind", "channel"]) {
                 _ = try await service.setTemplate(.with {
-                    $0.tenantID = "salon"; $0.kind = "webhook"; $0.channel = "pigeon"; $0.body = "x"
+                    $0.tenantID = "salon"; $0.kind = "webhook"; $0.channel = "Carrier Pigeon"; $0.body = "x"
                 })
             }
             await expectInvalid(["body", "subject", "html_body"]) {

@@ -185,6 +185,42 @@ struct DispatcherTests {
         }
     }
 
+    /// A plugin's channel needs nothing special: its jobs go to the workers that
+    /// registered under its name, and wait while there are none.
+    @Test func aCustomChannelsJobGoesToItsOwnWorkersOnly() async throws {
+        try await Self.withDispatcher { _, store, _, context, endpoint in
+            let hook = "https://chat.example/hooks/abc"
+            try await store.createTeamDestination(TeamDestination(
+                id: "team_1", tenantID: "acme", channel: "chat", recipient: hook, createdAt: Fixture.now))
+            let booking = Fixture.booking(id: "b1")
+            var note = Fixture.dueJob("job_chat", for: booking, due: Fixture.minutes(-1), channel: "chat", kind: .hostNotification)
+            note.recipient = hook
+            note.teamDestinationID = "team_1"
+            _ = try await Fixture.insert(booking, jobs: [note], into: store)
+
+            let email = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4, instance: "email-1")
+            defer { email.close() }
+            try await email.expectNoDelivery(for: .milliseconds(300))
+
+            let chat = try await FakeWorker.register(
+                context: context, endpoint: endpoint, maxInFlight: 4, instance: "chat-1", channel: "chat")
+            defer { chat.close() }
+            let delivery = try await chat.nextDelivery()
+            #expect(delivery.deliveryID == "job_chat")
+            #expect(delivery.channel == "chat" && delivery.kind == .hostNotification)
+            #expect(delivery.recipient.address == hook)
+            #expect(delivery.recipient.email.isEmpty && delivery.recipient.phone.isEmpty)
+            #expect(delivery.message.subject.hasPrefix("Booking confirmed: Ada Lovelace"), "\(delivery.message)")
+            #expect(delivery.message.textBody.contains("Customer: Ada Lovelace"))
+            #expect(delivery.message.htmlBody.isEmpty)
+
+            chat.answer(delivery, .sent)
+            let log = try await waitForLog(store, bookingID: "b1") { $0.contains { $0.outcome == .sent } }
+            #expect(log.map(\.channel) == ["chat"])
+            try await email.expectNoDelivery(for: .milliseconds(100))
+        }
+    }
+
     @Test func aStaleReminderIsCancelledAtSendTimeNotSent() async throws {
         try await Self.withDispatcher { dispatcher, store, clock, context, endpoint in
             let booking = try await Self.bookingWithReminder(store, id: "b1", dueIn: 5, jobID: "job_b1")

@@ -19,7 +19,7 @@ final class FakeWorker: Sendable {
     private let box: FakeInbox
 
     static func register(
-        context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1"
+        context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email"
     ) async throws -> FakeWorker {
         let inbox = FakeInbox()
         var logger = Logger(label: "fake-worker")
@@ -39,7 +39,7 @@ final class FakeWorker: Sendable {
         let worker = FakeWorker(socket: socket, inbox: inbox)
         worker.send(.register(.with {
             $0.protocolVersion = .protocolVersion1
-            $0.channel = "email"
+            $0.channel = channel
             $0.provider = "test"
             $0.instanceID = instance
             $0.pluginVersion = "1"

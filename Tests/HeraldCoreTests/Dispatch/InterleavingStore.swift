@@ -48,6 +48,13 @@ final class InterleavingStore: HeraldStore {
         try await base.setWebhookEnabled(id: id, enabled: enabled, reason: reason)
     }
     func rotateWebhookSecret(id: String, secret: String) async throws { try await base.rotateWebhookSecret(id: id, secret: secret) }
+    func createTeamDestination(_ destination: TeamDestination) async throws { try await base.createTeamDestination(destination) }
+    func teamDestination(id: String) async throws -> TeamDestination? { try await base.teamDestination(id: id) }
+    func teamDestinations(tenantID: String) async throws -> [TeamDestination] { try await base.teamDestinations(tenantID: tenantID) }
+    func deleteTeamDestination(id: String) async throws { try await base.deleteTeamDestination(id: id) }
+    func setTeamDestinationEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await base.setTeamDestinationEnabled(id: id, enabled: enabled, reason: reason)
+    }
     func saveTemplate(_ template: MessageTemplate) async throws { try await base.saveTemplate(template) }
     func templates(tenantID: String) async throws -> [MessageTemplate] { try await base.templates(tenantID: tenantID) }
     func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool {

@@ -75,6 +75,17 @@ enum PlanningFixtures {
         )
     }
 
+    static func team(
+        _ id: String, channel: String = "chat", to recipient: String = "https://chat.example/hooks/abc",
+        eventTypes: [BookingEventType]? = nil, enabled: Bool = true, tenantID: String = tenantID
+    ) -> TeamDestination {
+        TeamDestination(
+            id: id, tenantID: tenantID, channel: channel, recipient: recipient,
+            eventTypes: eventTypes?.map(\.rawValue) ?? TeamDestination.defaultEventTypes, enabled: enabled,
+            createdAt: at("2025-01-01T00:00:00Z")
+        )
+    }
+
     static func input(
         _ change: BookingEventType,
         booking: Booking,
@@ -82,6 +93,7 @@ enum PlanningFixtures {
         settings: NotificationSettings = settings(),
         eventType: EventType? = nil,
         webhooks: [WebhookSubscription] = [],
+        teamDestinations: [TeamDestination] = [],
         now: Date
     ) -> PlanningInput {
         let event = BookingEventRecord(
@@ -91,7 +103,7 @@ enum PlanningFixtures {
         )
         return PlanningInput(
             change: change, booking: booking, previous: previous, event: event, settings: settings,
-            eventType: eventType, webhooks: webhooks, now: now
+            eventType: eventType, webhooks: webhooks, teamDestinations: teamDestinations, now: now
         )
     }
 }

@@ -47,6 +47,32 @@ struct MessageRendererTests {
         }
     }
 
+    /// A plugin's channel gets the e-mail wording as plain text: the subject and the
+    /// text part, never HTML, and none of WhatsApp's template fields.
+    @Test func aCustomChannelGetsTheEmailWordingAsPlainText() {
+        var booking = F.booking(start: F.at("2025-08-17T13:30:00Z"))
+        booking.customerName = "Smith & <Sons>"
+        let chat = render(.hostNotification, "chat", booking: booking, eventType: F.eventType())
+        let email = render(.hostNotification, "email", booking: booking, eventType: F.eventType())
+
+        #expect(chat.subject == "Booking confirmed: Smith & <Sons>, Sun 17 Aug at 15:30")
+        #expect(chat.subject == email.subject)
+        #expect(chat.textBody == email.textBody)
+        #expect(chat.textBody.contains("Customer: Smith & <Sons>"), "not HTML-escaped: \(chat.textBody)")
+        #expect(chat.textBody.contains("Service: Haircut"))
+        #expect(chat.htmlBody.isEmpty)
+        #expect(chat.templateName.isEmpty && chat.templateParameters.isEmpty)
+        #expect(DefaultTemplates.text(kind: .hostNotification, channel: "ops-pager") == DefaultTemplates.text(kind: .hostNotification, channel: "email"))
+
+        // A tenant's own template for the channel wins, subject included.
+        let own = render(
+            .hostNotification, "chat", booking: booking,
+            template: template(.hostNotification, "chat", subject: "New booking", body: "{{customer_name}} at {{time}}"))
+        #expect(own.subject == "New booking")
+        #expect(own.textBody == "Smith & <Sons> at 15:30")
+        #expect(own.htmlBody.isEmpty)
+    }
+
     @Test func reminderEmailSaysWhoWhenAndHowFarAheadInTheTenantsZone() {
         // 13:30 UTC is 15:30 in Berlin in August (CEST, UTC+2).
         let message = render(.reminder, "email", offset: 1440)

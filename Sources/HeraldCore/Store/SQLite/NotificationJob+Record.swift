@@ -17,6 +17,7 @@ extension NotificationJob: FetchableRecord, PersistableRecord {
             scheduleVersion: try row.decode(forColumn: "schedule_version"),
             eventID: try row.decode(forColumn: "event_id"),
             subscriptionID: try row.decode(forColumn: "subscription_id"),
+            teamDestinationID: try row.decode(forColumn: "team_destination_id"),
             dueAt: try row.decode(forColumn: "due_at"),
             notAfter: try row.decode(forColumn: "not_after"),
             status: try row.decode(forColumn: "status"),
@@ -42,6 +43,7 @@ extension NotificationJob: FetchableRecord, PersistableRecord {
         container["schedule_version"] = scheduleVersion
         container["event_id"] = eventID
         container["subscription_id"] = subscriptionID
+        container["team_destination_id"] = teamDestinationID
         container["due_at"] = dueAt
         container["not_after"] = notAfter
         container["status"] = status

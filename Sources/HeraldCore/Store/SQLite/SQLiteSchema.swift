@@ -21,6 +21,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v3-templates") { db in
             try db.execute(sql: v3Templates)
         }
+        migrator.registerMigration("v4-team-destinations") { db in
+            try db.execute(sql: v4TeamDestinations)
+        }
         return migrator
     }
 
@@ -210,5 +213,44 @@ enum SQLiteSchema {
             updated_at TEXT NOT NULL,
             PRIMARY KEY (tenant_id, kind, channel)
         );
+        """
+
+    /// Team destinations (booking notes on any channel), the job column that ties a
+    /// job to its destination, and templates for custom channels.
+    ///
+    /// SQLite cannot change a CHECK constraint, so `message_templates` is rebuilt
+    /// with the wider channel rule and its rows copied over.
+    private static let v4TeamDestinations = """
+        CREATE TABLE team_destinations (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL CHECK (channel NOT IN ('webhook', 'sms', 'whatsapp')),
+            recipient TEXT NOT NULL,
+            event_types TEXT NOT NULL, -- JSON array, never empty
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+            disabled_reason TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (tenant_id, channel, recipient)
+        );
+
+        -- Like subscription_id, no foreign key: removing a destination keeps the
+        -- history of its jobs (its pending ones are cancelled at send time).
+        ALTER TABLE notification_jobs ADD COLUMN team_destination_id TEXT;
+
+        CREATE TABLE message_templates_v4 (
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'reminder', 'reschedule',
+                'cancellation', 'host_notification', 'follow_up')),
+            channel TEXT NOT NULL CHECK (channel <> 'webhook' AND length(channel) BETWEEN 1 AND 32),
+            subject TEXT,
+            body TEXT NOT NULL,
+            html_body TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, kind, channel)
+        );
+        INSERT INTO message_templates_v4 (tenant_id, kind, channel, subject, body, html_body, updated_at)
+            SELECT tenant_id, kind, channel, subject, body, html_body, updated_at FROM message_templates;
+        DROP TABLE message_templates;
+        ALTER TABLE message_templates_v4 RENAME TO message_templates;
         """
 }

@@ -79,14 +79,10 @@ extension SQLiteStore {
                     arguments: [jsonArray(Set(jobs.map(\.bookingID)).sorted())])
                 let bookingsByID = Dictionary(bookings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 
-                var subscriptionsByID: [String: WebhookSubscription] = [:]
-                let subscriptionIDs = Set(jobs.compactMap(\.subscriptionID))
-                if !subscriptionIDs.isEmpty {
-                    let subscriptions = try WebhookSubscription.fetchAll(
-                        db.cachedStatement(sql: "SELECT * FROM webhook_subscriptions WHERE id IN (SELECT value FROM json_each(?))"),
-                        arguments: [jsonArray(subscriptionIDs.sorted())])
-                    subscriptionsByID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-                }
+                let subscriptionsByID = try Self.byID(
+                    WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
+                let teamDestinationsByID = try Self.byID(
+                    TeamDestination.self, Set(jobs.compactMap(\.teamDestinationID)), id: \.id, db)
 
                 var eventsByID: [String: BookingEventRecord] = [:]
                 let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
@@ -102,6 +98,7 @@ extension SQLiteStore {
                         job: job,
                         booking: bookingsByID[job.bookingID],
                         subscription: job.subscriptionID.flatMap { subscriptionsByID[$0] },
+                        teamDestination: job.teamDestinationID.flatMap { teamDestinationsByID[$0] },
                         event: job.eventID.isEmpty ? nil : eventsByID[job.eventID])
                     var decision = decide(candidate)
                     if decision == .lease, candidate.booking == nil {
@@ -133,6 +130,17 @@ extension SQLiteStore {
             }
             return batch
         }
+    }
+
+    /// The rows of `Record`'s table with these ids, by id; no query when there are none.
+    private static func byID<Record: FetchableRecord & TableRecord>(
+        _: Record.Type, _ ids: Set<String>, id: KeyPath<Record, String>, _ db: Database
+    ) throws -> [String: Record] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try Record.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM \(Record.databaseTableName) WHERE id IN (SELECT value FROM json_each(?))"),
+            arguments: [jsonArray(ids.sorted())])
+        return Dictionary(rows.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Ends an open job (`now` is a date's database value).
@@ -234,11 +242,16 @@ extension SQLiteStore {
                     job.status = .failed
                     job.lastError = error
                     try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db)
+                    // Its other pending deliveries are cancelled at send time.
                     if recipientGone, let subscriptionID = job.subscriptionID {
-                        // Its other pending deliveries are cancelled at send time.
                         try db.execute(
                             sql: "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
                             arguments: ["the endpoint answered: \(error)", subscriptionID])
+                    }
+                    if recipientGone, let teamDestinationID = job.teamDestinationID {
+                        try db.execute(
+                            sql: "UPDATE team_destinations SET enabled = 0, disabled_reason = ? WHERE id = ?",
+                            arguments: ["the \(job.channel) channel said the recipient is gone: \(error)", teamDestinationID])
                     }
                 case let .retry(dueAt, _, error, switchToFallback):
                     if switchToFallback, let fallbackProvider = job.fallbackProvider {

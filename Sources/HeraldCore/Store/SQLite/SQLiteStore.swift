@@ -124,10 +124,8 @@ public final class SQLiteStore: HeraldStore {
             return BookingContext(
                 tenant: tenant, settings: settings,
                 eventType: try eventTypeID.flatMap { try EventType.fetchOne(db, key: ["tenant_id": tenantID, "id": $0]) },
-                webhooks: try WebhookSubscription
-                    .filter(Column("tenant_id") == tenantID)
-                    .order(Column("created_at"), Column("id"))
-                    .fetchAll(db),
+                webhooks: try Self.ofTenant(WebhookSubscription.self, tenantID, db),
+                teamDestinations: try Self.ofTenant(TeamDestination.self, tenantID, db),
                 booking: try bookingID.flatMap { try Booking.fetchOne(db, key: $0) })
         }
     }
@@ -268,11 +266,7 @@ public final class SQLiteStore: HeraldStore {
     // MARK: Webhooks
 
     public func createWebhook(_ subscription: WebhookSubscription) async throws {
-        try await write { db in
-            try insert(subscription, db, entity: StoreEntity.webhook, id: subscription.id) { _ in
-                .notFound(entity: StoreEntity.tenant, id: subscription.tenantID)
-            }
-        }
+        try await create(subscription, entity: StoreEntity.webhook, id: subscription.id, tenantID: subscription.tenantID)
     }
 
     public func webhook(id: String) async throws -> WebhookSubscription? {
@@ -280,28 +274,51 @@ public final class SQLiteStore: HeraldStore {
     }
 
     public func webhooks(tenantID: String) async throws -> [WebhookSubscription] {
-        try await read { db in
-            try WebhookSubscription
-                .filter(Column("tenant_id") == tenantID)
-                .order(Column("created_at"), Column("id"))
-                .fetchAll(db)
-        }
+        try await read { db in try Self.ofTenant(WebhookSubscription.self, tenantID, db) }
     }
 
     public func deleteWebhook(id: String) async throws {
-        try await write { db in
-            guard try WebhookSubscription.deleteOne(db, key: id) else {
-                throw StoreError.notFound(entity: StoreEntity.webhook, id: id)
-            }
-        }
+        try await delete(WebhookSubscription.self, entity: StoreEntity.webhook, id: id)
     }
 
     public func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await setEnabled(WebhookSubscription.self, entity: StoreEntity.webhook, id: id, enabled: enabled, reason: reason)
+    }
+
+    // Webhook subscriptions and team destinations are both a tenant's list of
+    // places to send to, with an id, a creation time and an on/off switch.
+
+    /// Stores a new one; a missing tenant is ``StoreError/notFound(entity:id:)``.
+    private func create<Record: PersistableRecord & Sendable>(
+        _ record: Record, entity: String, id: String, tenantID: String
+    ) async throws {
+        try await write { db in
+            try insert(record, db, entity: entity, id: id) { _ in .notFound(entity: StoreEntity.tenant, id: tenantID) }
+        }
+    }
+
+    /// The tenant's rows, oldest first.
+    private static func ofTenant<Record: FetchableRecord & TableRecord>(
+        _: Record.Type, _ tenantID: String, _ db: Database
+    ) throws -> [Record] {
+        try Record.filter(Column("tenant_id") == tenantID).order(Column("created_at"), Column("id")).fetchAll(db)
+    }
+
+    private func delete<Record: TableRecord>(_: Record.Type, entity: String, id: String) async throws {
+        try await write { db in
+            guard try Record.deleteOne(db, key: id) else { throw StoreError.notFound(entity: entity, id: id) }
+        }
+    }
+
+    /// Turns a webhook subscription or team destination on (clearing the reason) or off.
+    private func setEnabled<Record: TableRecord>(
+        _: Record.Type, entity: String, id: String, enabled: Bool, reason: String?
+    ) async throws {
         try await write { db in
             try db.execute(
-                sql: "UPDATE webhook_subscriptions SET enabled = ?, disabled_reason = ? WHERE id = ?",
+                sql: "UPDATE \(Record.databaseTableName) SET enabled = ?, disabled_reason = ? WHERE id = ?",
                 arguments: [enabled, enabled ? nil : reason, id])
-            guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
+            guard db.changesCount > 0 else { throw StoreError.notFound(entity: entity, id: id) }
         }
     }
 
@@ -310,6 +327,29 @@ public final class SQLiteStore: HeraldStore {
             try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
         }
+    }
+
+    // MARK: Team destinations
+
+    public func createTeamDestination(_ destination: TeamDestination) async throws {
+        try await create(destination, entity: StoreEntity.teamDestination, id: destination.id, tenantID: destination.tenantID)
+    }
+
+    public func teamDestination(id: String) async throws -> TeamDestination? {
+        try await read { db in try TeamDestination.fetchOne(db, key: id) }
+    }
+
+    public func teamDestinations(tenantID: String) async throws -> [TeamDestination] {
+        try await read { db in try Self.ofTenant(TeamDestination.self, tenantID, db) }
+    }
+
+    public func deleteTeamDestination(id: String) async throws {
+        try await delete(TeamDestination.self, entity: StoreEntity.teamDestination, id: id)
+    }
+
+    public func setTeamDestinationEnabled(id: String, enabled: Bool, reason: String?) async throws {
+        try await setEnabled(
+            TeamDestination.self, entity: StoreEntity.teamDestination, id: id, enabled: enabled, reason: reason)
     }
 
     // MARK: Templates
