@@ -257,6 +257,10 @@ def runtime_library(dev_package):
     return None
 
 
+# Channel programs for tests and benchmarks only.
+NOT_SHIPPED = {"herald-test-channel"}
+
+
 def check_dockerfile(dockerfile, package, install_deps, problems):
     where = dockerfile.path.name
     if not dockerfile.stages:
@@ -272,6 +276,11 @@ def check_dockerfile(dockerfile, package, install_deps, problems):
     copied = dockerfile.copied_binaries()
     if not copied:
         problems.add(where, "the final stage copies no binary into /usr/local/bin")
+    # Every channel program ships in the image, so a new plugin cannot be forgotten.
+    for product, target in sorted(package.executables.items()):
+        path = package.targets[target].get("path") or ""
+        if path.startswith("Plugins/") and product not in NOT_SHIPPED and product not in copied:
+            problems.add(where, f"does not copy {product}, a channel program of Package.swift")
     build_stages = set()
     for binary, source in copied.items():
         if binary not in package.executables:
@@ -598,8 +607,12 @@ BROKEN = [
     ("a program that is not a product", "compose.yaml",
      ("command: [herald-sms-vonage]", "command: [herald-sms-nexmo]"), "runs herald-sms-nexmo"),
     ("a product the image lacks", "Dockerfile",
-     ("/out/bin/herald-webhook /out/bin/herald-whatsapp /usr/local/bin/", "/out/bin/herald-webhook /usr/local/bin/"),
+     ("/out/bin/herald-webhook /out/bin/herald-whatsapp /out/bin/herald-chat /usr/local/bin/",
+      "/out/bin/herald-webhook /out/bin/herald-chat /usr/local/bin/"),
      "runs herald-whatsapp, which the Dockerfile does not copy"),
+    ("a channel program left out of the image", "Dockerfile",
+     ("/out/bin/herald-whatsapp /out/bin/herald-chat /usr/local/bin/", "/out/bin/herald-whatsapp /usr/local/bin/"),
+     "does not copy herald-chat, a channel program"),
     ("an option the program does not take", "compose.yaml",
      ('"--timeout", "3"', '"--timout", "3"'), "--timout"),
     ("a subcommand the CLI does not have", "compose.yaml",
