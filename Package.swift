@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // HMAC-SHA256 for Standard Webhooks signatures (HeraldChannelKit's signer).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Metrics: libraries speak the swift-metrics API; swift-prometheus is the
+        // backend that keeps the values and writes the Prometheus text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -52,6 +56,7 @@ let package = Package(
             dependencies: [
                 "CZeroMQ",
                 "HeraldProto",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -62,9 +67,11 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

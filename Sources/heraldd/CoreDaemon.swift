@@ -23,17 +23,22 @@ struct CoreDaemon {
         self.logger = logger
         let store = try SQLiteStore(path: configuration.databasePath)
         logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
+        let metrics = HeraldMetrics()
 
         context = try ZMQContext()
         let publisher = try EventPublisher(
             context: context, endpoint: configuration.eventsEndpoint, logger: logger)
         self.publisher = publisher
         let channelEndpoint = try RouterEndpoint(
-            context: context, configuration: RouterEndpoint.Configuration(endpoint: configuration.channelEndpoint),
+            context: context,
+            configuration: RouterEndpoint.Configuration(
+                endpoint: configuration.channelEndpoint,
+                droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
             logger: logger)
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
+            metrics: metrics,
             logged: { entries in
                 for entry in entries {
                     let event = Herald_V1_DeliveryEvent.with {
@@ -47,7 +52,7 @@ struct CoreDaemon {
         self.dispatcher = dispatcher
 
         let service = AdminService(
-            store: store, logger: logger,
+            store: store, logger: logger, metrics: metrics,
             publish: { event in
                 guard let payload = try? event.serializedData() else { return }
                 publisher.publish(topic: event.type, payload: payload)
@@ -61,7 +66,9 @@ struct CoreDaemon {
             dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
         }
         admin = try RPCServer(
-            context: context, configuration: RPCServerConfiguration(endpoint: configuration.adminEndpoint),
+            context: context,
+            configuration: RPCServerConfiguration(
+                endpoint: configuration.adminEndpoint, droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
             router: router, logger: logger)
         adminServer.value = admin
     }
