@@ -31,6 +31,9 @@ let package = Package(
         // backend that keeps the values and writes the Prometheus text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // heraldd's HTTP server (/metrics; the HTTP gateway later). No default traits:
+        // they only add swift-configuration support and full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -159,6 +162,7 @@ let package = Package(
                 "HeraldCore",
                 "HeraldBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -221,6 +225,8 @@ let package = Package(
             name: "HeraldEndToEndTests",
             dependencies: [
                 "HeraldBus",
+                // Its libcurl HTTP client scrapes heraldd's metrics endpoint.
+                "HeraldChannelKit",
                 "HeraldProto",
                 "heraldd",
                 "herald",
