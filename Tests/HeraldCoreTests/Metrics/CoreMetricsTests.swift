@@ -12,6 +12,21 @@ struct CoreMetricsTests {
     static let sent = "herald_jobs_sent_total"
     static let email = ["channel": "email", "provider": "test"]
 
+    /// A dispatcher counting into fresh metrics, a reminder of booking "b1" (job
+    /// "job_b1") due `minutes` from the clock's now, and a registered worker.
+    static func withReminderAndWorker(
+        dueIn minutes: Double,
+        _ body: (HeraldMetrics, SQLiteStore, ManualWallClock, FakeWorker) async throws -> Void
+    ) async throws {
+        let metrics = HeraldMetrics()
+        try await DispatcherTests.withDispatcher(metrics: metrics) { _, store, clock, context, endpoint in
+            _ = try await DispatcherTests.bookingWithReminder(store, id: "b1", dueIn: minutes, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            try await body(metrics, store, clock, worker)
+        }
+    }
+
     @Test func aBookingWriteCountsPlannedAndSkippedJobsByChannelAndKind() async throws {
         try await withTemporaryStore { store, _ in
             let metrics = HeraldMetrics()
@@ -46,12 +61,8 @@ struct CoreMetricsTests {
     }
 
     @Test func sentDeliveriesAreCountedWithTheirLateness() async throws {
-        let metrics = HeraldMetrics()
-        try await DispatcherTests.withDispatcher(metrics: metrics) { _, store, _, context, endpoint in
+        try await Self.withReminderAndWorker(dueIn: -10) { metrics, store, _, worker in
             // Due ten minutes ago (within the grace): sent, 600 s late.
-            _ = try await DispatcherTests.bookingWithReminder(store, id: "b1", dueIn: -10, jobID: "job_b1")
-            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
-            defer { worker.close() }
             let delivery = try await worker.nextDelivery()
             #expect(metrics.snapshot().counter("herald_jobs_dispatched_total", Self.email) == 1)
             #expect(metrics.snapshot().counter(Self.sent, Self.email) == nil)
@@ -68,11 +79,7 @@ struct CoreMetricsTests {
     }
 
     @Test func aRetryThenAFailureAreCountedOnceEach() async throws {
-        let metrics = HeraldMetrics()
-        try await DispatcherTests.withDispatcher(metrics: metrics) { _, store, clock, context, endpoint in
-            _ = try await DispatcherTests.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
-            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
-            defer { worker.close() }
+        try await Self.withReminderAndWorker(dueIn: -1) { metrics, store, clock, worker in
             let first = try await worker.nextDelivery()
             worker.answer(first, .retry, errorCode: "busy")
             _ = try await waitForMetrics(metrics) { $0.counter("herald_jobs_retried_total", Self.email) == 1 }
@@ -92,11 +99,7 @@ struct CoreMetricsTests {
     }
 
     @Test func aResultForAnUnknownDeliveryCountsNothing() async throws {
-        let metrics = HeraldMetrics()
-        try await DispatcherTests.withDispatcher(metrics: metrics) { _, store, _, context, endpoint in
-            _ = try await DispatcherTests.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
-            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
-            defer { worker.close() }
+        try await Self.withReminderAndWorker(dueIn: -1) { metrics, store, _, worker in
             let delivery = try await worker.nextDelivery()
             worker.answer(Herald_V1_Delivery.with { $0.deliveryID = "job_nobody"; $0.attempt = 1 }, .sent)
             worker.answer(delivery, .sent)
@@ -108,11 +111,7 @@ struct CoreMetricsTests {
     }
 
     @Test func aReminderPastTheGraceIsCountedMissed() async throws {
-        let metrics = HeraldMetrics()
-        try await DispatcherTests.withDispatcher(metrics: metrics) { _, store, _, context, endpoint in
-            _ = try await DispatcherTests.bookingWithReminder(store, id: "b1", dueIn: -20, jobID: "job_b1")
-            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
-            defer { worker.close() }
+        try await Self.withReminderAndWorker(dueIn: -20) { metrics, store, _, worker in
             let snapshot = try await waitForMetrics(metrics) { $0.counter("herald_jobs_missed_total", ["channel": "email"]) == 1 }
             #expect(snapshot.counter("herald_jobs_dispatched_total", Self.email) == nil)
             try await worker.expectNoDelivery(for: .milliseconds(100))
