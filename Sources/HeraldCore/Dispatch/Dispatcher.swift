@@ -394,11 +394,12 @@ final class DispatchLoop {
             case .failed: .failed
             case .retry: .retried
             }
+        let pool = workers[peer].map { (channel: $0.channel, provider: $0.provider) }
         pendingResults.append(PendingResult(
             result: JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now),
             outcome: DeliveryOutcome(
-                resolution: counted, channel: workers[peer]?.channel ?? "unknown",
-                provider: workers[peer]?.provider ?? provider, lateness: known.map { now.timeIntervalSince($0.dueAt) })))
+                resolution: counted, channel: pool?.channel ?? "unknown", provider: pool?.provider ?? provider,
+                lateness: known.map { now.timeIntervalSince($0.dueAt) })))
     }
 
     // MARK: Hand-out

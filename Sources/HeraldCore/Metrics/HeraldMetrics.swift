@@ -70,25 +70,38 @@ public final class HeraldMetrics: Sendable {
     }
 
     /// Results the store applied in one batch.
+    ///
+    /// Called once per dispatcher turn with up to thousands of results: they are
+    /// tallied first, so each handle is looked up once per batch, not per result.
     func recordOutcomes(_ outcomes: [DeliveryOutcome]) {
-        var tallies: [MetricName: [[String]]] = [:]
+        guard !outcomes.isEmpty else { return }
+        var tally: [OutcomeKey: Int] = [:]
+        var lateness: [String: [Double]] = [:]
         for outcome in outcomes {
+            tally[OutcomeKey(resolution: outcome.resolution, channel: outcome.channel, provider: outcome.provider), default: 0] += 1
+            if outcome.resolution == .sent, let seconds = outcome.lateness {
+                lateness[outcome.channel, default: []].append(max(0, seconds))
+            }
+        }
+        for (key, amount) in tally {
             let metric: MetricName =
-                switch outcome.resolution {
+                switch key.resolution {
                 case .sent: Self.jobsSent
                 case .failed: Self.jobsFailed
                 case .retried: Self.jobsRetried
                 }
-            tallies[metric, default: []].append([outcome.channel, outcome.provider])
+            counter(metric, [key.channel, key.provider]).increment(by: amount)
         }
-        for (metric, labels) in tallies { count(metric, labels) }
-        var lateness: [String: CoreMetrics.Recorder] = [:]
-        for outcome in outcomes where outcome.resolution == .sent {
-            guard let seconds = outcome.lateness else { continue }
-            let recorder = lateness[outcome.channel] ?? recorder(Self.deliveryLateness, [outcome.channel])
-            lateness[outcome.channel] = recorder
-            recorder.record(max(0, seconds))
+        for (channel, values) in lateness {
+            let histogram = recorder(Self.deliveryLateness, [channel])
+            for value in values { histogram.record(value) }
         }
+    }
+
+    private struct OutcomeKey: Hashable {
+        var resolution: DeliveryOutcome.Resolution
+        var channel: String
+        var provider: String
     }
 
     /// The counter an endpoint increments for each frame it drops (`admin`, `channel`).
@@ -194,7 +207,7 @@ struct MetricName: Sendable, Hashable {
 
 /// How one applied delivery result ended, for ``HeraldMetrics/recordOutcomes(_:)``.
 struct DeliveryOutcome: Sendable, Equatable {
-    enum Resolution: Sendable, Equatable {
+    enum Resolution: Sendable, Hashable {
         case sent, failed, retried
     }
 
