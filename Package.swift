@@ -31,6 +31,13 @@ let package = Package(
         // `herald up` runs the core and the channels as children: spawning in their own
         // process groups, merged output as lines, signals through pidfds.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // Metrics: libraries speak the swift-metrics API; swift-prometheus is the
+        // backend that keeps the values and writes the Prometheus text format.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // heraldd's HTTP server (/metrics; the HTTP gateway later). No default traits:
+        // they only add swift-configuration support and full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -56,6 +63,7 @@ let package = Package(
             dependencies: [
                 "CZeroMQ",
                 "HeraldProto",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -66,9 +74,11 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -166,6 +176,7 @@ let package = Package(
                 "HeraldCore",
                 "HeraldBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -230,6 +241,8 @@ let package = Package(
             name: "HeraldEndToEndTests",
             dependencies: [
                 "HeraldBus",
+                // Its libcurl HTTP client scrapes heraldd's metrics endpoint.
+                "HeraldChannelKit",
                 "HeraldProto",
                 "heraldd",
                 "herald",

@@ -25,6 +25,7 @@ struct Herald: AsyncParsableCommand {
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,
+            StatsCommand.self,
             EventsCommand.self,
             TailCommand.self,
         ]

@@ -55,6 +55,9 @@ enum AdminRoutes {
         route("ListChannels", { (request: Herald_V1_ListChannelsRequest) async throws(AdminError) in
             try await service.listChannels(request, workers: dispatcher.connectedWorkers)
         }, into: &router)
+        route("GetStats", { (request: Herald_V1_GetStatsRequest) async throws(AdminError) in
+            try await service.getStats(request, workers: dispatcher.connectedWorkers)
+        }, into: &router)
     }
 
     /// Registers one method, turning the service's ``AdminError`` into the RPC status.

@@ -11,29 +11,36 @@ import Synchronization
 ///
 /// Everything that can fail at start (opening and migrating the database,
 /// binding each endpoint) happens in `init`, so a bad configuration stops the
-/// process before it claims to be ready.
+/// process before it claims to be ready. The metrics endpoint is the exception:
+/// its HTTP server binds when the group runs, and the ready line waits for it.
 struct CoreDaemon {
     let logger: Logger
     let context: ZMQContext
     let publisher: EventPublisher
     let admin: RPCServer
     let dispatcher: Dispatcher
+    let metricsServer: MetricsServer?
 
     init(configuration: CoreConfiguration, logger: Logger) throws {
         self.logger = logger
         let store = try SQLiteStore(path: configuration.databasePath)
         logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
+        let metrics = HeraldMetrics()
 
         context = try ZMQContext()
         let publisher = try EventPublisher(
             context: context, endpoint: configuration.eventsEndpoint, logger: logger)
         self.publisher = publisher
         let channelEndpoint = try RouterEndpoint(
-            context: context, configuration: RouterEndpoint.Configuration(endpoint: configuration.channelEndpoint),
+            context: context,
+            configuration: RouterEndpoint.Configuration(
+                endpoint: configuration.channelEndpoint,
+                droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
             logger: logger)
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
+            metrics: metrics,
             logged: { entries in
                 for entry in entries {
                     let event = Herald_V1_DeliveryEvent.with {
@@ -47,7 +54,7 @@ struct CoreDaemon {
         self.dispatcher = dispatcher
 
         let service = AdminService(
-            store: store, logger: logger,
+            store: store, logger: logger, metrics: metrics,
             publish: { event in
                 guard let payload = try? event.serializedData() else { return }
                 publisher.publish(topic: event.type, payload: payload)
@@ -61,31 +68,58 @@ struct CoreDaemon {
             dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
         }
         admin = try RPCServer(
-            context: context, configuration: RPCServerConfiguration(endpoint: configuration.adminEndpoint),
+            context: context,
+            configuration: RPCServerConfiguration(
+                endpoint: configuration.adminEndpoint, droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
             router: router, logger: logger)
         adminServer.value = admin
+
+        let endpoints = [
+            "admin=\(admin.boundEndpoint)", "channel=\(dispatcher.boundEndpoint)", "events=\(publisher.boundEndpoint)",
+        ]
+        if let address = configuration.metricsAddress {
+            metricsServer = MetricsServer(
+                address: address,
+                exposition: { try await service.metricsExposition(workers: dispatcher.connectedWorkers) },
+                onListening: { url in Self.announceReady(endpoints + ["metrics=\(url)"], logger: logger) },
+                logger: logger)
+        } else {
+            metricsServer = nil
+        }
+        self.endpoints = endpoints
     }
 
-    func run() async throws {
-        // Printed on stdout once every endpoint is bound, so scripts and tests
-        // can wait for it and learn the ports chosen for `*`.
-        let ready = "heraldd ready admin=\(admin.boundEndpoint) channel=\(dispatcher.boundEndpoint) events=\(publisher.boundEndpoint)\n"
-        FileHandle.standardOutput.write(Data(ready.utf8))
-        logger.info(
-            "heraldd ready",
-            metadata: [
-                "admin": "\(admin.boundEndpoint)", "channel": "\(dispatcher.boundEndpoint)",
-                "events": "\(publisher.boundEndpoint)",
-            ])
+    /// What the ready line names, without the metrics endpoint.
+    private let endpoints: [String]
 
-        // Shut down in reverse order: stop taking admin requests first, publish last.
+    func run() async throws {
+        // Shut down in reverse order: stop serving HTTP and admin requests first, publish last.
+        var services: [any Service] = [publisher, dispatcher, admin]
+        if let metricsServer {
+            services.append(metricsServer)
+        } else {
+            Self.announceReady(endpoints, logger: logger)
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [publisher, dispatcher, admin],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         logger.info("heraldd stopped")
+    }
+
+    /// Prints the ready line on stdout once every endpoint is bound, so scripts and
+    /// tests can wait for it and learn the ports chosen for `*` (and port 0).
+    static func announceReady(_ endpoints: [String], logger: Logger) {
+        let ready = "heraldd ready " + endpoints.joined(separator: " ") + "\n"
+        FileHandle.standardOutput.write(Data(ready.utf8))
+        var metadata: Logger.Metadata = [:]
+        for field in endpoints {
+            let pair = field.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { metadata[String(pair[0])] = "\(pair[1])" }
+        }
+        logger.info("heraldd ready", metadata: metadata)
     }
 }
 

@@ -15,7 +15,8 @@ struct Heraldd: AsyncParsableCommand {
         discussion: """
             Every option falls back to an environment variable, then to a default. \
             Endpoints are ZeroMQ addresses; a port of * picks a free one (printed in the \
-            ready line on stdout). SIGTERM or SIGINT stops it cleanly.
+            ready line on stdout). The metrics endpoint, off unless asked for, is HTTP. \
+            SIGTERM or SIGINT stops it cleanly.
             """,
         version: CoreVersion.current)
 
@@ -36,6 +37,11 @@ struct Heraldd: AsyncParsableCommand {
         name: .customLong("events-endpoint"),
         help: ArgumentHelp("Where booking events are published ($HERALD_EVENTS_ENDPOINT, default tcp://127.0.0.1:7403).", valueName: "endpoint"))
     var eventsEndpoint: String?
+
+    @Option(
+        name: .customLong("metrics-endpoint"),
+        help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics; port 0 picks a free one (printed in the ready line). Unauthenticated: keep it on loopback or behind a proxy ($HERALD_METRICS_ENDPOINT, default off).", valueName: "host:port"))
+    var metricsEndpoint: String?
 
     @Option(
         name: .customLong("late-grace"),
@@ -64,6 +70,7 @@ struct Heraldd: AsyncParsableCommand {
             channelEndpoint: channelEndpoint ?? environment["HERALD_CHANNEL_ENDPOINT"] ?? "tcp://127.0.0.1:7401",
             adminEndpoint: adminEndpoint ?? environment["HERALD_ADMIN_ENDPOINT"] ?? "tcp://127.0.0.1:7402",
             eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
+            metricsAddress: try metricsAddress(environment),
             dispatch: try dispatchConfiguration(environment))
         let levelName = logLevel ?? environment["HERALD_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
@@ -89,6 +96,15 @@ struct Heraldd: AsyncParsableCommand {
 }
 
 extension Heraldd {
+    /// `--metrics-endpoint`, else `$HERALD_METRICS_ENDPOINT`; unset or empty: off.
+    func metricsAddress(_ environment: [String: String]) throws -> MetricsAddress? {
+        guard let text = metricsEndpoint ?? environment["HERALD_METRICS_ENDPOINT"], !text.isEmpty else { return nil }
+        guard let address = MetricsAddress(text) else {
+            throw ValidationError("--metrics-endpoint must be HOST:PORT (e.g. 127.0.0.1:9464; port 0 picks a free one), not \"\(text)\"")
+        }
+        return address
+    }
+
     func dispatchConfiguration(_ environment: [String: String]) throws -> DispatcherConfiguration {
         func number(_ option: Double?, _ variable: String, default value: Double, range: ClosedRange<Double>, flag: String) throws -> Double {
             let chosen = try option ?? environment[variable].map { text in

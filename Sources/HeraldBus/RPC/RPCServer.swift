@@ -50,7 +50,8 @@ public final class RPCServer: Service, Sendable {
                 endpoint: configuration.endpoint,
                 framesPerMessage: 1,
                 maxMessageSize: configuration.maxMessageSize,
-                curve: configuration.curve),
+                curve: configuration.curve,
+                droppedFramesCounter: configuration.droppedFramesCounter),
             logger: logger)
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// How an ``RPCServer`` binds and how much it will take on.
@@ -13,6 +14,8 @@ public struct RPCServerConfiguration: Sendable {
     /// Requests handled at once; beyond it the server answers RESOURCE_EXHAUSTED at once.
     public var maxConcurrentRequests: Int
     public var curve: CurveOptions?
+    /// Also counts what ``RPCServer/droppedFrames`` counts, for the metrics endpoint.
+    public var droppedFramesCounter: CoreMetrics.Counter?
 
     public init(
         endpoint: String,
@@ -20,7 +23,8 @@ public struct RPCServerConfiguration: Sendable {
         defaultTimeout: Duration = .seconds(30),
         maxTimeout: Duration = .seconds(300),
         maxConcurrentRequests: Int = 256,
-        curve: CurveOptions? = nil
+        curve: CurveOptions? = nil,
+        droppedFramesCounter: CoreMetrics.Counter? = nil
     ) {
         self.endpoint = endpoint
         self.maxMessageSize = maxMessageSize
@@ -28,5 +32,6 @@ public struct RPCServerConfiguration: Sendable {
         self.maxTimeout = maxTimeout
         self.maxConcurrentRequests = maxConcurrentRequests
         self.curve = curve
+        self.droppedFramesCounter = droppedFramesCounter
     }
 }

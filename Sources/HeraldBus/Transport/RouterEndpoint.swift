@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -46,6 +47,8 @@ public final class RouterEndpoint: Service, Sendable {
         /// Inbound messages buffered for a consumer that is behind; beyond it they are dropped and counted.
         public var inboundBufferLimit: Int
         public var curve: CurveOptions?
+        /// Also counts what ``RouterEndpoint/droppedFrames`` counts, for the metrics endpoint.
+        public var droppedFramesCounter: CoreMetrics.Counter?
 
         public init(
             endpoint: String,
@@ -57,7 +60,8 @@ public final class RouterEndpoint: Service, Sendable {
             heartbeatInterval: Duration = .seconds(5),
             heartbeatTimeout: Duration = .seconds(15),
             inboundBufferLimit: Int = 10_000,
-            curve: CurveOptions? = nil
+            curve: CurveOptions? = nil,
+            droppedFramesCounter: CoreMetrics.Counter? = nil
         ) {
             self.endpoint = endpoint
             self.framesPerMessage = framesPerMessage
@@ -69,6 +73,7 @@ public final class RouterEndpoint: Service, Sendable {
             self.heartbeatTimeout = heartbeatTimeout
             self.inboundBufferLimit = inboundBufferLimit
             self.curve = curve
+            self.droppedFramesCounter = droppedFramesCounter
         }
 
         var socketOptions: ZMQSocketOptions {
@@ -95,7 +100,7 @@ public final class RouterEndpoint: Service, Sendable {
     public init(context: ZMQContext, configuration: Configuration, logger: Logger) throws(ZMQError) {
         var logger = logger
         logger[metadataKey: "zmq.endpoint"] = "\(configuration.endpoint)"
-        let counter = DropCounter(logger: logger)
+        let counter = DropCounter(logger: logger, metric: configuration.droppedFramesCounter)
         let (messages, continuation) = AsyncStream.makeStream(
             of: RouterMessage.self, bufferingPolicy: .bufferingOldest(configuration.inboundBufferLimit))
         let framesPerMessage = configuration.framesPerMessage
@@ -165,14 +170,19 @@ public final class RouterEndpoint: Service, Sendable {
 /// Counts dropped input; shared by the socket's thread and the consumer.
 final class DropCounter: Sendable {
     private let dropped = Atomic<UInt64>(0)
+    private let metric: CoreMetrics.Counter?
     let logger: Logger
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, metric: CoreMetrics.Counter?) {
+        self.logger = logger
+        self.metric = metric
+    }
 
     var count: UInt64 { dropped.load(ordering: .relaxed) }
 
     func record(peer: Data, reason: String, frameCount: Int) {
         let total = dropped.add(1, ordering: .relaxed).newValue
+        metric?.increment()
         logger.warning("dropped a malformed message", metadata: [
             "reason": "\(reason)", "peer": "\(peer.hex)", "frames": "\(frameCount)", "dropped.total": "\(total)",
         ])

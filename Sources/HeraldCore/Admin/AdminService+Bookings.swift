@@ -229,6 +229,7 @@ extension AdminService {
             booking: booking, expected: previous, event: event, cancelPendingJobs: cancellation,
             newJobs: plan.jobs + plan.skipped, newLogEntries: plan.logEntries)
         let stored = try await storing { try await store.writeBooking(write) }
+        metrics.recordPlan(planned: plan.jobs, skipped: plan.skipped)
         publish(stored.proto)
         if !plan.jobs.isEmpty || cancellation != nil { jobsPlanned() }
         return stored

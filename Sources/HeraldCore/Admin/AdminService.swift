@@ -13,6 +13,7 @@ public struct AdminService: Sendable {
     let clock: any WallClock
     let publish: @Sendable (Herald_V1_BookingEvent) -> Void
     let jobsPlanned: @Sendable () -> Void
+    let metrics: HeraldMetrics
     let logger: Logger
 
     /// - Parameters:
@@ -20,16 +21,20 @@ public struct AdminService: Sendable {
     ///     it stored; must not block (the event socket only enqueues).
     ///   - jobsPlanned: called after a write that planned notification jobs, so
     ///     the dispatcher can look again at what is due next.
+    ///   - metrics: where planned and skipped jobs are counted, and what `GetStats`
+    ///     reads (the core's one ``HeraldMetrics``, shared with its dispatcher).
     public init(
         store: any HeraldStore,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
+        metrics: HeraldMetrics = HeraldMetrics(),
         publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in },
         jobsPlanned: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
         self.publish = publish
         self.jobsPlanned = jobsPlanned
     }

@@ -38,6 +38,13 @@ struct InFlightDelivery {
     let hasFallbackProvider: Bool
 }
 
+/// A worker's answer waiting to be committed, with what the metrics count of it
+/// once the store has applied it.
+struct PendingResult {
+    let result: JobResult
+    let outcome: DeliveryOutcome
+}
+
 /// What `herald channels` shows of a worker.
 public struct WorkerSnapshot: Sendable, Equatable {
     public var channel: String

@@ -31,18 +31,21 @@ public final class Dispatcher: Service, Sendable {
     private let loop: UnsafeLoopBox
     private let workers = Mutex<[WorkerSnapshot]>([])
 
+    /// - Parameter metrics: where deliveries handed out, their outcomes and their
+    ///   lateness are counted (the core's one ``HeraldMetrics``).
     /// - Parameter logged: called after each turn with the ReminderLog rows written
     ///   since the last call (by results, send-time checks and booking writes), for
     ///   the live event stream; must not block.
     public init(
         store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
+        metrics: HeraldMetrics = HeraldMetrics(),
         logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
     ) {
         self.endpoint = endpoint
         let loop = DispatchLoop(
             store: store, endpoint: endpoint, clock: clock, configuration: configuration,
-            coreVersion: coreVersion, logger: logger)
+            coreVersion: coreVersion, logger: logger, metrics: metrics)
         loop.logged = logged
         self.loop = UnsafeLoopBox(loop)
     }
@@ -92,6 +95,7 @@ final class DispatchLoop {
     let configuration: DispatcherConfiguration
     let coreVersion: String
     let logger: Logger
+    let metrics: HeraldMetrics
     let sendTimeCheck: SendTimeCheck
     let renderer = MessageRenderer()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
@@ -104,12 +108,12 @@ final class DispatchLoop {
     /// One-off deliveries (webhook test pings) awaiting their result.
     var probes: [String: PendingProbe] = [:]
     /// Results not yet committed (kept across a failed store call).
-    var pendingResults: [JobResult] = []
+    var pendingResults: [PendingResult] = []
     var nextHeartbeat = Date.distantPast
 
     init(
         store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
-        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger
+        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger, metrics: HeraldMetrics
     ) {
         self.store = store
         self.endpoint = endpoint
@@ -117,6 +121,7 @@ final class DispatchLoop {
         self.configuration = configuration
         self.coreVersion = coreVersion
         self.logger = logger
+        self.metrics = metrics
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
     }
 
@@ -164,13 +169,21 @@ final class DispatchLoop {
         let now = clock.now()
         if !pendingResults.isEmpty {
             let batch = pendingResults
-            let dispositions = try await store.applyResults(batch)
+            let dispositions = try await store.applyResults(batch.map(\.result))
             pendingResults.removeAll()
-            for (result, disposition) in zip(batch, dispositions) {
-                if case .ignored(let reason) = disposition {
-                    logger.debug("ignored a result", metadata: ["delivery": "\(result.jobID)", "attempt": "\(result.attempt)", "reason": "\(reason)"])
+            var outcomes: [DeliveryOutcome] = []
+            outcomes.reserveCapacity(batch.count)
+            for (pending, disposition) in zip(batch, dispositions) {
+                switch disposition {
+                case .applied:
+                    outcomes.append(pending.outcome)
+                case .ignored(let reason):
+                    logger.debug("ignored a result", metadata: [
+                        "delivery": "\(pending.result.jobID)", "attempt": "\(pending.result.attempt)", "reason": "\(reason)",
+                    ])
                 }
             }
+            metrics.recordOutcomes(outcomes)
         }
         try await retireSilentWorkers(now: now)
         try await expireLeases(now: now)
@@ -380,7 +393,18 @@ final class DispatchLoop {
         }
         // Results this core did not hand out (e.g. before a restart) still go to the
         // store, which applies them only if the job is still at that attempt.
-        pendingResults.append(JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now))
+        let counted: DeliveryOutcome.Resolution =
+            switch resolution {
+            case .sent: .sent
+            case .failed: .failed
+            case .retry: .retried
+            }
+        let pool = workers[peer].map { (channel: $0.channel, provider: $0.provider) }
+        pendingResults.append(PendingResult(
+            result: JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now),
+            outcome: DeliveryOutcome(
+                resolution: counted, channel: pool?.channel ?? "unknown", provider: pool?.provider ?? provider,
+                lateness: known.map { now.timeIntervalSince($0.dueAt) })))
     }
 
     // MARK: Hand-out
@@ -415,6 +439,7 @@ final class DispatchLoop {
                 presentProviders: present[worker.channel] ?? [], limit: limit, now: now,
                 leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
             let batch = try await store.leaseDueJobs(query) { check.decide($0, now: now) }
+            metrics.recordLease(channel: worker.channel, provider: worker.provider, leased: batch.leased.count, missed: batch.missed)
             if batch.cancelled + batch.missed > 0 {
                 logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
             }

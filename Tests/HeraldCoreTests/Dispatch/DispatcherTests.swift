@@ -21,6 +21,7 @@ struct DispatcherTests {
     /// Runs `body` with a dispatcher serving a fresh store on a free port.
     static func withDispatcher(
         configuration: DispatcherConfiguration = configuration, logLevel: Logger.Level = .warning,
+        metrics: HeraldMetrics = HeraldMetrics(),
         hooks: ((InterleavingStore, ManualWallClock) -> Void)? = nil,
         _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
     ) async throws {
@@ -32,10 +33,13 @@ struct DispatcherTests {
             var logger = Logger(label: "dispatcher-test")
             logger.logLevel = logLevel
             let endpoint = try RouterEndpoint(
-                context: context, configuration: .init(endpoint: "tcp://127.0.0.1:*"), logger: logger)
+                context: context,
+                configuration: .init(
+                    endpoint: "tcp://127.0.0.1:*", droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
+                logger: logger)
             let dispatcher = Dispatcher(
                 store: interleaving, endpoint: endpoint, clock: clock, configuration: configuration,
-                coreVersion: "test", logger: logger)
+                coreVersion: "test", logger: logger, metrics: metrics)
             hooks?(interleaving, clock)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await dispatcher.run() }

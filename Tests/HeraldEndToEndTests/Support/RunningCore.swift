@@ -10,6 +10,8 @@ final class RunningCore: @unchecked Sendable {
     let adminEndpoint: String
     let channelEndpoint: String
     let eventsEndpoint: String
+    /// `http://HOST:PORT/metrics` from the ready line, when started with `--metrics-endpoint`.
+    let metricsURL: String?
 
     var databasePath: String { directory.appendingPathComponent("herald.db").path }
 
@@ -44,16 +46,21 @@ final class RunningCore: @unchecked Sendable {
         }
         return RunningCore(
             directory: directory, ownsDirectory: given == nil, process: process, adminEndpoint: endpoints["admin"] ?? "",
-            channelEndpoint: endpoints["channel"] ?? "", eventsEndpoint: endpoints["events"] ?? "")
+            channelEndpoint: endpoints["channel"] ?? "", eventsEndpoint: endpoints["events"] ?? "",
+            metricsURL: endpoints["metrics"])
     }
 
-    private init(directory: URL, ownsDirectory: Bool, process: ChildProcess, adminEndpoint: String, channelEndpoint: String, eventsEndpoint: String) {
+    private init(
+        directory: URL, ownsDirectory: Bool, process: ChildProcess, adminEndpoint: String, channelEndpoint: String,
+        eventsEndpoint: String, metricsURL: String?
+    ) {
         self.directory = directory
         self.ownsDirectory = ownsDirectory
         self.process = process
         self.adminEndpoint = adminEndpoint
         self.channelEndpoint = channelEndpoint
         self.eventsEndpoint = eventsEndpoint
+        self.metricsURL = metricsURL
     }
 
     /// The endpoints this core bound, to start another on the same ones.
