@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-gateway", targets: ["herald-gateway"]),
         .executable(name: "herald-email-smtp", targets: ["herald-email-smtp"]),
         .executable(name: "herald-sms-twilio", targets: ["herald-sms-twilio"]),
         .executable(name: "herald-sms-vonage", targets: ["herald-sms-vonage"]),
@@ -30,6 +31,7 @@ let package = Package(
         // `herald up` runs the core and the channels as children: spawning in their own
         // process groups, merged output as lines, signals through pidfds.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -65,6 +67,8 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                // SHA-256 of API keys.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -171,6 +175,19 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The HTTP/JSON API for booking apps: translates each call into the core's admin RPC.
+        .executableTarget(
+            name: "herald-gateway",
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // `swift run -c release herald-bench`: admin RPC throughput and latency of a real heraldd.
         .executableTarget(
             name: "herald-bench",
@@ -222,6 +239,7 @@ let package = Package(
                 "HeraldProto",
                 "heraldd",
                 "herald",
+                "herald-gateway",
                 "herald-test-channel",
                 "herald-email-smtp",
                 "herald-sms-twilio",

@@ -21,6 +21,7 @@ struct Herald: AsyncParsableCommand {
             BookingCommand.self,
             WebhookCommand.self,
             TemplateCommand.self,
+            APIKeyCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

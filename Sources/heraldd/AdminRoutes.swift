@@ -48,6 +48,10 @@ enum AdminRoutes {
         route("ListEvents", service.listEvents, into: &router)
         route("ListReminderLog", service.listReminderLog, into: &router)
         route("GetSchedule", service.getSchedule, into: &router)
+        route("CreateApiKey", service.createAPIKey, into: &router)
+        route("ListApiKeys", service.listAPIKeys, into: &router)
+        route("RevokeApiKey", service.revokeAPIKey, into: &router)
+        route("AuthenticateApiKey", service.authenticateAPIKey, into: &router)
         route("ListChannels", { (request: Herald_V1_ListChannelsRequest) async throws(AdminError) in
             try await service.listChannels(request, workers: dispatcher.connectedWorkers)
         }, into: &router)

@@ -77,6 +77,17 @@ public protocol HeraldStore: Sendable {
     func lastReminderLogID() async throws -> Int64
     func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
 
+    // MARK: API keys
+
+    func createAPIKey(_ key: APIKey) async throws
+    /// The tenant's keys (nil: every key), oldest first; revoked ones only when asked.
+    func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey]
+    func apiKey(id: String) async throws -> APIKey?
+    /// The key whose hash this is, revoked or not.
+    func apiKey(hash: String) async throws -> APIKey?
+    /// Marks the key revoked at `at` unless it already is; returns the stored key.
+    func revokeAPIKey(id: String, at: Date) async throws -> APIKey
+
     // MARK: Dispatch
 
     /// Leases up to `query.limit` due, eligible pending jobs of a channel, oldest due first.

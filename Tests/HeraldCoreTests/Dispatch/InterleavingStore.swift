@@ -40,6 +40,13 @@ final class InterleavingStore: HeraldStore {
     }
     func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord { try await base.writeBooking(write) }
     func jobs(bookingID: String) async throws -> [NotificationJob] { try await base.jobs(bookingID: bookingID) }
+    func createAPIKey(_ key: APIKey) async throws { try await base.createAPIKey(key) }
+    func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey] {
+        try await base.apiKeys(tenantID: tenantID, includeRevoked: includeRevoked)
+    }
+    func apiKey(id: String) async throws -> APIKey? { try await base.apiKey(id: id) }
+    func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
+    func revokeAPIKey(id: String, at: Date) async throws -> APIKey { try await base.revokeAPIKey(id: id, at: at) }
     func createWebhook(_ subscription: WebhookSubscription) async throws { try await base.createWebhook(subscription) }
     func webhook(id: String) async throws -> WebhookSubscription? { try await base.webhook(id: id) }
     func webhooks(tenantID: String) async throws -> [WebhookSubscription] { try await base.webhooks(tenantID: tenantID) }

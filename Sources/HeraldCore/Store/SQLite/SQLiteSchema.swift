@@ -21,6 +21,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v3-templates") { db in
             try db.execute(sql: v3Templates)
         }
+        migrator.registerMigration("v4-api-keys") { db in
+            try db.execute(sql: v4APIKeys)
+        }
         return migrator
     }
 
@@ -210,5 +213,22 @@ enum SQLiteSchema {
             updated_at TEXT NOT NULL,
             PRIMARY KEY (tenant_id, kind, channel)
         );
+        """
+
+    /// API keys of the HTTP gateway. Only the SHA-256 of a key is stored; `prefix`
+    /// is its first characters, not enough to use it, for telling keys apart.
+    private static let v4APIKeys = """
+        CREATE TABLE api_keys (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('tenant', 'admin')),
+            prefix TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            CHECK (role = 'admin' OR tenant_id IS NOT NULL)
+        );
+        CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
         """
 }

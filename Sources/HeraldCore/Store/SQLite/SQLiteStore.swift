@@ -390,4 +390,44 @@ public final class SQLiteStore: HeraldStore {
     public func lastReminderLogID() async throws -> Int64 {
         try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM reminder_log") ?? 0 }
     }
+
+    // MARK: API keys
+
+    public func createAPIKey(_ key: APIKey) async throws {
+        try await write { db in
+            try insert(key, db, entity: StoreEntity.apiKey, id: key.id) { _ in
+                .notFound(entity: StoreEntity.tenant, id: key.tenantID ?? "")
+            }
+        }
+    }
+
+    public func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey] {
+        try await read { db in
+            var request = APIKey.all()
+            if let tenantID { request = request.filter(Column("tenant_id") == tenantID) }
+            if !includeRevoked { request = request.filter(Column("revoked_at") == nil) }
+            return try request.order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func apiKey(id: String) async throws -> APIKey? {
+        try await read { db in try APIKey.fetchOne(db, key: id) }
+    }
+
+    public func apiKey(hash: String) async throws -> APIKey? {
+        try await read { db in try APIKey.filter(Column("hash") == hash).fetchOne(db) }
+    }
+
+    public func revokeAPIKey(id: String, at: Date) async throws -> APIKey {
+        try await write { db in
+            guard var key = try APIKey.fetchOne(db, key: id) else {
+                throw StoreError.notFound(entity: StoreEntity.apiKey, id: id)
+            }
+            if key.revokedAt == nil {
+                key.revokedAt = at
+                try key.update(db)
+            }
+            return key
+        }
+    }
 }
