@@ -182,6 +182,8 @@ let package = Package(
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // SHA-256 fingerprints of requests under an Idempotency-Key.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -236,6 +238,8 @@ let package = Package(
             name: "HeraldEndToEndTests",
             dependencies: [
                 "HeraldBus",
+                // Its libcurl HTTPClient calls herald-gateway.
+                "HeraldChannelKit",
                 "HeraldProto",
                 "heraldd",
                 "herald",
