@@ -17,6 +17,8 @@ struct GatewayAPI: Sendable {
         let api = router.group("api").add(middleware: AuthMiddleware(core: core))
         addBookingRoutes(to: api)
         addSettingsRoutes(to: api)
+        addEventTypeRoutes(to: api)
+        addWebhookRoutes(to: api)
         return router
     }
 

@@ -75,11 +75,25 @@ struct Problem: Error, HTTPResponseError {
             errors: error.details.map { .init(field: $0.field, $0.description_p) })
     }
 
+    /// The core's field names where the API names them differently
+    /// (`reminder_offsets` is `reminder_minutes_before` here).
+    func renamingFields(_ names: [String: String]) -> Problem {
+        var problem = self
+        for index in problem.errors.indices {
+            guard let name = names[problem.errors[index].field] else { continue }
+            problem.detail = problem.detail.replacingOccurrences(of: problem.errors[index].field + ":", with: name + ":")
+            problem.errors[index] = FieldError(field: name, problem.errors[index].detail)
+        }
+        return problem
+    }
+
+    static let apiFieldNames = ["reminder_offsets": "reminder_minutes_before", "host_emails": "booking_notification_emails"]
+
     /// Any error a handler threw, as a problem; internals are not shown.
     static func from(_ error: any Error) -> Problem {
         switch error {
         case let problem as Problem: problem
-        case let rpc as RPCError: Problem(rpc)
+        case let rpc as RPCError: Problem(rpc).renamingFields(apiFieldNames)
         case let http as HTTPError: Problem(http.status, code: "HTTP_\(http.status.code)", http.body ?? http.status.reasonPhrase)
         default: Problem(.internalServerError, code: "INTERNAL", "the gateway failed; see its log")
         }

@@ -154,4 +154,41 @@ struct GatewayTests {
         #expect(reused.status == 422, "\(reused)")
         #expect(try await setup.gateway.stop() == 0)
     }
+
+    @Test func eventTypesAndWebhooks() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        let created = try await gateway.request(
+            "POST", "/api/event-types", key: setup.salonKey,
+            body: ["id": "haircut", "name": "Haircut", "reminder_minutes_before": [1440, 60],
+                   "booking_notification_emails": ["anna@salon.example"]])
+        #expect(created.status == 201, "\(created)")
+        #expect(created.json["reminder_minutes_before"] as? [Int] == [1440, 60])
+        let badEmail = try await gateway.request(
+            "PATCH", "/api/event-types/haircut", key: setup.salonKey, body: ["booking_notification_emails": ["nope"]])
+        #expect(badEmail.status == 422, "\(badEmail)")
+        #expect((badEmail.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "booking_notification_emails")
+        let cleared = try await gateway.request("PATCH", "/api/event-types/haircut", key: setup.salonKey, body: ["reminder_minutes_before": NSNull()])
+        #expect(cleared.status == 200, "\(cleared)")
+        #expect(cleared.json["reminder_minutes_before"] == nil)
+        #expect(try await gateway.request("GET", "/api/event-types/haircut", key: setup.clinicKey).status == 404)
+        let adminList = try await gateway.request("GET", "/api/event-types?tenant_id=salon", key: setup.adminKey)
+        #expect((adminList.json["event_types"] as? [Any])?.count == 1)
+        #expect(try await gateway.request("GET", "/api/event-types", key: setup.adminKey).status == 400)
+
+        let webhook = try await gateway.request(
+            "POST", "/api/webhooks", key: setup.salonKey,
+            body: ["url": "https://hooks.salon.example/herald", "event_types": ["booking.created"]])
+        #expect(webhook.status == 201, "\(webhook)")
+        #expect((webhook.json["secret"] as? String)?.hasPrefix("whsec_") == true)
+        let id = try #require(webhook.json["id"] as? String)
+        let listed = try await gateway.request("GET", "/api/webhooks", key: setup.salonKey)
+        #expect((listed.json["webhooks"] as? [[String: Any]])?.first?["secret"] == nil)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("DELETE", "/api/webhooks/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.adminKey).status == 200)
+        #expect(try await gateway.request("DELETE", "/api/webhooks/\(id)", key: setup.salonKey).status == 200)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.salonKey).status == 404)
+        #expect(try await gateway.stop() == 0)
+    }
 }
