@@ -52,6 +52,8 @@ let package = Package(
             name: "HeraldProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // The JSON views of the admin API's messages, shared by the CLI's --json and the gateway.
+        .target(name: "HeraldViews", dependencies: ["HeraldProto"]),
         .target(
             name: "HeraldBus",
             dependencies: [
@@ -168,6 +170,7 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                "HeraldViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -181,6 +184,7 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                "HeraldViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // SHA-256 fingerprints of requests under an Idempotency-Key.
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldViews
 import Hummingbird
 
 extension GatewayAPI {
@@ -8,7 +9,7 @@ extension GatewayAPI {
         api.post("tenants/{tenant}/bookings") { request, context in try await createBooking(request, context).response }
         api.get("tenants/{tenant}/bookings") { request, context in try await listBookings(request, context).response }
         api.get("bookings/{id}") { _, context in
-            try Reply.json(BookingJSON(try await visibleBooking(context))).response
+            try Reply.json(BookingView(try await visibleBooking(context))).response
         }
         api.patch("bookings/{id}") { request, context in try await updateBooking(request, context).response }
         api.delete("bookings/{id}") { request, context in
@@ -23,9 +24,7 @@ extension GatewayAPI {
             let booking = try await visibleBooking(context)
             let schedule = try await core.call(
                 "GetSchedule", Herald_V1_GetScheduleRequest.with { $0.bookingID = booking.id }, as: Herald_V1_GetScheduleResponse.self)
-            return try Reply.json(NotificationsJSON(
-                booking_id: booking.id, timezone: schedule.timezone,
-                notifications: schedule.notifications.map(ScheduledJSON.init), log: schedule.log.map(LogEntryJSON.init))).response
+            return try Reply.json(ScheduleView(schedule)).response
         }
         api.get("reminder-log") { request, context in
             let caller = try context.requireCaller()
@@ -36,7 +35,7 @@ extension GatewayAPI {
                 $0.tenantID = tenant
                 $0.limit = UInt32(try Self.query(request, "limit", default: 100, in: 1...1000))
             }, as: Herald_V1_ListReminderLogResponse.self)
-            return try Reply.json(ReminderLogJSON(entries: answer.entries.map(LogEntryJSON.init))).response
+            return try Reply.json(ReminderLogJSON(entries: answer.entries.map(LogEntryView.init))).response
         }
     }
 
@@ -91,7 +90,7 @@ extension GatewayAPI {
         let page = answer.bookings.dropFirst(offset).prefix(limit)
         let more = answer.bookings.count > offset + limit && offset + limit <= 500
         return try .json(BookingListJSON(
-            bookings: page.map(BookingJSON.init), limit: limit, offset: offset, next_offset: more ? offset + limit : nil))
+            bookings: page.map(BookingView.init), limit: limit, offset: offset, next_offset: more ? offset + limit : nil))
     }
 
     /// The booking named in the path, if the caller may see it; another tenant's

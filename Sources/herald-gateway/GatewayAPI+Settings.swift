@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldViews
 import Hummingbird
 
 extension GatewayAPI {
@@ -119,7 +120,7 @@ struct SettingsJSON: Encodable {
         sms_enabled = settings.smsEnabled
         whatsapp_enabled = settings.whatsappEnabled
         reminder_minutes_before = settings.reminderOffsetsMinutes
-        sms_provider = settings.smsProvider == .vonage ? "vonage" : "twilio"
+        sms_provider = settings.smsProvider.word
         sms_failover = settings.smsFailover
         timezone = settings.timezone
         let format = { (minute: UInt32) in String(format: "%02d:%02d", minute / 60, minute % 60) }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldViews
 import Hummingbird
 
 extension GatewayAPI {
@@ -8,7 +9,7 @@ extension GatewayAPI {
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
             let answer = try await core.call(
                 "ListWebhooks", Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant }, as: Herald_V1_ListWebhooksResponse.self)
-            return try Reply.json(["webhooks": answer.webhooks.map(WebhookJSON.init)]).response
+            return try Reply.json(["webhooks": answer.webhooks.map(WebhookView.init)]).response
         }
         api.post("webhooks") { request, context in
             let data = try await Self.readBody(request)
@@ -22,11 +23,11 @@ extension GatewayAPI {
                 add.eventTypes = try body.stringList("event_types") ?? []
                 let webhook = try await core.call("AddWebhook", add, as: Herald_V1_WebhookSubscription.self)
                 // The signing secret is in this answer only.
-                return try .json(WebhookJSON(webhook), status: .created, location: "/api/webhooks/\(webhook.id)")
+                return try .json(WebhookView(webhook), status: .created, location: "/api/webhooks/\(webhook.id)")
             }.response
         }
         api.get("webhooks/{id}") { request, context in
-            try Reply.json(WebhookJSON(try await visibleWebhook(request, context))).response
+            try Reply.json(WebhookView(try await visibleWebhook(request, context))).response
         }
         api.delete("webhooks/{id}") { request, context in
             let webhook = try await visibleWebhook(request, context)
@@ -55,28 +56,6 @@ extension GatewayAPI {
             if let webhook = answer.webhooks.first(where: { $0.id == id }) { return webhook }
         }
         throw Problem.notFound("no webhook \"\(id)\"")
-    }
-}
-
-struct WebhookJSON: Encodable {
-    var id, tenant_id, url: String
-    /// Empty: every event type.
-    var event_types: [String]
-    var enabled: Bool
-    var disabled_reason: String?
-    /// Only when the subscription was just made.
-    var secret: String?
-    var created_at: String
-
-    init(_ webhook: Herald_V1_WebhookSubscription) {
-        id = webhook.id
-        tenant_id = webhook.tenantID
-        url = webhook.url
-        event_types = webhook.eventTypes
-        enabled = webhook.enabled
-        disabled_reason = webhook.disabledReason.isEmpty ? nil : webhook.disabledReason
-        secret = webhook.secret.isEmpty ? nil : webhook.secret
-        created_at = webhook.createdAt
     }
 }
 
