@@ -6,7 +6,6 @@ import Hummingbird
 /// The REST/JSON API: routes, each turned into admin RPCs to the core.
 struct GatewayAPI: Sendable {
     let core: CoreClient
-    let idempotency: IdempotencyStore
 
     func router() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
@@ -32,43 +31,13 @@ struct GatewayAPI: Sendable {
         }
     }
 
-    /// Runs a POST once per `Idempotency-Key` (and API key): a retry with the same
-    /// body gets the first answer again, marked `Idempotent-Replayed: true`.
+    /// Runs a POST once per `Idempotency-Key` (and API key); see ``Idempotency``.
     func idempotent(
         _ request: Request, _ context: GatewayContext, body: Data, _ work: () async throws -> Reply
     ) async throws -> Reply {
         guard let key = request.headers[.idempotencyKey] else { return try await work() }
-        guard !key.isEmpty, key.utf8.count <= 255 else {
-            throw Problem.badRequest(field: "Idempotency-Key", "Idempotency-Key: 1 to 255 characters")
-        }
-        let scope = try context.requireCaller().keyID + "\n" + key
-        // Equal JSON is the same request, in whatever key order a retry sends it.
-        let canonical = (try? JSONBody(body).canonical) ?? body
-        switch await idempotency.claim(scope, fingerprint: IdempotencyStore.fingerprint(request, body: canonical)) {
-        case .replay(let stored):
-            var reply = Reply(status: stored.status, body: stored.body, contentType: stored.contentType, location: stored.location)
-            reply.replayed = true
-            return reply
-        case .inFlight:
-            throw Problem(.conflict, code: "ABORTED", "a request with this Idempotency-Key is still being processed; retry later")
-        case .mismatch:
-            throw Problem(
-                .unprocessableContent, code: "INVALID_ARGUMENT",
-                "this Idempotency-Key was used with a different request", errors: [.init(field: "Idempotency-Key", "used with a different request")])
-        case .first:
-            do {
-                let reply = try await work()
-                await idempotency.finish(scope, with: reply.stored)
-                return reply
-            } catch {
-                let problem = Problem.from(error)
-                let remember = problem.status.code < 500
-                await idempotency.finish(
-                    scope,
-                    with: remember ? .init(status: problem.status, body: problem.body, contentType: "application/problem+json") : nil)
-                throw problem
-            }
-        }
+        let scope = try context.requireCaller().keyID
+        return try await Idempotency(core: core).run(scope: scope, key: key, request: request, body: body, work)
     }
 
     /// Query parameter `name` as a number within `range`, or `fallback` when absent.
@@ -107,10 +76,6 @@ struct Reply: Sendable {
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, location: String? = nil) throws -> Reply {
         Reply(status: status, body: try JSONCoding.encoder.encode(value), location: location)
-    }
-
-    var stored: IdempotencyStore.Stored {
-        .init(status: status, body: body, contentType: contentType, location: location)
     }
 
     var response: Response {

@@ -52,7 +52,7 @@ struct HeraldGateway: AsyncParsableCommand {
 
         let core = try CoreClient(endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000)), logger: logger)
         defer { core.close() }
-        let api = GatewayAPI(core: core, idempotency: IdempotencyStore())
+        let api = GatewayAPI(core: core)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "herald-gateway"),

@@ -152,7 +152,18 @@ struct GatewayTests {
         other["customer_name"] = "Someone Else"
         let reused = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: other, headers: key)
         #expect(reused.status == 422, "\(reused)")
+
+        // The core keeps the answers: a new gateway process replays them too.
         #expect(try await setup.gateway.stop() == 0)
+        let restarted = try await RunningGateway.start(core: setup.core)
+        let afterRestart = try await restarted.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking, headers: key)
+        #expect(afterRestart.status == 201, "\(afterRestart)")
+        #expect(afterRestart.json["booking_id"] as? String == first.json["booking_id"] as? String)
+        // Another API key has keys of its own.
+        let clinic = try await restarted.request("POST", "/api/tenants/clinic/bookings", key: setup.clinicKey, body: Self.booking, headers: key)
+        #expect(clinic.status == 201, "\(clinic)")
+        #expect(clinic.json["booking_id"] as? String != first.json["booking_id"] as? String)
+        #expect(try await restarted.stop() == 0)
     }
 
     @Test func eventTypesAndWebhooks() async throws {

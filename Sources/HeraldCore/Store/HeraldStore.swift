@@ -88,6 +88,17 @@ public protocol HeraldStore: Sendable {
     /// Marks the key revoked at `at` unless it already is; returns the stored key.
     func revokeAPIKey(id: String, at: Date) async throws -> APIKey
 
+    // MARK: Idempotency keys
+
+    /// Claims `key` in `scope` for a request with this fingerprint. Records created
+    /// before `expiredBefore` are forgotten first; a claim still running since before
+    /// `abandonedBefore` (its front end died) may be taken over.
+    func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim
+    /// Stores the answer of a claimed key, or with nil releases the claim so a retry runs again.
+    func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws
+
     // MARK: Dispatch
 
     /// Leases up to `query.limit` due, eligible pending jobs of a channel, oldest due first.

@@ -64,3 +64,46 @@ struct AdminAPIKeyTests {
         }
     }
 }
+
+@Suite("admin service: idempotency keys")
+struct AdminIdempotencyTests {
+    @Test func aClaimedKeyReplaysItsAnswerAndRefusesOtherRequests() async throws {
+        try await AdminServiceTests.withService { service, clock, _, _ in
+            func claim(_ fingerprint: String) async throws -> Herald_V1_ClaimIdempotencyKeyResponse {
+                try await service.claimIdempotencyKey(.with {
+                    $0.scope = "key_1"
+                    $0.key = "order-42"
+                    $0.fingerprint = fingerprint
+                })
+            }
+            #expect(try await claim("a").state == .first)
+            #expect(try await claim("a").state == .inFlight)
+            #expect(try await claim("b").state == .mismatch)
+            _ = try await service.finishIdempotencyKey(.with {
+                $0.scope = "key_1"
+                $0.key = "order-42"
+                $0.answer = .with {
+                    $0.status = 201
+                    $0.body = Data("{\"ok\":true}".utf8)
+                    $0.contentType = "application/json"
+                }
+            })
+            let replay = try await claim("a")
+            #expect(replay.state == .replay)
+            #expect(replay.answer.status == 201)
+            #expect(replay.answer.body == Data("{\"ok\":true}".utf8))
+
+            // After 24 hours the key is free again.
+            clock.advance(by: 24 * 3600 + 1)
+            #expect(try await claim("b").state == .first)
+            // A claim abandoned for over a minute can be taken over; a released one at once.
+            clock.advance(by: 61)
+            #expect(try await claim("b").state == .first)
+            _ = try await service.finishIdempotencyKey(.with {
+                $0.scope = "key_1"
+                $0.key = "order-42"
+            })
+            #expect(try await claim("c").state == .first)
+        }
+    }
+}

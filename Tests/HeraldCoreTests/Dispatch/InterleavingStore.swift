@@ -47,6 +47,15 @@ final class InterleavingStore: HeraldStore {
     func apiKey(id: String) async throws -> APIKey? { try await base.apiKey(id: id) }
     func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
     func revokeAPIKey(id: String, at: Date) async throws -> APIKey { try await base.revokeAPIKey(id: id, at: at) }
+    func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim {
+        try await base.claimIdempotencyKey(
+            scope: scope, key: key, fingerprint: fingerprint, now: now, expiredBefore: expiredBefore, abandonedBefore: abandonedBefore)
+    }
+    func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
+        try await base.finishIdempotencyKey(scope: scope, key: key, answer: answer)
+    }
     func createWebhook(_ subscription: WebhookSubscription) async throws { try await base.createWebhook(subscription) }
     func webhook(id: String) async throws -> WebhookSubscription? { try await base.webhook(id: id) }
     func webhooks(tenantID: String) async throws -> [WebhookSubscription] { try await base.webhooks(tenantID: tenantID) }

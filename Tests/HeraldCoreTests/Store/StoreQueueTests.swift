@@ -151,7 +151,7 @@ struct StoreQueueTests {
 struct StoreDispatchSchemaTests {
     @Test func migrationAddsTheDispatchSchemaAndFallbackProviderRoundTrips() async throws {
         try await withTemporaryStore { store, path in
-            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-api-keys"])
+            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-api-keys", "v5-idempotency-keys"])
             #expect(try await store.appliedMigrations() == SQLiteStore.migrationNames)
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()

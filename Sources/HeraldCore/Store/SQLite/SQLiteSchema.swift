@@ -24,6 +24,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-api-keys") { db in
             try db.execute(sql: v4APIKeys)
         }
+        migrator.registerMigration("v5-idempotency-keys") { db in
+            try db.execute(sql: v5IdempotencyKeys)
+        }
         return migrator
     }
 
@@ -230,5 +233,23 @@ enum SQLiteSchema {
             CHECK (role = 'admin' OR tenant_id IS NOT NULL)
         );
         CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+        """
+
+    /// Answers of the HTTP gateway to requests with an `Idempotency-Key`, per API
+    /// key (`scope`), so a retry gets the first answer even after a gateway restart.
+    /// A row without `status` is a request still running.
+    private static let v5IdempotencyKeys = """
+        CREATE TABLE idempotency_keys (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status INTEGER,
+            body BLOB,
+            content_type TEXT,
+            location TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_keys_by_created ON idempotency_keys(created_at);
         """
 }

@@ -430,4 +430,49 @@ public final class SQLiteStore: HeraldStore {
             return key
         }
     }
+
+    // MARK: Idempotency keys
+
+    public func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [expiredBefore])
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+            {
+                let status: Int? = row["status"]
+                let createdAt: Date = row["created_at"]
+                guard row["fingerprint"] == fingerprint else { return .mismatch }
+                if let status {
+                    return .replay(IdempotentAnswer(
+                        status: status, body: row["body"] ?? Data(), contentType: row["content_type"] ?? "",
+                        location: row["location"] ?? ""))
+                }
+                guard createdAt < abandonedBefore else { return .inFlight }
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [scope, key, fingerprint, now])
+            return .first
+        }
+    }
+
+    public func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
+        try await write { db in
+            if let answer {
+                try db.execute(
+                    sql: """
+                        UPDATE idempotency_keys SET status = ?, body = ?, content_type = ?, location = ?
+                        WHERE scope = ? AND key = ?
+                        """,
+                    arguments: [answer.status, answer.body, answer.contentType, answer.location, scope, key])
+            } else {
+                try db.execute(sql: "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+            }
+        }
+    }
 }
