@@ -1,3 +1,4 @@
+import Foundation
 import HeraldBus
 import HeraldProto
 import Hummingbird
@@ -43,6 +44,11 @@ struct GatewayContext: RequestContext {
 
     init(source: Source) {
         coreContext = .init(source: source)
+    }
+
+    /// A path parameter, percent-decoded (the router hands them over as sent).
+    func path(_ name: String) -> String? {
+        parameters.get(name).map { $0.removingPercentEncoding ?? $0 }
     }
 
     /// The caller, set by ``AuthMiddleware`` on every `/api` route.

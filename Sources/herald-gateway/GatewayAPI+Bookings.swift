@@ -44,7 +44,7 @@ extension GatewayAPI {
     ]
 
     func createBooking(_ request: Request, _ context: GatewayContext) async throws -> Reply {
-        let tenant = try context.requireCaller().tenant(context.parameters.get("tenant"), field: "tenant")
+        let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
         let data = try await Self.readBody(request)
         return try await idempotent(request, context, body: data) {
             let body = try JSONBody(data)
@@ -78,13 +78,15 @@ extension GatewayAPI {
     }
 
     func listBookings(_ request: Request, _ context: GatewayContext) async throws -> Reply {
-        let tenant = try context.requireCaller().tenant(context.parameters.get("tenant"), field: "tenant")
+        let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
         let limit = try Self.query(request, "limit", default: 50, in: 1...500)
         let offset = try Self.query(request, "offset", default: 0, in: 0...500)
+        let include = request.uri.queryParameters.get("include")
+        guard include == nil || include == "all" else { throw Problem.badRequest(field: "include", "include: only \"all\"") }
         // The core answers the first N, soonest first; one more tells whether a next page exists.
         let answer = try await core.call("ListBookings", Herald_V1_ListBookingsRequest.with {
             $0.tenantID = tenant
-            $0.includeAll = request.uri.queryParameters.get("include") == "all"
+            $0.includeAll = include == "all"
             $0.limit = UInt32(offset + limit + 1)
         }, as: Herald_V1_ListBookingsResponse.self)
         let page = answer.bookings.dropFirst(offset).prefix(limit)
@@ -97,7 +99,7 @@ extension GatewayAPI {
     /// booking answers 404 exactly like a missing one.
     func visibleBooking(_ context: GatewayContext) async throws -> Herald_V1_Booking {
         let caller = try context.requireCaller()
-        let id = try context.parameters.require("id")
+        let id = try context.path("id") ?? context.parameters.require("id")
         let notFound = Problem.notFound("no booking \"\(id)\"")
         do {
             let booking = try await core.call("GetBooking", Herald_V1_GetBookingRequest.with { $0.id = id }, as: Herald_V1_Booking.self)

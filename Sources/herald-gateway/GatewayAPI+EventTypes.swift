@@ -34,17 +34,18 @@ extension GatewayAPI {
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
             let eventType = try await core.call("GetEventType", Herald_V1_GetEventTypeRequest.with {
                 $0.tenantID = tenant
-                $0.id = context.parameters.get("id") ?? ""
+                $0.id = context.path("id") ?? ""
             }, as: Herald_V1_EventType.self)
             return try Reply.json(EventTypeJSON(eventType)).response
         }
         api.patch("event-types/{id}") { request, context in
             let body = try JSONBody(try await Self.readBody(request))
             try body.allowOnly(Self.eventTypeFields.union(["tenant_id"]))
+            try body.requireAny(of: Self.eventTypeFields)
             let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
             var update = Herald_V1_UpdateEventTypeRequest()
             update.tenantID = tenant
-            update.id = context.parameters.get("id") ?? ""
+            update.id = context.path("id") ?? ""
             if let value = try body.string("name") { update.name = value }
             if let value = try body.uint32("duration_minutes") { update.durationMinutes = value }
             if case JSONValue.null? = body.object["reminder_minutes_before"] {

@@ -6,13 +6,13 @@ import Hummingbird
 extension GatewayAPI {
     func addSettingsRoutes(to api: RouterGroup<GatewayContext>) {
         api.get("tenants/{tenant}/settings") { _, context in
-            let tenant = try context.requireCaller().tenant(context.parameters.get("tenant"), field: "tenant")
+            let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let settings = try await core.call(
                 "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant }, as: Herald_V1_NotificationSettings.self)
             return try Reply.json(SettingsJSON(settings)).response
         }
         api.patch("tenants/{tenant}/settings") { request, context in
-            let tenant = try context.requireCaller().tenant(context.parameters.get("tenant"), field: "tenant")
+            let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let body = try JSONBody(try await Self.readBody(request))
             let update = try Self.settingsUpdate(tenant, body)
             let settings = try await core.call("UpdateSettings", update, as: Herald_V1_NotificationSettings.self)
@@ -21,11 +21,13 @@ extension GatewayAPI {
     }
 
     static func settingsUpdate(_ tenant: String, _ body: JSONBody) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
-        try body.allowOnly([
+        let fields: Set<String> = [
             "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
             "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
             "sender_name", "reply_to_email", "locale",
-        ])
+        ]
+        try body.allowOnly(fields)
+        try body.requireAny(of: fields)
         var update = Herald_V1_UpdateSettingsRequest()
         update.tenantID = tenant
         if let value = try body.bool("email_enabled") { update.emailEnabled = value }

@@ -41,7 +41,7 @@ extension GatewayAPI {
     /// otherwise. An admin key without `?tenant_id=` looks through every tenant.
     func visibleWebhook(_ request: Request, _ context: GatewayContext) async throws -> Herald_V1_WebhookSubscription {
         let caller = try context.requireCaller()
-        let id = try context.parameters.require("id")
+        let id = try context.path("id") ?? context.parameters.require("id")
         let requested = request.uri.queryParameters.get("tenant_id")
         let tenants: [String]
         if caller.role == .admin && requested == nil {

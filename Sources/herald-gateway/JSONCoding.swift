@@ -60,10 +60,7 @@ struct JSONBody {
     static let maxSize = 1 << 20
 
     init(_ data: Data) throws(Problem) {
-        if data.isEmpty {
-            object = [:]
-            return
-        }
+        guard !data.isEmpty else { throw .badRequest("the request needs a JSON object body") }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw .badRequest("the body is not valid JSON")
         }
@@ -77,11 +74,10 @@ struct JSONBody {
         (try? JSONCoding.encoder.encode(JSONValue.object(object))) ?? Data()
     }
 
+    /// A field's value; `null` counts as present (and then as the wrong type),
+    /// except where an endpoint gives `null` a meaning and checks for it first.
     private func value(_ field: String) -> JSONValue? {
-        switch object[field] {
-        case nil, .null: nil
-        case let value?: value
-        }
+        object[field]
     }
 
     func has(_ field: String) -> Bool { value(field) != nil }
@@ -123,6 +119,13 @@ struct JSONBody {
         }
         guard strings.count == items.count else { throw .badRequest(field: field, "\(field): must be a list of strings") }
         return strings
+    }
+
+    /// A PATCH must change something.
+    func requireAny(of fields: Set<String>) throws(Problem) {
+        guard object.keys.contains(where: fields.contains) else {
+            throw .badRequest("send at least one of \(fields.sorted().joined(separator: ", "))")
+        }
     }
 
     /// Fields the endpoint does not know are refused, so a typo is not silently ignored.
