@@ -33,6 +33,8 @@ extension GatewayAPI {
             let tenant = caller.role == .admin && requested == nil ? "" : try caller.tenant(requested)
             let answer = try await core.call("ListReminderLog", Herald_V1_ListReminderLogRequest.with {
                 $0.tenantID = tenant
+                // Within the tenant: another tenant's booking id finds nothing.
+                $0.bookingID = request.uri.queryParameters.get("booking_id") ?? ""
                 $0.limit = UInt32(try Self.query(request, "limit", default: 100, in: 1...1000))
             }, as: Herald_V1_ListReminderLogResponse.self)
             return try Reply.json(ReminderLogJSON(entries: answer.entries.map(LogEntryView.init))).response

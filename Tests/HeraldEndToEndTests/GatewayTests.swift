@@ -76,6 +76,11 @@ struct GatewayTests {
         let schedule = try await gateway.request("GET", "/api/bookings/\(id)/notifications", key: setup.salonKey)
         let kinds = (schedule.json["notifications"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
         #expect(kinds.contains("cancellation"), "\(schedule)")
+        // The booking's own log, and nothing of it for another tenant.
+        let log = try await gateway.request("GET", "/api/reminder-log?booking_id=\(id)", key: setup.salonKey)
+        #expect(log.status == 200, "\(log)")
+        let clinicLog = try await gateway.request("GET", "/api/reminder-log?booking_id=\(id)", key: setup.clinicKey)
+        #expect((clinicLog.json["entries"] as? [Any])?.isEmpty == true, "\(clinicLog)")
         #expect(try await gateway.stop() == 0)
     }
 
