@@ -552,6 +552,9 @@ public nonisolated struct Herald_V1_ListBookingsRequest: Sendable {
   /// Default 100, at most 1000.
   public var limit: UInt32 = 0
 
+  /// The next_page_token of the previous page; empty: the first page.
+  public var pageToken: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -563,6 +566,9 @@ public nonisolated struct Herald_V1_ListBookingsResponse: Sendable {
   // methods supported on all messages.
 
   public var bookings: [Herald_V1_Booking] = []
+
+  /// Pass as page_token for the next page; empty on the last page.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1983,7 +1989,7 @@ nonisolated extension Herald_V1_GetBookingRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListBookingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}include_all\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}include_all\0\u{1}limit\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1994,6 +2000,7 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
       case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.includeAll) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -2009,6 +2016,9 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 3)
     }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2016,6 +2026,7 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
     if lhs.tenantID != rhs.tenantID {return false}
     if lhs.includeAll != rhs.includeAll {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2023,7 +2034,7 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Herald_V1_ListBookingsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListBookingsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}bookings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}bookings\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2032,6 +2043,7 @@ nonisolated extension Herald_V1_ListBookingsResponse: SwiftProtobuf.Message, Swi
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.bookings) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -2041,11 +2053,15 @@ nonisolated extension Herald_V1_ListBookingsResponse: SwiftProtobuf.Message, Swi
     if !self.bookings.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.bookings, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_ListBookingsResponse, rhs: Herald_V1_ListBookingsResponse) -> Bool {
     if lhs.bookings != rhs.bookings {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

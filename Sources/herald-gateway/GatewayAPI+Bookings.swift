@@ -82,19 +82,17 @@ extension GatewayAPI {
     func listBookings(_ request: Request, _ context: GatewayContext) async throws -> Reply {
         let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
         let limit = try Self.query(request, "limit", default: 50, in: 1...500)
-        let offset = try Self.query(request, "offset", default: 0, in: 0...500)
         let include = request.uri.queryParameters.get("include")
         guard include == nil || include == "all" else { throw Problem.badRequest(field: "include", "include: only \"all\"") }
-        // The core answers the first N, soonest first; one more tells whether a next page exists.
         let answer = try await core.call("ListBookings", Herald_V1_ListBookingsRequest.with {
             $0.tenantID = tenant
             $0.includeAll = include == "all"
-            $0.limit = UInt32(offset + limit + 1)
+            $0.limit = UInt32(limit)
+            $0.pageToken = request.uri.queryParameters.get("cursor") ?? ""
         }, as: Herald_V1_ListBookingsResponse.self)
-        let page = answer.bookings.dropFirst(offset).prefix(limit)
-        let more = answer.bookings.count > offset + limit && offset + limit <= 500
         return try .json(BookingListJSON(
-            bookings: page.map(BookingView.init), limit: limit, offset: offset, next_offset: more ? offset + limit : nil))
+            bookings: answer.bookings.map(BookingView.init), limit: limit,
+            next_cursor: answer.nextPageToken.isEmpty ? nil : answer.nextPageToken))
     }
 
     /// The booking named in the path, if the caller may see it; another tenant's

@@ -87,7 +87,9 @@ struct Problem: Error, HTTPResponseError {
         return problem
     }
 
-    static let apiFieldNames = ["reminder_offsets": "reminder_minutes_before", "host_emails": "booking_notification_emails"]
+    static let apiFieldNames = [
+        "reminder_offsets": "reminder_minutes_before", "host_emails": "booking_notification_emails", "page_token": "cursor",
+    ]
 
     /// Any error a handler threw, as a problem; internals are not shown.
     static func from(_ error: any Error) -> Problem {

@@ -32,9 +32,8 @@ struct BookingWriteJSON: Encodable {
 struct BookingListJSON: Encodable {
     var bookings: [BookingView]
     var limit: Int
-    var offset: Int
-    /// The `offset` of the next page; nil on the last page.
-    var next_offset: Int?
+    /// The `cursor` of the next page; nil on the last page.
+    var next_cursor: String?
 }
 
 struct ReminderLogJSON: Encodable {

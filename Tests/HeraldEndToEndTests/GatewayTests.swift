@@ -207,4 +207,29 @@ struct GatewayTests {
         #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.salonKey).status == 404)
         #expect(try await gateway.stop() == 0)
     }
+
+    @Test func bookingListsArePagedByCursor() async throws {
+        let setup = try await Self.setUp()
+        var ids: [String] = []
+        for day in 1...5 {
+            var booking = Self.booking
+            booking["start_at"] = AdminCLITests.future(days: day)
+            let created = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: booking)
+            ids.append(try #require(created.json["booking_id"] as? String, "\(created)"))
+        }
+        var seen: [String] = []
+        var path = "/api/tenants/salon/bookings?limit=2"
+        while true {
+            let page = try await setup.gateway.request("GET", path, key: setup.salonKey)
+            #expect(page.status == 200, "\(page)")
+            seen += (page.json["bookings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            guard let cursor = page.json["next_cursor"] as? String else { break }
+            path = "/api/tenants/salon/bookings?limit=2&cursor=\(cursor)"
+        }
+        #expect(seen == ids)
+        let bad = try await setup.gateway.request("GET", "/api/tenants/salon/bookings?cursor=nonsense", key: setup.salonKey)
+        #expect(bad.status == 422, "\(bad)")
+        #expect((bad.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "cursor")
+        #expect(try await setup.gateway.stop() == 0)
+    }
 }

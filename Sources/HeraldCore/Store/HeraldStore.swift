@@ -33,7 +33,8 @@ public protocol HeraldStore: Sendable {
     /// read; nil when the tenant does not exist.
     func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext?
     func booking(id: String) async throws -> Booking?
-    func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking]
+    /// One page of the tenant's bookings in the filter's order, after `cursor` when given.
+    func bookings(tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int) async throws -> [Booking]
     /// Writes a booking change, its job cancellations, new jobs and event atomically,
     /// and returns the stored event with its sequence.
     @discardableResult
@@ -134,4 +135,11 @@ public protocol HeraldStore: Sendable {
     func nextLeaseExpiry() async throws -> Date?
     /// Pending (due and scheduled) and leased jobs per channel, by channel name.
     func queueStats(now: Date) async throws -> [ChannelQueueStats]
+}
+
+extension HeraldStore {
+    /// The first page.
+    public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
+        try await bookings(tenantID: tenantID, filter: filter, after: nil, limit: limit)
+    }
 }

@@ -35,8 +35,8 @@ final class InterleavingStore: HeraldStore {
         try await base.bookingContext(tenantID: tenantID, eventTypeID: eventTypeID, bookingID: bookingID)
     }
     func booking(id: String) async throws -> Booking? { try await base.booking(id: id) }
-    func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
-        try await base.bookings(tenantID: tenantID, filter: filter, limit: limit)
+    func bookings(tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int) async throws -> [Booking] {
+        try await base.bookings(tenantID: tenantID, filter: filter, after: cursor, limit: limit)
     }
     func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord { try await base.writeBooking(write) }
     func jobs(bookingID: String) async throws -> [NotificationJob] { try await base.jobs(bookingID: bookingID) }

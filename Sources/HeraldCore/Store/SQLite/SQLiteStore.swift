@@ -136,22 +136,28 @@ public final class SQLiteStore: HeraldStore {
         try await read { db in try Booking.fetchOne(db, key: id) }
     }
 
-    public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
+    public func bookings(
+        tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int
+    ) async throws -> [Booking] {
         try await read { db in
             let ofTenant = Booking.filter(Column("tenant_id") == tenantID)
+            let start = Column("start_at")
+            let id = Column("id")
             switch filter {
             case let .upcoming(after: date):
-                return try ofTenant
+                var request = ofTenant
                     .filter([BookingStatus.pending, BookingStatus.confirmed].contains(Column("status")))
-                    .filter(Column("start_at") >= date)
-                    .order(Column("start_at"), Column("id"))
-                    .limit(limit)
-                    .fetchAll(db)
+                    .filter(start >= date)
+                if let cursor {
+                    request = request.filter(start > cursor.startAt || (start == cursor.startAt && id > cursor.id))
+                }
+                return try request.order(start, id).limit(limit).fetchAll(db)
             case .all:
-                return try ofTenant
-                    .order(Column("start_at").desc, Column("id").desc)
-                    .limit(limit)
-                    .fetchAll(db)
+                var request = ofTenant
+                if let cursor {
+                    request = request.filter(start < cursor.startAt || (start == cursor.startAt && id < cursor.id))
+                }
+                return try request.order(start.desc, id.desc).limit(limit).fetchAll(db)
             }
         }
     }
