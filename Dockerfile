@@ -38,12 +38,12 @@ COPY . .
 # one product at a time (SwiftPM builds one --product per call; the modules
 # they share are compiled once). The binaries then go to /out/bin.
 RUN set -eu; \
-    for product in heraldd herald herald-email-smtp herald-sms-twilio herald-sms-vonage herald-webhook herald-whatsapp herald-chat; do \
+    for product in heraldd herald herald-gateway herald-email-smtp herald-sms-twilio herald-sms-vonage herald-webhook herald-whatsapp herald-chat; do \
         swift build -c release --static-swift-stdlib --product "$product"; \
     done; \
     bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"; \
     mkdir -p /out/bin; \
-    for product in heraldd herald herald-email-smtp herald-sms-twilio herald-sms-vonage herald-webhook herald-whatsapp herald-chat; do \
+    for product in heraldd herald herald-gateway herald-email-smtp herald-sms-twilio herald-sms-vonage herald-webhook herald-whatsapp herald-chat; do \
         install -m 0755 "$bin/$product" /out/bin/; \
     done
 
@@ -68,7 +68,7 @@ RUN groupadd --system --gid 10001 herald \
     && mkdir -p /var/lib/herald \
     && chown herald:herald /var/lib/herald
 
-COPY --from=build /out/bin/heraldd /out/bin/herald /usr/local/bin/
+COPY --from=build /out/bin/heraldd /out/bin/herald /out/bin/herald-gateway /usr/local/bin/
 COPY --from=build /out/bin/herald-email-smtp /out/bin/herald-sms-twilio /out/bin/herald-sms-vonage /usr/local/bin/
 COPY --from=build /out/bin/herald-webhook /out/bin/herald-whatsapp /out/bin/herald-chat /usr/local/bin/
 

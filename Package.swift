@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-gateway", targets: ["herald-gateway"]),
         .executable(name: "herald-email-smtp", targets: ["herald-email-smtp"]),
         .executable(name: "herald-sms-twilio", targets: ["herald-sms-twilio"]),
         .executable(name: "herald-sms-vonage", targets: ["herald-sms-vonage"]),
@@ -35,7 +36,7 @@ let package = Package(
         // backend that keeps the values and writes the Prometheus text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        // heraldd's HTTP server (/metrics; the HTTP gateway later). No default traits:
+        // The HTTP server of heraldd's /metrics and of herald-gateway. No default traits:
         // they only add swift-configuration support and full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
@@ -58,6 +59,8 @@ let package = Package(
             name: "HeraldProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // The JSON views of the admin API's messages, shared by the CLI's --json and the gateway.
+        .target(name: "HeraldViews", dependencies: ["HeraldProto"]),
         .target(
             name: "HeraldBus",
             dependencies: [
@@ -75,6 +78,8 @@ let package = Package(
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                // SHA-256 of API keys.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -186,11 +191,28 @@ let package = Package(
             dependencies: [
                 "HeraldBus",
                 "HeraldProto",
+                "HeraldViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The HTTP/JSON API for booking apps: translates each call into the core's admin RPC.
+        .executableTarget(
+            name: "herald-gateway",
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                "HeraldViews",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // SHA-256 fingerprints of requests under an Idempotency-Key.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // `swift run -c release herald-bench`: admin RPC throughput and latency of a real heraldd.
@@ -241,11 +263,12 @@ let package = Package(
             name: "HeraldEndToEndTests",
             dependencies: [
                 "HeraldBus",
-                // Its libcurl HTTP client scrapes heraldd's metrics endpoint.
+                // Its libcurl HTTP client scrapes heraldd's metrics endpoint and calls herald-gateway.
                 "HeraldChannelKit",
                 "HeraldProto",
                 "heraldd",
                 "herald",
+                "herald-gateway",
                 "herald-test-channel",
                 "herald-email-smtp",
                 "herald-sms-twilio",

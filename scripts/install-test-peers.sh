@@ -11,6 +11,8 @@
 # Docker engine):
 #   PyYAML, jsonschema  to read compose.yaml and validate it against the
 #                       Compose Specification's schema (2020-12 draft)
+# and, for GatewayOpenAPITests (openapi.yaml against the running herald-gateway):
+#   schemathesis        property-based tests of an API from its OpenAPI description
 # The HTTP provider peers (Twilio, Vonage, WhatsApp) are Python standard library.
 set -euo pipefail
 
@@ -32,4 +34,8 @@ if ! "$python" -c 'import yaml, jsonschema; jsonschema.Draft202012Validator' 2>/
     echo "install-test-peers: installing PyYAML and jsonschema with pip" >&2
     "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         'PyYAML==6.0.3' 'jsonschema==4.26.0'
+fi
+if ! "$python" -c 'import schemathesis' 2>/dev/null; then
+    echo "install-test-peers: installing schemathesis with pip" >&2
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
 fi

@@ -22,6 +22,7 @@ struct Herald: AsyncParsableCommand {
             WebhookCommand.self,
             TeamCommand.self,
             TemplateCommand.self,
+            APIKeyCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

@@ -52,6 +52,12 @@ enum AdminRoutes {
         route("ListEvents", service.listEvents, into: &router)
         route("ListReminderLog", service.listReminderLog, into: &router)
         route("GetSchedule", service.getSchedule, into: &router)
+        route("CreateApiKey", service.createAPIKey, into: &router)
+        route("ListApiKeys", service.listAPIKeys, into: &router)
+        route("RevokeApiKey", service.revokeAPIKey, into: &router)
+        route("AuthenticateApiKey", service.authenticateAPIKey, into: &router)
+        route("ClaimIdempotencyKey", service.claimIdempotencyKey, into: &router)
+        route("FinishIdempotencyKey", service.finishIdempotencyKey, into: &router)
         route("ListChannels", { (request: Herald_V1_ListChannelsRequest) async throws(AdminError) in
             try await service.listChannels(request, workers: dispatcher.connectedWorkers)
         }, into: &router)

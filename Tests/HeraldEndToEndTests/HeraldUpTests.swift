@@ -1,4 +1,5 @@
 import Foundation
+import HeraldChannelKit
 import Testing
 
 extension ChannelEndToEnd {
@@ -8,7 +9,7 @@ extension ChannelEndToEnd {
         /// Every free port, so these tests never meet another core.
         static let freePorts = [
             "--admin-endpoint", "tcp://127.0.0.1:*", "--channel-endpoint", "tcp://127.0.0.1:*",
-            "--events-endpoint", "tcp://127.0.0.1:*",
+            "--events-endpoint", "tcp://127.0.0.1:*", "--gateway", "127.0.0.1:0",
         ]
 
         @Test func demoSendsAConfirmationAndAReminderToTheOutboxThenStopsCoreLast() async throws {
@@ -56,8 +57,19 @@ extension ChannelEndToEnd {
             let second = try await waitForWorker(admin, channel: "webhook", other: first)
             #expect(second != first)
 
+            // The HTTP gateway runs too, on the core herald up started.
+            try await up.waitForLine("herald-gateway ready listen=")
+            let ready = try #require(up.lines.first { $0.contains("herald-gateway ready listen=") })
+            let url = String(ready.components(separatedBy: "listen=")[1].prefix { $0 != " " })
+            let health = try await HTTPClient().send(HTTPRequest(method: "GET", url: url + "/readyz", allowsProxy: false))
+            #expect(health.status == 200, "\(health.bodySnippet())")
+
             up.process.signal(SIGINT)
             #expect(try await up.process.waitForExit(timeout: .seconds(90)) == 0, "\(up.stdout)")
+            let lines = up.lines
+            let gatewayStopped = try #require(lines.lastIndex { $0.hasSuffix("| herald-gateway stopped") }, "\(up.stdout)")
+            let coreStopped = try #require(lines.lastIndex { $0.hasSuffix("| heraldd stopped") }, "\(up.stdout)")
+            #expect(gatewayStopped < coreStopped)
         }
 
         @Test func aCoreThatCannotStartEndsHeraldUpWithItsReason() async throws {

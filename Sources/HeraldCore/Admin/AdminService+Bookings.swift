@@ -65,8 +65,42 @@ extension AdminService {
         let tenant = try await requireTenant(request.tenantID)
         let filter: BookingFilter = request.includeAll ? .all : .upcoming(after: clock.now())
         let limit = clampedLimit(request.limit)
-        let bookings = try await storing { try await store.bookings(tenantID: tenant.id, filter: filter, limit: limit) }
-        return .with { $0.bookings = bookings.map(\.proto) }
+        var cursor: BookingCursor?
+        if !request.pageToken.isEmpty {
+            guard let decoded = Self.bookingCursor(request.pageToken) else {
+                throw .invalidArgument(field: "page_token", "not a page token of ListBookings")
+            }
+            cursor = decoded
+        }
+        let after = cursor
+        // One more than asked tells whether another page follows.
+        var bookings = try await storing {
+            try await store.bookings(tenantID: tenant.id, filter: filter, after: after, limit: limit + 1)
+        }
+        let more = bookings.count > limit
+        bookings = Array(bookings.prefix(limit))
+        return .with {
+            $0.bookings = bookings.map(\.proto)
+            if more, let last = bookings.last { $0.nextPageToken = Self.pageToken(after: last) }
+        }
+    }
+
+    /// An opaque token for the page after `booking`: the base64url of its start
+    /// (milliseconds since 1970) and id.
+    static func pageToken(after booking: Booking) -> String {
+        let millis = Int64((booking.startAt.timeIntervalSince1970 * 1000).rounded())
+        return Data("\(millis) \(booking.id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func bookingCursor(_ token: String) -> BookingCursor? {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard token.count <= 200, let data = Data(base64Encoded: base64) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, let millis = Int64(parts[0]) else { return nil }
+        return BookingCursor(startAt: Date(timeIntervalSince1970: Double(millis) / 1000), id: String(parts[1]))
     }
 
     public func rescheduleBooking(_ request: Herald_V1_RescheduleBookingRequest) async throws(AdminError) -> Herald_V1_Booking {

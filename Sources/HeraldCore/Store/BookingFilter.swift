@@ -7,3 +7,15 @@ public enum BookingFilter: Sendable, Equatable {
     /// Every booking, latest start first.
     case all
 }
+
+/// Where a page of ``HeraldStore/bookings(tenantID:filter:after:limit:)`` starts:
+/// after the booking with this start and id, in the filter's order.
+public struct BookingCursor: Sendable, Equatable {
+    public var startAt: Date
+    public var id: String
+
+    public init(startAt: Date, id: String) {
+        self.startAt = startAt
+        self.id = id
+    }
+}

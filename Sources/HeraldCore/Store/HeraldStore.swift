@@ -33,7 +33,8 @@ public protocol HeraldStore: Sendable {
     /// a booking, in one read; nil when the tenant does not exist.
     func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext?
     func booking(id: String) async throws -> Booking?
-    func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking]
+    /// One page of the tenant's bookings in the filter's order, after `cursor` when given.
+    func bookings(tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int) async throws -> [Booking]
     /// Writes a booking change, its job cancellations, new jobs and event atomically,
     /// and returns the stored event with its sequence.
     @discardableResult
@@ -89,6 +90,28 @@ public protocol HeraldStore: Sendable {
     func lastReminderLogID() async throws -> Int64
     func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
 
+    // MARK: API keys
+
+    func createAPIKey(_ key: APIKey) async throws
+    /// The tenant's keys (nil: every key), oldest first; revoked ones only when asked.
+    func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey]
+    func apiKey(id: String) async throws -> APIKey?
+    /// The key whose hash this is, revoked or not.
+    func apiKey(hash: String) async throws -> APIKey?
+    /// Marks the key revoked at `at` unless it already is; returns the stored key.
+    func revokeAPIKey(id: String, at: Date) async throws -> APIKey
+
+    // MARK: Idempotency keys
+
+    /// Claims `key` in `scope` for a request with this fingerprint. Records created
+    /// before `expiredBefore` are forgotten first; a claim still running since before
+    /// `abandonedBefore` (its front end died) may be taken over.
+    func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim
+    /// Stores the answer of a claimed key, or with nil releases the claim so a retry runs again.
+    func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws
+
     // MARK: Dispatch
 
     /// Leases up to `query.limit` due, eligible pending jobs of a channel, oldest due first.
@@ -124,4 +147,11 @@ public protocol HeraldStore: Sendable {
     func nextLeaseExpiry() async throws -> Date?
     /// Pending (due and scheduled) and leased jobs per channel, by channel name.
     func queueStats(now: Date) async throws -> [ChannelQueueStats]
+}
+
+extension HeraldStore {
+    /// The first page.
+    public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
+        try await bookings(tenantID: tenantID, filter: filter, after: nil, limit: limit)
+    }
 }

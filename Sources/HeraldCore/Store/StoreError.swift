@@ -33,4 +33,5 @@ public enum StoreEntity {
     public static let job = "notification_job"
     public static let event = "booking_event"
     public static let reminderLog = "reminder_log"
+    public static let apiKey = "api_key"
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldViews
 import Logging
 
 struct EventsCommand: AsyncParsableCommand {

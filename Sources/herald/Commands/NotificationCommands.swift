@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldProto
+import HeraldViews
 
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -107,78 +108,6 @@ func logTable(_ entries: [Herald_V1_ReminderLogEntry]) -> String {
         ])
     }
     return table.render()
-}
-
-struct LogEntryView: Encodable {
-    var id: Int64
-    var job_id: String
-    var tenant_id: String
-    var booking_id: String
-    var channel: String
-    var provider: String
-    var kind: String
-    var reminder_offset_minutes: UInt32
-    var schedule_version: UInt32
-    var recipient: String
-    var event_id: String
-    var outcome: String
-    var attempts: UInt32
-    var provider_message_id: String
-    var error: String
-    var logged_at: String
-
-    init(_ entry: Herald_V1_ReminderLogEntry) {
-        id = entry.id
-        job_id = entry.jobID
-        tenant_id = entry.tenantID
-        booking_id = entry.bookingID
-        channel = entry.channel
-        provider = entry.provider
-        kind = entry.kind
-        reminder_offset_minutes = entry.reminderOffsetMinutes
-        schedule_version = entry.scheduleVersion
-        recipient = entry.recipient
-        event_id = entry.eventID
-        outcome = entry.outcome
-        attempts = entry.attempts
-        provider_message_id = entry.providerMessageID
-        error = entry.error
-        logged_at = entry.loggedAt
-    }
-}
-
-struct ScheduleView: Encodable {
-    struct Notification: Encodable {
-        var job_id: String
-        var kind: String
-        var channel: String
-        var provider: String
-        var recipient: String
-        var reminder_offset_minutes: UInt32
-        var schedule_version: UInt32
-        var due_at: String
-        var due_at_local: String
-        var status: String
-        var attempt: UInt32
-        var last_error: String
-    }
-
-    var booking: BookingView
-    var timezone: String
-    var notifications: [Notification]
-    var log: [LogEntryView]
-
-    init(_ schedule: Herald_V1_GetScheduleResponse) {
-        booking = BookingView(schedule.booking)
-        timezone = schedule.timezone
-        notifications = schedule.notifications.map {
-            Notification(
-                job_id: $0.jobID, kind: $0.kind, channel: $0.channel, provider: $0.provider, recipient: $0.recipient,
-                reminder_offset_minutes: $0.reminderOffsetMinutes, schedule_version: $0.scheduleVersion, due_at: $0.dueAt,
-                due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError)
-        }
-        log = schedule.log.map(LogEntryView.init)
-    }
 }
 
 struct ChannelsView: Encodable {

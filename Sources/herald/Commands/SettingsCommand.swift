@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldProto
+import HeraldViews
 
 struct SettingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldProto
+import HeraldViews
 
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldViews
 
 // What `--json` prints: every field, snake_case, statuses as lower-case words.
 // (Protobuf's own JSON mapping would leave out false, 0 and empty fields.)
@@ -81,59 +82,6 @@ struct EventTypeView: Encodable {
     }
 }
 
-struct BookingView: Encodable {
-    var id: String
-    var tenant_id: String
-    var event_type_id: String
-    var customer_name: String
-    var customer_email: String
-    var customer_phone: String
-    var start_at: String
-    var end_at: String
-    var status: String
-    var schedule_version: UInt32
-    var created_at: String
-    var updated_at: String
-
-    init(_ booking: Herald_V1_Booking) {
-        id = booking.id
-        tenant_id = booking.tenantID
-        event_type_id = booking.eventTypeID
-        customer_name = booking.customerName
-        customer_email = booking.customerEmail
-        customer_phone = booking.customerPhone
-        start_at = booking.startAt
-        end_at = booking.endAt
-        status = booking.status.word
-        schedule_version = booking.scheduleVersion
-        created_at = booking.createdAt
-        updated_at = booking.updatedAt
-    }
-}
-
-struct WebhookView: Encodable {
-    var id: String
-    var tenant_id: String
-    var url: String
-    var event_types: [String]
-    /// Present only in the answer to `webhook add`.
-    var secret: String?
-    var enabled: Bool
-    var disabled_reason: String
-    var created_at: String
-
-    init(_ webhook: Herald_V1_WebhookSubscription) {
-        id = webhook.id
-        tenant_id = webhook.tenantID
-        url = webhook.url
-        event_types = webhook.eventTypes
-        secret = webhook.secret.isEmpty ? nil : webhook.secret
-        enabled = webhook.enabled
-        disabled_reason = webhook.disabledReason
-        created_at = webhook.createdAt
-    }
-}
-
 struct TeamDestinationView: Encodable {
     var id: String
     var tenant_id: String
@@ -179,29 +127,6 @@ struct EventView: Encodable {
         previous_start_at = event.previousStartAt
         previous_end_at = event.previousEndAt
         previous_status = event.previousStatus == .unspecified ? "" : event.previousStatus.word
-    }
-}
-
-extension Herald_V1_BookingStatus {
-    var word: String {
-        switch self {
-        case .pending: "pending"
-        case .confirmed: "confirmed"
-        case .cancelled: "cancelled"
-        case .completed: "completed"
-        case .noShow: "no_show"
-        case .unspecified, .UNRECOGNIZED: "unknown"
-        }
-    }
-}
-
-extension Herald_V1_SmsProvider {
-    var word: String {
-        switch self {
-        case .twilio: "twilio"
-        case .vonage: "vonage"
-        case .unspecified, .UNRECOGNIZED: "unknown"
-        }
     }
 }
 

@@ -10,6 +10,8 @@ struct ProgramCatalog {
     let core: URL
     /// Channel programs, by name, sorted.
     let channels: [URL]
+    /// `herald-gateway`, the HTTP API, when it was built next to the core.
+    let gateway: URL?
 
     enum LookupError: Error, CustomStringConvertible {
         case noCore(directory: String)
@@ -32,6 +34,9 @@ struct ProgramCatalog {
         let core = directory.appendingPathComponent("heraldd")
         guard Self.isExecutable(core) else { throw LookupError.noCore(directory: directory.path) }
         self.core = core
+
+        let gateway = directory.appendingPathComponent("herald-gateway")
+        self.gateway = Self.isExecutable(gateway) ? gateway : nil
 
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let found = names.filter { name in

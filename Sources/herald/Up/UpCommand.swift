@@ -7,10 +7,11 @@ import UnixSignals
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Run the core and every channel program found next to herald, in one terminal.",
+        abstract: "Run the core, the HTTP gateway and every channel program found next to herald, in one terminal.",
         discussion: """
             Starts heraldd on an SQLite database in the state folder, waits until it is \
-            ready, then starts every herald-* channel program found next to herald. Each \
+            ready, then starts herald-gateway (the HTTP API, on --gateway) and every \
+            herald-* channel program found next to herald. Each \
             program's output is shown with its name in front. A channel whose credentials \
             are in the environment sends for real; one without them (it exits with status \
             78) is started again with --outbox, writes each message to the outbox folder as \
@@ -61,6 +62,14 @@ struct UpCommand: AsyncParsableCommand {
     var eventsEndpoint: String?
 
     @Option(
+        name: .customLong("gateway"),
+        help: ArgumentHelp("Where herald-gateway serves the HTTP API (port 0: a free one).", valueName: "host:port"))
+    var gatewayListen = "127.0.0.1:8080"
+
+    @Flag(name: .customLong("no-gateway"), help: "Do not start herald-gateway.")
+    var noGateway = false
+
+    @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp("Log level for every program (default each program's own: info).", valueName: "level"))
     var logLevel: String?
@@ -100,7 +109,8 @@ struct UpCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
 
-        let names = ["heraldd"] + catalog.channels.map(\.lastPathComponent)
+        let gateway = noGateway ? nil : catalog.gateway
+        let names = ["heraldd"] + (gateway == nil ? [] : ["herald-gateway"]) + catalog.channels.map(\.lastPathComponent)
         let console = UpConsole(names: names, useColor: !noColor && UpConsole.colorIsWanted(environment: environment))
         let programs = ProgramRegistry()
         // Everything the main flow waits for arrives here, in order.
@@ -166,6 +176,12 @@ struct UpCommand: AsyncParsableCommand {
         if let endpoints, stopReason == nil {
             ready.withLock { $0 = true }
             core.setArguments(baseArguments + endpoints.bindArguments)
+            if let gateway {
+                // Stopped with the channels, before the core.
+                let program = gatewayProgram(gateway, endpoints: endpoints, console: console)
+                programs.add(program)
+                channelTasks.append((program, Task { await program.supervise() }))
+            }
             for executable in catalog.channels {
                 let program = channelProgram(executable, endpoints: endpoints, outboxDirectory: outboxDirectory, console: console)
                 programs.add(program)
@@ -176,6 +192,7 @@ struct UpCommand: AsyncParsableCommand {
                 """
                 Herald is up: admin \(endpoints.admin), channels \(endpoints.channel), events \(endpoints.events)
                 \(catalog.channels.isEmpty ? "no channel programs were found next to herald" : "channel programs: \(channelList)")
+                \(gatewayHint(gateway))
                 \(coreHint(endpoints))the CLI is \(cliInvocation()) (--help lists its commands); Ctrl-C stops everything
                 """)
             if demo {
@@ -247,6 +264,32 @@ struct UpCommand: AsyncParsableCommand {
                 """)
             return .restartAdding(["--outbox", outboxDirectory])
         }
+    }
+
+    /// `herald-gateway --listen ... --core <admin>`; restarted after a crash, but not
+    /// when it never got ready (a port in use will not free itself).
+    private func gatewayProgram(_ executable: URL, endpoints: CoreEndpoints, console: UpConsole) -> SupervisedProgram {
+        var arguments = ["--listen", gatewayListen, "--core", endpoints.admin]
+        if let logLevel { arguments += ["--log-level", logLevel] }
+        let ready = Mutex(false)
+        return SupervisedProgram(
+            name: "herald-gateway", executable: executable, arguments: arguments, console: console,
+            onLine: { line in
+                if line.hasPrefix("herald-gateway ready") { ready.withLock { $0 = true } }
+            },
+            decide: { _ in
+                if ready.withLock({ $0 }) { return .restart }
+                console.fail("herald-gateway could not start (its reason is above); the core and the channels keep running")
+                return .giveUp
+            })
+    }
+
+    private func gatewayHint(_ gateway: URL?) -> String {
+        guard gateway != nil else {
+            return noGateway ? "the HTTP gateway is off (--no-gateway)" : "herald-gateway was not found next to herald: no HTTP API"
+        }
+        let address = gatewayListen.hasSuffix(":0") ? "a free port (its ready line names it)" : "http://\(gatewayListen)"
+        return "HTTP API (herald-gateway, docs/gateway.md) on \(address); make a key with: \(cliInvocation()) apikey create TENANT"
     }
 
     /// How the hints spell the CLI: `herald` when this one is on PATH, else its full path.

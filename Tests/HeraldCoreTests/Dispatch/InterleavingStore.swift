@@ -35,11 +35,27 @@ final class InterleavingStore: HeraldStore {
         try await base.bookingContext(tenantID: tenantID, eventTypeID: eventTypeID, bookingID: bookingID)
     }
     func booking(id: String) async throws -> Booking? { try await base.booking(id: id) }
-    func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
-        try await base.bookings(tenantID: tenantID, filter: filter, limit: limit)
+    func bookings(tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int) async throws -> [Booking] {
+        try await base.bookings(tenantID: tenantID, filter: filter, after: cursor, limit: limit)
     }
     func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord { try await base.writeBooking(write) }
     func jobs(bookingID: String) async throws -> [NotificationJob] { try await base.jobs(bookingID: bookingID) }
+    func createAPIKey(_ key: APIKey) async throws { try await base.createAPIKey(key) }
+    func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey] {
+        try await base.apiKeys(tenantID: tenantID, includeRevoked: includeRevoked)
+    }
+    func apiKey(id: String) async throws -> APIKey? { try await base.apiKey(id: id) }
+    func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
+    func revokeAPIKey(id: String, at: Date) async throws -> APIKey { try await base.revokeAPIKey(id: id, at: at) }
+    func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim {
+        try await base.claimIdempotencyKey(
+            scope: scope, key: key, fingerprint: fingerprint, now: now, expiredBefore: expiredBefore, abandonedBefore: abandonedBefore)
+    }
+    func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
+        try await base.finishIdempotencyKey(scope: scope, key: key, answer: answer)
+    }
     func createWebhook(_ subscription: WebhookSubscription) async throws { try await base.createWebhook(subscription) }
     func webhook(id: String) async throws -> WebhookSubscription? { try await base.webhook(id: id) }
     func webhooks(tenantID: String) async throws -> [WebhookSubscription] { try await base.webhooks(tenantID: tenantID) }

@@ -151,7 +151,7 @@ struct StoreQueueTests {
 struct StoreDispatchSchemaTests {
     @Test func migrationAddsTheDispatchSchemaAndFallbackProviderRoundTrips() async throws {
         try await withTemporaryStore { store, path in
-            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations"])
+            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations", "v5-api-keys", "v6-idempotency-keys"])
             #expect(try await store.appliedMigrations() == SQLiteStore.migrationNames)
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()

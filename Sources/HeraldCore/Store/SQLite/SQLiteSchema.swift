@@ -24,6 +24,12 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-team-destinations") { db in
             try db.execute(sql: v4TeamDestinations)
         }
+        migrator.registerMigration("v5-api-keys") { db in
+            try db.execute(sql: v5APIKeys)
+        }
+        migrator.registerMigration("v6-idempotency-keys") { db in
+            try db.execute(sql: v6IdempotencyKeys)
+        }
         return migrator
     }
 
@@ -252,5 +258,40 @@ enum SQLiteSchema {
             SELECT tenant_id, kind, channel, subject, body, html_body, updated_at FROM message_templates;
         DROP TABLE message_templates;
         ALTER TABLE message_templates_v4 RENAME TO message_templates;
+        """
+
+    /// API keys of the HTTP gateway. Only the SHA-256 of a key is stored; `prefix`
+    /// is its first characters, not enough to use it, for telling keys apart.
+    private static let v5APIKeys = """
+        CREATE TABLE api_keys (
+            id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('tenant', 'admin')),
+            prefix TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            CHECK (role = 'admin' OR tenant_id IS NOT NULL)
+        );
+        CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+        """
+
+    /// Answers of the HTTP gateway to requests with an `Idempotency-Key`, per API
+    /// key (`scope`), so a retry gets the first answer even after a gateway restart.
+    /// A row without `status` is a request still running.
+    private static let v6IdempotencyKeys = """
+        CREATE TABLE idempotency_keys (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status INTEGER,
+            body BLOB,
+            content_type TEXT,
+            location TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_keys_by_created ON idempotency_keys(created_at);
         """
 }

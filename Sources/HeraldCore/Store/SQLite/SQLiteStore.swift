@@ -134,22 +134,28 @@ public final class SQLiteStore: HeraldStore {
         try await read { db in try Booking.fetchOne(db, key: id) }
     }
 
-    public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
+    public func bookings(
+        tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int
+    ) async throws -> [Booking] {
         try await read { db in
             let ofTenant = Booking.filter(Column("tenant_id") == tenantID)
+            let start = Column("start_at")
+            let id = Column("id")
             switch filter {
             case let .upcoming(after: date):
-                return try ofTenant
+                var request = ofTenant
                     .filter([BookingStatus.pending, BookingStatus.confirmed].contains(Column("status")))
-                    .filter(Column("start_at") >= date)
-                    .order(Column("start_at"), Column("id"))
-                    .limit(limit)
-                    .fetchAll(db)
+                    .filter(start >= date)
+                if let cursor {
+                    request = request.filter(start > cursor.startAt || (start == cursor.startAt && id > cursor.id))
+                }
+                return try request.order(start, id).limit(limit).fetchAll(db)
             case .all:
-                return try ofTenant
-                    .order(Column("start_at").desc, Column("id").desc)
-                    .limit(limit)
-                    .fetchAll(db)
+                var request = ofTenant
+                if let cursor {
+                    request = request.filter(start < cursor.startAt || (start == cursor.startAt && id < cursor.id))
+                }
+                return try request.order(start.desc, id.desc).limit(limit).fetchAll(db)
             }
         }
     }
@@ -429,5 +435,90 @@ public final class SQLiteStore: HeraldStore {
 
     public func lastReminderLogID() async throws -> Int64 {
         try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM reminder_log") ?? 0 }
+    }
+
+    // MARK: API keys
+
+    public func createAPIKey(_ key: APIKey) async throws {
+        try await write { db in
+            try insert(key, db, entity: StoreEntity.apiKey, id: key.id) { _ in
+                .notFound(entity: StoreEntity.tenant, id: key.tenantID ?? "")
+            }
+        }
+    }
+
+    public func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey] {
+        try await read { db in
+            var request = APIKey.all()
+            if let tenantID { request = request.filter(Column("tenant_id") == tenantID) }
+            if !includeRevoked { request = request.filter(Column("revoked_at") == nil) }
+            return try request.order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func apiKey(id: String) async throws -> APIKey? {
+        try await read { db in try APIKey.fetchOne(db, key: id) }
+    }
+
+    public func apiKey(hash: String) async throws -> APIKey? {
+        try await read { db in try APIKey.filter(Column("hash") == hash).fetchOne(db) }
+    }
+
+    public func revokeAPIKey(id: String, at: Date) async throws -> APIKey {
+        try await write { db in
+            guard var key = try APIKey.fetchOne(db, key: id) else {
+                throw StoreError.notFound(entity: StoreEntity.apiKey, id: id)
+            }
+            if key.revokedAt == nil {
+                key.revokedAt = at
+                try key.update(db)
+            }
+            return key
+        }
+    }
+
+    // MARK: Idempotency keys
+
+    public func claimIdempotencyKey(
+        scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
+    ) async throws -> IdempotencyClaim {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [expiredBefore])
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+            {
+                let status: Int? = row["status"]
+                let createdAt: Date = row["created_at"]
+                guard row["fingerprint"] == fingerprint else { return .mismatch }
+                if let status {
+                    return .replay(IdempotentAnswer(
+                        status: status, body: row["body"] ?? Data(), contentType: row["content_type"] ?? "",
+                        location: row["location"] ?? ""))
+                }
+                guard createdAt < abandonedBefore else { return .inFlight }
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [scope, key, fingerprint, now])
+            return .first
+        }
+    }
+
+    public func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
+        try await write { db in
+            if let answer {
+                try db.execute(
+                    sql: """
+                        UPDATE idempotency_keys SET status = ?, body = ?, content_type = ?, location = ?
+                        WHERE scope = ? AND key = ?
+                        """,
+                    arguments: [answer.status, answer.body, answer.contentType, answer.location, scope, key])
+            } else {
+                try db.execute(sql: "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+            }
+        }
     }
 }

@@ -1,0 +1,154 @@
+import HeraldProto
+
+// JSON views of the core's messages that the `herald` CLI's `--json` and the
+// HTTP gateway both answer with: every field, snake_case, statuses as
+// lower-case words. (Protobuf's own JSON mapping would leave out false, 0 and
+// empty fields.)
+
+public struct BookingView: Encodable {
+    public var id: String
+    public var tenant_id: String
+    public var event_type_id: String
+    public var customer_name: String
+    public var customer_email: String
+    public var customer_phone: String
+    public var start_at: String
+    public var end_at: String
+    public var status: String
+    public var schedule_version: UInt32
+    public var created_at: String
+    public var updated_at: String
+
+    public init(_ booking: Herald_V1_Booking) {
+        id = booking.id
+        tenant_id = booking.tenantID
+        event_type_id = booking.eventTypeID
+        customer_name = booking.customerName
+        customer_email = booking.customerEmail
+        customer_phone = booking.customerPhone
+        start_at = booking.startAt
+        end_at = booking.endAt
+        status = booking.status.word
+        schedule_version = booking.scheduleVersion
+        created_at = booking.createdAt
+        updated_at = booking.updatedAt
+    }
+}
+
+public struct WebhookView: Encodable {
+    public var id: String
+    public var tenant_id: String
+    public var url: String
+    public var event_types: [String]
+    /// Present only in the answer to `webhook add`.
+    public var secret: String?
+    public var enabled: Bool
+    public var disabled_reason: String
+    public var created_at: String
+
+    public init(_ webhook: Herald_V1_WebhookSubscription) {
+        id = webhook.id
+        tenant_id = webhook.tenantID
+        url = webhook.url
+        event_types = webhook.eventTypes
+        secret = webhook.secret.isEmpty ? nil : webhook.secret
+        enabled = webhook.enabled
+        disabled_reason = webhook.disabledReason
+        created_at = webhook.createdAt
+    }
+}
+
+public struct LogEntryView: Encodable {
+    public var id: Int64
+    public var job_id: String
+    public var tenant_id: String
+    public var booking_id: String
+    public var channel: String
+    public var provider: String
+    public var kind: String
+    public var reminder_offset_minutes: UInt32
+    public var schedule_version: UInt32
+    public var recipient: String
+    public var event_id: String
+    public var outcome: String
+    public var attempts: UInt32
+    public var provider_message_id: String
+    public var error: String
+    public var logged_at: String
+
+    public init(_ entry: Herald_V1_ReminderLogEntry) {
+        id = entry.id
+        job_id = entry.jobID
+        tenant_id = entry.tenantID
+        booking_id = entry.bookingID
+        channel = entry.channel
+        provider = entry.provider
+        kind = entry.kind
+        reminder_offset_minutes = entry.reminderOffsetMinutes
+        schedule_version = entry.scheduleVersion
+        recipient = entry.recipient
+        event_id = entry.eventID
+        outcome = entry.outcome
+        attempts = entry.attempts
+        provider_message_id = entry.providerMessageID
+        error = entry.error
+        logged_at = entry.loggedAt
+    }
+}
+
+public struct ScheduleView: Encodable {
+    public struct Notification: Encodable {
+        public var job_id: String
+        public var kind: String
+        public var channel: String
+        public var provider: String
+        public var recipient: String
+        public var reminder_offset_minutes: UInt32
+        public var schedule_version: UInt32
+        public var due_at: String
+        public var due_at_local: String
+        public var status: String
+        public var attempt: UInt32
+        public var last_error: String
+    }
+
+    public var booking: BookingView
+    public var timezone: String
+    public var notifications: [Notification]
+    public var log: [LogEntryView]
+
+    public init(_ schedule: Herald_V1_GetScheduleResponse) {
+        booking = BookingView(schedule.booking)
+        timezone = schedule.timezone
+        notifications = schedule.notifications.map {
+            Notification(
+                job_id: $0.jobID, kind: $0.kind, channel: $0.channel, provider: $0.provider, recipient: $0.recipient,
+                reminder_offset_minutes: $0.reminderOffsetMinutes, schedule_version: $0.scheduleVersion, due_at: $0.dueAt,
+                due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError)
+        }
+        log = schedule.log.map(LogEntryView.init)
+    }
+}
+
+extension Herald_V1_BookingStatus {
+    public var word: String {
+        switch self {
+        case .pending: "pending"
+        case .confirmed: "confirmed"
+        case .cancelled: "cancelled"
+        case .completed: "completed"
+        case .noShow: "no_show"
+        case .unspecified, .UNRECOGNIZED: "unknown"
+        }
+    }
+}
+
+extension Herald_V1_SmsProvider {
+    public var word: String {
+        switch self {
+        case .twilio: "twilio"
+        case .vonage: "vonage"
+        case .unspecified, .UNRECOGNIZED: "unknown"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import HeraldProto
+import Hummingbird
+
+extension GatewayAPI {
+    func addEventTypeRoutes(to api: RouterGroup<GatewayContext>) {
+        api.get("event-types") { request, context in
+            let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
+            let answer = try await core.call(
+                "ListEventTypes", Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant }, as: Herald_V1_ListEventTypesResponse.self)
+            return try Reply.json(["event_types": answer.eventTypes.map(EventTypeJSON.init)]).response
+        }
+        api.post("event-types") { request, context in
+            let data = try await Self.readBody(request)
+            return try await idempotent(request, context, body: data) {
+                let body = try JSONBody(data)
+                try body.allowOnly(Self.eventTypeFields.union(["tenant_id", "id"]))
+                let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+                var create = Herald_V1_CreateEventTypeRequest()
+                create.tenantID = tenant
+                create.id = try body.string("id") ?? ""
+                create.name = try body.string("name") ?? ""
+                if let value = try body.uint32("duration_minutes") { create.durationMinutes = value }
+                if let offsets = try Self.reminderOffsets(body) { create.reminderOffsets = .with { $0.minutes = offsets } }
+                create.hostEmails = try body.stringList("booking_notification_emails") ?? []
+                if let value = try body.bool("send_confirmation") { create.sendConfirmation = value }
+                if let value = try body.bool("send_reschedule_notice") { create.sendRescheduleNotice = value }
+                if let value = try body.bool("send_cancellation_notice") { create.sendCancellationNotice = value }
+                let eventType = try await core.call("CreateEventType", create, as: Herald_V1_EventType.self)
+                return try .json(EventTypeJSON(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
+            }.response
+        }
+        api.get("event-types/{id}") { request, context in
+            let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
+            let eventType = try await core.call("GetEventType", Herald_V1_GetEventTypeRequest.with {
+                $0.tenantID = tenant
+                $0.id = context.path("id") ?? ""
+            }, as: Herald_V1_EventType.self)
+            return try Reply.json(EventTypeJSON(eventType)).response
+        }
+        api.patch("event-types/{id}") { request, context in
+            let body = try JSONBody(try await Self.readBody(request))
+            try body.allowOnly(Self.eventTypeFields.union(["tenant_id"]))
+            try body.requireAny(of: Self.eventTypeFields)
+            let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+            var update = Herald_V1_UpdateEventTypeRequest()
+            update.tenantID = tenant
+            update.id = context.path("id") ?? ""
+            if let value = try body.string("name") { update.name = value }
+            if let value = try body.uint32("duration_minutes") { update.durationMinutes = value }
+            if case JSONValue.null? = body.object["reminder_minutes_before"] {
+                update.clearReminderOffsets_p = true
+            } else if let offsets = try Self.reminderOffsets(body) {
+                update.reminderOffsets = .with { $0.minutes = offsets }
+            }
+            if let emails = try body.stringList("booking_notification_emails") {
+                update.hostEmails = emails
+                update.setHostEmails = true
+            }
+            if let value = try body.bool("send_confirmation") { update.sendConfirmation = value }
+            if let value = try body.bool("send_reschedule_notice") { update.sendRescheduleNotice = value }
+            if let value = try body.bool("send_cancellation_notice") { update.sendCancellationNotice = value }
+            let eventType = try await core.call("UpdateEventType", update, as: Herald_V1_EventType.self)
+            return try Reply.json(EventTypeJSON(eventType)).response
+        }
+    }
+
+    static let eventTypeFields: Set<String> = [
+        "name", "duration_minutes", "reminder_minutes_before", "reminder_hours_before", "booking_notification_emails",
+        "send_confirmation", "send_reschedule_notice", "send_cancellation_notice",
+    ]
+}
+
+struct EventTypeJSON: Encodable {
+    var tenant_id, id, name: String
+    var duration_minutes: UInt32
+    /// nil: the tenant's settings apply.
+    var reminder_minutes_before: [UInt32]?
+    var booking_notification_emails: [String]
+    var send_confirmation, send_reschedule_notice, send_cancellation_notice: Bool
+    var created_at, updated_at: String
+
+    init(_ eventType: Herald_V1_EventType) {
+        tenant_id = eventType.tenantID
+        id = eventType.id
+        name = eventType.name
+        duration_minutes = eventType.durationMinutes
+        reminder_minutes_before = eventType.hasReminderOffsets ? eventType.reminderOffsets.minutes : nil
+        booking_notification_emails = eventType.hostEmails
+        send_confirmation = eventType.sendConfirmation
+        send_reschedule_notice = eventType.sendRescheduleNotice
+        send_cancellation_notice = eventType.sendCancellationNotice
+        created_at = eventType.createdAt
+        updated_at = eventType.updatedAt
+    }
+}

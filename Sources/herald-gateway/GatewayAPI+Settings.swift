@@ -1,0 +1,138 @@
+import Foundation
+import HeraldProto
+import HeraldViews
+import Hummingbird
+
+extension GatewayAPI {
+    func addSettingsRoutes(to api: RouterGroup<GatewayContext>) {
+        api.get("tenants/{tenant}/settings") { _, context in
+            let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
+            let settings = try await core.call(
+                "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant }, as: Herald_V1_NotificationSettings.self)
+            return try Reply.json(SettingsJSON(settings)).response
+        }
+        api.patch("tenants/{tenant}/settings") { request, context in
+            let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
+            let body = try JSONBody(try await Self.readBody(request))
+            let update = try Self.settingsUpdate(tenant, body)
+            let settings = try await core.call("UpdateSettings", update, as: Herald_V1_NotificationSettings.self)
+            return try Reply.json(SettingsJSON(settings)).response
+        }
+    }
+
+    static func settingsUpdate(_ tenant: String, _ body: JSONBody) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
+        let fields: Set<String> = [
+            "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
+            "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
+            "sender_name", "reply_to_email", "locale",
+        ]
+        try body.allowOnly(fields)
+        try body.requireAny(of: fields)
+        var update = Herald_V1_UpdateSettingsRequest()
+        update.tenantID = tenant
+        if let value = try body.bool("email_enabled") { update.emailEnabled = value }
+        if let value = try body.bool("sms_enabled") { update.smsEnabled = value }
+        if let value = try body.bool("whatsapp_enabled") { update.whatsappEnabled = value }
+        if let offsets = try reminderOffsets(body) { update.reminderOffsets = .with { $0.minutes = offsets } }
+        let providerWord = try body.string("sms_provider")
+        let aliasWord = try body.string("provider")
+        if let word = providerWord ?? aliasWord {
+            switch word {
+            case "twilio": update.smsProvider = .twilio
+            case "vonage": update.smsProvider = .vonage
+            default: throw .invalid(field: body.has("sms_provider") ? "sms_provider" : "provider", "twilio or vonage")
+            }
+        }
+        if let value = try body.bool("sms_failover") { update.smsFailover = value }
+        if let value = try body.string("timezone") { update.timezone = value }
+        if body.object["quiet_hours"] != nil {
+            if case JSONValue.null? = body.object["quiet_hours"] {
+                update.clearQuietHours_p = true
+            } else {
+                update.quietHours = try quietHours(body)
+            }
+        }
+        if let value = try body.bool("follow_up_enabled") { update.followUpEnabled = value }
+        if let value = try body.uint32("follow_up_minutes") { update.followUpMinutes = value }
+        if let value = try body.string("sender_name") { update.senderName = value }
+        if let value = try body.string("reply_to_email") { update.replyToEmail = value }
+        if let value = try body.string("locale") { update.locale = value }
+        return update
+    }
+
+    /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.
+    static func reminderOffsets(_ body: JSONBody) throws(Problem) -> [UInt32]? {
+        if let minutes = try body.uint32List("reminder_minutes_before") { return minutes }
+        guard body.has("reminder_hours_before") else { return nil }
+        let hours: [UInt32]
+        if case JSONValue.number? = body.object["reminder_hours_before"] {
+            hours = [try body.uint32("reminder_hours_before") ?? 0]
+        } else {
+            hours = try body.uint32List("reminder_hours_before") ?? []
+        }
+        guard hours.allSatisfy({ $0 <= 24 * 366 }) else {
+            throw .invalid(field: "reminder_hours_before", "at most a year (8784 hours)")
+        }
+        return hours.map { $0 * 60 }
+    }
+
+    /// `{"start": "21:00", "end": "08:00"}`.
+    static func quietHours(_ body: JSONBody) throws(Problem) -> Herald_V1_QuietHours {
+        let problem = Problem.invalid(field: "quiet_hours", "{\"start\": \"HH:MM\", \"end\": \"HH:MM\"} or null")
+        guard case JSONValue.object(let fields)? = body.object["quiet_hours"],
+            case JSONValue.string(let start)? = fields["start"], case JSONValue.string(let end)? = fields["end"],
+            let startMinute = minute(start), let endMinute = minute(end)
+        else { throw problem }
+        return .with {
+            $0.startMinute = startMinute
+            $0.endMinute = endMinute
+        }
+    }
+
+    private static func minute(_ text: String) -> UInt32? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
+            let hour = UInt32(parts[0]), let minute = UInt32(parts[1]), hour < 24, minute < 60
+        else { return nil }
+        return hour * 60 + minute
+    }
+}
+
+struct SettingsJSON: Encodable {
+    struct QuietHoursJSON: Encodable {
+        var start, end: String
+    }
+
+    var tenant_id: String
+    var email_enabled, sms_enabled, whatsapp_enabled: Bool
+    var reminder_minutes_before: [UInt32]
+    var sms_provider: String
+    var sms_failover: Bool
+    var timezone: String
+    var quiet_hours: QuietHoursJSON?
+    var follow_up_enabled: Bool
+    var follow_up_minutes: UInt32
+    var sender_name: String
+    var reply_to_email: String?
+    var locale, updated_at: String
+
+    init(_ settings: Herald_V1_NotificationSettings) {
+        tenant_id = settings.tenantID
+        email_enabled = settings.emailEnabled
+        sms_enabled = settings.smsEnabled
+        whatsapp_enabled = settings.whatsappEnabled
+        reminder_minutes_before = settings.reminderOffsetsMinutes
+        sms_provider = settings.smsProvider.word
+        sms_failover = settings.smsFailover
+        timezone = settings.timezone
+        let format = { (minute: UInt32) in String(format: "%02d:%02d", minute / 60, minute % 60) }
+        quiet_hours = settings.hasQuietHours
+            ? QuietHoursJSON(start: format(settings.quietHours.startMinute), end: format(settings.quietHours.endMinute)) : nil
+        follow_up_enabled = settings.followUpEnabled
+        follow_up_minutes = settings.followUpMinutes
+        sender_name = settings.senderName
+        reply_to_email = settings.replyToEmail.isEmpty ? nil : settings.replyToEmail
+        locale = settings.locale
+        updated_at = settings.updatedAt
+    }
+}

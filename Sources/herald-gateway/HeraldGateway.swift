@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import HeraldBus
+import Hummingbird
+import Logging
+
+/// `herald-gateway`: the HTTP/JSON API for booking apps. Each call becomes one or
+/// more admin RPCs to the core, so the core keeps one way in.
+@main
+struct HeraldGateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-gateway",
+        abstract: "Serve Herald's REST/JSON API for booking apps, backed by the core's admin RPC.",
+        discussion: """
+            Callers authenticate with "Authorization: Bearer KEY", a key from \
+            `herald apikey create`. Prints "herald-gateway ready listen=http://HOST:PORT" \
+            once it accepts connections (--listen HOST:0 picks a free port); SIGTERM or \
+            SIGINT stops it after the requests in flight.
+            """,
+        version: "0.1.0")
+
+    @Option(help: ArgumentHelp("Address to serve HTTP on.", valueName: "host:port"))
+    var listen = "127.0.0.1:8080"
+
+    @Option(
+        name: .customLong("core"),
+        help: ArgumentHelp(
+            "The core's admin endpoint (default: $HERALD_CORE or tcp://127.0.0.1:7402).", valueName: "endpoint"))
+    var coreEndpoint: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for the core's answer.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard ListenAddress(listen) != nil else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        guard timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "herald-gateway")
+        logger.logLevel = logLevel
+        let address = ListenAddress(listen)!
+        let endpoint = coreEndpoint ?? ProcessInfo.processInfo.environment["HERALD_CORE"] ?? "tcp://127.0.0.1:7402"
+
+        let core = try CoreClient(endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000)), logger: logger)
+        defer { core.close() }
+        let api = GatewayAPI(core: core)
+        let app = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "herald-gateway"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? address.port
+                let line = "herald-gateway ready listen=http://\(address.host):\(port) core=\(endpoint)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            },
+            logger: logger)
+        try await app.runService()
+        logger.info("herald-gateway stopped")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `HOST:PORT` of `--listen`; `[v6]:PORT` for an IPv6 address.
+struct ListenAddress {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}

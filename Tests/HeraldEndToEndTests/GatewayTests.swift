@@ -1,0 +1,235 @@
+import Foundation
+import HeraldChannelKit
+import Testing
+
+/// The real heraldd behind the real herald-gateway, called over HTTP as a booking app would.
+@Suite("herald-gateway against a running heraldd", .timeLimit(.minutes(5)))
+struct GatewayTests {
+    struct Setup {
+        var core: RunningCore
+        var gateway: RunningGateway
+        var salonKey: String
+        var clinicKey: String
+        var adminKey: String
+    }
+
+    static func setUp() async throws -> Setup {
+        let core = try await RunningCore.start()
+        try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
+        try await core.heraldOK("tenant", "create", "clinic", "--name", "Clinic")
+        func key(_ arguments: String...) async throws -> String {
+            let output = try await runHerald(["apikey", "create"] + arguments + ["--json"], environment: ["HERALD_CORE": core.adminEndpoint])
+            let json = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+            return try #require(json?["key"] as? String, "\(output)")
+        }
+        let gateway = try await RunningGateway.start(core: core)
+        return Setup(
+            core: core, gateway: gateway, salonKey: try await key("salon"), clinicKey: try await key("clinic"),
+            adminKey: try await key("--role", "admin"))
+    }
+
+    static var booking: [String: Any] {
+        [
+            "customer_name": "Ada Lovelace", "customer_email": "ada@example.com",
+            "start_at": AdminCLITests.future(days: 3), "status": "confirmed",
+        ]
+    }
+
+    @Test func healthAndReadiness() async throws {
+        let setup = try await Self.setUp()
+        #expect(try await setup.gateway.request("GET", "/healthz").status == 200)
+        let ready = try await setup.gateway.request("GET", "/readyz")
+        #expect(ready.status == 200, "\(ready)")
+        #expect(try await setup.core.stop() == 0)
+        let notReady = try await setup.gateway.request("GET", "/readyz")
+        #expect(notReady.status == 503, "\(notReady)")
+        #expect(notReady.response.header("Content-Type") == "application/problem+json")
+        #expect(try await setup.gateway.stop() == 0)
+    }
+
+    @Test func aTenantKeyCreatesReadsReschedulesAndCancels() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        let created = try await gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking)
+        #expect(created.status == 201, "\(created)")
+        #expect(created.json["ok"] as? Bool == true)
+        let id = try #require(created.json["booking_id"] as? String)
+        #expect(created.response.header("Location") == "/api/bookings/\(id)")
+
+        let read = try await gateway.request("GET", "/api/bookings/\(id)", key: setup.salonKey)
+        #expect(read.json["customer_email"] as? String == "ada@example.com")
+        #expect(read.json["status"] as? String == "confirmed")
+
+        let list = try await gateway.request("GET", "/api/tenants/salon/bookings?limit=10", key: setup.salonKey)
+        #expect((list.json["bookings"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+
+        let newStart = AdminCLITests.future(days: 4)
+        let moved = try await gateway.request("PATCH", "/api/bookings/\(id)", key: setup.salonKey, body: ["start_at": newStart])
+        #expect(moved.status == 200, "\(moved)")
+        let movedBooking = moved.json["booking"] as? [String: Any]
+        #expect(movedBooking?["start_at"] as? String == newStart)
+        #expect(movedBooking?["schedule_version"] as? Int == 2)
+
+        let cancelled = try await gateway.request("DELETE", "/api/bookings/\(id)", key: setup.salonKey)
+        #expect(cancelled.status == 200, "\(cancelled)")
+        #expect((cancelled.json["booking"] as? [String: Any])?["status"] as? String == "cancelled")
+        let schedule = try await gateway.request("GET", "/api/bookings/\(id)/notifications", key: setup.salonKey)
+        let kinds = (schedule.json["notifications"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+        #expect(kinds.contains("cancellation"), "\(schedule)")
+        // The booking's own log, and nothing of it for another tenant.
+        let log = try await gateway.request("GET", "/api/reminder-log?booking_id=\(id)", key: setup.salonKey)
+        #expect(log.status == 200, "\(log)")
+        let clinicLog = try await gateway.request("GET", "/api/reminder-log?booking_id=\(id)", key: setup.clinicKey)
+        #expect((clinicLog.json["entries"] as? [Any])?.isEmpty == true, "\(clinicLog)")
+        #expect(try await gateway.stop() == 0)
+    }
+
+    @Test func keysAreCheckedAndTenantsKeptApart() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        for key in [nil, "hk_wrong"] {
+            let refused = try await gateway.request("GET", "/api/tenants/salon/bookings", key: key)
+            #expect(refused.status == 401, "\(refused)")
+            #expect(refused.response.header("Content-Type") == "application/problem+json")
+            #expect(refused.response.header("WWW-Authenticate") == "Bearer")
+        }
+        let created = try await gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking)
+        let id = try #require(created.json["booking_id"] as? String, "\(created)")
+
+        // The clinic's key cannot see, change or list the salon's data: 404, as if it did not exist.
+        #expect(try await gateway.request("GET", "/api/bookings/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("DELETE", "/api/bookings/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("GET", "/api/bookings/\(id)/notifications", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("GET", "/api/tenants/salon/bookings", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("POST", "/api/tenants/salon/bookings", key: setup.clinicKey, body: Self.booking).status == 404)
+        #expect(try await gateway.request("GET", "/api/bookings/bk_missing", key: setup.clinicKey).status == 404)
+
+        // An admin key manages every tenant.
+        #expect(try await gateway.request("GET", "/api/bookings/\(id)", key: setup.adminKey).status == 200)
+        let clinic = try await gateway.request("POST", "/api/tenants/clinic/bookings", key: setup.adminKey, body: Self.booking)
+        #expect(clinic.status == 201, "\(clinic)")
+        let settings = try await gateway.request(
+            "PATCH", "/api/tenants/clinic/settings", key: setup.adminKey,
+            body: ["reminder_hours_before": [24, 2], "sms_enabled": true, "quiet_hours": ["start": "21:00", "end": "08:00"]])
+        #expect(settings.status == 200, "\(settings)")
+        #expect(settings.json["reminder_minutes_before"] as? [Int] == [1440, 120])
+        #expect((settings.json["quiet_hours"] as? [String: String])?["start"] == "21:00")
+        #expect(try await gateway.request("GET", "/api/tenants/clinic/settings", key: setup.salonKey).status == 404)
+        #expect(try await gateway.stop() == 0)
+    }
+
+    @Test func errorsAreProblemDetailsNamingTheField() async throws {
+        let setup = try await Self.setUp()
+        var bad = Self.booking
+        bad["customer_email"] = "not-an-address"
+        let invalid = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: bad)
+        #expect(invalid.status == 422, "\(invalid)")
+        #expect(invalid.response.header("Content-Type") == "application/problem+json")
+        #expect(invalid.json["status"] as? Int == 422)
+        #expect(invalid.json["code"] as? String == "INVALID_ARGUMENT")
+        let fields = (invalid.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+        #expect(fields == ["customer_email"])
+
+        var wrongType = Self.booking
+        wrongType["start_at"] = 12
+        let malformed = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: wrongType)
+        #expect(malformed.status == 400, "\(malformed)")
+        #expect((malformed.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "start_at")
+
+        let status = try await setup.gateway.request("PATCH", "/api/bookings/bk_x", key: setup.salonKey, body: ["status": "done"])
+        #expect(status.status == 404 || status.status == 422, "\(status)")
+        #expect(try await setup.gateway.stop() == 0)
+    }
+
+    @Test func aRetriedCreateWithAnIdempotencyKeyAnswersTheFirstResult() async throws {
+        let setup = try await Self.setUp()
+        let key = [HTTPHeader("Idempotency-Key", "order-42")]
+        let first = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking, headers: key)
+        let again = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking, headers: key)
+        #expect(first.status == 201, "\(first)")
+        #expect(again.status == 201)
+        #expect(again.json["booking_id"] as? String == first.json["booking_id"] as? String)
+        #expect(again.response.header("Idempotent-Replayed") == "true")
+        let list = try await setup.gateway.request("GET", "/api/tenants/salon/bookings", key: setup.salonKey)
+        #expect((list.json["bookings"] as? [Any])?.count == 1)
+
+        var other = Self.booking
+        other["customer_name"] = "Someone Else"
+        let reused = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: other, headers: key)
+        #expect(reused.status == 422, "\(reused)")
+
+        // The core keeps the answers: a new gateway process replays them too.
+        #expect(try await setup.gateway.stop() == 0)
+        let restarted = try await RunningGateway.start(core: setup.core)
+        let afterRestart = try await restarted.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: Self.booking, headers: key)
+        #expect(afterRestart.status == 201, "\(afterRestart)")
+        #expect(afterRestart.json["booking_id"] as? String == first.json["booking_id"] as? String)
+        // Another API key has keys of its own.
+        let clinic = try await restarted.request("POST", "/api/tenants/clinic/bookings", key: setup.clinicKey, body: Self.booking, headers: key)
+        #expect(clinic.status == 201, "\(clinic)")
+        #expect(clinic.json["booking_id"] as? String != first.json["booking_id"] as? String)
+        #expect(try await restarted.stop() == 0)
+    }
+
+    @Test func eventTypesAndWebhooks() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        let created = try await gateway.request(
+            "POST", "/api/event-types", key: setup.salonKey,
+            body: ["id": "haircut", "name": "Haircut", "reminder_minutes_before": [1440, 60],
+                   "booking_notification_emails": ["anna@salon.example"]])
+        #expect(created.status == 201, "\(created)")
+        #expect(created.json["reminder_minutes_before"] as? [Int] == [1440, 60])
+        let badEmail = try await gateway.request(
+            "PATCH", "/api/event-types/haircut", key: setup.salonKey, body: ["booking_notification_emails": ["nope"]])
+        #expect(badEmail.status == 422, "\(badEmail)")
+        #expect((badEmail.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "booking_notification_emails")
+        let cleared = try await gateway.request("PATCH", "/api/event-types/haircut", key: setup.salonKey, body: ["reminder_minutes_before": NSNull()])
+        #expect(cleared.status == 200, "\(cleared)")
+        #expect(cleared.json["reminder_minutes_before"] == nil)
+        #expect(try await gateway.request("GET", "/api/event-types/haircut", key: setup.clinicKey).status == 404)
+        let adminList = try await gateway.request("GET", "/api/event-types?tenant_id=salon", key: setup.adminKey)
+        #expect((adminList.json["event_types"] as? [Any])?.count == 1)
+        #expect(try await gateway.request("GET", "/api/event-types", key: setup.adminKey).status == 400)
+
+        let webhook = try await gateway.request(
+            "POST", "/api/webhooks", key: setup.salonKey,
+            body: ["url": "https://hooks.salon.example/herald", "event_types": ["booking.created"]])
+        #expect(webhook.status == 201, "\(webhook)")
+        #expect((webhook.json["secret"] as? String)?.hasPrefix("whsec_") == true)
+        let id = try #require(webhook.json["id"] as? String)
+        let listed = try await gateway.request("GET", "/api/webhooks", key: setup.salonKey)
+        #expect((listed.json["webhooks"] as? [[String: Any]])?.first?["secret"] == nil)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("DELETE", "/api/webhooks/\(id)", key: setup.clinicKey).status == 404)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.adminKey).status == 200)
+        #expect(try await gateway.request("DELETE", "/api/webhooks/\(id)", key: setup.salonKey).status == 200)
+        #expect(try await gateway.request("GET", "/api/webhooks/\(id)", key: setup.salonKey).status == 404)
+        #expect(try await gateway.stop() == 0)
+    }
+
+    @Test func bookingListsArePagedByCursor() async throws {
+        let setup = try await Self.setUp()
+        var ids: [String] = []
+        for day in 1...5 {
+            var booking = Self.booking
+            booking["start_at"] = AdminCLITests.future(days: day)
+            let created = try await setup.gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: booking)
+            ids.append(try #require(created.json["booking_id"] as? String, "\(created)"))
+        }
+        var seen: [String] = []
+        var path = "/api/tenants/salon/bookings?limit=2"
+        while true {
+            let page = try await setup.gateway.request("GET", path, key: setup.salonKey)
+            #expect(page.status == 200, "\(page)")
+            seen += (page.json["bookings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            guard let cursor = page.json["next_cursor"] as? String else { break }
+            path = "/api/tenants/salon/bookings?limit=2&cursor=\(cursor)"
+        }
+        #expect(seen == ids)
+        let bad = try await setup.gateway.request("GET", "/api/tenants/salon/bookings?cursor=nonsense", key: setup.salonKey)
+        #expect(bad.status == 422, "\(bad)")
+        #expect((bad.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "cursor")
+        #expect(try await setup.gateway.stop() == 0)
+    }
+}
