@@ -137,8 +137,11 @@ import Testing
         try await withServer(.testRouter(probe: probe), configure: { $0.maxConcurrentRequests = 1 }) { server in
             let client = try makeClient(server.boundEndpoint)
             defer { client.close() }
-            let slow = Task { try await client.call(Methods.slow, violation("s"), as: Herald_V1_Status.self, timeout: .seconds(1)) }
-            try await eventually("the slow handler to start") { probe.slowStarted.load(ordering: .relaxed) == 1 }
+            // A deadline long enough that the request still reaches its handler when the
+            // whole suite starts at once on two busy cores (1 s expired in the queue once);
+            // the test waits for it, so it sets how long the test takes.
+            let slow = Task { try await client.call(Methods.slow, violation("s"), as: Herald_V1_Status.self, timeout: .seconds(8)) }
+            try await eventually("the slow handler to start", within: .seconds(60)) { probe.slowStarted.load(ordering: .relaxed) == 1 }
             let error = await #expect(throws: RPCError.self) {
                 try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
             }

@@ -232,7 +232,9 @@ struct ChannelRunnerTests {
             try await waitUntil("draining") { events.all.contains(.draining(inFlight: 1)) }
             // No new work while draining; the core gets it back at once.
             core.send(.delivery(makeDelivery("late")), to: peer)
-            let late = try await core.result(for: "late")
+            // A generous bound: when every suite starts at once on two cores the answer
+            // once took longer than the default 20 s; a prompt one arrives in milliseconds.
+            let late = try await core.result(for: "late", timeout: .seconds(60))
             #expect(late.outcome == .retry)
             #expect(late.errorCode == "shutting_down")
             #expect(!core.received.contains { $0.goodbye != nil })
