@@ -57,9 +57,11 @@ final class FakeCore: Sendable {
         router.send(to: peer, frames: [frame])
     }
 
-    /// A second between heartbeats by default: long enough that a busy machine does not
-    /// make the worker think the fake core died, in tests that are not about that.
-    func welcome(_ peer: Data, heartbeatIntervalMs: UInt32 = 1000) {
+    /// Five seconds between heartbeats by default, like the real core: a worker takes a
+    /// core that stays silent for three intervals for dead and reconnects under a new
+    /// identity, so messages sent to the old one are lost. With one second, a machine
+    /// stalled for three did exactly that in tests that are not about liveness.
+    func welcome(_ peer: Data, heartbeatIntervalMs: UInt32 = 5000) {
         send(.welcome(.with {
             $0.heartbeatIntervalMs = heartbeatIntervalMs
             $0.leaseMs = 30_000
@@ -69,7 +71,7 @@ final class FakeCore: Sendable {
 
     /// Waits for the worker's first `Register` and welcomes it; returns its peer identity.
     @discardableResult
-    func acceptRegistration(heartbeatIntervalMs: UInt32 = 1000) async throws -> Data {
+    func acceptRegistration(heartbeatIntervalMs: UInt32 = 5000) async throws -> Data {
         let peer = try await waitFor("a Register") { $0.first { $0.register != nil }?.peer }
         welcome(peer, heartbeatIntervalMs: heartbeatIntervalMs)
         return peer
