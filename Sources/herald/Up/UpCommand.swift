@@ -27,7 +27,7 @@ struct UpCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("state-dir"),
-        help: ArgumentHelp("Folder for the database and the outbox (default .herald).", valueName: "path"))
+        help: ArgumentHelp("Folder for the database and the outbox.", valueName: "path"))
     var stateDirectory = ".herald"
 
     @Option(help: ArgumentHelp("The SQLite database (default <state-dir>/herald.db).", valueName: "path"))
