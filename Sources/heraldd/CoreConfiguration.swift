@@ -28,3 +28,37 @@ struct MetricsAddress: Sendable, Equatable {
         self.port = port
     }
 }
+
+/// The safe default: the bus has no encryption or authentication yet (CURVE is
+/// to come), so heraldd binds only addresses this machine alone reaches unless
+/// the operator says `--insecure-bind`.
+enum BindPolicy {
+    /// Whether `host` (an IP address or name from an endpoint) is loopback.
+    static func isLoopback(host: String) -> Bool {
+        var host = host
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The host of a ZeroMQ `tcp://HOST:PORT` endpoint; nil for transports that never
+    /// leave the machine (`ipc://`, `inproc://`).
+    static func tcpHost(of endpoint: String) -> String? {
+        guard endpoint.hasPrefix("tcp://") else { return nil }
+        let address = endpoint.dropFirst("tcp://".count)
+        guard let colon = address.lastIndex(of: ":") else { return String(address) }
+        return String(address[..<colon])
+    }
+
+    /// The endpoints (by option name) that would be reachable from other machines.
+    static func exposed(_ endpoints: [(option: String, endpoint: String)], metrics: MetricsAddress?) -> [String] {
+        var exposed = endpoints.compactMap { option, endpoint in
+            tcpHost(of: endpoint).flatMap { isLoopback(host: $0) ? nil : "\(option) \(endpoint)" }
+        }
+        if let metrics, !isLoopback(host: metrics.host) {
+            exposed.append("--metrics-endpoint \(metrics.host):\(metrics.port)")
+        }
+        return exposed
+    }
+}

@@ -98,7 +98,8 @@ struct CoreDaemon {
         if let metricsServer {
             services.append(metricsServer)
         } else {
-            Self.announceReady(endpoints, logger: logger)
+            let (endpoints, logger) = (endpoints, logger)
+            services.insert(ReadyAnnouncement { Self.announceReady(endpoints, logger: logger) }, at: 0)
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -130,5 +131,17 @@ final class LateBound<Value: Sendable>: Sendable {
     var value: Value? {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
+    }
+}
+
+/// Prints the ready line from inside the running service group: the group traps
+/// SIGTERM and SIGINT before it starts any service, so a script that stops heraldd
+/// right after the line gets a clean stop, not the signal's default (death).
+private struct ReadyAnnouncement: Service {
+    let announce: @Sendable () -> Void
+
+    func run() async throws {
+        announce()
+        try? await gracefulShutdown()
     }
 }

@@ -43,6 +43,11 @@ struct Heraldd: AsyncParsableCommand {
         help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics; port 0 picks a free one (printed in the ready line). Unauthenticated: keep it on loopback or behind a proxy ($HERALD_METRICS_ENDPOINT, default off).", valueName: "host:port"))
     var metricsEndpoint: String?
 
+    @Flag(
+        name: .customLong("insecure-bind"),
+        help: ArgumentHelp("Allow endpoints on addresses other machines reach. The bus is neither encrypted nor authenticated: use it only on a private network you trust ($HERALD_INSECURE_BIND=1)."))
+    var insecureBind = false
+
     @Option(
         name: .customLong("late-grace"),
         help: ArgumentHelp("How late a reminder may still go out (after downtime, or with no worker), in minutes; later ones are recorded missed ($HERALD_LATE_GRACE_MINUTES, default 15).", valueName: "minutes"))
@@ -72,6 +77,16 @@ struct Heraldd: AsyncParsableCommand {
             eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
             metricsAddress: try metricsAddress(environment),
             dispatch: try dispatchConfiguration(environment))
+        let exposed = BindPolicy.exposed(
+            [("--channel-endpoint", configuration.channelEndpoint), ("--admin-endpoint", configuration.adminEndpoint),
+             ("--events-endpoint", configuration.eventsEndpoint)],
+            metrics: configuration.metricsAddress)
+        if !exposed.isEmpty, !insecureBind, environment["HERALD_INSECURE_BIND"] != "1" {
+            throw ValidationError(
+                "refusing to bind \(exposed.joined(separator: ", ")): other machines would reach it, and the bus "
+                    + "is neither encrypted nor authenticated. Bind 127.0.0.1, or pass --insecure-bind "
+                    + "(HERALD_INSECURE_BIND=1) on a private network you trust.")
+        }
         let levelName = logLevel ?? environment["HERALD_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
