@@ -11,11 +11,11 @@ final class CoreClient: Sendable {
     private let client: RPCClient
     private let timeout: Duration
 
-    init(endpoint: String, timeout: Duration, logger: Logger) throws {
+    init(endpoint: String, timeout: Duration, curve: CurveOptions?, logger: Logger) throws {
         var quiet = logger
         quiet.logLevel = .error
         self.context = try ZMQContext()
-        self.client = try RPCClient(context: context, endpoint: endpoint, logger: quiet)
+        self.client = try RPCClient(context: context, endpoint: endpoint, curve: curve, logger: quiet)
         self.endpoint = endpoint
         self.timeout = timeout
     }

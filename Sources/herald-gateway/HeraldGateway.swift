@@ -31,13 +31,29 @@ struct HeraldGateway: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for the core's answer.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(name: .customLong("curve-secret-key"), help: ArgumentHelp(CurveClientKeys.secretKeyHelp + " The key needs the admin role.", valueName: "file"))
+    var curveSecretKey: String?
+
+    @Option(name: .customLong("curve-server-key"), help: ArgumentHelp(CurveClientKeys.serverKeyHelp, valueName: "key|file"))
+    var curveServerKey: String?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
+
+    /// The gateway's CURVE keys for the core, from the flags or the environment.
+    func curve() throws -> CurveOptions? {
+        do {
+            return try CurveClientKeys.resolve(secretKeyFile: curveSecretKey, serverKey: curveServerKey)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
 
     func validate() throws {
         guard ListenAddress(listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
         }
+        _ = try curve()
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
@@ -50,7 +66,8 @@ struct HeraldGateway: AsyncParsableCommand {
         let address = ListenAddress(listen)!
         let endpoint = coreEndpoint ?? ProcessInfo.processInfo.environment["HERALD_CORE"] ?? "tcp://127.0.0.1:7402"
 
-        let core = try CoreClient(endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000)), logger: logger)
+        let core = try CoreClient(
+            endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000)), curve: try curve(), logger: logger)
         defer { core.close() }
         let api = GatewayAPI(core: core)
         let app = Application(

@@ -23,6 +23,7 @@ struct Herald: AsyncParsableCommand {
             TeamCommand.self,
             TemplateCommand.self,
             APIKeyCommand.self,
+            KeysCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

@@ -9,6 +9,8 @@ struct CoreConfiguration: Sendable {
     /// Where to serve `GET /metrics`; nil: no metrics endpoint.
     var metricsAddress: MetricsAddress?
     var dispatch: DispatcherConfiguration
+    /// CURVE on every bus endpoint; nil: plain ZeroMQ (loopback only, unless insecure).
+    var security: BusSecurity?
 }
 
 /// `HOST:PORT` of the metrics endpoint (`[::1]:9464` for an IPv6 address).
@@ -29,9 +31,10 @@ struct MetricsAddress: Sendable, Equatable {
     }
 }
 
-/// The safe default: the bus has no encryption or authentication yet (CURVE is
-/// to come), so heraldd binds only addresses this machine alone reaches unless
-/// the operator says `--insecure-bind`.
+/// The safe default: without CURVE the bus is neither encrypted nor
+/// authenticated, so heraldd binds only addresses this machine alone reaches
+/// unless the operator says `--insecure-bind`. With CURVE the bus endpoints may
+/// face the network; the metrics endpoint (plain HTTP) never may without the flag.
 enum BindPolicy {
     /// Whether `host` (an IP address or name from an endpoint) is loopback.
     static func isLoopback(host: String) -> Bool {
@@ -52,8 +55,10 @@ enum BindPolicy {
     }
 
     /// The endpoints (by option name) that would be reachable from other machines.
-    static func exposed(_ endpoints: [(option: String, endpoint: String)], metrics: MetricsAddress?) -> [String] {
-        var exposed = endpoints.compactMap { option, endpoint in
+    static func exposed(
+        _ endpoints: [(option: String, endpoint: String)], metrics: MetricsAddress?, curve: Bool = false
+    ) -> [String] {
+        var exposed = curve ? [] : endpoints.compactMap { option, endpoint in
             tcpHost(of: endpoint).flatMap { isLoopback(host: $0) ? nil : "\(option) \(endpoint)" }
         }
         if let metrics, !isLoopback(host: metrics.host) {

@@ -20,6 +20,9 @@ struct CoreDaemon {
     let admin: RPCServer
     let dispatcher: Dispatcher
     let metricsServer: MetricsServer?
+    /// With CURVE: admits client keys at the handshake and knows their roles.
+    let zap: ZAPHandler?
+    let reloader: AuthorizedKeysReloader?
 
     init(configuration: CoreConfiguration, logger: Logger) throws {
         self.logger = logger
@@ -28,13 +31,38 @@ struct CoreDaemon {
         let metrics = HeraldMetrics()
 
         context = try ZMQContext()
+        let security = configuration.security
+        // The ZAP handler must be listening before any CURVE socket binds.
+        var zap: ZAPHandler?
+        if let security {
+            zap = try ZAPHandler(
+                context: context, keys: security.authorizedKeys, domains: BusSecurity.domains, logger: logger,
+                onRefused: { metrics.handshakeRefused(endpoint: $0) })
+        }
+        self.zap = zap
+        var channelAuthorization: (@Sendable (String?) -> Bool)?
+        var adminAuthorization: (@Sendable (RPCContext) -> RPCError?)?
+        if let zap {
+            channelAuthorization = { zap.role(ofUserID: $0) == .channel }
+            adminAuthorization = { Self.authorizeAdmin($0, zap: zap) }
+        }
+        if let security, let zap {
+            for warning in security.warnings { logger.warning("\(warning)") }
+            logger.info("CURVE on every endpoint", metadata: [
+                "public_key": "\(security.keyPair.publicKey)", "authorized_keys": "\(security.authorizedKeys.summary)"])
+            reloader = AuthorizedKeysReloader(path: security.authorizedKeysPath, handler: zap, logger: logger)
+        } else {
+            reloader = nil
+        }
         let publisher = try EventPublisher(
-            context: context, endpoint: configuration.eventsEndpoint, logger: logger)
+            context: context, endpoint: configuration.eventsEndpoint, curve: security?.curve(for: "events"), logger: logger)
         self.publisher = publisher
         let channelEndpoint = try RouterEndpoint(
             context: context,
             configuration: RouterEndpoint.Configuration(
                 endpoint: configuration.channelEndpoint,
+                curve: security?.curve(for: "channel"),
+                authorize: channelAuthorization,
                 droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
             logger: logger)
         let dispatcher = Dispatcher(
@@ -70,7 +98,10 @@ struct CoreDaemon {
         admin = try RPCServer(
             context: context,
             configuration: RPCServerConfiguration(
-                endpoint: configuration.adminEndpoint, droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
+                endpoint: configuration.adminEndpoint,
+                curve: security?.curve(for: "admin"),
+                authorize: adminAuthorization,
+                droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
             router: router, logger: logger)
         adminServer.value = admin
 
@@ -95,6 +126,7 @@ struct CoreDaemon {
     func run() async throws {
         // Shut down in reverse order: stop serving HTTP and admin requests first, publish last.
         var services: [any Service] = [publisher, dispatcher, admin]
+        if let reloader { services.append(reloader) }
         if let metricsServer {
             services.append(metricsServer)
         } else {
@@ -108,6 +140,19 @@ struct CoreDaemon {
                 logger: logger))
         try await group.run()
         logger.info("heraldd stopped")
+    }
+
+    /// Admin RPC needs an admin key: a channel or observer key (admitted at the
+    /// handshake) is told so, and a key removed by a reload loses access at once.
+    static func authorizeAdmin(_ context: RPCContext, zap: ZAPHandler) -> RPCError? {
+        guard let entry = zap.entry(forUserID: context.userID) else {
+            return .permissionDenied("this key is no longer in the core's authorized keys")
+        }
+        guard entry.role == .admin else {
+            return .permissionDenied(
+                "the key \"\(entry.name)\" has the \(entry.role) role; \(context.method) needs an admin key")
+        }
+        return nil
     }
 
     /// Prints the ready line on stdout once every endpoint is bound, so scripts and

@@ -16,7 +16,7 @@ struct Heraldd: AsyncParsableCommand {
             Every option falls back to an environment variable, then to a default. \
             Endpoints are ZeroMQ addresses; a port of * picks a free one (printed in the \
             ready line on stdout). The metrics endpoint, off unless asked for, is HTTP. \
-            SIGTERM or SIGINT stops it cleanly.
+            SIGTERM or SIGINT stops it cleanly; SIGHUP rereads --authorized-keys.
             """,
         version: CoreVersion.current)
 
@@ -43,9 +43,19 @@ struct Heraldd: AsyncParsableCommand {
         help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics; port 0 picks a free one (printed in the ready line). Unauthenticated: keep it on loopback or behind a proxy ($HERALD_METRICS_ENDPOINT, default off).", valueName: "host:port"))
     var metricsEndpoint: String?
 
+    @Option(
+        name: .customLong("curve-secret-key"),
+        help: ArgumentHelp("Encrypt and authenticate every bus endpoint with CURVE, using the core's key file from `herald keys generate` ($HERALD_CURVE_SECRET_KEY). Needs --authorized-keys.", valueName: "file"))
+    var curveSecretKey: String?
+
+    @Option(
+        name: .customLong("authorized-keys"),
+        help: ArgumentHelp("With CURVE: the client keys admitted, one \"ROLE PUBLIC-KEY [NAME]\" per line, roles admin, channel, observer; reread on SIGHUP ($HERALD_AUTHORIZED_KEYS).", valueName: "file"))
+    var authorizedKeys: String?
+
     @Flag(
         name: .customLong("insecure-bind"),
-        help: ArgumentHelp("Allow endpoints on addresses other machines reach. The bus is neither encrypted nor authenticated: use it only on a private network you trust ($HERALD_INSECURE_BIND=1)."))
+        help: ArgumentHelp("Allow endpoints on addresses other machines reach without CURVE (and the metrics endpoint, which is plain HTTP). Use it only on a private network you trust ($HERALD_INSECURE_BIND=1)."))
     var insecureBind = false
 
     @Option(
@@ -76,15 +86,18 @@ struct Heraldd: AsyncParsableCommand {
             adminEndpoint: adminEndpoint ?? environment["HERALD_ADMIN_ENDPOINT"] ?? "tcp://127.0.0.1:7402",
             eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
             metricsAddress: try metricsAddress(environment),
-            dispatch: try dispatchConfiguration(environment))
+            dispatch: try dispatchConfiguration(environment),
+            security: try security(environment))
         let exposed = BindPolicy.exposed(
             [("--channel-endpoint", configuration.channelEndpoint), ("--admin-endpoint", configuration.adminEndpoint),
              ("--events-endpoint", configuration.eventsEndpoint)],
-            metrics: configuration.metricsAddress)
+            metrics: configuration.metricsAddress, curve: configuration.security != nil)
         if !exposed.isEmpty, !insecureBind, environment["HERALD_INSECURE_BIND"] != "1" {
+            let why = configuration.security == nil
+                ? "the bus is neither encrypted nor authenticated. Bind 127.0.0.1, turn CURVE on (--curve-secret-key, --authorized-keys), or pass --insecure-bind"
+                : "the metrics endpoint is plain HTTP without authentication. Bind it to 127.0.0.1, or pass --insecure-bind"
             throw ValidationError(
-                "refusing to bind \(exposed.joined(separator: ", ")): other machines would reach it, and the bus "
-                    + "is neither encrypted nor authenticated. Bind 127.0.0.1, or pass --insecure-bind "
+                "refusing to bind \(exposed.joined(separator: ", ")): other machines would reach it, and \(why) "
                     + "(HERALD_INSECURE_BIND=1) on a private network you trust.")
         }
         let levelName = logLevel ?? environment["HERALD_LOG_LEVEL"] ?? "info"
@@ -111,6 +124,16 @@ struct Heraldd: AsyncParsableCommand {
 }
 
 extension Heraldd {
+    /// `--curve-secret-key` and `--authorized-keys`, or their variables; a bad key file stops the start (exit 64).
+    func security(_ environment: [String: String]) throws -> BusSecurity? {
+        do {
+            return try BusSecurity.resolve(
+                secretKeyFile: curveSecretKey, authorizedKeysFile: authorizedKeys, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     /// `--metrics-endpoint`, else `$HERALD_METRICS_ENDPOINT`; unset or empty: off.
     func metricsAddress(_ environment: [String: String]) throws -> MetricsAddress? {
         guard let text = metricsEndpoint ?? environment["HERALD_METRICS_ENDPOINT"], !text.isEmpty else { return nil }

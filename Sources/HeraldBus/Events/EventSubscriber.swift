@@ -10,6 +10,7 @@ public final class EventSubscriber: Sendable {
     /// Matching events in arrival order; finishes when the subscriber is closed.
     public let events: AsyncStream<PublishedEvent>
     private let socket: SocketThread
+    private let monitor: HandshakeMonitor
 
     /// Connects and subscribes.
     /// - Parameter topics: topic prefixes to receive, e.g. `["booking."]`; `[""]` receives everything.
@@ -24,9 +25,14 @@ public final class EventSubscriber: Sendable {
         let (events, continuation) = AsyncStream.makeStream(
             of: PublishedEvent.self, bufferingPolicy: .bufferingNewest(bufferLimit))
         self.events = events
+        var monitor: HandshakeMonitor?
         socket = try SocketThread(
             context: context, kind: .sub, name: "events-sub", logger: logger,
             configure: { socket throws(ZMQError) in
+                // A refused handshake is not going to succeed on retry: end the stream and say why.
+                monitor = try HandshakeMonitor(
+                    watching: socket, usingCurve: curve != nil, context: context, logger: logger,
+                    onFailure: { _ in continuation.finish() })
                 try socket.apply(ZMQSocketOptions(linger: .zero, maxMessageSize: 16 << 20, curve: curve))
                 for topic in topics { try socket.subscribe(Data(topic.utf8)) }
                 try socket.connect(endpoint)
@@ -39,10 +45,17 @@ public final class EventSubscriber: Sendable {
                 continuation.yield(PublishedEvent(topic: String(decoding: frames[0], as: UTF8.self), payload: frames[1]))
             },
             onStop: { continuation.finish() })
+        self.monitor = monitor!
     }
 
-    deinit { socket.stop() }
+    deinit { close() }
+
+    /// Why ``events`` finished early: the publisher refused the handshake. Nil otherwise.
+    public var handshakeFailure: String? { monitor.lastFailure }
 
     /// Disconnects; ``events`` then finishes.
-    public func close() { socket.stop() }
+    public func close() {
+        socket.stop()
+        monitor.close()
+    }
 }

@@ -23,6 +23,8 @@ public final class RPCClient: Sendable {
     private let idPrefix: String
     private let nextID = Atomic<UInt64>(0)
     private let logger: Logger
+    /// Why the core refused the handshake, if it did, for a clearer UNAVAILABLE.
+    private let monitor: HandshakeMonitor?
 
     /// Starts the socket's thread and connects; libzmq keeps connecting in the
     /// background, so this succeeds even when nothing listens yet.
@@ -34,9 +36,11 @@ public final class RPCClient: Sendable {
         // Ids only need to be unique among this client's calls in flight; the random
         // prefix also keeps them apart from other clients' in the core's logs.
         self.idPrefix = String(UInt32.random(in: .min ... .max), radix: 36)
+        var monitor: HandshakeMonitor?
         self.socket = try SocketThread(
             context: context, kind: .dealer, name: "rpc-client", logger: logger,
             configure: { socket throws(ZMQError) in
+                monitor = try HandshakeMonitor(watching: socket, usingCurve: curve != nil, context: context, logger: logger)
                 try socket.apply(ZMQSocketOptions(
                     linger: .zero,  // a request nobody took is worthless once the client is gone
                     maxMessageSize: 64 << 20,
@@ -48,12 +52,22 @@ public final class RPCClient: Sendable {
             },
             onMessage: { frames in calls.deliver(frames) },
             onStop: { calls.failAll(.unavailable("the client for \(endpoint) was closed")) })
+        self.monitor = monitor
     }
 
-    deinit { socket.stop() }
+    deinit { close() }
 
     /// Stops the socket's thread; calls still waiting fail with `UNAVAILABLE`.
-    public func close() { socket.stop() }
+    public func close() {
+        socket.stop()
+        monitor?.close()
+    }
+
+    /// Why a request could not be handed to the core.
+    private func unreachable(_ seconds: String) -> RPCError {
+        .unavailable(monitor?.lastFailure
+            ?? "cannot reach the core at \(endpoint) within \(seconds) s (is heraldd running?)")
+    }
 
     /// Calls `method` with a typed request and decodes the typed response.
     ///
@@ -103,8 +117,7 @@ public final class RPCClient: Sendable {
                         case .sent:
                             self.calls.markSent(id: id)
                         case .expired:
-                            self.calls.fail(id: id, with: .unavailable(
-                                "cannot reach the core at \(endpoint) within \(seconds) s (is heraldd running?)"))
+                            self.calls.fail(id: id, with: self.unreachable(seconds))
                         case .failed(let error):
                             self.calls.fail(id: id, with: .unavailable("cannot send to the core at \(endpoint): \(error)"))
                         case .stopped:
@@ -116,7 +129,7 @@ public final class RPCClient: Sendable {
             group.addTask {
                 try await Task.sleep(until: deadline, clock: .continuous)
                 throw self.calls.timeOut(id: id,
-                    unsent: .unavailable("cannot reach the core at \(endpoint) within \(seconds) s (is heraldd running?)"),
+                    unsent: self.unreachable(seconds),
                     unanswered: .deadlineExceeded("no answer from the core at \(endpoint) within \(seconds) s"))
             }
             defer { group.cancelAll() }

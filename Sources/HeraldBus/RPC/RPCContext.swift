@@ -13,13 +13,16 @@ public struct RPCContext: Sendable {
     public let metadata: [String: String]
     /// The ROUTER identity of the calling peer.
     public let peer: Data
+    /// With CURVE: the caller's public key (Z85), as the ZAP handler admitted it.
+    public let userID: String?
 
     public init(requestID: String, method: String, deadline: ContinuousClock.Instant,
-                metadata: [String: String] = [:], peer: Data = Data()) {
+                metadata: [String: String] = [:], peer: Data = Data(), userID: String? = nil) {
         self.requestID = requestID
         self.method = method
         self.deadline = deadline
         self.metadata = metadata
         self.peer = peer
+        self.userID = userID
     }
 }

@@ -18,6 +18,8 @@ import Synchronization
 ///   becomes `INTERNAL` with a generic message (the error itself is logged); an
 ///   unknown method is `UNIMPLEMENTED`; a payload that does not decode as the
 ///   method's request type is `INVALID_ARGUMENT`.
+/// - With ``RPCServerConfiguration/authorize`` set, a request it refuses gets
+///   that error and never reaches its handler.
 /// - Input that is not a request at all (extra frames, an empty frame, bytes
 ///   that are not an `RpcRequest`, a request without id or method) gets no
 ///   answer: it is dropped, counted in ``droppedFrames`` and logged.
@@ -80,7 +82,7 @@ public final class RPCServer: Service, Sendable {
                 let received = ContinuousClock.now
                 group.addTask {
                     defer { self.inFlight.subtract(1, ordering: .relaxed) }
-                    await self.serve(request, from: message.peer, receivedAt: received)
+                    await self.serve(request, from: message.peer, userID: message.userID, receivedAt: received)
                 }
             }
             // Leaving the body waits for the requests in flight; their deadlines bound the wait.
@@ -116,14 +118,21 @@ public final class RPCServer: Service, Sendable {
 
     /// Runs one request against its deadline and sends whichever comes first: the
     /// handler's answer or DEADLINE_EXCEEDED.
-    private func serve(_ request: Herald_V1_RpcRequest, from peer: Data, receivedAt received: ContinuousClock.Instant) async {
+    private func serve(
+        _ request: Herald_V1_RpcRequest, from peer: Data, userID: String?, receivedAt received: ContinuousClock.Instant
+    ) async {
         let timeout = min(
             request.timeoutMs == 0 ? configuration.defaultTimeout : .milliseconds(Int64(request.timeoutMs)),
             configuration.maxTimeout)
         let method = RPCRouter.normalize(request.method)
         let context = RPCContext(
             requestID: request.id, method: method, deadline: received + timeout,
-            metadata: request.metadata, peer: peer)
+            metadata: request.metadata, peer: peer, userID: userID)
+
+        if let refusal = configuration.authorize?(context) {
+            reply(to: peer, request: request, result: .failure(refusal))
+            return
+        }
 
         guard let handler = router.handler(for: method) else {
             reply(to: peer, request: request, result: .failure(.unimplemented("unknown method \(request.method)")))

@@ -14,6 +14,9 @@ public struct RPCServerConfiguration: Sendable {
     /// Requests handled at once; beyond it the server answers RESOURCE_EXHAUSTED at once.
     public var maxConcurrentRequests: Int
     public var curve: CurveOptions?
+    /// Checks each request before its handler runs (e.g. the caller's role under
+    /// CURVE); an error is sent back instead of running the handler.
+    public var authorize: (@Sendable (RPCContext) -> RPCError?)?
     /// Also counts what ``RPCServer/droppedFrames`` counts, for the metrics endpoint.
     public var droppedFramesCounter: CoreMetrics.Counter?
 
@@ -24,6 +27,7 @@ public struct RPCServerConfiguration: Sendable {
         maxTimeout: Duration = .seconds(300),
         maxConcurrentRequests: Int = 256,
         curve: CurveOptions? = nil,
+        authorize: (@Sendable (RPCContext) -> RPCError?)? = nil,
         droppedFramesCounter: CoreMetrics.Counter? = nil
     ) {
         self.endpoint = endpoint
@@ -32,6 +36,7 @@ public struct RPCServerConfiguration: Sendable {
         self.maxTimeout = maxTimeout
         self.maxConcurrentRequests = maxConcurrentRequests
         self.curve = curve
+        self.authorize = authorize
         self.droppedFramesCounter = droppedFramesCounter
     }
 }

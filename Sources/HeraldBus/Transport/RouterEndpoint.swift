@@ -10,13 +10,16 @@ public struct RouterMessage: Sendable {
     public let peer: Data
     /// The frames the peer sent (never empty, none of them empty).
     public let frames: [Data]
+    /// With CURVE: the client's public key, as the ``ZAPHandler`` admitted it; nil without.
+    public let userID: String?
 
     /// The first frame; Herald's protocols put exactly one protobuf message in each frame.
     public var payload: Data { frames[0] }
 
-    public init(peer: Data, frames: [Data]) {
+    public init(peer: Data, frames: [Data], userID: String? = nil) {
         self.peer = peer
         self.frames = frames
+        self.userID = userID
     }
 }
 
@@ -47,6 +50,10 @@ public final class RouterEndpoint: Service, Sendable {
         /// Inbound messages buffered for a consumer that is behind; beyond it they are dropped and counted.
         public var inboundBufferLimit: Int
         public var curve: CurveOptions?
+        /// With CURVE: whether a connection's `User-Id` may still send here. The ZAP
+        /// handler only checks at the handshake; this drops the messages of a key
+        /// removed since, at once.
+        public var authorize: (@Sendable (String?) -> Bool)?
         /// Also counts what ``RouterEndpoint/droppedFrames`` counts, for the metrics endpoint.
         public var droppedFramesCounter: CoreMetrics.Counter?
 
@@ -61,6 +68,7 @@ public final class RouterEndpoint: Service, Sendable {
             heartbeatTimeout: Duration = .seconds(15),
             inboundBufferLimit: Int = 10_000,
             curve: CurveOptions? = nil,
+            authorize: (@Sendable (String?) -> Bool)? = nil,
             droppedFramesCounter: CoreMetrics.Counter? = nil
         ) {
             self.endpoint = endpoint
@@ -73,6 +81,7 @@ public final class RouterEndpoint: Service, Sendable {
             self.heartbeatTimeout = heartbeatTimeout
             self.inboundBufferLimit = inboundBufferLimit
             self.curve = curve
+            self.authorize = authorize
             self.droppedFramesCounter = droppedFramesCounter
         }
 
@@ -104,21 +113,24 @@ public final class RouterEndpoint: Service, Sendable {
         let (messages, continuation) = AsyncStream.makeStream(
             of: RouterMessage.self, bufferingPolicy: .bufferingOldest(configuration.inboundBufferLimit))
         let framesPerMessage = configuration.framesPerMessage
+        let authorize = configuration.authorize
         self.socket = try SocketThread(
             context: context, kind: .router, name: "router", logger: logger,
             configure: { socket throws(ZMQError) in
                 try socket.apply(configuration.socketOptions)
                 try socket.bind(configuration.endpoint)
             },
-            onMessage: { frames in
+            onAuthenticatedMessage: { frames, userID in
                 // The ROUTER always prepends the sender's identity.
                 let peer = frames[0]
                 let body = Array(frames.dropFirst())
-                if body.isEmpty || body.contains(where: \.isEmpty) {
+                if let authorize, !authorize(userID) {
+                    counter.record(peer: peer, reason: "key no longer authorized", frameCount: body.count)
+                } else if body.isEmpty || body.contains(where: \.isEmpty) {
                     counter.record(peer: peer, reason: "empty frame", frameCount: body.count)
                 } else if let expected = framesPerMessage, body.count != expected {
                     counter.record(peer: peer, reason: "expected \(expected) frame(s)", frameCount: body.count)
-                } else if case .dropped = continuation.yield(RouterMessage(peer: peer, frames: body)) {
+                } else if case .dropped = continuation.yield(RouterMessage(peer: peer, frames: body, userID: userID)) {
                     counter.record(peer: peer, reason: "inbound buffer full", frameCount: body.count)
                 }
             },

@@ -56,13 +56,29 @@ public final class SocketThread: Sendable {
     ///   - configure: runs on the caller's thread before the thread starts; errors it throws are rethrown.
     ///   - onMessage: called on the socket's thread with each inbound multipart message.
     ///   - onStop: called on the socket's thread once the socket is closed.
-    public init(
+    public convenience init(
         context: ZMQContext,
         kind: ZMQSocket.Kind,
         name: String,
         logger: Logger,
         configure: (ZMQSocket) throws(ZMQError) -> Void,
         onMessage: @escaping @Sendable ([Data]) -> Void = { _ in },
+        onStop: @escaping @Sendable () -> Void = {}
+    ) throws(ZMQError) {
+        try self.init(
+            context: context, kind: kind, name: name, logger: logger, configure: configure,
+            onAuthenticatedMessage: { frames, _ in onMessage(frames) }, onStop: onStop)
+    }
+
+    /// Like the other initializer, but `onAuthenticatedMessage` also gets the `User-Id`
+    /// of the connection each message came on (see ``ZAPHandler``).
+    public init(
+        context: ZMQContext,
+        kind: ZMQSocket.Kind,
+        name: String,
+        logger: Logger,
+        configure: (ZMQSocket) throws(ZMQError) -> Void,
+        onAuthenticatedMessage onMessage: @escaping @Sendable ([Data], String?) -> Void,
         onStop: @escaping @Sendable () -> Void = {}
     ) throws(ZMQError) {
         let socket = try ZMQSocket(context: context, kind: kind)
@@ -181,7 +197,7 @@ final class SocketLoop {
     let socket: ZMQSocket
     let shared: Shared
     let logger: Logger
-    let onMessage: @Sendable ([Data]) -> Void
+    let onMessage: @Sendable ([Data], String?) -> Void
     let onStop: @Sendable () -> Void
     /// Messages taken from the shared queue that libzmq has not accepted yet, oldest first.
     var pending: [Outbound] = []
@@ -194,7 +210,7 @@ final class SocketLoop {
     static let routerRetryInterval = Duration.milliseconds(10)
 
     init(socket: ZMQSocket, shared: Shared, logger: Logger,
-         onMessage: @escaping @Sendable ([Data]) -> Void, onStop: @escaping @Sendable () -> Void) {
+         onMessage: @escaping @Sendable ([Data], String?) -> Void, onStop: @escaping @Sendable () -> Void) {
         self.socket = socket
         self.shared = shared
         self.logger = logger
@@ -288,9 +304,9 @@ final class SocketLoop {
     func receiveAvailable() {
         for _ in 0..<Self.receiveBatch {
             do throws(ZMQError) {
-                let frames = try socket.receive(dontWait: true)
+                let (frames, userID) = try socket.receiveMessage(dontWait: true)
                 logger.trace("received", metadata: ["frames": "\(frames.count)"])
-                onMessage(frames)
+                onMessage(frames, userID)
             } catch .EAGAIN {
                 return
             } catch {

@@ -7,7 +7,8 @@ import CZeroMQ
 /// pair; a client needs its own pair plus the server's public key.
 public struct CurveOptions: Sendable, Hashable {
     public enum Role: Sendable, Hashable {
-        case server
+        /// `zapDomain` tells the process's ``ZAPHandler`` which endpoint a handshake is for.
+        case server(zapDomain: String)
         case client(serverPublicKey: String)
     }
 
@@ -21,8 +22,18 @@ public struct CurveOptions: Sendable, Hashable {
         self.secretKey = secretKey
     }
 
-    public static func server(publicKey: String, secretKey: String) -> CurveOptions {
-        CurveOptions(role: .server, publicKey: publicKey, secretKey: secretKey)
+    public static func server(publicKey: String, secretKey: String, zapDomain: String = "") -> CurveOptions {
+        CurveOptions(role: .server(zapDomain: zapDomain), publicKey: publicKey, secretKey: secretKey)
+    }
+
+    /// A server socket with `keys`, asking the ZAP handler about domain `zapDomain`.
+    public static func server(_ keys: CurveKeyPair, zapDomain: String) -> CurveOptions {
+        .server(publicKey: keys.publicKey, secretKey: keys.secretKey, zapDomain: zapDomain)
+    }
+
+    /// A client socket with `keys` that trusts only the server whose public key is `serverPublicKey`.
+    public static func client(_ keys: CurveKeyPair, serverPublicKey: String) -> CurveOptions {
+        .client(serverPublicKey: serverPublicKey, publicKey: keys.publicKey, secretKey: keys.secretKey)
     }
 
     public static func client(serverPublicKey: String, publicKey: String, secretKey: String) -> CurveOptions {

@@ -76,6 +76,12 @@ public final class ZMQSocket {
         guard zmq_connect(handle, endpoint) == 0 else { throw ZMQError.last("connect", endpoint: endpoint) }
     }
 
+    /// Reports `events` (ZMQ_EVENT_* bits) on a PAIR socket libzmq binds at `endpoint` (inproc).
+    public func monitor(_ endpoint: String, events: Int32) throws(ZMQError) {
+        let handle = try open("zmq_socket_monitor", endpoint: endpoint)
+        guard zmq_socket_monitor(handle, endpoint, events) == 0 else { throw ZMQError.last("zmq_socket_monitor", endpoint: endpoint) }
+    }
+
     /// The endpoint last bound or connected, with a wildcard port (`tcp://127.0.0.1:*`)
     /// resolved to the port the kernel chose.
     public func lastEndpoint() throws(ZMQError) -> String {
@@ -108,8 +114,9 @@ public final class ZMQSocket {
     /// Sets CURVE keys. A server only needs its key pair; a client also needs the server's public key.
     public func apply(_ curve: CurveOptions) throws(ZMQError) {
         switch curve.role {
-        case .server:
+        case .server(let zapDomain):
             try setInt(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", 1)
+            if !zapDomain.isEmpty { try setBytes(ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", Data(zapDomain.utf8)) }
         case .client(let serverKey):
             try setBytes(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", Data(serverKey.utf8))
         }
@@ -184,8 +191,15 @@ public final class ZMQSocket {
 
     /// Receives one whole multipart message, or throws `EAGAIN` with `dontWait` when none is ready.
     public func receive(dontWait: Bool = false) throws(ZMQError) -> [Data] {
+        try receiveMessage(dontWait: dontWait).frames
+    }
+
+    /// Receives one whole multipart message with the `User-Id` the ZAP handler gave its
+    /// connection (with CURVE in Herald: the client's public key), or nil without ZAP.
+    public func receiveMessage(dontWait: Bool = false) throws(ZMQError) -> (frames: [Data], userID: String?) {
         let handle = try open("zmq_msg_recv")
         var frames: [Data] = []
+        var userID: String?
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -198,12 +212,17 @@ public final class ZMQSocket {
                 if error.code == .EINTR { continue }
                 throw error
             }
+            // Frames a ROUTER makes up itself (the peer's identity) carry no metadata; the peer's own do.
+            if userID == nil, let property = zmq_msg_gets(&message, "User-Id") {
+                let text = String(cString: property)
+                userID = text.isEmpty ? nil : text
+            }
             if size == 0 {
                 frames.append(Data())
             } else {
                 frames.append(Data(bytes: zmq_msg_data(&message), count: Int(size)))
             }
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 { return (frames, userID) }
         }
     }
 }

@@ -48,7 +48,8 @@ public enum ChannelMain {
         }
 
         let configuration = ChannelRunner.Configuration(
-            endpoint: options.endpoint(), instanceID: options.instanceID(for: plugin), maxInFlight: options.maxInFlight)
+            endpoint: options.endpoint(), instanceID: options.instanceID(for: plugin), maxInFlight: options.maxInFlight,
+            curve: try options.curve())
         let runner = ChannelRunner(plugin: running, configuration: configuration, context: try ZMQContext(), logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldBus
 import Logging
 
 /// The options every channel program takes; add them to a command with
@@ -29,6 +30,12 @@ public struct ChannelOptions: ParsableArguments, Sendable {
                                valueName: "dir"))
     public var outbox: String?
 
+    @Option(name: .customLong("curve-secret-key"), help: ArgumentHelp(CurveClientKeys.secretKeyHelp, valueName: "file"))
+    public var curveSecretKey: String?
+
+    @Option(name: .customLong("curve-server-key"), help: ArgumentHelp(CurveClientKeys.serverKeyHelp, valueName: "key|file"))
+    public var curveServerKey: String?
+
     @Option(name: .customLong("log-level"),
             help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).",
                                valueName: "level"))
@@ -42,6 +49,16 @@ public struct ChannelOptions: ParsableArguments, Sendable {
         }
         if let outbox, outbox.isEmpty { throw ValidationError("--outbox needs a directory") }
         _ = try resolvedLogLevel(environment: ProcessInfo.processInfo.environment)
+        _ = try curve()
+    }
+
+    /// CURVE keys from `--curve-secret-key` and `--curve-server-key` or their variables; nil without CURVE.
+    public func curve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CurveOptions? {
+        do {
+            return try CurveClientKeys.resolve(secretKeyFile: curveSecretKey, serverKey: curveServerKey, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     /// `--core`, else `$HERALD_CHANNEL_ENDPOINT`, else `tcp://127.0.0.1:7401`.

@@ -12,6 +12,8 @@ final class ChannelConnection: Sendable {
     /// Distinguishes this connection's events from those of earlier ones.
     let serial: UInt64
     private let socket: SocketThread
+    /// Logs why the core refused the handshake, which otherwise looks like a core that is down.
+    private let monitor: HandshakeMonitor?
     private let closed: AsyncStream<Void>
     private let logger: Logger
 
@@ -31,9 +33,11 @@ final class ChannelConnection: Sendable {
         self.serial = serial
         self.closed = closed
         self.logger = logger
+        var monitor: HandshakeMonitor?
         self.socket = try SocketThread(
             context: context, kind: .dealer, name: "channel-\(serial)", logger: logger,
             configure: { socket throws(ZMQError) in
+                monitor = try HandshakeMonitor(watching: socket, usingCurve: curve != nil, context: context, logger: logger)
                 try socket.apply(ZMQSocketOptions(
                     // Long enough to hand a final Result and Goodbye to a live core.
                     linger: .seconds(1),
@@ -49,9 +53,10 @@ final class ChannelConnection: Sendable {
                 onMessage(try? Herald_V1_CoreMessage(serializedBytes: frames[0]))
             },
             onStop: { closedContinuation.finish() })
+        self.monitor = monitor
     }
 
-    deinit { socket.stop() }
+    deinit { close() }
 
     /// Queues one `WorkerMessage`; never blocks. One not taken by `deadline` is dropped.
     func send(_ body: Herald_V1_WorkerMessage.OneOf_Body, deadline: ContinuousClock.Instant? = nil) {
@@ -69,11 +74,15 @@ final class ChannelConnection: Sendable {
     }
 
     /// Closes the socket without waiting; what is queued gets LINGER to leave.
-    func close() { socket.stop() }
+    func close() {
+        socket.stop()
+        monitor?.close()
+    }
 
     /// Closes the socket and returns once libzmq holds what was queued.
     func closeAndWait() async {
         socket.stop()
         for await _ in closed {}
+        monitor?.close()
     }
 }

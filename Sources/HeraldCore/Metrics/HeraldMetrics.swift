@@ -51,6 +51,8 @@ public final class HeraldMetrics: Sendable {
     static let workersConnected = MetricName("herald_workers_connected", labels: "channel")
     /// Frames dropped as malformed on an endpoint (what `herald ping` reports).
     static let framesUndecodable = MetricName("herald_frames_undecodable_total", labels: "endpoint")
+    /// CURVE handshakes the ZAP handler refused (unlisted key, or a role the endpoint does not admit).
+    static let handshakesRefused = MetricName("herald_handshakes_refused_total", labels: "endpoint")
 
     /// From 5 ms (a reminder on time) to an hour (sent late after downtime, within a long grace).
     static let latenessBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
@@ -107,6 +109,11 @@ public final class HeraldMetrics: Sendable {
     /// The counter an endpoint increments for each frame it drops (`admin`, `channel`).
     public func framesUndecodable(endpoint: String) -> CoreMetrics.Counter {
         counter(Self.framesUndecodable, [endpoint])
+    }
+
+    /// Counts a CURVE handshake refused on an endpoint (`admin`, `channel`, `events`).
+    public func handshakeRefused(endpoint: String) {
+        counter(Self.handshakesRefused, [endpoint]).increment()
     }
 
     /// Sets queue depth and connected workers per channel, as counted now. A channel

@@ -56,13 +56,15 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only event types starting with this, e.g. booking.cancelled or delivery.", valueName: "prefix"))
     var type: String = ""
     @Option(help: "Exit after this many events.") var count: Int?
+    @OptionGroup var keys: CurveKeyOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let endpoint = endpoint ?? ProcessInfo.processInfo.environment["HERALD_EVENTS"] ?? "tcp://127.0.0.1:7403"
         var logger = Logger(label: "herald")
         logger.logLevel = .error
-        let subscriber = try EventSubscriber(context: BusContext.shared, endpoint: endpoint, topics: [type], logger: logger)
+        let subscriber = try EventSubscriber(
+            context: BusContext.shared, endpoint: endpoint, topics: [type], curve: try keys.resolved(), logger: logger)
         defer { subscriber.close() }
         var printed = 0
         let encoder = JSONEncoder()
@@ -86,6 +88,10 @@ struct TailCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
             printed += 1
             if let count, printed >= count { break }
+        }
+        if let failure = subscriber.handshakeFailure {
+            printError(failure)
+            throw ExitCode(CoreConnection.unavailableExitCode)
         }
     }
 }

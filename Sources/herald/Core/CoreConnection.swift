@@ -20,10 +20,10 @@ struct CoreConnection {
     static let unavailableExitCode: Int32 = 69
 
     /// A connection that reports nothing itself (``with(_:_:)`` prints errors); close it after use.
-    static func open(endpoint: String, timeout seconds: Double) throws(ZMQError) -> CoreConnection {
+    static func open(endpoint: String, timeout seconds: Double, curve: CurveOptions? = nil) throws(ZMQError) -> CoreConnection {
         var logger = Logger(label: "herald")
-        logger.logLevel = .error
-        let client = try RPCClient(context: BusContext.shared, endpoint: endpoint, logger: logger)
+        logger.logLevel = .critical  // the handshake monitor's warnings reach the user as the call's error
+        let client = try RPCClient(context: BusContext.shared, endpoint: endpoint, curve: curve, logger: logger)
         return CoreConnection(client: client, endpoint: endpoint, timeout: .milliseconds(Int(seconds * 1000)))
     }
 
@@ -35,7 +35,7 @@ struct CoreConnection {
         let endpoint = options.resolvedEndpoint
         let connection: CoreConnection
         do {
-            connection = try open(endpoint: endpoint, timeout: options.timeout)
+            connection = try open(endpoint: endpoint, timeout: options.timeout, curve: try options.keys.resolved())
         } catch {
             printError("cannot connect to \(endpoint): \(error)")
             throw ExitCode(unavailableExitCode)

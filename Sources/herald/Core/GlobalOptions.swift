@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldBus
 
 /// Options every command that talks to the core shares.
 struct CoreOptions: ParsableArguments {
@@ -12,6 +13,8 @@ struct CoreOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Seconds to wait for the core's answer.", valueName: "seconds"))
     var timeout: Double = 10
+
+    @OptionGroup var keys: CurveKeyOptions
 
     var resolvedEndpoint: String {
         endpoint ?? ProcessInfo.processInfo.environment["HERALD_CORE"] ?? "tcp://127.0.0.1:7402"
