@@ -31,6 +31,12 @@ public struct AuthorizedKeys: Sendable, Equatable {
         public let role: BusRole
         public let publicKey: String
         public let name: String
+
+        public init(role: BusRole, publicKey: String, name: String) {
+            self.role = role
+            self.publicKey = publicKey
+            self.name = name
+        }
     }
 
     public private(set) var entries: [String: Entry] = [:]
