@@ -171,7 +171,7 @@ struct CommandFailed: Error, CustomStringConvertible {
 extension RunningCore {
     /// Runs `herald ARGS`, throwing unless it succeeds.
     func heraldOrThrow(_ arguments: [String]) async throws -> String {
-        let result = try await runHerald(arguments, environment: ["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint])
+        let result = try await runHerald(arguments, environment: heraldEnvironment)
         guard result.status == 0 else { throw CommandFailed(command: arguments.joined(separator: " "), result: result) }
         return result.stdout
     }

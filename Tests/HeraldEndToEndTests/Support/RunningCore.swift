@@ -12,6 +12,13 @@ final class RunningCore: @unchecked Sendable {
     let eventsEndpoint: String
     /// `http://HOST:PORT/metrics` from the ready line, when started with `--metrics-endpoint`.
     let metricsURL: String?
+    /// Added to the environment of every `herald` this core's helpers run (e.g. CURVE keys).
+    let clientEnvironment: [String: String]
+
+    /// What `herald` needs to reach this core.
+    var heraldEnvironment: [String: String] {
+        clientEnvironment.merging(["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint]) { _, new in new }
+    }
 
     var databasePath: String { directory.appendingPathComponent("herald.db").path }
 
@@ -22,8 +29,10 @@ final class RunningCore: @unchecked Sendable {
     ///   - arguments: more `heraldd` options, e.g. `["--lease", "2"]`.
     ///   - endpoints: the endpoints to bind (to restart a core where its workers
     ///     look for it); free ports when nil.
+    ///   - clientEnvironment: more environment for the `herald` commands run against it.
     static func start(
-        in given: URL? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil
+        in given: URL? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil,
+        clientEnvironment: [String: String] = [:]
     ) async throws -> RunningCore {
         let directory = try given ?? makeTemporaryDirectory()
         let process = try ChildProcess(
@@ -47,12 +56,12 @@ final class RunningCore: @unchecked Sendable {
         return RunningCore(
             directory: directory, ownsDirectory: given == nil, process: process, adminEndpoint: endpoints["admin"] ?? "",
             channelEndpoint: endpoints["channel"] ?? "", eventsEndpoint: endpoints["events"] ?? "",
-            metricsURL: endpoints["metrics"])
+            metricsURL: endpoints["metrics"], clientEnvironment: clientEnvironment)
     }
 
     private init(
         directory: URL, ownsDirectory: Bool, process: ChildProcess, adminEndpoint: String, channelEndpoint: String,
-        eventsEndpoint: String, metricsURL: String?
+        eventsEndpoint: String, metricsURL: String?, clientEnvironment: [String: String]
     ) {
         self.directory = directory
         self.ownsDirectory = ownsDirectory
@@ -61,6 +70,7 @@ final class RunningCore: @unchecked Sendable {
         self.channelEndpoint = channelEndpoint
         self.eventsEndpoint = eventsEndpoint
         self.metricsURL = metricsURL
+        self.clientEnvironment = clientEnvironment
     }
 
     /// The endpoints this core bound, to start another on the same ones.
@@ -70,13 +80,13 @@ final class RunningCore: @unchecked Sendable {
 
     /// Runs `herald ARGS` against this core and waits for it to finish.
     func herald(_ arguments: String...) async throws -> CommandResult {
-        try await runHerald(arguments, environment: ["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint])
+        try await runHerald(arguments, environment: heraldEnvironment)
     }
 
     /// Runs `herald ARGS` and expects success.
     @discardableResult
     func heraldOK(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
-        let result = try await runHerald(arguments, environment: ["HERALD_CORE": adminEndpoint, "HERALD_EVENTS": eventsEndpoint])
+        let result = try await runHerald(arguments, environment: heraldEnvironment)
         #expect(result.status == 0, "herald \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
         return result.stdout
     }
