@@ -168,8 +168,10 @@ struct CurveBusTests {
         let json = try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any]
         let apiKey = try #require(json?["key"] as? String)
         let gateway = try await RunningGateway.start(core: core)
-        let answer = try await gateway.request("GET", "/v1/tenants/none/bookings", key: apiKey)
-        #expect(answer.status == 404, "\(answer)")  // the core answered: the tenant does not exist
+        #expect(try await gateway.request("GET", "/readyz").status == 200)
+        try await core.createTenant("salon")
+        let answer = try await gateway.request("GET", "/api/tenants/salon/bookings?limit=10", key: apiKey)
+        #expect(answer.status == 200, "\(answer)")
         _ = try await gateway.stop()
     }
 

@@ -72,6 +72,43 @@ extension ChannelEndToEnd {
             #expect(gatewayStopped < coreStopped)
         }
 
+        @Test func curveMakesKeysOnceAndEveryProgramUsesItsOwn() async throws {
+            let directory = try makeTemporaryDirectory()
+            let up = try RunningUp(["--curve", "--state-dir", directory.path, "--channels", "herald-webhook"])
+            try await up.waitForLine("CURVE on: made new keys in")
+            let admin = try await up.adminEndpoint()
+            let keys = directory.appendingPathComponent("keys")
+            let secretMode = (try FileManager.default.attributesOfItem(atPath: keys.appendingPathComponent("channel.key").path)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(secretMode == 0o600)
+            let hint = try #require(up.lines.first { $0.contains("export ") && $0.contains("HERALD_CURVE_SECRET_KEY=") }, "\(up.stdout)")
+            #expect(hint.contains(keys.appendingPathComponent("admin.key").path))
+
+            let adminKeys = [
+                "HERALD_CURVE_SECRET_KEY": keys.appendingPathComponent("admin.key").path,
+                "HERALD_CURVE_SERVER_KEY": keys.appendingPathComponent("core.pub").path,
+            ]
+            // The channel registered with its key, the gateway reaches the core with the admin key.
+            try await eventually("the webhook worker to register over CURVE") {
+                let result = try await runHerald(["channels", "--json", "--core", admin], environment: adminKeys)
+                let report = try? JSONDecoder().decode(ChannelsReport.self, from: Data(result.stdout.utf8))
+                return report?.workers.contains { $0.channel == "webhook" } == true
+            }
+            try await up.waitForLine("herald-gateway ready listen=")
+            let ready = try #require(up.lines.first { $0.contains("herald-gateway ready listen=") })
+            let url = String(ready.components(separatedBy: "listen=")[1].prefix { $0 != " " })
+            let health = try await HTTPClient().send(HTTPRequest(method: "GET", url: url + "/readyz", allowsProxy: false))
+            #expect(health.status == 200, "\(health.bodySnippet())")
+            let plain = try await runHerald(["ping", "--core", admin, "--timeout", "3"])
+            #expect(plain.status == 69 && plain.stderr.contains("requires CURVE"), "\(plain)")
+
+            up.process.signal(SIGTERM)
+            #expect(try await up.process.waitForExit(timeout: .seconds(90)) == 0, "\(up.stdout)")
+            let again = try RunningUp(["--curve", "--state-dir", directory.path, "--channels", "herald-webhook", "--no-gateway"])
+            try await again.waitForLine("CURVE on: keys from")
+            again.process.signal(SIGTERM)
+            #expect(try await again.process.waitForExit(timeout: .seconds(90)) == 0, "\(again.stdout)")
+        }
+
         @Test func aCoreThatCannotStartEndsHeraldUpWithItsReason() async throws {
             // Another core already holds the admin endpoint.
             let other = try await RunningCore.start()

@@ -13,6 +13,8 @@ struct Demo {
     static let reminderMinutes: UInt32 = 1
 
     let adminEndpoint: String
+    /// The admin key under `herald up --curve`.
+    let curve: CurveOptions?
     /// How far ahead the booking starts; the reminder is due one minute earlier.
     let lead: Duration
     let outboxDirectory: String
@@ -24,7 +26,7 @@ struct Demo {
     func run() async {
         let connection: CoreConnection
         do {
-            connection = try CoreConnection.open(endpoint: adminEndpoint, timeout: 10)
+            connection = try CoreConnection.open(endpoint: adminEndpoint, timeout: 10, curve: curve)
         } catch {
             console.fail("demo: cannot connect to the core at \(adminEndpoint): \(error)")
             return

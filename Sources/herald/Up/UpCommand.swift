@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldBus
 import Synchronization
 import UnixSignals
 
@@ -74,6 +75,9 @@ struct UpCommand: AsyncParsableCommand {
         help: ArgumentHelp("Log level for every program (default each program's own: info).", valueName: "level"))
     var logLevel: String?
 
+    @Flag(help: "Encrypt and authenticate the bus with CURVE, with keys kept in <state-dir>/keys (made on first use): core, admin (gateway, demo, your CLI) and channel (every channel program).")
+    var curve = false
+
     @Flag(name: .customLong("no-color"), help: "Plain output even on a terminal (NO_COLOR does the same).")
     var noColor = false
 
@@ -134,8 +138,20 @@ struct UpCommand: AsyncParsableCommand {
         }
         defer { signalWatcher.cancel() }
 
+        var keys: UpKeys?
+        if curve {
+            do {
+                let (prepared, made) = try UpKeys.prepare(in: URL(fileURLWithPath: stateDirectory).appendingPathComponent("keys"))
+                console.say("CURVE on: \(made ? "made new keys in" : "keys from") \(prepared.directory.path)")
+                keys = prepared
+            } catch {
+                console.fail("cannot prepare the CURVE keys: \(error)")
+                throw ExitCode.failure
+            }
+        }
+
         // The core first: everything else needs its endpoints.
-        let baseArguments = ["--db", databasePath] + (logLevel.map { ["--log-level", $0] } ?? [])
+        let baseArguments = ["--db", databasePath] + (logLevel.map { ["--log-level", $0] } ?? []) + (keys?.coreArguments ?? [])
         let ready = Mutex(false)
         let core = SupervisedProgram(
             name: "heraldd", executable: catalog.core, arguments: baseArguments + endpointArguments(), console: console,
@@ -178,12 +194,13 @@ struct UpCommand: AsyncParsableCommand {
             core.setArguments(baseArguments + endpoints.bindArguments)
             if let gateway {
                 // Stopped with the channels, before the core.
-                let program = gatewayProgram(gateway, endpoints: endpoints, console: console)
+                let program = gatewayProgram(gateway, endpoints: endpoints, keys: keys, console: console)
                 programs.add(program)
                 channelTasks.append((program, Task { await program.supervise() }))
             }
             for executable in catalog.channels {
-                let program = channelProgram(executable, endpoints: endpoints, outboxDirectory: outboxDirectory, console: console)
+                let program = channelProgram(
+                    executable, endpoints: endpoints, keys: keys, outboxDirectory: outboxDirectory, console: console)
                 programs.add(program)
                 channelTasks.append((program, Task { await program.supervise() }))
             }
@@ -193,12 +210,13 @@ struct UpCommand: AsyncParsableCommand {
                 Herald is up: admin \(endpoints.admin), channels \(endpoints.channel), events \(endpoints.events)
                 \(catalog.channels.isEmpty ? "no channel programs were found next to herald" : "channel programs: \(channelList)")
                 \(gatewayHint(gateway))
-                \(coreHint(endpoints))the CLI is \(cliInvocation()) (--help lists its commands); Ctrl-C stops everything
+                \(coreHint(endpoints, keys: keys))the CLI is \(cliInvocation()) (--help lists its commands); Ctrl-C stops everything
                 """)
             if demo {
                 demoTask = Task {
                     await Demo(
-                        adminEndpoint: endpoints.admin, lead: .seconds(demoLead), outboxDirectory: outboxDirectory,
+                        adminEndpoint: endpoints.admin, curve: try? keys?.adminCurve(), lead: .seconds(demoLead),
+                        outboxDirectory: outboxDirectory,
                         cliInvocation: cliInvocation(),
                         expectsEmailChannel: catalog.channels.contains { $0.lastPathComponent == "herald-email-smtp" },
                         console: console
@@ -245,10 +263,10 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     private func channelProgram(
-        _ executable: URL, endpoints: CoreEndpoints, outboxDirectory: String, console: UpConsole
+        _ executable: URL, endpoints: CoreEndpoints, keys: UpKeys?, outboxDirectory: String, console: UpConsole
     ) -> SupervisedProgram {
         let name = executable.lastPathComponent
-        var arguments = ["--core", endpoints.channel]
+        var arguments = ["--core", endpoints.channel] + (keys?.clientArguments("channel") ?? [])
         if let logLevel { arguments += ["--log-level", logLevel] }
         return SupervisedProgram(name: name, executable: executable, arguments: arguments, console: console) { exit in
             // 78 (EX_CONFIG) is how a channel says its credentials are missing.
@@ -268,8 +286,10 @@ struct UpCommand: AsyncParsableCommand {
 
     /// `herald-gateway --listen ... --core <admin>`; restarted after a crash, but not
     /// when it never got ready (a port in use will not free itself).
-    private func gatewayProgram(_ executable: URL, endpoints: CoreEndpoints, console: UpConsole) -> SupervisedProgram {
-        var arguments = ["--listen", gatewayListen, "--core", endpoints.admin]
+    private func gatewayProgram(
+        _ executable: URL, endpoints: CoreEndpoints, keys: UpKeys?, console: UpConsole
+    ) -> SupervisedProgram {
+        var arguments = ["--listen", gatewayListen, "--core", endpoints.admin] + (keys?.clientArguments("admin") ?? [])
         if let logLevel { arguments += ["--log-level", logLevel] }
         let ready = Mutex(false)
         return SupervisedProgram(
@@ -302,8 +322,14 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     /// The CLI finds a core on another admin endpoint through HERALD_CORE.
-    private func coreHint(_ endpoints: CoreEndpoints) -> String {
-        endpoints.admin == CoreEndpoints.defaultAdmin ? "" : "in another terminal, first: export HERALD_CORE=\(endpoints.admin)\n"
+    private func coreHint(_ endpoints: CoreEndpoints, keys: UpKeys?) -> String {
+        var exports: [String] = []
+        if endpoints.admin != CoreEndpoints.defaultAdmin { exports.append("HERALD_CORE=\(endpoints.admin)") }
+        if let keys {
+            exports.append("\(CurveClientKeys.secretKeyVariable)=\(keys.secretKey("admin"))")
+            exports.append("\(CurveClientKeys.serverKeyVariable)=\(keys.corePublicKey)")
+        }
+        return exports.isEmpty ? "" : "in another terminal, first: export \(exports.joined(separator: " "))\n"
     }
 
     /// A parent may start us with SIGINT or SIGTERM blocked (test runners do); a
