@@ -60,13 +60,15 @@ RUN export DEBIAN_FRONTEND=noninteractive \
         libzmq5 libcurl4 libsqlite3-0 libstdc++6 ca-certificates tzdata sqlite3 \
     && rm -rf /var/lib/apt/lists/*
 
-# A user of its own, never root. /var/lib/herald holds the database (a named
-# volume in compose.yaml; Docker copies this directory's owner into a new
-# volume, so the core can write there).
+# A user of its own, never root. /var/lib/herald holds the database and /keys
+# the CURVE key set (named volumes in compose.yaml; Docker copies a directory's
+# owner and mode into a new volume, so herald can write there and no one else
+# can read the keys).
 RUN groupadd --system --gid 10001 herald \
     && useradd --system --uid 10001 --gid herald --home-dir /var/lib/herald --shell /usr/sbin/nologin herald \
-    && mkdir -p /var/lib/herald \
-    && chown herald:herald /var/lib/herald
+    && mkdir -p /var/lib/herald /keys \
+    && chown herald:herald /var/lib/herald /keys \
+    && chmod 700 /keys
 
 COPY --from=build /out/bin/heraldd /out/bin/herald /out/bin/herald-gateway /usr/local/bin/
 COPY --from=build /out/bin/herald-email-smtp /out/bin/herald-sms-twilio /out/bin/herald-sms-vonage /usr/local/bin/

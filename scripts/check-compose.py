@@ -483,7 +483,7 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
                 str(port).rsplit(":", 2)[0] if str(port).count(":") >= 2 else None)
             if host_ip not in ("127.0.0.1", "::1", "[::1]"):
                 problems.add(f"{at}.ports", f"{port} is published beyond the host's loopback; "
-                                            "the bus has no CURVE encryption or authentication yet")
+                                            "keep published ports on 127.0.0.1 (docs/security.md: the gateway and the metrics are plain HTTP)")
 
         for dependency, condition in (service.get("depends_on") or {}).items() if isinstance(
                 service.get("depends_on"), dict) else []:
@@ -546,6 +546,29 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
                          f"looks for a connection to port {probe.group(1) if probe else '?'} (hex), "
                          f"not {parsed[1]} = {parsed[1]:04X} of HERALD_CHANNEL_ENDPOINT")
 
+    # CURVE key files: each one a service names must be on a volume it mounts, and
+    # a subpath volume folder must be one `herald keys init` makes.
+    key_options = ("--curve-secret-key", "--curve-server-key", "--authorized-keys")
+    key_variables = ("HERALD_CURVE_SECRET_KEY", "HERALD_CURVE_SERVER_KEY", "HERALD_AUTHORIZED_KEYS")
+    for name, service in services.items():
+        targets = []
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, dict):
+                targets.append(volume.get("target"))
+                subpath = (volume.get("volume") or {}).get("subpath")
+                if subpath is not None and subpath not in KEY_SET_FOLDERS:
+                    problems.add(f"{where}: services.{name}.volumes",
+                                 f"subpath {subpath} is not a folder herald keys init makes ({', '.join(KEY_SET_FOLDERS)})")
+            elif ":" in str(volume):
+                targets.append(str(volume).split(":")[1])
+        named = [(option, option_value(service["_argv"], option)) for option in key_options]
+        named += [(variable, environment_of(service).get(variable)) for variable in key_variables]
+        for option, path in named:
+            if not path or not path.startswith("/"):
+                continue
+            if not any(target and path.startswith(target.rstrip("/") + "/") for target in targets):
+                problems.add(f"{where}: services.{name}", f"{option} {path} is not on a volume the service mounts")
+
     # Env files: each has a committed template, whose variables the programs read.
     users = {}
     for name, service in services.items():
@@ -581,6 +604,10 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
                 if package.reads(program, variable):
                     problems.add(template.name, f"{variable}, which {program} reads, is not documented "
                                                 f"under '## {program}'")
+
+
+# The folders of the key set `herald keys init` makes (Sources/herald/Core/KeySet.swift).
+KEY_SET_FOLDERS = ("core", "admin", "channel")
 
 
 def check(root, compose, dockerfile_path, package, schema):
@@ -635,6 +662,11 @@ BROKEN = [
     ("channels sent to a port the core does not bind", "compose.yaml",
      ("HERALD_CHANNEL_ENDPOINT: tcp://core:7401", "HERALD_CHANNEL_ENDPOINT: tcp://core:7411"),
      "is not the channel endpoint of a core service"),
+    ("a key file outside every mounted volume", "compose.yaml",
+     ("HERALD_CURVE_SECRET_KEY: /keys/channel.key", "HERALD_CURVE_SECRET_KEY: /secrets/channel.key"),
+     "HERALD_CURVE_SECRET_KEY /secrets/channel.key is not on a volume"),
+    ("a key folder herald keys init does not make", "compose.yaml",
+     ("volume: {subpath: channel}", "volume: {subpath: channels}"), "subpath channels is not a folder"),
     ("a healthcheck watching another port", "compose.yaml",
      (":1CE9 01 ", ":1CEA 01 "), "port 1CEA"),
     ("a COPY from a stage that does not exist", "Dockerfile",

@@ -78,14 +78,15 @@ extension ChannelEndToEnd {
             try await up.waitForLine("CURVE on: made new keys in")
             let admin = try await up.adminEndpoint()
             let keys = directory.appendingPathComponent("keys")
-            let secretMode = (try FileManager.default.attributesOfItem(atPath: keys.appendingPathComponent("channel.key").path)[.posixPermissions] as? NSNumber)?.intValue
+            let secretMode = (try FileManager.default.attributesOfItem(atPath: keys.appendingPathComponent("channel/channel.key").path)[.posixPermissions] as? NSNumber)?.intValue
             #expect(secretMode == 0o600)
+            #expect(!FileManager.default.fileExists(atPath: keys.appendingPathComponent("channel/admin.key").path))
             let hint = try #require(up.lines.first { $0.contains("export ") && $0.contains("HERALD_CURVE_SECRET_KEY=") }, "\(up.stdout)")
-            #expect(hint.contains(keys.appendingPathComponent("admin.key").path))
+            #expect(hint.contains(keys.appendingPathComponent("admin/admin.key").path))
 
             let adminKeys = [
-                "HERALD_CURVE_SECRET_KEY": keys.appendingPathComponent("admin.key").path,
-                "HERALD_CURVE_SERVER_KEY": keys.appendingPathComponent("core.pub").path,
+                "HERALD_CURVE_SECRET_KEY": keys.appendingPathComponent("admin/admin.key").path,
+                "HERALD_CURVE_SERVER_KEY": keys.appendingPathComponent("admin/core.pub").path,
             ]
             // The channel registered with its key, the gateway reaches the core with the admin key.
             try await eventually("the webhook worker to register over CURVE") {

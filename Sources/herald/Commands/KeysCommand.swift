@@ -10,7 +10,7 @@ struct KeysCommand: ParsableCommand {
             public keys in its authorized keys file, each with a role: admin (admin RPC and \
             events), channel (the channel endpoint) or observer (events). See docs/security.md.
             """,
-        subcommands: [Generate.self, Public.self])
+        subcommands: [Generate.self, Init.self, Public.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -73,6 +73,24 @@ struct KeysCommand: ParsableCommand {
                 print("\n# add to the core's authorized keys file, then send heraldd SIGHUP:")
                 for (name, pair) in pairs { print("\(role) \(pair.publicKey) \(name)") }
             }
+        }
+    }
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the standard key set in DIR, unless it is there already.",
+            discussion: """
+                core.key/.pub for heraldd, admin.key/.pub for the CLI and the gateway,                 channel.key/.pub for the channel programs, and authorized_keys admitting admin                 and channel. Run it again and nothing changes, so it is safe in a setup script.
+                """)
+
+        @Argument(help: "The directory (made, mode 700, if missing).") var directory: String
+
+        func run() throws {
+            let (keys, made) = try KeySet.prepare(in: URL(fileURLWithPath: directory, isDirectory: true))
+            print(made ? "made the key set in \(keys.directory.path)" : "\(keys.directory.path) already holds a key set; nothing changed")
+            print("heraldd:  \(keys.coreArguments.joined(separator: " "))")
+            print("herald:   \(keys.clientArguments("admin").joined(separator: " "))")
+            print("channels: \(keys.clientArguments("channel").joined(separator: " "))")
         }
     }
 

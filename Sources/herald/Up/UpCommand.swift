@@ -138,10 +138,10 @@ struct UpCommand: AsyncParsableCommand {
         }
         defer { signalWatcher.cancel() }
 
-        var keys: UpKeys?
+        var keys: KeySet?
         if curve {
             do {
-                let (prepared, made) = try UpKeys.prepare(in: URL(fileURLWithPath: stateDirectory).appendingPathComponent("keys"))
+                let (prepared, made) = try KeySet.prepare(in: URL(fileURLWithPath: stateDirectory).appendingPathComponent("keys"))
                 console.say("CURVE on: \(made ? "made new keys in" : "keys from") \(prepared.directory.path)")
                 keys = prepared
             } catch {
@@ -263,7 +263,7 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     private func channelProgram(
-        _ executable: URL, endpoints: CoreEndpoints, keys: UpKeys?, outboxDirectory: String, console: UpConsole
+        _ executable: URL, endpoints: CoreEndpoints, keys: KeySet?, outboxDirectory: String, console: UpConsole
     ) -> SupervisedProgram {
         let name = executable.lastPathComponent
         var arguments = ["--core", endpoints.channel] + (keys?.clientArguments("channel") ?? [])
@@ -287,7 +287,7 @@ struct UpCommand: AsyncParsableCommand {
     /// `herald-gateway --listen ... --core <admin>`; restarted after a crash, but not
     /// when it never got ready (a port in use will not free itself).
     private func gatewayProgram(
-        _ executable: URL, endpoints: CoreEndpoints, keys: UpKeys?, console: UpConsole
+        _ executable: URL, endpoints: CoreEndpoints, keys: KeySet?, console: UpConsole
     ) -> SupervisedProgram {
         var arguments = ["--listen", gatewayListen, "--core", endpoints.admin] + (keys?.clientArguments("admin") ?? [])
         if let logLevel { arguments += ["--log-level", logLevel] }
@@ -322,12 +322,11 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     /// The CLI finds a core on another admin endpoint through HERALD_CORE.
-    private func coreHint(_ endpoints: CoreEndpoints, keys: UpKeys?) -> String {
+    private func coreHint(_ endpoints: CoreEndpoints, keys: KeySet?) -> String {
         var exports: [String] = []
         if endpoints.admin != CoreEndpoints.defaultAdmin { exports.append("HERALD_CORE=\(endpoints.admin)") }
         if let keys {
-            exports.append("\(CurveClientKeys.secretKeyVariable)=\(keys.secretKey("admin"))")
-            exports.append("\(CurveClientKeys.serverKeyVariable)=\(keys.corePublicKey)")
+            exports += keys.clientEnvironment("admin")
         }
         return exports.isEmpty ? "" : "in another terminal, first: export \(exports.joined(separator: " "))\n"
     }
