@@ -10,13 +10,21 @@ struct PythonChannelTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("examples/python-channel/herald_channel.py")
 
-    @Test func registersDeliversAndSaysGoodbye() async throws {
-        let core = try await RunningCore.start()
+    /// Plain, and with CURVE (the channel key from `herald keys init`, read by pyzmq).
+    @Test(arguments: [false, true])
+    func registersDeliversAndSaysGoodbye(curve: Bool) async throws {
+        let keysDirectory = try TemporaryDirectory()
+        let keys = try await curve ? CurveKeySet.make(in: keysDirectory.url) : nil
+        let core = try await RunningCore.start(
+            arguments: keys?.coreArguments ?? [], clientEnvironment: keys?.client("admin") ?? [:])
         let out = core.directory.appendingPathComponent("deliveries.jsonl")
         let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+        let curveArguments = keys.map {
+            ["--curve-secret-key", $0.secretKey("email"), "--curve-server-key", $0.publicKeyFile("core")]
+        } ?? []
         let channel = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
-            [python, Self.script.path, "--core", core.channelEndpoint, "--instance", "py-1", "--out", out.path])
+            [python, Self.script.path, "--core", core.channelEndpoint, "--instance", "py-1", "--out", out.path] + curveArguments)
         try await eventually(timeout: .seconds(60), "the Python worker to register") {
             if !channel.isRunning { throw WorkerExited(instance: "py-1", stderr: channel.stderr) }
             return try await core.channels().workers.contains { $0.instance_id == "py-1" && $0.provider == "python-example" }

@@ -25,6 +25,7 @@ import tempfile
 import time
 
 import zmq
+import zmq.auth
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -65,6 +66,15 @@ class Channel:
             self.socket.close(linger=0)
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 1000)
+        if self.options.curve_secret_key:
+            # CURVE (docs/security.md): our key pair from a key file, and the core's public key.
+            public, secret = zmq.auth.load_certificate(self.options.curve_secret_key)
+            server = self.options.curve_server_key
+            if os.path.exists(server):
+                server = zmq.auth.load_certificate(server)[0]
+            self.socket.curve_publickey = public
+            self.socket.curve_secretkey = secret
+            self.socket.curve_serverkey = server if isinstance(server, bytes) else server.encode()
         self.socket.connect(self.options.core)
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
@@ -155,7 +165,13 @@ def main():
     parser.add_argument("--instance", default="python-%s-%d" % (socket.gethostname(), os.getpid()))
     parser.add_argument("--out", required=True, help="the file each delivery is appended to, as JSON")
     parser.add_argument("--proto", default=os.path.join(HERE, "..", "..", "proto"), help="the proto/ folder")
+    parser.add_argument("--curve-secret-key", default=os.environ.get("HERALD_CURVE_SECRET_KEY"),
+                        help="this channel's CURVE key file (herald keys generate); needs --curve-server-key")
+    parser.add_argument("--curve-server-key", default=os.environ.get("HERALD_CURVE_SERVER_KEY"),
+                        help="the core's CURVE public key, or its .pub file")
     options = parser.parse_args()
+    if bool(options.curve_secret_key) != bool(options.curve_server_key):
+        parser.error("--curve-secret-key and --curve-server-key go together")
 
     channel = Channel(options, load_contract(options.proto))
 
