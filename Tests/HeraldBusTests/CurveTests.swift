@@ -138,6 +138,12 @@ import Testing
         }
     }
 
+    func curveClient(_ context: ZMQContext, _ server: RPCServer, _ pair: CurveKeyPair, trusting serverKeys: CurveKeyPair) throws -> RPCClient {
+        try RPCClient(
+            context: context, endpoint: server.boundEndpoint,
+            curve: .client(pair, serverPublicKey: serverKeys.publicKey), logger: testLogger)
+    }
+
     func echo(_ client: RPCClient, timeout: Duration = .seconds(10)) async throws -> String {
         try await client.call(Methods.echo, violation("hi"), as: Herald_V1_Status.self, timeout: timeout).message
     }
@@ -145,9 +151,7 @@ import Testing
     @Test func anAdminKeyIsServed() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, _ in
-            let client = try RPCClient(
-                context: context, endpoint: server.boundEndpoint,
-                curve: .client(keys.admin, serverPublicKey: keys.server.publicKey), logger: testLogger)
+            let client = try curveClient(context, server, keys.admin, trusting: keys.server)
             defer { client.close() }
             #expect(try await echo(client) == "echo:hi")
         }
@@ -156,9 +160,7 @@ import Testing
     @Test func aChannelKeyGetsPermissionDenied() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, _ in
-            let client = try RPCClient(
-                context: context, endpoint: server.boundEndpoint,
-                curve: .client(keys.channel, serverPublicKey: keys.server.publicKey), logger: testLogger)
+            let client = try curveClient(context, server, keys.channel, trusting: keys.server)
             defer { client.close() }
             let error = await #expect(throws: RPCError.self) { try await echo(client) }
             #expect(error?.code == .permissionDenied)
@@ -168,9 +170,7 @@ import Testing
     @Test func anUnlistedKeyIsRefusedAtTheHandshakeAndToldSo() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, zap in
-            let client = try RPCClient(
-                context: context, endpoint: server.boundEndpoint,
-                curve: .client(keys.stranger, serverPublicKey: keys.server.publicKey), logger: testLogger)
+            let client = try curveClient(context, server, keys.stranger, trusting: keys.server)
             defer { client.close() }
             let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(3)) }
             #expect(error?.code == .unavailable)
@@ -193,9 +193,7 @@ import Testing
     @Test func aWrongServerKeyNeverConnects() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, _ in
-            let client = try RPCClient(
-                context: context, endpoint: server.boundEndpoint,
-                curve: .client(keys.admin, serverPublicKey: keys.stranger.publicKey), logger: testLogger)
+            let client = try curveClient(context, server, keys.admin, trusting: keys.stranger)
             defer { client.close() }
             let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(2)) }
             #expect(error?.code == .unavailable)
@@ -205,9 +203,7 @@ import Testing
     @Test func aKeyRemovedByAReloadLosesItsRightsOnItsOpenConnection() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, zap in
-            let client = try RPCClient(
-                context: context, endpoint: server.boundEndpoint,
-                curve: .client(keys.admin, serverPublicKey: keys.server.publicKey), logger: testLogger)
+            let client = try curveClient(context, server, keys.admin, trusting: keys.server)
             defer { client.close() }
             #expect(try await echo(client) == "echo:hi")
             zap.replaceKeys(AuthorizedKeys([.init(role: .channel, publicKey: keys.channel.publicKey, name: "email-1")]))
