@@ -10,10 +10,10 @@ import SwiftProtobuf
 struct AdminCaller: Sendable {
     let client: RPCClient
 
-    init(endpoint: String, context: ZMQContext) throws {
+    init(endpoint: String, context: ZMQContext, curve: CurveOptions? = nil) throws {
         var logger = Logger(label: "herald-bench")
         logger.logLevel = .error
-        client = try RPCClient(context: context, endpoint: endpoint, logger: logger)
+        client = try RPCClient(context: context, endpoint: endpoint, curve: curve, logger: logger)
     }
 
     func call<Response: Message>(_ method: String, _ request: some Message, as: Response.Type) async throws -> Response {
@@ -108,10 +108,10 @@ func bookingRequest(tenant: String, id: String, startMs: Int64, eventType: Strin
 func runAdminScenarios(environment: BenchEnvironment, context: ZMQContext, quick: Bool) async throws -> [Figures] {
     let directory = try environment.scenarioDirectory("admin")
     let core = try CoreProcess(
-        binary: environment.heraldd, database: directory.appendingPathComponent("bench.db"),
+        curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: directory.appendingPathComponent("bench.db"),
         log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context)
+    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
     defer { caller.close() }
     try await caller.createTenant("bench")
 

@@ -61,7 +61,10 @@ final class BenchWorker: Sendable {
     let inbox = Inbox()
     private let heartbeats: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    init(context: ZMQContext, endpoint: String, channel: String, instanceID: String, maxInFlight: Int, logger: Logger) throws {
+    init(
+        context: ZMQContext, endpoint: String, channel: String, instanceID: String, maxInFlight: Int,
+        curve: CurveOptions? = nil, logger: Logger
+    ) throws {
         let inbox = inbox
         let socket = try SocketThread(
             context: context, kind: .dealer, name: "bench-worker", logger: logger,
@@ -69,6 +72,7 @@ final class BenchWorker: Sendable {
                 var options = ZMQSocketOptions()
                 options.linger = .seconds(1)
                 options.immediate = true
+                options.curve = curve
                 try socket.apply(options)
                 try socket.connect(endpoint)
             },

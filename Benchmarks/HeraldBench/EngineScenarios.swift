@@ -36,9 +36,9 @@ func runDispatchThroughput(
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("dispatch")
     let database = directory.appendingPathComponent("bench.db")
-    let core = try CoreProcess(binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
+    let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context)
+    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
     defer { caller.close() }
     try await caller.createTenant("tp")
 
@@ -71,7 +71,8 @@ func runDispatchThroughput(
     // The measured part.
     progress("dispatch: \(before.dueNow) confirmations due; starting \(k) herald-test-channel workers (max in flight \(maxInFlight))")
     let workers = try TestWorkers(
-        binary: environment.testChannel, core: core.channel, count: k, maxInFlight: maxInFlight, directory: directory, name: "tp")
+        binary: environment.testChannel, core: core.channel, count: k, maxInFlight: maxInFlight, directory: directory, name: "tp",
+        curveArguments: environment.curve?.channelArguments ?? [])
     defer { workers.stop() }
     let counter = try RecordCounter(workers.records)
     let coreCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
@@ -151,9 +152,9 @@ func runLateness(
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("lateness")
     let database = directory.appendingPathComponent("bench.db")
-    let core = try CoreProcess(binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
+    let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context)
+    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
     defer { caller.close() }
     try await caller.createTenant("late")
     // One job per booking: no confirmation, one reminder a minute before the start.
@@ -170,7 +171,8 @@ func runLateness(
     var logger = Logger(label: "herald-bench-worker")
     logger.logLevel = .error
     let worker = try BenchWorker(
-        context: context, endpoint: core.channel, channel: "email", instanceID: "bench-lateness", maxInFlight: 1000, logger: logger)
+        context: context, endpoint: core.channel, channel: "email", instanceID: "bench-lateness", maxInFlight: 1000,
+        curve: environment.curve?.channel, logger: logger)
     defer { worker.stop() }
     try await worker.waitForWelcome()
 
@@ -302,9 +304,9 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
 
     // heraldd creates the schema, the tenant and its settings; then it stops.
     do {
-        let core = try CoreProcess(binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd-setup.log"))
+        let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd-setup.log"))
         defer { core.stop() }
-        let caller = try AdminCaller(endpoint: core.admin, context: context)
+        let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
         defer { caller.close() }
         try await caller.createTenant("idle")
     }
@@ -337,9 +339,9 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
     let fillSeconds = milliseconds(ContinuousClock.now - fillStart) / 1000
     let fileMiB = Double((try? FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int) ?? 0) / 1_048_576
 
-    let core = try CoreProcess(binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
+    let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context)
+    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
     defer { caller.close() }
     let workers = try TestWorkers(
         binary: environment.testChannel, core: core.channel, count: 1, maxInFlight: 256, directory: directory, name: "idle")

@@ -21,6 +21,7 @@
 //   --lateness-rate R    reminders falling due per second (default 1000)
 //   --idle-jobs N        future jobs for the idle scenario (default 1000000, quick 100000)
 //   --idle-seconds S     length of the idle measurement (default 15, quick 5)
+//   --curve              run every core, worker and client with CURVE (the cost of encryption)
 import Foundation
 import HeraldBus
 
@@ -34,6 +35,7 @@ struct Options {
     var latenessRate = 1000
     var idleJobs: Int?
     var idleSeconds: Int?
+    var curve = false
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
@@ -52,6 +54,7 @@ struct Options {
         while let argument = iterator.next() {
             switch argument {
             case "--quick": options.quick = true
+            case "--curve": options.curve = true
             case "--json": options.json = true
             case "--only":
                 options.only = Set(try value(argument).split(separator: ",").map(String.init))
@@ -94,7 +97,8 @@ enum HeraldBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, directory: directory)
+        var environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, directory: directory)
+        if options.curve { environment.curve = try BenchCurve(directory: directory) }
         let context = try ZMQContext()
 
         var report = BenchReport(options: options)

@@ -1,6 +1,7 @@
 // The real processes a scenario drives: heraldd, herald-test-channel workers and
 // the sqlite3 shell; and what /proc says about them.
 import Foundation
+import HeraldBus
 
 struct BenchError: Error, CustomStringConvertible {
     let description: String
@@ -17,6 +18,8 @@ struct BenchEnvironment {
     let heraldd: String
     let testChannel: String
     let directory: URL
+    /// With `--curve`: every core, worker and admin client speaks CURVE.
+    var curve: BenchCurve?
 
     /// A fresh subdirectory for one scenario.
     func scenarioDirectory(_ name: String) throws -> URL {
@@ -38,14 +41,14 @@ final class CoreProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// Starts heraldd on `database` and waits for its ready line.
-    init(binary: String, database: URL, log: URL) throws {
+    init(curveArguments: [String] = [], binary: String, database: URL, log: URL) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "--db", database.path, "--log-level", "warning",
             "--admin-endpoint", "tcp://127.0.0.1:*", "--channel-endpoint", "tcp://127.0.0.1:*",
             "--events-endpoint", "tcp://127.0.0.1:*",
-        ]
+        ] + curveArguments
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         self.log = log
         process.standardError = try FileHandle(forWritingTo: log)
@@ -92,7 +95,9 @@ final class TestWorkers {
     let processes: [Process]
     let records: [URL]
 
-    init(binary: String, core: String, count: Int, maxInFlight: Int, directory: URL, name: String) throws {
+    init(
+        binary: String, core: String, count: Int, maxInFlight: Int, directory: URL, name: String, curveArguments: [String] = []
+    ) throws {
         var processes: [Process] = []
         var records: [URL] = []
         for index in 0..<count {
@@ -105,7 +110,7 @@ final class TestWorkers {
             process.arguments = [
                 "--core", core, "--instance", "\(name)-\(index)", "--max-in-flight", "\(maxInFlight)",
                 "--log-level", "warning", "--record", record.path,
-            ]
+            ] + curveArguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             processes.append(process)
@@ -213,5 +218,32 @@ enum SQLiteShell {
             throw BenchError("sqlite3 failed (status \(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
         }
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// `--curve`: key pairs for the core, the admin client and the workers, in the bench's directory.
+struct BenchCurve {
+    let coreArguments: [String]
+    let channelArguments: [String]
+    let admin: CurveOptions
+    let channel: CurveOptions
+
+    init(directory: URL) throws {
+        let core = try CurveKeyPair.generate(), admin = try CurveKeyPair.generate(), channel = try CurveKeyPair.generate()
+        func file(_ name: String, _ text: String) throws -> String {
+            let url = directory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+        let authorized = "admin \(admin.publicKey) bench-admin\nchannel \(channel.publicKey) bench-workers\n"
+        coreArguments = [
+            "--curve-secret-key", try file("core.key", core.secretFileText),
+            "--authorized-keys", try file("authorized_keys", authorized),
+        ]
+        channelArguments = [
+            "--curve-secret-key", try file("channel.key", channel.secretFileText), "--curve-server-key", core.publicKey,
+        ]
+        self.admin = .client(admin, serverPublicKey: core.publicKey)
+        self.channel = .client(channel, serverPublicKey: core.publicKey)
     }
 }
