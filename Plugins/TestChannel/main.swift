@@ -37,6 +37,10 @@ struct HeraldTestChannel: AsyncParsableCommand {
             help: ArgumentHelp("Answer RETRY to attempts 1...N of each delivery, then as --outcome says.", valueName: "n"))
     var failFirst: Int = 0
 
+    @Option(name: .customLong("hold-while"),
+            help: ArgumentHelp("Answer nothing while this file exists (a test's gate), then as told.", valueName: "file"))
+    var holdWhile: String?
+
     @Option(help: ArgumentHelp("Append \"<delivery_id> <attempt>\" to this file for every delivery handed out.",
                                valueName: "file"))
     var record: String?
@@ -55,7 +59,8 @@ struct HeraldTestChannel: AsyncParsableCommand {
         }
         let plugin = TestChannel(
             channel: channel, provider: provider, delay: .milliseconds(delayMs), answer: outcome,
-            retryAfter: retryAfterMs.map { .milliseconds($0) }, failFirst: failFirst, recorder: recorder)
+            retryAfter: retryAfterMs.map { .milliseconds($0) }, failFirst: failFirst, recorder: recorder,
+            gate: holdWhile)
         try await ChannelMain.run(plugin: plugin, options: options)
     }
 }
@@ -69,10 +74,14 @@ struct TestChannel: ChannelPlugin {
     let retryAfter: Duration?
     let failFirst: Int
     let recorder: DeliveryRecorder?
+    var gate: String? = nil
 
     func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
         recorder?.record(delivery)
         if delay > .zero { try? await Task.sleep(for: delay) }
+        while let gate, FileManager.default.fileExists(atPath: gate), !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         if delivery.attempt <= failFirst {
             return .retry(error: "test channel: failing attempt \(delivery.attempt) of the first \(failFirst)",
                           code: "test_fail_first", after: retryAfter)

@@ -94,6 +94,16 @@ public nonisolated struct Herald_V1_PingResponse: Sendable {
   /// on the admin and channel endpoints since start.
   public var droppedFrames: UInt64 = 0
 
+  /// Empty while the database takes writes. Otherwise why it does not, with
+  /// the file ("the database cannot be written (disk full): /var/lib/herald/herald.db"):
+  /// no delivery is handed out and admin writes answer UNAVAILABLE until it can.
+  public var storeProblem: String = String()
+
+  /// When the problem began (ISO 8601), and how many writes it refused since.
+  public var storeProblemSince: String = String()
+
+  public var storeRefusedWrites: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1529,7 +1539,7 @@ nonisolated extension Herald_V1_PingRequest: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Herald_V1_PingResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PingResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}now\0\u{3}dropped_frames\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}now\0\u{3}dropped_frames\0\u{3}store_problem\0\u{3}store_problem_since\0\u{3}store_refused_writes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1540,6 +1550,9 @@ nonisolated extension Herald_V1_PingResponse: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.now) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.droppedFrames) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.storeProblem) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.storeProblemSince) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.storeRefusedWrites) }()
       default: break
       }
     }
@@ -1555,6 +1568,15 @@ nonisolated extension Herald_V1_PingResponse: SwiftProtobuf.Message, SwiftProtob
     if self.droppedFrames != 0 {
       try visitor.visitSingularUInt64Field(value: self.droppedFrames, fieldNumber: 3)
     }
+    if !self.storeProblem.isEmpty {
+      try visitor.visitSingularStringField(value: self.storeProblem, fieldNumber: 4)
+    }
+    if !self.storeProblemSince.isEmpty {
+      try visitor.visitSingularStringField(value: self.storeProblemSince, fieldNumber: 5)
+    }
+    if self.storeRefusedWrites != 0 {
+      try visitor.visitSingularUInt64Field(value: self.storeRefusedWrites, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1562,6 +1584,9 @@ nonisolated extension Herald_V1_PingResponse: SwiftProtobuf.Message, SwiftProtob
     if lhs.version != rhs.version {return false}
     if lhs.now != rhs.now {return false}
     if lhs.droppedFrames != rhs.droppedFrames {return false}
+    if lhs.storeProblem != rhs.storeProblem {return false}
+    if lhs.storeProblemSince != rhs.storeProblemSince {return false}
+    if lhs.storeRefusedWrites != rhs.storeRefusedWrites {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

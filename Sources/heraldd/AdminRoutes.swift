@@ -8,7 +8,7 @@ enum AdminRoutes {
     static let prefix = "/herald.v1.Admin/"
 
     static func register(
-        _ service: AdminService, dispatcher: Dispatcher, into router: inout RPCRouter,
+        _ service: AdminService, dispatcher: Dispatcher, health: StoreHealth, into router: inout RPCRouter,
         droppedFrames: @escaping @Sendable () -> UInt64
     ) {
         router.register(prefix + "Ping") { (_: Herald_V1_PingRequest, _) in
@@ -16,6 +16,11 @@ enum AdminRoutes {
                 $0.version = CoreVersion.current
                 $0.now = Timestamp.format(Date())
                 $0.droppedFrames = droppedFrames()
+                if let outage = health.current {
+                    $0.storeProblem = outage.problem.description
+                    $0.storeProblemSince = Timestamp.format(outage.since)
+                    $0.storeRefusedWrites = UInt64(outage.failures)
+                }
             }
         }
         route("CreateTenant", service.createTenant, into: &router)

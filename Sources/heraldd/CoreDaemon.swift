@@ -26,7 +26,8 @@ struct CoreDaemon {
 
     init(configuration: CoreConfiguration, logger: Logger) throws {
         self.logger = logger
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let health = StoreHealth(logger: logger)
+        let store = try SQLiteStore(path: configuration.databasePath, health: health)
         logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
         let metrics = HeraldMetrics()
 
@@ -92,7 +93,7 @@ struct CoreDaemon {
         // server exists only after its routes, hence the late binding.
         let adminServer = LateBound<RPCServer>()
         var router = RPCRouter()
-        AdminRoutes.register(service, dispatcher: dispatcher, into: &router) {
+        AdminRoutes.register(service, dispatcher: dispatcher, health: health, into: &router) {
             dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
         }
         admin = try RPCServer(

@@ -65,6 +65,10 @@ extension AdminError {
             self = .alreadyExists(field: "id", "a \(Self.name(of: entity)) \"\(id)\" already exists")
         case .conflict(let message):
             self = AdminError(code: .aborted, message: "changed concurrently, read it again and retry (\(message))")
+        case .unavailable(let problem):
+            self = AdminError(
+                code: .unavailable,
+                message: "\(problem); nothing was changed, try again once it can be written (reads still work)")
         case .underlying:
             self = AdminError(code: .internal, message: "the store failed; see the core's log")
         }

@@ -156,17 +156,30 @@ final class DispatchLoop {
                 if Task.isCancelled { break }
                 // The store failed (disk full, locked): keep the state, try again in a
                 // second of real time (the injected clock is for schedules, not for this).
-                logger.error("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(String(reflecting: error))"])
+                // Results not yet stored stay in `pendingResults`, and nothing new is
+                // handed out until they are: the turn stops at the first failed write.
+                if case .unavailable? = error as? StoreError {
+                    // Its ``StoreHealth`` logged the outage once; this repeats every second.
+                    logger.debug("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(error)"])
+                } else {
+                    logger.error("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(String(reflecting: error))"])
+                }
                 await mailbox.wait(sleep: { try? await Task.sleep(for: .seconds(1)) })
             }
         }
         logger.info("dispatcher stopped", metadata: ["workers": "\(workers.count)", "in_flight": "\(inFlight.count)"])
     }
 
-    /// One turn: commit results, retire dead workers and expired leases,
-    /// heartbeat, and hand out what is due.
+    /// One turn: heartbeat, commit results, retire dead workers and expired leases,
+    /// and hand out what is due.
     func turn() async throws {
         let now = clock.now()
+        // First, so that workers keep hearing from the core while the store fails.
+        if now >= nextHeartbeat {
+            let beat = message(.heartbeat(.with { $0.sentAtMs = Int64(now.timeIntervalSince1970 * 1000) }))
+            for peer in workers.keys { endpoint.send(to: peer, frames: [beat]) }
+            nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval)
+        }
         if !pendingResults.isEmpty {
             let batch = pendingResults
             let dispositions = try await store.applyResults(batch.map(\.result))
@@ -187,11 +200,6 @@ final class DispatchLoop {
         }
         try await retireSilentWorkers(now: now)
         try await expireLeases(now: now)
-        if now >= nextHeartbeat {
-            let beat = message(.heartbeat(.with { $0.sentAtMs = Int64(now.timeIntervalSince1970 * 1000) }))
-            for peer in workers.keys { endpoint.send(to: peer, frames: [beat]) }
-            nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval)
-        }
         try await dispatch(now: now)
         if let logged {
             let rows = try await store.reminderLog(afterID: lastLoggedID, limit: 10_000)

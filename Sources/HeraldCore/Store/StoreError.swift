@@ -1,5 +1,5 @@
 /// What a ``HeraldStore`` operation can fail with, in terms a caller can map to
-/// status codes (`NOT_FOUND`, `ALREADY_EXISTS`, `ABORTED`, `INTERNAL`).
+/// status codes (`NOT_FOUND`, `ALREADY_EXISTS`, `ABORTED`, `UNAVAILABLE`, `INTERNAL`).
 public enum StoreError: Error, Sendable {
     /// The entity, or the parent it refers to, does not exist.
     case notFound(entity: String, id: String)
@@ -7,6 +7,9 @@ public enum StoreError: Error, Sendable {
     case alreadyExists(entity: String, id: String)
     /// The stored state is no longer what the caller read (optimistic concurrency).
     case conflict(String)
+    /// The database refused the write for a reason outside the request (disk
+    /// full, read-only, I/O error); nothing was stored, and it may pass.
+    case unavailable(StoreUnavailable)
     /// Anything else, kept as the database reported it (for SQLite, GRDB's `DatabaseError`).
     case underlying(any Error & Sendable)
 }
@@ -17,6 +20,7 @@ extension StoreError: CustomStringConvertible {
         case let .notFound(entity, id): "\(entity) \(id) not found"
         case let .alreadyExists(entity, id): "\(entity) \(id) already exists"
         case let .conflict(message): "conflict: \(message)"
+        case let .unavailable(problem): problem.description
         case let .underlying(error): "store error: \(error)"
         }
     }

@@ -12,18 +12,42 @@ extension SQLiteStore {
     }
 
     /// A write transaction; any thrown error rolls all of it back.
+    /// A write transaction; any thrown error rolls all of it back. A write the
+    /// database refuses for want of space, permission or a working disk is
+    /// ``StoreError/unavailable(_:)`` and marks ``health``; the next that commits clears it.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let value: T
         do {
-            return try await database.write(body)
+            value = try await database.write(body)
         } catch {
-            throw storeError(error)
+            let failure = storeError(error)
+            if case .unavailable(let problem) = failure { health.writeFailed(problem) }
+            throw failure
         }
+        health.writeSucceeded()
+        return value
     }
 
     private func storeError(_ error: any Error) -> StoreError {
         switch error {
         case let error as StoreError: error
+        case let error as DatabaseError:
+            if let cause = Self.unavailableCause(error.resultCode) {
+                .unavailable(StoreUnavailable(cause: cause, path: database.path, detail: "\(error)"))
+            } else {
+                .underlying(error)
+            }
         default: .underlying(error)
+        }
+    }
+
+    /// The primary result codes that say "not now" rather than "not this".
+    static func unavailableCause(_ code: ResultCode) -> StoreUnavailable.Cause? {
+        switch code {
+        case .SQLITE_FULL: .diskFull
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: .readOnly
+        case .SQLITE_IOERR: .ioError
+        default: nil
         }
     }
 }

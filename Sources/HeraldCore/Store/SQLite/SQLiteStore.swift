@@ -9,19 +9,23 @@ public final class SQLiteStore: HeraldStore {
     /// The underlying database, for SQLite-specific tests and diagnostics.
     /// Application code goes through the ``HeraldStore`` methods.
     public let database: any DatabaseWriter
+    /// Whether writes currently succeed (see ``StoreHealth``).
+    public let health: StoreHealth
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    public convenience init(path: String) throws {
-        try self.init(database: DatabasePool(path: path, configuration: Self.configuration()))
+    /// - Parameter health: told of every write the disk refuses and of recovery.
+    public convenience init(path: String, health: StoreHealth = StoreHealth()) throws {
+        try self.init(database: DatabasePool(path: path, configuration: Self.configuration()), health: health)
     }
 
     /// A private in-memory database, for tests that need no file (no WAL there).
     public static func inMemory() throws -> SQLiteStore {
-        try SQLiteStore(database: DatabaseQueue(configuration: configuration()))
+        try SQLiteStore(database: DatabaseQueue(configuration: configuration()), health: StoreHealth())
     }
 
-    private init(database: any DatabaseWriter) throws {
+    private init(database: any DatabaseWriter, health: StoreHealth) throws {
         self.database = database
+        self.health = health
         try SQLiteSchema.migrator.migrate(database)
     }
 
