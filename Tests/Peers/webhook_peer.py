@@ -18,7 +18,9 @@ The path says how to answer: /hook/<plan>, where plan is a comma-separated
 list of answers used one per request to that path, the last one repeating.
 An answer is a status, optionally with a retry-after: "200", "410",
 "429:2" (429 with retry-after: 2), "500". So /hook/500,200 fails once, then
-succeeds. Anything else answers 200.
+succeeds. Anything else answers 200. A 3xx answer carries
+"Location: http://169.254.169.254/latest/meta-data/", for tests that a
+redirect is not followed.
 """
 import argparse
 import json
@@ -88,6 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if retry_after is not None:
             self.send_header("retry-after", retry_after)
+        if 300 <= status < 400:
+            # Where a server-side request forgery would like to be sent next.
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -22,6 +22,11 @@ extension AdminService {
             if request.subject.count > Self.templateLimits.subject {
                 validator.fail("subject", "is longer than \(Self.templateLimits.subject) characters")
             }
+            // A header is one line: the renderer would join the lines anyway, and a
+            // subject written with a line break is a mistake or an attempt at a header.
+            if request.subject.unicodeScalars.contains(where: FieldValidator.breaksALine) {
+                validator.fail("subject", "must be one line, without control characters")
+            }
         }
         if !request.htmlBody.isEmpty {
             if channel != nil && channel != "email" { validator.fail("html_body", "applies to e-mail templates only") }

@@ -41,14 +41,25 @@ public struct FieldValidator: Sendable {
         return value.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "-" || $0 == "." }
     }
 
-    /// Free text shown to people (names): trimmed, no control characters, bounded.
+    /// A control character (CR, LF, NEL, NUL, ...) or a Unicode line or paragraph
+    /// separator: anything a mail header, a log line or a terminal could take for
+    /// the end of a line.
+    public static func breaksALine(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
+    }
+
+    /// Free text shown to people (names): trimmed, no control characters or line
+    /// separators, bounded.
     public mutating func text(_ field: String, _ value: String, required: Bool, maxLength: Int = 200) -> String? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty {
             if required { fail(field, "is required") }
             return required ? nil : ""
         }
-        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if trimmed.unicodeScalars.contains(where: Self.breaksALine) {
             fail(field, "must not contain control characters such as line breaks")
             return nil
         }

@@ -20,6 +20,24 @@ struct FieldValidatorTests {
         #expect(!FieldValidator.isEmailAddress(address))
     }
 
+    /// Whatever a mail header, a log line or a terminal could take for a line end.
+    @Test(arguments: [
+        "Eve\r\nBcc: evil@attacker.example", "Eve\nX", "Eve\rX", "Eve\u{85}Bcc: x", "Eve\u{2028}Bcc: x",
+        "Eve\u{2029}X", "Eve\u{0}", "Eve\tX", "Eve\u{1b}[2J",
+    ])
+    func namesRefuseLineBreaksOfEveryKind(_ name: String) {
+        var validator = FieldValidator()
+        #expect(validator.text("customer_name", name, required: true) == nil)
+        #expect(validator.violations.first?.field == "customer_name")
+    }
+
+    @Test(arguments: ["x'); DROP TABLE bookings;--", "{{#tenant}}{{secret}}{{/tenant}}", "Zoë \"Z\" <z@x> & Co", "李小龍"])
+    func namesKeepAnyPrintableText(_ name: String) {
+        var validator = FieldValidator()
+        #expect(validator.text("customer_name", name, required: true) == name)
+        #expect(validator.violations.isEmpty)
+    }
+
     @Test(arguments: ["+4915112345678", "+14155552671", "+442071838750", "+1234567"])
     func acceptsE164(_ phone: String) {
         #expect(FieldValidator.isE164(phone))
