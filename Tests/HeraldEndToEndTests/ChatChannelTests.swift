@@ -48,7 +48,7 @@ extension ChannelEndToEnd {
             #expect(row.outcome == "sent", "\(row)")
             #expect(row.kind == "host_notification")
             #expect(row.provider == "http")
-            #expect(row.recipient == setup.url)
+            #expect(row.recipient == "\(setup.peer.baseURL)/…", "the URL, its credential, is shown by its host only")
             #expect(row.attempts == 1)
 
             let requests = setup.peer.requests

@@ -43,7 +43,7 @@ extension ReminderLogEntry {
             $0.kind = kind.rawValue
             $0.reminderOffsetMinutes = UInt32(reminderOffsetMinutes)
             $0.scheduleVersion = UInt32(scheduleVersion)
-            $0.recipient = recipient
+            $0.recipient = RecipientDisplay.shown(recipient, channel: channel)
             $0.eventID = eventID
             $0.outcome = outcome.rawValue
             $0.attempts = UInt32(attempts)
@@ -61,7 +61,7 @@ extension NotificationJob {
             $0.kind = kind.rawValue
             $0.channel = channel
             $0.provider = provider ?? ""
-            $0.recipient = recipient
+            $0.recipient = RecipientDisplay.shown(recipient, channel: channel)
             $0.reminderOffsetMinutes = UInt32(reminderOffsetMinutes)
             $0.scheduleVersion = UInt32(scheduleVersion)
             $0.dueAt = Timestamp.format(dueAt)

@@ -141,7 +141,7 @@ extension TeamDestination {
             $0.id = id
             $0.tenantID = tenantID
             $0.channel = channel
-            $0.recipient = recipient
+            $0.recipient = RecipientDisplay.shown(recipient, channel: channel)
             $0.eventTypes = eventTypes
             $0.enabled = enabled
             $0.disabledReason = disabledReason ?? ""

@@ -40,7 +40,8 @@ struct AdminTeamDestinationTests {
         try await Service.withService { service, _, _, _ in
             let chat = try await add(service)
             #expect(chat.id.hasPrefix("team_"))
-            #expect(chat.channel == "chat" && chat.recipient == Self.hook && chat.enabled)
+            // The URL is the chat room's credential: shown by its host only.
+            #expect(chat.channel == "chat" && chat.recipient == "https://chat.example/…" && chat.enabled)
             #expect(chat.eventTypes == ["booking.created", "booking.rescheduled", "booking.cancelled"], "the host-note default")
             let mail = try await add(service, channel: "email", to: " desk@salon.example ", events: ["booking.no_show", "booking.cancelled"])
             #expect(mail.recipient == "desk@salon.example")

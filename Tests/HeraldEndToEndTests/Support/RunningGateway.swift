@@ -7,10 +7,10 @@ final class RunningGateway: @unchecked Sendable {
     let process: ChildProcess
     let baseURL: String
 
-    static func start(core: RunningCore) async throws -> RunningGateway {
+    static func start(core: RunningCore, arguments: [String] = []) async throws -> RunningGateway {
         let process = try ChildProcess(
             Binaries.directory.appendingPathComponent("herald-gateway"),
-            ["--listen", "127.0.0.1:0", "--core", core.adminEndpoint], environment: core.clientEnvironment)
+            ["--listen", "127.0.0.1:0", "--core", core.adminEndpoint] + arguments, environment: core.clientEnvironment)
         try await waitUntil(timeout: .seconds(60), "herald-gateway's ready line") {
             if !process.isRunning { throw StartFailed(stderr: process.stderr) }
             return process.stdout.contains("herald-gateway ready")
