@@ -26,7 +26,9 @@ public final class EventPublisher: Service, Sendable {
             context: context, kind: .pub, name: "events", logger: logger,
             configure: { socket throws(ZMQError) in
                 try socket.apply(ZMQSocketOptions(
-                    linger: .milliseconds(100), sendHighWaterMark: sendHighWaterMark, curve: curve))
+                    // Subscribers send only subscriptions: a frame bigger than a topic is hostile.
+                    linger: .milliseconds(100), maxMessageSize: FrameLimits.subscription,
+                    sendHighWaterMark: sendHighWaterMark, curve: curve))
                 try socket.bind(endpoint)
             })
         boundEndpoint = socket.lastEndpoint

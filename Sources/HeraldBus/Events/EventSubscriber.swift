@@ -33,7 +33,7 @@ public final class EventSubscriber: Sendable {
                 monitor = try HandshakeMonitor(
                     watching: socket, usingCurve: curve != nil, context: context, logger: logger,
                     onFailure: { _ in continuation.finish() })
-                try socket.apply(ZMQSocketOptions(linger: .zero, maxMessageSize: 16 << 20, curve: curve))
+                try socket.apply(ZMQSocketOptions(linger: .zero, maxMessageSize: FrameLimits.event, curve: curve))
                 for topic in topics { try socket.subscribe(Data(topic.utf8)) }
                 try socket.connect(endpoint)
             },

@@ -43,7 +43,7 @@ public final class RPCClient: Sendable {
                 monitor = try HandshakeMonitor(watching: socket, usingCurve: curve != nil, context: context, logger: logger)
                 try socket.apply(ZMQSocketOptions(
                     linger: .zero,  // a request nobody took is worthless once the client is gone
-                    maxMessageSize: 64 << 20,
+                    maxMessageSize: FrameLimits.rpcResponse,
                     immediate: true,
                     heartbeatInterval: .seconds(2),
                     heartbeatTimeout: .seconds(6),

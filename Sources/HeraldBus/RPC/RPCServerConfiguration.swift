@@ -22,7 +22,7 @@ public struct RPCServerConfiguration: Sendable {
 
     public init(
         endpoint: String,
-        maxMessageSize: Int64 = 1 << 20,
+        maxMessageSize: Int64 = FrameLimits.core,
         defaultTimeout: Duration = .seconds(30),
         maxTimeout: Duration = .seconds(300),
         maxConcurrentRequests: Int = 256,

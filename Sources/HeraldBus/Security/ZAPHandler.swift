@@ -58,7 +58,7 @@ public final class ZAPHandler: Sendable {
                 case .refuse(let reason):
                     let total = state.refusals.add(1, ordering: .relaxed).newValue
                     onRefused(request.domain)
-                    if state.throttle.allow() {
+                    if state.throttle.admit("refused handshake") != nil {
                         logger.warning("handshake refused", metadata: [
                             "reason": "\(reason)", "zap.domain": "\(request.domain)", "address": "\(request.address)",
                             "key": "\(request.clientKey ?? "-")", "refused.total": "\(total)"])
@@ -73,7 +73,8 @@ public final class ZAPHandler: Sendable {
     private final class State: Sendable {
         let keys: Mutex<AuthorizedKeys>
         let refusals = Atomic<UInt64>(0)
-        let throttle = LogThrottle(perMinute: 30)
+        // At most 30 lines a minute, so a scanner hammering the port cannot fill the disk with warnings.
+        let throttle = LogThrottle(limit: 30)
         init(keys: AuthorizedKeys) { self.keys = Mutex(keys) }
     }
 
@@ -155,23 +156,5 @@ final class SocketRef: Sendable {
     var value: SocketThread? {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
-    }
-}
-
-/// At most `perMinute` log lines a minute, so a scanner hammering the port cannot fill the disk with warnings.
-final class LogThrottle: Sendable {
-    private struct Window { var start = ContinuousClock.now; var count = 0 }
-    private let perMinute: Int
-    private let window = Mutex(Window())
-
-    init(perMinute: Int) { self.perMinute = perMinute }
-
-    func allow() -> Bool {
-        window.withLock { window in
-            let now = ContinuousClock.now
-            if now - window.start >= .seconds(60) { window = Window(start: now, count: 0) }
-            window.count += 1
-            return window.count <= perMinute
-        }
     }
 }

@@ -60,7 +60,7 @@ public final class RouterEndpoint: Service, Sendable {
         public init(
             endpoint: String,
             framesPerMessage: Int? = 1,
-            maxMessageSize: Int64 = 1 << 20,
+            maxMessageSize: Int64 = FrameLimits.core,
             sendHighWaterMark: Int32 = 1000,
             receiveHighWaterMark: Int32 = 1000,
             linger: Duration = .milliseconds(200),
@@ -146,10 +146,14 @@ public final class RouterEndpoint: Service, Sendable {
     public var droppedFrames: UInt64 { counter.count }
 
     /// Queues a message for `peer`; never blocks. A peer that is gone (`EHOSTUNREACH`)
-    /// or a message still unsent at `deadline` is dropped and logged.
+    /// or a message still unsent at `deadline` is dropped and logged (a few lines a
+    /// minute: a peer that sends requests and never reads the answers must not
+    /// flood the log).
     public func send(to peer: Data, frames: [Data], deadline: ContinuousClock.Instant? = nil) {
         let logger = counter.logger
+        let throttle = counter.throttle
         socket.send([peer] + frames, deadline: deadline) { outcome in
+            if outcome != .sent, throttle.admit("reply dropped") == nil { return }
             switch outcome {
             case .sent:
                 break
@@ -180,9 +184,13 @@ public final class RouterEndpoint: Service, Sendable {
 }
 
 /// Counts dropped input; shared by the socket's thread and the consumer.
+///
+/// Every drop is counted; the log gets at most a few lines a minute per reason,
+/// so a peer sending garbage as fast as it can does not flood it.
 final class DropCounter: Sendable {
     private let dropped = Atomic<UInt64>(0)
     private let metric: CoreMetrics.Counter?
+    let throttle = LogThrottle()
     let logger: Logger
 
     init(logger: Logger, metric: CoreMetrics.Counter?) {
@@ -195,13 +203,15 @@ final class DropCounter: Sendable {
     func record(peer: Data, reason: String, frameCount: Int) {
         let total = dropped.add(1, ordering: .relaxed).newValue
         metric?.increment()
+        guard let suppressed = throttle.admit(reason) else { return }
         logger.warning("dropped a malformed message", metadata: [
             "reason": "\(reason)", "peer": "\(peer.hex)", "frames": "\(frameCount)", "dropped.total": "\(total)",
+            "suppressed": "\(suppressed)",
         ])
     }
 }
 
 extension Data {
     /// Peer identities are binary; hex keeps log lines printable.
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -42,7 +42,7 @@ final class ChannelConnection: Sendable {
                     // Long enough to hand a final Result and Goodbye to a live core.
                     linger: .seconds(1),
                     // A delivery carries rendered HTML at most; anything larger is hostile.
-                    maxMessageSize: 16 << 20,
+                    maxMessageSize: FrameLimits.delivery,
                     // Messages wait in our queue, not in a pipe to a core that may never answer.
                     immediate: true,
                     curve: curve))
