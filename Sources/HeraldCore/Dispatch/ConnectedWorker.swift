@@ -42,6 +42,8 @@ struct InFlightDelivery {
 /// once the store has applied it.
 struct PendingResult {
     let result: JobResult
+    /// Who sent it, for the log when the store ignores it.
+    let peer: Data
     let outcome: DeliveryOutcome
 }
 

@@ -21,7 +21,8 @@ import Synchronization
 /// "what is next" however many there are.
 public final class Dispatcher: Service, Sendable {
     enum Input: Sendable {
-        case message(RouterMessage)
+        /// A decoded message the intake admitted.
+        case message(peer: Data, body: Herald_V1_WorkerMessage.OneOf_Body)
         case probe(Herald_V1_Delivery, reply: @Sendable (ProbeAnswer) -> Void)
         case probeTimedOut(deliveryID: String)
     }
@@ -30,6 +31,8 @@ public final class Dispatcher: Service, Sendable {
     private let mailbox = Mailbox<Input>()
     private let loop: UnsafeLoopBox
     private let workers = Mutex<[WorkerSnapshot]>([])
+    private let refusals: ChannelRefusals
+    private let heartbeatInterval: TimeInterval
 
     /// - Parameter metrics: where deliveries handed out, their outcomes and their
     ///   lateness are counted (the core's one ``HeraldMetrics``).
@@ -43,9 +46,12 @@ public final class Dispatcher: Service, Sendable {
         logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
     ) {
         self.endpoint = endpoint
+        let refusals = ChannelRefusals(logger: logger, metrics: metrics)
+        self.refusals = refusals
+        self.heartbeatInterval = configuration.heartbeatInterval
         let loop = DispatchLoop(
             store: store, endpoint: endpoint, clock: clock, configuration: configuration,
-            coreVersion: coreVersion, logger: logger, metrics: metrics)
+            coreVersion: coreVersion, logger: logger, metrics: metrics, refusals: refusals)
         loop.logged = logged
         self.loop = UnsafeLoopBox(loop)
     }
@@ -67,9 +73,14 @@ public final class Dispatcher: Service, Sendable {
         let endpoint = endpoint
         let box = loop
         box.value.publish = { [weak self] snapshot in self?.workers.withLock { $0 = snapshot } }
+        let refusals = refusals, heartbeatInterval = heartbeatInterval
         await withDiscardingTaskGroup { group in
             group.addTask {
-                for await message in endpoint.messages { mailbox.post(.message(message)) }
+                var intake = ChannelIntake(endpoint: endpoint, refusals: refusals, heartbeatInterval: heartbeatInterval)
+                for await received in endpoint.messages {
+                    guard let body = intake.admit(received) else { continue }
+                    mailbox.post(.message(peer: received.peer, body: body))
+                }
             }
             await cancelWhenGracefulShutdown {
                 await box.value.run(mailbox: mailbox)
@@ -96,6 +107,7 @@ final class DispatchLoop {
     let coreVersion: String
     let logger: Logger
     let metrics: HeraldMetrics
+    let refusals: ChannelRefusals
     let sendTimeCheck: SendTimeCheck
     let renderer = MessageRenderer()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
@@ -113,7 +125,8 @@ final class DispatchLoop {
 
     init(
         store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
-        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger, metrics: HeraldMetrics
+        configuration: DispatcherConfiguration, coreVersion: String, logger: Logger, metrics: HeraldMetrics,
+        refusals: ChannelRefusals
     ) {
         self.store = store
         self.endpoint = endpoint
@@ -122,6 +135,7 @@ final class DispatchLoop {
         self.coreVersion = coreVersion
         self.logger = logger
         self.metrics = metrics
+        self.refusals = refusals
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
     }
 
@@ -138,7 +152,7 @@ final class DispatchLoop {
         while !Task.isCancelled {
             for input in mailbox.drain() {
                 switch input {
-                case .message(let message): handle(message)
+                case .message(let peer, let body): handle(body, from: peer)
                 case .probe(let delivery, let reply): startProbe(delivery, reply: reply)
                 case .probeTimedOut(let deliveryID): abandonProbe(deliveryID)
                 }
@@ -191,9 +205,8 @@ final class DispatchLoop {
                 case .applied:
                     outcomes.append(pending.outcome)
                 case .ignored(let reason):
-                    logger.debug("ignored a result", metadata: [
-                        "delivery": "\(pending.result.jobID)", "attempt": "\(pending.result.attempt)", "reason": "\(reason)",
-                    ])
+                    refusals.ignore(
+                        deliveryID: pending.result.jobID, attempt: pending.result.attempt, reason: reason, peer: pending.peer)
                 }
             }
             metrics.recordOutcomes(outcomes)
@@ -245,27 +258,26 @@ final class DispatchLoop {
 
     // MARK: Workers
 
-    func handle(_ received: RouterMessage) {
-        guard let message = try? Herald_V1_WorkerMessage(serializedBytes: received.payload), let body = message.body else {
-            endpoint.drop(received, reason: "not a herald.v1.WorkerMessage")
-            return
-        }
+    func handle(_ body: Herald_V1_WorkerMessage.OneOf_Body, from peer: Data) {
         let now = clock.now()
-        workers[received.peer]?.lastHeardAt = now
+        workers[peer]?.lastHeardAt = now
         switch body {
         case .register(let register):
-            self.register(register, from: received.peer, now: now)
+            self.register(register, from: peer, now: now)
         case .heartbeat:
-            if workers[received.peer] == nil {
+            if workers[peer] == nil {
                 // A worker of a core that restarted: it must register again.
-                send(.reject(.with { $0.reason = "not registered: send Register first" }), to: received.peer)
+                refusals.refuse(.notRegistered, peer: peer, "heartbeat before Register")
+                send(.reject(.with { $0.reason = "not registered: send Register first" }), to: peer)
             }
         case .result(let result):
-            accept(result, from: received.peer, now: now)
+            accept(result, from: peer, now: now)
         case .goodbye(let goodbye):
-            if let worker = workers.removeValue(forKey: received.peer) {
+            if let worker = workers.removeValue(forKey: peer) {
                 logger.info("worker left", metadata: ["instance": "\(worker.instanceID)", "reason": "\(goodbye.reason)"])
                 releaseLater(worker)
+            } else {
+                refusals.refuse(.notRegistered, peer: peer, "goodbye before Register")
             }
         }
     }
@@ -284,11 +296,16 @@ final class DispatchLoop {
                 "instance_id must be 1-200 characters"
             } else if register.maxInFlight == 0 || register.maxInFlight > 10_000 {
                 "max_in_flight must be between 1 and 10000"
+            } else if register.pluginVersion.count > 64 {
+                "plugin_version must be at most 64 characters"
+            } else if register.capabilities.count > 64 || register.capabilities.contains(where: { $0.count > 64 }) {
+                "capabilities must be at most 64 names of at most 64 characters"
             } else {
                 nil
             }
         if let problem {
-            logger.warning("rejected a worker", metadata: ["instance": "\(register.instanceID)", "reason": "\(problem)"])
+            refusals.refuse(
+                .invalidRegister, peer: peer, problem, metadata: ["instance": "\(register.instanceID.prefix(200))"])
             send(.reject(.with { $0.reason = problem }), to: peer)
             return
         }
@@ -366,13 +383,46 @@ final class DispatchLoop {
 
     // MARK: Results
 
-    func accept(_ result: Herald_V1_Result, from peer: Data, now: Date) {
+    /// Results for deliveries their sender does not hold, per peer: late answers
+    /// are normal, thousands a second from one connection are not, and each costs
+    /// the store a lookup.
+    var strangerResults = PeerRateLimiter(burst: 1000, perSecond: 100)
+
+    /// Takes in a worker's result, or refuses it (counted and logged).
+    ///
+    /// A result is for a delivery its sender holds (handed to it and not yet
+    /// answered, even past its lease), or it is a stranger: a late answer after
+    /// the lease went to another worker, one from before a restart, or a lie.
+    /// Strangers for a delivery another worker holds now are ignored: only the
+    /// holder's answer counts. Others go to the store, which applies them only if
+    /// the job is still at that attempt and has no newer holder.
+    func accept(_ received: Herald_V1_Result, from peer: Data, now: Date) {
+        if let problem = received.problem {
+            refusals.refuse(.invalidResult, peer: peer, problem, metadata: [
+                "delivery": "\(received.deliveryID.prefix(Herald_V1_Result.maxDeliveryID))", "attempt": "\(received.attempt)",
+            ])
+            giveBack(received.deliveryID, from: peer)
+            return
+        }
+        let result = received.bounded
         if finishProbe(result, from: peer) { return }
+        let held = workers[peer]?.inFlight.contains(result.deliveryID) ?? false
+        // An answer frees the worker's credit, even a late one for an expired lease.
+        workers[peer]?.inFlight.remove(result.deliveryID)
+        if !held {
+            guard strangerResults.admit(peer) else {
+                refusals.refuse(.rateLimited, peer: peer, "results for deliveries it does not hold, too fast")
+                return
+            }
+            if let holder = inFlight[result.deliveryID], holder.peer != peer {
+                refusals.ignore(
+                    deliveryID: result.deliveryID, attempt: Int(result.attempt), reason: "other worker holds it", peer: peer)
+                return
+            }
+        }
         let attempt = Int(result.attempt)
         let known = inFlight[result.deliveryID].flatMap { $0.attempt == attempt && $0.peer == peer ? $0 : nil }
         if let known { inFlight.removeValue(forKey: known.jobID) }
-        // An answer frees the worker's credit, even a late one for an expired lease.
-        workers[peer]?.inFlight.remove(result.deliveryID)
         let provider = result.provider.isEmpty ? (workers[peer]?.provider ?? "") : result.provider
         let error = [result.errorCode, result.errorMessage].filter { !$0.isEmpty }.joined(separator: ": ")
         let resolution: JobResolution
@@ -409,10 +459,20 @@ final class DispatchLoop {
             }
         let pool = workers[peer].map { (channel: $0.channel, provider: $0.provider) }
         pendingResults.append(PendingResult(
-            result: JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now),
+            result: JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now), peer: peer,
             outcome: DeliveryOutcome(
                 resolution: counted, channel: pool?.channel ?? "unknown", provider: pool?.provider ?? provider,
                 lateness: known.map { now.timeIntervalSince($0.dueAt) })))
+    }
+
+    /// A delivery its holder answered with an impossible result goes back to the
+    /// queue now (to be handed out again as the next attempt) instead of waiting
+    /// out its lease; the holder's credit is freed.
+    func giveBack(_ deliveryID: String, from peer: Data) {
+        guard let held = inFlight[deliveryID], held.peer == peer else { return }
+        inFlight.removeValue(forKey: deliveryID)
+        workers[peer]?.inFlight.remove(deliveryID)
+        leasesToRelease.append(deliveryID)
     }
 
     // MARK: Hand-out

@@ -53,6 +53,10 @@ public final class HeraldMetrics: Sendable {
     static let framesUndecodable = MetricName("herald_frames_undecodable_total", labels: "endpoint")
     /// CURVE handshakes the ZAP handler refused (unlisted key, or a role the endpoint does not admit).
     static let handshakesRefused = MetricName("herald_handshakes_refused_total", labels: "endpoint")
+    /// Messages that decoded but were refused: fields out of range, out of order, over a peer's rate.
+    static let messagesRefused = MetricName("herald_messages_refused_total", labels: "endpoint", "reason")
+    /// Worker results acknowledged and dropped: late, superseded, for an unknown delivery or another worker's.
+    static let resultsIgnored = MetricName("herald_results_ignored_total", labels: "reason")
 
     /// From 5 ms (a reminder on time) to an hour (sent late after downtime, within a long grace).
     static let latenessBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
@@ -114,6 +118,16 @@ public final class HeraldMetrics: Sendable {
     /// Counts a CURVE handshake refused on an endpoint (`admin`, `channel`, `events`).
     public func handshakeRefused(endpoint: String) {
         counter(Self.handshakesRefused, [endpoint]).increment()
+    }
+
+    /// One message an endpoint refused; `reason` is one of a fixed set.
+    func recordRefused(endpoint: String, reason: String) {
+        counter(Self.messagesRefused, [endpoint, reason]).increment()
+    }
+
+    /// One result the dispatcher or the store ignored; `reason` is one of a fixed set.
+    func recordIgnoredResult(reason: String) {
+        counter(Self.resultsIgnored, [reason]).increment()
     }
 
     /// Sets queue depth and connected workers per channel, as counted now. A channel

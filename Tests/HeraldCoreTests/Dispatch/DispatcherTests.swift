@@ -21,7 +21,7 @@ struct DispatcherTests {
     /// Runs `body` with a dispatcher serving a fresh store on a free port.
     static func withDispatcher(
         configuration: DispatcherConfiguration = configuration, logLevel: Logger.Level = .warning,
-        metrics: HeraldMetrics = HeraldMetrics(),
+        metrics: HeraldMetrics = HeraldMetrics(), logHandler: (any LogHandler)? = nil,
         hooks: ((InterleavingStore, ManualWallClock) -> Void)? = nil,
         _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
     ) async throws {
@@ -30,7 +30,7 @@ struct DispatcherTests {
             try await Fixture.createTenant(store)
             let clock = ManualWallClock(Fixture.now)
             let context = try ZMQContext()
-            var logger = Logger(label: "dispatcher-test")
+            var logger = logHandler.map { handler in Logger(label: "dispatcher-test") { _ in handler } } ?? Logger(label: "dispatcher-test")
             logger.logLevel = logLevel
             let endpoint = try RouterEndpoint(
                 context: context,

@@ -21,6 +21,26 @@ final class FakeWorker: Sendable {
     static func register(
         context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email"
     ) async throws -> FakeWorker {
+        let worker = try connect(context: context, endpoint: endpoint)
+        worker.send(.register(registration(maxInFlight: maxInFlight, instance: instance, channel: channel)))
+        let welcome = try await worker.box.next { if case .welcome = $0.body { true } else { false } }
+        #expect(welcome != nil)
+        return worker
+    }
+
+    static func registration(maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email") -> Herald_V1_Register {
+        .with {
+            $0.protocolVersion = .protocolVersion1
+            $0.channel = channel
+            $0.provider = "test"
+            $0.instanceID = instance
+            $0.pluginVersion = "1"
+            $0.maxInFlight = maxInFlight
+        }
+    }
+
+    /// A connected DEALER that has sent nothing yet.
+    static func connect(context: ZMQContext, endpoint: String) throws -> FakeWorker {
         let inbox = FakeInbox()
         var logger = Logger(label: "fake-worker")
         logger.logLevel = .error
@@ -36,19 +56,18 @@ final class FakeWorker: Sendable {
                 guard frames.count == 1, let message = try? Herald_V1_CoreMessage(serializedBytes: frames[0]) else { return }
                 inbox.append(message)
             })
-        let worker = FakeWorker(socket: socket, inbox: inbox)
-        worker.send(.register(.with {
-            $0.protocolVersion = .protocolVersion1
-            $0.channel = channel
-            $0.provider = "test"
-            $0.instanceID = instance
-            $0.pluginVersion = "1"
-            $0.maxInFlight = maxInFlight
-        }))
-        let welcome = try await inbox.next { if case .welcome = $0.body { true } else { false } }
-        #expect(welcome != nil)
-        return worker
+        return FakeWorker(socket: socket, inbox: inbox)
     }
+
+    /// The next `Reject` from the core; nil after `timeout`.
+    func nextReject(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Reject? {
+        let message = try await box.next(timeout: timeout) { if case .reject = $0.body { true } else { false } }
+        guard case .reject(let reject) = message?.body else { return nil }
+        return reject
+    }
+
+    /// Takes every `Welcome` received so far and says how many there were.
+    func takeWelcomes() -> Int { box.take { if case .welcome = $0.body { true } else { false } } }
 
     func nextDelivery(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Delivery {
         let message = try await box.next(timeout: timeout) { if case .delivery = $0.body { true } else { false } }
@@ -90,7 +109,7 @@ final class FakeWorker: Sendable {
 
     func close() { socket.stop() }
 
-    private func send(_ body: Herald_V1_WorkerMessage.OneOf_Body) {
+    func send(_ body: Herald_V1_WorkerMessage.OneOf_Body) {
         let payload = (try? Herald_V1_WorkerMessage.with { $0.body = body }.serializedData()) ?? Data()
         socket.send([payload])
     }
@@ -102,6 +121,15 @@ final class FakeInbox: Sendable {
 
     func append(_ message: Herald_V1_CoreMessage) {
         messages.withLock { $0.append(message) }
+    }
+
+    /// Removes every message matching `matches` now and counts them.
+    func take(_ matches: (Herald_V1_CoreMessage) -> Bool) -> Int {
+        messages.withLock { messages in
+            let before = messages.count
+            messages.removeAll(where: matches)
+            return before - messages.count
+        }
     }
 
     /// The first message matching `matches`, removed from the inbox; nil after `timeout`.
