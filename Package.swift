@@ -39,6 +39,8 @@ let package = Package(
         // The HTTP server of heraldd's /metrics and of herald-gateway. No default traits:
         // they only add swift-configuration support and full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Test only: property-based fuzzing of every decoder and the RPC dispatcher.
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // System libraries from Debian; the modulemaps link them, apt names the -dev packages.
@@ -256,6 +258,22 @@ let package = Package(
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Hostile input, bounded in time: random, mutated and truncated frames
+        // through every decoder, the dispatcher and the RPC server.
+        .testTarget(
+            name: "HeraldFuzzTests",
+            dependencies: [
+                "HeraldBus",
+                "HeraldChannelKit",
+                "HeraldCore",
+                "HeraldProto",
+                // Its AdminRoutes: the RPC fuzz drives the real method table.
+                "heraldd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // Runs the real heraldd and herald binaries; depends on them so that

@@ -1,0 +1,70 @@
+import Foundation
+import HeraldBus
+import HeraldCore
+import HeraldProto
+import Logging
+
+@testable import heraldd
+
+/// The core's parts wired as `heraldd` wires them (the real ``AdminRoutes``),
+/// on free ports and a fresh database, for the length of a test.
+struct FuzzCore {
+    let context: ZMQContext
+    let store: SQLiteStore
+    let service: AdminService
+    let dispatcher: Dispatcher
+    let admin: RPCServer
+    let metrics: HeraldMetrics
+
+    /// Quiet: a fuzz run provokes thousands of warnings by design.
+    static let logger = Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
+
+    /// - Parameter runDispatcher: false for a test that drives a dispatch loop of its own on the same store.
+    static func with(runDispatcher: Bool = true, _ body: (FuzzCore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "herald-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let health = StoreHealth(logger: logger)
+        let store = try SQLiteStore(path: directory.appending(path: "herald.sqlite").path, health: health)
+        let metrics = HeraldMetrics()
+        let context = try ZMQContext()
+        let channel = try RouterEndpoint(
+            context: context,
+            configuration: .init(endpoint: "tcp://127.0.0.1:*", droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
+            logger: logger)
+        let dispatcher = Dispatcher(
+            store: store, endpoint: channel, clock: SystemWallClock(), configuration: DispatcherConfiguration(),
+            coreVersion: "fuzz", logger: logger, metrics: metrics)
+        let service = AdminService(store: store, logger: logger, metrics: metrics, jobsPlanned: { dispatcher.wake() })
+        let adminServer = LateBound<RPCServer>()
+        var router = RPCRouter()
+        AdminRoutes.register(service, dispatcher: dispatcher, health: health, into: &router) {
+            dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
+        }
+        let admin = try RPCServer(
+            context: context,
+            configuration: RPCServerConfiguration(
+                endpoint: "tcp://127.0.0.1:*", droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
+            router: router, logger: logger)
+        adminServer.value = admin
+        let core = FuzzCore(
+            context: context, store: store, service: service, dispatcher: dispatcher, admin: admin, metrics: metrics)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if runDispatcher { group.addTask { try await dispatcher.run() } }
+            group.addTask { try await admin.run() }
+            try await body(core)
+            group.cancelAll()
+        }
+    }
+
+    /// A tenant and a booking two days ahead: its confirmation is due now on `email`.
+    func seedBooking() async throws -> Herald_V1_Booking {
+        _ = try await service.createTenant(.with { $0.id = "salon"; $0.name = "Salon"; $0.timezone = "Europe/London" })
+        return try await service.createBooking(.with {
+            $0.tenantID = "salon"
+            $0.customerName = "Ada"
+            $0.customerEmail = "ada@example.com"
+            $0.startAt = Timestamp.format(Date().addingTimeInterval(2 * 86_400))
+        })
+    }
+}
