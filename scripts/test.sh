@@ -20,6 +20,8 @@ fi
 # and drains to the second; the end-to-end suites start dozens of processes
 # (cores, channels, peers, schemathesis) that starve them on a 2-core machine
 # when both run at once.
-in_process='^(HeraldBusTests|HeraldChannelKitTests|HeraldCoreTests)\.'
+# HeraldFuzzTests is in-process too: a bounded number of runs (about 10 000,
+# a few seconds), new random inputs each time; a failure prints its seed.
+in_process='^(HeraldBusTests|HeraldChannelKitTests|HeraldCoreTests|HeraldFuzzTests)\.'
 swift test --skip-build --filter "$in_process"
 swift test --skip-build --skip "$in_process"

@@ -25,6 +25,10 @@ final class RunnerLoop {
     /// When the core last said anything on the current connection.
     private var lastHeard = ContinuousClock.now
     private var backoff: ReconnectBackoff
+    /// Frames from the core that were not a `CoreMessage`; something else (or a
+    /// broken core) on the endpoint must not flood the channel's log.
+    private var undecodable = 0
+    private let undecodableLog = LogThrottle()
     /// Delivery id → the latest attempt the core handed out for it.
     private var inFlight: [String: UInt32] = [:]
     /// Results that finished while no welcomed connection was there to take them.
@@ -58,7 +62,12 @@ final class RunnerLoop {
         case .received(let message, let serial):
             guard serial == connection?.serial else { return }
             guard let message else {
-                logger.warning("dropped a frame from the core that is not a CoreMessage")
+                undecodable += 1
+                if let suppressed = undecodableLog.admit("undecodable") {
+                    logger.warning("dropped a frame from the core that is not a CoreMessage", metadata: [
+                        "dropped.total": "\(undecodable)", "suppressed": "\(suppressed)",
+                    ])
+                }
                 return
             }
             lastHeard = .now
