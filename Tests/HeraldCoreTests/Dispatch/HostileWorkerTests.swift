@@ -93,10 +93,10 @@ struct HostileWorkerTests {
     @Test func aResultForAnotherWorkersDeliveryIsIgnored() async throws {
         let metrics = HeraldMetrics()
         try await Dispatch.withDispatcher(metrics: metrics) { dispatcher, store, _, context, endpoint in
-            let impostor = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "impostor")
-            defer { impostor.close() }
             // The impostor's credit is used up by a job of its own, so the next one goes to the holder.
             _ = try await Dispatch.bookingWithReminder(store, id: "b0", dueIn: -2, jobID: "job_b0")
+            let impostor = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "impostor")
+            defer { impostor.close() }
             let its = try await impostor.nextDelivery()
             let holder = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "holder")
             defer { holder.close() }
@@ -134,6 +134,16 @@ struct HostileWorkerTests {
             let error = try #require(log.first?.error)
             #expect(error.count <= Herald_V1_Result.maxErrorCode + Herald_V1_Result.maxErrorMessage + 3)
             #expect(error.hasPrefix("ccc"))
+        }
+    }
+
+    /// A provider's "retry in 49 days" cannot park a job for 49 days: past the
+    /// retry window the job fails, as any retry would.
+    @Test func anAbsurdRetryAfterFailsTheJob() async throws {
+        try await Self.withHandedOutJob { store, worker, delivery in
+            worker.answer(delivery, .retry, retryAfterMs: .max)
+            let log = try await waitForLog(store, bookingID: "b1") { $0.contains { $0.outcome == .failed } }
+            #expect(log.first?.error?.contains("older than") == true, "\(log)")
         }
     }
 
