@@ -47,12 +47,16 @@ import Testing
         hostile.socket.send([Data(count: Int(FrameLimits.core) + 1)])
         let honest = try RawPeer(.dealer, connect: endpoint.boundEndpoint)
         honest.socket.send([Data("hello".utf8)])
-        try await eventually("the honest peer's message") { received.all.contains { $0.payload == Data("hello".utf8) } }
+        try await eventually("the honest peer's message", within: .seconds(20)) {
+            received.all.contains { $0.payload == Data("hello".utf8) }
+        }
 
         // A fresh connection of the hostile peer is served like any other.
         let again = try RawPeer(.dealer, connect: endpoint.boundEndpoint)
         again.socket.send([Data(count: Int(FrameLimits.core))])
-        try await eventually("a frame at the limit") { received.all.contains { $0.payload.count == Int(FrameLimits.core) } }
+        try await eventually("a frame at the limit", within: .seconds(20)) {
+            received.all.contains { $0.payload.count == Int(FrameLimits.core) }
+        }
         #expect(received.all.allSatisfy { $0.payload.count <= Int(FrameLimits.core) })
     }
 
@@ -83,7 +87,8 @@ import Testing
         let error = await #expect(throws: RPCError.self) {
             _ = try await victim.call("/test/Oversized", payload: Data(), timeout: .seconds(2))
         }
-        #expect(error?.code == .deadlineExceeded)
+        // No answer in time (or, on a machine too busy to connect in 2 s, no connection).
+        #expect([.deadlineExceeded, .unavailable].contains(error?.code))
 
         let next = try RPCClient(context: testContext, endpoint: core.socket.lastEndpoint, logger: testLogger)
         defer { next.close() }
