@@ -30,7 +30,8 @@ struct DispatcherTests {
             try await Fixture.createTenant(store)
             let clock = ManualWallClock(Fixture.now)
             let context = try ZMQContext()
-            var logger = logHandler.map { handler in Logger(label: "dispatcher-test") { _ in handler } } ?? Logger(label: "dispatcher-test")
+            var logger = Logger(label: "dispatcher-test")
+            if let logHandler { logger = Logger(label: "dispatcher-test") { _ in logHandler } }
             logger.logLevel = logLevel
             let endpoint = try RouterEndpoint(
                 context: context,
