@@ -169,6 +169,29 @@ extension ChannelEndToEnd {
             }
         }
 
+        /// A crash report (Swift's backtracer: threads, frames, registers, images)
+        /// says where the program was, never what it held.
+        @Test func aCrashReportShowsNoCredential() async throws {
+            let core = try await RunningCore.start()
+            let channel = try await ProviderChannel.start(
+                "herald-sms-twilio", core: core,
+                environment: [
+                    "TWILIO_ACCOUNT_SID": Self.twilioSID, "TWILIO_AUTH_TOKEN": Self.twilioToken,
+                    "TWILIO_PHONE_NUMBER": "+15005550006", "SWIFT_BACKTRACE": "enable=yes,interactive=no",
+                ])
+            channel.process.signal(SIGSEGV)
+            try await waitUntil("the crash report to end") { channel.process.stderr.contains("Backtrace took") }
+            channel.process.signal(SIGKILL)
+            _ = try await channel.process.waitForExit()
+            let report = channel.process.stderr
+            #expect(report.contains("Program crashed"), "\(report.suffix(2000))")
+            let forms = [
+                Self.twilioToken, Self.percentEncoded(Self.twilioToken), Data(Self.twilioToken.utf8).base64EncodedString(),
+                String(Self.basic(Self.twilioSID, Self.twilioToken).dropFirst("Basic ".count)),
+            ]
+            for form in forms { #expect(!report.contains(form), "the crash report holds \(form)") }
+        }
+
         static func basic(_ user: String, _ password: String) -> String {
             "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
         }
