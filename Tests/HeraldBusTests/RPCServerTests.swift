@@ -56,6 +56,19 @@ import Testing
         }
     }
 
+    @Test func aHugeUnknownMethodIsNotEchoedBackWhole() async throws {
+        try await withServer { server in
+            let client = try makeClient(server.boundEndpoint)
+            defer { client.close() }
+            let method = "/x/" + String(repeating: "A", count: 100_000)
+            let error = await #expect(throws: RPCError.self) {
+                try await client.call(method, violation("x"), as: Herald_V1_Status.self)
+            }
+            #expect(error?.code == .unimplemented)
+            #expect((error?.message.count ?? .max) < 300, "\(error?.message.count ?? 0) characters")
+        }
+    }
+
     @Test func aPayloadThatDoesNotDecodeIsAnInvalidArgument() async throws {
         try await withServer { server in
             let client = try makeClient(server.boundEndpoint)

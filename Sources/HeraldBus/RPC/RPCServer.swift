@@ -135,7 +135,9 @@ public final class RPCServer: Service, Sendable {
         }
 
         guard let handler = router.handler(for: method) else {
-            reply(to: peer, request: request, result: .failure(.unimplemented("unknown method \(request.method)")))
+            // Quoted only in part: a hostile caller must not get its megabyte echoed back.
+            let quoted = request.method.count > 200 ? request.method.prefix(200) + "…" : Substring(request.method)
+            reply(to: peer, request: request, result: .failure(.unimplemented("unknown method \(quoted)")))
             return
         }
 

@@ -43,7 +43,8 @@ extension AdminService {
         if request.hasAnswer {
             var validator = FieldValidator()
             if !(100...599).contains(request.answer.status) { validator.fail("answer.status", "must be an HTTP status, 100-599") }
-            if request.answer.body.count > 1 << 20 { validator.fail("answer.body", "at most 1 MiB") }
+            // Half the admin endpoint's 1 MiB frame limit, so the request carrying it always fits.
+            if request.answer.body.count > 512 << 10 { validator.fail("answer.body", "at most 512 KiB") }
             try validator.finish()
             answer = IdempotentAnswer(
                 status: Int(request.answer.status), body: request.answer.body, contentType: request.answer.contentType,
