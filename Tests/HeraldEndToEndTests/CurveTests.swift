@@ -1,4 +1,5 @@
 import Foundation
+import HeraldChannelKit
 import Testing
 
 /// Key pairs made by the real `herald keys generate`, and the core's authorized keys.
@@ -50,7 +51,8 @@ struct CurveKeySet {
 struct CurveBusTests {
     static func startCore(_ directory: URL) async throws -> (RunningCore, CurveKeySet) {
         let keys = try await CurveKeySet.make(in: directory)
-        let core = try await RunningCore.start(arguments: keys.coreArguments, clientEnvironment: keys.client("admin"))
+        let core = try await RunningCore.start(
+            arguments: keys.coreArguments + ["--metrics-endpoint", "127.0.0.1:0"], clientEnvironment: keys.client("admin"))
         return (core, keys)
     }
 
@@ -103,6 +105,11 @@ struct CurveBusTests {
         let plain = try await ping(["HERALD_CURVE_SECRET_KEY": "", "HERALD_CURVE_SERVER_KEY": ""])
         #expect(plain.status == 69 && plain.stderr.contains("the core requires CURVE"), "\(plain)")
         #expect(core.process.stderr.contains("handshake refused"))
+        let metrics = try await HTTPClient().send(HTTPRequest(
+            method: "GET", url: try #require(core.metricsURL), timeout: .seconds(10), allowsProxy: false))
+        let refused = String(decoding: metrics.body, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix("herald_handshakes_refused_total{endpoint=\"admin\"}") }
+        #expect(refused.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(String(describing: refused))")
         #expect(core.process.stderr.contains(try await keys.publicKey("stranger")), "the refusal does not name the key")
 
         // The events endpoint: an observer follows, a channel key is refused and told so.
