@@ -172,7 +172,7 @@ import Testing
         try await withCurveServer(keys) { context, server, zap in
             let client = try curveClient(context, server, keys.stranger, trusting: keys.server)
             defer { client.close() }
-            let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(3)) }
+            let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(5)) }
             #expect(error?.code == .unavailable)
             #expect(error?.message.contains("refused this program's CURVE key") == true, "\(String(describing: error))")
             #expect(zap.refusedHandshakes >= 1)
@@ -184,7 +184,7 @@ import Testing
         try await withCurveServer(keys) { context, server, _ in
             let client = try RPCClient(context: context, endpoint: server.boundEndpoint, logger: testLogger)
             defer { client.close() }
-            let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(3)) }
+            let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(5)) }
             #expect(error?.code == .unavailable)
             #expect(error?.message.contains("requires CURVE") == true, "\(String(describing: error))")
         }

@@ -89,7 +89,7 @@ struct CurveBusTests {
         let directory = try TemporaryDirectory()
         let (core, keys) = try await Self.startCore(directory.url)
         let ping = { (client: [String: String]) in
-            try await runHerald(["ping", "--timeout", "3"], environment: client.merging(["HERALD_CORE": core.adminEndpoint]) { $1 })
+            try await runHerald(["ping", "--timeout", "5"], environment: client.merging(["HERALD_CORE": core.adminEndpoint]) { $1 })
         }
         #expect(try await ping(keys.client("admin")).status == 0)
 

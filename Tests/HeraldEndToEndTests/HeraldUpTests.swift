@@ -99,7 +99,7 @@ extension ChannelEndToEnd {
             let url = String(ready.components(separatedBy: "listen=")[1].prefix { $0 != " " })
             let health = try await HTTPClient().send(HTTPRequest(method: "GET", url: url + "/readyz", allowsProxy: false))
             #expect(health.status == 200, "\(health.bodySnippet())")
-            let plain = try await runHerald(["ping", "--core", admin, "--timeout", "3"])
+            let plain = try await runHerald(["ping", "--core", admin, "--timeout", "5"])
             #expect(plain.status == 69 && plain.stderr.contains("requires CURVE"), "\(plain)")
 
             up.process.signal(SIGTERM)
