@@ -179,6 +179,25 @@ import Testing
         }
     }
 
+    @Test func aOneShotClientGivesUpAtTheRefusalInsteadOfItsTimeout() async throws {
+        let keys = Keys()
+        try await withCurveServer(keys) { context, server, _ in
+            let client = try RPCClient(
+                context: context, endpoint: server.boundEndpoint,
+                curve: .client(keys.stranger, serverPublicKey: keys.server.publicKey), closeOnRefusedHandshake: true,
+                logger: testLogger)
+            defer { client.close() }
+            // A ten-minute budget: only the refusal can end this call within the test's limit.
+            let error = try await withTimeout(.seconds(60), "the refused call to end") {
+                await #expect(throws: RPCError.self) { try await self.echo(client, timeout: .seconds(600)) }
+            }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("refused this program's CURVE key") == true, "\(String(describing: error))")
+            let again = await #expect(throws: RPCError.self) { try await echo(client) }
+            #expect(again?.message.contains("refused this program's CURVE key") == true, "\(String(describing: again))")
+        }
+    }
+
     @Test func aPlainClientIsRefusedAndToldTheCoreRequiresCurve() async throws {
         let keys = Keys()
         try await withCurveServer(keys) { context, server, _ in
@@ -186,7 +205,7 @@ import Testing
             defer { client.close() }
             let error = await #expect(throws: RPCError.self) { try await echo(client, timeout: .seconds(5)) }
             #expect(error?.code == .unavailable)
-            #expect(error?.message.contains("requires CURVE") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("may require CURVE") == true, "\(String(describing: error))")
         }
     }
 

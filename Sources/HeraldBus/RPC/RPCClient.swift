@@ -28,7 +28,17 @@ public final class RPCClient: Sendable {
 
     /// Starts the socket's thread and connects; libzmq keeps connecting in the
     /// background, so this succeeds even when nothing listens yet.
-    public init(context: ZMQContext, endpoint: String, curve: CurveOptions? = nil, logger: Logger) throws(ZMQError) {
+    ///
+    /// - Parameter closeOnRefusedHandshake: when the core refuses the handshake
+    ///   (a key it does not admit, CURVE on one side only), close the client at
+    ///   once and fail its calls with the reason, instead of retrying until each
+    ///   call's timeout. For one-shot tools like the CLI; a long-lived client
+    ///   keeps retrying, since the key may be admitted by a reload. Closing also
+    ///   discards the queued requests, so none can run later unannounced.
+    public init(
+        context: ZMQContext, endpoint: String, curve: CurveOptions? = nil, closeOnRefusedHandshake: Bool = false,
+        logger: Logger
+    ) throws(ZMQError) {
         let calls = PendingCalls(logger: logger)
         self.endpoint = endpoint
         self.calls = calls
@@ -37,10 +47,17 @@ public final class RPCClient: Sendable {
         // prefix also keeps them apart from other clients' in the core's logs.
         self.idPrefix = String(UInt32.random(in: .min ... .max), radix: 36)
         var monitor: HandshakeMonitor?
+        let ownSocket = SocketRef()
         self.socket = try SocketThread(
             context: context, kind: .dealer, name: "rpc-client", logger: logger,
             configure: { socket throws(ZMQError) in
-                monitor = try HandshakeMonitor(watching: socket, usingCurve: curve != nil, context: context, logger: logger)
+                monitor = try HandshakeMonitor(
+                    watching: socket, usingCurve: curve != nil, context: context, logger: logger,
+                    onFailure: { reason in
+                        guard closeOnRefusedHandshake else { return }
+                        calls.failAll(.unavailable(reason))
+                        ownSocket.value?.stop()
+                    })
                 try socket.apply(ZMQSocketOptions(
                     linger: .zero,  // a request nobody took is worthless once the client is gone
                     maxMessageSize: FrameLimits.rpcResponse,
@@ -53,6 +70,9 @@ public final class RPCClient: Sendable {
             onMessage: { frames in calls.deliver(frames) },
             onStop: { calls.failAll(.unavailable("the client for \(endpoint) was closed")) })
         self.monitor = monitor
+        ownSocket.value = socket
+        // The refusal may have come while this initializer ran, before the socket was known.
+        if closeOnRefusedHandshake, monitor?.lastFailure != nil { socket.stop() }
     }
 
     deinit { close() }
@@ -121,7 +141,8 @@ public final class RPCClient: Sendable {
                         case .failed(let error):
                             self.calls.fail(id: id, with: .unavailable("cannot send to the core at \(endpoint): \(error)"))
                         case .stopped:
-                            self.calls.fail(id: id, with: .unavailable("the client for \(endpoint) was closed"))
+                            self.calls.fail(id: id, with: .unavailable(
+                                self.monitor?.lastFailure ?? "the client for \(endpoint) was closed"))
                         }
                     }
                 }

@@ -49,7 +49,7 @@ public final class HandshakeMonitor: Sendable {
                 default:
                     reason = usingCurve
                         ? "the CURVE handshake with \(event.endpoint) failed (is --curve-server-key the core's public key, and does the core run with CURVE?)"
-                        : "the handshake with \(event.endpoint) failed: the core requires CURVE (give --curve-secret-key and --curve-server-key)"
+                        : "the handshake with \(event.endpoint) failed: the core may require CURVE (give --curve-secret-key and --curve-server-key), or it is not a Herald endpoint"
                 }
                 failure.reason.withLock { $0 = reason }
                 logger.warning("\(reason)")

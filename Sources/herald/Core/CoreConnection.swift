@@ -23,7 +23,8 @@ struct CoreConnection {
     static func open(endpoint: String, timeout seconds: Double, curve: CurveOptions? = nil) throws(ZMQError) -> CoreConnection {
         var logger = Logger(label: "herald")
         logger.logLevel = .critical  // the handshake monitor's warnings reach the user as the call's error
-        let client = try RPCClient(context: BusContext.shared, endpoint: endpoint, curve: curve, logger: logger)
+        let client = try RPCClient(
+            context: BusContext.shared, endpoint: endpoint, curve: curve, closeOnRefusedHandshake: true, logger: logger)
         return CoreConnection(client: client, endpoint: endpoint, timeout: .milliseconds(Int(seconds * 1000)))
     }
 
