@@ -26,10 +26,10 @@ struct CoreDaemon {
 
     init(configuration: CoreConfiguration, logger: Logger) throws {
         self.logger = logger
-        let health = StoreHealth(logger: logger)
+        let metrics = HeraldMetrics()
+        let health = StoreHealth(logger: logger, metrics: metrics)
         let store = try SQLiteStore(path: configuration.databasePath, health: health)
         logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
-        let metrics = HeraldMetrics()
 
         context = try ZMQContext()
         let security = configuration.security

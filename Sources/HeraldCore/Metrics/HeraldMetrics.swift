@@ -51,6 +51,10 @@ public final class HeraldMetrics: Sendable {
     static let workersConnected = MetricName("herald_workers_connected", labels: "channel")
     /// Frames dropped as malformed on an endpoint (what `herald ping` reports).
     static let framesUndecodable = MetricName("herald_frames_undecodable_total", labels: "endpoint")
+    /// 1 while the database takes writes, 0 while it refuses them (disk full, read-only, I/O errors).
+    static let storeWritable = MetricName("herald_store_writable")
+    /// Writes the database refused; each is retried, so this counts attempts, not lost data.
+    static let storeWritesRefused = MetricName("herald_store_writes_refused_total")
     /// CURVE handshakes the ZAP handler refused (unlisted key, or a role the endpoint does not admit).
     static let handshakesRefused = MetricName("herald_handshakes_refused_total", labels: "endpoint")
     /// Messages that decoded but were refused: fields out of range, out of order, over a peer's rate.
@@ -113,6 +117,15 @@ public final class HeraldMetrics: Sendable {
     /// The counter an endpoint increments for each frame it drops (`admin`, `channel`).
     public func framesUndecodable(endpoint: String) -> CoreMetrics.Counter {
         counter(Self.framesUndecodable, [endpoint])
+    }
+
+    /// Whether the database takes writes now (see ``StoreHealth``).
+    public func storeWritable(_ writable: Bool) {
+        gauge(Self.storeWritable, []).record(writable ? 1 : 0)
+    }
+
+    public func storeWriteRefused() {
+        counter(Self.storeWritesRefused, []).increment()
     }
 
     /// Counts a CURVE handshake refused on an endpoint (`admin`, `channel`, `events`).

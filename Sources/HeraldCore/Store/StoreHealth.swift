@@ -45,9 +45,13 @@ public final class StoreHealth: Sendable {
 
     private let state = Mutex<Outage?>(nil)
     private let logger: Logger
+    private let metrics: HeraldMetrics?
 
-    public init(logger: Logger = Logger(label: "herald.store")) {
+    /// - Parameter metrics: where `herald_store_writable` and `herald_store_writes_refused_total` go.
+    public init(logger: Logger = Logger(label: "herald.store"), metrics: HeraldMetrics? = nil) {
         self.logger = logger
+        self.metrics = metrics
+        metrics?.storeWritable(true)
     }
 
     /// The outage in progress; nil while writes succeed.
@@ -65,7 +69,9 @@ public final class StoreHealth: Sendable {
             outage?.failures += 1
             return false
         }
+        metrics?.storeWriteRefused()
         guard first else { return }
+        metrics?.storeWritable(false)
         logger.error(
             "database cannot be written (\(problem.cause.rawValue)): \(problem.path); deliveries are not handed out and admin writes answer UNAVAILABLE until it can",
             metadata: ["path": "\(problem.path)", "cause": "\(problem.cause.rawValue)", "error": "\(problem.detail)"])
@@ -77,6 +83,7 @@ public final class StoreHealth: Sendable {
             defer { outage = nil }
             return outage
         }) else { return }
+        metrics?.storeWritable(true)
         logger.notice(
             "database writable again; dispatching resumes",
             metadata: [

@@ -12,6 +12,20 @@ import Testing
 /// DiskFullTests does it with a real full file system.
 @Suite("store health under refused writes")
 struct StoreHealthTests {
+    @Test func anOutageShowsInTheMetricsUntilAWriteCommits() {
+        let metrics = HeraldMetrics()
+        let health = StoreHealth(metrics: metrics)
+        #expect(metrics.snapshot().gauge("herald_store_writable") == 1)
+        let problem = StoreUnavailable(cause: .diskFull, path: "/data/herald.db", detail: "SQLITE_FULL")
+        health.writeFailed(problem)
+        health.writeFailed(problem)
+        #expect(metrics.snapshot().gauge("herald_store_writable") == 0)
+        #expect(metrics.snapshot().counter("herald_store_writes_refused_total") == 2)
+        health.writeSucceeded()
+        #expect(metrics.snapshot().gauge("herald_store_writable") == 1)
+        #expect(health.isWritable)
+    }
+
     @Test func aFullDatabaseIsUnavailableUntilItHasRoomAgain() async throws {
         try await withTemporaryStore { store, path in
             try await Fixture.createTenant(store, id: "first")
