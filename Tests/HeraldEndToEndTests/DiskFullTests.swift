@@ -28,6 +28,7 @@ struct DiskFullTests {
         #expect(outageLines.first?.contains("disk full") == true && outageLines.first?.contains(core.databasePath) == true)
         let human = try await core.heraldOK("ping")
         #expect(human.contains("disk full"), "\(human)")
+        #expect(try await Self.storeWritableGauge(core) == 0)
 
         // Admin writes are refused as UNAVAILABLE (exit 69), reads still answer.
         let refused = try await core.herald("booking", "create", "salon", "--id", "b-late", "--start", iso8601(Date().addingTimeInterval(86400)))
@@ -52,6 +53,7 @@ struct DiskFullTests {
         #expect(Set(rows.map(\.job_id)).count == 6, "a job logged twice: \(rows)")
         #expect(Set(worker.handedOut.map(\.id)).count == 6, "a delivery handed out twice: \(worker.handedOut)")
         #expect(try await core.ping().store_writable == true)
+        #expect(try await Self.storeWritableGauge(core) == 1)
         #expect(core.process.stderr.contains("database writable again"))
         try await core.heraldOK("tenant", "create", "after", "--name", "After")
 
@@ -86,6 +88,13 @@ struct DiskFullTests {
 }
 
 extension DiskFullTests {
+    /// `herald_store_writable` as `herald stats --json` reads it from the core's metrics.
+    static func storeWritableGauge(_ core: RunningCore) async throws -> Double? {
+        let stats = try JSONSerialization.jsonObject(with: Data(try await core.heraldOrThrow(["stats", "--json"]).utf8))
+        let gauges = (stats as? [String: Any])?["gauges"] as? [[String: Any]] ?? []
+        return gauges.first { $0["name"] as? String == "herald_store_writable" }?["value"] as? Double
+    }
+
     /// A core on a fresh ``SmallDisk`` with tenant "salon" and `bookings`
     /// confirmations due, `held` of them in the hands of a worker that answers
     /// only once the disk is full (then at once).
