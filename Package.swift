@@ -61,6 +61,24 @@ let package = Package(
             name: "HeraldProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // Generated from `service Admin` by protoc-gen-herald-rpc: method names, the
+        // server protocol with its routing table, and the typed client.
+        .target(
+            name: "HeraldAdminRPC",
+            dependencies: [
+                "HeraldBus",
+                "HeraldProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The protoc plugin that writes HeraldAdminRPC (scripts/generate-proto.sh runs it).
+        .executableTarget(
+            name: "protoc-gen-herald-rpc",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+            ]
+        ),
         // The JSON views of the admin API's messages, shared by the CLI's --json and the gateway.
         .target(name: "HeraldViews", dependencies: ["HeraldProto"]),
         .target(
@@ -77,6 +95,7 @@ let package = Package(
         .target(
             name: "HeraldCore",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -180,6 +199,7 @@ let package = Package(
         .executableTarget(
             name: "heraldd",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldCore",
                 "HeraldBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -192,6 +212,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldBus",
                 "HeraldProto",
                 "HeraldViews",
@@ -206,6 +227,7 @@ let package = Package(
         .executableTarget(
             name: "herald-gateway",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldBus",
                 "HeraldProto",
                 "HeraldViews",
@@ -222,6 +244,7 @@ let package = Package(
         .executableTarget(
             name: "herald-bench",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
@@ -253,6 +276,7 @@ let package = Package(
         .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
+                "HeraldAdminRPC",
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
@@ -269,8 +293,8 @@ let package = Package(
                 "HeraldChannelKit",
                 "HeraldCore",
                 "HeraldProto",
-                // Its AdminRoutes: the RPC fuzz drives the real method table.
-                "heraldd",
+                // The RPC fuzz drives the real method table.
+                "HeraldAdminRPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

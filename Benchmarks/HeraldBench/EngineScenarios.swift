@@ -2,6 +2,7 @@
 // channel protocol, results committed to the ReminderLog. Each scenario runs
 // its own heraldd on a fresh database.
 import Foundation
+import HeraldAdminRPC
 import HeraldBus
 import HeraldProto
 import Logging
@@ -46,10 +47,8 @@ func runDispatchThroughput(
     progress("dispatch: creating \(n) bookings from 32 clients (no worker connected)")
     let startMs = nowMilliseconds() + 30 * 86_400_000
     let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
-    let ingest = try await measure("CreateBooking", total: n, concurrency: 32) { index in
-        _ = try await caller.call(
-            "CreateBooking", bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000),
-            as: Herald_V1_Booking.self)
+    let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
+        _ = try await caller.admin.createBooking(bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000))
     }
     let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore
     let before = try await caller.queue("email")
@@ -158,15 +157,14 @@ func runLateness(
     defer { caller.close() }
     try await caller.createTenant("late")
     // One job per booking: no confirmation, one reminder a minute before the start.
-    _ = try await caller.call(
-        "CreateEventType",
+    _ = try await caller.admin.createEventType(
         Herald_V1_CreateEventTypeRequest.with {
             $0.tenantID = "late"
             $0.id = "late"
             $0.name = "Lateness"
             $0.reminderOffsets = .with { $0.minutes = [1] }
             $0.sendConfirmation = false
-        }, as: Herald_V1_EventType.self)
+        })
 
     var logger = Logger(label: "herald-bench-worker")
     logger.logLevel = .error
@@ -184,10 +182,8 @@ func runLateness(
     let lastDueMs = dueMs(n - 1)
     progress("lateness: creating \(n) bookings (bench worker connected); reminders due from +\(fixed(setupSeconds, 1)) s at \(rate)/s")
     let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
-    let ingest = try await measure("CreateBooking", total: n, concurrency: 32) { index in
-        _ = try await caller.call(
-            "CreateBooking", bookingRequest(tenant: "late", id: "late-\(index)", startMs: dueMs(index) + 60_000, eventType: "late"),
-            as: Herald_V1_Booking.self)
+    let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
+        _ = try await caller.admin.createBooking(bookingRequest(tenant: "late", id: "late-\(index)", startMs: dueMs(index) + 60_000, eventType: "late"))
     }
     let setupDoneMs = nowMilliseconds()
     let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore

@@ -74,7 +74,7 @@ struct AuthMiddleware: RouterMiddleware {
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         let who: Herald_V1_AuthenticateApiKeyResponse
         do {
-            who = try await core.call("AuthenticateApiKey", Herald_V1_AuthenticateApiKeyRequest.with { $0.key = key })
+            who = try await core.admin.authenticateApiKey(Herald_V1_AuthenticateApiKeyRequest.with { $0.key = key })
         } catch let error as RPCError where error.code == .unauthenticated || error.code == .invalidArgument {
             throw Problem.unauthenticated
         }

@@ -1,3 +1,4 @@
+import HeraldAdminRPC
 import HeraldBus
 import HeraldProto
 import Logging
@@ -22,12 +23,9 @@ final class CoreClient: Sendable {
 
     func close() { client.close() }
 
-    /// Calls `herald.v1.Admin/<method>`; failures are ``RPCError``s.
-    func call<Request: Message, Response: Message>(
-        _ method: String, _ request: Request, as response: Response.Type = Response.self, timeout: Duration? = nil
-    ) async throws -> Response {
-        try await client.call(
-            "/herald.v1.Admin/\(method)", request, as: response, timeout: timeout ?? self.timeout,
-            metadata: ["client": "herald-gateway/0.1.0"])
+    /// The core's admin service, with the gateway's timeout and client tag on every call.
+    var admin: Herald_V1_Admin.Client {
+        Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(
+            timeout: timeout, metadata: ["client": "herald-gateway/0.1.0"])))
     }
 }

@@ -14,16 +14,15 @@ extension GatewayAPI {
         api.patch("bookings/{id}") { request, context in try await updateBooking(request, context).response }
         api.delete("bookings/{id}") { request, context in
             let booking = try await visibleBooking(context)
-            let cancelled = try await core.call("CancelBooking", Herald_V1_CancelBookingRequest.with {
+            let cancelled = try await core.admin.cancelBooking(Herald_V1_CancelBookingRequest.with {
                 $0.id = booking.id
                 $0.reason = request.uri.queryParameters.get("reason") ?? ""
-            }, as: Herald_V1_Booking.self)
+            })
             return try Reply.json(BookingWriteJSON(cancelled)).response
         }
         api.get("bookings/{id}/notifications") { _, context in
             let booking = try await visibleBooking(context)
-            let schedule = try await core.call(
-                "GetSchedule", Herald_V1_GetScheduleRequest.with { $0.bookingID = booking.id }, as: Herald_V1_GetScheduleResponse.self)
+            let schedule = try await core.admin.getSchedule(Herald_V1_GetScheduleRequest.with { $0.bookingID = booking.id })
             return try Reply.json(ScheduleView(schedule)).response
         }
         api.get("reminder-log") { request, context in
@@ -31,12 +30,12 @@ extension GatewayAPI {
             let requested = request.uri.queryParameters.get("tenant_id")
             // An admin key may read every tenant's log; a tenant key only its own.
             let tenant = caller.role == .admin && requested == nil ? "" : try caller.tenant(requested)
-            let answer = try await core.call("ListReminderLog", Herald_V1_ListReminderLogRequest.with {
+            let answer = try await core.admin.listReminderLog(Herald_V1_ListReminderLogRequest.with {
                 $0.tenantID = tenant
                 // Within the tenant: another tenant's booking id finds nothing.
                 $0.bookingID = request.uri.queryParameters.get("booking_id") ?? ""
                 $0.limit = UInt32(try Self.query(request, "limit", default: 100, in: 1...1000))
-            }, as: Herald_V1_ListReminderLogResponse.self)
+            })
             return try Reply.json(ReminderLogJSON(entries: answer.entries.map(LogEntryView.init))).response
         }
     }
@@ -62,7 +61,7 @@ extension GatewayAPI {
                 $0.tenantID = tenant
                 $0.status = status
             }
-            let booking = try await core.call("CreateBooking", try Self.fill(rpc, from: body), as: Herald_V1_Booking.self)
+            let booking = try await core.admin.createBooking(try Self.fill(rpc, from: body))
             return try .json(BookingWriteJSON(booking), status: .created, location: "/api/bookings/\(booking.id)")
         }
     }
@@ -84,12 +83,12 @@ extension GatewayAPI {
         let limit = try Self.query(request, "limit", default: 50, in: 1...500)
         let include = request.uri.queryParameters.get("include")
         guard include == nil || include == "all" else { throw Problem.badRequest(field: "include", "include: only \"all\"") }
-        let answer = try await core.call("ListBookings", Herald_V1_ListBookingsRequest.with {
+        let answer = try await core.admin.listBookings(Herald_V1_ListBookingsRequest.with {
             $0.tenantID = tenant
             $0.includeAll = include == "all"
             $0.limit = UInt32(limit)
             $0.pageToken = request.uri.queryParameters.get("cursor") ?? ""
-        }, as: Herald_V1_ListBookingsResponse.self)
+        })
         return try .json(BookingListJSON(
             bookings: answer.bookings.map(BookingView.init), limit: limit,
             next_cursor: answer.nextPageToken.isEmpty ? nil : answer.nextPageToken))
@@ -102,7 +101,7 @@ extension GatewayAPI {
         let id = try context.path("id") ?? context.parameters.require("id")
         let notFound = Problem.notFound("no booking \"\(id)\"")
         do {
-            let booking = try await core.call("GetBooking", Herald_V1_GetBookingRequest.with { $0.id = id }, as: Herald_V1_Booking.self)
+            let booking = try await core.admin.getBooking(Herald_V1_GetBookingRequest.with { $0.id = id })
             guard caller.sees(booking.tenantID) else { throw notFound }
             return booking
         } catch let error as RPCError where error.code == .notFound || error.code == .invalidArgument {
@@ -128,24 +127,24 @@ extension GatewayAPI {
             throw Problem.invalid(field: "start_at", "send start_at/end_at to reschedule or status to change the status")
         }
         if startAt != nil || endAt != nil {
-            booking = try await core.call("RescheduleBooking", Herald_V1_RescheduleBookingRequest.with {
+            booking = try await core.admin.rescheduleBooking(Herald_V1_RescheduleBookingRequest.with {
                 $0.id = booking.id
                 $0.startAt = startAt ?? booking.startAt
                 $0.endAt = endAt ?? ""
-            }, as: Herald_V1_Booking.self)
+            })
         }
         if let status {
             if status == .cancelled {
                 let reason = try body.string("reason") ?? ""
-                booking = try await core.call("CancelBooking", Herald_V1_CancelBookingRequest.with {
+                booking = try await core.admin.cancelBooking(Herald_V1_CancelBookingRequest.with {
                     $0.id = booking.id
                     $0.reason = reason
-                }, as: Herald_V1_Booking.self)
+                })
             } else {
-                booking = try await core.call("SetBookingStatus", Herald_V1_SetBookingStatusRequest.with {
+                booking = try await core.admin.setBookingStatus(Herald_V1_SetBookingStatusRequest.with {
                     $0.id = booking.id
                     $0.status = status
-                }, as: Herald_V1_Booking.self)
+                })
             }
         }
         return try .json(BookingWriteJSON(booking))

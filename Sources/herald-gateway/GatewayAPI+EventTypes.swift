@@ -6,8 +6,7 @@ extension GatewayAPI {
     func addEventTypeRoutes(to api: RouterGroup<GatewayContext>) {
         api.get("event-types") { request, context in
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
-            let answer = try await core.call(
-                "ListEventTypes", Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant }, as: Herald_V1_ListEventTypesResponse.self)
+            let answer = try await core.admin.listEventTypes(Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant })
             return try Reply.json(["event_types": answer.eventTypes.map(EventTypeJSON.init)]).response
         }
         api.post("event-types") { request, context in
@@ -26,16 +25,16 @@ extension GatewayAPI {
                 if let value = try body.bool("send_confirmation") { create.sendConfirmation = value }
                 if let value = try body.bool("send_reschedule_notice") { create.sendRescheduleNotice = value }
                 if let value = try body.bool("send_cancellation_notice") { create.sendCancellationNotice = value }
-                let eventType = try await core.call("CreateEventType", create, as: Herald_V1_EventType.self)
+                let eventType = try await core.admin.createEventType(create)
                 return try .json(EventTypeJSON(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
             }.response
         }
         api.get("event-types/{id}") { request, context in
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
-            let eventType = try await core.call("GetEventType", Herald_V1_GetEventTypeRequest.with {
+            let eventType = try await core.admin.getEventType(Herald_V1_GetEventTypeRequest.with {
                 $0.tenantID = tenant
                 $0.id = context.path("id") ?? ""
-            }, as: Herald_V1_EventType.self)
+            })
             return try Reply.json(EventTypeJSON(eventType)).response
         }
         api.patch("event-types/{id}") { request, context in
@@ -60,7 +59,7 @@ extension GatewayAPI {
             if let value = try body.bool("send_confirmation") { update.sendConfirmation = value }
             if let value = try body.bool("send_reschedule_notice") { update.sendRescheduleNotice = value }
             if let value = try body.bool("send_cancellation_notice") { update.sendCancellationNotice = value }
-            let eventType = try await core.call("UpdateEventType", update, as: Herald_V1_EventType.self)
+            let eventType = try await core.admin.updateEventType(update)
             return try Reply.json(EventTypeJSON(eventType)).response
         }
     }

@@ -7,15 +7,14 @@ extension GatewayAPI {
     func addSettingsRoutes(to api: RouterGroup<GatewayContext>) {
         api.get("tenants/{tenant}/settings") { _, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
-            let settings = try await core.call(
-                "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant }, as: Herald_V1_NotificationSettings.self)
+            let settings = try await core.admin.getSettings(Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant })
             return try Reply.json(SettingsJSON(settings)).response
         }
         api.patch("tenants/{tenant}/settings") { request, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let body = try JSONBody(try await Self.readBody(request))
             let update = try Self.settingsUpdate(tenant, body)
-            let settings = try await core.call("UpdateSettings", update, as: Herald_V1_NotificationSettings.self)
+            let settings = try await core.admin.updateSettings(update)
             return try Reply.json(SettingsJSON(settings)).response
         }
     }

@@ -7,8 +7,7 @@ extension GatewayAPI {
     func addWebhookRoutes(to api: RouterGroup<GatewayContext>) {
         api.get("webhooks") { request, context in
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
-            let answer = try await core.call(
-                "ListWebhooks", Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant }, as: Herald_V1_ListWebhooksResponse.self)
+            let answer = try await core.admin.listWebhooks(Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant })
             return try Reply.json(["webhooks": answer.webhooks.map(WebhookView.init)]).response
         }
         api.post("webhooks") { request, context in
@@ -21,7 +20,7 @@ extension GatewayAPI {
                 add.tenantID = tenant
                 add.url = try body.string("url") ?? ""
                 add.eventTypes = try body.stringList("event_types") ?? []
-                let webhook = try await core.call("AddWebhook", add, as: Herald_V1_WebhookSubscription.self)
+                let webhook = try await core.admin.addWebhook(add)
                 // The signing secret is in this answer only.
                 return try .json(WebhookView(webhook), status: .created, location: "/api/webhooks/\(webhook.id)")
             }.response
@@ -31,8 +30,7 @@ extension GatewayAPI {
         }
         api.delete("webhooks/{id}") { request, context in
             let webhook = try await visibleWebhook(request, context)
-            _ = try await core.call(
-                "RemoveWebhook", Herald_V1_RemoveWebhookRequest.with { $0.id = webhook.id }, as: Herald_V1_RemoveWebhookResponse.self)
+            _ = try await core.admin.removeWebhook(Herald_V1_RemoveWebhookRequest.with { $0.id = webhook.id })
             return try Reply.json(WebhookRemovedJSON(webhook_id: webhook.id)).response
         }
     }
@@ -45,14 +43,13 @@ extension GatewayAPI {
         let requested = request.uri.queryParameters.get("tenant_id")
         let tenants: [String]
         if caller.role == .admin && requested == nil {
-            tenants = try await core.call("ListTenants", Herald_V1_ListTenantsRequest(), as: Herald_V1_ListTenantsResponse.self)
+            tenants = try await core.admin.listTenants()
                 .tenants.map(\.id)
         } else {
             tenants = [try caller.tenant(requested)]
         }
         for tenant in tenants {
-            let answer = try await core.call(
-                "ListWebhooks", Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant }, as: Herald_V1_ListWebhooksResponse.self)
+            let answer = try await core.admin.listWebhooks(Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant })
             if let webhook = answer.webhooks.first(where: { $0.id == id }) { return webhook }
         }
         throw Problem.notFound("no webhook \"\(id)\"")

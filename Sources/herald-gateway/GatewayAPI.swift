@@ -24,7 +24,7 @@ struct GatewayAPI: Sendable {
     /// Ready when the core answers a ping quickly.
     func ready() async throws -> Reply {
         do {
-            let ping = try await core.call("Ping", Herald_V1_PingRequest(), as: Herald_V1_PingResponse.self, timeout: .seconds(2))
+            let ping = try await core.admin.ping(options: .init(timeout: .seconds(2)))
             return try .json(ReadyView(ok: true, core: core.endpoint, core_version: ping.version))
         } catch let error as RPCError {
             throw Problem(.serviceUnavailable, code: error.code.name, "the core at \(core.endpoint) does not answer: \(error.message)")

@@ -20,11 +20,11 @@ struct Idempotency: Sendable {
         guard !key.isEmpty, key.utf8.count <= 255 else {
             throw Problem.badRequest(field: "Idempotency-Key", "Idempotency-Key: 1 to 255 characters")
         }
-        let claim = try await core.call("ClaimIdempotencyKey", Herald_V1_ClaimIdempotencyKeyRequest.with {
+        let claim = try await core.admin.claimIdempotencyKey(Herald_V1_ClaimIdempotencyKeyRequest.with {
             $0.scope = scope
             $0.key = key
             $0.fingerprint = Self.fingerprint(request, body: body)
-        }, as: Herald_V1_ClaimIdempotencyKeyResponse.self)
+        })
         switch claim.state {
         case .replay:
             var reply = Reply(
@@ -55,7 +55,7 @@ struct Idempotency: Sendable {
     }
 
     private func finish(_ scope: String, _ key: String, _ reply: Reply?) async throws {
-        _ = try await core.call("FinishIdempotencyKey", Herald_V1_FinishIdempotencyKeyRequest.with {
+        _ = try await core.admin.finishIdempotencyKey(Herald_V1_FinishIdempotencyKeyRequest.with {
             $0.scope = scope
             $0.key = key
             if let reply {
@@ -66,7 +66,7 @@ struct Idempotency: Sendable {
                     $0.location = reply.location ?? ""
                 }
             }
-        }, as: Herald_V1_FinishIdempotencyKeyResponse.self)
+        })
     }
 
     /// SHA-256 of method, path and the body as canonical JSON (sorted keys), so a

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldAdminRPC
 import HeraldBus
 import HeraldCore
 import HeraldProto
@@ -82,20 +83,24 @@ struct CoreDaemon {
             })
         self.dispatcher = dispatcher
 
+        // Ping reports the frames both ROUTER endpoints dropped; the admin
+        // server exists only after its routes, hence the late binding.
+        let adminServer = LateBound<RPCServer>()
+        let runtime = AdminRuntime(
+            version: CoreVersion.current,
+            workers: { dispatcher.connectedWorkers },
+            probe: { delivery, timeout in await dispatcher.probe(delivery, timeout: timeout) },
+            storeOutage: { health.current },
+            droppedFrames: { dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0) })
         let service = AdminService(
-            store: store, logger: logger, metrics: metrics,
+            store: store, logger: logger, metrics: metrics, runtime: runtime,
             publish: { event in
                 guard let payload = try? event.serializedData() else { return }
                 publisher.publish(topic: event.type, payload: payload)
             },
             jobsPlanned: { dispatcher.wake() })
-        // Ping reports the frames both ROUTER endpoints dropped; the admin
-        // server exists only after its routes, hence the late binding.
-        let adminServer = LateBound<RPCServer>()
         var router = RPCRouter()
-        AdminRoutes.register(service, dispatcher: dispatcher, health: health, into: &router) {
-            dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
-        }
+        service.register(into: &router)
         admin = try RPCServer(
             context: context,
             configuration: RPCServerConfiguration(

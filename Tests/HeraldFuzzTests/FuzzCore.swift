@@ -2,11 +2,11 @@ import Foundation
 import HeraldBus
 import HeraldCore
 import HeraldProto
+import HeraldAdminRPC
 import Logging
+import Synchronization
 
-@testable import heraldd
-
-/// The core's parts wired as `heraldd` wires them (the real ``AdminRoutes``),
+/// The core's parts wired as `heraldd` wires them (the generated routing table),
 /// on free ports and a fresh database, for the length of a test.
 struct FuzzCore {
     let context: ZMQContext
@@ -35,18 +35,23 @@ struct FuzzCore {
         let dispatcher = Dispatcher(
             store: store, endpoint: channel, clock: SystemWallClock(), configuration: DispatcherConfiguration(),
             coreVersion: "fuzz", logger: logger, metrics: metrics)
-        let service = AdminService(store: store, logger: logger, metrics: metrics, jobsPlanned: { dispatcher.wake() })
-        let adminServer = LateBound<RPCServer>()
+        let adminServer = Mutex<RPCServer?>(nil)
+        let runtime = AdminRuntime(
+            version: "fuzz",
+            workers: { dispatcher.connectedWorkers },
+            probe: { delivery, timeout in await dispatcher.probe(delivery, timeout: timeout) },
+            storeOutage: { health.current },
+            droppedFrames: { dispatcher.droppedFrames + (adminServer.withLock { $0 }?.droppedFrames ?? 0) })
+        let service = AdminService(
+            store: store, logger: logger, metrics: metrics, runtime: runtime, jobsPlanned: { dispatcher.wake() })
         var router = RPCRouter()
-        AdminRoutes.register(service, dispatcher: dispatcher, health: health, into: &router) {
-            dispatcher.droppedFrames + (adminServer.value?.droppedFrames ?? 0)
-        }
+        service.register(into: &router)
         let admin = try RPCServer(
             context: context,
             configuration: RPCServerConfiguration(
                 endpoint: "tcp://127.0.0.1:*", droppedFramesCounter: metrics.framesUndecodable(endpoint: "admin")),
             router: router, logger: logger)
-        adminServer.value = admin
+        adminServer.withLock { $0 = admin }
         let core = FuzzCore(
             context: context, store: store, service: service, dispatcher: dispatcher, admin: admin, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldAdminRPC
 import HeraldBus
 import HeraldCore
 import HeraldProto
@@ -6,8 +7,6 @@ import PropertyBased
 import Synchronization
 import SwiftProtobuf
 import Testing
-
-@testable import heraldd
 
 /// Seeds for the admin endpoint: valid requests of a few methods.
 enum AdminCorpus {
@@ -25,14 +24,16 @@ enum AdminCorpus {
         Herald_V1_GetStatsRequest(),
     ]
 
-    static let methods = [
-        "Ping", "CreateTenant", "CreateBooking", "ListBookings", "AddWebhook", "SetTemplate", "ClaimIdempotencyKey", "GetStats",
+    typealias Method = Herald_V1_Admin.Method
+    static let methods: [RPCMethod] = [
+        Method.ping, Method.createTenant, Method.createBooking, Method.listBookings, Method.addWebhook,
+        Method.setTemplate, Method.claimIdempotencyKey, Method.getStats,
     ]
 
     static let rpcRequests: [Herald_V1_RpcRequest] = zip(methods, requests).map { method, request in
         .with {
-            $0.id = "r-\(method)"
-            $0.method = AdminRoutes.prefix + method
+            $0.id = "r-\(method.name)"
+            $0.method = method.path
             $0.timeoutMs = 5000
             $0.metadata = ["client": "fuzz"]
             $0.payload = try! request.serializedData()
@@ -56,14 +57,15 @@ enum AdminCorpus {
 /// gets anything but a count.
 @Suite("RPC fuzz", .timeLimit(.minutes(2)))
 struct RPCFuzzTests {
-    /// Real method names, near misses and noise.
+    /// Real method names (every method of the service), near misses and noise.
     static let method: Generator<String, Shrink.None<String>> = {
-        let real = AdminRoutes.prefix.dropFirst() + "Ping"
-        let names = AdminCorpus.methods.map { AdminRoutes.prefix + $0 }
-            + ["Ping", "/herald.v1.Admin/", "/herald.v1.Admin/ping", "//herald.v1.Admin/Ping", String(real) + "\u{0}", "/x/" + String(repeating: "A", count: 10_000)]
+        let prefix = "/\(Herald_V1_Admin.serviceName)/"
+        let real = Herald_V1_Admin.Method.ping.description
+        let names = Herald_V1_Admin.Method.all.map(\.path)
+            + ["Ping", "/herald.v1.Admin/", "/herald.v1.Admin/ping", "//herald.v1.Admin/Ping", real + "\u{0}", "/x/" + String(repeating: "A", count: 10_000)]
         let noise = Gen.letterOrNumber.string(of: 1...40)
         return Generator { rng in
-            Bool.random(using: &rng) ? names.randomElement(using: &rng)! : AdminRoutes.prefix + noise.run(using: &rng)
+            Bool.random(using: &rng) ? names.randomElement(using: &rng)! : prefix + noise.run(using: &rng)
         }
     }()
 
@@ -93,8 +95,8 @@ struct RPCFuzzTests {
             }
             // Some requests got through to the handlers, and were carried out.
             #expect(codes[.ok] ?? 0 > 0 && codes[.invalidArgument] ?? 0 > 0 && codes[.unimplemented] ?? 0 > 0, "\(codes)")
-            let ping: Herald_V1_PingResponse = try await client.call(AdminRoutes.prefix + "Ping", Herald_V1_PingRequest())
-            #expect(ping.version == CoreVersion.current)
+            let ping = try await Herald_V1_Admin.Client(client).ping()
+            #expect(ping.version == "fuzz")
         }
     }
 
@@ -137,7 +139,7 @@ struct RPCFuzzTests {
 
             let client = try RPCClient(context: core.context, endpoint: core.admin.boundEndpoint, logger: FuzzCore.logger)
             defer { client.close() }
-            let ping: Herald_V1_PingResponse = try await client.call(AdminRoutes.prefix + "Ping", Herald_V1_PingRequest())
+            let ping = try await Herald_V1_Admin.Client(client).ping()
             #expect(ping.droppedFrames == core.admin.droppedFrames + core.dispatcher.droppedFrames)
             #expect(sent == 2000)
         }

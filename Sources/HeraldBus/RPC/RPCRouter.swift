@@ -43,6 +43,14 @@ public struct RPCRouter: Sendable {
         }
     }
 
+    /// Registers `handler` for a method a generated service declares.
+    public mutating func register<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: RPCMethod,
+        _ handler: @escaping @Sendable (Request, RPCContext) async throws -> Response
+    ) {
+        register(method.path, handler)
+    }
+
     /// The handler for `method`, with or without the leading "/".
     public func handler(for method: String) -> RawHandler? {
         handlers[Self.normalize(method)]

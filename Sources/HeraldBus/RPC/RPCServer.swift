@@ -14,7 +14,8 @@ import Synchronization
 /// - Each request has a deadline: its `timeout_ms` (or the default), capped by
 ///   the server's maximum. When it passes the client gets `DEADLINE_EXCEEDED`,
 ///   the handler's task is cancelled, and its late answer is dropped.
-/// - Statuses: an ``RPCError`` thrown by a handler is sent as is; any other error
+/// - Statuses: an ``RPCError`` thrown by a handler is sent as is, an
+///   ``RPCStatusConvertible`` as its ``RPCStatusConvertible/rpcError``; any other error
 ///   becomes `INTERNAL` with a generic message (the error itself is logged); an
 ///   unknown method is `UNIMPLEMENTED`; a payload that does not decode as the
 ///   method's request type is `INVALID_ARGUMENT`.
@@ -170,6 +171,8 @@ public final class RPCServer: Service, Sendable {
             return .success(try await handler(payload, context))
         } catch let error as RPCError {
             return .failure(error)
+        } catch let error as any RPCStatusConvertible {
+            return .failure(error.rpcError)
         } catch is CancellationError {
             return .failure(.cancelled("\(context.method) was cancelled"))
         } catch {

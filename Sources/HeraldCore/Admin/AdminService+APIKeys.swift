@@ -3,7 +3,7 @@ import Foundation
 import HeraldProto
 
 extension AdminService {
-    public func createAPIKey(_ request: Herald_V1_CreateApiKeyRequest) async throws(AdminError) -> Herald_V1_CreateApiKeyResponse {
+    public func createApiKey(_ request: Herald_V1_CreateApiKeyRequest) async throws(AdminError) -> Herald_V1_CreateApiKeyResponse {
         var validator = FieldValidator()
         let role: APIKey.Role
         switch request.role {
@@ -34,13 +34,13 @@ extension AdminService {
         }
     }
 
-    public func listAPIKeys(_ request: Herald_V1_ListApiKeysRequest) async throws(AdminError) -> Herald_V1_ListApiKeysResponse {
+    public func listApiKeys(_ request: Herald_V1_ListApiKeysRequest) async throws(AdminError) -> Herald_V1_ListApiKeysResponse {
         let tenantID: String? = request.tenantID.isEmpty ? nil : try await requireTenant(request.tenantID).id
         let keys = try await storing { try await store.apiKeys(tenantID: tenantID, includeRevoked: request.includeRevoked) }
         return .with { $0.apiKeys = keys.map(\.proto) }
     }
 
-    public func revokeAPIKey(_ request: Herald_V1_RevokeApiKeyRequest) async throws(AdminError) -> Herald_V1_ApiKey {
+    public func revokeApiKey(_ request: Herald_V1_RevokeApiKeyRequest) async throws(AdminError) -> Herald_V1_ApiKey {
         var validator = FieldValidator()
         _ = validator.identifier("id", request.id)
         try validator.finish()
@@ -53,7 +53,7 @@ extension AdminService {
         return key.proto
     }
 
-    public func authenticateAPIKey(
+    public func authenticateApiKey(
         _ request: Herald_V1_AuthenticateApiKeyRequest
     ) async throws(AdminError) -> Herald_V1_AuthenticateApiKeyResponse {
         // Whatever is wrong with the key, one answer: a caller learns nothing about which keys exist.

@@ -5,15 +5,17 @@ import Logging
 /// The admin API of the core: validates every request, writes through the
 /// ``HeraldStore`` and publishes the booking events it stored.
 ///
-/// One method per `Admin` RPC of `proto/herald/v1/admin.proto`. It knows no
-/// transport: `heraldd` routes RPC requests to it and turns ``AdminError`` into
-/// RPC statuses, so the same service can sit behind another front end.
+/// One method per `Admin` RPC of `proto/herald/v1/admin.proto`: it conforms to
+/// the generated `Herald_V1_Admin.ServiceProtocol`, whose `register(into:)` is
+/// the admin endpoint's routing table. It knows no transport: ``AdminError``
+/// carries its own RPC status, and the same service can sit behind another front end.
 public struct AdminService: Sendable {
     let store: any HeraldStore
     let clock: any WallClock
     let publish: @Sendable (Herald_V1_BookingEvent) -> Void
     let jobsPlanned: @Sendable () -> Void
     let metrics: HeraldMetrics
+    let runtime: AdminRuntime
     let logger: Logger
 
     /// - Parameters:
@@ -23,11 +25,14 @@ public struct AdminService: Sendable {
     ///     the dispatcher can look again at what is due next.
     ///   - metrics: where planned and skipped jobs are counted, and what `GetStats`
     ///     reads (the core's one ``HeraldMetrics``, shared with its dispatcher).
+    ///   - runtime: what `Ping`, `ListChannels`, `GetStats` and `TestWebhook` read
+    ///     from the running core.
     public init(
         store: any HeraldStore,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
         metrics: HeraldMetrics = HeraldMetrics(),
+        runtime: AdminRuntime = .detached,
         publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in },
         jobsPlanned: @escaping @Sendable () -> Void = {}
     ) {
@@ -35,6 +40,7 @@ public struct AdminService: Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.runtime = runtime
         self.publish = publish
         self.jobsPlanned = jobsPlanned
     }

@@ -46,7 +46,7 @@ struct APIKeyCommand: AsyncParsableCommand {
                 $0.name = name
             }
             let answer = try await CoreConnection.with(core) {
-                try await $0.call("CreateApiKey", request, as: Herald_V1_CreateApiKeyResponse.self)
+                try await $0.admin.createApiKey(request)
             }
             if output.json {
                 var view = APIKeyView(answer.apiKey)
@@ -77,7 +77,7 @@ struct APIKeyCommand: AsyncParsableCommand {
                 $0.includeRevoked = all
             }
             let answer = try await CoreConnection.with(core) {
-                try await $0.call("ListApiKeys", request, as: Herald_V1_ListApiKeysResponse.self)
+                try await $0.admin.listApiKeys(request)
             }
             if output.json {
                 try printJSON(answer.apiKeys.map(APIKeyView.init))
@@ -102,7 +102,7 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             _ = try await CoreConnection.with(core) {
-                try await $0.call("RevokeApiKey", Herald_V1_RevokeApiKeyRequest.with { $0.id = id }, as: Herald_V1_ApiKey.self)
+                try await $0.admin.revokeApiKey(Herald_V1_RevokeApiKeyRequest.with { $0.id = id })
             }
             print("revoked \(id)")
         }

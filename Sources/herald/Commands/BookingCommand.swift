@@ -44,7 +44,7 @@ struct BookingCommand: AsyncParsableCommand {
                 request.status = status == "pending" ? .pending : .confirmed
             }
             let booking = try await CoreConnection.with(core) {
-                try await $0.call("CreateBooking", request, as: Herald_V1_Booking.self)
+                try await $0.admin.createBooking(request)
             }
             if output.json { try printJSON(BookingView(booking)) } else { print(booking.id) }
         }
@@ -67,7 +67,7 @@ struct BookingCommand: AsyncParsableCommand {
                 $0.limit = limit
             }
             let answer = try await CoreConnection.with(core) {
-                try await $0.call("ListBookings", request, as: Herald_V1_ListBookingsResponse.self)
+                try await $0.admin.listBookings(request)
             }
             if output.json {
                 try printJSON(answer.bookings.map(BookingView.init))
@@ -93,7 +93,7 @@ struct BookingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let booking = try await CoreConnection.with(core) {
-                try await $0.call("GetBooking", Herald_V1_GetBookingRequest.with { $0.id = id }, as: Herald_V1_Booking.self)
+                try await $0.admin.getBooking(Herald_V1_GetBookingRequest.with { $0.id = id })
             }
             try printBooking(booking, json: output.json)
         }
@@ -115,7 +115,7 @@ struct BookingCommand: AsyncParsableCommand {
                 $0.endAt = end ?? ""
             }
             let booking = try await CoreConnection.with(core) {
-                try await $0.call("RescheduleBooking", request, as: Herald_V1_Booking.self)
+                try await $0.admin.rescheduleBooking(request)
             }
             try printBooking(booking, json: output.json)
         }
@@ -135,7 +135,7 @@ struct BookingCommand: AsyncParsableCommand {
                 $0.reason = reason ?? ""
             }
             let booking = try await CoreConnection.with(core) {
-                try await $0.call("CancelBooking", request, as: Herald_V1_Booking.self)
+                try await $0.admin.cancelBooking(request)
             }
             try printBooking(booking, json: output.json)
         }
@@ -165,7 +165,7 @@ struct BookingCommand: AsyncParsableCommand {
                 }
             }
             let booking = try await CoreConnection.with(core) {
-                try await $0.call("SetBookingStatus", request, as: Herald_V1_Booking.self)
+                try await $0.admin.setBookingStatus(request)
             }
             try printBooking(booking, json: output.json)
         }

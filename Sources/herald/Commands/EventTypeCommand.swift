@@ -39,7 +39,7 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
             }
             let eventType = try await CoreConnection.with(core) {
-                try await $0.call("CreateEventType", request, as: Herald_V1_EventType.self)
+                try await $0.admin.createEventType(request)
             }
             if output.json { try printJSON(EventTypeView(eventType)) } else { print(eventType.id) }
         }
@@ -54,9 +54,7 @@ struct EventTypeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "ListEventTypes", Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant },
-                    as: Herald_V1_ListEventTypesResponse.self)
+                try await $0.admin.listEventTypes(Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant })
             }
             if output.json {
                 try printJSON(answer.eventTypes.map(EventTypeView.init))
@@ -83,12 +81,11 @@ struct EventTypeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let eventType = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "GetEventType",
+                try await $0.admin.getEventType(
                     Herald_V1_GetEventTypeRequest.with {
                         $0.tenantID = tenant
                         $0.id = id
-                    }, as: Herald_V1_EventType.self)
+                    })
             }
             try printEventType(eventType, json: output.json)
         }
@@ -140,7 +137,7 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
             }
             let eventType = try await CoreConnection.with(core) {
-                try await $0.call("UpdateEventType", request, as: Herald_V1_EventType.self)
+                try await $0.admin.updateEventType(request)
             }
             try printEventType(eventType, json: output.json)
         }

@@ -24,7 +24,7 @@ struct EventsCommand: AsyncParsableCommand {
             $0.limit = limit
         }
         let answer = try await CoreConnection.with(core) {
-            try await $0.call("ListEvents", request, as: Herald_V1_ListEventsResponse.self)
+            try await $0.admin.listEvents(request)
         }
         if output.json {
             try printJSON(answer.events.map(EventView.init))

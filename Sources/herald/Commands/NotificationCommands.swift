@@ -20,7 +20,7 @@ struct LogCommand: AsyncParsableCommand {
             $0.limit = limit
         }
         let answer = try await CoreConnection.with(core) {
-            try await $0.call("ListReminderLog", request, as: Herald_V1_ListReminderLogResponse.self)
+            try await $0.admin.listReminderLog(request)
         }
         if output.json {
             try printJSON(answer.entries.map(LogEntryView.init))
@@ -41,9 +41,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await CoreConnection.with(core) {
-            try await $0.call(
-                "GetSchedule", Herald_V1_GetScheduleRequest.with { $0.bookingID = booking },
-                as: Herald_V1_GetScheduleResponse.self)
+            try await $0.admin.getSchedule(Herald_V1_GetScheduleRequest.with { $0.bookingID = booking })
         }
         if output.json {
             try printJSON(ScheduleView(answer))
@@ -71,7 +69,7 @@ struct ChannelsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await CoreConnection.with(core) {
-            try await $0.call("ListChannels", Herald_V1_ListChannelsRequest(), as: Herald_V1_ListChannelsResponse.self)
+            try await $0.admin.listChannels()
         }
         if output.json {
             try printJSON(ChannelsView(answer))

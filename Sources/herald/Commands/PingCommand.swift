@@ -10,7 +10,7 @@ struct PingCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await CoreConnection.with(core) { connection in
-            try await connection.call("Ping", Herald_V1_PingRequest(), as: Herald_V1_PingResponse.self)
+            try await connection.admin.ping()
         }
         if output.json {
             struct View: Encodable {

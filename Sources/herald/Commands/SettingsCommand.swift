@@ -16,9 +16,7 @@ struct SettingsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant },
-                    as: Herald_V1_NotificationSettings.self)
+                try await $0.admin.getSettings(Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant })
             }
             try printSettings(settings, json: output.json)
         }
@@ -85,7 +83,7 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let locale { request.locale = locale }
             }
             let settings = try await CoreConnection.with(core) {
-                try await $0.call("UpdateSettings", request, as: Herald_V1_NotificationSettings.self)
+                try await $0.admin.updateSettings(request)
             }
             try printSettings(settings, json: output.json)
         }

@@ -17,7 +17,7 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let answer = try await CoreConnection.with(core) {
-            try await $0.call("GetStats", Herald_V1_GetStatsRequest(), as: Herald_V1_GetStatsResponse.self)
+            try await $0.admin.getStats()
         }
         if output.json {
             try printJSON(StatsView(answer))

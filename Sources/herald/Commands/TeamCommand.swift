@@ -40,7 +40,7 @@ struct TeamCommand: AsyncParsableCommand {
                 $0.eventTypes = events?.items ?? []
             }
             let destination = try await CoreConnection.with(core) {
-                try await $0.call("AddTeamDestination", request, as: Herald_V1_TeamDestination.self)
+                try await $0.admin.addTeamDestination(request)
             }
             if output.json {
                 try printJSON(TeamDestinationView(destination))
@@ -59,9 +59,7 @@ struct TeamCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "ListTeamDestinations", Herald_V1_ListTeamDestinationsRequest.with { $0.tenantID = tenant },
-                    as: Herald_V1_ListTeamDestinationsResponse.self)
+                try await $0.admin.listTeamDestinations(Herald_V1_ListTeamDestinationsRequest.with { $0.tenantID = tenant })
             }
             if output.json {
                 try printJSON(answer.destinations.map(TeamDestinationView.init))
@@ -89,18 +87,14 @@ extension TeamCommand: SwitchableResource {
     static let disableAbstract = "Stop sending to a destination without removing it; pending notes are cancelled."
 
     static func remove(_ id: String, on core: CoreConnection) async throws {
-        _ = try await core.call(
-            "RemoveTeamDestination", Herald_V1_RemoveTeamDestinationRequest.with { $0.id = id },
-            as: Herald_V1_RemoveTeamDestinationResponse.self)
+        _ = try await core.admin.removeTeamDestination(Herald_V1_RemoveTeamDestinationRequest.with { $0.id = id })
     }
 
     static func setEnabled(_ id: String, _ enabled: Bool, on core: CoreConnection) async throws {
-        _ = try await core.call(
-            "SetTeamDestinationEnabled",
+        _ = try await core.admin.setTeamDestinationEnabled(
             Herald_V1_SetTeamDestinationEnabledRequest.with {
                 $0.id = id
                 $0.enabled = enabled
-            },
-            as: Herald_V1_TeamDestination.self)
+            })
     }
 }

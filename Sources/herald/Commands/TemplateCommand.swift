@@ -40,7 +40,7 @@ struct TemplateCommand: AsyncParsableCommand {
             request.body = try readArgument(body, option: "--body")
             request.htmlBody = try html.map { try readArgument($0, option: "--html") } ?? ""
             let template = try await CoreConnection.with(core) { [request] in
-                try await $0.call("SetTemplate", request, as: Herald_V1_MessageTemplate.self)
+                try await $0.admin.setTemplate(request)
             }
             if output.json {
                 try printJSON(TemplateView(template))
@@ -61,9 +61,7 @@ struct TemplateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "ListTemplates", Herald_V1_ListTemplatesRequest.with { $0.tenantID = tenant },
-                    as: Herald_V1_ListTemplatesResponse.self)
+                try await $0.admin.listTemplates(Herald_V1_ListTemplatesRequest.with { $0.tenantID = tenant })
             }
             if output.json {
                 try printJSON(TemplateListView(answer))
@@ -120,7 +118,7 @@ struct TemplateCommand: AsyncParsableCommand {
                 $0.reminderOffsetMinutes = offset ?? 0
             }
             let answer = try await CoreConnection.with(core) {
-                try await $0.call("PreviewTemplate", request, as: Herald_V1_PreviewTemplateResponse.self)
+                try await $0.admin.previewTemplate(request)
             }
             let message = answer.message
             if output.json {
@@ -148,14 +146,12 @@ struct TemplateCommand: AsyncParsableCommand {
 
         func run() async throws {
             _ = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "DeleteTemplate",
+                try await $0.admin.deleteTemplate(
                     Herald_V1_DeleteTemplateRequest.with {
                         $0.tenantID = tenant
                         $0.kind = kind
                         $0.channel = channel
-                    },
-                    as: Herald_V1_DeleteTemplateResponse.self)
+                    })
             }
             print("the \(kind) template for \(channel) of \(tenant) is Herald's default again")
         }

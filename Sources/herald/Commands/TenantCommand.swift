@@ -21,7 +21,7 @@ struct TenantCommand: AsyncParsableCommand {
                 $0.name = name
                 $0.timezone = timezone ?? ""
             }
-            let tenant = try await CoreConnection.with(core) { try await $0.call("CreateTenant", request, as: Herald_V1_Tenant.self) }
+            let tenant = try await CoreConnection.with(core) { try await $0.admin.createTenant(request) }
             if output.json { try printJSON(TenantView(tenant)) } else { print(tenant.id) }
         }
     }
@@ -34,7 +34,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call("ListTenants", Herald_V1_ListTenantsRequest(), as: Herald_V1_ListTenantsResponse.self)
+                try await $0.admin.listTenants()
             }
             if output.json {
                 try printJSON(answer.tenants.map(TenantView.init))
@@ -55,7 +55,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenant = try await CoreConnection.with(core) {
-                try await $0.call("GetTenant", Herald_V1_GetTenantRequest.with { $0.id = id }, as: Herald_V1_Tenant.self)
+                try await $0.admin.getTenant(Herald_V1_GetTenantRequest.with { $0.id = id })
             }
             if output.json {
                 try printJSON(TenantView(tenant))

@@ -28,7 +28,7 @@ struct WebhookCommand: AsyncParsableCommand {
                 $0.eventTypes = events?.items ?? []
             }
             let webhook = try await CoreConnection.with(core) {
-                try await $0.call("AddWebhook", request, as: Herald_V1_WebhookSubscription.self)
+                try await $0.admin.addWebhook(request)
             }
             try WebhookCommand.printNewSecret(
                 webhook, output, "Keep the secret: it verifies the webhook-signature header and is not shown again.")
@@ -44,9 +44,7 @@ struct WebhookCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "ListWebhooks", Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant },
-                    as: Herald_V1_ListWebhooksResponse.self)
+                try await $0.admin.listWebhooks(Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant })
             }
             if output.json {
                 try printJSON(answer.webhooks.map(WebhookView.init))
@@ -90,9 +88,7 @@ struct WebhookCommand: AsyncParsableCommand {
 
         func run() async throws {
             let webhook = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "RotateWebhookSecret", Herald_V1_RotateWebhookSecretRequest.with { $0.id = id },
-                    as: Herald_V1_WebhookSubscription.self)
+                try await $0.admin.rotateWebhookSecret(Herald_V1_RotateWebhookSecretRequest.with { $0.id = id })
             }
             try WebhookCommand.printNewSecret(
                 webhook, output, "Keep the secret: it is not shown again. The old one no longer verifies.")
@@ -114,9 +110,7 @@ struct WebhookCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await CoreConnection.with(core) {
-                try await $0.call(
-                    "TestWebhook", Herald_V1_TestWebhookRequest.with { $0.id = id },
-                    as: Herald_V1_TestWebhookResponse.self)
+                try await $0.admin.testWebhook(Herald_V1_TestWebhookRequest.with { $0.id = id })
             }
             let outcome = OutcomeName.of(answer.outcome)
             if output.json {
@@ -174,17 +168,14 @@ extension WebhookCommand: SwitchableResource {
     static let disableAbstract = "Stop delivering to a subscription without removing it; pending deliveries are cancelled."
 
     static func remove(_ id: String, on core: CoreConnection) async throws {
-        _ = try await core.call(
-            "RemoveWebhook", Herald_V1_RemoveWebhookRequest.with { $0.id = id }, as: Herald_V1_RemoveWebhookResponse.self)
+        _ = try await core.admin.removeWebhook(Herald_V1_RemoveWebhookRequest.with { $0.id = id })
     }
 
     static func setEnabled(_ id: String, _ enabled: Bool, on core: CoreConnection) async throws {
-        _ = try await core.call(
-            "SetWebhookEnabled",
+        _ = try await core.admin.setWebhookEnabled(
             Herald_V1_SetWebhookEnabledRequest.with {
                 $0.id = id
                 $0.enabled = enabled
-            },
-            as: Herald_V1_WebhookSubscription.self)
+            })
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldAdminRPC
 import HeraldBus
 import HeraldProto
 import Logging
@@ -13,6 +14,12 @@ struct CoreConnection {
     let client: RPCClient
     let endpoint: String
     let timeout: Duration
+
+    /// The core's admin service, with this command's `--timeout` and client tag on every call.
+    var admin: Herald_V1_Admin.Client {
+        Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(
+            timeout: timeout, metadata: ["client": "herald-cli/\(HeraldVersion.current)"])))
+    }
 
     /// The core answered, but refused the request (bad input, not found, ...).
     static let rejectedExitCode: Int32 = 1
@@ -51,14 +58,6 @@ struct CoreConnection {
             default: throw ExitCode(rejectedExitCode)
             }
         }
-    }
-
-    func call<Request: Message, Response: Message>(
-        _ method: String, _ request: Request, as response: Response.Type = Response.self
-    ) async throws -> Response {
-        try await client.call(
-            "/herald.v1.Admin/\(method)", request, as: response, timeout: timeout,
-            metadata: ["client": "herald-cli/\(HeraldVersion.current)"])
     }
 }
 

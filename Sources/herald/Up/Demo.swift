@@ -50,7 +50,7 @@ struct Demo {
         let deadline = ContinuousClock.now + .seconds(60)
         var said = false
         while ContinuousClock.now < deadline {
-            let channels = try await connection.call("ListChannels", Herald_V1_ListChannelsRequest(), as: Herald_V1_ListChannelsResponse.self)
+            let channels = try await connection.admin.listChannels()
             if channels.workers.contains(where: { $0.channel == "email" }) { return }
             if !said {
                 console.say("demo: waiting for the e-mail channel to connect…")
@@ -63,29 +63,26 @@ struct Demo {
 
     private func createBooking(_ connection: CoreConnection) async throws -> Herald_V1_Booking {
         do {
-            _ = try await connection.call(
-                "CreateTenant",
+            _ = try await connection.admin.createTenant(
                 Herald_V1_CreateTenantRequest.with {
                     $0.id = Self.tenantID
                     $0.name = "Demo Salon"
                     $0.timezone = TimeZone.current.identifier
-                }, as: Herald_V1_Tenant.self)
+                })
             console.say("demo: created tenant \(Self.tenantID) (Demo Salon, \(TimeZone.current.identifier))")
         } catch let error as RPCError where error.code == .alreadyExists {
             console.say("demo: using the existing tenant \(Self.tenantID)")
         }
-        _ = try await connection.call(
-            "UpdateSettings",
+        _ = try await connection.admin.updateSettings(
             Herald_V1_UpdateSettingsRequest.with {
                 $0.tenantID = Self.tenantID
                 $0.emailEnabled = true
                 $0.smsEnabled = true
                 $0.reminderOffsets = .with { $0.minutes = [Self.reminderMinutes] }
-            }, as: Herald_V1_NotificationSettings.self)
+            })
 
         let start = Date.now.addingTimeInterval(Double(lead.components.seconds))
-        return try await connection.call(
-            "CreateBooking",
+        return try await connection.admin.createBooking(
             Herald_V1_CreateBookingRequest.with {
                 $0.tenantID = Self.tenantID
                 $0.startAt = ISO8601DateFormatter().string(from: start)
@@ -93,7 +90,7 @@ struct Demo {
                 $0.customerEmail = Self.customerEmail
                 $0.customerPhone = Self.customerPhone
                 $0.status = .confirmed
-            }, as: Herald_V1_Booking.self)
+            })
     }
 
     private func printHints(_ booking: Herald_V1_Booking) {
@@ -119,9 +116,7 @@ struct Demo {
         let deadline = ContinuousClock.now + lead + .seconds(180)
         var seen = Set<Int64>()
         while ContinuousClock.now < deadline {
-            let log = try await connection.call(
-                "ListReminderLog", Herald_V1_ListReminderLogRequest.with { $0.bookingID = booking.id },
-                as: Herald_V1_ListReminderLogResponse.self)
+            let log = try await connection.admin.listReminderLog(Herald_V1_ListReminderLogRequest.with { $0.bookingID = booking.id })
             for entry in log.entries.sorted(by: { $0.id < $1.id }) where seen.insert(entry.id).inserted {
                 console.say("demo: \(describe(entry))")
             }

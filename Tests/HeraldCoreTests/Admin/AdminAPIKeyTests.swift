@@ -8,7 +8,7 @@ import Testing
 struct AdminAPIKeyTests {
     @Test func aKeyIsShownOnceStoredHashedAndAuthenticates() async throws {
         try await AdminServiceTests.withService { service, _, _, store in
-            let created = try await service.createAPIKey(.with { $0.tenantID = "salon"; $0.name = "website" })
+            let created = try await service.createApiKey(.with { $0.tenantID = "salon"; $0.name = "website" })
             #expect(created.key.hasPrefix("hk_"))
             #expect(created.key.count == 46)
             #expect(created.apiKey.id.hasPrefix("key_"))
@@ -19,12 +19,12 @@ struct AdminAPIKeyTests {
             #expect(stored.hash == AdminService.apiKeyHash(created.key))
             #expect(stored.hash != created.key && !stored.hash.contains(created.key))
 
-            let who = try await service.authenticateAPIKey(.with { $0.key = created.key })
+            let who = try await service.authenticateApiKey(.with { $0.key = created.key })
             #expect(who.keyID == created.apiKey.id)
             #expect(who.tenantID == "salon")
             #expect(who.role == .tenant)
 
-            let listed = try await service.listAPIKeys(.init())
+            let listed = try await service.listApiKeys(.init())
             #expect(listed.apiKeys.map(\.id) == [created.apiKey.id])
             #expect(try listed.serializedData().range(of: Data(created.key.utf8)) == nil)
         }
@@ -32,33 +32,33 @@ struct AdminAPIKeyTests {
 
     @Test func unknownAndRevokedKeysAreUnauthenticated() async throws {
         try await AdminServiceTests.withService { service, _, _, _ in
-            let created = try await service.createAPIKey(.with { $0.tenantID = "salon" })
+            let created = try await service.createApiKey(.with { $0.tenantID = "salon" })
             for key in ["", "hk_nope", created.key + "x"] {
                 await #expect(throws: AdminError(code: .unauthenticated, message: "invalid or revoked API key")) {
-                    _ = try await service.authenticateAPIKey(.with { $0.key = key })
+                    _ = try await service.authenticateApiKey(.with { $0.key = key })
                 }
             }
-            let revoked = try await service.revokeAPIKey(.with { $0.id = created.apiKey.id })
+            let revoked = try await service.revokeApiKey(.with { $0.id = created.apiKey.id })
             #expect(!revoked.revokedAt.isEmpty)
             await #expect(throws: AdminError.self) {
-                _ = try await service.authenticateAPIKey(.with { $0.key = created.key })
+                _ = try await service.authenticateApiKey(.with { $0.key = created.key })
             }
-            #expect(try await service.listAPIKeys(.init()).apiKeys.isEmpty)
-            #expect(try await service.listAPIKeys(.with { $0.includeRevoked = true }).apiKeys.count == 1)
+            #expect(try await service.listApiKeys(.init()).apiKeys.isEmpty)
+            #expect(try await service.listApiKeys(.with { $0.includeRevoked = true }).apiKeys.count == 1)
         }
     }
 
     @Test func tenantKeysNeedAnExistingTenantAndAdminKeysNeedNone() async throws {
         try await AdminServiceTests.withService { service, _, _, _ in
-            await #expect(throws: AdminError.self) { _ = try await service.createAPIKey(.init()) }
+            await #expect(throws: AdminError.self) { _ = try await service.createApiKey(.init()) }
             do {
-                _ = try await service.createAPIKey(.with { $0.tenantID = "nobody" })
+                _ = try await service.createApiKey(.with { $0.tenantID = "nobody" })
                 Issue.record("a key for a missing tenant was made")
             } catch let error as AdminError {
                 #expect(error.code == .notFound)
             }
-            let admin = try await service.createAPIKey(.with { $0.role = .admin })
-            let who = try await service.authenticateAPIKey(.with { $0.key = admin.key })
+            let admin = try await service.createApiKey(.with { $0.role = .admin })
+            let who = try await service.authenticateApiKey(.with { $0.key = admin.key })
             #expect(who.role == .admin)
             #expect(who.tenantID.isEmpty)
         }
