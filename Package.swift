@@ -231,9 +231,15 @@ let package = Package(
             path: "Benchmarks/HeraldBench"
         ),
 
+        // What every test target shares: bounded waits, child processes (the
+        // binaries built next to the tests), free ports, temporary directories.
+        // Only test targets depend on it.
+        .target(name: "HeraldTesting", path: "Tests/HeraldTesting"),
+
         .testTarget(
             name: "HeraldBusTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "Logging", package: "swift-log"),
@@ -243,6 +249,7 @@ let package = Package(
         .testTarget(
             name: "HeraldChannelKitTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldChannelKit",
                 "HeraldBus",
                 "HeraldProto",
@@ -253,6 +260,7 @@ let package = Package(
         .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
@@ -265,6 +273,7 @@ let package = Package(
         .testTarget(
             name: "HeraldFuzzTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldChannelKit",
                 "HeraldCore",
@@ -281,6 +290,7 @@ let package = Package(
         .testTarget(
             name: "HeraldEndToEndTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 // Its libcurl HTTP client scrapes heraldd's metrics endpoint and calls herald-gateway.
                 "HeraldChannelKit",
