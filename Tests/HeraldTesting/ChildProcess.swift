@@ -125,7 +125,8 @@ final class OutputBuffer: Sendable {
             while true {
                 let count = read(handle.fileDescriptor, &buffer, buffer.count)
                 if count > 0 {
-                    data.withLock { $0.append(contentsOf: buffer[0..<count]) }
+                    let chunk = Data(buffer[0..<count])
+                    data.withLock { $0.append(chunk) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {

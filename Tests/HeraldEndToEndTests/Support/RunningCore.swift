@@ -103,6 +103,7 @@ final class RunningCore: @unchecked Sendable {
     }
 
     deinit {
+        if process.isRunning { process.signal(SIGKILL) }
         if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
