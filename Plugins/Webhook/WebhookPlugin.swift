@@ -3,14 +3,9 @@ import HeraldChannelKit
 
 /// What the channel reads from its environment: the addresses that may be
 /// called although they are not public.
-struct WebhookConfiguration: ChannelConfiguration {
+struct WebhookConfiguration: AllowListConfiguration {
     static let allowVariable = "HERALD_WEBHOOK_ALLOW"
-
     var allowList: AddressAllowList
-
-    init(environment: [String: String]) throws(ChannelConfigurationError) {
-        allowList = try AddressAllowList(parsing: environment[Self.allowVariable] ?? "", variable: Self.allowVariable)
-    }
 }
 
 /// Posts each webhook delivery, signed the Standard Webhooks way, to the

@@ -57,3 +57,19 @@ extension ConfiguredChannelPlugin {
         }
     }
 }
+
+/// The configuration of a channel that calls URLs from its deliveries and
+/// needs only the operator's list of non-public addresses it may call
+/// (`herald-webhook`, `herald-chat`): the variable's name and the list.
+public protocol AllowListConfiguration: ChannelConfiguration {
+    /// The variable that holds the list, e.g. `HERALD_WEBHOOK_ALLOW`.
+    static var allowVariable: String { get }
+    var allowList: AddressAllowList { get }
+    init(allowList: AddressAllowList)
+}
+
+extension AllowListConfiguration {
+    public init(environment: [String: String]) throws(ChannelConfigurationError) {
+        self.init(allowList: try AddressAllowList(parsing: environment[Self.allowVariable] ?? "", variable: Self.allowVariable))
+    }
+}
