@@ -254,9 +254,15 @@ let package = Package(
             path: "Benchmarks/HeraldBench"
         ),
 
+        // What every test target shares: bounded waits, child processes (the
+        // binaries built next to the tests), free ports, temporary directories.
+        // Only test targets depend on it.
+        .target(name: "HeraldTesting", path: "Tests/HeraldTesting"),
+
         .testTarget(
             name: "HeraldBusTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "Logging", package: "swift-log"),
@@ -266,6 +272,7 @@ let package = Package(
         .testTarget(
             name: "HeraldChannelKitTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldChannelKit",
                 "HeraldBus",
                 "HeraldProto",
@@ -277,6 +284,7 @@ let package = Package(
             name: "HeraldCoreTests",
             dependencies: [
                 "HeraldAdminRPC",
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
@@ -289,6 +297,7 @@ let package = Package(
         .testTarget(
             name: "HeraldFuzzTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 "HeraldChannelKit",
                 "HeraldCore",
@@ -305,6 +314,7 @@ let package = Package(
         .testTarget(
             name: "HeraldEndToEndTests",
             dependencies: [
+                "HeraldTesting",
                 "HeraldBus",
                 // Its libcurl HTTP client scrapes heraldd's metrics endpoint and calls herald-gateway.
                 "HeraldChannelKit",

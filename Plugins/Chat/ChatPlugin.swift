@@ -1,35 +1,30 @@
 import Foundation
 import HeraldChannelKit
 
+/// What the channel reads from its environment: the addresses that may be
+/// called although they are not public.
+struct ChatConfiguration: AllowListConfiguration {
+    static let allowVariable = "HERALD_CHAT_ALLOW"
+    var allowList: AddressAllowList
+}
+
 /// Posts each message to a chat service's incoming webhook (Slack, Mattermost,
 /// Rocket.Chat, Discord's Slack-compatible `.../slack` URL): one
 /// `POST {"text": ...}` to the recipient URL, after checking that the URL
 /// leads to a public address.
 ///
 /// Herald routes team notes here: `herald team add TENANT --channel chat --to URL`.
-struct ChatPlugin: ChannelPlugin {
-    static let allowVariable = "HERALD_CHAT_ALLOW"
+struct ChatPlugin: ConfiguredChannelPlugin {
     /// How long the chat service has to answer.
     static let timeout: Duration = .seconds(15)
 
     let channel = "chat"
     let provider = "http"
     let version = "1.0.0"
-    let allowList: Result<AddressAllowList, ChannelConfigurationError>
+    let configuration: Result<ChatConfiguration, ChannelConfigurationError>
     let client = HTTPClient()
 
-    init(environment: [String: String]) {
-        allowList = AddressAllowList.load(Self.allowVariable, from: environment)
-    }
-
-    func checkConfiguration() throws {
-        _ = try allowList.get()
-    }
-
-    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        guard case .success(let allowList) = allowList else {
-            return .failed(error: "\(Self.allowVariable) is not valid", code: "configuration")
-        }
+    func send(_ delivery: Herald_V1_Delivery, configuration: ChatConfiguration) async -> Outcome {
         guard case .message(let message) = delivery.content, !message.textBody.isEmpty else {
             return .failed(error: "the delivery has no text to post", code: "no_message")
         }
@@ -41,12 +36,12 @@ struct ChatPlugin: ChannelPlugin {
         // The URL comes from a tenant: call only public addresses, and pin the
         // connection to the ones checked.
         let target: TargetGuard.Target
-        switch await TargetGuard(allowList: allowList).check(url) {
+        switch await TargetGuard(allowList: configuration.allowList).check(url) {
         case .success(let checked):
             target = checked
         case .failure(let refusal):
             // RETRY when the host did not resolve, FAILED "target_refused" otherwise.
-            return refusal.outcome(target: "chat", allowVariable: Self.allowVariable)
+            return refusal.outcome(target: "chat", allowVariable: ChatConfiguration.allowVariable)
         }
 
         let request = HTTPRequest(

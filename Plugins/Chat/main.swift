@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldChat: AsyncParsableCommand {
+struct HeraldChat: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-chat",
         abstract: "A Herald channel that posts messages to chat rooms through incoming webhooks.",
@@ -33,12 +33,8 @@ struct HeraldChat: AsyncParsableCommand {
             credentials, so it runs without --outbox.
             """)
 
+    typealias Plugin = ChatPlugin
     @OptionGroup var options: ChannelOptions
-
-    func run() async throws {
-        try await ChannelMain.run(plugin: ChatPlugin(environment: ProcessInfo.processInfo.environment), options: options)
-    }
 }
 
-func runCommand() async { await HeraldChat.main() }
-await runCommand()
+await HeraldChat.runAsMain()

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldEmailSMTP: AsyncParsableCommand {
+struct HeraldEmailSMTP: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-email-smtp",
         abstract: "The Herald e-mail channel: sends each delivery as a MIME message over SMTP.",
@@ -33,12 +33,9 @@ struct HeraldEmailSMTP: AsyncParsableCommand {
 
     @OptionGroup var options: ChannelOptions
 
-    func run() async throws {
-        try await ChannelMain.run(plugin: SMTPChannel(), options: options)
+    func makePlugin(environment: [String: String]) -> SMTPChannel {
+        SMTPChannel(environment: environment)
     }
 }
 
-// At the top level of main.swift `HeraldEmailSMTP.main()` would resolve to the
-// synchronous entry point, which refuses async commands.
-func runCommand() async { await HeraldEmailSMTP.main() }
-await runCommand()
+await HeraldEmailSMTP.runAsMain()

@@ -2,7 +2,7 @@ import Foundation
 import HeraldChannelKit
 
 /// Where and as whom to send, from the environment.
-struct TwilioConfiguration: Sendable {
+struct TwilioConfiguration: ChannelConfiguration {
     /// Who the message comes from: a number, or a Messaging Service that picks one.
     enum Sender: Sendable, Equatable {
         case phoneNumber(String)

@@ -7,25 +7,14 @@ import HeraldChannelKit
 /// Twilio has no idempotency key, so a message whose result is lost may be
 /// sent twice; the core's at-most-once `sent` in the ReminderLog and its
 /// leases keep that window to a crash between Twilio's 201 and the result.
-struct TwilioPlugin: ChannelPlugin {
+struct TwilioPlugin: ConfiguredChannelPlugin {
     let channel = "sms"
     let provider = "twilio"
     let version = "1.0.0"
     let configuration: Result<TwilioConfiguration, ChannelConfigurationError>
     let client = HTTPClient()
 
-    init(environment: [String: String]) {
-        configuration = Result { () throws(ChannelConfigurationError) in try TwilioConfiguration(environment: environment) }
-    }
-
-    func checkConfiguration() throws {
-        _ = try configuration.get()
-    }
-
-    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        guard case .success(let configuration) = configuration else {
-            return .failed(error: "herald-sms-twilio is not configured", code: "configuration")
-        }
+    func send(_ delivery: Herald_V1_Delivery, configuration: TwilioConfiguration) async -> Outcome {
         let phone = delivery.recipient.phone
         guard !phone.isEmpty else { return .failed(error: "the delivery has no phone number", code: "no_recipient") }
         guard case .message(let message) = delivery.content, !message.textBody.isEmpty else {

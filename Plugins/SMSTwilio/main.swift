@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldSMSTwilio: AsyncParsableCommand {
+struct HeraldSMSTwilio: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-sms-twilio",
         abstract: "A Herald channel that sends SMS through Twilio's Messages API.",
@@ -26,12 +26,8 @@ struct HeraldSMSTwilio: AsyncParsableCommand {
             --outbox DIR is given.
             """)
 
+    typealias Plugin = TwilioPlugin
     @OptionGroup var options: ChannelOptions
-
-    func run() async throws {
-        try await ChannelMain.run(plugin: TwilioPlugin(environment: ProcessInfo.processInfo.environment), options: options)
-    }
 }
 
-func runCommand() async { await HeraldSMSTwilio.main() }
-await runCommand()
+await HeraldSMSTwilio.runAsMain()

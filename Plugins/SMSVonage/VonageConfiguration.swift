@@ -1,7 +1,7 @@
 import HeraldChannelKit
 
 /// Credentials, sender and base URL, from the environment.
-struct VonageConfiguration: Sendable {
+struct VonageConfiguration: ChannelConfiguration {
     static let defaultBase = "https://rest.nexmo.com"
 
     var apiKey: String

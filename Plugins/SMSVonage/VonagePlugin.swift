@@ -4,7 +4,7 @@ import HeraldChannelKit
 /// Sends one SMS per delivery with Vonage's SMS API and maps its answer to an
 /// outcome. Vonage answers HTTP 200 whatever happened; the verdict is in the
 /// `status` of each message part.
-struct VonagePlugin: ChannelPlugin {
+struct VonagePlugin: ConfiguredChannelPlugin {
     let channel = "sms"
     let provider = "vonage"
     let version = "1.0.0"
@@ -14,18 +14,7 @@ struct VonagePlugin: ChannelPlugin {
     /// Throttled, internal error, too many existing binds: transient.
     static let retryableStatuses: Set<String> = ["1", "5", "10"]
 
-    init(environment: [String: String]) {
-        configuration = Result { () throws(ChannelConfigurationError) in try VonageConfiguration(environment: environment) }
-    }
-
-    func checkConfiguration() throws {
-        _ = try configuration.get()
-    }
-
-    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        guard case .success(let configuration) = configuration else {
-            return .failed(error: "herald-sms-vonage is not configured", code: "configuration")
-        }
+    func send(_ delivery: Herald_V1_Delivery, configuration: VonageConfiguration) async -> Outcome {
         let to = String(delivery.recipient.phone.filter { ("0"..."9").contains($0) })
         guard !to.isEmpty else { return .failed(error: "the delivery has no phone number", code: "no_recipient") }
         guard case .message(let message) = delivery.content, !message.textBody.isEmpty else {

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldSMSVonage: AsyncParsableCommand {
+struct HeraldSMSVonage: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-sms-vonage",
         abstract: "A Herald channel that sends SMS through Vonage's SMS API.",
@@ -26,12 +26,8 @@ struct HeraldSMSVonage: AsyncParsableCommand {
             --outbox DIR is given.
             """)
 
+    typealias Plugin = VonagePlugin
     @OptionGroup var options: ChannelOptions
-
-    func run() async throws {
-        try await ChannelMain.run(plugin: VonagePlugin(environment: ProcessInfo.processInfo.environment), options: options)
-    }
 }
 
-func runCommand() async { await HeraldSMSVonage.main() }
-await runCommand()
+await HeraldSMSVonage.runAsMain()

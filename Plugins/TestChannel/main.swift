@@ -5,7 +5,7 @@ import Foundation
 import HeraldChannelKit
 import Synchronization
 
-struct HeraldTestChannel: AsyncParsableCommand {
+struct HeraldTestChannel: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-test-channel",
         abstract: "A Herald channel for tests and benchmarks: answers every delivery as told, sends nothing.")
@@ -51,17 +51,16 @@ struct HeraldTestChannel: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func makePlugin(environment: [String: String]) throws -> TestChannel {
         let recorder = try record.map { path in
             do { return try DeliveryRecorder(path: path) } catch {
                 throw ValidationError("cannot open --record \(path): \(error)")
             }
         }
-        let plugin = TestChannel(
+        return TestChannel(
             channel: channel, provider: provider, delay: .milliseconds(delayMs), answer: outcome,
             retryAfter: retryAfterMs.map { .milliseconds($0) }, failFirst: failFirst, recorder: recorder,
             gate: holdWhile)
-        try await ChannelMain.run(plugin: plugin, options: options)
     }
 }
 
@@ -120,8 +119,4 @@ final class DeliveryRecorder: Sendable {
     }
 }
 
-// At the top level of main.swift `HeraldTestChannel.main()` resolves to the
-// synchronous entry point, which refuses async commands; inside an async
-// function it is the async one that `@main` would call.
-func runCommand() async { await HeraldTestChannel.main() }
-await runCommand()
+await HeraldTestChannel.runAsMain()

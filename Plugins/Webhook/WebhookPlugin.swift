@@ -1,31 +1,26 @@
 import Foundation
 import HeraldChannelKit
 
+/// What the channel reads from its environment: the addresses that may be
+/// called although they are not public.
+struct WebhookConfiguration: AllowListConfiguration {
+    static let allowVariable = "HERALD_WEBHOOK_ALLOW"
+    var allowList: AddressAllowList
+}
+
 /// Posts each webhook delivery, signed the Standard Webhooks way, to the
 /// subscriber's URL, after checking that the URL leads to a public address.
-struct WebhookPlugin: ChannelPlugin {
-    static let allowVariable = "HERALD_WEBHOOK_ALLOW"
+struct WebhookPlugin: ConfiguredChannelPlugin {
     /// How long a subscriber has to answer.
     static let timeout: Duration = .seconds(15)
 
     let channel = "webhook"
     let provider = "http"
     let version = "1.0.0"
-    let allowList: Result<AddressAllowList, ChannelConfigurationError>
+    let configuration: Result<WebhookConfiguration, ChannelConfigurationError>
     let client = HTTPClient()
 
-    init(environment: [String: String]) {
-        allowList = AddressAllowList.load(Self.allowVariable, from: environment)
-    }
-
-    func checkConfiguration() throws {
-        _ = try allowList.get()
-    }
-
-    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        guard case .success(let allowList) = allowList else {
-            return .failed(error: "\(Self.allowVariable) is not valid", code: "configuration")
-        }
+    func send(_ delivery: Herald_V1_Delivery, configuration: WebhookConfiguration) async -> Outcome {
         guard case .webhook(let webhook) = delivery.content else {
             return .failed(error: "the delivery has no webhook request", code: "no_webhook")
         }
@@ -37,11 +32,11 @@ struct WebhookPlugin: ChannelPlugin {
         }
 
         let target: TargetGuard.Target
-        switch await TargetGuard(allowList: allowList).check(webhook.url) {
+        switch await TargetGuard(allowList: configuration.allowList).check(webhook.url) {
         case .success(let checked):
             target = checked
         case .failure(let refusal):
-            return refusal.outcome(target: "webhook", allowVariable: Self.allowVariable)
+            return refusal.outcome(target: "webhook", allowVariable: WebhookConfiguration.allowVariable)
         }
 
         // The id is the delivery's, the same on every attempt, so the

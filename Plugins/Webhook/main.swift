@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldWebhook: AsyncParsableCommand {
+struct HeraldWebhook: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-webhook",
         abstract: "A Herald channel that POSTs booking events to webhook subscribers, signed the Standard Webhooks way.",
@@ -34,12 +34,8 @@ struct HeraldWebhook: AsyncParsableCommand {
             credentials, so it runs without --outbox.
             """)
 
+    typealias Plugin = WebhookPlugin
     @OptionGroup var options: ChannelOptions
-
-    func run() async throws {
-        try await ChannelMain.run(plugin: WebhookPlugin(environment: ProcessInfo.processInfo.environment), options: options)
-    }
 }
 
-func runCommand() async { await HeraldWebhook.main() }
-await runCommand()
+await HeraldWebhook.runAsMain()

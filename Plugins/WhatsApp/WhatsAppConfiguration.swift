@@ -2,7 +2,7 @@ import Foundation
 import HeraldChannelKit
 
 /// The Cloud API endpoint and credentials, from the environment.
-struct WhatsAppConfiguration: Sendable {
+struct WhatsAppConfiguration: ChannelConfiguration {
     static let defaultVersion = "v21.0"
     /// When a delivery names a template but not its language.
     static let defaultTemplateLanguage = "en_US"

@@ -3,7 +3,7 @@ import HeraldChannelKit
 
 /// Sends one WhatsApp message per delivery in the Cloud API's shape and maps
 /// the Graph API's answer to an outcome.
-struct WhatsAppPlugin: ChannelPlugin {
+struct WhatsAppPlugin: ConfiguredChannelPlugin {
     let channel = "whatsapp"
     let provider = "whatsapp-cloud"
     let version = "1.0.0"
@@ -17,18 +17,7 @@ struct WhatsAppPlugin: ChannelPlugin {
     /// template message may be sent, so trying the same again cannot help.
     static let outsideWindowCode = 131047
 
-    init(environment: [String: String]) {
-        configuration = Result { () throws(ChannelConfigurationError) in try WhatsAppConfiguration(environment: environment) }
-    }
-
-    func checkConfiguration() throws {
-        _ = try configuration.get()
-    }
-
-    func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        guard case .success(let configuration) = configuration else {
-            return .failed(error: "herald-whatsapp is not configured", code: "configuration")
-        }
+    func send(_ delivery: Herald_V1_Delivery, configuration: WhatsAppConfiguration) async -> Outcome {
         guard !delivery.recipient.phone.isEmpty else {
             return .failed(error: "the delivery has no phone number", code: "no_recipient")
         }

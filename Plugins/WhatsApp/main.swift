@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import HeraldChannelKit
 
-struct HeraldWhatsApp: AsyncParsableCommand {
+struct HeraldWhatsApp: ChannelCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-whatsapp",
         abstract: "A Herald channel that sends WhatsApp messages through the WhatsApp Cloud API.",
@@ -28,12 +28,8 @@ struct HeraldWhatsApp: AsyncParsableCommand {
             --outbox DIR is given.
             """)
 
+    typealias Plugin = WhatsAppPlugin
     @OptionGroup var options: ChannelOptions
-
-    func run() async throws {
-        try await ChannelMain.run(plugin: WhatsAppPlugin(environment: ProcessInfo.processInfo.environment), options: options)
-    }
 }
 
-func runCommand() async { await HeraldWhatsApp.main() }
-await runCommand()
+await HeraldWhatsApp.runAsMain()

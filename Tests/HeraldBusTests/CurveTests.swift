@@ -1,11 +1,12 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Testing
 
 @Suite struct CurveKeyFileTests {
     @Test func aGeneratedPairSurvivesItsFileAndThePublicFileGivesThePublicKey() throws {
-        let directory = try TestDirectory()
+        let directory = try TemporaryDirectory(prefix: "herald-bus")
         let pair = try CurveKeyPair.generate()
         let secretFile = try directory.write("core.key", pair.secretFileText)
         let publicFile = try directory.write("core.pub", pair.publicFileText)
@@ -16,14 +17,14 @@ import Testing
     }
 
     @Test func aFileWithOnlyTheSecretHalfIsEnough() throws {
-        let directory = try TestDirectory()
+        let directory = try TemporaryDirectory(prefix: "herald-bus")
         let pair = try CurveKeyPair.generate()
         let file = try directory.write("bare.key", "curve\n    secret-key = \"\(pair.secretKey)\"\n")
         #expect(try CurveKeyPair.load(path: file) == pair)
     }
 
     @Test func halvesThatDoNotBelongTogetherAreRefusedWithoutQuotingTheSecret() throws {
-        let directory = try TestDirectory()
+        let directory = try TemporaryDirectory(prefix: "herald-bus")
         let one = try CurveKeyPair.generate(), other = try CurveKeyPair.generate()
         let file = try directory.write(
             "mixed.key", "curve\n    public-key = \"\(one.publicKey)\"\n    secret-key = \"\(other.secretKey)\"\n")
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func aPublicKeyFileIsNotASecretKeyFile() throws {
-        let directory = try TestDirectory()
+        let directory = try TemporaryDirectory(prefix: "herald-bus")
         let file = try directory.write("core.pub", try CurveKeyPair.generate().publicFileText)
         let error = #expect(throws: CurveKeyError.self) { try CurveKeyPair.load(path: file) }
         #expect(error?.message.contains("has no secret-key") == true)
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func clientKeysComeFromFlagsOrTheEnvironmentAndNeedBothHalves() throws {
-        let directory = try TestDirectory()
+        let directory = try TemporaryDirectory(prefix: "herald-bus")
         let client = try CurveKeyPair.generate(), server = try CurveKeyPair.generate()
         let file = try directory.write("client.key", client.secretFileText)
         #expect(try CurveClientKeys.resolve(secretKeyFile: nil, serverKey: nil, environment: [:]) == nil)
@@ -188,7 +189,7 @@ import Testing
                 logger: testLogger)
             defer { client.close() }
             // A ten-minute budget: only the refusal can end this call within the test's limit.
-            let error = try await withTimeout(.seconds(60), "the refused call to end") {
+            let error = try await withTimeout("the refused call to end", within: .seconds(60)) {
                 await #expect(throws: RPCError.self) { try await self.echo(client, timeout: .seconds(600)) }
             }
             #expect(error?.code == .unavailable)
@@ -259,21 +260,5 @@ import Testing
         zap.replaceKeys(AuthorizedKeys())
         dealer.send([Data("second".utf8)])
         try await eventually("the second message to be dropped") { endpoint.droppedFrames == 1 }
-    }
-}
-
-/// A temporary directory removed when the value goes away.
-final class TestDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try Data(text.utf8).write(to: file)
-        return file.path
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldBus
+import HeraldTesting
 import Testing
 
 @Suite struct EventTests {
@@ -13,7 +14,7 @@ import Testing
         // PUB drops everything until the subscription has reached it (the slow
         // joiner), so keep publishing until events arrive. Each round publishes an
         // unwanted topic first: if filtering were broken, it would show up.
-        let received = try await withTimeout(.seconds(10), "three booking events") {
+        let received = try await withTimeout("three booking events", within: .seconds(10)) {
             try await withThrowingTaskGroup(of: [PublishedEvent].self) { group in
                 group.addTask {
                     var events: [PublishedEvent] = []
@@ -46,7 +47,7 @@ import Testing
         defer { publisher.close() }
         let subscriber = try EventSubscriber(context: testContext, endpoint: publisher.boundEndpoint, logger: testLogger)
         subscriber.close()
-        let count = try await withTimeout(.seconds(15), "the event stream to finish") {
+        let count = try await withTimeout("the event stream to finish", within: .seconds(15)) {
             var count = 0
             for await _ in subscriber.events { count += 1 }
             return count

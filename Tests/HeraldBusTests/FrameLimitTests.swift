@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Synchronization
 import Testing
 
@@ -112,7 +113,7 @@ import Testing
 
         // Both subscriptions are in place once each has had an event (the slow joiner).
         var small = smallOnly.events.makeAsyncIterator()
-        try await withTimeout(.seconds(10), "both subscribers") {
+        try await withTimeout("both subscribers", within: .seconds(10)) {
             while received.all.isEmpty {
                 publisher.publish(topic: "small", payload: Data("before".utf8))
                 try await Task.sleep(for: .milliseconds(10))

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import ServiceLifecycle
 import Testing
@@ -16,7 +17,7 @@ import Testing
         _ = try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
         let started = ContinuousClock.now
         await group.triggerGracefulShutdown()
-        try await withTimeout(.seconds(25), "the service group to stop") { try await running.value }
+        try await withTimeout("the service group to stop", within: .seconds(25)) { try await running.value }
         // "Promptly": well under the 30 s request deadline a server that missed
         // the shutdown would sit out, with room for a busy 2-core machine (a
         // 2 s bound failed once at 2.03 s while a build ran alongside).
@@ -36,20 +37,19 @@ import Testing
 
         await group.triggerGracefulShutdown()
         // New requests stop being taken (they time out unanswered)...
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
+        try await eventually("the server to stop taking requests", within: .seconds(10)) {
             do {
                 _ = try await client.call(Methods.echo, violation("new"), as: Herald_V1_Status.self, timeout: .milliseconds(300))
+                return false
             } catch let error as RPCError where error.code == .deadlineExceeded || error.code == .unavailable {
                 // Unanswered, or (once the server stops reading) not even taken.
-                break
+                return true
             }
-            guard ContinuousClock.now < deadline else { throw TimedOut(what: "the server to stop taking requests") }
         }
         // ...while the one already in flight still gets its answer.
         probe.gateOpen.store(true, ordering: .relaxed)
-        let answer = try await withTimeout(.seconds(10), "the answer in flight") { try await call.value }
+        let answer = try await withTimeout("the answer in flight", within: .seconds(10)) { try await call.value }
         #expect(answer.message == "through:g")
-        try await withTimeout(.seconds(15), "the service group to stop") { try await running.value }
+        try await withTimeout("the service group to stop", within: .seconds(15)) { try await running.value }
     }
 }

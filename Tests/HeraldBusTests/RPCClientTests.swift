@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Testing
 
 @Suite struct RPCClientTests {
@@ -62,7 +63,7 @@ import Testing
         defer { client.close() }
         let call = Task { try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30)) }
         call.cancel()
-        let result = try await withTimeout(.seconds(15), "the cancelled call to end") { await call.result }
+        let result = try await withTimeout("the cancelled call to end", within: .seconds(15)) { await call.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
 }

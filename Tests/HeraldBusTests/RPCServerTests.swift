@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Synchronization
 import Testing
 
@@ -180,7 +181,7 @@ import Testing
             request.method = Methods.echo
             request.payload = try violation("raw").serializedData()
             raw.send([try request.serializedData()])
-            let first = try await withTimeout(.seconds(10), "the answer to the raw request") {
+            let first = try await withTimeout("the answer to the raw request", within: .seconds(10)) {
                 var iterator = raw.received.makeAsyncIterator()
                 return await iterator.next()
             }
@@ -227,7 +228,7 @@ import Testing
         _ = try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self)
         let started = ContinuousClock.now
         running.cancel()
-        try await withTimeout(.seconds(25), "run() to return after cancellation") { try await running.value }
+        try await withTimeout("run() to return after cancellation", within: .seconds(25)) { try await running.value }
         // Well under the 30 s request deadline a server that ignored cancellation would sit out.
         #expect(ContinuousClock.now - started < .seconds(10))
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 import Testing
@@ -17,37 +18,6 @@ let testLogger: Logger = {
 
 /// Every test binds a free port on loopback.
 let anyPort = "tcp://127.0.0.1:*"
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting for \(what)" }
-}
-
-/// Runs `operation`, failing with ``TimedOut`` if it has not finished within `limit`.
-/// Limits are generous: they only turn a hang into a failure on a busy machine.
-func withTimeout<T: Sendable>(
-    _ limit: Duration = .seconds(10), _ what: String,
-    _ operation: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimedOut(what: what)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
-/// Waits until `condition` holds, checking every few milliseconds, for at most `limit`.
-func eventually(_ what: String, within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
 
 /// Runs a server for the duration of `body`, then cancels it and waits for `run()` to return.
 func withServer<T: Sendable>(

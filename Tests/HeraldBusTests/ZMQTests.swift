@@ -1,5 +1,6 @@
 import Foundation
 import HeraldBus
+import HeraldTesting
 import Testing
 
 @Suite struct ZMQTests {
@@ -43,7 +44,7 @@ import Testing
         defer { sender.stop() }
         let frames = [Data("one".utf8), Data(), Data([0, 1, 2])]
         sender.send(frames)
-        let received = try await withTimeout(.seconds(10), "the multipart message") {
+        let received = try await withTimeout("the multipart message", within: .seconds(10)) {
             var iterator = stream.makeAsyncIterator()
             return await iterator.next()
         }
@@ -60,7 +61,7 @@ import Testing
             })
         defer { socket.stop() }
         let started = ContinuousClock.now
-        let outcome = try await withTimeout(.seconds(15), "the send outcome") {
+        let outcome = try await withTimeout("the send outcome", within: .seconds(15)) {
             await withCheckedContinuation { continuation in
                 socket.send([Data("x".utf8)], deadline: .now + .milliseconds(100)) { continuation.resume(returning: $0) }
             }

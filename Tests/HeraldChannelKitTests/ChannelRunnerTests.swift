@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldChannelKit
+import HeraldTesting
 import ServiceLifecycle
 import Testing
 
@@ -91,7 +92,7 @@ struct ChannelRunnerTests {
             // runner take the fake core for dead (which would end its heartbeats here).
             let peer = try await core.acceptRegistration(heartbeatIntervalMs: 1000)
             core.send(.delivery(makeDelivery("busy")), to: peer)
-            try await waitUntil("the send to start") { plugin.probe.started == 1 }
+            try await eventually("the send to start") { plugin.probe.started == 1 }
             let started = ContinuousClock.now
 
             let beats = try await core.waitFor("5 heartbeats while busy") { all -> [FakeCore.Received]? in
@@ -140,7 +141,7 @@ struct ChannelRunnerTests {
             _ = try await core.waitFor("a fourth Register") { all in
                 all.filter { $0.register != nil }.dropFirst(3).first
             }
-            try await waitUntil("the third reconnect to be scheduled") {
+            try await eventually("the third reconnect to be scheduled") {
                 events.all.filter { if case .reconnectScheduled = $0 { true } else { false } }.count >= 3
             }
             let delays = events.all.compactMap { event -> Duration? in
@@ -160,7 +161,7 @@ struct ChannelRunnerTests {
         try await withRunner(plugin, core: core) { core, _, _ in
             let first = try await core.acceptRegistration(heartbeatIntervalMs: 100)
             core.send(.delivery(makeDelivery("slow")), to: first)
-            try await waitUntil("the send to start") { plugin.probe.started == 1 }
+            try await eventually("the send to start") { plugin.probe.started == 1 }
 
             core.setAnswersHeartbeats(false)
             let second = try await core.waitFor("a new Register") { all in
@@ -226,10 +227,10 @@ struct ChannelRunnerTests {
 
             let peer = try await core.acceptRegistration()
             core.send(.delivery(makeDelivery("in-flight")), to: peer)
-            try await waitUntil("the send to start") { plugin.probe.started == 1 }
+            try await eventually("the send to start") { plugin.probe.started == 1 }
 
             await services.triggerGracefulShutdown()
-            try await waitUntil("draining") { events.all.contains(.draining(inFlight: 1)) }
+            try await eventually("draining") { events.all.contains(.draining(inFlight: 1)) }
             // No new work while draining; the core gets it back at once.
             core.send(.delivery(makeDelivery("late")), to: peer)
             // A generous bound: when every suite starts at once on two cores the answer
@@ -245,7 +246,7 @@ struct ChannelRunnerTests {
             let result = try #require(core.received.firstIndex { $0.result?.deliveryID == "in-flight" })
             #expect(result < goodbye)
             #expect(core.received[result].result?.outcome == .sent)
-            try await waitUntil("the runner to stop") { events.all.contains(.stopped) }
+            try await eventually("the runner to stop") { events.all.contains(.stopped) }
             group.cancelAll()
         }
     }
@@ -256,7 +257,7 @@ struct ChannelRunnerTests {
             core.send(.shutdown(.with { $0.reason = "core upgrading" }), to: peer)
             let goodbye = try await core.waitFor("Goodbye") { $0.lazy.compactMap(\.goodbye).first }
             #expect(goodbye.reason.contains("core upgrading"))
-            try await waitUntil("the runner to stop") { events.all.contains(.stopped) }
+            try await eventually("the runner to stop") { events.all.contains(.stopped) }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 import Testing
@@ -82,12 +83,7 @@ final class FakeCore: Sendable {
         _ what: String, timeout: Duration = .seconds(20),
         _ find: ([Received]) -> T?
     ) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let found = find(received) { return found }
-            guard ContinuousClock.now < deadline else { throw TimedOut(what: what, after: timeout) }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await HeraldTesting.waitFor(what, within: timeout) { find(received) }
     }
 
     /// Waits for the Result of `deliveryID`.
@@ -98,12 +94,6 @@ final class FakeCore: Sendable {
     }
 
     func close() { router.close() }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    let after: Duration
-    var description: String { "waited \(after) for \(what)" }
 }
 
 extension Logger {

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 @testable import HeraldChannelKit
 
@@ -84,7 +85,7 @@ struct HTTPTests {
 
     @Test func aClosedPortIsAConnectionErrorWorthRetrying() async throws {
         // Bind and close a socket to find a port nothing listens on.
-        let port = try Self.unusedPort()
+        let port = try freeTCPPort()
         do {
             _ = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(port)/", timeout: .seconds(5)))
             Issue.record("a closed port answered")
@@ -92,19 +93,6 @@ struct HTTPTests {
             #expect(error.kind == .connection, "\(error)")
             if case .retry = error.outcome {} else { Issue.record("not a retry: \(error.outcome)") }
         }
-    }
-
-    static func unusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func urlsAreParsedByLibcurl() throws {

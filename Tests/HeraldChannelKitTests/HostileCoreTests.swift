@@ -2,6 +2,7 @@ import Foundation
 import HeraldBus
 import HeraldChannelKit
 import HeraldProto
+import HeraldTesting
 import Testing
 
 /// What a channel worker does when the core (or whatever answers where the

@@ -1,13 +1,14 @@
 import Foundation
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 @testable import HeraldChannelKit
 
 @Suite("--outbox writes deliveries to files instead of sending them")
 struct OutboxTests {
     @Test func writesOneJSONFilePerDeliveryAndReportsProviderOutbox() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-outbox-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory(prefix: "herald-outbox")
+        let directory = temporary.url
         let outbox = OutboxPlugin(standingInFor: ScriptedPlugin(channel: "sms"), directory: directory)
         try outbox.checkConfiguration()
 
@@ -43,8 +44,8 @@ struct OutboxTests {
     }
 
     @Test func aWebhookIsWrittenWithoutItsSecret() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-outbox-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory(prefix: "herald-outbox")
+        let directory = temporary.url
         let outbox = OutboxPlugin(channel: "webhook", version: "1", directory: directory)
         try outbox.checkConfiguration()
         let delivery = Herald_V1_Delivery.with {

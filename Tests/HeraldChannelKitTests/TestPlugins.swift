@@ -56,15 +56,6 @@ final class Gate: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(what: what, after: timeout) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
 /// Collects a runner's events as they happen.
 final class EventLog: Sendable {
     private let events = Mutex<[ChannelRunner.Event]>([])

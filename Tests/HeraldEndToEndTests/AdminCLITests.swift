@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// The real `heraldd` driven by the real `herald`, as an admin would.
@@ -153,7 +154,7 @@ struct AdminCLITests {
         while tail.isRunning && attempts < 100 {
             attempts += 1
             try await core.heraldOK("booking", "create", "salon", "--start", Self.future(days: 1 + attempts))
-            try? await waitUntil(timeout: .milliseconds(200), "tail") { !tail.isRunning }
+            try? await eventually("tail", within: .milliseconds(200)) { !tail.isRunning }
         }
         #expect(try await tail.waitForExit() == 0)
         let line = try JSONSerialization.jsonObject(with: Data(tail.stdout.utf8)) as? [String: Any]

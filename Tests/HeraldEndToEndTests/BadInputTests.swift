@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Testing
 
@@ -117,10 +118,10 @@ struct BadInputTests {
         }
         // The core has counted every dropped frame (four per endpoint) and keeps serving.
         var dropped = 0
-        let deadline = ContinuousClock.now + .seconds(30)
-        while dropped < 8 && ContinuousClock.now < deadline {
+        try? await eventually("eight dropped frames to be counted", within: .seconds(30)) {
             let ping = try await core.heraldOK("ping", "--json")
             dropped = (try JSONSerialization.jsonObject(with: Data(ping.utf8)) as? [String: Any])?["dropped_frames"] as? Int ?? 0
+            return dropped >= 8
         }
         #expect(dropped == 8)
         try await core.heraldOK("tenant", "create", "after-garbage", "--name", "Still Serving")
@@ -138,22 +139,4 @@ struct BadInputTests {
             #expect(core.process.stderr.contains("heraldd stopped"))
         }
     }
-}
-
-/// A TCP port that nothing listens on (bound to 0, read back, released).
-func freeTCPPort() throws -> UInt16 {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TimedOut(what: "a free port") }
-    return UInt16(bigEndian: address.sin_port)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 
 /// Key pairs made by the real `herald keys generate`, and the core's authorized keys.
@@ -122,7 +123,7 @@ struct CurveBusTests {
         try await core.createTenant("salon")
         var booking = 0
         // Events published before the subscription is in place are not seen, so book until one is.
-        try await eventually(timeout: .seconds(60), every: .milliseconds(300), "the observer's tail to print an event") {
+        try await eventually("the observer's tail to print an event", within: .seconds(60), every: .milliseconds(300)) {
             if !tail.isRunning { return true }
             booking += 1
             try await core.createBooking("salon", id: "b\(booking)")
@@ -148,21 +149,21 @@ struct CurveBusTests {
             "newcomer", core: core, directory: directory.url,
             arguments: ["--curve-secret-key", keys.secretKey("stranger"), "--curve-server-key", keys.publicKeyFile("core")],
             waitForRegistration: false)
-        try await waitUntil("the unlisted channel to be told it was refused") {
+        try await eventually("the unlisted channel to be told it was refused") {
             newcomer.process.stderr.contains("refused this program's CURVE key")
         }
         #expect(try await !core.channels().workers.contains { $0.instance_id == "newcomer" })
 
         try keys.append("channel \(try await keys.publicKey("stranger")) newcomer")
         core.process.signal(SIGHUP)
-        try await eventually(timeout: .seconds(60), "the newcomer to register after the reload") {
+        try await eventually("the newcomer to register after the reload", within: .seconds(60)) {
             try await core.channels().workers.contains { $0.instance_id == "newcomer" }
         }
         #expect(core.process.stderr.contains("authorized keys reloaded"))
 
         try keys.append("superuser \(try await keys.publicKey("stranger")) oops")
         core.process.signal(SIGHUP)
-        try await waitUntil("the core to report the bad file") { core.process.stderr.contains("NOT reloaded") }
+        try await eventually("the core to report the bad file") { core.process.stderr.contains("NOT reloaded") }
         #expect(core.process.stderr.contains("unknown role \"superuser\""))
         _ = try await core.heraldOK("ping")
         #expect(worker.isRunning)

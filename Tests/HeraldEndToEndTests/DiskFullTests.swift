@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// The database's disk fills up under a running core: results that cannot be
@@ -111,7 +112,7 @@ extension DiskFullTests {
         try Data().write(to: gate)
         let worker = try await RunningChannel.start(
             "email-1", core: core, directory: disk.scratch, arguments: ["--max-in-flight", "\(held)", "--hold-while", gate.path])
-        try await waitUntil("the worker to hold \(held) deliveries") { worker.handedOut.count == held }
+        try await eventually("the worker to hold \(held) deliveries") { worker.handedOut.count == held }
         try disk.fill()
         try FileManager.default.removeItem(at: gate)
         return (disk, core, worker)
@@ -141,7 +142,7 @@ final class SmallDisk: @unchecked Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", url.path]) == 0 else {
             try? FileManager.default.removeItem(at: scratch)
-            throw TimedOut(what: "mounting a tmpfs at \(url.path)")
+            throw POSIXError(.EPERM)  // mount(8) said why on stderr
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// `herald-email-smtp` end to end: a real `heraldd`, the real channel binary,
@@ -19,7 +20,7 @@ struct EmailChannelTests {
     /// A core, a peer and a connected channel, plus tenant "salon".
     static func setUp(
         mode: SMTPPeer.Mode = .starttls, password: String = password
-    ) async throws -> (RunningCore, SMTPPeer, RunningEmailChannel) {
+    ) async throws -> (RunningCore, SMTPPeer, ProviderChannel) {
         let core = try await RunningCore.start()
         let peer = try await SMTPPeer.start(in: core.directory, mode: mode, user: user, password: Self.password)
         let channel = try await RunningEmailChannel.start(
@@ -51,7 +52,7 @@ struct EmailChannelTests {
         let messageID = "<\(row.job_id)@herald.example>"
         #expect(row.provider_message_id == messageID)
 
-        try await waitUntil("the peer to store the message") { try !peer.messages().isEmpty }
+        try await eventually("the peer to store the message") { try !peer.messages().isEmpty }
         let mails = try peer.messages()
         #expect(mails.count == 1)
         let mail = try #require(mails.first)
@@ -125,7 +126,7 @@ struct EmailChannelTests {
         let (core, peer, channel) = try await Self.setUp()
         try await Self.book(core, id: "b-1", name: "Ada", email: "tempfail@example.com")
 
-        try await eventually(timeout: .seconds(60), "the 451 to show as the confirmation's last error") {
+        try await eventually("the 451 to show as the confirmation's last error", within: .seconds(60)) {
             let confirmation = try await core.schedule("b-1").notifications.first { $0.kind == "confirmation" }
             return confirmation?.last_error.hasPrefix("451") == true
         }
@@ -180,7 +181,7 @@ struct EmailChannelTests {
         // Until the refusal shows as the job's last error, or (the failure this
         // test is for) the server hears of a recipient.
         var lastError = ""
-        try await eventually(timeout: .seconds(60), "the STARTTLS refusal to show as the confirmation's last error") {
+        try await eventually("the STARTTLS refusal to show as the confirmation's last error", within: .seconds(60)) {
             let confirmation = try await core.schedule("b-1").notifications.first { $0.kind == "confirmation" }
             lastError = confirmation?.last_error ?? ""
             return lastError.hasPrefix("starttls_unavailable") || !peer.recipientLog.isEmpty
@@ -201,7 +202,7 @@ struct EmailChannelTests {
             rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
         }
         #expect(rows.first { $0.outcome == "sent" }?.provider == "smtp")
-        try await waitUntil("the peer to store the message") { try !peer.messages().isEmpty }
+        try await eventually("the peer to store the message") { try !peer.messages().isEmpty }
         #expect(try peer.messages().first?.parsed.rcpt_tos == ["ada@example.com"])
 
         #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
@@ -225,7 +226,7 @@ struct EmailChannelTests {
 
         // A good booking afterwards arrives, with no one else on the envelope.
         try await Self.book(core, id: "b-good", name: "Ada", email: "ada@example.com")
-        try await waitUntil("the good booking's confirmation to arrive") { try !peer.messages().isEmpty }
+        try await eventually("the good booking's confirmation to arrive") { try !peer.messages().isEmpty }
         let mails = try peer.messages()
         #expect(mails.count == 1)
         #expect(mails.first?.parsed.rcpt_tos == ["ada@example.com"])
@@ -243,7 +244,7 @@ struct EmailChannelTests {
         _ = try await waitForLog(core, tenant: "salon", timeout: .seconds(60), "\(count) confirmations to be sent") { rows in
             rows.filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count == count
         }
-        try await waitUntil("the peer to store \(count) messages") { try peer.messages().count == count }
+        try await eventually("the peer to store \(count) messages") { try peer.messages().count == count }
         let recipients = try peer.messages().flatMap(\.parsed.rcpt_tos).sorted()
         #expect(recipients == (1...count).map { "c\($0)@example.com" }.sorted())
         let ids = try Set(peer.messages().compactMap { $0.rawHeaders["message-id"]?.first })

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// The reminder engine end to end: a real `heraldd`, real `herald-test-channel`
@@ -236,7 +237,7 @@ struct EngineTests {
         var maxWorkerInFlight = 0
         var maxLeased = 0
         var sawWork = false
-        try await eventually(timeout: .seconds(60), every: .milliseconds(50), "all 10 confirmations to be sent") {
+        try await eventually("all 10 confirmations to be sent", within: .seconds(60), every: .milliseconds(50)) {
             let channels = try await core.channels()
             if let mine = channels.workers.first(where: { $0.instance_id == "email-slow" }) {
                 #expect(mine.max_in_flight == 2)
@@ -270,14 +271,12 @@ func waitForLog(
     _ condition: @escaping ([LogRow]) -> Bool
 ) async throws -> [LogRow] {
     var rows: [LogRow] = []
-    do {
-        try await eventually(timeout: timeout, what) {
-            rows = try await core.log(tenant: tenant)
-            return condition(rows)
-        }
-    } catch let error as TimedOut {
-        Issue.record("\(error); log so far:\n\(rows.map(\.description).joined(separator: "\n"))\ncore stderr:\n\(core.process.stderr.suffix(4000))")
-        throw error
+    try await eventually(
+        "\(what); log so far:\n\(rows.map(\.description).joined(separator: "\n"))\ncore stderr:\n\(core.process.stderr.suffix(4000))",
+        within: timeout
+    ) {
+        rows = try await core.log(tenant: tenant)
+        return condition(rows)
     }
     return rows
 }
@@ -298,7 +297,7 @@ struct DeliveryEventStreamTests {
         while tail.isRunning && attempts < 60 {
             attempts += 1
             try await core.createBooking("salon", id: "b-\(attempts)")
-            try? await waitUntil(timeout: .milliseconds(500), "tail") { !tail.isRunning }
+            try? await eventually("tail", within: .milliseconds(500)) { !tail.isRunning }
         }
         #expect(try await tail.waitForExit() == 0)
         let line = try JSONSerialization.jsonObject(with: Data(tail.stdout.utf8)) as? [String: Any]

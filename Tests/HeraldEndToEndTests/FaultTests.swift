@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// Crashes and misbehaving workers: `kill -9` of the core or of a worker, a
@@ -15,7 +16,7 @@ struct FaultTests {
         // 4 at a time, 1 s each: about 5 s of work, so the kill lands mid-stream.
         let first = try await RunningChannel.start(
             "email-a", core: core, directory: directory.url, arguments: ["--delay-ms", "1000", "--max-in-flight", "4"])
-        try await eventually(timeout: .seconds(30), "some confirmations sent and more leased") {
+        try await eventually("some confirmations sent and more leased", within: .seconds(30)) {
             let sent = try await core.log(tenant: "salon").filter { $0.outcome == "sent" }.count
             let leased = try await core.channels().queues.first { $0.channel == "email" }?.leased ?? 0
             return sent >= 1 && leased >= 1
@@ -28,7 +29,7 @@ struct FaultTests {
         core = try await RunningCore.start(in: directory.url)
         let second = try await RunningChannel.start(
             "email-b", core: core, directory: directory.url, arguments: ["--max-in-flight", "4"])
-        try await eventually(timeout: .seconds(60), "all 20 confirmations to reach a final state") {
+        try await eventually("all 20 confirmations to reach a final state", within: .seconds(60)) {
             var final = 0
             for index in 1...20 {
                 let job = try await core.schedule("b-\(index)").notifications.first { $0.kind == "confirmation" }
@@ -70,17 +71,17 @@ struct FaultTests {
         // it has any.
         let survivor = try await RunningChannel.start(
             "email-survivor", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"])
-        try await waitUntil(timeout: .seconds(20), "the survivor to hold three") { survivor.handedOut.count == 3 }
+        try await eventually("the survivor to hold three", within: .seconds(20)) { survivor.handedOut.count == 3 }
         let doomed = try await RunningChannel.start(
             "email-doomed", core: core, directory: core.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "3"],
             waitForRegistration: false)
-        try await waitUntil(timeout: .seconds(20), "the doomed worker to hold a delivery") { !doomed.handedOut.isEmpty }
+        try await eventually("the doomed worker to hold a delivery", within: .seconds(20)) { !doomed.handedOut.isEmpty }
         try await doomed.kill9()
         let killedAt = ContinuousClock.now
         let lost = doomed.handedOut
         #expect(lost.allSatisfy { $0.attempt == 1 })
 
-        try await eventually(timeout: .seconds(25), "the core to forget the killed worker") {
+        try await eventually("the core to forget the killed worker", within: .seconds(25)) {
             try await !core.channels().workers.contains { $0.instance_id == "email-doomed" }
         }
         let rows = try await waitForLog(core, tenant: "salon", timeout: .seconds(25), "all 9 confirmations to be sent") { rows in
@@ -113,7 +114,7 @@ struct FaultTests {
         for index in 1...3 {
             try await core.createBooking("salon", id: "b-\(index)")
         }
-        try await waitUntil(timeout: .seconds(20), "the hanging worker to hold all three") { hanging.handedOut.count == 3 }
+        try await eventually("the hanging worker to hold all three", within: .seconds(20)) { hanging.handedOut.count == 3 }
         let healthy = try await RunningChannel.start("email-ok", core: core, directory: core.directory)
 
         let rows = try await waitForLog(core, tenant: "salon", timeout: .seconds(30), "the healthy worker to send all three") { rows in
@@ -148,7 +149,7 @@ struct FaultTests {
         #expect(try await core.stop() == 0)
 
         // Down past due + grace (3 s), with a margin for a busy machine.
-        try await waitUntil(timeout: .seconds(60), "the reminder's due time plus grace to pass") {
+        try await eventually("the reminder's due time plus grace to pass", within: .seconds(60)) {
             Date() > due.addingTimeInterval(6)
         }
         core = try await RunningCore.start(in: directory.url, arguments: grace)
@@ -195,7 +196,7 @@ struct RestartTests {
         try await core.createBooking("salon", id: "b-2")
         // Sent by the same worker, or the worker gave up: whichever comes first.
         var sent = false
-        try await eventually(timeout: .seconds(40), "b-2's confirmation to be sent or the worker to exit") {
+        try await eventually("b-2's confirmation to be sent or the worker to exit", within: .seconds(40)) {
             sent = try await core.log(tenant: "salon").contains { $0.booking_id == "b-2" && $0.outcome == "sent" }
             return sent || !worker.isRunning
         }
@@ -221,12 +222,12 @@ struct RestartTests {
         try await core.createBooking("salon", id: "b-1", start: Date().addingTimeInterval(75))
         let planned = try #require(try await core.schedule("b-1").notifications.first { $0.kind == "reminder" })
         let due = try #require(parseISO8601(planned.due_at))
-        try await waitUntil(timeout: .seconds(40), "the reminder to be handed out") {
+        try await eventually("the reminder to be handed out", within: .seconds(40)) {
             hanging.handedOut.contains { $0.id == planned.job_id }
         }
         _ = try await core.stop(signal: SIGKILL)
         try await hanging.kill9()
-        try await waitUntil(timeout: .seconds(60), "due + grace to pass") { Date() > due.addingTimeInterval(8) }
+        try await eventually("due + grace to pass", within: .seconds(60)) { Date() > due.addingTimeInterval(8) }
 
         core = try await RunningCore.start(in: directory.url, arguments: grace)
         let worker = try await RunningChannel.start("email-ok", core: core, directory: directory.url)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// `openapi.yaml` checked against the running gateway by schemathesis (from PyPI,
@@ -31,7 +32,7 @@ struct GatewayOpenAPITests {
                     "ignored_auth", "missing_required_header",
                 ].joined(separator: ","),
             ])
-        let status = try await run.waitForExit(timeout: .seconds(240))
+        let status = try await run.waitForExit(within: .seconds(240))
         #expect(status == 0, "schemathesis found problems:\n\(run.stdout)\n\(run.stderr)")
         #expect(try await gateway.stop() == 0)
         // The key went to the gateway on every request and never into a log.

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 
 extension ChannelEndToEnd {
@@ -32,7 +33,7 @@ extension ChannelEndToEnd {
             #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("herald.db").path))
 
             up.process.signal(SIGTERM)
-            #expect(try await up.process.waitForExit(timeout: .seconds(90)) == 0, "\(up.stdout)")
+            #expect(try await up.process.waitForExit(within: .seconds(90)) == 0, "\(up.stdout)")
             let lines = up.lines
             let coreStopped = try #require(lines.lastIndex { $0.hasSuffix("| heraldd stopped") }, "\(up.stdout)")
             for channel in ["herald-email-smtp", "herald-sms-twilio"] {
@@ -65,7 +66,7 @@ extension ChannelEndToEnd {
             #expect(health.status == 200, "\(health.bodySnippet())")
 
             up.process.signal(SIGINT)
-            #expect(try await up.process.waitForExit(timeout: .seconds(90)) == 0, "\(up.stdout)")
+            #expect(try await up.process.waitForExit(within: .seconds(90)) == 0, "\(up.stdout)")
             let lines = up.lines
             let gatewayStopped = try #require(lines.lastIndex { $0.hasSuffix("| herald-gateway stopped") }, "\(up.stdout)")
             let coreStopped = try #require(lines.lastIndex { $0.hasSuffix("| heraldd stopped") }, "\(up.stdout)")
@@ -103,11 +104,11 @@ extension ChannelEndToEnd {
             #expect(plain.status == 69 && plain.stderr.contains("may require CURVE"), "\(plain)")
 
             up.process.signal(SIGTERM)
-            #expect(try await up.process.waitForExit(timeout: .seconds(90)) == 0, "\(up.stdout)")
+            #expect(try await up.process.waitForExit(within: .seconds(90)) == 0, "\(up.stdout)")
             let again = try RunningUp(["--curve", "--state-dir", directory.path, "--channels", "herald-webhook", "--no-gateway"])
             try await again.waitForLine("CURVE on: keys from")
             again.process.signal(SIGTERM)
-            #expect(try await again.process.waitForExit(timeout: .seconds(90)) == 0, "\(again.stdout)")
+            #expect(try await again.process.waitForExit(within: .seconds(90)) == 0, "\(again.stdout)")
         }
 
         @Test func aCoreThatCannotStartEndsHeraldUpWithItsReason() async throws {
@@ -118,7 +119,7 @@ extension ChannelEndToEnd {
                 ["--state-dir", directory.path, "--admin-endpoint", other.adminEndpoint,
                  "--channel-endpoint", "tcp://127.0.0.1:*", "--events-endpoint", "tcp://127.0.0.1:*"],
                 freePorts: false)
-            #expect(try await up.process.waitForExit(timeout: .seconds(60)) == 1, "\(up.stdout)")
+            #expect(try await up.process.waitForExit(within: .seconds(60)) == 1, "\(up.stdout)")
             #expect(up.stdout.contains("before it was ready"), "\(up.stdout)")
             #expect(up.stdout.contains(other.adminEndpoint.replacingOccurrences(of: "tcp://", with: "")) || up.stdout.contains("in use"),
                     "the core's own reason is not shown:\n\(up.stdout)")
@@ -139,18 +140,13 @@ extension ChannelEndToEnd {
 
         /// Waits until a worker on `channel` other than `other` is connected; returns its instance id.
         private func waitForWorker(_ admin: String, channel: String, other: String?) async throws -> String {
-            var found: String?
-            let deadline = ContinuousClock.now + .seconds(60)
-            while found == nil {
+            try await waitFor("a \(channel) worker", within: .seconds(60)) {
                 let result = try await runHerald(["channels", "--json", "--core", admin])
-                if result.status == 0, let report = try? JSONDecoder().decode(ChannelsReport.self, from: Data(result.stdout.utf8)) {
-                    found = report.workers.first { $0.channel == channel && $0.instance_id != other }?.instance_id
-                }
-                guard found == nil else { break }
-                guard ContinuousClock.now < deadline else { throw TimedOut(what: "a \(channel) worker") }
-                try await Task.sleep(for: .milliseconds(100))
+                guard result.status == 0,
+                    let report = try? JSONDecoder().decode(ChannelsReport.self, from: Data(result.stdout.utf8))
+                else { return nil }
+                return report.workers.first { $0.channel == channel && $0.instance_id != other }?.instance_id
             }
-            return try #require(found)
         }
     }
 }
@@ -173,17 +169,14 @@ struct RunningUp {
     var stdout: String { process.stdout }
     var lines: [String] { stdout.split(separator: "\n").map(String.init) }
 
-    func waitForLine(_ text: String, timeout: Duration = .seconds(60)) async throws {
-        try await waitUntil(timeout: timeout, "'\(text)' from herald up; it printed:\n\(stdout)\n\(process.stderr)") {
-            if !process.isRunning, !stdout.contains(text) { throw TimedOut(what: "herald up exited early:\n\(stdout)") }
-            return stdout.contains(text)
-        }
+    @discardableResult
+    func waitForLine(_ text: String, timeout: Duration = .seconds(60)) async throws -> String {
+        try await process.waitForLine(containing: text, within: timeout)
     }
 
     /// The admin endpoint from the "Herald is up" line.
     func adminEndpoint() async throws -> String {
-        try await waitForLine("Herald is up: admin ")
-        let line = try #require(lines.first { $0.contains("Herald is up: admin ") })
+        let line = try await waitForLine("Herald is up: admin ")
         let tail = line.components(separatedBy: "Herald is up: admin ")[1]
         return String(tail.prefix { $0 != "," })
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// Hostile text in every field the CLI takes, end to end: it is refused with
@@ -44,7 +45,7 @@ struct InjectionTests {
             "--body", "Hi {{customer_name}}, see you {{date}}.")
         let name = "{{#tenant}}{{secret}}{{/tenant}} {{> partial}} {{business_name}} Bcc: \(Self.evil)"
         try await EmailChannelTests.book(core, id: "b-1", name: name, email: "ada@example.com")
-        try await waitUntil("the confirmation to arrive") { try !peer.messages().isEmpty }
+        try await eventually("the confirmation to arrive") { try !peer.messages().isEmpty }
         let mail = try #require(try peer.messages().first)
         #expect(mail.parsed.rcpt_tos == ["ada@example.com"])
         #expect(peer.recipientLog == ["250 ada@example.com"])
@@ -181,7 +182,7 @@ extension InjectionTests {
         try await core.createBooking("salon", id: "b-1")
 
         var rows: [LogRow] = []
-        try await eventually(timeout: .seconds(60), "every webhook delivery to end") {
+        try await eventually("every webhook delivery to end", within: .seconds(60)) {
             rows = try await core.log(tenant: "salon").filter { $0.channel == "webhook" }
             return rows.count == targets.count
         }

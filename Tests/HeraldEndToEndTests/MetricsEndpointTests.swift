@@ -1,5 +1,6 @@
 import Foundation
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 
 /// heraldd's metrics endpoint over real HTTP, and `herald stats` over the bus:

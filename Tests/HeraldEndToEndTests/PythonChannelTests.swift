@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// `examples/python-channel`: a channel written in Python from `proto/` and
@@ -25,7 +26,7 @@ struct PythonChannelTests {
         let channel = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
             [python, Self.script.path, "--core", core.channelEndpoint, "--instance", "py-1", "--out", out.path] + curveArguments)
-        try await eventually(timeout: .seconds(60), "the Python worker to register") {
+        try await eventually("the Python worker to register", within: .seconds(60)) {
             if !channel.isRunning { throw WorkerExited(instance: "py-1", stderr: channel.stderr) }
             return try await core.channels().workers.contains { $0.instance_id == "py-1" && $0.provider == "python-example" }
         }
@@ -49,7 +50,7 @@ struct PythonChannelTests {
         // SIGTERM: Goodbye, so the core forgets the worker at once (not after 3 heartbeats).
         channel.signal(SIGTERM)
         #expect(try await channel.waitForExit() == 0, "\(channel.stderr)")
-        try await eventually(timeout: .seconds(30), "the core to drop the worker") {
+        try await eventually("the core to drop the worker", within: .seconds(30)) {
             try await !core.channels().workers.contains { $0.instance_id == "py-1" }
         }
         #expect(try await core.stop() == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// Without encryption on the bus, heraldd binds only loopback unless told otherwise.
@@ -30,7 +31,7 @@ struct SafeBindTests {
             ["--db", directory.url.appendingPathComponent("herald.db").path]
                 + Self.endpoints(with: ["--channel-endpoint", "tcp://0.0.0.0:*"]) + flag,
             environment: environment)
-        try await waitUntil("heraldd ready on 0.0.0.0: \(child.stderr)") {
+        try await eventually("heraldd ready on 0.0.0.0: \(child.stderr)") {
             child.stdout.contains("heraldd ready") && child.stdout.contains("channel=tcp://0.0.0.0:")
         }
         child.signal(SIGTERM)

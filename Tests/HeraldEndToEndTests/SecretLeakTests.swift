@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 extension ChannelEndToEnd {
@@ -103,7 +104,7 @@ extension ChannelEndToEnd {
                 ("b-tw", "email"), ("b-tw", "sms"), ("b-tw", "whatsapp"), ("b-tw", "webhook"), ("b-tw", "chat"),
                 ("b-vo500", "sms"), ("b-vo2", "sms"),
             ]
-            try await eventually(timeout: .seconds(90), "every channel to report an answer") {
+            try await eventually("every channel to report an answer", within: .seconds(90)) {
                 for (booking, channel) in expected {
                     let jobs = try await core.schedule(booking).notifications.filter { $0.channel == channel }
                     guard jobs.contains(where: { $0.status == "failed" || !$0.last_error.isEmpty }) else { return false }
@@ -180,7 +181,7 @@ extension ChannelEndToEnd {
                     "TWILIO_PHONE_NUMBER": "+15005550006", "SWIFT_BACKTRACE": "enable=yes,interactive=no",
                 ])
             channel.process.signal(SIGSEGV)
-            try await waitUntil("the crash report to end") { channel.process.stderr.contains("Backtrace took") }
+            try await eventually("the crash report to end") { channel.process.stderr.contains("Backtrace took") }
             channel.process.signal(SIGKILL)
             _ = try await channel.process.waitForExit()
             let report = channel.process.stderr

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldTesting
 import Testing
 
 extension ChannelEndToEnd {

@@ -1,8 +1,9 @@
 import Foundation
+import HeraldAdminRPC
 import HeraldBus
 import HeraldCore
 import HeraldProto
-import HeraldAdminRPC
+import HeraldTesting
 import Logging
 import Synchronization
 
@@ -21,8 +22,7 @@ struct FuzzCore {
 
     /// - Parameter runDispatcher: false for a test that drives a dispatch loop of its own on the same store.
     static func with(runDispatcher: Bool = true, _ body: (FuzzCore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appending(path: "herald-fuzz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory(prefix: "herald-fuzz")
         defer { try? FileManager.default.removeItem(at: directory) }
         let health = StoreHealth(logger: logger)
         let store = try SQLiteStore(path: directory.appending(path: "herald.sqlite").path, health: health)

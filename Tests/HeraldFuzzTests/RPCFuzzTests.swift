@@ -3,6 +3,7 @@ import HeraldAdminRPC
 import HeraldBus
 import HeraldCore
 import HeraldProto
+import HeraldTesting
 import PropertyBased
 import Synchronization
 import SwiftProtobuf
@@ -129,9 +130,8 @@ struct RPCFuzzTests {
                 if !frame.isEmpty { peer.send([frame]) }
             }
             let waitingFor = expected
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !waitingFor.isSubset(of: answers.withLock({ $0 })), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+            try? await eventually("every request to be answered", within: .seconds(30)) {
+                waitingFor.isSubset(of: answers.withLock { $0 })
             }
             let unanswered = waitingFor.subtracting(answers.withLock { $0 })
             #expect(unanswered.isEmpty, "\(unanswered.count) of \(waitingFor.count) requests unanswered")

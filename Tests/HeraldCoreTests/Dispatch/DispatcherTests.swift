@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 import Testing
@@ -286,10 +287,7 @@ struct DispatcherTests {
             let delivery = try await worker.nextDelivery()
             #expect(delivery.deliveryID == "job_b1")
             // The garbage may reach the core after the wake-up did: wait for its count.
-            let deadline = ContinuousClock.now + .seconds(20)
-            while dispatcher.droppedFrames == 0 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await eventually("the garbage to be counted", within: .seconds(20)) { dispatcher.droppedFrames > 0 }
             #expect(dispatcher.droppedFrames == 1)
         }
     }
@@ -297,26 +295,17 @@ struct DispatcherTests {
 
 /// Polls the booking's first job until `done` holds (bounded).
 func waitForJob(_ store: SQLiteStore, bookingID: String, _ done: (NotificationJob) -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while true {
-        if let job = try await store.jobs(bookingID: bookingID).first, done(job) { return }
-        guard ContinuousClock.now < deadline else {
-            Issue.record("the job did not reach the expected state")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(5))
+    var last: NotificationJob?
+    try await eventually("the job of \(bookingID) to reach the expected state; it is \(last.map { "\($0)" } ?? "missing")", within: .seconds(20)) {
+        last = try await store.jobs(bookingID: bookingID).first
+        return last.map(done) ?? false
     }
 }
 
 /// Waits until the dispatcher has taken note of a worker's message sent at `time`.
 func waitUntilHeard(_ dispatcher: Dispatcher, instance: String, at time: Date) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while dispatcher.connectedWorkers.first(where: { $0.instanceID == instance })?.lastHeardAt != time {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("the dispatcher did not hear from \(instance)")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(5))
+    try await eventually("the dispatcher to hear from \(instance)", within: .seconds(10)) {
+        dispatcher.connectedWorkers.first(where: { $0.instanceID == instance })?.lastHeardAt == time
     }
 }
 
@@ -325,14 +314,10 @@ func waitForLog(
     _ store: SQLiteStore, bookingID: String, timeout: Duration = .seconds(20),
     _ done: ([ReminderLogEntry]) -> Bool
 ) async throws -> [ReminderLogEntry] {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        let log = try await store.reminderLog(tenantID: nil, bookingID: bookingID, limit: 100)
-        if done(log) { return log }
-        guard ContinuousClock.now < deadline else {
-            Issue.record("the log did not reach the expected state: \(log)")
-            return log
-        }
-        try await Task.sleep(for: .milliseconds(10))
+    var log: [ReminderLogEntry] = []
+    try await eventually("the log of \(bookingID) to reach the expected state; it holds \(log)", within: timeout) {
+        log = try await store.reminderLog(tenantID: nil, bookingID: bookingID, limit: 100)
+        return done(log)
     }
+    return log
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 import Testing
@@ -136,16 +137,16 @@ final class FakeInbox: Sendable {
     func next(
         timeout: Duration = .seconds(10), _ matches: (Herald_V1_CoreMessage) -> Bool
     ) async throws -> Herald_V1_CoreMessage? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let found = messages.withLock { messages -> Herald_V1_CoreMessage? in
-                guard let index = messages.firstIndex(where: matches) else { return nil }
-                return messages.remove(at: index)
+        do {
+            return try await waitFor("a message", within: timeout) {
+                messages.withLock { messages -> Herald_V1_CoreMessage? in
+                    guard let index = messages.firstIndex(where: matches) else { return nil }
+                    return messages.remove(at: index)
+                }
             }
-            if let found { return found }
-            try await Task.sleep(for: .milliseconds(5))
+        } catch is TimedOut {
+            return nil
         }
-        return nil
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 import Testing
@@ -200,20 +201,6 @@ struct HostileWorkerTests {
     static func counter(_ metrics: HeraldMetrics, _ name: String, _ labels: [String: String]) -> Double? {
         metrics.snapshot().counter(name, labels)
     }
-}
-
-/// Polls `condition` until it holds; throws after `limit`.
-func eventually(_ what: String, within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting until \(what)" }
 }
 
 /// Log lines a test can count.

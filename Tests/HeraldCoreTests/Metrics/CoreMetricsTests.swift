@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldTesting
 import Logging
 import Testing
 
@@ -181,14 +182,8 @@ struct CoreMetricsTests {
 func waitForMetrics(
     _ metrics: HeraldMetrics, timeout: Duration = .seconds(20), _ done: (MetricsSnapshot) -> Bool
 ) async throws -> MetricsSnapshot {
-    let deadline = ContinuousClock.now + timeout
-    while true {
+    try await waitFor("the metrics to reach the expected state; they are:\n\(metrics.exposition())", within: timeout) {
         let snapshot = metrics.snapshot()
-        if done(snapshot) { return snapshot }
-        guard ContinuousClock.now < deadline else {
-            Issue.record("the metrics did not reach the expected state:\n\(metrics.exposition())")
-            return snapshot
-        }
-        try await Task.sleep(for: .milliseconds(10))
+        return done(snapshot) ? snapshot : nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldTesting
 import Testing
 
 /// Runs `body` with a store on a fresh database file in its own temporary directory,
@@ -7,13 +8,11 @@ import Testing
 func withTemporaryStore<T>(
     _ body: (_ store: SQLiteStore, _ path: String) async throws -> T
 ) async throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("herald-store-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("herald.db").path
-    let store = try SQLiteStore(path: path)
-    return try await body(store, path)
+    try await withTemporaryDirectory(prefix: "herald-store") { directory in
+        let path = directory.appendingPathComponent("herald.db").path
+        let store = try SQLiteStore(path: path)
+        return try await body(store, path)
+    }
 }
 
 /// Test data around a fixed, whole-second instant, so runs are reproducible.

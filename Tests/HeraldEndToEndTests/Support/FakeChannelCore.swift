@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldProto
+import HeraldTesting
 import Logging
 import Synchronization
 
@@ -45,24 +46,19 @@ final class FakeChannelCore: Sendable {
 
     /// Waits for a registered worker and hands it `delivery`.
     func deliver(_ delivery: Herald_V1_Delivery) async throws {
-        var peer: Data?
-        try await waitUntil(timeout: .seconds(30), "a worker to register") {
-            peer = received.withLock { all in all.first { if case .register = $0.message.body { true } else { false } }?.peer }
-            return peer != nil
+        let peer = try await waitFor("a worker to register", within: .seconds(30)) {
+            received.withLock { all in all.first { if case .register = $0.message.body { true } else { false } }?.peer }
         }
-        send(.delivery(delivery), to: peer!)
+        send(.delivery(delivery), to: peer)
     }
 
     /// Waits for the result of `deliveryID`.
     func result(for deliveryID: String, timeout: Duration = .seconds(30)) async throws -> Herald_V1_Result {
-        var found: Herald_V1_Result?
-        try await waitUntil(timeout: timeout, "the result for \(deliveryID)") {
-            found = received.withLock { all in
+        try await waitFor("the result for \(deliveryID)", within: timeout) {
+            received.withLock { all in
                 all.lazy.compactMap { if case .result(let r) = $0.message.body { r } else { nil } }.first { $0.deliveryID == deliveryID }
             }
-            return found != nil
         }
-        return found!
     }
 
     func close() { router.close() }

@@ -1,9 +1,5 @@
 import Foundation
-
-extension Binaries {
-    /// A channel program built next to `heraldd`, e.g. `herald-sms-twilio`.
-    static func program(_ name: String) -> URL { directory.appendingPathComponent(name) }
-}
+import HeraldTesting
 
 /// A real provider channel program (`herald-sms-twilio`, `herald-webhook`, ...)
 /// connected to a core.
@@ -21,21 +17,15 @@ final class ProviderChannel: @unchecked Sendable {
         let process = try ChildProcess(
             Binaries.program(program), ["--core", core.channelEndpoint, "--instance", instance] + arguments,
             environment: environment)
-        try await eventually(timeout: .seconds(30), "\(program) \(instance) to register") {
-            if !process.isRunning { throw WorkerExited(instance: instance, stderr: process.stderr) }
-            return try await core.channels().workers.contains { $0.instance_id == instance }
-        }
+        try await core.waitForWorker(instance, process: process)
         return ProviderChannel(process: process, instance: instance)
     }
 
     /// Starts a channel program that is expected to refuse to start, and
     /// returns its exit status and what it printed.
     static func refusal(_ program: String, environment: [String: String], arguments: [String] = []) async throws -> CommandResult {
-        let start = ContinuousClock.now
-        let process = try ChildProcess(
-            Binaries.program(program), ["--core", "tcp://127.0.0.1:1"] + arguments, environment: environment)
-        let status = try await process.waitForExit(timeout: .seconds(30))
-        return CommandResult(status: status, stdout: process.stdout, stderr: process.stderr, elapsed: ContinuousClock.now - start)
+        try await CommandResult.run(
+            Binaries.program(program), ["--core", "tcp://127.0.0.1:1"] + arguments, environment: environment, within: .seconds(30))
     }
 
     private init(process: ChildProcess, instance: String) {
@@ -44,12 +34,7 @@ final class ProviderChannel: @unchecked Sendable {
     }
 
     func stop() async throws -> Int32 {
-        process.signal(SIGTERM)
-        return try await process.waitForExit(timeout: .seconds(60))
-    }
-
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
+        try await process.stop()
     }
 }
 
@@ -69,11 +54,8 @@ extension RunningCore {
     func waitForOutcome(
         tenant: String, booking: String, channel: String, timeout: Duration = .seconds(60)
     ) async throws -> LogRow {
-        var found: LogRow?
-        try await eventually(timeout: timeout, "a \(channel) outcome for \(booking)") {
-            found = try await log(tenant: tenant).first { $0.booking_id == booking && $0.channel == channel }
-            return found != nil
+        try await waitFor("a \(channel) outcome for \(booking)", within: timeout) {
+            try await log(tenant: tenant).first { $0.booking_id == booking && $0.channel == channel }
         }
-        return found!
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// A real `herald-test-channel` worker process connected to a core.
@@ -27,12 +28,7 @@ final class RunningChannel: @unchecked Sendable {
             ["--core", endpoint ?? core.channelEndpoint, "--instance", instance, "--record", recordFile.path] + arguments)
         let channel = RunningChannel(process: process, instance: instance, recordFile: recordFile)
         if waitForRegistration {
-            try await eventually(timeout: .seconds(30), "worker \(instance) to register") {
-                if !process.isRunning {
-                    throw WorkerExited(instance: instance, stderr: process.stderr)
-                }
-                return try await core.channels().workers.contains { $0.instance_id == instance }
-            }
+            try await core.waitForWorker(instance, process: process)
         }
         return channel
     }
@@ -56,17 +52,11 @@ final class RunningChannel: @unchecked Sendable {
     }
 
     func kill9() async throws {
-        process.signal(SIGKILL)
-        _ = try await process.waitForExit()
+        _ = try await process.stop(signal: SIGKILL, within: .seconds(30))
     }
 
     func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
-        process.signal(signal)
-        return try await process.waitForExit(timeout: .seconds(60))
-    }
-
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
+        try await process.stop(signal: signal)
     }
 }
 
@@ -74,27 +64,6 @@ struct WorkerExited: Error, CustomStringConvertible {
     var instance: String
     var stderr: String
     var description: String { "herald-test-channel \(instance) exited:\n\(stderr)" }
-}
-
-/// A temporary directory removed when this value goes away (for tests that
-/// restart a core on the same database).
-final class TemporaryDirectory: @unchecked Sendable {
-    let url: URL
-    init() throws { url = try makeTemporaryDirectory() }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// A bounded wait for a condition that needs `await` (a `herald` call); polls
-/// every `every`. The only way the engine tests wait.
-func eventually(
-    timeout: Duration = .seconds(30), every: Duration = .milliseconds(100), _ what: String,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-        try await Task.sleep(for: every)
-    }
 }
 
 // MARK: What `herald ... --json` prints

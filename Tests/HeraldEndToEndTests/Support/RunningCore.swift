@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// A real `heraldd` on free ports (`tcp://127.0.0.1:*`) and a temporary
@@ -34,7 +35,7 @@ final class RunningCore: @unchecked Sendable {
         in given: URL? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil,
         clientEnvironment: [String: String] = [:]
     ) async throws -> RunningCore {
-        let directory = try given ?? makeTemporaryDirectory()
+        let directory = try given ?? makeTemporaryDirectory(prefix: "herald-e2e")
         let process = try ChildProcess(
             Binaries.heraldd,
             [
@@ -43,11 +44,7 @@ final class RunningCore: @unchecked Sendable {
                 "--channel-endpoint", endpoints?.channel ?? "tcp://127.0.0.1:*",
                 "--events-endpoint", endpoints?.events ?? "tcp://127.0.0.1:*",
             ] + arguments)
-        try await waitUntil(timeout: .seconds(60), "heraldd's ready line") {
-            if !process.isRunning { throw StartFailed(stderr: process.stderr) }
-            return process.stdout.contains("heraldd ready")
-        }
-        let line = process.stdout.split(separator: "\n").first { $0.hasPrefix("heraldd ready") } ?? ""
+        let line = try await process.waitForLine(containing: "heraldd ready")
         var endpoints: [String: String] = [:]
         for field in line.split(separator: " ") {
             let pair = field.split(separator: "=", maxSplits: 1)
@@ -93,8 +90,16 @@ final class RunningCore: @unchecked Sendable {
 
     /// Stops the core with `signal` and returns its exit status.
     func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
-        process.signal(signal)
-        return try await process.waitForExit()
+        try await process.stop(signal: signal, within: .seconds(30))
+    }
+
+    /// Waits until this core lists the worker `instance` (`herald channels --json`);
+    /// throws if its `process` exits first.
+    func waitForWorker(_ instance: String, process: ChildProcess, within limit: Duration = .seconds(30)) async throws {
+        try await eventually("worker \(instance) to register", within: limit) {
+            if !process.isRunning { throw WorkerExited(instance: instance, stderr: process.stderr) }
+            return try await channels().workers.contains { $0.instance_id == instance }
+        }
     }
 
     deinit {
@@ -110,15 +115,7 @@ struct CoreEndpoints: Sendable {
     var events: String
 }
 
-struct StartFailed: Error, CustomStringConvertible {
-    var stderr: String
-    var description: String { "heraldd exited before it was ready:\n\(stderr)" }
-}
-
 /// Runs the `herald` binary to completion.
 func runHerald(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-    let start = ContinuousClock.now
-    let child = try ChildProcess(Binaries.herald, arguments, environment: environment)
-    let status = try await child.waitForExit(timeout: .seconds(60))
-    return CommandResult(status: status, stdout: child.stdout, stderr: child.stderr, elapsed: ContinuousClock.now - start)
+    try await CommandResult.run(Binaries.herald, arguments, environment: environment)
 }

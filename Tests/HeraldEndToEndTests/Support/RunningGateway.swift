@@ -1,5 +1,6 @@
 import Foundation
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 
 /// A real `herald-gateway` on a free port, talking to a ``RunningCore``.
@@ -11,11 +12,7 @@ final class RunningGateway: @unchecked Sendable {
         let process = try ChildProcess(
             Binaries.directory.appendingPathComponent("herald-gateway"),
             ["--listen", "127.0.0.1:0", "--core", core.adminEndpoint] + arguments, environment: core.clientEnvironment)
-        try await waitUntil(timeout: .seconds(60), "herald-gateway's ready line") {
-            if !process.isRunning { throw StartFailed(stderr: process.stderr) }
-            return process.stdout.contains("herald-gateway ready")
-        }
-        let line = process.stdout.split(separator: "\n").first { $0.hasPrefix("herald-gateway ready") } ?? ""
+        let line = try await process.waitForLine(containing: "herald-gateway ready")
         let listen = line.split(separator: " ").first { $0.hasPrefix("listen=") }?.dropFirst("listen=".count) ?? ""
         return RunningGateway(process: process, baseURL: String(listen))
     }
@@ -42,12 +39,7 @@ final class RunningGateway: @unchecked Sendable {
     }
 
     func stop() async throws -> Int32 {
-        process.signal(SIGTERM)
-        return try await process.waitForExit()
-    }
-
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
+        try await process.stop(within: .seconds(30))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 
 /// A Python protocol peer from `Tests/Peers` (a provider API or a webhook
 /// subscriber) on a free loopback port, recording every request it answers.
@@ -20,11 +21,7 @@ final class RunningPeer: @unchecked Sendable {
         let process = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
             [python, scripts.appendingPathComponent(script).path, "--record", recordFile.path] + arguments)
-        try await waitUntil(timeout: .seconds(30), "\(script)'s ready line") {
-            if !process.isRunning { throw PeerExited(script: script, stderr: process.stderr) }
-            return process.stdout.contains(" ready port=")
-        }
-        let line = process.stdout.split(separator: "\n").first { $0.contains(" ready port=") } ?? ""
+        let line = try await process.waitForLine(containing: " ready port=", within: .seconds(30))
         guard let port = line.split(separator: "=").last.flatMap({ Int($0) }) else {
             throw PeerExited(script: script, stderr: "no port in \(line)")
         }
@@ -45,9 +42,6 @@ final class RunningPeer: @unchecked Sendable {
         return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(PeerRequest.self, from: Data($0.utf8)) }
     }
 
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
-    }
 }
 
 /// One request as a peer recorded it.

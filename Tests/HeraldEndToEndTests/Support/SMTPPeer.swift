@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// A real SMTP server (aiosmtpd, `Tests/Peers/smtp_peer.py`) on a free port,
@@ -31,11 +32,7 @@ final class SMTPPeer: @unchecked Sendable {
         var arguments = [script.path, "--dir", mail.path, "--cert", certificate.path, "--key", key.path, "--mode", mode.rawValue]
         if let user { arguments += ["--user", user, "--password", password] }
         let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
-        try await waitUntil(timeout: .seconds(60), "the SMTP peer's ready line") {
-            if !process.isRunning { throw PeerFailed(what: "smtp_peer.py exited", output: process.stderr) }
-            return process.stdout.contains("smtp-peer ready port=")
-        }
-        let line = process.stdout.split(separator: "\n").first { $0.hasPrefix("smtp-peer ready") } ?? ""
+        let line = try await process.waitForLine(containing: "smtp-peer ready port=")
         guard let port = line.split(separator: "=").last.flatMap({ Int($0) }) else {
             throw PeerFailed(what: "no port in the ready line", output: process.stdout)
         }
@@ -72,17 +69,13 @@ final class SMTPPeer: @unchecked Sendable {
         return text.split(separator: "\n").map(String.init)
     }
 
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
-    }
-
     private static func makeCertificate(certificate: URL, key: URL) async throws {
         let openssl = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), [
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key.path, "-out", certificate.path, "-days", "2", "-subj", "/CN=localhost",
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ])
-        guard try await openssl.waitForExit(timeout: .seconds(60)) == 0 else {
+        guard try await openssl.waitForExit(within: .seconds(60)) == 0 else {
             throw PeerFailed(what: "openssl could not make a certificate", output: openssl.stderr)
         }
     }
@@ -141,37 +134,15 @@ struct ParsedMail: Decodable, Sendable {
 }
 
 /// A real `herald-email-smtp` worker process connected to a core.
-final class RunningEmailChannel: @unchecked Sendable {
-    let process: ChildProcess
-    let instance: String
-
-    static var binary: URL { Binaries.directory.appendingPathComponent("herald-email-smtp") }
+enum RunningEmailChannel {
+    static var binary: URL { Binaries.program("herald-email-smtp") }
 
     /// Starts `herald-email-smtp --core ENDPOINT --instance NAME` with `environment`
     /// (SMTP_URL, ...) and waits until the core lists it.
     static func start(
         _ instance: String, core: RunningCore, environment: [String: String], arguments: [String] = []
-    ) async throws -> RunningEmailChannel {
-        let process = try ChildProcess(
-            binary, ["--core", core.channelEndpoint, "--instance", instance] + arguments, environment: environment)
-        try await eventually(timeout: .seconds(30), "worker \(instance) to register") {
-            if !process.isRunning { throw WorkerExited(instance: instance, stderr: process.stderr) }
-            return try await core.channels().workers.contains { $0.instance_id == instance }
-        }
-        return RunningEmailChannel(process: process, instance: instance)
-    }
-
-    private init(process: ChildProcess, instance: String) {
-        self.process = process
-        self.instance = instance
-    }
-
-    func stop() async throws -> Int32 {
-        process.signal(SIGTERM)
-        return try await process.waitForExit(timeout: .seconds(60))
-    }
-
-    deinit {
-        if process.isRunning { process.signal(SIGKILL) }
+    ) async throws -> ProviderChannel {
+        try await ProviderChannel.start(
+            "herald-email-smtp", core: core, instance: instance, environment: environment, arguments: arguments)
     }
 }
