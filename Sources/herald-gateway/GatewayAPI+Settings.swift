@@ -9,14 +9,14 @@ extension GatewayAPI {
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let settings = try await core.call(
                 "GetSettings", Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant }, as: Herald_V1_NotificationSettings.self)
-            return try Reply.json(SettingsJSON(settings)).response
+            return try Reply.json(SettingsView(settings)).response
         }
         api.patch("tenants/{tenant}/settings") { request, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
-            let body = try JSONBody(try await Self.readBody(request))
+            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames()
             let update = try Self.settingsUpdate(tenant, body)
             let settings = try await core.call("UpdateSettings", update, as: Herald_V1_NotificationSettings.self)
-            return try Reply.json(SettingsJSON(settings)).response
+            return try Reply.json(SettingsView(settings)).response
         }
     }
 
@@ -95,44 +95,5 @@ extension GatewayAPI {
             let hour = UInt32(parts[0]), let minute = UInt32(parts[1]), hour < 24, minute < 60
         else { return nil }
         return hour * 60 + minute
-    }
-}
-
-struct SettingsJSON: Encodable {
-    struct QuietHoursJSON: Encodable {
-        var start, end: String
-    }
-
-    var tenant_id: String
-    var email_enabled, sms_enabled, whatsapp_enabled: Bool
-    var reminder_minutes_before: [UInt32]
-    var sms_provider: String
-    var sms_failover: Bool
-    var timezone: String
-    var quiet_hours: QuietHoursJSON?
-    var follow_up_enabled: Bool
-    var follow_up_minutes: UInt32
-    var sender_name: String
-    var reply_to_email: String?
-    var locale, updated_at: String
-
-    init(_ settings: Herald_V1_NotificationSettings) {
-        tenant_id = settings.tenantID
-        email_enabled = settings.emailEnabled
-        sms_enabled = settings.smsEnabled
-        whatsapp_enabled = settings.whatsappEnabled
-        reminder_minutes_before = settings.reminderOffsetsMinutes
-        sms_provider = settings.smsProvider.word
-        sms_failover = settings.smsFailover
-        timezone = settings.timezone
-        let format = { (minute: UInt32) in String(format: "%02d:%02d", minute / 60, minute % 60) }
-        quiet_hours = settings.hasQuietHours
-            ? QuietHoursJSON(start: format(settings.quietHours.startMinute), end: format(settings.quietHours.endMinute)) : nil
-        follow_up_enabled = settings.followUpEnabled
-        follow_up_minutes = settings.followUpMinutes
-        sender_name = settings.senderName
-        reply_to_email = settings.replyToEmail.isEmpty ? nil : settings.replyToEmail
-        locale = settings.locale
-        updated_at = settings.updatedAt
     }
 }
