@@ -222,6 +222,7 @@ let package = Package(
         .executableTarget(
             name: "herald-bench",
             dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",
