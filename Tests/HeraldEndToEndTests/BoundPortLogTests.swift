@@ -11,10 +11,10 @@ struct BoundPortLogTests {
         let core = try await RunningCore.start(arguments: ["--metrics-endpoint", "127.0.0.1:0"])
         try await waitUntil("the ready log line") { Self.line(core, containing: "heraldd ready") != nil }
         let ready = try #require(Self.line(core, containing: "heraldd ready"))
-        let admin = try #require(Self.field("admin", in: ready), ready)
-        let channel = try #require(Self.field("channel", in: ready), ready)
-        let events = try #require(Self.field("events", in: ready), ready)
-        let metrics = try #require(Self.field("metrics", in: ready), ready)
+        let admin = try #require(Self.field("admin", in: ready), "\(ready)")
+        let channel = try #require(Self.field("channel", in: ready), "\(ready)")
+        let events = try #require(Self.field("events", in: ready), "\(ready)")
+        let metrics = try #require(Self.field("metrics", in: ready), "\(ready)")
         for endpoint in [admin, channel, events] {
             #expect(Self.port(of: endpoint) != nil, "\(endpoint) in \(ready)")
         }
