@@ -272,8 +272,13 @@ struct GatewayTests {
             ("webhooks", try await cli("webhook", "list", "salon"),
              ((try await api("/api/webhooks")) as? [String: Any])?["webhooks"] as Any),
         ]
+        // Compared as canonical JSON (keys sorted, one line): same fields, same values, same types.
+        func canonical(_ value: Any) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+        }
         for (what, printed, answered) in pairs {
-            #expect((printed as? NSObject)?.isEqual(answered) == true, "\(what): the CLI printed \(printed), the gateway answered \(answered)")
+            let (cliJSON, apiJSON) = (try canonical(printed), try canonical(answered))
+            #expect(cliJSON == apiJSON, "\(what): the CLI printed \(cliJSON), the gateway answered \(apiJSON)")
         }
         let settings = try #require(pairs[0].1 as? [String: Any])
         #expect(settings["reminder_minutes_before"] as? [Int] == [1440, 60])
