@@ -14,7 +14,7 @@ extension GatewayAPI {
         api.post("event-types") { request, context in
             let data = try await Self.readBody(request)
             return try await idempotent(request, context, body: data) {
-                let body = try JSONBody(data).acceptingFormerNames()
+                let body = try JSONBody(data).acceptingFormerNames(of: Self.eventTypeFields)
                 try body.allowOnly(Self.eventTypeFields.union(["tenant_id", "id"]))
                 let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
                 var create = Herald_V1_CreateEventTypeRequest()
@@ -40,7 +40,7 @@ extension GatewayAPI {
             return try Reply.json(EventTypeView(eventType)).response
         }
         api.patch("event-types/{id}") { request, context in
-            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames()
+            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.eventTypeFields)
             try body.allowOnly(Self.eventTypeFields.union(["tenant_id"]))
             try body.requireAny(of: Self.eventTypeFields)
             let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))

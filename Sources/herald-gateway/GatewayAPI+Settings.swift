@@ -13,7 +13,7 @@ extension GatewayAPI {
         }
         api.patch("tenants/{tenant}/settings") { request, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
-            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames()
+            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.settingsFields)
             let update = try Self.settingsUpdate(tenant, body)
             let settings = try await core.call("UpdateSettings", update, as: Herald_V1_NotificationSettings.self)
             return try Reply.json(SettingsView(settings)).response
@@ -21,11 +21,7 @@ extension GatewayAPI {
     }
 
     static func settingsUpdate(_ tenant: String, _ body: JSONBody) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
-        let fields: Set<String> = [
-            "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
-            "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
-            "sender_name", "reply_to_email", "locale",
-        ]
+        let fields = settingsFields
         try body.allowOnly(fields)
         try body.requireAny(of: fields)
         var update = Herald_V1_UpdateSettingsRequest()
@@ -59,6 +55,12 @@ extension GatewayAPI {
         if let value = try body.string("locale") { update.locale = value }
         return update
     }
+
+    static let settingsFields: Set<String> = [
+        "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
+        "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
+        "sender_name", "reply_to_email", "locale",
+    ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.
     static func reminderOffsets(_ body: JSONBody) throws(Problem) -> [UInt32]? {

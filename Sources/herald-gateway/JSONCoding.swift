@@ -74,11 +74,12 @@ struct JSONBody {
     }
 
     /// The object with a field sent under a name the CLI's `--json` used to print
-    /// (``FormerFieldNames``) moved to its published name, so a script that feeds
-    /// old output back keeps working. Sending both names is refused.
-    func acceptingFormerNames() throws(Problem) -> JSONBody {
+    /// (``FormerFieldNames``) moved to its published name, where the endpoint takes
+    /// that field, so a script that feeds old output back keeps working. Sending
+    /// both names is refused.
+    func acceptingFormerNames(of fields: Set<String>) throws(Problem) -> JSONBody {
         var object = object
-        for (former, published) in FormerFieldNames.published.sorted(by: { $0.key < $1.key }) {
+        for (former, published) in FormerFieldNames.published.sorted(by: { $0.key < $1.key }) where fields.contains(published) {
             guard let value = object.removeValue(forKey: former) else { continue }
             guard object[published] == nil else {
                 throw .badRequest(field: former, "\(former): the former name of \(published); send only one of them")

@@ -323,6 +323,10 @@ struct GatewayTests {
         #expect((both.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "host_emails")
         let wrongType = try await gateway.request("PATCH", "/api/tenants/salon/settings", key: key, body: ["reminder_offsets_minutes": "60"])
         #expect(wrongType.status == 400, "\(wrongType)")
+        // A former name counts only where its field belongs: settings have no hosts.
+        let misplaced = try await gateway.request("PATCH", "/api/tenants/salon/settings", key: key, body: ["host_emails": ["a@salon.example"]])
+        #expect(misplaced.status == 400, "\(misplaced)")
+        #expect((misplaced.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "host_emails")
         #expect(try await gateway.stop() == 0)
     }
 }
