@@ -245,6 +245,7 @@ let package = Package(
             name: "herald-bench",
             dependencies: [
                 "HeraldAdminRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HeraldBus",
                 "HeraldCore",
                 "HeraldProto",

@@ -2,91 +2,131 @@
 //
 //   swift build -c release && swift run -c release herald-bench [--quick] [--json]
 //
-// Admin scenarios: ZeroMQ RPC, field validation, the SQLite write with its
-// booking event and planned jobs, from a client's view.
-// Reminder-engine scenarios: dispatch throughput to real herald-test-channel
-// workers, lateness of reminders due at a steady rate, booking ingest with the
-// planner active, and the idle cost of a core holding a million future jobs.
-//
-// Each scenario starts the heraldd built next to this binary on free loopback
-// ports and a fresh database in a temporary directory.
-//
-// Options:
-//   --quick              smaller sizes, for a smoke run
-//   --json               print one JSON document instead of the tables
-//   --only LIST          comma-separated: admin, render, dispatch, lateness, idle (default all)
-//   --workers K          herald-test-channel workers for dispatch throughput (default 2)
-//   --dispatch-jobs N    confirmations for dispatch throughput (default 20000, quick 4000)
-//   --lateness-jobs N    reminders for the lateness scenario (default 10000, quick 2000)
-//   --lateness-rate R    reminders falling due per second (default 1000)
-//   --idle-jobs N        future jobs for the idle scenario (default 1000000, quick 100000)
-//   --idle-seconds S     length of the idle measurement (default 15, quick 5)
-//   --curve              run every core, worker and client with CURVE (the cost of encryption)
+// `herald-bench --help` lists every scenario and option. Each scenario starts the
+// heraldd built next to this binary on free loopback ports and a fresh database
+// in a temporary directory.
+import ArgumentParser
 import Foundation
 import HeraldBus
 
-struct Options {
+/// A scenario `--only` can pick.
+enum Scenario: String, CaseIterable, Sendable {
+    case admin, render, dispatch, lateness, idle
+
+    var help: String {
+        switch self {
+        case .admin:
+            "admin RPC throughput and latency from a client's view: ZeroMQ RPC, field validation, the SQLite write with its booking event and planned jobs"
+        case .render: "template rendering in process, one thread"
+        case .dispatch: "dispatch throughput to real herald-test-channel workers, and booking ingest with the planner active"
+        case .lateness: "lateness of reminders falling due at a steady rate"
+        case .idle: "the idle cost of a core holding many future jobs"
+        }
+    }
+}
+
+/// `--only admin,dispatch`: a comma-separated set of scenarios.
+struct ScenarioList: ExpressibleByArgument, Sendable {
+    var scenarios: Set<Scenario>
+
+    static let all = ScenarioList(scenarios: Set(Scenario.allCases))
+
+    init(scenarios: Set<Scenario>) {
+        self.scenarios = scenarios
+    }
+
+    init?(argument: String) {
+        let names = argument.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let scenarios = names.compactMap(Scenario.init(rawValue:))
+        guard !names.isEmpty, scenarios.count == names.count else { return nil }
+        self.scenarios = Set(scenarios)
+    }
+
+    func contains(_ name: String) -> Bool {
+        Scenario(rawValue: name).map(scenarios.contains) ?? false
+    }
+
+    var defaultValueDescription: String {
+        Scenario.allCases.filter(scenarios.contains).map(\.rawValue).joined(separator: ",")
+    }
+
+    static var allValueStrings: [String] { Scenario.allCases.map(\.rawValue) }
+
+    static var allValueDescriptions: [String: String] {
+        Dictionary(uniqueKeysWithValues: Scenario.allCases.map { ($0.rawValue, $0.help) })
+    }
+}
+
+/// A count or a rate: a positive whole number, `_` allowed between digits (`1_000_000`).
+struct Count: ExpressibleByArgument, Sendable {
+    var value: Int
+
+    init(_ value: Int) {
+        self.value = value
+    }
+
+    init?(argument: String) {
+        guard let number = Int(argument.replacingOccurrences(of: "_", with: "")), number > 0 else { return nil }
+        value = number
+    }
+
+    var defaultValueDescription: String { "\(value)" }
+}
+
+struct Options: ParsableArguments {
+    @Flag(help: "Smaller sizes, for a smoke run (about a quarter of the operations).")
     var quick = false
+
+    @Flag(help: "Print one JSON document on stdout instead of the tables (progress stays on stderr).")
     var json = false
-    var only: Set<String> = ["admin", "render", "dispatch", "lateness", "idle"]
-    var workers = 2
-    var dispatchJobs: Int?
-    var latenessJobs: Int?
-    var latenessRate = 1000
-    var idleJobs: Int?
-    var idleSeconds: Int?
+
+    @Option(help: ArgumentHelp("The scenarios to run, comma-separated.", valueName: "list"))
+    var only = ScenarioList.all
+
+    @Option(help: ArgumentHelp("herald-test-channel workers for the dispatch scenario.", valueName: "k"))
+    var workers = Count(2)
+
+    @Option(help: ArgumentHelp("Confirmations for the dispatch scenario (default 20000, with --quick 4000).", valueName: "n"))
+    var dispatchJobs: Count?
+
+    @Option(help: ArgumentHelp("Reminders for the lateness scenario (default 10000, with --quick 2000).", valueName: "n"))
+    var latenessJobs: Count?
+
+    @Option(help: ArgumentHelp("Reminders falling due per second in the lateness scenario, at most 1000 (due times are whole milliseconds).", valueName: "r"))
+    var latenessRate = Count(1000)
+
+    @Option(help: ArgumentHelp("Future jobs for the idle scenario (default 1000000, with --quick 100000).", valueName: "n"))
+    var idleJobs: Count?
+
+    @Option(help: ArgumentHelp("Seconds of the idle measurement (default 15, with --quick 5).", valueName: "s"))
+    var idleSeconds: Count?
+
+    @Flag(help: "Run every core, worker and client with CURVE, to measure the cost of encryption.")
     var curve = false
 
-    static func parse(_ arguments: [String]) throws -> Options {
-        var options = Options()
-        var iterator = arguments.makeIterator()
-        func value(_ name: String) throws -> String {
-            guard let value = iterator.next() else { throw BenchError("\(name) needs a value") }
-            return value
+    func validate() throws {
+        guard latenessRate.value <= 1000 else {
+            throw ValidationError("--lateness-rate is at most 1000 (due times are whole milliseconds)")
         }
-        func number(_ name: String) throws -> Int {
-            let text = try value(name)
-            guard let number = Int(text.replacingOccurrences(of: "_", with: "")), number > 0 else {
-                throw BenchError("\(name) needs a positive whole number, not \(text)")
-            }
-            return number
-        }
-        while let argument = iterator.next() {
-            switch argument {
-            case "--quick": options.quick = true
-            case "--curve": options.curve = true
-            case "--json": options.json = true
-            case "--only":
-                options.only = Set(try value(argument).split(separator: ",").map(String.init))
-                let unknown = options.only.subtracting(["admin", "render", "dispatch", "lateness", "idle"])
-                guard unknown.isEmpty else { throw BenchError("unknown scenario(s) \(unknown.sorted()); use admin, render, dispatch, lateness, idle") }
-            case "--workers": options.workers = try number(argument)
-            case "--dispatch-jobs": options.dispatchJobs = try number(argument)
-            case "--lateness-jobs": options.latenessJobs = try number(argument)
-            case "--lateness-rate": options.latenessRate = try number(argument)
-            case "--idle-jobs": options.idleJobs = try number(argument)
-            case "--idle-seconds": options.idleSeconds = try number(argument)
-            default: throw BenchError("unknown option \(argument); see the top of Benchmarks/HeraldBench/HeraldBench.swift")
-            }
-        }
-        guard options.latenessRate <= 1000 else { throw BenchError("--lateness-rate is at most 1000 (due times are whole milliseconds)") }
-        return options
     }
 }
 
 @main
-enum HeraldBench {
-    static func main() async {
-        do {
-            try await run()
-        } catch {
-            progress("\(error)")
-            exit(1)
-        }
-    }
+struct HeraldBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-bench",
+        abstract: "Measure a real heraldd from the outside.",
+        discussion: """
+            Runs the heraldd and herald-test-channel built next to this binary (swift build -c release), each \
+            scenario on free loopback ports with a fresh database in a temporary directory, and prints a table per \
+            scenario. HERALD_BENCH_LATENESS_CSV=FILE writes each reminder's lateness of the lateness scenario to FILE. \
+            BENCHMARKS.md explains the figures.
+            """)
 
-    static func run() async throws {
-        let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+    @OptionGroup var options: Options
+
+    func run() async throws {
+        let options = options
         let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let heraldd = binDirectory.appendingPathComponent("heraldd").path
         let testChannel = binDirectory.appendingPathComponent("herald-test-channel").path
@@ -121,20 +161,20 @@ enum HeraldBench {
         }
         await attempt("dispatch") {
             let results = try await runDispatchThroughput(
-                environment: environment, context: context, jobs: options.dispatchJobs ?? (options.quick ? 4000 : 20_000),
-                workers: options.workers, maxInFlight: 256)
+                environment: environment, context: context, jobs: options.dispatchJobs?.value ?? (options.quick ? 4000 : 20_000),
+                workers: options.workers.value, maxInFlight: 256)
             ingestRate = results.compactMap { $0.metrics["bookings_per_second"] }.first ?? ingestRate
             report.engine += results
         }
         await attempt("lateness") {
             report.engine += try await runLateness(
-                environment: environment, context: context, jobs: options.latenessJobs ?? (options.quick ? 2000 : 10_000),
-                rate: options.latenessRate, expectedIngestRate: ingestRate)
+                environment: environment, context: context, jobs: options.latenessJobs?.value ?? (options.quick ? 2000 : 10_000),
+                rate: options.latenessRate.value, expectedIngestRate: ingestRate)
         }
         await attempt("idle") {
             report.engine += try await runIdle(
-                environment: environment, context: context, jobs: options.idleJobs ?? (options.quick ? 100_000 : 1_000_000),
-                seconds: options.idleSeconds ?? (options.quick ? 5 : 15))
+                environment: environment, context: context, jobs: options.idleJobs?.value ?? (options.quick ? 100_000 : 1_000_000),
+                seconds: options.idleSeconds?.value ?? (options.quick ? 5 : 15))
         }
 
         if options.json {

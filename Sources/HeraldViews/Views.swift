@@ -130,6 +130,32 @@ public struct ScheduleView: Encodable {
     }
 }
 
+public struct EventView: Encodable {
+    public var sequence: UInt64
+    public var id: String
+    public var type: String
+    public var tenant_id: String
+    public var booking_id: String
+    public var occurred_at: String
+    public var booking: BookingView
+    public var previous_start_at: String
+    public var previous_end_at: String
+    public var previous_status: String
+
+    public init(_ event: Herald_V1_BookingEvent) {
+        sequence = event.sequence
+        id = event.id
+        type = event.type
+        tenant_id = event.tenantID
+        booking_id = event.bookingID
+        occurred_at = event.occurredAt
+        booking = BookingView(event.booking)
+        previous_start_at = event.previousStartAt
+        previous_end_at = event.previousEndAt
+        previous_status = event.previousStatus == .unspecified ? "" : event.previousStatus.word
+    }
+}
+
 extension Herald_V1_BookingStatus {
     public var word: String {
         switch self {

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldProto
+import HeraldViews
 import Hummingbird
 
 extension GatewayAPI {
@@ -7,12 +8,12 @@ extension GatewayAPI {
         api.get("event-types") { request, context in
             let tenant = try context.requireCaller().tenant(request.uri.queryParameters.get("tenant_id"))
             let answer = try await core.admin.listEventTypes(Herald_V1_ListEventTypesRequest.with { $0.tenantID = tenant })
-            return try Reply.json(["event_types": answer.eventTypes.map(EventTypeJSON.init)]).response
+            return try Reply.json(["event_types": answer.eventTypes.map(EventTypeView.init)]).response
         }
         api.post("event-types") { request, context in
             let data = try await Self.readBody(request)
             return try await idempotent(request, context, body: data) {
-                let body = try JSONBody(data)
+                let body = try JSONBody(data).acceptingFormerNames(of: Self.eventTypeFields)
                 try body.allowOnly(Self.eventTypeFields.union(["tenant_id", "id"]))
                 let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
                 var create = Herald_V1_CreateEventTypeRequest()
@@ -26,7 +27,7 @@ extension GatewayAPI {
                 if let value = try body.bool("send_reschedule_notice") { create.sendRescheduleNotice = value }
                 if let value = try body.bool("send_cancellation_notice") { create.sendCancellationNotice = value }
                 let eventType = try await core.admin.createEventType(create)
-                return try .json(EventTypeJSON(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
+                return try .json(EventTypeView(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
             }.response
         }
         api.get("event-types/{id}") { request, context in
@@ -35,10 +36,10 @@ extension GatewayAPI {
                 $0.tenantID = tenant
                 $0.id = context.path("id") ?? ""
             })
-            return try Reply.json(EventTypeJSON(eventType)).response
+            return try Reply.json(EventTypeView(eventType)).response
         }
         api.patch("event-types/{id}") { request, context in
-            let body = try JSONBody(try await Self.readBody(request))
+            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.eventTypeFields)
             try body.allowOnly(Self.eventTypeFields.union(["tenant_id"]))
             try body.requireAny(of: Self.eventTypeFields)
             let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
@@ -60,7 +61,7 @@ extension GatewayAPI {
             if let value = try body.bool("send_reschedule_notice") { update.sendRescheduleNotice = value }
             if let value = try body.bool("send_cancellation_notice") { update.sendCancellationNotice = value }
             let eventType = try await core.admin.updateEventType(update)
-            return try Reply.json(EventTypeJSON(eventType)).response
+            return try Reply.json(EventTypeView(eventType)).response
         }
     }
 
@@ -68,28 +69,4 @@ extension GatewayAPI {
         "name", "duration_minutes", "reminder_minutes_before", "reminder_hours_before", "booking_notification_emails",
         "send_confirmation", "send_reschedule_notice", "send_cancellation_notice",
     ]
-}
-
-struct EventTypeJSON: Encodable {
-    var tenant_id, id, name: String
-    var duration_minutes: UInt32
-    /// nil: the tenant's settings apply.
-    var reminder_minutes_before: [UInt32]?
-    var booking_notification_emails: [String]
-    var send_confirmation, send_reschedule_notice, send_cancellation_notice: Bool
-    var created_at, updated_at: String
-
-    init(_ eventType: Herald_V1_EventType) {
-        tenant_id = eventType.tenantID
-        id = eventType.id
-        name = eventType.name
-        duration_minutes = eventType.durationMinutes
-        reminder_minutes_before = eventType.hasReminderOffsets ? eventType.reminderOffsets.minutes : nil
-        booking_notification_emails = eventType.hostEmails
-        send_confirmation = eventType.sendConfirmation
-        send_reschedule_notice = eventType.sendRescheduleNotice
-        send_cancellation_notice = eventType.sendCancellationNotice
-        created_at = eventType.createdAt
-        updated_at = eventType.updatedAt
-    }
 }

@@ -8,23 +8,19 @@ extension GatewayAPI {
         api.get("tenants/{tenant}/settings") { _, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let settings = try await core.admin.getSettings(Herald_V1_GetSettingsRequest.with { $0.tenantID = tenant })
-            return try Reply.json(SettingsJSON(settings)).response
+            return try Reply.json(SettingsView(settings)).response
         }
         api.patch("tenants/{tenant}/settings") { request, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
-            let body = try JSONBody(try await Self.readBody(request))
+            let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.settingsFields)
             let update = try Self.settingsUpdate(tenant, body)
             let settings = try await core.admin.updateSettings(update)
-            return try Reply.json(SettingsJSON(settings)).response
+            return try Reply.json(SettingsView(settings)).response
         }
     }
 
     static func settingsUpdate(_ tenant: String, _ body: JSONBody) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
-        let fields: Set<String> = [
-            "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
-            "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
-            "sender_name", "reply_to_email", "locale",
-        ]
+        let fields = settingsFields
         try body.allowOnly(fields)
         try body.requireAny(of: fields)
         var update = Herald_V1_UpdateSettingsRequest()
@@ -58,6 +54,12 @@ extension GatewayAPI {
         if let value = try body.string("locale") { update.locale = value }
         return update
     }
+
+    static let settingsFields: Set<String> = [
+        "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
+        "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
+        "sender_name", "reply_to_email", "locale",
+    ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.
     static func reminderOffsets(_ body: JSONBody) throws(Problem) -> [UInt32]? {
@@ -94,44 +96,5 @@ extension GatewayAPI {
             let hour = UInt32(parts[0]), let minute = UInt32(parts[1]), hour < 24, minute < 60
         else { return nil }
         return hour * 60 + minute
-    }
-}
-
-struct SettingsJSON: Encodable {
-    struct QuietHoursJSON: Encodable {
-        var start, end: String
-    }
-
-    var tenant_id: String
-    var email_enabled, sms_enabled, whatsapp_enabled: Bool
-    var reminder_minutes_before: [UInt32]
-    var sms_provider: String
-    var sms_failover: Bool
-    var timezone: String
-    var quiet_hours: QuietHoursJSON?
-    var follow_up_enabled: Bool
-    var follow_up_minutes: UInt32
-    var sender_name: String
-    var reply_to_email: String?
-    var locale, updated_at: String
-
-    init(_ settings: Herald_V1_NotificationSettings) {
-        tenant_id = settings.tenantID
-        email_enabled = settings.emailEnabled
-        sms_enabled = settings.smsEnabled
-        whatsapp_enabled = settings.whatsappEnabled
-        reminder_minutes_before = settings.reminderOffsetsMinutes
-        sms_provider = settings.smsProvider.word
-        sms_failover = settings.smsFailover
-        timezone = settings.timezone
-        let format = { (minute: UInt32) in String(format: "%02d:%02d", minute / 60, minute % 60) }
-        quiet_hours = settings.hasQuietHours
-            ? QuietHoursJSON(start: format(settings.quietHours.startMinute), end: format(settings.quietHours.endMinute)) : nil
-        follow_up_enabled = settings.followUpEnabled
-        follow_up_minutes = settings.followUpMinutes
-        sender_name = settings.senderName
-        reply_to_email = settings.replyToEmail.isEmpty ? nil : settings.replyToEmail
-        locale = settings.locale
-        updated_at = settings.updatedAt
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldViews
 import Hummingbird
 
 enum JSONCoding {
@@ -59,6 +60,10 @@ struct JSONBody {
 
     static let maxSize = 1 << 20
 
+    private init(object: [String: JSONValue]) {
+        self.object = object
+    }
+
     init(_ data: Data) throws(Problem) {
         guard !data.isEmpty else { throw .badRequest("the request needs a JSON object body") }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
@@ -66,6 +71,22 @@ struct JSONBody {
         }
         guard case .object(let object) = value else { throw .badRequest("the body must be a JSON object") }
         self.object = object
+    }
+
+    /// The object with a field sent under a name the CLI's `--json` used to print
+    /// (``FormerFieldNames``) moved to its published name, where the endpoint takes
+    /// that field, so a script that feeds old output back keeps working. Sending
+    /// both names is refused.
+    func acceptingFormerNames(of fields: Set<String>) throws(Problem) -> JSONBody {
+        var object = object
+        for (former, published) in FormerFieldNames.published.sorted(by: { $0.key < $1.key }) where fields.contains(published) {
+            guard let value = object.removeValue(forKey: former) else { continue }
+            guard object[published] == nil else {
+                throw .badRequest(field: former, "\(former): the former name of \(published); send only one of them")
+            }
+            object[published] = value
+        }
+        return JSONBody(object: object)
     }
 
     /// The object re-encoded with sorted keys: equal for equal JSON, whatever the

@@ -30,16 +30,17 @@ struct AdminCLITests {
         #expect(json?["timezone"] as? String == "Europe/Berlin")
         #expect(json?["email_enabled"] as? Bool == true)
         #expect(json?["sms_enabled"] as? Bool == false)
-        #expect(json?["reminder_offsets_minutes"] as? [Int] == [1440, 60])
+        #expect(json?["reminder_minutes_before"] as? [Int] == [1440, 60])
+        #expect(json?["reminder_offsets_minutes"] == nil)
 
         let changed = try await core.heraldOK(
             "settings", "set", "salon", "--sms", "on", "--reminders", "60,1440,15", "--sms-provider", "vonage",
             "--sms-failover", "on", "--quiet-hours", "21:00-08:00", "--follow-up", "120", "--json")
         let after = try JSONSerialization.jsonObject(with: Data(changed.utf8)) as? [String: Any]
         #expect(after?["sms_enabled"] as? Bool == true)
-        #expect(after?["reminder_offsets_minutes"] as? [Int] == [1440, 60, 15])
+        #expect(after?["reminder_minutes_before"] as? [Int] == [1440, 60, 15])
         #expect(after?["sms_provider"] as? String == "vonage")
-        #expect(after?["quiet_hours"] as? String == "21:00-08:00")
+        #expect(after?["quiet_hours"] as? [String: String] == ["start": "21:00", "end": "08:00"])
         #expect(after?["follow_up_enabled"] as? Bool == true)
         // Settings survive a fresh read.
         let human = try await core.heraldOK("settings", "show", "salon")
@@ -52,12 +53,15 @@ struct AdminCLITests {
         let types = try await core.heraldOK("event-type", "list", "salon", "--json")
         let typeList = try JSONSerialization.jsonObject(with: Data(types.utf8)) as? [[String: Any]]
         #expect(typeList?.count == 1)
-        #expect(typeList?.first?["host_emails"] as? [String] == ["anna@salon.example", "ben@salon.example"])
+        #expect(typeList?.first?["booking_notification_emails"] as? [String] == ["anna@salon.example", "ben@salon.example"])
+        #expect(typeList?.first?["host_emails"] == nil)
+        #expect(typeList?.first?["reminder_minutes_before"] as? [Int] == [1440, 60])
         #expect(typeList?.first?["duration_minutes"] as? Int == 45)
 
         let updated = try await core.heraldOK("event-type", "update", "salon", "haircut", "--reminders", "tenant", "--json")
         let updatedType = try JSONSerialization.jsonObject(with: Data(updated.utf8)) as? [String: Any]
-        #expect(updatedType?["reminder_offsets_minutes"] == nil)
+        #expect(updatedType?.keys.contains("reminder_minutes_before") == false)
+        #expect(updatedType?["booking_notification_emails"] as? [String] == ["anna@salon.example", "ben@salon.example"])
         #expect(try await core.stop() == 0)
     }
 

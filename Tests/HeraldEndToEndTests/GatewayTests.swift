@@ -232,4 +232,101 @@ struct GatewayTests {
         #expect((bad.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "cursor")
         #expect(try await setup.gateway.stop() == 0)
     }
+
+    /// `herald ... --json` and the gateway print an object the same way (one set of views).
+    @Test func theCLIsJSONIsTheGatewaysJSON() async throws {
+        let setup = try await Self.setUp()
+        let (core, gateway, key) = (setup.core, setup.gateway, setup.salonKey)
+        try await core.heraldOK(
+            "settings", "set", "salon", "--sms", "on", "--reminders", "1440,60", "--quiet-hours", "21:00-08:00")
+        try await core.heraldOK(
+            "event-type", "create", "salon", "haircut", "--name", "Haircut", "--reminders", "120",
+            "--host-emails", "anna@salon.example", "--duration", "45")
+        try await core.heraldOK("event-type", "create", "salon", "walk-in", "--name", "Walk-in")
+        let booking = try await core.heraldOK(
+            "booking", "create", "salon", "--start", AdminCLITests.future(days: 3), "--name", "Ada Lovelace",
+            "--email", "ada@example.com", "--event-type", "haircut"
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        let webhook = try await gateway.request(
+            "POST", "/api/webhooks", key: key, body: ["url": "https://hooks.salon.example/herald", "event_types": ["booking.created"]])
+        let webhookID = try #require(webhook.json["id"] as? String, "\(webhook)")
+
+        func cli(_ arguments: String...) async throws -> Any {
+            let output = try await runHerald(arguments + ["--json"], environment: core.heraldEnvironment)
+            #expect(output.status == 0, "\(output)")
+            return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+        }
+        func api(_ path: String) async throws -> Any {
+            let answer = try await gateway.request("GET", path, key: key)
+            #expect(answer.status == 200, "\(answer)")
+            return try JSONSerialization.jsonObject(with: answer.response.body)
+        }
+        let pairs: [(String, Any, Any)] = [
+            ("settings", try await cli("settings", "show", "salon"), try await api("/api/tenants/salon/settings")),
+            ("event type", try await cli("event-type", "show", "salon", "haircut"), try await api("/api/event-types/haircut")),
+            ("event type without offsets", try await cli("event-type", "show", "salon", "walk-in"), try await api("/api/event-types/walk-in")),
+            ("event types", try await cli("event-type", "list", "salon"),
+             ((try await api("/api/event-types")) as? [String: Any])?["event_types"] as Any),
+            ("booking", try await cli("booking", "show", booking), try await api("/api/bookings/\(booking)")),
+            ("schedule", try await cli("schedule", booking), try await api("/api/bookings/\(booking)/notifications")),
+            ("webhooks", try await cli("webhook", "list", "salon"),
+             ((try await api("/api/webhooks")) as? [String: Any])?["webhooks"] as Any),
+        ]
+        // Compared as canonical JSON (keys sorted, one line): same fields, same values, same types.
+        func canonical(_ value: Any) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+        }
+        for (what, printed, answered) in pairs {
+            let (cliJSON, apiJSON) = (try canonical(printed), try canonical(answered))
+            #expect(cliJSON == apiJSON, "\(what): the CLI printed \(cliJSON), the gateway answered \(apiJSON)")
+        }
+        let settings = try #require(pairs[0].1 as? [String: Any])
+        #expect(settings["reminder_minutes_before"] as? [Int] == [1440, 60])
+        #expect(settings["quiet_hours"] as? [String: String] == ["start": "21:00", "end": "08:00"])
+        let eventType = try #require(pairs[1].1 as? [String: Any])
+        #expect(eventType["booking_notification_emails"] as? [String] == ["anna@salon.example"])
+        #expect((pairs[2].1 as? [String: Any])?.keys.contains("reminder_minutes_before") == false)
+        #expect(try await gateway.stop() == 0)
+    }
+
+    /// Bodies accept the names the CLI's `--json` used to print, so scripts fed by it keep working.
+    @Test func formerCLIFieldNamesAreAcceptedInBodies() async throws {
+        let setup = try await Self.setUp()
+        let (gateway, key) = (setup.gateway, setup.salonKey)
+        let settings = try await gateway.request(
+            "PATCH", "/api/tenants/salon/settings", key: key, body: ["reminder_offsets_minutes": [2880, 30]])
+        #expect(settings.status == 200, "\(settings)")
+        #expect(settings.json["reminder_minutes_before"] as? [Int] == [2880, 30])
+        #expect(settings.json["reminder_offsets_minutes"] == nil)
+
+        let created = try await gateway.request(
+            "POST", "/api/event-types", key: key,
+            body: ["id": "haircut", "name": "Haircut", "reminder_offsets_minutes": [90], "host_emails": ["anna@salon.example"]])
+        #expect(created.status == 201, "\(created)")
+        #expect(created.json["reminder_minutes_before"] as? [Int] == [90])
+        #expect(created.json["booking_notification_emails"] as? [String] == ["anna@salon.example"])
+        let changed = try await gateway.request(
+            "PATCH", "/api/event-types/haircut", key: key, body: ["host_emails": ["ben@salon.example"], "reminder_offsets_minutes": NSNull()])
+        #expect(changed.status == 200, "\(changed)")
+        #expect(changed.json["booking_notification_emails"] as? [String] == ["ben@salon.example"])
+        #expect(changed.json.keys.contains("reminder_minutes_before") == false)
+        // The CLI sees what the old names set.
+        let shown = try await setup.core.heraldOK("event-type", "show", "salon", "haircut", "--json")
+        #expect((try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["booking_notification_emails"] as? [String]
+            == ["ben@salon.example"])
+
+        // One field under both names is refused rather than one silently winning.
+        let both = try await gateway.request(
+            "PATCH", "/api/event-types/haircut", key: key,
+            body: ["booking_notification_emails": ["a@salon.example"], "host_emails": ["b@salon.example"]])
+        #expect(both.status == 400, "\(both)")
+        #expect((both.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "host_emails")
+        let wrongType = try await gateway.request("PATCH", "/api/tenants/salon/settings", key: key, body: ["reminder_offsets_minutes": "60"])
+        #expect(wrongType.status == 400, "\(wrongType)")
+        // A former name counts only where its field belongs: settings have no hosts.
+        let misplaced = try await gateway.request("PATCH", "/api/tenants/salon/settings", key: key, body: ["host_emails": ["a@salon.example"]])
+        #expect(misplaced.status == 400, "\(misplaced)")
+        #expect((misplaced.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "host_emails")
+        #expect(try await gateway.stop() == 0)
+    }
 }

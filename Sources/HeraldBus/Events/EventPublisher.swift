@@ -23,7 +23,7 @@ public final class EventPublisher: Service, Sendable {
         logger: Logger
     ) throws(ZMQError) {
         socket = try SocketThread(
-            context: context, kind: .pub, name: "events", logger: logger,
+            context: context, kind: .pub, name: "events", logger: logger, logsBoundEndpoint: true,
             configure: { socket throws(ZMQError) in
                 try socket.apply(ZMQSocketOptions(
                     // Subscribers send only subscriptions: a frame bigger than a topic is hostile.

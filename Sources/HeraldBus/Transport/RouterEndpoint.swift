@@ -107,15 +107,15 @@ public final class RouterEndpoint: Service, Sendable {
     private let counter: DropCounter
 
     public init(context: ZMQContext, configuration: Configuration, logger: Logger) throws(ZMQError) {
-        var logger = logger
-        logger[metadataKey: "zmq.endpoint"] = "\(configuration.endpoint)"
+        // Log lines name the endpoint once it is bound (a wildcard port resolved); the
+        // socket thread does the same for its own lines.
         let counter = DropCounter(logger: logger, metric: configuration.droppedFramesCounter)
         let (messages, continuation) = AsyncStream.makeStream(
             of: RouterMessage.self, bufferingPolicy: .bufferingOldest(configuration.inboundBufferLimit))
         let framesPerMessage = configuration.framesPerMessage
         let authorize = configuration.authorize
         self.socket = try SocketThread(
-            context: context, kind: .router, name: "router", logger: logger,
+            context: context, kind: .router, name: "router", logger: logger, logsBoundEndpoint: true,
             configure: { socket throws(ZMQError) in
                 try socket.apply(configuration.socketOptions)
                 try socket.bind(configuration.endpoint)
@@ -136,6 +136,7 @@ public final class RouterEndpoint: Service, Sendable {
             },
             onStop: { continuation.finish() })
         self.boundEndpoint = socket.lastEndpoint
+        counter.endpoint = socket.lastEndpoint
         self.messages = messages
         self.counter = counter
     }
@@ -191,11 +192,19 @@ final class DropCounter: Sendable {
     private let dropped = Atomic<UInt64>(0)
     private let metric: CoreMetrics.Counter?
     let throttle = LogThrottle()
-    let logger: Logger
+    private let loggerBox: Mutex<Logger>
 
     init(logger: Logger, metric: CoreMetrics.Counter?) {
-        self.logger = logger
+        self.loggerBox = Mutex(logger)
         self.metric = metric
+    }
+
+    var logger: Logger { loggerBox.withLock { $0 } }
+
+    /// The bound endpoint, named in every line logged from now on.
+    var endpoint: String {
+        get { loggerBox.withLock { $0[metadataKey: "zmq.endpoint"].map { "\($0)" } ?? "" } }
+        set { loggerBox.withLock { $0[metadataKey: "zmq.endpoint"] = "\(newValue)" } }
     }
 
     var count: UInt64 { dropped.load(ordering: .relaxed) }

@@ -53,6 +53,8 @@ public final class SocketThread: Sendable {
     ///
     /// - Parameters:
     ///   - name: names the thread (`herald-zmq-<name>`) and the log lines.
+    ///   - logsBoundEndpoint: name ``lastEndpoint`` (`zmq.endpoint`) in the thread's log lines;
+    ///     for a socket that binds, so a wildcard port shows as the port bound.
     ///   - configure: runs on the caller's thread before the thread starts; errors it throws are rethrown.
     ///   - onMessage: called on the socket's thread with each inbound multipart message.
     ///   - onStop: called on the socket's thread once the socket is closed.
@@ -61,12 +63,13 @@ public final class SocketThread: Sendable {
         kind: ZMQSocket.Kind,
         name: String,
         logger: Logger,
+        logsBoundEndpoint: Bool = false,
         configure: (ZMQSocket) throws(ZMQError) -> Void,
         onMessage: @escaping @Sendable ([Data]) -> Void = { _ in },
         onStop: @escaping @Sendable () -> Void = {}
     ) throws(ZMQError) {
         try self.init(
-            context: context, kind: kind, name: name, logger: logger, configure: configure,
+            context: context, kind: kind, name: name, logger: logger, logsBoundEndpoint: logsBoundEndpoint, configure: configure,
             onAuthenticatedMessage: { frames, _ in onMessage(frames) }, onStop: onStop)
     }
 
@@ -77,6 +80,7 @@ public final class SocketThread: Sendable {
         kind: ZMQSocket.Kind,
         name: String,
         logger: Logger,
+        logsBoundEndpoint: Bool = false,
         configure: (ZMQSocket) throws(ZMQError) -> Void,
         onAuthenticatedMessage onMessage: @escaping @Sendable ([Data], String?) -> Void,
         onStop: @escaping @Sendable () -> Void = {}
@@ -105,6 +109,8 @@ public final class SocketThread: Sendable {
 
         var logger = logger
         logger[metadataKey: "zmq.socket"] = "\(name)"
+        // The endpoint as bound: `tcp://127.0.0.1:*` shows here with its port.
+        if logsBoundEndpoint && !lastEndpoint.isEmpty { logger[metadataKey: "zmq.endpoint"] = "\(lastEndpoint)" }
         let loop = UnsafeTransfer(SocketLoop(
             socket: socket, shared: shared, logger: logger, onMessage: onMessage, onStop: onStop))
         let thread = Thread { loop.value.run() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldProto
+import HeraldViews
 
 struct EventTypeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

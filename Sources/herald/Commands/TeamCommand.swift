@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldProto
+import HeraldViews
 
 struct TeamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// `herald-bench`'s command line: `--help` names every scenario and option, and a
+/// mistake is refused before anything starts.
+@Suite("herald-bench's command line", .timeLimit(.minutes(2)))
+struct BenchCLITests {
+    static var bench: URL { Binaries.directory.appendingPathComponent("herald-bench") }
+
+    static func run(_ arguments: [String]) async throws -> CommandResult {
+        let start = ContinuousClock.now
+        let child = try ChildProcess(bench, arguments)
+        let status = try await child.waitForExit(timeout: .seconds(60))
+        return CommandResult(status: status, stdout: child.stdout, stderr: child.stderr, elapsed: ContinuousClock.now - start)
+    }
+
+    @Test func helpListsEveryScenarioAndOption() async throws {
+        let help = try await Self.run(["--help"])
+        #expect(help.status == 0, "\(help)")
+        for scenario in ["admin", "render", "dispatch", "lateness", "idle"] {
+            #expect(help.stdout.contains("  \(scenario) "), "scenario \(scenario) in \(help.stdout)")
+        }
+        for option in [
+            "--quick", "--json", "--only <list>", "--workers <k>", "--dispatch-jobs <n>", "--lateness-jobs <n>",
+            "--lateness-rate <r>", "--idle-jobs <n>", "--idle-seconds <s>", "--curve",
+        ] {
+            #expect(help.stdout.contains(option), "\(option) in \(help.stdout)")
+        }
+        // Help is wrapped to the terminal's width: compare with the line breaks as spaces.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for expected in ["(default: admin,render,dispatch,lateness,idle)", "scenario. (default: 2)", "milliseconds). (default: 1000)"] {
+            #expect(text.contains(expected), "\(expected) in \(help.stdout)")
+        }
+    }
+
+    @Test func mistakesAreRefusedBeforeAnythingStarts() async throws {
+        for arguments in [
+            ["--only", "admin,nonsense"], ["--workers", "0"], ["--lateness-rate", "2000"], ["--idle-jobs", "many"], ["--frobnicate"],
+        ] {
+            let result = try await Self.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result)")
+            #expect(result.stdout.isEmpty && !result.stderr.isEmpty, "\(arguments): \(result)")
+        }
+    }
+}
