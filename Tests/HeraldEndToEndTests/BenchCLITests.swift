@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTesting
 import Testing
 
 /// `herald-bench`'s command line: `--help` names every scenario and option, and a
@@ -8,10 +9,7 @@ struct BenchCLITests {
     static var bench: URL { Binaries.directory.appendingPathComponent("herald-bench") }
 
     static func run(_ arguments: [String]) async throws -> CommandResult {
-        let start = ContinuousClock.now
-        let child = try ChildProcess(bench, arguments)
-        let status = try await child.waitForExit(timeout: .seconds(60))
-        return CommandResult(status: status, stdout: child.stdout, stderr: child.stderr, elapsed: ContinuousClock.now - start)
+        try await CommandResult.run(bench, arguments)
     }
 
     @Test func helpListsEveryScenarioAndOption() async throws {

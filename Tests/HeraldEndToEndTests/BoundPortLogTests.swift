@@ -1,6 +1,7 @@
 import Foundation
 import HeraldBus
 import HeraldChannelKit
+import HeraldTesting
 import Testing
 
 /// heraldd started on wildcard ports (`tcp://127.0.0.1:*`, metrics on port 0) names
@@ -9,7 +10,7 @@ import Testing
 struct BoundPortLogTests {
     @Test func logLinesNameTheBoundPortsAndTheyAnswer() async throws {
         let core = try await RunningCore.start(arguments: ["--metrics-endpoint", "127.0.0.1:0"])
-        try await waitUntil("the ready log line") { Self.line(core, containing: "heraldd ready") != nil }
+        try await eventually("the ready log line") { Self.line(core, containing: "heraldd ready") != nil }
         let ready = try #require(Self.line(core, containing: "heraldd ready"))
         let admin = try #require(Self.field("admin", in: ready), "\(ready)")
         let channel = try #require(Self.field("channel", in: ready), "\(ready)")
@@ -30,7 +31,7 @@ struct BoundPortLogTests {
             try socket.connect(endpoint)
             try socket.send([Data("not a protobuf".utf8), Data()])
             socket.close()
-            try await waitUntil("a dropped-message line naming \(endpoint)") {
+            try await eventually("a dropped-message line naming \(endpoint)") {
                 Self.lines(core).contains { $0.contains("dropped a malformed message") && $0.contains("zmq.endpoint=\(endpoint)") }
             }
         }
