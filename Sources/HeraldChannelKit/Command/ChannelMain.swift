@@ -19,8 +19,8 @@ public enum ChannelMain {
     public static let configurationExitCode = ExitCode(78)
 
     /// Bootstraps logging, checks the configuration, then runs a
-    /// ``ChannelRunner`` in a `ServiceGroup` until SIGTERM or SIGINT (graceful),
-    /// the core's `Shutdown`, or a `Reject`.
+    /// ``ChannelRunner`` in a `ServiceGroup` until SIGTERM or SIGINT (graceful)
+    /// or a `Reject`. The core's `Shutdown` does not stop it: it reconnects.
     ///
     /// With `--outbox DIR` an ``OutboxPlugin`` runs in the plugin's place and the
     /// plugin's own configuration is not checked. Without it, a configuration

@@ -85,6 +85,14 @@ public final class Dispatcher: Service, Sendable {
             await cancelWhenGracefulShutdown {
                 await box.value.run(mailbox: mailbox)
             }
+            // Workers learn at once that this core is going away, rather than after
+            // three silent heartbeat intervals; the endpoint stays open until they say
+            // Goodbye (or the grace passes), so that none loses Shutdown to the closing
+            // connection. `close()` then hands what is queued to libzmq, the socket's
+            // LINGER lets it leave, and heraldd terminates its context last, which
+            // waits for that.
+            let told = box.value.announceShutdown(reason: "the core is shutting down")
+            await box.value.awaitGoodbyes(from: told, mailbox: mailbox)
             endpoint.close()
         }
     }
@@ -333,6 +341,34 @@ final class DispatchLoop {
                 "channel": "\(register.channel)", "provider": "\(register.provider)",
                 "stands_in_for": "\(register.standsInFor)", "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
             ])
+    }
+
+    /// Sends `Shutdown` to every registered worker; called once the loop has stopped.
+    /// What they hold needs no answer: the next core returns every lease at start.
+    /// - Returns: the peers told.
+    func announceShutdown(reason: String) -> Set<Data> {
+        guard !workers.isEmpty else { return [] }
+        let frame = message(.shutdown(.with { $0.reason = reason }))
+        for peer in workers.keys { endpoint.send(to: peer, frames: [frame]) }
+        logger.info("told the workers this core is shutting down", metadata: ["workers": "\(workers.count)"])
+        return Set(workers.keys)
+    }
+
+    /// Waits, in real time, until every peer in `told` said `Goodbye` or the
+    /// configuration's `shutdownGrace` passed; other messages are dropped now.
+    func awaitGoodbyes(from told: Set<Data>, mailbox: Mailbox<Dispatcher.Input>) async {
+        var waiting = told
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while !waiting.isEmpty, !Task.isCancelled, ContinuousClock.now < deadline {
+            for case .message(let peer, .goodbye) in mailbox.drain() { waiting.remove(peer) }
+            if waiting.isEmpty { break }
+            await mailbox.wait(sleep: { try? await Task.sleep(until: deadline, clock: .continuous) })
+        }
+        if !waiting.isEmpty {
+            logger.notice(
+                "closing the channel endpoint without the Goodbye of some workers",
+                metadata: ["workers": "\(waiting.count)", "grace": "\(configuration.shutdownGrace)"])
+        }
     }
 
     /// Jobs a departed worker held go back to the queue at the next turn.

@@ -66,6 +66,20 @@ final class FakeWorker: Sendable {
         return reject
     }
 
+    /// The next `Shutdown` from the core; nil after `timeout`.
+    func nextShutdown(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Shutdown? {
+        let message = try await box.next(timeout: timeout) { if case .shutdown = $0.body { true } else { false } }
+        guard case .shutdown(let shutdown) = message?.body else { return nil }
+        return shutdown
+    }
+
+    /// The next `Welcome` from the core; nil after `timeout`.
+    func nextWelcome(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Welcome? {
+        let message = try await box.next(timeout: timeout) { if case .welcome = $0.body { true } else { false } }
+        guard case .welcome(let welcome) = message?.body else { return nil }
+        return welcome
+    }
+
     /// Takes every `Welcome` received so far and says how many there were.
     func takeWelcomes() -> Int { box.take { if case .welcome = $0.body { true } else { false } } }
 
