@@ -50,7 +50,11 @@ public enum ChannelMain {
         let configuration = ChannelRunner.Configuration(
             endpoint: options.endpoint(), instanceID: options.instanceID(for: plugin), maxInFlight: options.maxInFlight,
             curve: try options.curve())
-        let runner = ChannelRunner(plugin: running, configuration: configuration, context: try ZMQContext(), logger: logger)
+        let context = try ZMQContext()
+        // Last, whatever happens: waits for the Goodbye (or a final Result) to leave
+        // within the socket's LINGER, which exiting the process would not.
+        defer { context.terminate() }
+        let runner = ChannelRunner(plugin: running, configuration: configuration, context: context, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
