@@ -537,8 +537,8 @@ public nonisolated struct Herald_V1_WorkerInfo: Sendable {
 
   public var lastHeardAt: String = String()
 
-  /// A warning about how the worker registered (a setting with no effect, such
-  /// as stands_in_for on a channel whose jobs name no provider); empty when none.
+  /// A warning about how the worker registered (stands_in_for from a worker whose
+  /// provider is not "outbox"); empty when none.
   public var note: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

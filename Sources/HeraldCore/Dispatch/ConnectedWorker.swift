@@ -59,6 +59,6 @@ public struct WorkerSnapshot: Sendable, Equatable {
     public var inFlight: Int
     public var connectedAt: Date
     public var lastHeardAt: Date
-    /// A warning about how it registered (a setting with no effect); empty when none.
+    /// A warning about how it registered (``RegisterCheck``); empty when none.
     public var note: String = ""
 }

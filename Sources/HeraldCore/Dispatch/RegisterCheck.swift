@@ -12,11 +12,13 @@ import HeraldProto
 ///   `stands_in_for`) is not `twilio` or `vonage`: every SMS job names one of
 ///   them and goes only to a worker of that provider.
 ///
-/// Where the worker gets work but registered something that has no effect,
-/// it is admitted with a warning (the core's log and the worker's row in
-/// `herald channels`):
-/// - `stands_in_for` on a channel other than `sms`: those jobs name no provider,
-///   so any worker of the channel takes them.
+/// Where the worker gets work but registered something that does not mean what
+/// it seems to, it is admitted with a warning (the core's log and a note on the
+/// worker in `herald channels`): `stands_in_for` from a worker whose provider
+/// is not `outbox` (the field is for an outbox). On `sms` it still routes, so
+/// the worker takes the other provider's jobs under its own name; elsewhere it
+/// has no effect, since those jobs name no provider. An outbox (HeraldChannelKit's
+/// `--outbox` names the provider it replaces on every channel) gets no note.
 enum RegisterCheck: Equatable {
     case reject(String)
     case admit(note: String?)
@@ -58,10 +60,14 @@ enum RegisterCheck: Equatable {
                     "an sms worker gets the jobs of provider twilio or vonage only (each SMS job names one), not \(given): "
                         + "register provider twilio or vonage, or provider \"outbox\" with stands_in_for twilio or vonage")
             }
-        } else if !register.standsInFor.isEmpty {
+        }
+        if !register.standsInFor.isEmpty && register.provider != "outbox" {
+            let effect =
+                register.channel == "sms"
+                ? "this worker takes \(register.standsInFor)'s SMS jobs while its results name \"\(register.provider)\""
+                : "it has no effect on channel \(register.channel), whose jobs name no provider"
             return .admit(
-                note: "stands_in_for \"\(register.standsInFor)\" has no effect on channel \(register.channel): "
-                    + "its jobs name no provider, and any worker of the channel takes them")
+                note: "stands_in_for \"\(register.standsInFor)\" is meant for provider \"outbox\"; \(effect)")
         }
         return .admit(note: nil)
     }

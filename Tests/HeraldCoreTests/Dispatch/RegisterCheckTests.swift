@@ -54,15 +54,24 @@ struct RegisterCheckTests {
     }
 
     @Test(arguments: ["email", "whatsapp", "webhook", "chat"])
-    func outsideSMSAnyProviderGetsWorkAndStandsInForOnlyEarnsANote(channel: String) {
+    func outsideSMSAnyProviderGetsWorkAndAnOutboxMayNameItsProvider(channel: String) {
         #expect(RegisterCheck.check(Self.register(channel: channel, provider: "whatever")) == .admit(note: nil))
+        // What `--outbox` registers on every channel.
+        #expect(RegisterCheck.check(Self.register(channel: channel, provider: "outbox", standsInFor: "smtp")) == .admit(note: nil))
+    }
+
+    @Test(arguments: [("email", "no effect on channel email"), ("chat", "no effect on channel chat"),
+                      ("sms", "takes vonage's SMS jobs while its results name \"twilio\"")])
+    func standsInForFromAWorkerThatIsNoOutboxEarnsANote(channel: String, effect: String) {
+        let provider = channel == "sms" ? "twilio" : "smtp"
         guard case .admit(let note?) = RegisterCheck.check(
-            Self.register(channel: channel, provider: "outbox", standsInFor: "smtp"))
+            Self.register(channel: channel, provider: provider, standsInFor: "vonage"))
         else {
             Issue.record("no note")
             return
         }
-        #expect(note.contains("no effect on channel \(channel)"), "\(note)")
+        #expect(note.hasPrefix("stands_in_for \"vonage\" is meant for provider \"outbox\""), "\(note)")
+        #expect(note.contains(effect), "\(note)")
     }
 
     /// On the wire: the Reject names the rule; the note reaches `herald channels`.
@@ -81,11 +90,11 @@ struct RegisterCheckTests {
             #expect(HostileWorkerTests.counter(metrics, "herald_messages_refused_total", ["endpoint": "channel", "reason": "invalid_register"]) == 2)
             #expect(dispatcher.connectedWorkers.isEmpty)
 
-            peer.send(.register(Self.register(channel: "email", provider: "outbox", standsInFor: "smtp")))
+            peer.send(.register(Self.register(channel: "email", provider: "smtp", standsInFor: "sendgrid")))
             #expect(try await peer.nextWelcome() != nil)
             try await eventually("the worker listed") { !dispatcher.connectedWorkers.isEmpty }
             let worker = try #require(dispatcher.connectedWorkers.first)
-            #expect(worker.note.contains("stands_in_for \"smtp\" has no effect"), "\(worker.note)")
+            #expect(worker.note.contains("it has no effect on channel email"), "\(worker.note)")
         }
     }
 }
