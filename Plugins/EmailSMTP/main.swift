@@ -17,8 +17,12 @@ struct HeraldEmailSMTP: ChannelCommand {
             Environment:
               SMTP_URL       smtp://host:587 (STARTTLS required) or smtps://host:465,
                              may hold user:password@ (required)
-              SMTP_FROM      the sender address, e.g. reminders@salon.example
-                             (required); the tenant's sender name is its display name
+              SMTP_FROM      the sender (required): an address, reminders@salon.example,
+                             or a name and an address, Acme Salon <bookings@acme.test>,
+                             "Acme, Salon" <bookings@acme.test>, or an RFC 2047 name
+                             (=?UTF-8?B?...?= <bookings@acme.test>). MAIL FROM is the
+                             address; the From name is the tenant's sender name, or
+                             this name when the tenant has none
               SMTP_USERNAME  AUTH user name (with SMTP_PASSWORD)
               SMTP_PASSWORD  AUTH password (with SMTP_USERNAME)
               SMTP_CA_FILE   PEM file of CA certificates to trust instead of the system's

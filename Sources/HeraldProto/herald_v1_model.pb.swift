@@ -537,6 +537,10 @@ public nonisolated struct Herald_V1_WorkerInfo: Sendable {
 
   public var lastHeardAt: String = String()
 
+  /// A warning about how the worker registered (stands_in_for from a worker whose
+  /// provider is not "outbox"); empty when none.
+  public var note: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1467,7 +1471,7 @@ nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, Sw
 
 nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{3}in_flight\0\u{3}connected_at\0\u{3}last_heard_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{3}in_flight\0\u{3}connected_at\0\u{3}last_heard_at\0\u{1}note\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1483,6 +1487,7 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.inFlight) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.connectedAt) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.lastHeardAt) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.note) }()
       default: break
       }
     }
@@ -1513,6 +1518,9 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if !self.lastHeardAt.isEmpty {
       try visitor.visitSingularStringField(value: self.lastHeardAt, fieldNumber: 8)
     }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1525,6 +1533,7 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.inFlight != rhs.inFlight {return false}
     if lhs.connectedAt != rhs.connectedAt {return false}
     if lhs.lastHeardAt != rhs.lastHeardAt {return false}
+    if lhs.note != rhs.note {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

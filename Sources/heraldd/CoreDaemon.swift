@@ -145,6 +145,9 @@ struct CoreDaemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        // Last: waits (up to each socket's LINGER) for queued frames, such as the
+        // workers' Shutdown, to leave before the process exits.
+        context.terminate()
         logger.info("heraldd stopped")
     }
 

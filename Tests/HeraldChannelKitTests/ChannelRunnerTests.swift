@@ -251,13 +251,45 @@ struct ChannelRunnerTests {
         }
     }
 
-    @Test func theCoresShutdownStopsTheRunnerWithGoodbye() async throws {
-        try await withRunner(ScriptedPlugin()) { core, _, events in
-            let peer = try await core.acceptRegistration()
-            core.send(.shutdown(.with { $0.reason = "core upgrading" }), to: peer)
-            let goodbye = try await core.waitFor("Goodbye") { $0.lazy.compactMap(\.goodbye).first }
-            #expect(goodbye.reason.contains("core upgrading"))
-            try await eventually("the runner to stop") { events.all.contains(.stopped) }
+    /// `Shutdown` means the core is going away, not this channel: a Goodbye (so the
+    /// core need not wait for it), no stop, a new connection at once (not after 3
+    /// silent heartbeat intervals), and a send in flight reports to the core that
+    /// welcomes it next.
+    @Test func theCoresShutdownMakesTheRunnerReconnectAndKeepItsWork() async throws {
+        let gate = Gate()
+        let plugin = ScriptedPlugin { _ in
+            await gate.wait()
+            return .sent(providerMessageID: "kept")
+        }
+        try await withRunner(plugin) { core, _, events in
+            // A long interval: the reconnect must come from Shutdown, not from silence.
+            let first = try await core.acceptRegistration(heartbeatIntervalMs: 60_000)
+            core.send(.delivery(makeDelivery("in-flight")), to: first)
+            try await eventually("the send to start") { plugin.probe.started == 1 }
+
+            core.send(.shutdown(.with { $0.reason = "core upgrading" }), to: first)
+            let second = try await core.waitFor("a second Register") { all in
+                all.filter { $0.register != nil }.dropFirst().first?.peer
+            }
+            #expect(second != first)
+            let goodbye = try await core.waitFor("Goodbye") { $0.first { $0.goodbye != nil } }
+            #expect(goodbye.peer == first)
+            #expect(goodbye.goodbye?.reason == "the core is shutting down")
+            #expect(events.all.contains { event in
+                if case .connectionLost(let reason) = event { reason.contains("core upgrading") } else { false }
+            })
+            #expect(!events.all.contains(.stopped))
+            #expect(!events.all.contains { if case .draining = $0 { true } else { false } })
+
+            core.welcome(second)
+            gate.open()
+            let result = try await core.waitFor("the Result") { all in all.first { $0.result != nil } }
+            #expect(result.peer == second)
+            #expect(result.result?.providerMessageID == "kept")
+
+            // Still a working worker: new deliveries are sent.
+            core.send(.delivery(makeDelivery("after")), to: second)
+            #expect(try await core.result(for: "after").outcome == .sent)
         }
     }
 

@@ -121,7 +121,10 @@ struct SMTPChannelTests {
         #expect(error(["SMTP_URL": "smtp://x.example"]) == "SMTP_FROM is not set")
         #expect(error(good.merging(["SMTP_URL": "ftp://x.example"]) { $1 })?.hasPrefix("SMTP_URL must be") == true)
         #expect(error(good.merging(["SMTP_URL": "smtp://u:hunter2@x.example\r\n"]) { $1 })?.contains("hunter2") == false)
-        #expect(error(good.merging(["SMTP_FROM": "Herald <a@herald.example>"]) { $1 })?.hasPrefix("SMTP_FROM") == true)
+        #expect(error(good.merging(["SMTP_FROM": "Herald <a@herald.example>"]) { $1 }) == nil)
+        #expect(error(good.merging(["SMTP_FROM": "Herald, Inc <a@herald.example>"]) { $1 })?.hasPrefix("SMTP_FROM has ','") == true)
+        #expect(error(good.merging(["SMTP_FROM": "Herald <a@herald.example>\nBcc: b@herald.example"]) { $1 })?
+            .hasPrefix("SMTP_FROM contains a control character (U+000A)") == true)
         #expect(error(good.merging(["SMTP_USERNAME": "u"]) { $1 }) == "SMTP_PASSWORD is not set")
         #expect(error(good.merging(["SMTP_PASSWORD": "p"]) { $1 }) == "SMTP_USERNAME is not set")
         #expect(error(good.merging(["SMTP_CA_FILE": "/nonexistent/ca.pem"]) { $1 })?.hasPrefix("SMTP_CA_FILE") == true)

@@ -103,6 +103,40 @@ struct EmailChannelTests {
         #expect(try await core.stop() == 0)
     }
 
+    /// `SMTP_FROM` with a display name (here an RFC 2047 encoded-word): the envelope
+    /// gets the address only; the From header gets the tenant's sender name, or
+    /// SMTP_FROM's name for a tenant without one.
+    @Test func smtpFromsNameIsTheDisplayNameWhenTheTenantHasNone() async throws {
+        let core = try await RunningCore.start()
+        let peer = try await SMTPPeer.start(in: core.directory, mode: .starttls, user: Self.user, password: Self.password)
+        let name = "Acmé Bookings, Front Desk"
+        let encoded = "=?UTF-8?B?" + Data(name.utf8).base64EncodedString() + "?="
+        var environment = Self.environment(peer)
+        environment["SMTP_FROM"] = "\(encoded) <\(Self.sender)>"
+        let channel = try await RunningEmailChannel.start("email-smtp-named", core: core, environment: environment)
+        _ = try await core.heraldOrThrow(["tenant", "create", "named", "--name", "Salon Lumière"])
+        _ = try await core.heraldOrThrow(["tenant", "create", "plain", "--name", "Plain"])
+        _ = try await core.heraldOrThrow(["settings", "set", "plain", "--sender-name", ""])
+        for (tenant, email) in [("named", "ada@example.com"), ("plain", "bob@example.com")] {
+            _ = try await core.heraldOrThrow([
+                "booking", "create", tenant, "--id", "b-\(tenant)", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--email", email, "--name", "Customer",
+            ])
+        }
+        try await eventually("the peer to store both confirmations", within: .seconds(60)) { try peer.messages().count >= 2 }
+        let mails = try peer.messages().map(\.parsed)
+        let named = try #require(mails.first { $0.rcpt_tos == ["ada@example.com"] })
+        let plain = try #require(mails.first { $0.rcpt_tos == ["bob@example.com"] })
+        for mail in [named, plain] {
+            #expect(mail.defects.isEmpty, "\(mail.defects)")
+            #expect(mail.mail_from == Self.sender)
+        }
+        #expect(named.addresses["from"] == [.init(name: "Salon Lumière", address: Self.sender)])
+        #expect(plain.addresses["from"] == [.init(name: name, address: Self.sender)])
+        #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
+        #expect(try await core.stop() == 0)
+    }
+
     @Test func a451IsRetriedAndTheNextAttemptIsSent() async throws {
         let (core, peer, channel) = try await Self.setUp()
         try await Self.book(core, id: "b-1", name: "Ada", email: "tempfail-once@example.com")
@@ -273,7 +307,11 @@ struct EmailChannelTests {
         (["SMTP_URL": "", "SMTP_FROM": "reminders@herald.example"], "SMTP_URL is not set"),
         (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": ""], "SMTP_FROM is not set"),
         (["SMTP_URL": "http://127.0.0.1:1", "SMTP_FROM": "reminders@herald.example"], "SMTP_URL must be smtp://"),
-        (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "Herald <reminders@herald.example>"], "SMTP_FROM"),
+        (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "Acme, Salon <reminders@herald.example>"],
+         "SMTP_FROM has ',' in an unquoted name"),
+        (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "Acme <reminders@herald.example>\r\nBcc: x@herald.example"],
+         "SMTP_FROM contains a control character (U+000D)"),
+        (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "Acme <reminders@herald.example"], "SMTP_FROM has text after"),
         (["SMTP_URL": "smtp://127.0.0.1:1", "SMTP_FROM": "reminders@herald.example", "SMTP_USERNAME": "u", "SMTP_PASSWORD": ""],
          "SMTP_PASSWORD is not set"),
     ])

@@ -55,4 +55,25 @@ struct PythonChannelTests {
         }
         #expect(try await core.stop() == 0)
     }
+
+    /// The core's Shutdown: the Python worker stays up and registers with the next core.
+    @Test func survivesTheCoresShutdownAndRegistersWithTheNextCore() async throws {
+        let directory = try TemporaryDirectory()
+        let core = try await RunningCore.start(in: directory.url, arguments: CoreShutdownTests.slowHeartbeats)
+        let out = directory.url.appendingPathComponent("deliveries.jsonl")
+        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+        let channel = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [python, Self.script.path, "--core", core.channelEndpoint, "--instance", "py-2", "--out", out.path])
+        try await eventually("the Python worker to register", within: .seconds(60)) {
+            if !channel.isRunning { throw WorkerExited(instance: "py-2", stderr: channel.stderr) }
+            return try await core.channels().workers.contains { $0.instance_id == "py-2" }
+        }
+        let next = try await CoreShutdownTests.restart(
+            core, in: directory.url, worker: channel, instance: "py-2", provider: "python-example",
+            line: "the core is shutting down")
+        channel.signal(SIGTERM)
+        #expect(try await channel.waitForExit() == 0, "\(channel.stderr)")
+        #expect(try await next.stop() == 0)
+    }
 }

@@ -11,7 +11,9 @@ real provider call where `deliver` writes the line.
 Needs pyzmq and protobuf (`pip install pyzmq protobuf==4.21.12`, the runtime
 that matches Debian's protoc 3.21) and protoc: the Python classes are generated
 from proto/ at start into a temporary folder, so the contract is the only
-input. SIGTERM or SIGINT: it says Goodbye and exits 0.
+input. SIGTERM or SIGINT: it says Goodbye and exits 0. Shutdown from the core
+means the core is going away, not this channel: it drops the connection and
+registers again, with backoff, until a core welcomes it.
 """
 
 import argparse
@@ -54,6 +56,10 @@ class Channel:
         self.last_heard = time.monotonic()
         self.last_sent = 0.0
         self.stopping = False
+        # Reconnecting: wait 1 s, doubling to 32 s, back to 1 s on Welcome.
+        self.backoff = 1.0
+        self.reconnect_at = None
+        self.register_sent_at = 0.0
 
     # The wire: one serialized WorkerMessage per frame, one CoreMessage back.
     def send(self, **body):
@@ -80,6 +86,8 @@ class Channel:
         self.poller.register(self.socket, zmq.POLLIN)
         self.welcomed = False
         self.last_heard = time.monotonic()
+        self.reconnect_at = None
+        self.register_sent_at = time.monotonic()
         self.send(register=self.pb.Register(
             protocol_version=self.pb.PROTOCOL_VERSION_1,
             channel=self.options.channel,
@@ -87,6 +95,21 @@ class Channel:
             instance_id=self.options.instance,
             plugin_version="0.1.0",
             max_in_flight=16))
+
+    def reconnect_later(self, why, goodbye=False):
+        """Drops the connection and schedules the next Register after the backoff."""
+        print("%s; reconnecting in %.0f s" % (why, self.backoff), file=sys.stderr, flush=True)
+        if goodbye:
+            # Answers the core's Shutdown, so that it can close without waiting out
+            # its grace; the linger lets the frame leave after close.
+            self.send(goodbye=self.pb.Goodbye(reason="the core is shutting down"))
+            self.socket.close(linger=1000)
+        else:
+            self.socket.close(linger=0)
+        self.socket = None
+        self.welcomed = False
+        self.reconnect_at = time.monotonic() + self.backoff
+        self.backoff = min(self.backoff * 2, 32.0)
 
     def deliver(self, delivery):
         """The provider call: here, one JSON line per delivery."""
@@ -124,6 +147,7 @@ class Channel:
         kind = message.WhichOneof("body")
         if kind == "welcome":
             self.welcomed = True
+            self.backoff = 1.0
             self.heartbeat_interval = max(0.1, message.welcome.heartbeat_interval_ms / 1000.0)
             print("registered: channel=%s provider=%s instance=%s" % (
                 self.options.channel, self.options.provider, self.options.instance), flush=True)
@@ -136,24 +160,38 @@ class Channel:
         elif kind == "delivery":
             self.deliver(message.delivery)
         elif kind == "shutdown":
-            print("the core asked us to stop: %s" % message.shutdown.reason, file=sys.stderr)
-            self.stopping = True
+            # The core is going away (stopped or restarting), not us: keep running
+            # and register again once a core is back on the endpoint.
+            self.reconnect_later("the core is shutting down (%s)" % message.shutdown.reason, goodbye=True)
         # A heartbeat from the core only counts as a sign of life (done above).
 
     def run(self):
         self.connect()
         while not self.stopping:
-            ready = dict(self.poller.poll(timeout=int(self.heartbeat_interval * 1000 / 2)))
+            if self.socket is None:
+                # Waiting out the backoff before the next Register.
+                time.sleep(min(0.2, max(0.0, self.reconnect_at - time.monotonic())))
+                if time.monotonic() >= self.reconnect_at:
+                    self.connect()
+                continue
+            ready = dict(self.poller.poll(timeout=int(min(self.heartbeat_interval * 1000 / 2, 500))))
             if self.socket in ready:
                 self.handle(self.socket.recv())
+            if self.socket is None:
+                continue
             now = time.monotonic()
             if self.welcomed and now - self.last_sent >= self.heartbeat_interval:
                 self.send(heartbeat=self.pb.Heartbeat(sent_at_ms=int(time.time() * 1000)))
-            if now - self.last_heard > 3 * self.heartbeat_interval:
-                print("the core is silent; reconnecting", file=sys.stderr)
-                self.connect()
-        self.send(goodbye=self.pb.Goodbye(reason="stopping"))
-        self.socket.close(linger=1000)
+            if not self.welcomed and now - self.register_sent_at > 5.0:
+                # No Welcome or Reject within 5 s: the core is not there (yet).
+                self.reconnect_later("no answer to Register")
+            elif self.welcomed and now - self.last_heard > 3 * self.heartbeat_interval:
+                self.reconnect_later("the core is silent")
+        if self.socket is not None:
+            if self.welcomed:
+                self.send(goodbye=self.pb.Goodbye(reason="stopping"))
+            # Goodbye gets no reply: linger so that it leaves before the process does.
+            self.socket.close(linger=1000)
         self.context.term()
 
 

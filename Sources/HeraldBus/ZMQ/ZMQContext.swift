@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// The libzmq context: its I/O threads carry every socket of the process.
 ///
@@ -13,6 +14,7 @@ import CZeroMQ
 public final class ZMQContext: @unchecked Sendable {
     /// The `void *` libzmq hands out; immutable after init and thread safe per libzmq.
     let handle: UnsafeMutableRawPointer
+    private let terminated = Atomic<Bool>(false)
 
     /// Creates a context.
     /// - Parameter ioThreads: libzmq I/O threads; one handles well over a gigabyte a second.
@@ -29,7 +31,16 @@ public final class ZMQContext: @unchecked Sendable {
         zmq_ctx_set(handle, ZMQ_BLOCKY, 0)
     }
 
-    deinit {
+    deinit { terminate() }
+
+    /// Terminates the context now: blocks until every socket is closed and what
+    /// they queued has left or outlived its LINGER. A process calls it last, so
+    /// that its final messages (the core's `Shutdown` to its workers) reach the
+    /// wire before it exits; returning from `main` does not wait for libzmq's
+    /// I/O threads. Sockets still open get `ETERM` and are closed by their
+    /// ``SocketThread``. Idempotent; the context is unusable afterwards.
+    public func terminate() {
+        guard !terminated.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // Retry on EINTR: a signal must not leak the context.
         while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
     }

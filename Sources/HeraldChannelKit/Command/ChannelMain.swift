@@ -19,8 +19,8 @@ public enum ChannelMain {
     public static let configurationExitCode = ExitCode(78)
 
     /// Bootstraps logging, checks the configuration, then runs a
-    /// ``ChannelRunner`` in a `ServiceGroup` until SIGTERM or SIGINT (graceful),
-    /// the core's `Shutdown`, or a `Reject`.
+    /// ``ChannelRunner`` in a `ServiceGroup` until SIGTERM or SIGINT (graceful)
+    /// or a `Reject`. The core's `Shutdown` does not stop it: it reconnects.
     ///
     /// With `--outbox DIR` an ``OutboxPlugin`` runs in the plugin's place and the
     /// plugin's own configuration is not checked. Without it, a configuration
@@ -50,7 +50,11 @@ public enum ChannelMain {
         let configuration = ChannelRunner.Configuration(
             endpoint: options.endpoint(), instanceID: options.instanceID(for: plugin), maxInFlight: options.maxInFlight,
             curve: try options.curve())
-        let runner = ChannelRunner(plugin: running, configuration: configuration, context: try ZMQContext(), logger: logger)
+        let context = try ZMQContext()
+        // Last, whatever happens: waits for the Goodbye (or a final Result) to leave
+        // within the socket's LINGER, which exiting the process would not.
+        defer { context.terminate() }
+        let runner = ChannelRunner(plugin: running, configuration: configuration, context: context, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],

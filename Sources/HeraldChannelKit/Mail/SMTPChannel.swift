@@ -24,6 +24,8 @@ public struct SMTPChannel: ChannelPlugin {
     /// The checked configuration.
     public struct Settings: Sendable, Equatable {
         public var server: SMTPServer
+        /// `SMTP_FROM`: the envelope sender (its address only) and, when it has a
+        /// name, the From header's display name for tenants without a sender name.
         public var from: MailAddress
     }
 
@@ -49,8 +51,13 @@ public struct SMTPChannel: ChannelPlugin {
             throw ChannelConfigurationError(
                 "\(Variable.url) must be smtp://host[:port] (STARTTLS required) or smtps://host[:port], not \"\(components(redacting: url))\"")
         }
-        guard let sender = try? MailAddress(from, field: Variable.from) else {
-            throw ChannelConfigurationError("\(Variable.from) \"\(from)\" is not an email address (just the address: no name, no <>)")
+        let sender: MailAddress
+        do {
+            sender = try MailAddress.parse(from, field: Variable.from)
+        } catch {
+            throw ChannelConfigurationError(
+                "\(error); expected an address (bookings@acme.test) or a name and an address "
+                    + "(Acme Salon <bookings@acme.test>, \"Acme, Salon\" <bookings@acme.test>, =?UTF-8?B?...?= <bookings@acme.test>)")
         }
         let username = environment[Variable.username].flatMap { $0.isEmpty ? nil : $0 }
         let password = environment[Variable.password].flatMap { $0.isEmpty ? nil : $0 }
@@ -100,7 +107,7 @@ public struct SMTPChannel: ChannelPlugin {
         let bytes: [UInt8]
         let recipient: MailAddress
         do {
-            let sender = try MailAddress(settings.from.address, name: content.senderName, field: "sender")
+            let sender = try Self.sender(of: content, settings: settings)
             recipient = try MailAddress(delivery.recipient.email, name: delivery.recipient.name, field: "recipient")
             let replyTo = content.replyTo.isEmpty ? nil : try MailAddress(content.replyTo, field: "reply-to")
             bytes = try MailMessage(
@@ -112,6 +119,14 @@ public struct SMTPChannel: ChannelPlugin {
         }
         let result = await SMTPClient.send(bytes, from: settings.from.address, to: [recipient.address], server: settings.server)
         return Self.outcome(of: result, messageID: messageID)
+    }
+
+    /// The From mailbox: SMTP_FROM's address, with the tenant's sender name, or
+    /// SMTP_FROM's name when the tenant has none. (The envelope sender is the
+    /// address alone.)
+    public static func sender(of content: Herald_V1_RenderedMessage, settings: Settings) throws(MailMessageError) -> MailAddress {
+        let name = content.senderName.isEmpty ? settings.from.name : content.senderName
+        return try MailAddress(settings.from.address, name: name, field: "sender")
     }
 
     /// How an SMTP result maps to an outcome: 4xx replies and connection

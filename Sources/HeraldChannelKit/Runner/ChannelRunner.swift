@@ -16,10 +16,13 @@ import ServiceLifecycle
 ///   `Register` within `registerTimeout`, is dead: the runner drops the socket
 ///   and reconnects after 1 s, doubling to 32 s, reset by the next `Welcome`.
 ///   Sends in flight keep running; their results go out on the next connection.
-/// - Graceful shutdown (SIGTERM through a `ServiceGroup`, or `Shutdown` from the
-///   core) takes no new deliveries, waits up to `drainTimeout` for the sends in
-///   flight, reports them, says `Goodbye` and returns. Cancellation stops at
-///   once: unreported sends are left to the core's lease.
+/// - `Shutdown` from the core means the core is going away, not this channel:
+///   the runner drops the connection at once and reconnects as above, so it
+///   registers again as soon as a core is back on the endpoint.
+/// - Graceful shutdown (SIGTERM through a `ServiceGroup`) takes no new
+///   deliveries, waits up to `drainTimeout` for the sends in flight, reports
+///   them, says `Goodbye` and returns. Cancellation stops at once: unreported
+///   sends are left to the core's lease.
 public final class ChannelRunner: Service, Sendable {
     public let plugin: any ChannelPlugin
     public let configuration: Configuration
@@ -42,7 +45,8 @@ public final class ChannelRunner: Service, Sendable {
         (events, observers) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(256))
     }
 
-    /// Runs until graceful shutdown, the core's `Shutdown`, or cancellation.
+    /// Runs until graceful shutdown or cancellation (the core's `Shutdown` only
+    /// makes it reconnect).
     ///
     /// - Throws: ``ChannelRejectedError`` when the core refuses the worker;
     ///   ``ZMQError`` when the endpoint cannot be used at all.

@@ -149,8 +149,14 @@ final class RunnerLoop {
             accept(delivery, in: &group)
 
         case .shutdown(let shutdown):
-            logger.notice("the core asked this channel to shut down", metadata: ["reason": "\(shutdown.reason)"])
-            await beginDraining(reason: "the core asked: \(shutdown.reason)", in: &group)
+            // The core is going away (stopped, restarted, upgraded), not this channel:
+            // keep running, drop the connection now rather than after three silent
+            // heartbeat intervals, and register again (with backoff) when a core is
+            // back. Sends in flight finish; their results go to the next core. The
+            // Goodbye lets the core close its endpoint without waiting out its grace.
+            logger.notice("the core is shutting down; reconnecting", metadata: ["reason": "\(shutdown.reason)"])
+            connection?.send(.goodbye(.with { $0.reason = "the core is shutting down" }))
+            await connectionLost("the core is shutting down: \(shutdown.reason)", in: &group)
 
         case .heartbeat, .none:
             break

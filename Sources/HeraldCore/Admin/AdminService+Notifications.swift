@@ -89,6 +89,7 @@ extension AdminService {
                     $0.inFlight = UInt32(worker.inFlight)
                     $0.connectedAt = Timestamp.format(worker.connectedAt)
                     $0.lastHeardAt = Timestamp.format(worker.lastHeardAt)
+                    $0.note = worker.note
                 }
             }
             $0.queues = queues.map { queue in

@@ -14,6 +14,8 @@ struct ConnectedWorker {
     let maxInFlight: Int
     let connectedAt: Date
     var lastHeardAt: Date
+    /// A warning about its registration (``RegisterCheck``), shown in `herald channels`.
+    var note: String? = nil
     /// Job ids handed to it whose result has not come back.
     var inFlight: Set<String> = []
 
@@ -57,4 +59,6 @@ public struct WorkerSnapshot: Sendable, Equatable {
     public var inFlight: Int
     public var connectedAt: Date
     public var lastHeardAt: Date
+    /// A warning about how it registered (``RegisterCheck``); empty when none.
+    public var note: String = ""
 }

@@ -85,6 +85,14 @@ public final class Dispatcher: Service, Sendable {
             await cancelWhenGracefulShutdown {
                 await box.value.run(mailbox: mailbox)
             }
+            // Workers learn at once that this core is going away, rather than after
+            // three silent heartbeat intervals; the endpoint stays open until they say
+            // Goodbye (or the grace passes), so that none loses Shutdown to the closing
+            // connection. `close()` then hands what is queued to libzmq, the socket's
+            // LINGER lets it leave, and heraldd terminates its context last, which
+            // waits for that.
+            let told = box.value.announceShutdown(reason: "the core is shutting down")
+            await box.value.awaitGoodbyes(from: told, mailbox: mailbox)
             endpoint.close()
         }
     }
@@ -283,31 +291,15 @@ final class DispatchLoop {
     }
 
     func register(_ register: Herald_V1_Register, from peer: Data, now: Date) {
-        let problem: String? =
-            if register.protocolVersion != .protocolVersion1 {
-                "protocol version \(register.protocolVersion.rawValue) is not spoken here (this core speaks 1)"
-            } else if register.channel.isEmpty || register.channel.count > 64 {
-                "channel must be 1-64 characters"
-            } else if register.provider.isEmpty || register.provider.count > 64 {
-                "provider must be 1-64 characters"
-            } else if register.standsInFor.count > 64 {
-                "stands_in_for must be at most 64 characters"
-            } else if register.instanceID.isEmpty || register.instanceID.count > 200 {
-                "instance_id must be 1-200 characters"
-            } else if register.maxInFlight == 0 || register.maxInFlight > 10_000 {
-                "max_in_flight must be between 1 and 10000"
-            } else if register.pluginVersion.count > 64 {
-                "plugin_version must be at most 64 characters"
-            } else if register.capabilities.count > 64 || register.capabilities.contains(where: { $0.count > 64 }) {
-                "capabilities must be at most 64 names of at most 64 characters"
-            } else {
-                nil
-            }
-        if let problem {
+        let note: String?
+        switch RegisterCheck.check(register) {
+        case .reject(let problem):
             refusals.refuse(
                 .invalidRegister, peer: peer, problem, metadata: ["instance": "\(register.instanceID.prefix(200))"])
             send(.reject(.with { $0.reason = problem }), to: peer)
             return
+        case .admit(let warning):
+            note = warning
         }
         // The same instance on a new connection has reconnected: the old one is gone.
         for (oldPeer, worker) in workers where worker.instanceID == register.instanceID && oldPeer != peer {
@@ -319,7 +311,7 @@ final class DispatchLoop {
             peer: peer, channel: register.channel, provider: register.provider,
             standsInFor: register.standsInFor.isEmpty ? nil : register.standsInFor, instanceID: register.instanceID,
             pluginVersion: register.pluginVersion, maxInFlight: Int(register.maxInFlight), connectedAt: now,
-            lastHeardAt: now)
+            lastHeardAt: now, note: note)
         drainedChannels.remove(register.channel)
         send(
             .welcome(.with {
@@ -333,6 +325,39 @@ final class DispatchLoop {
                 "channel": "\(register.channel)", "provider": "\(register.provider)",
                 "stands_in_for": "\(register.standsInFor)", "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
             ])
+        if let note {
+            logger.warning("worker registered with a setting that has no effect", metadata: [
+                "instance": "\(register.instanceID)", "note": "\(note)",
+            ])
+        }
+    }
+
+    /// Sends `Shutdown` to every registered worker; called once the loop has stopped.
+    /// What they hold needs no answer: the next core returns every lease at start.
+    /// - Returns: the peers told.
+    func announceShutdown(reason: String) -> Set<Data> {
+        guard !workers.isEmpty else { return [] }
+        let frame = message(.shutdown(.with { $0.reason = reason }))
+        for peer in workers.keys { endpoint.send(to: peer, frames: [frame]) }
+        logger.info("told the workers this core is shutting down", metadata: ["workers": "\(workers.count)"])
+        return Set(workers.keys)
+    }
+
+    /// Waits, in real time, until every peer in `told` said `Goodbye` or the
+    /// configuration's `shutdownGrace` passed; other messages are dropped now.
+    func awaitGoodbyes(from told: Set<Data>, mailbox: Mailbox<Dispatcher.Input>) async {
+        var waiting = told
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while !waiting.isEmpty, !Task.isCancelled, ContinuousClock.now < deadline {
+            for case .message(let peer, .goodbye) in mailbox.drain() { waiting.remove(peer) }
+            if waiting.isEmpty { break }
+            await mailbox.wait(sleep: { try? await Task.sleep(until: deadline, clock: .continuous) })
+        }
+        if !waiting.isEmpty {
+            logger.notice(
+                "closing the channel endpoint without the Goodbye of some workers",
+                metadata: ["workers": "\(waiting.count)", "grace": "\(configuration.shutdownGrace)"])
+        }
     }
 
     /// Jobs a departed worker held go back to the queue at the next turn.
@@ -639,7 +664,7 @@ final class DispatchLoop {
             WorkerSnapshot(
                 channel: $0.channel, provider: $0.provider, instanceID: $0.instanceID, pluginVersion: $0.pluginVersion,
                 maxInFlight: $0.maxInFlight, inFlight: $0.inFlight.count, connectedAt: $0.connectedAt,
-                lastHeardAt: $0.lastHeardAt)
+                lastHeardAt: $0.lastHeardAt, note: $0.note ?? "")
         }
         .sorted { ($0.channel, $0.provider, $0.instanceID) < ($1.channel, $1.provider, $1.instanceID) }
     }

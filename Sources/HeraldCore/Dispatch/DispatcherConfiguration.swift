@@ -13,10 +13,17 @@ public struct DispatcherConfiguration: Sendable {
     public var webhookRetry: RetryPolicy
     /// Most jobs leased in one transaction.
     public var batchSize: Int
+    /// On shutdown, how long the channel endpoint stays open after `Shutdown` for
+    /// the workers' `Goodbye`. Closing at once could cut the connection before a
+    /// worker read `Shutdown` (libzmq drops unread messages of a connection that
+    /// breaks when `ZMQ_IMMEDIATE` is set), and it would then wait out three
+    /// heartbeat intervals.
+    public var shutdownGrace: Duration
 
     public init(
         heartbeatInterval: TimeInterval = 5, leaseDuration: TimeInterval = 60, lateGrace: TimeInterval = 15 * 60,
-        retry: RetryPolicy = RetryPolicy(), webhookRetry: RetryPolicy = .standardWebhooks, batchSize: Int = 500
+        retry: RetryPolicy = RetryPolicy(), webhookRetry: RetryPolicy = .standardWebhooks, batchSize: Int = 500,
+        shutdownGrace: Duration = .seconds(2)
     ) {
         self.heartbeatInterval = heartbeatInterval
         self.leaseDuration = leaseDuration
@@ -24,5 +31,6 @@ public struct DispatcherConfiguration: Sendable {
         self.retry = retry
         self.webhookRetry = webhookRetry
         self.batchSize = batchSize
+        self.shutdownGrace = shutdownGrace
     }
 }

@@ -83,6 +83,9 @@ struct ChannelsCommand: AsyncParsableCommand {
             ])
         }
         print(answer.workers.isEmpty ? "no channel workers are connected" : workers.render())
+        for worker in answer.workers where !worker.note.isEmpty {
+            print("note: \(worker.instanceID): \(worker.note)")
+        }
         print("")
         var queues = Table("channel", "due now", "scheduled", "in flight", "workers")
         for queue in answer.queues {
@@ -118,6 +121,8 @@ struct ChannelsView: Encodable {
         var in_flight: UInt32
         var connected_at: String
         var last_heard_at: String
+        /// A warning about how the worker registered; empty when none.
+        var note: String
     }
 
     struct Queue: Encodable {
@@ -135,7 +140,7 @@ struct ChannelsView: Encodable {
             Worker(
                 channel: $0.channel, provider: $0.provider, instance_id: $0.instanceID, plugin_version: $0.pluginVersion,
                 max_in_flight: $0.maxInFlight, in_flight: $0.inFlight, connected_at: $0.connectedAt,
-                last_heard_at: $0.lastHeardAt)
+                last_heard_at: $0.lastHeardAt, note: $0.note)
         }
         queues = answer.queues.map { Queue(channel: $0.channel, due_now: $0.dueNow, scheduled: $0.scheduled, leased: $0.leased) }
     }

@@ -20,20 +20,25 @@ final class FakeWorker: Sendable {
     private let box: FakeInbox
 
     static func register(
-        context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email"
+        context: ZMQContext, endpoint: String, maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email",
+        provider: String = "test"
     ) async throws -> FakeWorker {
         let worker = try connect(context: context, endpoint: endpoint)
-        worker.send(.register(registration(maxInFlight: maxInFlight, instance: instance, channel: channel)))
+        worker.send(.register(registration(maxInFlight: maxInFlight, instance: instance, channel: channel, provider: provider)))
         let welcome = try await worker.box.next { if case .welcome = $0.body { true } else { false } }
         #expect(welcome != nil)
         return worker
     }
 
-    static func registration(maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email") -> Herald_V1_Register {
+    static func registration(
+        maxInFlight: UInt32, instance: String = "fake-1", channel: String = "email", provider: String = "test",
+        standsInFor: String = ""
+    ) -> Herald_V1_Register {
         .with {
             $0.protocolVersion = .protocolVersion1
             $0.channel = channel
-            $0.provider = "test"
+            $0.provider = provider
+            $0.standsInFor = standsInFor
             $0.instanceID = instance
             $0.pluginVersion = "1"
             $0.maxInFlight = maxInFlight
@@ -65,6 +70,20 @@ final class FakeWorker: Sendable {
         let message = try await box.next(timeout: timeout) { if case .reject = $0.body { true } else { false } }
         guard case .reject(let reject) = message?.body else { return nil }
         return reject
+    }
+
+    /// The next `Shutdown` from the core; nil after `timeout`.
+    func nextShutdown(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Shutdown? {
+        let message = try await box.next(timeout: timeout) { if case .shutdown = $0.body { true } else { false } }
+        guard case .shutdown(let shutdown) = message?.body else { return nil }
+        return shutdown
+    }
+
+    /// The next `Welcome` from the core; nil after `timeout`.
+    func nextWelcome(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Welcome? {
+        let message = try await box.next(timeout: timeout) { if case .welcome = $0.body { true } else { false } }
+        guard case .welcome(let welcome) = message?.body else { return nil }
+        return welcome
     }
 
     /// Takes every `Welcome` received so far and says how many there were.

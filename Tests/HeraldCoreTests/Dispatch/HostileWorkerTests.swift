@@ -155,9 +155,9 @@ struct HostileWorkerTests {
         let logs = CapturedLogs()
         try await Dispatch.withDispatcher(metrics: metrics, logHandler: logs) { dispatcher, store, _, context, endpoint in
             let flooder = try await FakeWorker.register(
-                context: context, endpoint: endpoint, maxInFlight: 1, instance: "flooder", channel: "sms")
+                context: context, endpoint: endpoint, maxInFlight: 1, instance: "flooder", channel: "sms", provider: "twilio")
             defer { flooder.close() }
-            let register = FakeWorker.registration(maxInFlight: 1, instance: "flooder", channel: "sms")
+            let register = FakeWorker.registration(maxInFlight: 1, instance: "flooder", channel: "sms", provider: "twilio")
             for index in 0..<1000 {
                 if index.isMultiple(of: 2) { flooder.heartbeat() } else { flooder.send(.register(register)) }
             }
