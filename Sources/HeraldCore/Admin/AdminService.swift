@@ -3,14 +3,14 @@ import HeraldProto
 import Logging
 
 /// The admin API of the core: validates every request, writes through the
-/// ``HeraldStore`` and publishes the booking events it stored.
+/// ``AdminStore`` and publishes the booking events it stored.
 ///
 /// One method per `Admin` RPC of `proto/herald/v1/admin.proto`: it conforms to
 /// the generated `Herald_V1_Admin.ServiceProtocol`, whose `register(into:)` is
 /// the admin endpoint's routing table. It knows no transport: ``AdminError``
 /// carries its own RPC status, and the same service can sit behind another front end.
 public struct AdminService: Sendable {
-    let store: any HeraldStore
+    let store: any AdminStore
     let clock: any WallClock
     let publish: @Sendable (Herald_V1_BookingEvent) -> Void
     let jobsPlanned: @Sendable () -> Void
@@ -28,7 +28,7 @@ public struct AdminService: Sendable {
     ///   - runtime: what `Ping`, `ListChannels`, `GetStats` and `TestWebhook` read
     ///     from the running core.
     public init(
-        store: any HeraldStore,
+        store: any AdminStore,
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
         metrics: HeraldMetrics = HeraldMetrics(),

@@ -40,7 +40,7 @@ public final class Dispatcher: Service, Sendable {
     ///   since the last call (by results, send-time checks and booking writes), for
     ///   the live event stream; must not block.
     public init(
-        store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
+        store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
         metrics: HeraldMetrics = HeraldMetrics(),
         logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
@@ -108,7 +108,7 @@ final class UnsafeLoopBox: @unchecked Sendable {
 /// The dispatcher's state and its single loop. Everything here runs on the
 /// loop's task, one turn at a time, so it needs no locks.
 final class DispatchLoop {
-    let store: any HeraldStore
+    let store: any DispatchStore
     let endpoint: RouterEndpoint
     let clock: any WallClock
     let configuration: DispatcherConfiguration
@@ -132,7 +132,7 @@ final class DispatchLoop {
     var nextHeartbeat = Date.distantPast
 
     init(
-        store: any HeraldStore, endpoint: RouterEndpoint, clock: any WallClock,
+        store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger, metrics: HeraldMetrics,
         refusals: ChannelRefusals
     ) {

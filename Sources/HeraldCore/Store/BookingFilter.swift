@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which bookings ``HeraldStore/bookings(tenantID:filter:limit:)`` lists.
+/// Which bookings ``AdminStore/bookings(tenantID:filter:limit:)`` lists.
 public enum BookingFilter: Sendable, Equatable {
     /// Pending and confirmed bookings starting at or after the date, soonest first.
     case upcoming(after: Date)
@@ -8,7 +8,7 @@ public enum BookingFilter: Sendable, Equatable {
     case all
 }
 
-/// Where a page of ``HeraldStore/bookings(tenantID:filter:after:limit:)`` starts:
+/// Where a page of ``AdminStore/bookings(tenantID:filter:after:limit:)`` starts:
 /// after the booking with this start and id, in the filter's order.
 public struct BookingCursor: Sendable, Equatable {
     public var startAt: Date

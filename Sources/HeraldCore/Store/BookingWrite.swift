@@ -1,5 +1,5 @@
 /// One change to a booking with everything that must happen with it, written by
-/// ``HeraldStore/writeBooking(_:)`` in a single transaction (the transactional outbox):
+/// ``AdminStore/writeBooking(_:)`` in a single transaction (the transactional outbox):
 /// the booking, the cancellation of jobs it made obsolete, the jobs it plans, its event,
 /// and log rows for notifications decided at planning time (such as skipped reminders,
 /// which also come in `newJobs` with status `skipped`).

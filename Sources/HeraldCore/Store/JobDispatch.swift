@@ -4,7 +4,7 @@ import Foundation
 // returning leases, timing and queue visibility. Plain values only, so a PostgreSQL
 // implementation (several cores, `FOR UPDATE SKIP LOCKED`) can satisfy the same calls.
 
-/// Which due jobs ``HeraldStore/leaseDueJobs(_:decide:)`` hands to one worker.
+/// Which due jobs ``DispatchStore/leaseDueJobs(_:decide:)`` hands to one worker.
 public struct LeaseQuery: Sendable, Equatable {
     public var channel: String
     /// The asking worker's provider. A job is eligible when its provider is nil, equals this,
@@ -99,7 +99,7 @@ public struct LeasedJob: Sendable, Equatable {
     }
 }
 
-/// What one ``HeraldStore/leaseDueJobs(_:decide:)`` call did.
+/// What one ``DispatchStore/leaseDueJobs(_:decide:)`` call did.
 ///
 /// Cancelled and missed jobs do not count toward the limit, but the work per call is
 /// bounded: when `leased.count < limit` and `cancelled + missed > 0`, more jobs may
@@ -146,7 +146,7 @@ public struct JobResult: Sendable, Equatable {
     }
 }
 
-/// What ``HeraldStore/applyResults(_:)`` did with one result.
+/// What ``DispatchStore/applyResults(_:)`` did with one result.
 public enum ResultDisposition: Sendable, Equatable {
     case applied
     /// Acknowledged and dropped: `unknown delivery`, `already sent`,
@@ -154,7 +154,7 @@ public enum ResultDisposition: Sendable, Equatable {
     case ignored(reason: String)
 }
 
-/// One channel's queue, as ``HeraldStore/queueStats(now:)`` counts it.
+/// One channel's queue, as ``AdminStore/queueStats(now:)`` counts it.
 public struct ChannelQueueStats: Sendable, Equatable {
     public var channel: String
     /// Pending jobs with `dueAt <= now`.

@@ -1,4 +1,4 @@
-/// What a ``HeraldStore`` operation can fail with, in terms a caller can map to
+/// What a store operation (``DispatchStore``, ``AdminStore``) can fail with, in terms a caller can map to
 /// status codes (`NOT_FOUND`, `ALREADY_EXISTS`, `ABORTED`, `UNAVAILABLE`, `INTERNAL`).
 public enum StoreError: Error, Sendable {
     /// The entity, or the parent it refers to, does not exist.

@@ -1,13 +1,16 @@
 import Foundation
 import GRDB
 
-/// The default ``HeraldStore``: one SQLite file through GRDB, in WAL mode.
+/// The default store: one SQLite file through GRDB, in WAL mode. It is both the
+/// ``DispatchStore`` and the ``AdminStore`` of a core.
 ///
 /// A `DatabasePool` gives one writer and concurrent readers, so admin reads never
-/// wait behind the dispatcher's writes. The core is the only process that opens the file.
-public final class SQLiteStore: HeraldStore {
+/// wait behind the dispatcher's writes. The core is the only process that opens the
+/// file, so one writer serialises every write transaction: "one live lease per job"
+/// and "ReminderLog ids increase in commit order" hold without further locking.
+public final class SQLiteStore: DispatchStore, AdminStore {
     /// The underlying database, for SQLite-specific tests and diagnostics.
-    /// Application code goes through the ``HeraldStore`` methods.
+    /// Application code goes through the store protocols' methods.
     public let database: any DatabaseWriter
     /// Whether writes currently succeed (see ``StoreHealth``).
     public let health: StoreHealth
@@ -404,6 +407,10 @@ public final class SQLiteStore: HeraldStore {
         }
     }
 
+    /// Appends one ReminderLog row, assigning its id. Not part of any store protocol
+    /// (the core writes log rows only with the operations that decide them); kept for
+    /// the SQLite tests of the one-`sent` unique key. A second `sent` row for the same
+    /// notification is ``StoreError/alreadyExists(entity:id:)``.
     public func appendLog(_ entry: ReminderLogEntry) async throws -> ReminderLogEntry {
         try await write { db in
             var entry = entry

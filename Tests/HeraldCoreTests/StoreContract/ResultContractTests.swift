@@ -2,11 +2,11 @@ import Foundation
 import HeraldCore
 import Testing
 
-@Suite("SQLite store: delivery results")
-struct StoreResultTests {
+@Suite("store contract: delivery results")
+struct ResultContractTests {
     /// A tenant, a booking and these jobs (all due a minute ago), leased by one worker.
     private func leased(
-        _ store: SQLiteStore, _ makeJobs: (Booking) -> [NotificationJob]
+        _ store: any ContractStore, _ makeJobs: (Booking) -> [NotificationJob]
     ) async throws -> (Booking, [LeasedJob]) {
         try await Fixture.createTenant(store)
         let booking = Fixture.booking()
@@ -17,12 +17,12 @@ struct StoreResultTests {
         return (booking, batch.leased)
     }
 
-    private func job(_ store: SQLiteStore, _ booking: Booking, _ id: String) async throws -> NotificationJob? {
+    private func job(_ store: any ContractStore, _ booking: Booking, _ id: String) async throws -> NotificationJob? {
         try await store.jobs(bookingID: booking.id).first { $0.id == id }
     }
 
-    @Test func sentWritesOneSentRowAndASecondResultIsIgnored() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func sentWritesOneSentRowAndASecondResultIsIgnored(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio")]
             }
@@ -46,8 +46,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func duplicateResultsInOneBatchApplyOnce() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func duplicateResultsInOneBatchApplyOnce(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
             }
@@ -58,8 +58,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func aSecondJobOfTheSameNotificationIsMarkedSentWithoutASecondRow() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aSecondJobOfTheSameNotificationIsMarkedSentWithoutASecondRow(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-2), offset: 60),
                  Fixture.dueJob("job_2", for: booking, due: Fixture.minutes(-1), offset: 60)]
@@ -76,8 +76,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func staleAttemptsAndUnknownJobsAreIgnored() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func staleAttemptsAndUnknownJobsAreIgnored(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
             }
@@ -102,8 +102,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func aFinalAnswerAfterTheLeaseWasGivenBackStillCountsUntilTheNextHandOut() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aFinalAnswerAfterTheLeaseWasGivenBackStillCountsUntilTheNextHandOut(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [
                     Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1)),
@@ -132,8 +132,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func failedEndsTheJobWithAFailedRow() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func failedEndsTheJobWithAFailedRow(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio")]
             }
@@ -154,8 +154,8 @@ struct StoreResultTests {
         }
     }
 
-    @Test func retryPutsTheJobBackPendingAndSwapsProvidersWhenAsked() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func retryPutsTheJobBackPendingAndSwapsProvidersWhenAsked(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let (booking, _) = try await leased(store) { booking in
                 [Fixture.dueJob("job_keep", for: booking, due: Fixture.minutes(-2), channel: "sms",
                                 provider: "twilio", fallbackProvider: "vonage"),
@@ -202,10 +202,51 @@ struct StoreResultTests {
         }
     }
 
-    @Test func emptyBatchDoesNothing() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func emptyBatchDoesNothing(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             let dispositions = try await store.applyResults([])
             #expect(dispositions.isEmpty)
+        }
+    }
+
+    /// A worker still held the job when its booking was cancelled: what it reports
+    /// afterwards changes nothing, and no `sent` row appears for a cancelled notification.
+    @Test(arguments: StoreFactory.all) func aResultForAJobCancelledWhileLeasedIsIgnored(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+            }
+            var cancelled = booking
+            cancelled.status = .cancelled
+            cancelled.updatedAt = Fixture.minutes(1)
+            try await store.writeBooking(BookingWrite(
+                booking: cancelled, expected: booking, event: Fixture.event(.cancelled, for: cancelled, previous: booking),
+                cancelPendingJobs: .all(reason: "booking cancelled")))
+
+            let sent = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m1"), at: Fixture.minutes(2))
+            #expect(try await store.applyResults([sent]) == [.ignored(reason: "not leased (cancelled)")])
+            #expect(try await job(store, booking, "job_1")?.status == .cancelled)
+            let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
+            #expect(log.map(\.outcome) == [.cancelled])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func aFinishedJobIgnoresLaterResults(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let (booking, _) = try await leased(store) { booking in
+                [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))]
+            }
+            let failed = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .failed(provider: "smtp", error: "550 no such user"), at: Fixture.now)
+            let sent = JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.now)
+            #expect(try await store.applyResults([failed]) == [.applied])
+            #expect(try await store.applyResults([sent, failed]) == [
+                .ignored(reason: "not leased (failed)"), .ignored(reason: "not leased (failed)"),
+            ])
+            #expect(try await job(store, booking, "job_1")?.status == .failed)
+            #expect(try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).map(\.outcome) == [.failed])
         }
     }
 }

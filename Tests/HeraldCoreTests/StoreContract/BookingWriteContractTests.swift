@@ -2,10 +2,10 @@ import Foundation
 import HeraldCore
 import Testing
 
-@Suite("SQLite store: the transactional booking write")
-struct SQLiteBookingWriteTests {
-    @Test func insertStoresBookingEventAndJobsTogether() async throws {
-        try await withTemporaryStore { store, _ in
+@Suite("store contract: the transactional booking write")
+struct BookingWriteContractTests {
+    @Test(arguments: StoreFactory.all) func insertStoresBookingEventAndJobsTogether(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             let jobs = [
@@ -24,8 +24,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func failureInTheMiddleLeavesNothingWritten() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func failureInTheMiddleLeavesNothingWritten(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             let first = Fixture.job(id: "job_same", for: booking, kind: .confirmation)
@@ -42,8 +42,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func bookingForUnknownTenantOrEventTypeIsNotFound() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func bookingForUnknownTenantOrEventTypeIsNotFound(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             await expectStoreError({
                 if case .notFound(StoreEntity.tenant, "ghost") = $0 { true } else { false }
             }) {
@@ -61,8 +61,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func updateWithStaleExpectedIsConflictAndChangesNothing() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func updateWithStaleExpectedIsConflictAndChangesNothing(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let original = Fixture.booking()
             try await Fixture.insert(original, into: store)
@@ -98,8 +98,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func expectedUpdatedAtIsComparedAtStoragePrecision() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func expectedUpdatedAtIsComparedAtStoragePrecision(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             // Sub-millisecond noise, as `Date()` has; the stored text keeps milliseconds.
             var booking = Fixture.booking()
@@ -117,8 +117,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func updateOfUnknownBookingIsNotFound() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func updateOfUnknownBookingIsNotFound(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking(id: "bk_ghost")
             await expectStoreError({
@@ -130,8 +130,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func cancellationCancelsOnlyOpenJobsOfTheChosenKindsAndLogsThem() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func cancellationCancelsOnlyOpenJobsOfTheChosenKindsAndLogsThem(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             var sentReminder = Fixture.job(id: "job_sent", for: booking, kind: .reminder, offset: 1440)
@@ -169,8 +169,8 @@ struct SQLiteBookingWriteTests {
         }
     }
 
-    @Test func cancellingAllLeavesFinishedJobsAlone() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func cancellingAllLeavesFinishedJobsAlone(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             var sent = Fixture.job(id: "job_sent", for: booking, kind: .confirmation)
@@ -191,6 +191,108 @@ struct SQLiteBookingWriteTests {
                 uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0.status) })
             // The new cancellation notice is written after the cancellation, so it stays pending.
             #expect(statuses == ["job_sent": .sent, "job_reminder": .cancelled, "job_notice": .pending])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func newLogEntriesAreWrittenWithTheBooking(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var skipped = Fixture.dueJob("job_skipped", for: booking, due: Fixture.minutes(-5), offset: 1440)
+            skipped.status = .skipped
+            let entry = ReminderLogEntry(
+                job: skipped, outcome: .skipped, error: "booked after the reminder time", loggedAt: Fixture.now)
+            try await store.writeBooking(BookingWrite(
+                booking: booking, expected: nil, event: Fixture.event(.created, for: booking),
+                newJobs: [skipped], newLogEntries: [entry]))
+
+            let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
+            #expect(log.count == 1)
+            #expect(log.first?.id != nil)
+            var expected = entry
+            expected.id = log.first?.id
+            #expect(log.first == expected)
+            #expect(try await store.jobs(bookingID: booking.id).first?.status == .skipped)
+            // A skipped job is never leased.
+            #expect(try await store.leaseDueJobs(leaseQuery()) { _ in .lease }.leased.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func newLogEntriesRollBackWithAFailedWrite(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            let job = Fixture.dueJob("job_same", for: booking, due: Fixture.now)
+            let entry = ReminderLogEntry(job: job, outcome: .skipped, loggedAt: Fixture.now)
+            await expectStoreError({
+                if case .alreadyExists(StoreEntity.job, "job_same") = $0 { true } else { false }
+            }) {
+                try await store.writeBooking(BookingWrite(
+                    booking: booking, expected: nil, event: Fixture.event(.created, for: booking),
+                    newJobs: [job, job], newLogEntries: [entry]))
+            }
+            #expect(try await store.reminderLog(tenantID: nil, bookingID: nil, limit: 10).isEmpty)
+            #expect(try await store.booking(id: booking.id) == nil)
+
+            // An entry for another booking is refused, and nothing is written.
+            let other = Fixture.booking()
+            let foreign = ReminderLogEntry(
+                job: Fixture.dueJob("job_x", for: other, due: Fixture.now), outcome: .skipped, loggedAt: Fixture.now)
+            await expectStoreError({ if case .conflict = $0 { true } else { false } }) {
+                try await store.writeBooking(BookingWrite(
+                    booking: booking, expected: nil, event: Fixture.event(.created, for: booking),
+                    newLogEntries: [foreign]))
+            }
+            #expect(try await store.booking(id: booking.id) == nil)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func aBookingIDIsStoredOnce(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking(id: "bk_1")
+            try await Fixture.insert(booking, into: store)
+            var second = Fixture.booking(id: "bk_1", startingIn: 60)
+            second.customerName = "Someone Else"
+            await expectStoreError({ if case .alreadyExists(StoreEntity.booking, "bk_1") = $0 { true } else { false } }) {
+                try await Fixture.insert(second, jobs: [Fixture.job(for: second, kind: .confirmation)], into: store)
+            }
+            #expect(try await store.booking(id: "bk_1") == booking)
+            #expect(try await store.jobs(bookingID: "bk_1").isEmpty)
+            #expect(try await store.events(tenantID: "acme", bookingID: "bk_1", afterSequence: 0, limit: 10).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func anEventOfAnotherBookingIsAConflictAndWritesNothing(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            let other = Fixture.booking()
+            await expectStoreError({ if case .conflict = $0 { true } else { false } }) {
+                try await store.writeBooking(BookingWrite(
+                    booking: booking, expected: nil, event: Fixture.event(.created, for: other),
+                    newJobs: [Fixture.job(for: booking, kind: .confirmation)]))
+            }
+            #expect(try await store.booking(id: booking.id) == nil)
+            #expect(try await store.booking(id: other.id) == nil)
+            #expect(try await store.jobs(bookingID: booking.id).isEmpty)
+            #expect(try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func eventSequencesIncreaseInWriteOrderAcrossTenants(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store, id: "acme")
+            try await Fixture.createTenant(store, id: "globex")
+            var sequences: [Int64] = []
+            for tenant in ["acme", "globex", "acme", "globex"] {
+                let event = try await Fixture.insert(Fixture.booking(tenantID: tenant), into: store)
+                sequences.append(try #require(event.sequence))
+            }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == 4, "\(sequences)")
+            let acme = try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 10)
+            #expect(acme.compactMap(\.sequence) == [sequences[0], sequences[2]])
+            #expect(try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 1).count == 1)
         }
     }
 }

@@ -1,19 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldTesting
 import Testing
-
-/// Runs `body` with a store on a fresh database file in its own temporary directory,
-/// so WAL and re-opening behave as in production; the directory is removed afterwards.
-func withTemporaryStore<T>(
-    _ body: (_ store: SQLiteStore, _ path: String) async throws -> T
-) async throws -> T {
-    try await withTemporaryDirectory(prefix: "herald-store") { directory in
-        let path = directory.appendingPathComponent("herald.db").path
-        let store = try SQLiteStore(path: path)
-        return try await body(store, path)
-    }
-}
 
 /// Test data around a fixed, whole-second instant, so runs are reproducible.
 enum Fixture {
@@ -29,7 +16,7 @@ enum Fixture {
 
     /// Creates a tenant with default settings.
     @discardableResult
-    static func createTenant(_ store: SQLiteStore, id: String = "acme") async throws -> Tenant {
+    static func createTenant(_ store: any AdminStore, id: String = "acme") async throws -> Tenant {
         let tenant = tenant(id)
         try await store.createTenant(tenant, settings: .defaults(tenantID: id, now: now))
         return tenant
@@ -97,11 +84,25 @@ enum Fixture {
     /// Inserts a new booking with a `booking.created` event and the given jobs.
     @discardableResult
     static func insert(
-        _ booking: Booking, jobs: [NotificationJob] = [], into store: SQLiteStore
+        _ booking: Booking, jobs: [NotificationJob] = [], into store: any AdminStore
     ) async throws -> BookingEventRecord {
         try await store.writeBooking(BookingWrite(
             booking: booking, expected: nil, event: event(.created, for: booking), newJobs: jobs))
     }
+}
+
+/// A lease query around ``Fixture/now`` with a one-minute lease.
+func leaseQuery(
+    channel: String = "email",
+    provider: String = "smtp",
+    present: Set<String> = [],
+    limit: Int = 10,
+    now: Date = Fixture.now,
+    worker: String = "worker-1"
+) -> LeaseQuery {
+    LeaseQuery(
+        channel: channel, provider: provider, presentProviders: present, limit: limit,
+        now: now, leaseUntil: now.addingTimeInterval(60), leasedTo: worker)
 }
 
 /// Whether `error` is the ``StoreError`` case the predicate accepts.

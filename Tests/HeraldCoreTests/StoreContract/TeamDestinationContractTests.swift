@@ -2,16 +2,16 @@ import Foundation
 @testable import HeraldCore
 import Testing
 
-@Suite("SQLite store: team destinations")
-struct StoreTeamDestinationTests {
+@Suite("store contract: team destinations")
+struct TeamDestinationContractTests {
     static func destination(
         _ id: String, channel: String = "chat", recipient: String = "https://chat.example/hooks/abc", tenantID: String = "acme"
     ) -> TeamDestination {
         TeamDestination(id: id, tenantID: tenantID, channel: channel, recipient: recipient, createdAt: Fixture.now)
     }
 
-    @Test func destinationsAreStoredListedPerTenantDisabledAndRemoved() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func destinationsAreStoredListedPerTenantDisabledAndRemoved(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             try await Fixture.createTenant(store, id: "other")
             let chat = Self.destination("team_1")
@@ -43,8 +43,8 @@ struct StoreTeamDestinationTests {
         }
     }
 
-    @Test func theSameRecipientOnTheSameChannelIsStoredOnce() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func theSameRecipientOnTheSameChannelIsStoredOnce(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             try await Fixture.createTenant(store, id: "other")
             try await store.createTeamDestination(Self.destination("team_1"))
@@ -60,8 +60,8 @@ struct StoreTeamDestinationTests {
         }
     }
 
-    @Test func theSchemaRefusesWebhookSMSAndWhatsAppDestinations() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func webhookSMSAndWhatsAppDestinationsAreRefused(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             for channel in ["webhook", "sms", "whatsapp"] {
                 await #expect(throws: (any Error).self, "\(channel)") {
@@ -71,8 +71,8 @@ struct StoreTeamDestinationTests {
         }
     }
 
-    @Test func aCustomChannelCanHaveItsOwnTemplate() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aCustomChannelCanHaveItsOwnTemplate(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let template = MessageTemplate(
                 tenantID: "acme", kind: .hostNotification, channel: "chat", subject: "New", body: "{{customer_name}}",
@@ -84,8 +84,8 @@ struct StoreTeamDestinationTests {
 
     /// A chat webhook that was deleted answers 404/410: the destination is disabled,
     /// saying why, and its other pending notes are cancelled when they fall due.
-    @Test func aGoneRecipientDisablesTheDestinationAndItsOtherJobsAreCancelledAtSendTime() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aGoneRecipientDisablesTheDestinationAndItsOtherJobsAreCancelledAtSendTime(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             try await store.createTeamDestination(Self.destination("team_1"))
             let booking = Fixture.booking()
@@ -129,8 +129,8 @@ struct StoreTeamDestinationTests {
         }
     }
 
-    @Test func anOrdinaryFailureLeavesTheDestinationEnabled() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func anOrdinaryFailureLeavesTheDestinationEnabled(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             try await store.createTeamDestination(Self.destination("team_1"))
             let booking = Fixture.booking()

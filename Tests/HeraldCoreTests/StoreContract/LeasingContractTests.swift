@@ -1,26 +1,11 @@
 import Foundation
-import GRDB
 import HeraldCore
 import Testing
 
-/// A lease query around ``Fixture/now`` with a one-minute lease.
-func leaseQuery(
-    channel: String = "email",
-    provider: String = "smtp",
-    present: Set<String> = [],
-    limit: Int = 10,
-    now: Date = Fixture.now,
-    worker: String = "worker-1"
-) -> LeaseQuery {
-    LeaseQuery(
-        channel: channel, provider: provider, presentProviders: present, limit: limit,
-        now: now, leaseUntil: now.addingTimeInterval(60), leasedTo: worker)
-}
-
-@Suite("SQLite store: leasing due jobs")
-struct StoreLeaseTests {
-    @Test func leasesOnlyDueJobsOfTheChannelOldestFirstUpToTheLimit() async throws {
-        try await withTemporaryStore { store, _ in
+@Suite("store contract: leasing due jobs")
+struct LeasingContractTests {
+    @Test(arguments: StoreFactory.all) func leasesOnlyDueJobsOfTheChannelOldestFirstUpToTheLimit(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             try await Fixture.insert(booking, jobs: [
@@ -59,8 +44,8 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func cancelAndMissDecisionsEndJobsWithLogRowsAndDoNotCountTowardTheLimit() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func cancelAndMissDecisionsEndJobsWithLogRowsAndDoNotCountTowardTheLimit(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             try await Fixture.insert(booking, jobs: [
@@ -100,8 +85,8 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func workIsBoundedWhenEveryCandidateIsCancelled() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func workIsBoundedWhenEveryCandidateIsCancelled(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             let jobs = (0..<30).map { index in
@@ -125,8 +110,8 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func providerEligibilityIncludesTheFallbackOfAnAbsentProvider() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func providerEligibilityIncludesTheFallbackOfAnAbsentProvider(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             let due = Fixture.minutes(-1)
@@ -155,8 +140,8 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func candidatesCarryTheirSubscriptionAndEvent() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func candidatesCarryTheirSubscriptionAndEvent(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             let subscription = WebhookSubscription(
@@ -191,8 +176,8 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func zeroLimitLeasesNothing() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func zeroLimitLeasesNothing(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             try await Fixture.insert(booking, jobs: [
@@ -204,22 +189,68 @@ struct StoreLeaseTests {
         }
     }
 
-    @Test func leaseQueryWalksThePendingIndexWithoutSortingOrScanning() async throws {
-        try await withTemporaryStore { store, _ in
-            let plan = try await store.database.read { db in
-                try queryPlan(db, SQLiteStore.leaseCandidatesSQL,
-                              ["email", Fixture.now, "smtp", "smtp", "[\"twilio\"]", 500])
-            }
-            #expect(plan.contains("notification_jobs_pending_by_channel_due"), "\(plan)")
-            #expect(!plan.contains("SCAN notification_jobs"), "\(plan)")
-            #expect(!plan.contains("TEMP B-TREE"), "\(plan)")
+    /// One live lease per job: a leased job is not offered again until its lease is given
+    /// back, and the next lease is a new attempt.
+    @Test(arguments: StoreFactory.all) func aLeasedJobIsNotLeasedAgainUntilItsLeaseIsGivenBack(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            try await Fixture.insert(booking, jobs: [Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1))], into: store)
+            #expect(try await store.leaseDueJobs(leaseQuery(worker: "w1")) { _ in .lease }.leased.map(\.job.id) == ["job_1"])
+            // Later, even past its expiry time, while the lease has not been expired:
+            let later = leaseQuery(now: Fixture.minutes(5), worker: "w2")
+            #expect(try await store.leaseDueJobs(later) { _ in .lease }.leased.isEmpty)
+
+            #expect(try await store.expireLeases(now: Fixture.minutes(5)) == 1)
+            let again = try await store.leaseDueJobs(later) { _ in .lease }
+            #expect(again.leased.map(\.job.attempt) == [2])
+            #expect(again.leased.first?.job.leasedTo == "w2")
+            #expect(again.leased.first?.job.leaseExpiresAt == Fixture.minutes(6))
         }
     }
-}
 
-/// The `EXPLAIN QUERY PLAN` details of a statement, one per line.
-func queryPlan(_ db: Database, _ sql: String, _ arguments: StatementArguments = []) throws -> String {
-    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
-        .map { row -> String in row["detail"] }
-        .joined(separator: "\n")
+    @Test(arguments: StoreFactory.all) func concurrentLeasesNeverHandOutAJobTwice(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            let jobs = (0..<40).map { Fixture.dueJob(String(format: "job_%02d", $0), for: booking, due: Fixture.minutes(-1)) }
+            try await Fixture.insert(booking, jobs: jobs, into: store)
+
+            let batches = try await withThrowingTaskGroup(of: (String, [LeasedJob]).self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        let batch = try await store.leaseDueJobs(leaseQuery(limit: 10, worker: "w\(worker)")) { _ in .lease }
+                        return ("w\(worker)", batch.leased)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let leased = batches.flatMap { worker, jobs in jobs.map { (worker, $0.job) } }
+            #expect(leased.count == 40)
+            #expect(Set(leased.map(\.1.id)).count == 40)
+            let stored = Dictionary(uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0) })
+            for (worker, job) in leased {
+                #expect(job.attempt == 1)
+                #expect(stored[job.id]?.leasedTo == worker, "\(job.id)")
+            }
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func finishedJobsAreNeverLeased(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            let finished: [NotificationJob] = [JobStatus.sent, .failed, .cancelled, .skipped, .missed].map { status in
+                var job = Fixture.dueJob("job_\(status.rawValue)", for: booking, due: Fixture.minutes(-10))
+                job.status = status
+                return job
+            }
+            try await Fixture.insert(
+                booking, jobs: finished + [Fixture.dueJob("job_open", for: booking, due: Fixture.minutes(-1))], into: store)
+            let batch = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }
+            #expect(batch.leased.map(\.job.id) == ["job_open"])
+            #expect(batch.cancelled == 0 && batch.missed == 0)
+            #expect(try await store.nextDueTime(channels: ["email"], after: nil) == nil)
+        }
+    }
 }

@@ -2,10 +2,10 @@ import Foundation
 @testable import HeraldCore
 import Testing
 
-@Suite("SQLite store: templates, webhook secrets and gone subscriptions")
-struct StoreTemplateAndWebhookTests {
-    @Test func templatesAreSavedReplacedListedAndDeleted() async throws {
-        try await withTemporaryStore { store, _ in
+@Suite("store contract: templates, webhook secrets and gone subscriptions")
+struct TemplateAndWebhookContractTests {
+    @Test(arguments: StoreFactory.all) func templatesAreSavedReplacedListedAndDeleted(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             try await Fixture.createTenant(store, id: "other")
             var template = MessageTemplate(
@@ -27,8 +27,8 @@ struct StoreTemplateAndWebhookTests {
         }
     }
 
-    @Test func aTemplateForAnUnknownTenantIsNotFound() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aTemplateForAnUnknownTenantIsNotFound(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             await expectStoreError({ if case .notFound(StoreEntity.tenant, "ghost") = $0 { true } else { false } }) {
                 try await store.saveTemplate(MessageTemplate(
                     tenantID: "ghost", kind: .reminder, channel: "sms", body: "x", updatedAt: Fixture.now))
@@ -36,8 +36,8 @@ struct StoreTemplateAndWebhookTests {
         }
     }
 
-    @Test func rotatingASecretReplacesIt() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func rotatingASecretReplacesIt(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let hook = WebhookSubscription(
                 id: "wh_1", tenantID: "acme", url: "https://acme.test/hooks", secret: "whsec_old", createdAt: Fixture.now)
@@ -50,8 +50,8 @@ struct StoreTemplateAndWebhookTests {
         }
     }
 
-    @Test func aGoneRecipientDisablesTheSubscriptionAndItsOtherJobsAreCancelledAtSendTime() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func aGoneRecipientDisablesTheSubscriptionAndItsOtherJobsAreCancelledAtSendTime(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             try await store.createWebhook(WebhookSubscription(
@@ -89,8 +89,8 @@ struct StoreTemplateAndWebhookTests {
         }
     }
 
-    @Test func anOrdinaryFailureLeavesTheSubscriptionEnabled() async throws {
-        try await withTemporaryStore { store, _ in
+    @Test(arguments: StoreFactory.all) func anOrdinaryFailureLeavesTheSubscriptionEnabled(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
             try await store.createWebhook(WebhookSubscription(

@@ -1,0 +1,138 @@
+import Foundation
+
+/// What the dispatcher (``Dispatcher``) asks of the store, and nothing more: leasing
+/// due jobs, applying delivery results with their ReminderLog rows, giving leases
+/// back, the times it sleeps until, the ReminderLog tail it publishes, and the reads
+/// of a tenant's configuration it renders a leased delivery with
+/// (``TenantConfigurationStore``).
+///
+/// The general promises (one transaction per method, ``StoreError``s, millisecond
+/// dates) are stated on ``TenantConfigurationStore``. The ones the delivery
+/// guarantees rest on:
+/// - **One live lease per job.** A job is `pending`, `leased` or final (`sent`,
+///   `failed`, `cancelled`, `missed`, `skipped`); only a `pending` job can be leased,
+///   and leasing it increments its `attempt` in the same transaction. Two callers
+///   leasing at once (two cores on one database) never both get the same job.
+/// - **Results apply once, to the attempt they answer.** A result counts only if its
+///   `attempt` is the job's current attempt; see ``applyResults(_:)``.
+/// - **At most one `sent` row per notification.** The ReminderLog keeps at most one
+///   row with outcome `sent` per notification key (booking, channel, kind, reminder
+///   offset, schedule version, recipient, event id), whatever crashes, redeliveries
+///   or duplicate jobs happen. This lives in the database (a unique key), never in
+///   one caller's memory.
+/// - **The ReminderLog is append-only**, and its ids increase in commit order: a row
+///   that becomes visible later never has a smaller id than one already visible, so
+///   a reader following ``reminderLog(afterID:limit:)`` sees every row exactly once.
+public protocol DispatchStore: TenantConfigurationStore {
+    // MARK: Leasing
+
+    /// Leases up to `query.limit` due, eligible pending jobs of one channel, oldest due first.
+    ///
+    /// Eligible: status `pending`, `channel == query.channel`, `dueAt <= query.now`, and
+    /// a provider the asking worker may send with (see ``LeaseQuery/provider``). Among
+    /// them the earliest `dueAt` comes first (ties in insertion order).
+    ///
+    /// All in one write transaction: each candidate is loaded with its booking, its
+    /// webhook subscription or team destination (when the job names one) and its event
+    /// (when `eventID` is not empty), as stored at that moment, and passed to `decide`
+    /// (the send-time check):
+    /// - `.lease` marks it `leased`: `attempt` + 1, `leasedTo = query.leasedTo`,
+    ///   `leaseExpiresAt = query.leaseUntil`, `updatedAt = query.now`. The returned
+    ///   ``LeasedJob/job`` equals the stored row.
+    /// - `.cancel(reason)` / `.miss(reason)` end it as `cancelled` / `missed` (lease
+    ///   fields cleared, `lastError = reason`, `attempt` unchanged) and append a
+    ///   ReminderLog row with that outcome, the reason as its error, the job's provider
+    ///   (empty when none), `attempts` = the job's attempt and `loggedAt = query.now`.
+    /// - A candidate whose booking no longer exists is cancelled even if `decide` says `.lease`.
+    ///
+    /// Cancelled and missed jobs do not count toward the limit, but one call examines
+    /// a bounded number of candidates (a small multiple of the limit), so when it
+    /// returns fewer than `limit` leased and some cancelled or missed, more may be due:
+    /// call again. A `limit` of zero or less leases nothing and writes nothing.
+    ///
+    /// `decide` must be quick and must not call the store: it runs inside the write
+    /// transaction (hence `@escaping`), possibly on another thread. With several
+    /// callers at once (several cores), each job is offered to one caller only.
+    func leaseDueJobs(
+        _ query: LeaseQuery, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> LeaseBatch
+
+    // MARK: Results
+
+    /// Applies delivery results in one write transaction; the dispositions are in input order.
+    ///
+    /// A result is ``ResultDisposition/ignored(reason:)``, changing nothing, when:
+    /// - its job does not exist: `unknown delivery`;
+    /// - the job is already `sent`: `already sent`;
+    /// - `result.attempt` is below the job's attempt (the job was handed out again):
+    ///   `superseded by attempt N`; above it: `unknown attempt N`;
+    /// - the job is not `leased`: `not leased (status)`, except that a *final* answer
+    ///   (sent or failed) for the current attempt of a `pending` job still applies (its
+    ///   lease was given back but nobody leased it again, and recording it is what keeps
+    ///   it from being sent twice).
+    ///
+    /// Otherwise it is ``ResultDisposition/applied``, lease fields cleared and
+    /// `updatedAt = result.at`:
+    /// - ``JobResolution/sent(provider:providerMessageID:)``: status `sent`; a `sent`
+    ///   ReminderLog row (provider, provider message id, `attempts` = the job's attempt,
+    ///   `loggedAt = result.at`) unless the notification already has one, in which case
+    ///   the job is still `sent` and the existing row is kept (no error).
+    /// - ``JobResolution/failed(provider:error:recipientGone:)``: status `failed`,
+    ///   `lastError = error`, a `failed` row. With `recipientGone`, the job's webhook
+    ///   subscription or team destination (if it names one that exists) is disabled
+    ///   with a reason that quotes the error, in the same transaction.
+    /// - ``JobResolution/retry(at:provider:error:switchToFallback:)``: status `pending`,
+    ///   `dueAt = at`, `lastError = error`, no log row, `attempt` unchanged (the next
+    ///   lease increments it). With `switchToFallback` and a `fallbackProvider`, the job's
+    ///   `provider` and `fallbackProvider` are swapped.
+    ///
+    /// Results are applied in order and each sees the ones before it in the same
+    /// batch: a second result for one job is judged against the first one's effect.
+    /// An empty batch writes nothing.
+    func applyResults(_ results: [JobResult]) async throws -> [ResultDisposition]
+
+    // MARK: Leases
+
+    // Giving a lease back keeps the job's `dueAt` and `attempt`: it was due then and
+    // still is, and the send-time check measures lateness from it. The next lease
+    // increments the attempt, which makes the old attempt's results stale.
+
+    /// Returns these jobs, those still `leased`, to `pending` (lease fields cleared,
+    /// `updatedAt = now`), because their worker is gone. Ids that are unknown or not
+    /// leased are skipped. Returns how many jobs changed; an empty list writes nothing.
+    @discardableResult
+    func releaseLeases(jobIDs: [String], now: Date) async throws -> Int
+
+    /// Returns every `leased` job whose `leaseExpiresAt <= now` to `pending`, as
+    /// ``releaseLeases(jobIDs:now:)`` does; returns how many.
+    @discardableResult
+    func expireLeases(now: Date) async throws -> Int
+
+    /// Returns every `leased` job to `pending`; returns how many. Called when a core
+    /// starts and holds no worker yet. (With several cores on one database this must
+    /// become "every lease of this core": the PostgreSQL store names the core in the lease.)
+    @discardableResult
+    func releaseAllLeases(now: Date) async throws -> Int
+
+    // MARK: Timing
+
+    /// The earliest `dueAt` of `pending` jobs in these channels, whether already due or
+    /// not; nil when there is none, or `channels` is empty.
+    /// - Parameter after: only jobs due strictly later than this (nil: any), for
+    ///   channels whose due jobs could not all be handed out now.
+    func nextDueTime(channels: Set<String>, after: Date?) async throws -> Date?
+
+    /// The earliest `leaseExpiresAt` of `leased` jobs; nil when none is leased.
+    func nextLeaseExpiry() async throws -> Date?
+
+    // MARK: The ReminderLog tail
+
+    /// ReminderLog rows with an id above `afterID`, ascending by id, at most `limit`
+    /// (every writer's rows: leasing, results, booking writes). With the promise that ids
+    /// increase in commit order, following the last id returned sees each row once.
+    func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry]
+
+    /// The id of the newest ReminderLog row; 0 when there is none. Where a publisher
+    /// starts, so that it publishes only what is written after it started.
+    func lastReminderLogID() async throws -> Int64
+}

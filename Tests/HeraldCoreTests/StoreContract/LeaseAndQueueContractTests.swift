@@ -1,0 +1,186 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite("store contract: leases, timing and queue visibility")
+struct LeaseAndQueueContractTests {
+    /// One booking with two email jobs due in the past, leased at ``Fixture/now`` for a minute.
+    private func twoLeasedJobs(_ store: any ContractStore) async throws -> Booking {
+        try await Fixture.createTenant(store)
+        let booking = Fixture.booking()
+        try await Fixture.insert(booking, jobs: [
+            Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-2)),
+            Fixture.dueJob("job_2", for: booking, due: Fixture.minutes(-1)),
+        ], into: store)
+        let batch = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }
+        #expect(batch.leased.count == 2)
+        return booking
+    }
+
+    private func jobsByID(_ store: any ContractStore, _ booking: Booking) async throws -> [String: NotificationJob] {
+        Dictionary(uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0) })
+    }
+
+    @Test(arguments: StoreFactory.all) func expireLeasesReturnsOnlyExpiredLeasesToPendingKeepingTheirDueTime(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let booking = try await twoLeasedJobs(store)
+            #expect(try await store.expireLeases(now: Fixture.minutes(0.5)) == 0)
+            #expect(try await store.nextLeaseExpiry() == Fixture.minutes(1))
+
+            let dueTimes = try await jobsByID(store, booking).mapValues(\.dueAt)
+            let later = Fixture.minutes(1)
+            #expect(try await store.expireLeases(now: later) == 2)
+            for job in try await jobsByID(store, booking).values {
+                #expect(job.status == .pending)
+                // Still due when it was: lateness counts from there.
+                #expect(job.dueAt == dueTimes[job.id])
+                #expect(job.leasedTo == nil && job.leaseExpiresAt == nil)
+                #expect(job.attempt == 1)
+            }
+            #expect(try await store.nextLeaseExpiry() == nil)
+            #expect(try await store.expireLeases(now: later) == 0)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func releaseLeasesReturnsTheNamedLeasedJobs(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let booking = try await twoLeasedJobs(store)
+            let now = Fixture.minutes(0.25)
+            let due = try await jobsByID(store, booking)["job_1"]?.dueAt
+            #expect(try await store.releaseLeases(jobIDs: ["job_1", "job_unknown"], now: now) == 1)
+            var jobs = try await jobsByID(store, booking)
+            #expect(jobs["job_1"]?.status == .pending)
+            #expect(jobs["job_1"]?.dueAt == due)
+            #expect(jobs["job_2"]?.status == .leased)
+            // Already pending: not counted again.
+            #expect(try await store.releaseLeases(jobIDs: ["job_1"], now: now) == 0)
+            #expect(try await store.releaseLeases(jobIDs: [], now: now) == 0)
+
+            #expect(try await store.releaseAllLeases(now: now) == 1)
+            jobs = try await jobsByID(store, booking)
+            #expect(jobs.values.allSatisfy { $0.status == .pending && $0.leasedTo == nil })
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func releaseAllLeasesLeavesFinishedJobsAlone(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let booking = try await twoLeasedJobs(store)
+            _ = try await store.applyResults([JobResult(
+                jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.now)])
+            #expect(try await store.releaseAllLeases(now: Fixture.now) == 1)
+            let jobs = try await jobsByID(store, booking)
+            #expect(jobs["job_1"]?.status == .sent)
+            #expect(jobs["job_2"]?.status == .pending)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func nextDueTimeLooksOnlyAtPendingJobsOfTheGivenChannels(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.nextDueTime(channels: ["email"], after: nil) == nil)
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(5), channel: "sms"),
+                Fixture.dueJob("job_email", for: booking, due: Fixture.minutes(10)),
+                Fixture.dueJob("job_email_early", for: booking, due: Fixture.minutes(-10)),
+                Fixture.dueJob("job_hook", for: booking, due: Fixture.minutes(20), channel: "webhook"),
+            ], into: store)
+            // The earliest email job is leased, so no longer pending.
+            let batch = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }
+            #expect(batch.leased.map(\.job.id) == ["job_email_early"])
+
+            #expect(try await store.nextDueTime(channels: ["email"], after: nil) == Fixture.minutes(10))
+            #expect(try await store.nextDueTime(channels: ["email", "sms"], after: nil) == Fixture.minutes(5))
+            #expect(try await store.nextDueTime(channels: ["webhook"], after: nil) == Fixture.minutes(20))
+            #expect(try await store.nextDueTime(channels: ["whatsapp"], after: nil) == nil)
+            #expect(try await store.nextDueTime(channels: [], after: nil) == nil)
+            #expect(try await store.nextLeaseExpiry() == Fixture.minutes(1))
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func queueStatsCountsPerChannel(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.queueStats(now: Fixture.now).isEmpty)
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var sent = Fixture.dueJob("job_sent", for: booking, due: Fixture.minutes(-9))
+            sent.status = .sent
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_e1", for: booking, due: Fixture.minutes(-3)),
+                Fixture.dueJob("job_e2", for: booking, due: Fixture.minutes(-2)),
+                Fixture.dueJob("job_e3", for: booking, due: Fixture.minutes(-1)),
+                Fixture.dueJob("job_e4", for: booking, due: Fixture.minutes(30)),
+                Fixture.dueJob("job_s1", for: booking, due: Fixture.now, channel: "sms"),
+                Fixture.dueJob("job_w1", for: booking, due: Fixture.minutes(-1), channel: "webhook"),
+                sent,
+            ], into: store)
+            _ = try await store.leaseDueJobs(leaseQuery(limit: 1)) { _ in .lease }
+            _ = try await store.leaseDueJobs(leaseQuery(channel: "webhook")) { _ in .lease }
+
+            #expect(try await store.queueStats(now: Fixture.now) == [
+                ChannelQueueStats(channel: "email", dueNow: 2, scheduled: 1, leased: 1),
+                ChannelQueueStats(channel: "sms", dueNow: 1, scheduled: 0, leased: 0),
+                ChannelQueueStats(channel: "webhook", dueNow: 0, scheduled: 0, leased: 1),
+            ])
+            #expect(try await store.queueStats(now: Fixture.minutes(-10)) == [
+                ChannelQueueStats(channel: "email", dueNow: 0, scheduled: 3, leased: 1),
+                ChannelQueueStats(channel: "sms", dueNow: 0, scheduled: 1, leased: 0),
+                ChannelQueueStats(channel: "webhook", dueNow: 0, scheduled: 0, leased: 1),
+            ])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func nextDueTimeAfterADateLooksOnlyLater(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_past", for: booking, due: Fixture.minutes(-5)),
+                Fixture.dueJob("job_now", for: booking, due: Fixture.now),
+                Fixture.dueJob("job_soon", for: booking, due: Fixture.minutes(5)),
+                Fixture.dueJob("job_later", for: booking, due: Fixture.minutes(10), channel: "sms"),
+            ], into: store)
+            #expect(try await store.nextDueTime(channels: ["email"], after: nil) == Fixture.minutes(-5))
+            // Strictly later: a job due exactly at `after` does not count.
+            #expect(try await store.nextDueTime(channels: ["email"], after: Fixture.now) == Fixture.minutes(5))
+            #expect(try await store.nextDueTime(channels: ["email", "sms"], after: Fixture.minutes(5)) == Fixture.minutes(10))
+            #expect(try await store.nextDueTime(channels: ["email"], after: Fixture.minutes(5)) == nil)
+        }
+    }
+
+    /// The publisher's tail: every writer's rows, each once, in id order, from where it started.
+    @Test(arguments: StoreFactory.all) func theReminderLogTailSeesEveryRowOnceInOrder(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.lastReminderLogID() == 0)
+            #expect(try await store.reminderLog(afterID: 0, limit: 10).isEmpty)
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var skipped = Fixture.dueJob("job_skipped", for: booking, due: Fixture.minutes(-60))
+            skipped.status = .skipped
+            try await store.writeBooking(BookingWrite(
+                booking: booking, expected: nil, event: Fixture.event(.created, for: booking),
+                newJobs: [skipped, Fixture.dueJob("job_cancel", for: booking, due: Fixture.minutes(-2)),
+                          Fixture.dueJob("job_fail", for: booking, due: Fixture.minutes(-1))],
+                newLogEntries: [ReminderLogEntry(job: skipped, outcome: .skipped, loggedAt: Fixture.now)]))
+            let start = try await store.lastReminderLogID()
+            #expect(start > 0)
+            #expect(try await store.reminderLog(afterID: 0, limit: 10).map(\.jobID) == ["job_skipped"])
+
+            let batch = try await store.leaseDueJobs(leaseQuery()) { candidate in
+                candidate.job.id == "job_cancel" ? .cancel(reason: "changed") : .lease
+            }
+            #expect(batch.leased.map(\.job.id) == ["job_fail"])
+            _ = try await store.applyResults([JobResult(
+                jobID: "job_fail", attempt: 1, resolution: .failed(provider: "smtp", error: "550"), at: Fixture.now)])
+
+            let tail = try await store.reminderLog(afterID: start, limit: 10)
+            #expect(tail.map(\.jobID) == ["job_cancel", "job_fail"])
+            #expect(tail.map(\.outcome) == [.cancelled, .failed])
+            let ids = tail.compactMap(\.id)
+            #expect(ids.count == 2 && ids == ids.sorted() && ids[0] > start)
+            #expect(try await store.lastReminderLogID() == ids[1])
+            #expect(try await store.reminderLog(afterID: start, limit: 1).map(\.jobID) == ["job_cancel"])
+            #expect(try await store.reminderLog(afterID: ids[1], limit: 10).isEmpty)
+        }
+    }
+}

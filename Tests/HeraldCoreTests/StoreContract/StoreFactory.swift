@@ -1,0 +1,43 @@
+import Foundation
+import HeraldCore
+import HeraldTesting
+import Testing
+
+/// What a store implementation must be to run the contract: both of the core's
+/// store protocols (the dispatch tests set up their jobs through the admin side).
+typealias ContractStore = AdminStore & DispatchStore
+
+/// One store implementation the contract suite runs against.
+///
+/// Every test in `StoreContract/` is written once against the protocols and runs
+/// for each factory in ``all``. Adding an implementation (the PostgreSQL store) is
+/// one line there: its factory opens a fresh, empty store per call (its own
+/// database or schema) and is left out of the list when its server is not there.
+///
+/// The contract lives here, in HeraldCoreTests, rather than in the shared
+/// `HeraldTesting` target: that target is linked by every test target and depends
+/// on nothing, and the contract needs HeraldCore (and so GRDB) and defines `@Test`s,
+/// which would then be built into, and run by, the bus and channel kit tests too.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    let name: String
+    /// Opens a new, empty, migrated store; `directory` is the test's own and is
+    /// removed after it (for stores that keep files).
+    let open: @Sendable (_ directory: URL) async throws -> any ContractStore
+
+    var testDescription: String { name }
+
+    /// Every implementation the contract runs against.
+    static let all: [StoreFactory] = [.sqlite]
+
+    /// A database file in WAL mode, as `heraldd` opens it.
+    static let sqlite = StoreFactory(name: "SQLite") { directory in
+        try SQLiteStore(path: directory.appendingPathComponent("herald.db").path)
+    }
+
+    /// Runs `body` with a fresh store of this implementation.
+    func withStore<T>(_ body: (any ContractStore) async throws -> T) async throws -> T {
+        try await withTemporaryDirectory(prefix: "herald-contract") { directory in
+            try await body(try await open(directory))
+        }
+    }
+}
