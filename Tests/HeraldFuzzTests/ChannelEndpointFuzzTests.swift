@@ -41,12 +41,12 @@ struct ChannelEndpointFuzzTests {
                     loop.handle(body, from: Self.peers[peer])
                 }
                 try await loop.turn()
-                for worker in loop.workers.values {
+                for worker in loop.state.workers.values {
                     #expect((1...10_000).contains(worker.maxInFlight))
                     #expect(worker.inFlight.count <= worker.maxInFlight)
                     #expect((1...64).contains(worker.channel.count) && (1...200).contains(worker.instanceID.count))
                 }
-                #expect(loop.pendingResults.isEmpty)
+                #expect(loop.state.pendingResults.isEmpty)
             }
 
             // The frames got past the decoder to every check behind it.
@@ -65,7 +65,7 @@ struct ChannelEndpointFuzzTests {
             loop.handle(.register(register), from: honest)
             try await loop.turn()
             let job = try #require(try await core.store.jobs(bookingID: booking.id).first { $0.id == due.id })
-            #expect(job.status == .leased && loop.inFlight[due.id]?.peer == honest, "the job is \(job.status)")
+            #expect(job.status == .leased && loop.state.inFlight[due.id]?.peer == honest, "the job is \(job.status)")
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A channel worker that registered on the channel endpoint, as the
 /// dispatcher sees it: what it serves, how much it can hold, what it holds.
-struct ConnectedWorker {
+struct ConnectedWorker: Equatable {
     /// The ROUTER identity of its DEALER; a reconnect gets a new one.
     let peer: Data
     let channel: String

@@ -13,13 +13,6 @@ public enum ProbeAnswer: Sendable, Equatable {
     case timedOut
 }
 
-/// A probe handed out and not yet answered.
-struct PendingProbe {
-    let peer: Data
-    let started: ContinuousClock.Instant
-    let reply: @Sendable (ProbeAnswer) -> Void
-}
-
 extension Dispatcher {
     /// Hands `delivery` to a worker of its channel and waits for the result.
     ///
@@ -41,40 +34,6 @@ extension Dispatcher {
                 post(.probeTimedOut(deliveryID: delivery.deliveryID))
                 reply(.timedOut)
             }
-        }
-    }
-}
-
-extension DispatchLoop {
-    func startProbe(_ delivery: Herald_V1_Delivery, reply: @escaping @Sendable (ProbeAnswer) -> Void) {
-        guard let worker = workers.values.first(where: { $0.channel == delivery.channel && $0.freeCredit > 0 }) else {
-            reply(.noWorker(channel: delivery.channel))
-            return
-        }
-        send(.delivery(delivery), to: worker.peer)
-        workers[worker.peer]?.inFlight.insert(delivery.deliveryID)
-        probes[delivery.deliveryID] = PendingProbe(peer: worker.peer, started: .now, reply: reply)
-    }
-
-    /// Answers the probe this result belongs to; false when it is not a probe's.
-    func finishProbe(_ result: Herald_V1_Result, from peer: Data) -> Bool {
-        guard let probe = probes[result.deliveryID], probe.peer == peer else { return false }
-        probes.removeValue(forKey: result.deliveryID)
-        workers[peer]?.inFlight.remove(result.deliveryID)
-        probe.reply(.answered(result, elapsed: .now - probe.started))
-        return true
-    }
-
-    func abandonProbe(_ deliveryID: String) {
-        guard let probe = probes.removeValue(forKey: deliveryID) else { return }
-        workers[probe.peer]?.inFlight.remove(deliveryID)
-    }
-
-    /// The worker is gone: its probes will never be answered.
-    func failProbes(of peer: Data) {
-        for (id, probe) in probes where probe.peer == peer {
-            probes.removeValue(forKey: id)
-            probe.reply(.workerLeft)
         }
     }
 }

@@ -112,7 +112,6 @@ final class DispatchLoop {
     let endpoint: RouterEndpoint
     let clock: any WallClock
     let configuration: DispatcherConfiguration
-    let coreVersion: String
     let logger: Logger
     let metrics: HeraldMetrics
     let refusals: ChannelRefusals
@@ -123,13 +122,12 @@ final class DispatchLoop {
     /// The newest ReminderLog row handed to `logged`.
     var lastLoggedID: Int64 = 0
 
-    var workers: [Data: ConnectedWorker] = [:]
-    var inFlight: [String: InFlightDelivery] = [:]
-    /// One-off deliveries (webhook test pings) awaiting their result.
-    var probes: [String: PendingProbe] = [:]
-    /// Results not yet committed (kept across a failed store call).
-    var pendingResults: [PendingResult] = []
-    var nextHeartbeat = Date.distantPast
+    /// Every decision about workers and deliveries; this loop only carries them out.
+    var state: DispatchState
+    /// The callers of probes in flight, by delivery id (the state knows their holders).
+    var probeReplies: [String: (started: ContinuousClock.Instant, reply: @Sendable (ProbeAnswer) -> Void)] = [:]
+    /// The earliest lease expiry in the store, as of the last deadline computed.
+    var storeLeaseExpiry: Date?
 
     init(
         store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
@@ -140,11 +138,11 @@ final class DispatchLoop {
         self.endpoint = endpoint
         self.clock = clock
         self.configuration = configuration
-        self.coreVersion = coreVersion
         self.logger = logger
         self.metrics = metrics
         self.refusals = refusals
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
+        self.state = DispatchState(configuration: configuration, coreVersion: coreVersion)
     }
 
     func run(mailbox: Mailbox<Dispatcher.Input>) async {
@@ -162,15 +160,17 @@ final class DispatchLoop {
                 switch input {
                 case .message(let peer, let body): handle(body, from: peer)
                 case .probe(let delivery, let reply): startProbe(delivery, reply: reply)
-                case .probeTimedOut(let deliveryID): abandonProbe(deliveryID)
+                case .probeTimedOut(let deliveryID):
+                    state.abandonProbe(deliveryID)
+                    probeReplies.removeValue(forKey: deliveryID)
                 }
             }
             do {
                 try await turn()
-                publish?(snapshot())
+                publish?(state.snapshot)
                 let deadline = try await nextDeadline()
                 logger.trace("turn done", metadata: [
-                    "sleep_until": "\(deadline.map(Timestamp.format) ?? "-")", "drained": "\(drainedChannels.sorted())",
+                    "sleep_until": "\(deadline.map(Timestamp.format) ?? "-")", "drained": "\(state.drainedChannels.sorted())",
                 ])
                 if let deadline, deadline <= clock.now() { continue }
                 await mailbox.wait(sleep: sleeper(until: deadline))
@@ -178,8 +178,8 @@ final class DispatchLoop {
                 if Task.isCancelled { break }
                 // The store failed (disk full, locked): keep the state, try again in a
                 // second of real time (the injected clock is for schedules, not for this).
-                // Results not yet stored stay in `pendingResults`, and nothing new is
-                // handed out until they are: the turn stops at the first failed write.
+                // Results not yet stored stay pending, and nothing new is handed out
+                // until they are: the turn stops at the first failed write.
                 if case .unavailable? = error as? StoreError {
                     // Its ``StoreHealth`` logged the outage once; this repeats every second.
                     logger.debug("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(error)"])
@@ -189,26 +189,24 @@ final class DispatchLoop {
                 await mailbox.wait(sleep: { try? await Task.sleep(for: .seconds(1)) })
             }
         }
-        logger.info("dispatcher stopped", metadata: ["workers": "\(workers.count)", "in_flight": "\(inFlight.count)"])
+        logger.info("dispatcher stopped", metadata: [
+            "workers": "\(state.workers.count)", "in_flight": "\(state.inFlight.count)",
+        ])
     }
 
-    /// One turn: heartbeat, commit results, retire dead workers and expired leases,
-    /// and hand out what is due.
+    /// One turn: heartbeats and dead workers, commit results, give back leases of
+    /// departed workers and expired leases, and hand out what is due.
     func turn() async throws {
         let now = clock.now()
         // First, so that workers keep hearing from the core while the store fails.
-        if now >= nextHeartbeat {
-            let beat = message(.heartbeat(.with { $0.sentAtMs = Int64(now.timeIntervalSince1970 * 1000) }))
-            for peer in workers.keys { endpoint.send(to: peer, frames: [beat]) }
-            nextHeartbeat = now.addingTimeInterval(configuration.heartbeatInterval)
-        }
-        if !pendingResults.isEmpty {
-            let batch = pendingResults
-            let dispositions = try await store.applyResults(batch.map(\.result))
-            pendingResults.removeAll()
+        carryOut(state.tick(now: now))
+        let results = state.resultsToStore
+        if !results.isEmpty {
+            let dispositions = try await store.applyResults(results.map(\.result))
+            state.resultsStored()
             var outcomes: [DeliveryOutcome] = []
-            outcomes.reserveCapacity(batch.count)
-            for (pending, disposition) in zip(batch, dispositions) {
+            outcomes.reserveCapacity(results.count)
+            for (pending, disposition) in zip(results, dispositions) {
                 switch disposition {
                 case .applied:
                     outcomes.append(pending.outcome)
@@ -219,7 +217,10 @@ final class DispatchLoop {
             }
             metrics.recordOutcomes(outcomes)
         }
-        try await retireSilentWorkers(now: now)
+        if !state.leasesToRelease.isEmpty {
+            _ = try await store.releaseLeases(jobIDs: state.leasesToRelease, now: now)
+            state.leasesReleased()
+        }
         try await expireLeases(now: now)
         try await dispatch(now: now)
         if let logged {
@@ -233,28 +234,14 @@ final class DispatchLoop {
 
     // MARK: Deadlines
 
-    /// Channels whose last lease came back short: nothing more was due for them at
-    /// `drainedAt`, so only their jobs due after that count for the next deadline.
-    var drainedChannels: Set<String> = []
-    /// The time the last hand-out looked at. Not a fresh reading of the clock: a job
-    /// that fell due between the two would be missed until the next heartbeat.
-    var drainedAt = Date.distantPast
-
     func nextDeadline() async throws -> Date? {
-        let now = clock.now()
+        let wait = state.wait()
         var candidates: [Date] = []
-        if !workers.isEmpty {
-            candidates.append(nextHeartbeat)
-            let oldest = workers.values.map(\.lastHeardAt).min() ?? now
-            candidates.append(oldest.addingTimeInterval(3 * configuration.heartbeatInterval))
-        }
-        let withCredit = Set(workers.values.filter { $0.freeCredit > 0 }.map(\.channel))
-        let ready = withCredit.subtracting(drainedChannels)
-        if !ready.isEmpty, let due = try await store.nextDueTime(channels: ready, after: nil) {
+        if let fixed = wait.fixed { candidates.append(fixed) }
+        if !wait.ready.isEmpty, let due = try await store.nextDueTime(channels: wait.ready, after: nil) {
             candidates.append(due)
         }
-        let drained = withCredit.intersection(drainedChannels)
-        if !drained.isEmpty, let due = try await store.nextDueTime(channels: drained, after: drainedAt) {
+        if !wait.drained.isEmpty, let due = try await store.nextDueTime(channels: wait.drained, after: wait.drainedAt) {
             candidates.append(due)
         }
         // From the store, not from memory: it also knows leases this loop lost
@@ -267,80 +254,71 @@ final class DispatchLoop {
     // MARK: Workers
 
     func handle(_ body: Herald_V1_WorkerMessage.OneOf_Body, from peer: Data) {
-        let now = clock.now()
-        workers[peer]?.lastHeardAt = now
-        switch body {
-        case .register(let register):
-            self.register(register, from: peer, now: now)
-        case .heartbeat:
-            if workers[peer] == nil {
-                // A worker of a core that restarted: it must register again.
-                refusals.refuse(.notRegistered, peer: peer, "heartbeat before Register")
-                send(.reject(.with { $0.reason = "not registered: send Register first" }), to: peer)
-            }
-        case .result(let result):
-            accept(result, from: peer, now: now)
-        case .goodbye(let goodbye):
-            if let worker = workers.removeValue(forKey: peer) {
-                logger.info("worker left", metadata: ["instance": "\(worker.instanceID)", "reason": "\(goodbye.reason)"])
-                releaseLater(worker)
-            } else {
-                refusals.refuse(.notRegistered, peer: peer, "goodbye before Register")
+        carryOut(state.receive(body, from: peer, now: clock.now()))
+    }
+
+    /// Sends, logs and counts what the state decided.
+    func carryOut(_ effects: [DispatchState.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let body, let peer):
+                send(body, to: peer)
+            case .refuse(let reason, let peer, let detail, let instance):
+                refusals.refuse(reason, peer: peer, detail, metadata: instance.map { ["instance": "\($0)"] } ?? [:])
+            case .ignore(let deliveryID, let attempt, let reason, let peer):
+                refusals.ignore(deliveryID: deliveryID, attempt: attempt, reason: reason, peer: peer)
+            case .probeAnswered(let id, let result):
+                if let probe = probeReplies.removeValue(forKey: id) {
+                    probe.reply(.answered(result, elapsed: .now - probe.started))
+                }
+            case .probeLost(let id):
+                probeReplies.removeValue(forKey: id)?.reply(.workerLeft)
+            case .registered(let worker):
+                logger.info(
+                    "worker registered",
+                    metadata: [
+                        "channel": "\(worker.channel)", "provider": "\(worker.provider)",
+                        "stands_in_for": "\(worker.standsInFor ?? "")", "instance": "\(worker.instanceID)",
+                        "max_in_flight": "\(worker.maxInFlight)",
+                    ])
+                if let note = worker.note {
+                    logger.warning("worker registered with a setting that has no effect", metadata: [
+                        "instance": "\(worker.instanceID)", "note": "\(note)",
+                    ])
+                }
+            case .left(let worker, let reason):
+                logger.info("worker left", metadata: ["instance": "\(worker.instanceID)", "reason": "\(reason)"])
+            case .silent(let worker):
+                logger.warning(
+                    "worker silent for 3 heartbeats; its deliveries go back to the queue",
+                    metadata: ["instance": "\(worker.instanceID)", "in_flight": "\(worker.inFlight.count)"])
+            case .recipientGone(let deliveryID):
+                logger.notice(
+                    "recipient gone; its webhook subscription or team destination is disabled",
+                    metadata: ["delivery": "\(deliveryID)"])
             }
         }
     }
 
-    func register(_ register: Herald_V1_Register, from peer: Data, now: Date) {
-        let note: String?
-        switch RegisterCheck.check(register) {
-        case .reject(let problem):
-            refusals.refuse(
-                .invalidRegister, peer: peer, problem, metadata: ["instance": "\(register.instanceID.prefix(200))"])
-            send(.reject(.with { $0.reason = problem }), to: peer)
+    func startProbe(_ delivery: Herald_V1_Delivery, reply: @escaping @Sendable (ProbeAnswer) -> Void) {
+        guard let peer = state.startProbe(delivery) else {
+            reply(.noWorker(channel: delivery.channel))
             return
-        case .admit(let warning):
-            note = warning
         }
-        // The same instance on a new connection has reconnected: the old one is gone.
-        for (oldPeer, worker) in workers where worker.instanceID == register.instanceID && oldPeer != peer {
-            workers.removeValue(forKey: oldPeer)
-            releaseLater(worker)
-        }
-        if let previous = workers[peer] { releaseLater(previous) }
-        workers[peer] = ConnectedWorker(
-            peer: peer, channel: register.channel, provider: register.provider,
-            standsInFor: register.standsInFor.isEmpty ? nil : register.standsInFor, instanceID: register.instanceID,
-            pluginVersion: register.pluginVersion, maxInFlight: Int(register.maxInFlight), connectedAt: now,
-            lastHeardAt: now, note: note)
-        drainedChannels.remove(register.channel)
-        send(
-            .welcome(.with {
-                $0.heartbeatIntervalMs = UInt32(configuration.heartbeatInterval * 1000)
-                $0.leaseMs = UInt32(configuration.leaseDuration * 1000)
-                $0.coreVersion = coreVersion
-            }), to: peer)
-        logger.info(
-            "worker registered",
-            metadata: [
-                "channel": "\(register.channel)", "provider": "\(register.provider)",
-                "stands_in_for": "\(register.standsInFor)", "instance": "\(register.instanceID)", "max_in_flight": "\(register.maxInFlight)",
-            ])
-        if let note {
-            logger.warning("worker registered with a setting that has no effect", metadata: [
-                "instance": "\(register.instanceID)", "note": "\(note)",
-            ])
-        }
+        send(.delivery(delivery), to: peer)
+        probeReplies[delivery.deliveryID] = (started: .now, reply: reply)
     }
 
     /// Sends `Shutdown` to every registered worker; called once the loop has stopped.
     /// What they hold needs no answer: the next core returns every lease at start.
     /// - Returns: the peers told.
     func announceShutdown(reason: String) -> Set<Data> {
-        guard !workers.isEmpty else { return [] }
+        let peers = Set(state.workers.keys)
+        guard !peers.isEmpty else { return [] }
         let frame = message(.shutdown(.with { $0.reason = reason }))
-        for peer in workers.keys { endpoint.send(to: peer, frames: [frame]) }
-        logger.info("told the workers this core is shutting down", metadata: ["workers": "\(workers.count)"])
-        return Set(workers.keys)
+        for peer in peers { endpoint.send(to: peer, frames: [frame]) }
+        logger.info("told the workers this core is shutting down", metadata: ["workers": "\(peers.count)"])
+        return peers
     }
 
     /// Waits, in real time, until every peer in `told` said `Goodbye` or the
@@ -360,44 +338,7 @@ final class DispatchLoop {
         }
     }
 
-    /// Jobs a departed worker held go back to the queue at the next turn.
-    var leasesToRelease: [String] = []
-
-    func releaseLater(_ worker: ConnectedWorker) {
-        failProbes(of: worker.peer)
-        // Only what is still this worker's: a job whose lease expired while it held
-        // it may since have gone to another worker.
-        for jobID in worker.inFlight where inFlight[jobID]?.peer == worker.peer {
-            inFlight.removeValue(forKey: jobID)
-            leasesToRelease.append(jobID)
-        }
-    }
-
-    func retireSilentWorkers(now: Date) async throws {
-        let limit = 3 * configuration.heartbeatInterval
-        for (peer, worker) in workers where now.timeIntervalSince(worker.lastHeardAt) > limit {
-            workers.removeValue(forKey: peer)
-            logger.warning(
-                "worker silent for 3 heartbeats; its deliveries go back to the queue",
-                metadata: ["instance": "\(worker.instanceID)", "in_flight": "\(worker.inFlight.count)"])
-            releaseLater(worker)
-        }
-        if !leasesToRelease.isEmpty {
-            let jobs = leasesToRelease
-            _ = try await store.releaseLeases(jobIDs: jobs, now: now)
-            leasesToRelease.removeAll()
-        }
-    }
-
-    /// The earliest lease expiry in the store, as of the last deadline computed.
-    var storeLeaseExpiry: Date?
-
     func expireLeases(now: Date) async throws {
-        // The job goes back to the queue, but it keeps taking up the worker's credit
-        // until the worker answers or is found dead: a hung worker gets no more work.
-        for delivery in inFlight.values where delivery.leaseExpiresAt <= now {
-            inFlight.removeValue(forKey: delivery.jobID)
-        }
         guard let expiry = storeLeaseExpiry, expiry <= now else { return }
         storeLeaseExpiry = nil
         let count = try await store.expireLeases(now: now)
@@ -406,140 +347,34 @@ final class DispatchLoop {
         }
     }
 
-    // MARK: Results
-
-    /// Results for deliveries their sender does not hold, per peer: late answers
-    /// are normal, thousands a second from one connection are not, and each costs
-    /// the store a lookup.
-    var strangerResults = PeerRateLimiter(burst: 1000, perSecond: 100)
-
-    /// Takes in a worker's result, or refuses it (counted and logged).
-    ///
-    /// A result is for a delivery its sender holds (handed to it and not yet
-    /// answered, even past its lease), or it is a stranger: a late answer after
-    /// the lease went to another worker, one from before a restart, or a lie.
-    /// Strangers for a delivery another worker holds now are ignored: only the
-    /// holder's answer counts. Others go to the store, which applies them only if
-    /// the job is still at that attempt and has no newer holder.
-    func accept(_ received: Herald_V1_Result, from peer: Data, now: Date) {
-        if let problem = received.problem {
-            refusals.refuse(.invalidResult, peer: peer, problem, metadata: [
-                "delivery": "\(received.deliveryID.prefix(Herald_V1_Result.maxDeliveryID))", "attempt": "\(received.attempt)",
-            ])
-            giveBack(received.deliveryID, from: peer)
-            return
-        }
-        let result = received.bounded
-        if finishProbe(result, from: peer) { return }
-        let held = workers[peer]?.inFlight.contains(result.deliveryID) ?? false
-        // An answer frees the worker's credit, even a late one for an expired lease.
-        workers[peer]?.inFlight.remove(result.deliveryID)
-        if !held {
-            guard strangerResults.admit(peer) else {
-                refusals.refuse(.rateLimited, peer: peer, "results for deliveries it does not hold, too fast")
-                return
-            }
-            if let holder = inFlight[result.deliveryID], holder.peer != peer {
-                refusals.ignore(
-                    deliveryID: result.deliveryID, attempt: Int(result.attempt), reason: "other worker holds it", peer: peer)
-                return
-            }
-        }
-        let attempt = Int(result.attempt)
-        let known = inFlight[result.deliveryID].flatMap { $0.attempt == attempt && $0.peer == peer ? $0 : nil }
-        if let known { inFlight.removeValue(forKey: known.jobID) }
-        let provider = result.provider.isEmpty ? (workers[peer]?.provider ?? "") : result.provider
-        let error = [result.errorCode, result.errorMessage].filter { !$0.isEmpty }.joined(separator: ": ")
-        let resolution: JobResolution
-        switch result.outcome {
-        case .sent:
-            resolution = .sent(provider: provider, providerMessageID: result.providerMessageID.isEmpty ? nil : result.providerMessageID)
-        case .failed:
-            resolution = .failed(provider: provider, error: error.isEmpty ? "failed" : error, recipientGone: result.recipientGone)
-            if result.recipientGone {
-                logger.notice(
-                    "recipient gone; its webhook subscription or team destination is disabled",
-                    metadata: ["delivery": "\(result.deliveryID)"])
-            }
-        case .retry, .unspecified, .UNRECOGNIZED:
-            let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
-            let policy = known?.kind == .webhook ? configuration.webhookRetry : configuration.retry
-            let decision = policy.decide(
-                attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now)
-            switch decision {
-            case .retry(let at):
-                let failover = (known?.hasFallbackProvider ?? false) && attempt >= configuration.retry.failoverAfterAttempt
-                resolution = .retry(at: at, provider: provider, error: error.isEmpty ? "retry" : error, switchToFallback: failover)
-            case .giveUp(let reason):
-                resolution = .failed(provider: provider, error: (error.isEmpty ? "" : error + "; ") + reason)
-            }
-        }
-        // Results this core did not hand out (e.g. before a restart) still go to the
-        // store, which applies them only if the job is still at that attempt.
-        let counted: DeliveryOutcome.Resolution =
-            switch resolution {
-            case .sent: .sent
-            case .failed: .failed
-            case .retry: .retried
-            }
-        let pool = workers[peer].map { (channel: $0.channel, provider: $0.provider) }
-        pendingResults.append(PendingResult(
-            result: JobResult(jobID: result.deliveryID, attempt: attempt, resolution: resolution, at: now), peer: peer,
-            outcome: DeliveryOutcome(
-                resolution: counted, channel: pool?.channel ?? "unknown", provider: pool?.provider ?? provider,
-                lateness: known.map { now.timeIntervalSince($0.dueAt) })))
-    }
-
-    /// A delivery its holder answered with an impossible result goes back to the
-    /// queue now (to be handed out again as the next attempt) instead of waiting
-    /// out its lease; the holder's credit is freed.
-    func giveBack(_ deliveryID: String, from peer: Data) {
-        guard let held = inFlight[deliveryID], held.peer == peer else { return }
-        inFlight.removeValue(forKey: deliveryID)
-        workers[peer]?.inFlight.remove(deliveryID)
-        leasesToRelease.append(deliveryID)
-    }
-
     // MARK: Hand-out
 
     func dispatch(now: Date) async throws {
-        drainedChannels.removeAll()
-        drainedAt = now
-        var drainedPools: Set<String> = []
-        let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.jobProvider)) }
-        let ordered = workers.values.filter { $0.freeCredit > 0 }.sorted { $0.freeCredit > $1.freeCredit }
+        let handOut = state.handOutCandidates()
         // A read (concurrent with booking writes in WAL) before the lease, which is a
         // write: most wake-ups after a booking write find nothing due for most channels.
-        var dueChannels: Set<String> = []
-        for channel in Set(ordered.map(\.channel)) {
-            if let due = try await store.nextDueTime(channels: [channel], after: nil), due <= now {
-                dueChannels.insert(channel)
-            } else {
-                drainedChannels.insert(channel)
-            }
+        var nothingDue: Set<String> = []
+        for channel in handOut.channels {
+            if let due = try await store.nextDueTime(channels: [channel], after: nil), due <= now { continue }
+            nothingDue.insert(channel)
         }
+        state.beginHandOut(now: now, nothingDue: nothingDue)
+        var drainedPools: Set<String> = []
         var settingsCache: [String: NotificationSettings] = [:]
         var eventTypeCache: [String: EventType?] = [:]
         var templateCache: [String: [MessageTemplate]] = [:]
         let check = sendTimeCheck
-        for candidate in ordered {
-            guard dueChannels.contains(candidate.channel), !drainedPools.contains(candidate.pool),
-                let worker = workers[candidate.peer]
+        for candidate in handOut.candidates {
+            guard !nothingDue.contains(candidate.channel), !drainedPools.contains(candidate.pool),
+                let query = state.leaseQuery(for: candidate.peer, now: now, presentProviders: handOut.presentProviders)
             else { continue }
-            let limit = min(worker.freeCredit, configuration.batchSize)
-            let query = LeaseQuery(
-                channel: worker.channel, provider: worker.jobProvider,
-                presentProviders: present[worker.channel] ?? [], limit: limit, now: now,
-                leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
             let batch = try await store.leaseDueJobs(query) { check.decide($0, now: now) }
-            metrics.recordLease(channel: worker.channel, provider: worker.provider, leased: batch.leased.count, missed: batch.missed)
+            metrics.recordLease(
+                channel: candidate.channel, provider: candidate.provider, leased: batch.leased.count, missed: batch.missed)
             if batch.cancelled + batch.missed > 0 {
                 logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
             }
-            if batch.leased.count < limit {
-                drainedPools.insert(worker.pool)
-                drainedChannels.insert(worker.channel)
-            }
+            if batch.leased.count < query.limit { drainedPools.insert(candidate.pool) }
             var prepared: [DeliveryInput] = []
             prepared.reserveCapacity(batch.leased.count)
             for leased in batch.leased {
@@ -553,18 +388,11 @@ final class DispatchLoop {
                 let templates = try await cached(&templateCache, leased.job.tenantID) { try await store.templates(tenantID: $0) }
                 let template = templates?.first { $0.kind == leased.job.kind && $0.channel == leased.job.channel }
                 prepared.append(DeliveryInput(
-                    leased: leased, provider: worker.jobProvider, settings: settings, eventType: eventType, template: template))
+                    leased: leased, provider: candidate.jobProvider, settings: settings, eventType: eventType, template: template))
             }
             let deliveries = await Self.makeDeliveries(prepared, renderer: renderer)
-            for (leased, delivery) in zip(batch.leased, deliveries) {
-                send(.delivery(delivery), to: worker.peer)
-                workers[worker.peer]?.inFlight.insert(leased.job.id)
-                inFlight[leased.job.id] = InFlightDelivery(
-                    jobID: leased.job.id, attempt: leased.job.attempt, peer: worker.peer, kind: leased.job.kind,
-                    dueAt: leased.job.dueAt, notAfter: leased.job.notAfter,
-                    leaseExpiresAt: leased.job.leaseExpiresAt ?? query.leaseUntil,
-                    hasFallbackProvider: leased.job.fallbackProvider != nil)
-            }
+            state.handedOut(batch.leased, to: candidate.peer, query: query)
+            for delivery in deliveries { send(.delivery(delivery), to: candidate.peer) }
         }
     }
 
@@ -657,16 +485,6 @@ final class DispatchLoop {
 
     func message(_ body: Herald_V1_CoreMessage.OneOf_Body) -> Data {
         (try? Herald_V1_CoreMessage.with { $0.body = body }.serializedData()) ?? Data()
-    }
-
-    func snapshot() -> [WorkerSnapshot] {
-        workers.values.map {
-            WorkerSnapshot(
-                channel: $0.channel, provider: $0.provider, instanceID: $0.instanceID, pluginVersion: $0.pluginVersion,
-                maxInFlight: $0.maxInFlight, inFlight: $0.inFlight.count, connectedAt: $0.connectedAt,
-                lastHeardAt: $0.lastHeardAt, note: $0.note ?? "")
-        }
-        .sorted { ($0.channel, $0.provider, $0.instanceID) < ($1.channel, $1.provider, $1.instanceID) }
     }
 
     private func cached<Value>(
