@@ -291,6 +291,8 @@ let package = Package(
                 "HeraldProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                // Property tests of the dispatch state over random interleavings.
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         // Hostile input, bounded in time: random, mutated and truncated frames

@@ -37,10 +37,16 @@ struct DispatchState {
     /// are normal, thousands a second from one connection are not, and each costs
     /// the store a lookup.
     private var strangerResults = PeerRateLimiter(burst: 1000, perSecond: 100)
+    /// The retry backoff's jitter, 0...1; a test fixes it.
+    private let jitter: () -> Double
 
-    init(configuration: DispatcherConfiguration, coreVersion: String) {
+    init(
+        configuration: DispatcherConfiguration, coreVersion: String,
+        jitter: @escaping () -> Double = { Double.random(in: 0...1) }
+    ) {
         self.configuration = configuration
         self.coreVersion = coreVersion
+        self.jitter = jitter
     }
 
     /// What the loop must do because of an input.
@@ -157,6 +163,14 @@ struct DispatchState {
             workers[peer]?.inFlight.remove(result.deliveryID)
             return [.probeAnswered(id: result.deliveryID, result)]
         }
+        if let holding = inFlight[result.deliveryID], holding.peer == peer, holding.attempt != Int(result.attempt) {
+            // An answer to another attempt of a delivery this worker holds again (its
+            // lease expired and came back to it): the worker still owes the answer to
+            // the attempt it holds, so its credit stays taken.
+            return [.ignore(
+                deliveryID: result.deliveryID, attempt: Int(result.attempt),
+                reason: "superseded by attempt \(holding.attempt)", peer: peer)]
+        }
         let held = workers[peer]?.inFlight.contains(result.deliveryID) ?? false
         // An answer frees the worker's credit, even a late one for an expired lease.
         workers[peer]?.inFlight.remove(result.deliveryID)
@@ -186,7 +200,8 @@ struct DispatchState {
             let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
             let policy = known?.kind == .webhook ? configuration.webhookRetry : configuration.retry
             let decision = policy.decide(
-                attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now)
+                attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now,
+                random: jitter())
             switch decision {
             case .retry(let at):
                 let failover = (known?.hasFallbackProvider ?? false) && attempt >= configuration.retry.failoverAfterAttempt
