@@ -13,7 +13,8 @@ import HeraldProto
 /// retry with backoff or failover, give up, ignored), which leases go back,
 /// which worker asks for which jobs and in what order, and what the loop waits
 /// for next. What it leaves to the loop: the store, rendering, the socket,
-/// logging and metrics, and the reply closures of probes.
+/// logging and metrics, and the reply closures of probes. Time comes in with
+/// each input, except for the real-time rate limit on strangers' results.
 struct DispatchState {
     let configuration: DispatcherConfiguration
     let coreVersion: String
