@@ -4,7 +4,7 @@ import HeraldProto
 /// Every decision the dispatch loop makes about workers and deliveries, as a
 /// value: the loop feeds it what happened (a worker's message, the time, jobs
 /// leased, results stored) and carries out the ``Effect``s it returns. It does
-/// no I/O, reads no clock and holds no socket or store, so its tests drive it
+/// no I/O and holds no socket or store, so its tests drive it
 /// with plain values (see `DispatchStateTests` and its property test over random
 /// interleavings).
 ///
