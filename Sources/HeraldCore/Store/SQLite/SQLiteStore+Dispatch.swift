@@ -68,16 +68,13 @@ extension SQLiteStore {
                 // Jobs handled in an earlier round are no longer pending, so the same
                 // query yields the next ones.
                 let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
-                let jobs = try NotificationJob.fetchAll(select, arguments: [
+                let jobs = try NotificationJobRow.fetchAll(select, arguments: [
                     query.channel, now, query.provider, query.provider, present, wanted,
-                ])
+                ]).map(\.model)
                 examined += jobs.count
                 if jobs.isEmpty { break }
 
-                let bookings = try Booking.fetchAll(
-                    db.cachedStatement(sql: "SELECT * FROM bookings WHERE id IN (SELECT value FROM json_each(?))"),
-                    arguments: [jsonArray(Set(jobs.map(\.bookingID)).sorted())])
-                let bookingsByID = Dictionary(bookings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                let bookingsByID = try Self.byID(Booking.self, Set(jobs.map(\.bookingID)), id: \.id, db)
 
                 let subscriptionsByID = try Self.byID(
                     WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
@@ -87,10 +84,7 @@ extension SQLiteStore {
                 var eventsByID: [String: BookingEventRecord] = [:]
                 let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
                 if !eventIDs.isEmpty {
-                    let events = try BookingEventRecord.fetchAll(
-                        db.cachedStatement(sql: "SELECT * FROM booking_events WHERE id IN (SELECT value FROM json_each(?))"),
-                        arguments: [jsonArray(eventIDs.sorted())])
-                    eventsByID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                    eventsByID = try Self.byID(BookingEventRecord.self, eventIDs, id: \.id, db)
                 }
 
                 for job in jobs {
@@ -132,15 +126,16 @@ extension SQLiteStore {
         }
     }
 
-    /// The rows of `Record`'s table with these ids, by id; no query when there are none.
-    private static func byID<Record: FetchableRecord & TableRecord>(
-        _: Record.Type, _ ids: Set<String>, id: KeyPath<Record, String>, _ db: Database
-    ) throws -> [String: Record] {
+    /// The stored values of `Model`'s table with these ids, by id; no query when there are none.
+    private static func byID<Model: StoredInTable>(
+        _: Model.Type, _ ids: Set<String>, id: KeyPath<Model, String>, _ db: Database
+    ) throws -> [String: Model] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try Record.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM \(Record.databaseTableName) WHERE id IN (SELECT value FROM json_each(?))"),
-            arguments: [jsonArray(ids.sorted())])
-        return Dictionary(rows.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
+        let values = try Model.Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM \(Model.Row.databaseTableName) WHERE id IN (SELECT value FROM json_each(?))"),
+            arguments: [jsonArray(ids.sorted())]
+        ).map(\.model)
+        return Dictionary(values.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Ends an open job (`now` is a date's database value).
@@ -180,11 +175,11 @@ extension SQLiteStore {
             // All the jobs in one lookup; `jobs` then follows this batch's own changes,
             // so a second result for the same job sees the first one applied.
             var jobs: [String: NotificationJob] = [:]
-            for job in try NotificationJob.fetchAll(
+            for row in try NotificationJobRow.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM notification_jobs WHERE id IN (SELECT value FROM json_each(?))"),
                 arguments: [jsonArray(Set(results.map(\.jobID)).sorted())])
             {
-                jobs[job.id] = job
+                jobs[row.id] = row.model
             }
             let retry = try db.cachedStatement(sql: """
                 UPDATE notification_jobs
