@@ -74,3 +74,10 @@ struct BookingRow: ModelRow, PersistableRecord {
 extension Booking: StoredInTable {
     typealias Row = BookingRow
 }
+
+extension BookingRow {
+    /// The booking with this id, through a cached statement (booking writes read it).
+    static func find(id: String) -> SQLRequest<BookingRow> {
+        SQLRequest(literal: "SELECT * FROM \(self) WHERE \(CodingKeys.id) = \(id)", cached: true)
+    }
+}

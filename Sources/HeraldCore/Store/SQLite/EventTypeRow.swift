@@ -71,3 +71,12 @@ struct EventTypeRow: ModelRow, PersistableRecord {
 extension EventType: StoredInTable {
     typealias Row = EventTypeRow
 }
+
+extension EventTypeRow {
+    /// One event type of a tenant, through a cached statement (booking writes read it).
+    static func find(tenantID: String, id: String) -> SQLRequest<EventTypeRow> {
+        SQLRequest(
+            literal: "SELECT * FROM \(self) WHERE \(CodingKeys.tenantID) = \(tenantID) AND \(CodingKeys.id) = \(id)",
+            cached: true)
+    }
+}

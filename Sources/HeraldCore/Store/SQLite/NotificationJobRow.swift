@@ -117,3 +117,20 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
 extension NotificationJob: StoredInTable {
     typealias Row = NotificationJobRow
 }
+
+extension NotificationJobRow {
+    /// A booking's pending and leased jobs, of the given kinds (a JSON array of kind
+    /// names) or of every kind, through a cached statement (booking writes that
+    /// reschedule or cancel read them).
+    static func open(bookingID: String, kinds: String?) -> SQLRequest<NotificationJobRow> {
+        var sql: SQL = """
+            SELECT * FROM \(self)
+            WHERE \(CodingKeys.bookingID) = \(bookingID) AND \(CodingKeys.status) IN \([JobStatus.pending, .leased])
+            """
+        if let kinds {
+            sql += " AND \(CodingKeys.kind) IN (SELECT value FROM json_each(\(kinds)))"
+        }
+        sql += " ORDER BY rowid"
+        return SQLRequest(literal: sql, cached: true)
+    }
+}

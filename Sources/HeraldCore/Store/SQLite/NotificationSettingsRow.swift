@@ -81,3 +81,10 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
 extension NotificationSettings: StoredInTable {
     typealias Row = NotificationSettingsRow
 }
+
+extension NotificationSettingsRow {
+    /// The tenant's settings, through a cached statement (every booking write reads them).
+    static func find(tenantID: String) -> SQLRequest<NotificationSettingsRow> {
+        SQLRequest(literal: "SELECT * FROM \(self) WHERE \(CodingKeys.tenantID) = \(tenantID)", cached: true)
+    }
+}

@@ -78,7 +78,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func tenant(id: String) async throws -> Tenant? {
-        try await read { db in try TenantRow.fetchOne(db, key: id)?.model }
+        try await read { db in try TenantRow.find(id: id).fetchOne(db)?.model }
     }
 
     public func tenants() async throws -> [Tenant] {
@@ -86,7 +86,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func settings(tenantID: String) async throws -> NotificationSettings? {
-        try await read { db in try NotificationSettingsRow.fetchOne(db, key: tenantID)?.model }
+        try await read { db in try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)?.model }
     }
 
     public func saveSettings(_ settings: NotificationSettings) async throws {
@@ -106,7 +106,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func eventType(tenantID: String, id: String) async throws -> EventType? {
-        try await read { db in try EventTypeRow.fetchOne(db, key: ["tenant_id": tenantID, "id": id])?.model }
+        try await read { db in try EventTypeRow.find(tenantID: tenantID, id: id).fetchOne(db)?.model }
     }
 
     public func eventTypes(tenantID: String) async throws -> [EventType] {
@@ -125,22 +125,22 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
         try await read { db in
-            guard let tenant = try TenantRow.fetchOne(db, key: tenantID),
-                let settings = try NotificationSettingsRow.fetchOne(db, key: tenantID)
+            guard let tenant = try TenantRow.find(id: tenantID).fetchOne(db),
+                let settings = try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)
             else { return nil }
             return BookingContext(
                 tenant: tenant.model, settings: settings.model,
                 eventType: try eventTypeID.flatMap {
-                    try EventTypeRow.fetchOne(db, key: ["tenant_id": tenantID, "id": $0])?.model
+                    try EventTypeRow.find(tenantID: tenantID, id: $0).fetchOne(db)?.model
                 },
                 webhooks: try Self.ofTenant(WebhookSubscription.self, tenantID, db),
                 teamDestinations: try Self.ofTenant(TeamDestination.self, tenantID, db),
-                booking: try bookingID.flatMap { try BookingRow.fetchOne(db, key: $0)?.model })
+                booking: try bookingID.flatMap { try BookingRow.find(id: $0).fetchOne(db)?.model })
         }
     }
 
     public func booking(id: String) async throws -> Booking? {
-        try await read { db in try BookingRow.fetchOne(db, key: id)?.model }
+        try await read { db in try BookingRow.find(id: id).fetchOne(db)?.model }
     }
 
     public func bookings(
@@ -215,7 +215,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         guard booking.id == expected.id else {
             throw StoreError.conflict("booking \(booking.id) written with the expected state of \(expected.id)")
         }
-        guard let stored = try BookingRow.fetchOne(db, key: booking.id) else {
+        guard let stored = try BookingRow.find(id: booking.id).fetchOne(db) else {
             throw StoreError.notFound(entity: StoreEntity.booking, id: booking.id)
         }
         guard stored.tenantID == booking.tenantID else {
@@ -251,13 +251,11 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     private static func cancelOpenJobs(
         of bookingID: String, _ cancellation: JobCancellation, at now: Date, _ db: Database
     ) throws {
-        var request = NotificationJobRow
-            .filter { $0.bookingID == bookingID }
-            .filter { [JobStatus.pending, JobStatus.leased].contains($0.status) }
-        if case let .kinds(kinds, _) = cancellation {
-            request = request.filter { kinds.contains($0.kind) }
+        var kinds: String?
+        if case let .kinds(chosen, _) = cancellation {
+            kinds = try jsonArray(chosen.map(\.rawValue).sorted())
         }
-        for var job in try request.fetchAll(db) {
+        for var job in try NotificationJobRow.open(bookingID: bookingID, kinds: kinds).fetchAll(db) {
             job.status = .cancelled
             job.leasedTo = nil
             job.leaseExpiresAt = nil
@@ -314,15 +312,15 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         }
     }
 
-    /// The tenant's rows, oldest first.
+    /// The tenant's rows, oldest first, through a cached statement (every booking write
+    /// reads its webhooks and team destinations).
     private static func ofTenant<Model: StoredInTable>(
         _: Model.Type, _ tenantID: String, _ db: Database
     ) throws -> [Model] {
-        try Model.Row
-            .filter(Column("tenant_id") == tenantID)
-            .order(Column("created_at"), Column("id"))
-            .fetchAll(db)
-            .map(\.model)
+        try SQLRequest<Model.Row>(
+            literal: "SELECT * FROM \(Model.Row.self) WHERE tenant_id = \(tenantID) ORDER BY created_at, id",
+            cached: true
+        ).fetchAll(db).map(\.model)
     }
 
     private func delete<Record: TableRecord>(_: Record.Type, entity: String, id: String) async throws {
@@ -336,16 +334,17 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         _: Record.Type, entity: String, id: String, enabled: Bool, reason: String?
     ) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE \(Record.databaseTableName) SET enabled = ?, disabled_reason = ? WHERE id = ?",
-                arguments: [enabled, enabled ? nil : reason, id])
+            let reason = enabled ? nil : reason
+            try db.execute(literal: """
+                UPDATE \(Record.self) SET enabled = \(enabled), disabled_reason = \(reason) WHERE id = \(id)
+                """)
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: entity, id: id) }
         }
     }
 
     public func rotateWebhookSecret(id: String, secret: String) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
+            try db.execute(literal: "UPDATE webhook_subscriptions SET secret = \(secret) WHERE id = \(id)")
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
         }
     }
@@ -448,7 +447,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry] {
         try await read { db in
-            try ReminderLogRow.filter { $0.id > afterID }.order(\.id).limit(limit).fetchAll(db).map(\.model)
+            try ReminderLogRow.after(id: afterID, limit: limit).fetchAll(db).map(\.model)
         }
     }
 
@@ -502,10 +501,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
     ) async throws -> IdempotencyClaim {
         try await write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [expiredBefore])
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
-            {
+            try db.execute(literal: "DELETE FROM idempotency_keys WHERE created_at < \(expiredBefore)")
+            if let row = try SQLRequest<Row>(
+                literal: "SELECT * FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)"
+            ).fetchOne(db) {
                 let status: Int? = row["status"]
                 let createdAt: Date = row["created_at"]
                 guard row["fingerprint"] == fingerprint else { return .mismatch }
@@ -516,12 +515,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 }
                 guard createdAt < abandonedBefore else { return .inFlight }
             }
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
-                    VALUES (?, ?, ?, ?)
-                    """,
-                arguments: [scope, key, fingerprint, now])
+            try db.execute(literal: """
+                INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
+                VALUES (\(scope), \(key), \(fingerprint), \(now))
+                """)
             return .first
         }
     }
@@ -529,14 +526,14 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     public func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
         try await write { db in
             if let answer {
-                try db.execute(
-                    sql: """
-                        UPDATE idempotency_keys SET status = ?, body = ?, content_type = ?, location = ?
-                        WHERE scope = ? AND key = ?
-                        """,
-                    arguments: [answer.status, answer.body, answer.contentType, answer.location, scope, key])
+                try db.execute(literal: """
+                    UPDATE idempotency_keys
+                    SET status = \(answer.status), body = \(answer.body), content_type = \(answer.contentType),
+                        location = \(answer.location)
+                    WHERE scope = \(scope) AND key = \(key)
+                    """)
             } else {
-                try db.execute(sql: "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+                try db.execute(literal: "DELETE FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)")
             }
         }
     }

@@ -35,3 +35,10 @@ struct TenantRow: ModelRow, PersistableRecord {
 extension Tenant: StoredInTable {
     typealias Row = TenantRow
 }
+
+extension TenantRow {
+    /// The tenant with this id, through a cached statement (every booking write reads it).
+    static func find(id: String) -> SQLRequest<TenantRow> {
+        SQLRequest(literal: "SELECT * FROM \(self) WHERE \(CodingKeys.id) = \(id)", cached: true)
+    }
+}
