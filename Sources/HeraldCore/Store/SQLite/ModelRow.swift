@@ -3,13 +3,14 @@ import GRDB
 
 /// The record type of one table, as GRDB's "Recommended Practices for Designing
 /// Record Types" describe it: a `Codable` struct with one property per column, its
-/// `CodingKeys` naming the columns, and the only type that writes its table.
+/// `CodingKeys` naming the columns; whole rows are read and written only through it
+/// (the dispatcher's hot paths also update a few columns with SQL).
 ///
 /// The model types (``Booking``, ``NotificationJob``, ...) stay free of GRDB: they are
-/// shared with other stores and their `Codable` form is their JSON (booking snapshots,
-/// views), not their columns. A row converts to and from its model, and is where raw
-/// columns become model values ("record types hide intimate database details"): two
-/// quiet-hour columns become one ``QuietHours``, JSON text becomes lists.
+/// shared with other stores, and their `Codable` form is their JSON (the booking
+/// snapshot of an event), not their columns. A row converts to and from its model, and
+/// is where raw columns become model values ("record types hide intimate database
+/// details"): two quiet-hour columns become one ``QuietHours``, JSON text becomes lists.
 ///
 /// Dates use GRDB's default text (`yyyy-MM-dd HH:mm:ss.SSS` in UTC), enums their raw
 /// values, booleans 0/1, and JSON columns ``JSONColumn``'s format, so a row is stored
