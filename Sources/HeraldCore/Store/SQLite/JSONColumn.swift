@@ -5,18 +5,29 @@ import GRDB
 ///
 /// Dates inside the JSON use the same text as date columns, so a booking snapshot
 /// read back from `booking_events` equals the booking read back from `bookings`.
+///
+/// The ``ModelRow`` records use this encoder and decoder for their JSON columns
+/// instead of GRDB's defaults (which write dates as numbers and escape slashes).
 enum JSONColumn {
     static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try decoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(String.fromDatabaseValue(date.databaseValue))
         }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+    static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -27,7 +38,7 @@ enum JSONColumn {
             }
             return date
         }
-        return try decoder.decode(T.self, from: Data(text.utf8))
+        return decoder
     }
 }
 

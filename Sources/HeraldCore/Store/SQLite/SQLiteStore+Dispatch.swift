@@ -3,31 +3,56 @@ import GRDB
 
 // The dispatcher's operations on SQLite.
 //
-// Hot paths use cached prepared statements with constant SQL: lists of ids go in as
-// one JSON array parameter (`IN (SELECT value FROM json_each(?))`), so the SQL does
-// not vary with the batch size. Queue queries name the literal status of the partial
-// indexes of the "v2-dispatch" migration, so they walk only pending (or leased) jobs,
-// never the history.
+// SQL is written with GRDB's SQL interpolation (values as `\(value)`, bound as
+// arguments), and hot statements are cached prepared statements
+// (`cachedStatement(literal:)`, `SQLRequest(literal:cached:)`). For the cache to hold,
+// a statement's text must not vary with its values: lists of ids go in as one JSON
+// array value (`IN (SELECT value FROM json_each(\(ids)))`), never as `IN \(ids)`.
+// (A nil value is written as NULL, so a statement with optional values has at most a
+// few cached variants.) Statements run once per row of a batch (a result's job update
+// and log row) have constant SQL with named arguments (`:id`) instead: building a
+// literal costs more than the statement it builds (measured with callgrind), and a
+// name still ties each value to its column. Queue queries name the literal status of
+// the partial indexes of the "v2-dispatch" migration, so they walk only pending (or
+// leased) jobs, never the history.
 extension SQLiteStore {
-    // The queue queries, public for plan tests and diagnostics (`EXPLAIN QUERY PLAN`).
-
-    /// Arguments: channel, now, provider, provider, present providers as a JSON array, limit.
-    public static let leaseCandidatesSQL = """
-        SELECT * FROM notification_jobs
-        WHERE status = 'pending' AND channel = ? AND due_at <= ?
-          AND (provider IS NULL OR provider = ?
-               OR (fallback_provider = ? AND provider NOT IN (SELECT value FROM json_each(?))))
-        ORDER BY due_at, rowid
-        LIMIT ?
+    /// Pending jobs of `channel` due by `now` that a worker of `provider` may take,
+    /// oldest first: jobs of no provider or of `provider`, and those whose fallback is
+    /// `provider` when their own provider is not among `presentProviders` (a JSON array).
+    static func leaseCandidates(
+        channel: String, now: DatabaseValue, provider: String, presentProviders: String, limit: Int
+    ) -> SQL {
         """
+        SELECT * FROM notification_jobs
+        WHERE status = 'pending' AND channel = \(channel) AND due_at <= \(now)
+          AND (provider IS NULL OR provider = \(provider)
+               OR (fallback_provider = \(provider)
+                   AND provider NOT IN (SELECT value FROM json_each(\(presentProviders)))))
+        ORDER BY due_at, rowid
+        LIMIT \(limit)
+        """
+    }
 
-    /// Arguments: channel, after (a date, or a date before any job to mean "any").
-    public static let nextDueSQL = """
+    /// The earliest due time of `channel`'s pending jobs after `after`.
+    static func nextDue(channel: String, after: DatabaseValue) -> SQL {
+        """
         SELECT due_at FROM notification_jobs
-        WHERE status = 'pending' AND channel = ? AND due_at > ?
+        WHERE status = 'pending' AND channel = \(channel) AND due_at > \(after)
         ORDER BY due_at
         LIMIT 1
         """
+    }
+
+    // The queue queries' text, public for plan tests and diagnostics (`EXPLAIN QUERY PLAN`).
+
+    /// ``leaseCandidates(channel:now:provider:presentProviders:limit:)``. Arguments: channel,
+    /// now, provider, provider, present providers as a JSON array, limit.
+    public static let leaseCandidatesSQL = text(of: leaseCandidates(
+        channel: "", now: "".databaseValue, provider: "", presentProviders: "", limit: 0))
+
+    /// ``nextDue(channel:after:)``. Arguments: channel, after (a date, or a date before
+    /// any job to mean "any").
+    public static let nextDueSQL = text(of: nextDue(channel: "", after: "".databaseValue))
 
     /// No arguments.
     public static let nextLeaseExpirySQL = """
@@ -55,12 +80,6 @@ extension SQLiteStore {
             // The dates as stored (milliseconds), so returned jobs equal the stored ones.
             let storedNow = Date.fromDatabaseValue(now) ?? query.now
             let storedLeaseUntil = Date.fromDatabaseValue(leaseUntil) ?? query.leaseUntil
-            let select = try db.cachedStatement(sql: Self.leaseCandidatesSQL)
-            let markLeased = try db.cachedStatement(sql: """
-                UPDATE notification_jobs
-                SET status = 'leased', attempt = attempt + 1, leased_to = ?, lease_expires_at = ?, updated_at = ?
-                WHERE id = ?
-                """)
             var batch = LeaseBatch()
             var examined = 0
             let maxExamined = query.limit * Self.leaseExaminedFactor
@@ -68,16 +87,16 @@ extension SQLiteStore {
                 // Jobs handled in an earlier round are no longer pending, so the same
                 // query yields the next ones.
                 let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
-                let jobs = try NotificationJob.fetchAll(select, arguments: [
-                    query.channel, now, query.provider, query.provider, present, wanted,
-                ])
+                let jobs = try SQLRequest<NotificationJobRow>(
+                    literal: Self.leaseCandidates(
+                        channel: query.channel, now: now, provider: query.provider, presentProviders: present,
+                        limit: wanted),
+                    cached: true
+                ).fetchAll(db).map(\.model)
                 examined += jobs.count
                 if jobs.isEmpty { break }
 
-                let bookings = try Booking.fetchAll(
-                    db.cachedStatement(sql: "SELECT * FROM bookings WHERE id IN (SELECT value FROM json_each(?))"),
-                    arguments: [jsonArray(Set(jobs.map(\.bookingID)).sorted())])
-                let bookingsByID = Dictionary(bookings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                let bookingsByID = try Self.byID(Booking.self, Set(jobs.map(\.bookingID)), id: \.id, db)
 
                 let subscriptionsByID = try Self.byID(
                     WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
@@ -87,12 +106,10 @@ extension SQLiteStore {
                 var eventsByID: [String: BookingEventRecord] = [:]
                 let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
                 if !eventIDs.isEmpty {
-                    let events = try BookingEventRecord.fetchAll(
-                        db.cachedStatement(sql: "SELECT * FROM booking_events WHERE id IN (SELECT value FROM json_each(?))"),
-                        arguments: [jsonArray(eventIDs.sorted())])
-                    eventsByID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                    eventsByID = try Self.byID(BookingEventRecord.self, eventIDs, id: \.id, db)
                 }
 
+                var leasedIDs: [String] = []
                 for job in jobs {
                     let candidate = LeaseCandidate(
                         job: job,
@@ -106,7 +123,7 @@ extension SQLiteStore {
                     }
                     switch decision {
                     case .lease:
-                        try markLeased.execute(arguments: [query.leasedTo, leaseUntil, now, job.id])
+                        leasedIDs.append(job.id)
                         var leasedJob = job
                         leasedJob.status = .leased
                         leasedJob.attempt += 1
@@ -126,21 +143,32 @@ extension SQLiteStore {
                         batch.missed += 1
                     }
                 }
+                // One statement for the round's leases (before the next round's query,
+                // which must no longer see them pending).
+                if !leasedIDs.isEmpty {
+                    try db.cachedStatement(literal: """
+                        UPDATE notification_jobs
+                        SET status = 'leased', attempt = attempt + 1, leased_to = \(query.leasedTo),
+                            lease_expires_at = \(leaseUntil), updated_at = \(now)
+                        WHERE id IN (SELECT value FROM json_each(\(jsonArray(leasedIDs))))
+                        """).execute()
+                }
                 if jobs.count < wanted { break } // nothing more is due
             }
             return batch
         }
     }
 
-    /// The rows of `Record`'s table with these ids, by id; no query when there are none.
-    private static func byID<Record: FetchableRecord & TableRecord>(
-        _: Record.Type, _ ids: Set<String>, id: KeyPath<Record, String>, _ db: Database
-    ) throws -> [String: Record] {
+    /// The stored values of `Model`'s table with these ids, by id; no query when there are none.
+    private static func byID<Model: StoredInTable>(
+        _: Model.Type, _ ids: Set<String>, id: KeyPath<Model, String>, _ db: Database
+    ) throws -> [String: Model] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try Record.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM \(Record.databaseTableName) WHERE id IN (SELECT value FROM json_each(?))"),
-            arguments: [jsonArray(ids.sorted())])
-        return Dictionary(rows.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
+        let ids = try jsonArray(ids.sorted())
+        let values = try SQLRequest<Model.Row>(
+            literal: "SELECT * FROM \(Model.Row.self) WHERE id IN (SELECT value FROM json_each(\(ids)))", cached: true
+        ).fetchAll(db).map(\.model)
+        return Dictionary(values.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Ends an open job (`now` is a date's database value).
@@ -149,9 +177,10 @@ extension SQLiteStore {
     ) throws {
         try db.cachedStatement(sql: """
             UPDATE notification_jobs
-            SET status = ?, leased_to = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ?
-            WHERE id = ?
-            """).execute(arguments: [status, lastError, now, jobID])
+            SET status = :status, leased_to = NULL, lease_expires_at = NULL, last_error = :lastError,
+                updated_at = :now
+            WHERE id = :id
+            """).execute(arguments: ["status": status, "lastError": lastError, "now": now, "id": jobID])
     }
 
     /// Appends the ReminderLog row of a job's outcome, as `ReminderLogEntry(job:...)` would
@@ -164,11 +193,15 @@ extension SQLiteStore {
             INSERT INTO reminder_log (job_id, tenant_id, booking_id, channel, provider, kind,
                 reminder_offset_minutes, schedule_version, recipient, event_id, outcome, attempts,
                 provider_message_id, error, logged_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (:jobID, :tenantID, :bookingID, :channel, :provider, :kind,
+                :offset, :scheduleVersion, :recipient, :eventID, :outcome, :attempts,
+                :providerMessageID, :error, :loggedAt)
             """).execute(arguments: [
-                job.id, job.tenantID, job.bookingID, job.channel, provider, job.kind,
-                job.reminderOffsetMinutes, job.scheduleVersion, job.recipient, job.eventID, outcome, job.attempt,
-                providerMessageID, error, loggedAt,
+                "jobID": job.id, "tenantID": job.tenantID, "bookingID": job.bookingID, "channel": job.channel,
+                "provider": provider, "kind": job.kind, "offset": job.reminderOffsetMinutes,
+                "scheduleVersion": job.scheduleVersion, "recipient": job.recipient, "eventID": job.eventID,
+                "outcome": outcome, "attempts": job.attempt, "providerMessageID": providerMessageID, "error": error,
+                "loggedAt": loggedAt,
             ])
     }
 
@@ -180,18 +213,13 @@ extension SQLiteStore {
             // All the jobs in one lookup; `jobs` then follows this batch's own changes,
             // so a second result for the same job sees the first one applied.
             var jobs: [String: NotificationJob] = [:]
-            for job in try NotificationJob.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM notification_jobs WHERE id IN (SELECT value FROM json_each(?))"),
-                arguments: [jsonArray(Set(results.map(\.jobID)).sorted())])
-            {
-                jobs[job.id] = job
+            let ids = try jsonArray(Set(results.map(\.jobID)).sorted())
+            for row in try SQLRequest<NotificationJobRow>(
+                literal: "SELECT * FROM notification_jobs WHERE id IN (SELECT value FROM json_each(\(ids)))",
+                cached: true
+            ).fetchAll(db) {
+                jobs[row.id] = row.model
             }
-            let retry = try db.cachedStatement(sql: """
-                UPDATE notification_jobs
-                SET status = 'pending', due_at = ?, provider = ?, fallback_provider = ?, last_error = ?,
-                    leased_to = NULL, lease_expires_at = NULL, updated_at = ?
-                WHERE id = ?
-                """)
             var dates = DateValues()
             var dispositions: [ResultDisposition] = []
             dispositions.reserveCapacity(results.count)
@@ -244,14 +272,18 @@ extension SQLiteStore {
                     try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db)
                     // Its other pending deliveries are cancelled at send time.
                     if recipientGone, let subscriptionID = job.subscriptionID {
-                        try db.execute(
-                            sql: "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
-                            arguments: ["the endpoint answered: \(error)", subscriptionID])
+                        let reason = "the endpoint answered: \(error)"
+                        try db.execute(literal: """
+                            UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = \(reason)
+                            WHERE id = \(subscriptionID)
+                            """)
                     }
                     if recipientGone, let teamDestinationID = job.teamDestinationID {
-                        try db.execute(
-                            sql: "UPDATE team_destinations SET enabled = 0, disabled_reason = ? WHERE id = ?",
-                            arguments: ["the \(job.channel) channel said the recipient is gone: \(error)", teamDestinationID])
+                        let reason = "the \(job.channel) channel said the recipient is gone: \(error)"
+                        try db.execute(literal: """
+                            UPDATE team_destinations SET enabled = 0, disabled_reason = \(reason)
+                            WHERE id = \(teamDestinationID)
+                            """)
                     }
                 case let .retry(dueAt, _, error, switchToFallback):
                     if switchToFallback, let fallbackProvider = job.fallbackProvider {
@@ -260,9 +292,16 @@ extension SQLiteStore {
                     job.status = .pending
                     job.dueAt = dueAt
                     job.lastError = error
-                    try retry.execute(arguments: [
-                        dates.value(of: dueAt), job.provider, job.fallbackProvider, error, at, job.id,
-                    ])
+                    try db.cachedStatement(sql: """
+                        UPDATE notification_jobs
+                        SET status = 'pending', due_at = :dueAt, provider = :provider,
+                            fallback_provider = :fallbackProvider, last_error = :error,
+                            leased_to = NULL, lease_expires_at = NULL, updated_at = :now
+                        WHERE id = :id
+                        """).execute(arguments: [
+                            "dueAt": dates.value(of: dueAt), "provider": job.provider,
+                            "fallbackProvider": job.fallbackProvider, "error": error, "now": at, "id": job.id,
+                        ])
                 }
                 jobs[job.id] = job
                 dispositions.append(.applied)
@@ -280,33 +319,33 @@ extension SQLiteStore {
     public func releaseLeases(jobIDs: [String], now: Date) async throws -> Int {
         guard !jobIDs.isEmpty else { return 0 }
         return try await write { db in
-            try db.cachedStatement(sql: """
+            try db.cachedStatement(literal: """
                 UPDATE notification_jobs
-                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
-                WHERE status = 'leased' AND id IN (SELECT value FROM json_each(?))
-                """).execute(arguments: [now, jsonArray(jobIDs)])
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
+                WHERE status = 'leased' AND id IN (SELECT value FROM json_each(\(jsonArray(jobIDs))))
+                """).execute()
             return db.changesCount
         }
     }
 
     public func expireLeases(now: Date) async throws -> Int {
         try await write { db in
-            try db.cachedStatement(sql: """
+            try db.cachedStatement(literal: """
                 UPDATE notification_jobs
-                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
-                WHERE status = 'leased' AND lease_expires_at <= ?
-                """).execute(arguments: [now, now])
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
+                WHERE status = 'leased' AND lease_expires_at <= \(now)
+                """).execute()
             return db.changesCount
         }
     }
 
     public func releaseAllLeases(now: Date) async throws -> Int {
         try await write { db in
-            try db.cachedStatement(sql: """
+            try db.cachedStatement(literal: """
                 UPDATE notification_jobs
-                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = ?
+                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
                 WHERE status = 'leased'
-                """).execute(arguments: [now])
+                """).execute()
             return db.changesCount
         }
     }
@@ -319,10 +358,12 @@ extension SQLiteStore {
         return try await read { db in
             // One index probe per channel: `channel IN (...) ORDER BY due_at` would sort
             // every pending job of those channels.
-            let statement = try db.cachedStatement(sql: Self.nextDueSQL)
             var earliest: Date?
             for channel in channels {
-                if let due = try Date.fetchOne(statement, arguments: [channel, floor]), earliest.map({ due < $0 }) ?? true {
+                if let due = try SQLRequest<Date>(literal: Self.nextDue(channel: channel, after: floor), cached: true)
+                    .fetchOne(db),
+                    earliest.map({ due < $0 }) ?? true
+                {
                     earliest = due
                 }
             }
@@ -340,11 +381,11 @@ extension SQLiteStore {
         try await read { db in
             var stats: [String: ChannelQueueStats] = [:]
             // A covering scan of the pending index, already grouped by channel.
-            let pending = try Row.fetchAll(db, sql: """
-                SELECT channel, SUM(due_at <= ?) AS due_now, SUM(due_at > ?) AS scheduled
+            let pending = try SQLRequest<Row>(literal: """
+                SELECT channel, SUM(due_at <= \(now)) AS due_now, SUM(due_at > \(now)) AS scheduled
                 FROM notification_jobs WHERE status = 'pending'
                 GROUP BY channel
-                """, arguments: [now, now])
+                """).fetchAll(db)
             for row in pending {
                 let channel: String = row["channel"]
                 stats[channel] = ChannelQueueStats(
@@ -377,7 +418,16 @@ private struct DateValues {
     }
 }
 
-/// A JSON array of strings, for `IN (SELECT value FROM json_each(?))`.
-private func jsonArray(_ values: [String]) throws -> String {
+/// A JSON array of strings, for `IN (SELECT value FROM json_each(\(array)))`.
+func jsonArray(_ values: [String]) throws -> String {
     try JSONColumn.encode(values)
+}
+
+extension SQLiteStore {
+    /// The text of a literal that interpolates only non-nil values: `?` for each.
+    fileprivate static func text(of literal: SQL) -> String {
+        // Building needs a connection; any will do, since no name needs quoting.
+        // (An empty in-memory database cannot fail to open.)
+        try! DatabaseQueue().read { db in try literal.build(db).sql }
+    }
 }

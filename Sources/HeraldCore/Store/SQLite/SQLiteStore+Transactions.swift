@@ -11,7 +11,6 @@ extension SQLiteStore {
         }
     }
 
-    /// A write transaction; any thrown error rolls all of it back.
     /// A write transaction; any thrown error rolls all of it back. A write the
     /// database refuses for want of space, permission or a working disk is
     /// ``StoreError/unavailable(_:)`` and marks ``health``; the next that commits clears it.
@@ -52,38 +51,41 @@ extension SQLiteStore {
     }
 }
 
-/// Inserts a record, naming it in constraint errors: a taken primary key or unique
-/// key is ``StoreError/alreadyExists(entity:id:)``, a missing parent
-/// ``StoreError/notFound(entity:id:)`` (as told by `missingParent`, which may query).
-func insert<Record: PersistableRecord>(
-    _ record: Record,
+/// Inserts a model value as its table's row, naming it in constraint errors: a taken
+/// primary key or unique key is ``StoreError/alreadyExists(entity:id:)``, a missing
+/// parent ``StoreError/notFound(entity:id:)`` (as told by `missingParent`, which may query).
+func insert<Model: StoredInTable>(
+    _ value: Model,
     _ db: Database,
     entity: String,
     id: String,
     missingParent: ((Database) throws -> StoreError)? = nil
 ) throws {
+    var row = Model.Row(value)
     try mappingConstraints(db, entity: entity, id: id, missingParent: missingParent) {
-        try record.insert(db)
+        try row.insert(db)
     }
 }
 
-/// Inserts a record whose id the database assigns, and sets it.
-func insert<Record: MutablePersistableRecord>(
-    _ record: inout Record,
+/// Inserts a model value whose id the database assigns, and sets it.
+func insert<Model: StoredInTable>(
+    _ value: inout Model,
     _ db: Database,
     entity: String,
     id: String,
     missingParent: ((Database) throws -> StoreError)? = nil
 ) throws {
+    var row = Model.Row(value)
     try mappingConstraints(db, entity: entity, id: id, missingParent: missingParent) {
-        try record.insert(db)
+        try row.insert(db)
     }
+    value = row.model
 }
 
-/// Replaces a stored record; one that is not stored is ``StoreError/notFound(entity:id:)``.
-func update<Record: PersistableRecord>(_ record: Record, _ db: Database, entity: String, id: String) throws {
+/// Replaces a stored model value; one that is not stored is ``StoreError/notFound(entity:id:)``.
+func update<Model: StoredInTable>(_ value: Model, _ db: Database, entity: String, id: String) throws {
     do {
-        try record.update(db)
+        try Model.Row(value).update(db)
     } catch RecordError.recordNotFound {
         throw StoreError.notFound(entity: entity, id: id)
     }

@@ -78,15 +78,15 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func tenant(id: String) async throws -> Tenant? {
-        try await read { db in try Tenant.fetchOne(db, key: id) }
+        try await read { db in try TenantRow.find(id: id).fetchOne(db)?.model }
     }
 
     public func tenants() async throws -> [Tenant] {
-        try await read { db in try Tenant.order(Column("id")).fetchAll(db) }
+        try await read { db in try TenantRow.order(\.id).fetchAll(db).map(\.model) }
     }
 
     public func settings(tenantID: String) async throws -> NotificationSettings? {
-        try await read { db in try NotificationSettings.fetchOne(db, key: tenantID) }
+        try await read { db in try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)?.model }
     }
 
     public func saveSettings(_ settings: NotificationSettings) async throws {
@@ -106,12 +106,12 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func eventType(tenantID: String, id: String) async throws -> EventType? {
-        try await read { db in try EventType.fetchOne(db, key: ["tenant_id": tenantID, "id": id]) }
+        try await read { db in try EventTypeRow.find(tenantID: tenantID, id: id).fetchOne(db)?.model }
     }
 
     public func eventTypes(tenantID: String) async throws -> [EventType] {
         try await read { db in
-            try EventType.filter(Column("tenant_id") == tenantID).order(Column("id")).fetchAll(db)
+            try EventTypeRow.filter { $0.tenantID == tenantID }.order(\.id).fetchAll(db).map(\.model)
         }
     }
 
@@ -125,44 +125,46 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
         try await read { db in
-            guard let tenant = try Tenant.fetchOne(db, key: tenantID),
-                let settings = try NotificationSettings.fetchOne(db, key: tenantID)
+            guard let tenant = try TenantRow.find(id: tenantID).fetchOne(db),
+                let settings = try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)
             else { return nil }
             return BookingContext(
-                tenant: tenant, settings: settings,
-                eventType: try eventTypeID.flatMap { try EventType.fetchOne(db, key: ["tenant_id": tenantID, "id": $0]) },
+                tenant: tenant.model, settings: settings.model,
+                eventType: try eventTypeID.flatMap {
+                    try EventTypeRow.find(tenantID: tenantID, id: $0).fetchOne(db)?.model
+                },
                 webhooks: try Self.ofTenant(WebhookSubscription.self, tenantID, db),
                 teamDestinations: try Self.ofTenant(TeamDestination.self, tenantID, db),
-                booking: try bookingID.flatMap { try Booking.fetchOne(db, key: $0) })
+                booking: try bookingID.flatMap { try BookingRow.find(id: $0).fetchOne(db)?.model })
         }
     }
 
     public func booking(id: String) async throws -> Booking? {
-        try await read { db in try Booking.fetchOne(db, key: id) }
+        try await read { db in try BookingRow.find(id: id).fetchOne(db)?.model }
     }
 
     public func bookings(
         tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int
     ) async throws -> [Booking] {
         try await read { db in
-            let ofTenant = Booking.filter(Column("tenant_id") == tenantID)
-            let start = Column("start_at")
-            let id = Column("id")
+            let ofTenant = BookingRow.filter { $0.tenantID == tenantID }
+            let start = BookingRow.Columns.startAt
+            let id = BookingRow.Columns.id
             switch filter {
             case let .upcoming(after: date):
                 var request = ofTenant
-                    .filter([BookingStatus.pending, BookingStatus.confirmed].contains(Column("status")))
+                    .filter { [BookingStatus.pending, BookingStatus.confirmed].contains($0.status) }
                     .filter(start >= date)
                 if let cursor {
                     request = request.filter(start > cursor.startAt || (start == cursor.startAt && id > cursor.id))
                 }
-                return try request.order(start, id).limit(limit).fetchAll(db)
+                return try request.order(start, id).limit(limit).fetchAll(db).map(\.model)
             case .all:
                 var request = ofTenant
                 if let cursor {
                     request = request.filter(start < cursor.startAt || (start == cursor.startAt && id < cursor.id))
                 }
-                return try request.order(start.desc, id.desc).limit(limit).fetchAll(db)
+                return try request.order(start.desc, id.desc).limit(limit).fetchAll(db).map(\.model)
             }
         }
     }
@@ -213,7 +215,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         guard booking.id == expected.id else {
             throw StoreError.conflict("booking \(booking.id) written with the expected state of \(expected.id)")
         }
-        guard let stored = try Booking.fetchOne(db, key: booking.id) else {
+        guard let stored = try BookingRow.find(id: booking.id).fetchOne(db) else {
             throw StoreError.notFound(entity: StoreEntity.booking, id: booking.id)
         }
         guard stored.tenantID == booking.tenantID else {
@@ -228,7 +230,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                     + "(now \(stored.status.rawValue), schedule version \(stored.scheduleVersion))")
         }
         do {
-            try booking.update(db)
+            try BookingRow(booking).update(db)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw try missingParent(of: booking, db)
         }
@@ -236,7 +238,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     /// Tells which parent of a booking is missing after a foreign key violation.
     private static func missingParent(of booking: Booking, _ db: Database) throws -> StoreError {
-        if try !Tenant.exists(db, key: booking.tenantID) {
+        if try !TenantRow.exists(db, key: booking.tenantID) {
             return .notFound(entity: StoreEntity.tenant, id: booking.tenantID)
         }
         return .notFound(entity: StoreEntity.eventType, id: booking.eventTypeID ?? "")
@@ -249,30 +251,30 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     private static func cancelOpenJobs(
         of bookingID: String, _ cancellation: JobCancellation, at now: Date, _ db: Database
     ) throws {
-        var request = NotificationJob
-            .filter(Column("booking_id") == bookingID)
-            .filter([JobStatus.pending, JobStatus.leased].contains(Column("status")))
-        if case let .kinds(kinds, _) = cancellation {
-            request = request.filter(kinds.contains(Column("kind")))
+        var kinds: String?
+        if case let .kinds(chosen, _) = cancellation {
+            kinds = try jsonArray(chosen.map(\.rawValue).sorted())
         }
-        for var job in try request.fetchAll(db) {
+        for var job in try NotificationJobRow.open(bookingID: bookingID, kinds: kinds).fetchAll(db) {
             job.status = .cancelled
             job.leasedTo = nil
             job.leaseExpiresAt = nil
             job.lastError = cancellation.reason
             job.updatedAt = now
             try job.update(db)
-            var entry = ReminderLogEntry(job: job, outcome: .cancelled, error: cancellation.reason, loggedAt: now)
+            var entry = ReminderLogRow(
+                ReminderLogEntry(job: job.model, outcome: .cancelled, error: cancellation.reason, loggedAt: now))
             try entry.insert(db)
         }
     }
 
     public func jobs(bookingID: String) async throws -> [NotificationJob] {
         try await read { db in
-            try NotificationJob
-                .filter(Column("booking_id") == bookingID)
-                .order(Column("due_at"), Column("id"))
+            try NotificationJobRow
+                .filter { $0.bookingID == bookingID }
+                .order { [$0.dueAt, $0.id] }
                 .fetchAll(db)
+                .map(\.model)
         }
     }
 
@@ -283,7 +285,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func webhook(id: String) async throws -> WebhookSubscription? {
-        try await read { db in try WebhookSubscription.fetchOne(db, key: id) }
+        try await read { db in try WebhookSubscriptionRow.fetchOne(db, key: id)?.model }
     }
 
     public func webhooks(tenantID: String) async throws -> [WebhookSubscription] {
@@ -291,30 +293,34 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func deleteWebhook(id: String) async throws {
-        try await delete(WebhookSubscription.self, entity: StoreEntity.webhook, id: id)
+        try await delete(WebhookSubscriptionRow.self, entity: StoreEntity.webhook, id: id)
     }
 
     public func setWebhookEnabled(id: String, enabled: Bool, reason: String?) async throws {
-        try await setEnabled(WebhookSubscription.self, entity: StoreEntity.webhook, id: id, enabled: enabled, reason: reason)
+        try await setEnabled(WebhookSubscriptionRow.self, entity: StoreEntity.webhook, id: id, enabled: enabled, reason: reason)
     }
 
     // Webhook subscriptions and team destinations are both a tenant's list of
     // places to send to, with an id, a creation time and an on/off switch.
 
     /// Stores a new one; a missing tenant is ``StoreError/notFound(entity:id:)``.
-    private func create<Record: PersistableRecord & Sendable>(
-        _ record: Record, entity: String, id: String, tenantID: String
+    private func create<Model: StoredInTable & Sendable>(
+        _ value: Model, entity: String, id: String, tenantID: String
     ) async throws {
         try await write { db in
-            try insert(record, db, entity: entity, id: id) { _ in .notFound(entity: StoreEntity.tenant, id: tenantID) }
+            try insert(value, db, entity: entity, id: id) { _ in .notFound(entity: StoreEntity.tenant, id: tenantID) }
         }
     }
 
-    /// The tenant's rows, oldest first.
-    private static func ofTenant<Record: FetchableRecord & TableRecord>(
-        _: Record.Type, _ tenantID: String, _ db: Database
-    ) throws -> [Record] {
-        try Record.filter(Column("tenant_id") == tenantID).order(Column("created_at"), Column("id")).fetchAll(db)
+    /// The tenant's rows, oldest first, through a cached statement (every booking write
+    /// reads its webhooks and team destinations).
+    private static func ofTenant<Model: StoredInTable>(
+        _: Model.Type, _ tenantID: String, _ db: Database
+    ) throws -> [Model] {
+        try SQLRequest<Model.Row>(
+            literal: "SELECT * FROM \(Model.Row.self) WHERE tenant_id = \(tenantID) ORDER BY created_at, id",
+            cached: true
+        ).fetchAll(db).map(\.model)
     }
 
     private func delete<Record: TableRecord>(_: Record.Type, entity: String, id: String) async throws {
@@ -328,16 +334,17 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         _: Record.Type, entity: String, id: String, enabled: Bool, reason: String?
     ) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE \(Record.databaseTableName) SET enabled = ?, disabled_reason = ? WHERE id = ?",
-                arguments: [enabled, enabled ? nil : reason, id])
+            let reason = enabled ? nil : reason
+            try db.execute(literal: """
+                UPDATE \(Record.self) SET enabled = \(enabled), disabled_reason = \(reason) WHERE id = \(id)
+                """)
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: entity, id: id) }
         }
     }
 
     public func rotateWebhookSecret(id: String, secret: String) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", arguments: [secret, id])
+            try db.execute(literal: "UPDATE webhook_subscriptions SET secret = \(secret) WHERE id = \(id)")
             guard db.changesCount > 0 else { throw StoreError.notFound(entity: StoreEntity.webhook, id: id) }
         }
     }
@@ -349,7 +356,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func teamDestination(id: String) async throws -> TeamDestination? {
-        try await read { db in try TeamDestination.fetchOne(db, key: id) }
+        try await read { db in try TeamDestinationRow.fetchOne(db, key: id)?.model }
     }
 
     public func teamDestinations(tenantID: String) async throws -> [TeamDestination] {
@@ -357,37 +364,38 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     public func deleteTeamDestination(id: String) async throws {
-        try await delete(TeamDestination.self, entity: StoreEntity.teamDestination, id: id)
+        try await delete(TeamDestinationRow.self, entity: StoreEntity.teamDestination, id: id)
     }
 
     public func setTeamDestinationEnabled(id: String, enabled: Bool, reason: String?) async throws {
         try await setEnabled(
-            TeamDestination.self, entity: StoreEntity.teamDestination, id: id, enabled: enabled, reason: reason)
+            TeamDestinationRow.self, entity: StoreEntity.teamDestination, id: id, enabled: enabled, reason: reason)
     }
 
     // MARK: Templates
 
     public func saveTemplate(_ template: MessageTemplate) async throws {
         try await write { db in
-            guard try Tenant.exists(db, key: template.tenantID) else {
+            guard try TenantRow.exists(db, key: template.tenantID) else {
                 throw StoreError.notFound(entity: StoreEntity.tenant, id: template.tenantID)
             }
-            try template.save(db)
+            try MessageTemplateRow(template).save(db)
         }
     }
 
     public func templates(tenantID: String) async throws -> [MessageTemplate] {
         try await read { db in
-            try MessageTemplate
-                .filter(Column("tenant_id") == tenantID)
-                .order(Column("kind"), Column("channel"))
+            try MessageTemplateRow
+                .filter { $0.tenantID == tenantID }
+                .order { [$0.kind, $0.channel] }
                 .fetchAll(db)
+                .map(\.model)
         }
     }
 
     public func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool {
         try await write { db in
-            try MessageTemplate.deleteOne(db, key: ["tenant_id": tenantID, "kind": kind.rawValue, "channel": channel])
+            try MessageTemplateRow.deleteOne(db, key: ["tenant_id": tenantID, "kind": kind.rawValue, "channel": channel])
         }
     }
 
@@ -397,13 +405,12 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         tenantID: String, bookingID: String?, afterSequence: Int64, limit: Int
     ) async throws -> [BookingEventRecord] {
         try await read { db in
-            var request = BookingEventRecord
-                .filter(Column("tenant_id") == tenantID)
-                .filter(Column("sequence") > afterSequence)
+            var request = BookingEventRow
+                .filter { $0.tenantID == tenantID && $0.sequence > afterSequence }
             if let bookingID {
-                request = request.filter(Column("booking_id") == bookingID)
+                request = request.filter { $0.bookingID == bookingID }
             }
-            return try request.order(Column("sequence")).limit(limit).fetchAll(db)
+            return try request.order(\.sequence).limit(limit).fetchAll(db).map(\.model)
         }
     }
 
@@ -416,7 +423,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             var entry = entry
             entry.id = nil // always assigned here
             try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID) { db in
-                if try !Tenant.exists(db, key: entry.tenantID) {
+                if try !TenantRow.exists(db, key: entry.tenantID) {
                     return .notFound(entity: StoreEntity.tenant, id: entry.tenantID)
                 }
                 return .notFound(entity: StoreEntity.booking, id: entry.bookingID)
@@ -427,20 +434,20 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
         try await read { db in
-            var request = ReminderLogEntry.all()
+            var request = ReminderLogRow.all()
             if let tenantID {
-                request = request.filter(Column("tenant_id") == tenantID)
+                request = request.filter { $0.tenantID == tenantID }
             }
             if let bookingID {
-                request = request.filter(Column("booking_id") == bookingID)
+                request = request.filter { $0.bookingID == bookingID }
             }
-            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+            return try request.order(\.id.desc).limit(limit).fetchAll(db).map(\.model)
         }
     }
 
     public func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry] {
         try await read { db in
-            try ReminderLogEntry.filter(Column("id") > afterID).order(Column("id")).limit(limit).fetchAll(db)
+            try ReminderLogRow.after(id: afterID, limit: limit).fetchAll(db).map(\.model)
         }
     }
 
@@ -460,31 +467,31 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func apiKeys(tenantID: String?, includeRevoked: Bool) async throws -> [APIKey] {
         try await read { db in
-            var request = APIKey.all()
-            if let tenantID { request = request.filter(Column("tenant_id") == tenantID) }
-            if !includeRevoked { request = request.filter(Column("revoked_at") == nil) }
-            return try request.order(Column("id")).fetchAll(db)
+            var request = APIKeyRow.all()
+            if let tenantID { request = request.filter { $0.tenantID == tenantID } }
+            if !includeRevoked { request = request.filter { $0.revokedAt == nil } }
+            return try request.order(\.id).fetchAll(db).map(\.model)
         }
     }
 
     public func apiKey(id: String) async throws -> APIKey? {
-        try await read { db in try APIKey.fetchOne(db, key: id) }
+        try await read { db in try APIKeyRow.fetchOne(db, key: id)?.model }
     }
 
     public func apiKey(hash: String) async throws -> APIKey? {
-        try await read { db in try APIKey.filter(Column("hash") == hash).fetchOne(db) }
+        try await read { db in try APIKeyRow.filter { $0.hash == hash }.fetchOne(db)?.model }
     }
 
     public func revokeAPIKey(id: String, at: Date) async throws -> APIKey {
         try await write { db in
-            guard var key = try APIKey.fetchOne(db, key: id) else {
+            guard var key = try APIKeyRow.fetchOne(db, key: id) else {
                 throw StoreError.notFound(entity: StoreEntity.apiKey, id: id)
             }
             if key.revokedAt == nil {
                 key.revokedAt = at
                 try key.update(db)
             }
-            return key
+            return key.model
         }
     }
 
@@ -494,10 +501,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         scope: String, key: String, fingerprint: String, now: Date, expiredBefore: Date, abandonedBefore: Date
     ) async throws -> IdempotencyClaim {
         try await write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?", arguments: [expiredBefore])
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
-            {
+            try db.execute(literal: "DELETE FROM idempotency_keys WHERE created_at < \(expiredBefore)")
+            if let row = try SQLRequest<Row>(
+                literal: "SELECT * FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)"
+            ).fetchOne(db) {
                 let status: Int? = row["status"]
                 let createdAt: Date = row["created_at"]
                 guard row["fingerprint"] == fingerprint else { return .mismatch }
@@ -508,12 +515,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 }
                 guard createdAt < abandonedBefore else { return .inFlight }
             }
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
-                    VALUES (?, ?, ?, ?)
-                    """,
-                arguments: [scope, key, fingerprint, now])
+            try db.execute(literal: """
+                INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, created_at)
+                VALUES (\(scope), \(key), \(fingerprint), \(now))
+                """)
             return .first
         }
     }
@@ -521,14 +526,14 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     public func finishIdempotencyKey(scope: String, key: String, answer: IdempotentAnswer?) async throws {
         try await write { db in
             if let answer {
-                try db.execute(
-                    sql: """
-                        UPDATE idempotency_keys SET status = ?, body = ?, content_type = ?, location = ?
-                        WHERE scope = ? AND key = ?
-                        """,
-                    arguments: [answer.status, answer.body, answer.contentType, answer.location, scope, key])
+                try db.execute(literal: """
+                    UPDATE idempotency_keys
+                    SET status = \(answer.status), body = \(answer.body), content_type = \(answer.contentType),
+                        location = \(answer.location)
+                    WHERE scope = \(scope) AND key = \(key)
+                    """)
             } else {
-                try db.execute(sql: "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", arguments: [scope, key])
+                try db.execute(literal: "DELETE FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)")
             }
         }
     }

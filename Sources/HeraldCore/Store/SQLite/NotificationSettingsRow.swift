@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+
+/// A row of `notification_settings`: quiet hours are two columns, both set or both NULL;
+/// the reminder offsets are a JSON array.
+struct NotificationSettingsRow: ModelRow, PersistableRecord {
+    static let databaseTableName = "notification_settings"
+
+    var tenantID: String
+    var emailEnabled: Bool
+    var smsEnabled: Bool
+    var whatsappEnabled: Bool
+    var reminderOffsets: [Int]
+    var smsProvider: SMSProvider
+    var smsFailover: Bool
+    var timeZone: String
+    var quietStartMinute: Int?
+    var quietEndMinute: Int?
+    var followUpEnabled: Bool
+    var followUpMinutes: Int
+    var senderName: String
+    var replyToEmail: String?
+    var locale: String
+    var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case tenantID = "tenant_id"
+        case emailEnabled = "email_enabled"
+        case smsEnabled = "sms_enabled"
+        case whatsappEnabled = "whatsapp_enabled"
+        case reminderOffsets = "reminder_offsets"
+        case smsProvider = "sms_provider"
+        case smsFailover = "sms_failover"
+        case timeZone = "time_zone"
+        case quietStartMinute = "quiet_start_minute"
+        case quietEndMinute = "quiet_end_minute"
+        case followUpEnabled = "follow_up_enabled"
+        case followUpMinutes = "follow_up_minutes"
+        case senderName = "sender_name"
+        case replyToEmail = "reply_to_email"
+        case locale
+        case updatedAt = "updated_at"
+    }
+
+    enum Columns {
+        static let tenantID = Column(CodingKeys.tenantID)
+    }
+
+    init(_ settings: NotificationSettings) {
+        tenantID = settings.tenantID
+        emailEnabled = settings.emailEnabled
+        smsEnabled = settings.smsEnabled
+        whatsappEnabled = settings.whatsappEnabled
+        reminderOffsets = settings.reminderOffsets
+        smsProvider = settings.smsProvider
+        smsFailover = settings.smsFailover
+        timeZone = settings.timeZone
+        quietStartMinute = settings.quietHours?.startMinute
+        quietEndMinute = settings.quietHours?.endMinute
+        followUpEnabled = settings.followUpEnabled
+        followUpMinutes = settings.followUpMinutes
+        senderName = settings.senderName
+        replyToEmail = settings.replyToEmail
+        locale = settings.locale
+        updatedAt = settings.updatedAt
+    }
+
+    var model: NotificationSettings {
+        var quietHours: QuietHours?
+        if let quietStartMinute, let quietEndMinute {
+            quietHours = QuietHours(startMinute: quietStartMinute, endMinute: quietEndMinute)
+        }
+        return NotificationSettings(
+            tenantID: tenantID, emailEnabled: emailEnabled, smsEnabled: smsEnabled, whatsappEnabled: whatsappEnabled,
+            reminderOffsets: reminderOffsets, smsProvider: smsProvider, smsFailover: smsFailover, timeZone: timeZone,
+            quietHours: quietHours, followUpEnabled: followUpEnabled, followUpMinutes: followUpMinutes,
+            senderName: senderName, replyToEmail: replyToEmail, locale: locale, updatedAt: updatedAt)
+    }
+}
+
+extension NotificationSettings: StoredInTable {
+    typealias Row = NotificationSettingsRow
+}
+
+extension NotificationSettingsRow {
+    /// The tenant's settings, through a cached statement (every booking write reads them).
+    static func find(tenantID: String) -> SQLRequest<NotificationSettingsRow> {
+        SQLRequest(literal: "SELECT * FROM \(self) WHERE \(CodingKeys.tenantID) = \(tenantID)", cached: true)
+    }
+}
