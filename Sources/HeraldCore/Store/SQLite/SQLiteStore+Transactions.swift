@@ -11,7 +11,6 @@ extension SQLiteStore {
         }
     }
 
-    /// A write transaction; any thrown error rolls all of it back.
     /// A write transaction; any thrown error rolls all of it back. A write the
     /// database refuses for want of space, permission or a working disk is
     /// ``StoreError/unavailable(_:)`` and marks ``health``; the next that commits clears it.
@@ -29,11 +28,15 @@ extension SQLiteStore {
     }
 
     private func storeError(_ error: any Error) -> StoreError {
+        Self.storeError(error, path: database.path)
+    }
+
+    static func storeError(_ error: any Error, path: String) -> StoreError {
         switch error {
         case let error as StoreError: error
         case let error as DatabaseError:
             if let cause = Self.unavailableCause(error.resultCode) {
-                .unavailable(StoreUnavailable(cause: cause, path: database.path, detail: "\(error)"))
+                .unavailable(StoreUnavailable(cause: cause, path: path, detail: "\(error)"))
             } else {
                 .underlying(error)
             }
