@@ -2,7 +2,9 @@ import Dispatch
 import Foundation
 import GRDB
 import HeraldCore
+import HeraldProto
 import HeraldTesting
+import Logging
 import Synchronization
 import Testing
 
@@ -44,6 +46,55 @@ struct BookingGroupCommitTests {
             let events = try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 100)
             #expect(events.count == 40)
             #expect(Set(events.compactMap(\.sequence)).count == 40)
+        }
+    }
+
+    @Test func createBookingCallsInOneBatchArePublishedEachAfterItsCommit() async throws {
+        try await withTemporaryStore { store, _ in
+            /// For each published event, whether a fresh read already saw it stored.
+            let published = Mutex<[String: Bool]>([:])
+            let wakeUps = Mutex(0)
+            let service = AdminService(
+                store: store, clock: ManualWallClock(Fixture.now), logger: Logger(label: "test"),
+                publish: { event in
+                    let stored = (try? store.database.read { db in
+                        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM booking_events WHERE id = ?)", arguments: [event.id])
+                    }) ?? nil
+                    published.withLock { $0[event.id] = stored ?? false }
+                },
+                jobsPlanned: { wakeUps.withLock { $0 += 1 } })
+            _ = try await service.createTenant(.with {
+                $0.id = "salon"
+                $0.name = "Salon"
+            })
+            let commits = try await CommitCounter.install(on: store)
+
+            let created = try await holdingTheWriter(store) { gate -> [Herald_V1_Booking] in
+                let calls = (0..<20).map { index in
+                    Task {
+                        try await service.createBooking(.with {
+                            $0.tenantID = "salon"
+                            $0.id = "bk_\(index)"
+                            $0.startAt = Timestamp.format(Fixture.minutes(Double(3 * 24 * 60 + index)))
+                            $0.customerEmail = "ada@example.com"
+                        })
+                    }
+                }
+                // The first call's write commits alone (held at the gate), the other 19 queue behind it.
+                try await eventually("19 booking writes queued") { store.bookingWrites.statistics.queued == 19 }
+                #expect(published.withLock { $0.isEmpty }, "nothing is published before its commit")
+                gate.open()
+                var created: [Herald_V1_Booking] = []
+                for call in calls { created.append(try await call.value) }
+                return created
+            }
+
+            #expect(commits.count == 2)
+            #expect(created.count == 20)
+            let events = try await store.events(tenantID: "salon", bookingID: nil, afterSequence: 0, limit: 100)
+            #expect(events.count == 20)
+            #expect(published.withLock { $0 } == Dictionary(uniqueKeysWithValues: events.map { ($0.id, true) }))
+            #expect(wakeUps.withLock { $0 } == 20)
         }
     }
 
