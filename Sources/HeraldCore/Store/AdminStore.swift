@@ -60,6 +60,12 @@ public protocol AdminStore: TenantConfigurationStore {
     /// rows and its event, all or nothing. Nothing is sent from memory later: what this
     /// commits is all the dispatcher will ever see.
     ///
+    /// Concurrent calls may share one transaction (group commit, as ``SQLiteStore`` does
+    /// with ``GroupCommit``), each write in its own savepoint: a write that fails rolls
+    /// back alone with its own error, and a call returns only after its transaction has
+    /// committed. A refusal of the disk fails every write of the transaction
+    /// (``StoreError/unavailable(_:)``) and stores nothing of it.
+    ///
     /// In order:
     /// 1. With `expected == nil` the booking is inserted: a taken id is `alreadyExists`
     ///    (``StoreEntity/booking``), an unknown tenant or event type `notFound`

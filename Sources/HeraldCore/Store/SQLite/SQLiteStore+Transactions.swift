@@ -28,11 +28,15 @@ extension SQLiteStore {
     }
 
     private func storeError(_ error: any Error) -> StoreError {
+        Self.storeError(error, path: database.path)
+    }
+
+    static func storeError(_ error: any Error, path: String) -> StoreError {
         switch error {
         case let error as StoreError: error
         case let error as DatabaseError:
             if let cause = Self.unavailableCause(error.resultCode) {
-                .unavailable(StoreUnavailable(cause: cause, path: database.path, detail: "\(error)"))
+                .unavailable(StoreUnavailable(cause: cause, path: path, detail: "\(error)"))
             } else {
                 .underlying(error)
             }

@@ -14,21 +14,36 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     public let database: any DatabaseWriter
     /// Whether writes currently succeed (see ``StoreHealth``).
     public let health: StoreHealth
+    /// The queue that gathers concurrent ``writeBooking(_:)`` calls into one transaction
+    /// each batch (see SQLiteStore+GroupCommit.swift); its statistics are for tests.
+    public let bookingWrites: GroupCommit<BookingWrite, BookingEventRecord>
+
+    /// The most booking writes one transaction commits by default.
+    public static let defaultBookingBatchSize = 64
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    /// - Parameter health: told of every write the disk refuses and of recovery.
-    public convenience init(path: String, health: StoreHealth = StoreHealth()) throws {
-        try self.init(database: DatabasePool(path: path, configuration: Self.configuration()), health: health)
+    /// - Parameters:
+    ///   - health: told of every write the disk refuses and of recovery.
+    ///   - bookingBatchSize: the most booking writes one transaction commits.
+    public convenience init(
+        path: String, health: StoreHealth = StoreHealth(), bookingBatchSize: Int = defaultBookingBatchSize
+    ) throws {
+        try self.init(
+            database: DatabasePool(path: path, configuration: Self.configuration()), health: health,
+            bookingBatchSize: bookingBatchSize)
     }
 
     /// A private in-memory database, for tests that need no file (no WAL there).
     public static func inMemory() throws -> SQLiteStore {
-        try SQLiteStore(database: DatabaseQueue(configuration: configuration()), health: StoreHealth())
+        try SQLiteStore(
+            database: DatabaseQueue(configuration: configuration()), health: StoreHealth(),
+            bookingBatchSize: defaultBookingBatchSize)
     }
 
-    private init(database: any DatabaseWriter, health: StoreHealth) throws {
+    private init(database: any DatabaseWriter, health: StoreHealth, bookingBatchSize: Int) throws {
         self.database = database
         self.health = health
+        self.bookingWrites = Self.bookingWriteQueue(database: database, health: health, batchSize: bookingBatchSize)
         try SQLiteSchema.migrator.migrate(database)
     }
 
@@ -175,36 +190,41 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         guard write.event.bookingID == booking.id, write.event.tenantID == booking.tenantID else {
             throw StoreError.conflict("event \(write.event.id) does not describe booking \(booking.id)")
         }
-        return try await self.write { db in
-            if let expected = write.expected {
-                try Self.updateBooking(booking, expected: expected, db)
-            } else {
-                try insert(booking, db, entity: StoreEntity.booking, id: booking.id) { db in
-                    try Self.missingParent(of: booking, db)
-                }
-            }
+        // Batched with the booking writes made at the same time (SQLiteStore+GroupCommit.swift).
+        return try await bookingWrites.submit(write)
+    }
 
-            if let cancellation = write.cancelPendingJobs {
-                try Self.cancelOpenJobs(of: booking.id, cancellation, at: write.event.occurredAt, db)
+    /// Writes one booking change; the caller holds the transaction (a savepoint of a batch).
+    static func apply(_ write: BookingWrite, _ db: Database) throws -> BookingEventRecord {
+        let booking = write.booking
+        if let expected = write.expected {
+            try Self.updateBooking(booking, expected: expected, db)
+        } else {
+            try insert(booking, db, entity: StoreEntity.booking, id: booking.id) { db in
+                try Self.missingParent(of: booking, db)
             }
-
-            for job in write.newJobs {
-                try insert(job, db, entity: StoreEntity.job, id: job.id)
-            }
-
-            for var entry in write.newLogEntries {
-                guard entry.bookingID == booking.id, entry.tenantID == booking.tenantID else {
-                    throw StoreError.conflict("log entry for job \(entry.jobID) does not describe booking \(booking.id)")
-                }
-                entry.id = nil // always assigned here
-                try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID)
-            }
-
-            var event = write.event
-            event.sequence = nil // always assigned here
-            try insert(&event, db, entity: StoreEntity.event, id: event.id)
-            return event
         }
+
+        if let cancellation = write.cancelPendingJobs {
+            try Self.cancelOpenJobs(of: booking.id, cancellation, at: write.event.occurredAt, db)
+        }
+
+        for job in write.newJobs {
+            try insert(job, db, entity: StoreEntity.job, id: job.id)
+        }
+
+        for var entry in write.newLogEntries {
+            guard entry.bookingID == booking.id, entry.tenantID == booking.tenantID else {
+                throw StoreError.conflict("log entry for job \(entry.jobID) does not describe booking \(booking.id)")
+            }
+            entry.id = nil // always assigned here
+            try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID)
+        }
+
+        var event = write.event
+        event.sequence = nil // always assigned here
+        try insert(&event, db, entity: StoreEntity.event, id: event.id)
+        return event
     }
 
     /// Replaces the stored booking if it is still the one the caller read.
