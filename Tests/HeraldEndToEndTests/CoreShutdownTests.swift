@@ -11,7 +11,7 @@ struct CoreShutdownTests {
     /// core gone only after 90 s of silence.
     static let slowHeartbeats = ["--heartbeat-interval", "30"]
 
-    @Test func aWorkerSeesShutdownWithinASecondAndRegistersWithTheNextCore() async throws {
+    @Test func aWorkerSeesShutdownAtOnceAndRegistersWithTheNextCore() async throws {
         let directory = try TemporaryDirectory()
         let core = try await RunningCore.start(in: directory.url, arguments: Self.slowHeartbeats)
         let worker = try await RunningChannel.start("email-1", core: core, directory: directory.url)
@@ -22,9 +22,15 @@ struct CoreShutdownTests {
         #expect(try await next.stop() == 0)
     }
 
-    /// SIGTERMs `core`, checks that `worker` logs `line` within a second and keeps
+    /// SIGTERMs `core`, checks that `worker` logs `line` (the reason the core's
+    /// Shutdown carries) long before silence could have told it, and keeps
     /// running, starts a core on the same endpoints and database, and waits for
     /// the worker to register with it and send a booking's confirmation.
+    ///
+    /// Alone on this 2-core machine the worker logs it about 0.3 s after SIGTERM;
+    /// the bound below is 10 s, a ninth of the 90 s that three silent heartbeat
+    /// intervals take, so that a loaded machine (the end-to-end phase runs dozens
+    /// of processes) cannot fail it while a core that sent no Shutdown still does.
     static func restart(
         _ core: RunningCore, in directory: URL, worker: ChildProcess, instance: String, provider: String, line: String
     ) async throws -> RunningCore {
@@ -37,7 +43,7 @@ struct CoreShutdownTests {
             return worker.stderr.contains(line)
         }
         let noticed = ContinuousClock.now - stopped
-        #expect(noticed < .seconds(1), "the worker saw Shutdown \(noticed) after SIGTERM")
+        #expect(noticed < .seconds(10), "the worker saw Shutdown \(noticed) after SIGTERM")
         #expect(try await core.process.waitForExit() == 0, "\(core.process.stderr.suffix(2000))")
         #expect(worker.isRunning, "\(worker.stderr.suffix(2000))")
 
