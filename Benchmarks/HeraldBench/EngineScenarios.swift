@@ -54,7 +54,7 @@ func runDispatchThroughput(
     let before = try await caller.queue("email")
     var ingestResult = EngineResult(
         scenario: "booking ingest (CreateBooking, 32 clients)", size: n,
-        result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms",
+        result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms, \(fixed(ingestCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         target: ">= 5000 bookings/s", met: ingest.rate >= 5000,
         metrics: [
             "bookings_per_second": ingest.rate, "p50_ms": ingest.percentile(0.5), "p99_ms": ingest.percentile(0.99),
@@ -107,7 +107,7 @@ func runDispatchThroughput(
     let rate = Double(n) / fromFirst
     var result = EngineResult(
         scenario: "dispatch throughput (\(k) workers)", size: n,
-        result: "\(fixed(rate, 0)) deliveries/s (\(fixed(fromFirst, 2)) s)",
+        result: "\(fixed(rate, 0)) deliveries/s (\(fixed(fromFirst, 2)) s), \(fixed(coreCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         target: ">= 20000 deliveries/s", met: rate >= 20000,
         metrics: [
             "deliveries_per_second": rate,
@@ -264,7 +264,7 @@ func runLateness(
     notes.append("lateness = arrival at the in-bench worker minus due time (the core's own view, logged_at - due_at, in metrics logged_*)")
     let result = EngineResult(
         scenario: "lateness at \(rate) due/s", size: n,
-        result: "p50 \(fixed(percentile(lateness, 0.5), 1)) / p99 \(fixed(p99, 1)) / max \(fixed(lateness.last ?? .nan, 1)) ms",
+        result: "p50 \(fixed(percentile(lateness, 0.5), 1)) / p99 \(fixed(p99, 1)) / max \(fixed(lateness.last ?? .nan, 1)) ms, \(fixed(cpuSeconds / Double(max(lateness.count, 1)) * 1e6, 0)) µs heraldd CPU each",
         target: "p99 <= 20 ms", met: lateness.count == n && p99 <= 20, metrics: metrics, notes: notes)
     let loggedResult = EngineResult(
         scenario: "  result logged (logged_at - due_at)", size: logged.count,
@@ -273,7 +273,7 @@ func runLateness(
         target: "(informational)", met: nil)
     let ingestResult = EngineResult(
         scenario: "booking ingest (32 clients, worker connected)", size: n,
-        result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms",
+        result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms, \(fixed(ingestCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         target: ">= 5000 bookings/s", met: ingest.rate >= 5000,
         metrics: [
             "bookings_per_second": ingest.rate, "p50_ms": ingest.percentile(0.5), "p99_ms": ingest.percentile(0.99),
