@@ -11,14 +11,13 @@ import SwiftProtobuf
 struct AdminCaller: Sendable {
     let client: RPCClient
     /// Every call with a 30 s budget: a loaded core answers late, not never.
-    var admin: Herald_V1_Admin.Client {
-        Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(timeout: .seconds(30))))
-    }
+    let admin: Herald_V1_Admin.Client
 
     init(endpoint: String, context: ZMQContext, curve: CurveOptions? = nil) throws {
         var logger = Logger(label: "herald-bench")
         logger.logLevel = .error
         client = try RPCClient(context: context, endpoint: endpoint, curve: curve, logger: logger)
+        admin = Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(timeout: .seconds(30))))
     }
 
     func createTenant(_ id: String) async throws {

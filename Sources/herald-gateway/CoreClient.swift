@@ -10,7 +10,8 @@ final class CoreClient: Sendable {
     let endpoint: String
     private let context: ZMQContext
     private let client: RPCClient
-    private let timeout: Duration
+    /// The core's admin service, with the gateway's timeout and client tag on every call.
+    let admin: Herald_V1_Admin.Client
 
     init(endpoint: String, timeout: Duration, curve: CurveOptions?, logger: Logger) throws {
         var quiet = logger
@@ -18,14 +19,9 @@ final class CoreClient: Sendable {
         self.context = try ZMQContext()
         self.client = try RPCClient(context: context, endpoint: endpoint, curve: curve, logger: quiet)
         self.endpoint = endpoint
-        self.timeout = timeout
+        self.admin = Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(
+            timeout: timeout, metadata: ["client": "herald-gateway/0.1.0"])))
     }
 
     func close() { client.close() }
-
-    /// The core's admin service, with the gateway's timeout and client tag on every call.
-    var admin: Herald_V1_Admin.Client {
-        Herald_V1_Admin.Client(RPCCallerWithDefaults(client, defaults: RPCCallOptions(
-            timeout: timeout, metadata: ["client": "herald-gateway/0.1.0"])))
-    }
 }

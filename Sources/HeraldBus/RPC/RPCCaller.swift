@@ -79,7 +79,8 @@ public struct RPCCallerWithDefaults: RPCCaller {
     ) async throws -> Response {
         let merged = RPCCallOptions(
             timeout: options.timeout ?? defaults.timeout,
-            metadata: defaults.metadata.merging(options.metadata) { _, call in call })
+            metadata: options.metadata.isEmpty
+                ? defaults.metadata : defaults.metadata.merging(options.metadata) { _, call in call })
         return try await base.call(method, request, as: response, options: merged)
     }
 }
