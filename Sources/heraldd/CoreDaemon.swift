@@ -67,20 +67,23 @@ struct CoreDaemon {
                 authorize: channelAuthorization,
                 droppedFramesCounter: metrics.framesUndecodable(endpoint: "channel")),
             logger: logger)
+        // Every ReminderLog row, as its writer (a dispatch turn or a booking write)
+        // stored it, goes out on the event stream once.
+        let publishDeliveries: @Sendable ([ReminderLogEntry]) -> Void = { entries in
+            for entry in entries {
+                let event = Herald_V1_DeliveryEvent.with {
+                    $0.type = "delivery." + entry.outcome.rawValue
+                    $0.entry = entry.proto
+                }
+                guard let payload = try? event.serializedData() else { continue }
+                publisher.publish(topic: event.type, payload: payload)
+            }
+        }
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
             metrics: metrics,
-            logged: { entries in
-                for entry in entries {
-                    let event = Herald_V1_DeliveryEvent.with {
-                        $0.type = "delivery." + entry.outcome.rawValue
-                        $0.entry = entry.proto
-                    }
-                    guard let payload = try? event.serializedData() else { continue }
-                    publisher.publish(topic: event.type, payload: payload)
-                }
-            })
+            logged: publishDeliveries)
         self.dispatcher = dispatcher
 
         // Ping reports the frames both ROUTER endpoints dropped; the admin
@@ -98,6 +101,7 @@ struct CoreDaemon {
                 guard let payload = try? event.serializedData() else { return }
                 publisher.publish(topic: event.type, payload: payload)
             },
+            logged: publishDeliveries,
             jobsPlanned: { dispatcher.wake() })
         var router = RPCRouter()
         service.register(into: &router)

@@ -264,8 +264,9 @@ extension AdminService {
             newJobs: plan.jobs + plan.skipped, newLogEntries: plan.logEntries)
         let stored = try await storing { try await store.writeBooking(write) }
         metrics.recordPlan(planned: plan.jobs, skipped: plan.skipped)
-        publish(stored.proto)
+        publish(stored.event.proto)
+        if !stored.logged.isEmpty { logged(stored.logged) }
         if !plan.jobs.isEmpty || cancellation != nil { jobsPlanned() }
-        return stored
+        return stored.event
     }
 }

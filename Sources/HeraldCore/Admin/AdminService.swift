@@ -13,6 +13,7 @@ public struct AdminService: Sendable {
     let store: any AdminStore
     let clock: any WallClock
     let publish: @Sendable (Herald_V1_BookingEvent) -> Void
+    let logged: @Sendable ([ReminderLogEntry]) -> Void
     let jobsPlanned: @Sendable () -> Void
     let metrics: HeraldMetrics
     let runtime: AdminRuntime
@@ -21,6 +22,8 @@ public struct AdminService: Sendable {
     /// - Parameters:
     ///   - publish: called after a booking write has committed, with the event
     ///     it stored; must not block (the event socket only enqueues).
+    ///   - logged: called after a booking write has committed, with the ReminderLog
+    ///     rows it appended (cancelled and skipped notifications), as stored; must not block.
     ///   - jobsPlanned: called after a write that planned notification jobs, so
     ///     the dispatcher can look again at what is due next.
     ///   - metrics: where planned and skipped jobs are counted, and what `GetStats`
@@ -34,6 +37,7 @@ public struct AdminService: Sendable {
         metrics: HeraldMetrics = HeraldMetrics(),
         runtime: AdminRuntime = .detached,
         publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in },
+        logged: @escaping @Sendable ([ReminderLogEntry]) -> Void = { _ in },
         jobsPlanned: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
@@ -42,6 +46,7 @@ public struct AdminService: Sendable {
         self.metrics = metrics
         self.runtime = runtime
         self.publish = publish
+        self.logged = logged
         self.jobsPlanned = jobsPlanned
     }
 

@@ -275,11 +275,9 @@ struct DispatchState {
     // MARK: Hand-out
 
     /// Who asks the store for jobs at `now`, in order (most free credit first), and
-    /// what each asks for. The loop asks for the channels in `channels` first
-    /// whether anything is due at all, and passes those with nothing due to
-    /// ``beginHandOut(now:nothingDue:)``.
+    /// the providers present per channel (for failover). The turn that asks starts
+    /// with ``beginHandOut(now:)`` and reports each answer to ``handedOut(_:to:query:)``.
     struct HandOut {
-        var channels: Set<String>
         var candidates: [ConnectedWorker]
         var presentProviders: [String: Set<String>]
     }
@@ -288,13 +286,13 @@ struct DispatchState {
         let present = Dictionary(grouping: workers.values, by: \.channel).mapValues { Set($0.map(\.jobProvider)) }
         let ordered = workers.values.filter { $0.freeCredit > 0 }
             .sorted { ($0.freeCredit, $1.instanceID) > ($1.freeCredit, $0.instanceID) }
-        return HandOut(channels: Set(ordered.map(\.channel)), candidates: ordered, presentProviders: present)
+        return HandOut(candidates: ordered, presentProviders: present)
     }
 
-    /// A hand-out starts at `now`; channels with nothing due count as drained.
-    mutating func beginHandOut(now: Date, nothingDue: Set<String>) {
+    /// A hand-out starts at `now`: no channel is drained until an answer says so.
+    mutating func beginHandOut(now: Date) {
         drainedAt = now
-        drainedChannels = nothingDue
+        drainedChannels = []
     }
 
     /// The lease query for `peer` at `now`, or nil when it cannot take work (gone,

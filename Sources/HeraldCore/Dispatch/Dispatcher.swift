@@ -36,9 +36,8 @@ public final class Dispatcher: Service, Sendable {
 
     /// - Parameter metrics: where deliveries handed out, their outcomes and their
     ///   lateness are counted (the core's one ``HeraldMetrics``).
-    /// - Parameter logged: called after each turn with the ReminderLog rows written
-    ///   since the last call (by results, send-time checks and booking writes), for
-    ///   the live event stream; must not block.
+    /// - Parameter logged: called after each turn with the ReminderLog rows it wrote
+    ///   (results, send-time checks), as written, for the live event stream; must not block.
     public init(
         store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
@@ -119,14 +118,12 @@ final class DispatchLoop {
     let renderer = MessageRenderer()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
-    /// The newest ReminderLog row handed to `logged`.
-    var lastLoggedID: Int64 = 0
 
     /// Every decision about workers and deliveries; this loop only carries them out.
     var state: DispatchState
     /// The callers of probes in flight, by delivery id (the state knows their holders).
     var probeReplies: [String: (started: ContinuousClock.Instant, reply: @Sendable (ProbeAnswer) -> Void)] = [:]
-    /// The earliest lease expiry in the store, as of the last deadline computed.
+    /// The earliest lease expiry in the store, as of the last turn.
     var storeLeaseExpiry: Date?
 
     init(
@@ -148,7 +145,6 @@ final class DispatchLoop {
     func run(mailbox: Mailbox<Dispatcher.Input>) async {
         // No worker holds anything a previous run of the core handed out.
         do {
-            if logged != nil { lastLoggedID = try await store.lastReminderLogID() }
             let released = try await store.releaseAllLeases(now: clock.now())
             if released > 0 { logger.notice("returned deliveries leased before the restart to the queue", metadata: ["jobs": "\(released)"]) }
         } catch {
@@ -166,9 +162,8 @@ final class DispatchLoop {
                 }
             }
             do {
-                try await turn()
+                let deadline = try await turn()
                 publish?(state.snapshot)
-                let deadline = try await nextDeadline()
                 logger.trace("turn done", metadata: [
                     "sleep_until": "\(deadline.map(Timestamp.format) ?? "-")", "drained": "\(state.drainedChannels.sorted())",
                 ])
@@ -194,59 +189,87 @@ final class DispatchLoop {
         ])
     }
 
-    /// One turn: heartbeats and dead workers, commit results, give back leases of
-    /// departed workers and expired leases, and hand out what is due.
-    func turn() async throws {
+    /// One turn: heartbeats and dead workers, then one trip to the store that commits
+    /// results, gives back leases of departed workers and expired leases, and leases
+    /// what is due for every worker with credit; then the deliveries are made and sent.
+    /// - Returns: when the next turn is due (nil: only when woken).
+    func turn() async throws -> Date? {
         let now = clock.now()
         // First, so that workers keep hearing from the core while the store fails.
         carryOut(state.tick(now: now))
         let results = state.resultsToStore
-        if !results.isEmpty {
-            let dispositions = try await store.applyResults(results.map(\.result))
-            state.resultsStored()
-            var outcomes: [DeliveryOutcome] = []
-            outcomes.reserveCapacity(results.count)
-            for (pending, disposition) in zip(results, dispositions) {
-                switch disposition {
-                case .applied:
-                    outcomes.append(pending.outcome)
-                case .ignored(let reason):
-                    refusals.ignore(
-                        deliveryID: pending.result.jobID, attempt: pending.result.attempt, reason: reason, peer: pending.peer)
-                }
+        let handOut = state.handOutCandidates()
+        let asks = handOut.candidates.compactMap { worker in
+            state.leaseQuery(for: worker.peer, now: now, presentProviders: handOut.presentProviders).map { (worker, $0) }
+        }
+        let request = DispatchTurn(
+            now: now, results: results.map(\.result), releases: state.leasesToRelease,
+            expireLeases: storeLeaseExpiry.map { $0 <= now } ?? false, leases: asks.map(\.1),
+            watched: Set(handOut.candidates.map(\.channel)))
+        let check = sendTimeCheck
+        let outcome = try await store.dispatchTurn(request) { check.decide($0, now: now) }
+
+        state.resultsStored()
+        state.leasesReleased()
+        storeLeaseExpiry = outcome.nextLeaseExpiry
+        recordResults(results, outcome.results.dispositions)
+        if outcome.expired > 0 {
+            logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(outcome.expired)"])
+        }
+        state.beginHandOut(now: now)
+        var handedOut: [(peer: Data, provider: String, leased: [LeasedJob])] = []
+        for ((worker, query), batch) in zip(asks, outcome.batches) {
+            metrics.recordLease(
+                channel: worker.channel, provider: worker.provider, leased: batch.leased.count, missed: batch.missed)
+            if batch.cancelled + batch.missed > 0 {
+                logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
             }
-            metrics.recordOutcomes(outcomes)
+            state.handedOut(batch.leased, to: worker.peer, query: query)
+            if !batch.leased.isEmpty { handedOut.append((worker.peer, worker.jobProvider, batch.leased)) }
         }
-        if !state.leasesToRelease.isEmpty {
-            _ = try await store.releaseLeases(jobIDs: state.leasesToRelease, now: now)
-            state.leasesReleased()
-        }
-        try await expireLeases(now: now)
-        try await dispatch(now: now)
-        if let logged {
-            let rows = try await store.reminderLog(afterID: lastLoggedID, limit: 10_000)
-            if let last = rows.last?.id {
-                lastLoggedID = last
-                logged(rows)
+        for batch in handedOut {
+            for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer) {
+                send(.delivery(delivery), to: batch.peer)
             }
         }
+        let rows = outcome.logged
+        if let logged, !rows.isEmpty { logged(rows) }
+        return deadline(after: outcome)
+    }
+
+    /// Counts the outcomes the store applied; ignored ones are refused as stale.
+    func recordResults(_ results: [PendingResult], _ dispositions: [ResultDisposition]) {
+        guard !results.isEmpty else { return }
+        var outcomes: [DeliveryOutcome] = []
+        outcomes.reserveCapacity(results.count)
+        for (pending, disposition) in zip(results, dispositions) {
+            switch disposition {
+            case .applied:
+                outcomes.append(pending.outcome)
+            case .ignored(let reason):
+                refusals.ignore(
+                    deliveryID: pending.result.jobID, attempt: pending.result.attempt, reason: reason, peer: pending.peer)
+            }
+        }
+        metrics.recordOutcomes(outcomes)
     }
 
     // MARK: Deadlines
 
-    func nextDeadline() async throws -> Date? {
+    /// The earliest of what the state waits for (heartbeats, deaths), the next due
+    /// job of the channels with credit (of drained ones, only those due after this
+    /// turn), and the next lease expiry, which comes from the store: it also knows
+    /// leases this loop lost track of (a turn that failed between leasing and handing out).
+    func deadline(after outcome: DispatchTurnOutcome) -> Date? {
         let wait = state.wait()
         var candidates: [Date] = []
         if let fixed = wait.fixed { candidates.append(fixed) }
-        if !wait.ready.isEmpty, let due = try await store.nextDueTime(channels: wait.ready, after: nil) {
-            candidates.append(due)
+        for channel in wait.ready {
+            if let due = outcome.nextDue[channel]?.earliest { candidates.append(due) }
         }
-        if !wait.drained.isEmpty, let due = try await store.nextDueTime(channels: wait.drained, after: wait.drainedAt) {
-            candidates.append(due)
+        for channel in wait.drained {
+            if let due = outcome.nextDue[channel]?.afterNow { candidates.append(due) }
         }
-        // From the store, not from memory: it also knows leases this loop lost
-        // track of (a turn that failed between leasing and handing out).
-        storeLeaseExpiry = try await store.nextLeaseExpiry()
         if let storeLeaseExpiry { candidates.append(storeLeaseExpiry) }
         return candidates.min()
     }
@@ -338,97 +361,25 @@ final class DispatchLoop {
         }
     }
 
-    func expireLeases(now: Date) async throws {
-        guard let expiry = storeLeaseExpiry, expiry <= now else { return }
-        storeLeaseExpiry = nil
-        let count = try await store.expireLeases(now: now)
-        if count > 0 {
-            logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(count)"])
-        }
-    }
-
-    // MARK: Hand-out
-
-    func dispatch(now: Date) async throws {
-        let handOut = state.handOutCandidates()
-        // A read (concurrent with booking writes in WAL) before the lease, which is a
-        // write: most wake-ups after a booking write find nothing due for most channels.
-        var nothingDue: Set<String> = []
-        for channel in handOut.channels {
-            if let due = try await store.nextDueTime(channels: [channel], after: nil), due <= now { continue }
-            nothingDue.insert(channel)
-        }
-        state.beginHandOut(now: now, nothingDue: nothingDue)
-        var drainedPools: Set<String> = []
-        var settingsCache: [String: NotificationSettings] = [:]
-        var eventTypeCache: [String: EventType?] = [:]
-        var templateCache: [String: [MessageTemplate]] = [:]
-        let check = sendTimeCheck
-        for candidate in handOut.candidates {
-            guard !nothingDue.contains(candidate.channel), !drainedPools.contains(candidate.pool),
-                let query = state.leaseQuery(for: candidate.peer, now: now, presentProviders: handOut.presentProviders)
-            else { continue }
-            let batch = try await store.leaseDueJobs(query) { check.decide($0, now: now) }
-            metrics.recordLease(
-                channel: candidate.channel, provider: candidate.provider, leased: batch.leased.count, missed: batch.missed)
-            if batch.cancelled + batch.missed > 0 {
-                logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
-            }
-            if batch.leased.count < query.limit { drainedPools.insert(candidate.pool) }
-            var prepared: [DeliveryInput] = []
-            prepared.reserveCapacity(batch.leased.count)
-            for leased in batch.leased {
-                let settings = try await cached(&settingsCache, leased.job.tenantID) { try await store.settings(tenantID: $0) }
-                let eventType: EventType? =
-                    if let id = leased.booking.eventTypeID {
-                        try await cachedOptional(&eventTypeCache, leased.job.tenantID + "/" + id) { _ in
-                            try await store.eventType(tenantID: leased.job.tenantID, id: id)
-                        }
-                    } else { nil }
-                let templates = try await cached(&templateCache, leased.job.tenantID) { try await store.templates(tenantID: $0) }
-                let template = templates?.first { $0.kind == leased.job.kind && $0.channel == leased.job.channel }
-                prepared.append(DeliveryInput(
-                    leased: leased, provider: candidate.jobProvider, settings: settings, eventType: eventType, template: template))
-            }
-            let deliveries = await Self.makeDeliveries(prepared, renderer: renderer)
-            state.handedOut(batch.leased, to: candidate.peer, query: query)
-            for delivery in deliveries { send(.delivery(delivery), to: candidate.peer) }
-        }
-    }
-
-    /// What a delivery is made of, gathered on the loop (it may need the store).
-    struct DeliveryInput: Sendable {
-        var leased: LeasedJob
-        /// The worker's provider, for jobs that name none.
-        var provider: String
-        var settings: NotificationSettings?
-        var eventType: EventType?
-        var template: MessageTemplate?
-    }
+    // MARK: Deliveries
 
     /// Builds (renders) a leased batch's deliveries, in input order. Rendering is
     /// most of a delivery's cost and needs nothing of the loop's state, so a large
     /// batch is split in two and half of it rendered on another thread: the loop
     /// otherwise keeps one core busy while the other waits.
-    static func makeDeliveries(_ inputs: [DeliveryInput], renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
-        func build(_ slice: ArraySlice<DeliveryInput>) -> [Herald_V1_Delivery] {
-            slice.map {
-                makeDelivery(
-                    $0.leased, provider: $0.provider, settings: $0.settings, eventType: $0.eventType,
-                    template: $0.template, renderer: renderer)
-            }
+    /// - Parameter provider: the worker's provider, for jobs that name none.
+    static func makeDeliveries(_ leased: [LeasedJob], provider: String, renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
+        func build(_ slice: ArraySlice<LeasedJob>) -> [Herald_V1_Delivery] {
+            slice.map { makeDelivery($0, provider: provider, renderer: renderer) }
         }
-        guard inputs.count >= 64 else { return build(inputs[...]) }
-        let middle = inputs.count / 2
-        async let head = build(inputs[..<middle])
-        let tail = build(inputs[middle...])
+        guard leased.count >= 64 else { return build(leased[...]) }
+        let middle = leased.count / 2
+        async let head = build(leased[..<middle])
+        let tail = build(leased[middle...])
         return await head + tail
     }
 
-    static func makeDelivery(
-        _ leased: LeasedJob, provider: String, settings: NotificationSettings?, eventType: EventType?,
-        template: MessageTemplate?, renderer: MessageRenderer
-    ) -> Herald_V1_Delivery {
+    static func makeDelivery(_ leased: LeasedJob, provider: String, renderer: MessageRenderer) -> Herald_V1_Delivery {
         let job = leased.job
         let booking = leased.booking
         return .with {
@@ -459,10 +410,11 @@ final class DispatchLoop {
                     webhook.body = WebhookPayload.body(for: event)
                     webhook.eventType = event.type.rawValue
                 }
-            } else if let settings {
+            } else if let settings = leased.settings {
                 $0.message = renderer.render(
-                    kind: job.kind, channel: job.channel, booking: booking, settings: settings, eventType: eventType,
-                    reminderOffsetMinutes: job.reminderOffsetMinutes, template: template)
+                    kind: job.kind, channel: job.channel, booking: booking, settings: settings,
+                    eventType: leased.eventType, reminderOffsetMinutes: job.reminderOffsetMinutes,
+                    template: leased.template)
             }
             if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
             $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)
@@ -485,23 +437,5 @@ final class DispatchLoop {
 
     func message(_ body: Herald_V1_CoreMessage.OneOf_Body) -> Data {
         (try? Herald_V1_CoreMessage.with { $0.body = body }.serializedData()) ?? Data()
-    }
-
-    private func cached<Value>(
-        _ cache: inout [String: Value], _ key: String, _ load: (String) async throws -> Value?
-    ) async throws -> Value? {
-        if let value = cache[key] { return value }
-        let value = try await load(key)
-        if let value { cache[key] = value }
-        return value
-    }
-
-    private func cachedOptional<Value>(
-        _ cache: inout [String: Value?], _ key: String, _ load: (String) async throws -> Value?
-    ) async throws -> Value? {
-        if let value = cache[key] { return value }
-        let value = try await load(key)
-        cache[key] = value
-        return value
     }
 }

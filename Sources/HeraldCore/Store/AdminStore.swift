@@ -88,9 +88,10 @@ public protocol AdminStore: TenantConfigurationStore {
     ///
     /// The booking and the event must describe each other (same booking and tenant),
     /// else ``StoreError/conflict(_:)`` before anything is written.
-    /// - Returns: the stored event, with its sequence.
+    /// - Returns: the stored event, with its sequence, and every ReminderLog row the write
+    ///   appended (steps 2 and 4, in that order), with their ids, as stored.
     @discardableResult
-    func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord
+    func writeBooking(_ write: BookingWrite) async throws -> WrittenBooking
 
     /// The booking's jobs, by `dueAt` then id; empty for an unknown booking.
     func jobs(bookingID: String) async throws -> [NotificationJob]

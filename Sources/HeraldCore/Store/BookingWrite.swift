@@ -32,3 +32,17 @@ public struct BookingWrite: Sendable, Equatable {
         self.newLogEntries = newLogEntries
     }
 }
+
+/// What ``AdminStore/writeBooking(_:)`` stored.
+public struct WrittenBooking: Sendable, Equatable {
+    /// The event, with its assigned sequence.
+    public var event: BookingEventRecord
+    /// Every ReminderLog row the write appended (its cancelled jobs' rows, then
+    /// `newLogEntries`), with their ids, as stored: what the event stream publishes.
+    public var logged: [ReminderLogEntry]
+
+    public init(event: BookingEventRecord, logged: [ReminderLogEntry] = []) {
+        self.event = event
+        self.logged = logged
+    }
+}

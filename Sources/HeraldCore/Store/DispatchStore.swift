@@ -1,10 +1,13 @@
 import Foundation
 
-/// What the dispatcher (``Dispatcher``) asks of the store, and nothing more: leasing
-/// due jobs, applying delivery results with their ReminderLog rows, giving leases
-/// back, the times it sleeps until, the ReminderLog tail it publishes, and the reads
-/// of a tenant's configuration it renders a leased delivery with
-/// (``TenantConfigurationStore``).
+/// What the dispatcher (``Dispatcher``) asks of the store, and nothing more: one
+/// turn of its loop at a time (``dispatchTurn(_:decide:)``: apply results, give
+/// leases back, lease due jobs with everything their deliveries are made from, and
+/// say when to wake next), and giving back every lease when a core starts.
+///
+/// The parts of a turn are also requirements of their own, so that each promise is
+/// stated (and tested by the contract suite) once, and a new store can start from
+/// the default ``dispatchTurn(_:decide:)``, which calls them one after another.
 ///
 /// The general promises (one transaction per method, ``StoreError``s, millisecond
 /// dates) are stated on ``TenantConfigurationStore``. The ones the delivery
@@ -20,10 +23,27 @@ import Foundation
 ///   offset, schedule version, recipient, event id), whatever crashes, redeliveries
 ///   or duplicate jobs happen. This lives in the database (a unique key), never in
 ///   one caller's memory.
-/// - **The ReminderLog is append-only**, and its ids increase in commit order: a row
-///   that becomes visible later never has a smaller id than one already visible, so
-///   a reader following ``reminderLog(afterID:limit:)`` sees every row exactly once.
+/// - **The ReminderLog is append-only, and every row written is returned** by the
+///   call that wrote it, with its id, exactly as stored: the dispatcher publishes
+///   those values on the event stream and never reads the log back.
 public protocol DispatchStore: TenantConfigurationStore {
+    // MARK: A turn
+
+    /// One turn of the dispatch loop, in one transaction where the store can: applies
+    /// `turn.results` (``applyResults(_:)``), gives back `turn.releases`
+    /// (``releaseLeases(jobIDs:now:)``), expires leases that ran out by `turn.now` when
+    /// `turn.expireLeases` (``expireLeases(now:)``), runs each lease query in order
+    /// (``leaseDueJobs(_:decide:)``; a query finds what the ones before it left), and
+    /// then reports, for each watched channel, its ``NextDue`` as of `turn.now`, and
+    /// the next lease expiry. A turn that ``DispatchTurn/writes`` nothing only reads.
+    ///
+    /// When it throws, none of it happened (SQLite), or the parts before the failure
+    /// did (the default implementation): either way, results and releases may be
+    /// given again, and are judged against what is stored.
+    func dispatchTurn(
+        _ turn: DispatchTurn, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> DispatchTurnOutcome
+
     // MARK: Leasing
 
     /// Leases up to `query.limit` due, eligible pending jobs of one channel, oldest due first.
@@ -35,14 +55,17 @@ public protocol DispatchStore: TenantConfigurationStore {
     /// All in one write transaction: each candidate is loaded with its booking, its
     /// webhook subscription or team destination (when the job names one) and its event
     /// (when `eventID` is not empty), as stored at that moment, and passed to `decide`
-    /// (the send-time check):
+    /// (the send-time check). A leased job also comes with what its delivery is made
+    /// from: the tenant's settings, the booking's event type and the tenant's template
+    /// for the job's kind and channel (``LeasedJob``).
     /// - `.lease` marks it `leased`: `attempt` + 1, `leasedTo = query.leasedTo`,
     ///   `leaseExpiresAt = query.leaseUntil`, `updatedAt = query.now`. The returned
     ///   ``LeasedJob/job`` equals the stored row.
     /// - `.cancel(reason)` / `.miss(reason)` end it as `cancelled` / `missed` (lease
     ///   fields cleared, `lastError = reason`, `attempt` unchanged) and append a
     ///   ReminderLog row with that outcome, the reason as its error, the job's provider
-    ///   (empty when none), `attempts` = the job's attempt and `loggedAt = query.now`.
+    ///   (empty when none), `attempts` = the job's attempt and `loggedAt = query.now`
+    ///   (returned in ``LeaseBatch/logged``).
     /// - A candidate whose booking no longer exists is cancelled even if `decide` says `.lease`.
     ///
     /// Cancelled and missed jobs do not count toward the limit, but one call examines
@@ -59,7 +82,8 @@ public protocol DispatchStore: TenantConfigurationStore {
 
     // MARK: Results
 
-    /// Applies delivery results in one write transaction; the dispositions are in input order.
+    /// Applies delivery results in one write transaction; the dispositions are in input
+    /// order, and the ReminderLog rows written come back in ``AppliedResults/logged``.
     ///
     /// A result is ``ResultDisposition/ignored(reason:)``, changing nothing, when:
     /// - its job does not exist: `unknown delivery`;
@@ -89,7 +113,7 @@ public protocol DispatchStore: TenantConfigurationStore {
     /// Results are applied in order and each sees the ones before it in the same
     /// batch: a second result for one job is judged against the first one's effect.
     /// An empty batch writes nothing.
-    func applyResults(_ results: [JobResult]) async throws -> [ResultDisposition]
+    func applyResults(_ results: [JobResult]) async throws -> AppliedResults
 
     // MARK: Leases
 
@@ -124,15 +148,24 @@ public protocol DispatchStore: TenantConfigurationStore {
 
     /// The earliest `leaseExpiresAt` of `leased` jobs; nil when none is leased.
     func nextLeaseExpiry() async throws -> Date?
+}
 
-    // MARK: The ReminderLog tail
-
-    /// ReminderLog rows with an id above `afterID`, ascending by id, at most `limit`
-    /// (every writer's rows: leasing, results, booking writes). With the promise that ids
-    /// increase in commit order, following the last id returned sees each row once.
-    func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry]
-
-    /// The id of the newest ReminderLog row; 0 when there is none. Where a publisher
-    /// starts, so that it publishes only what is written after it started.
-    func lastReminderLogID() async throws -> Int64
+extension DispatchStore {
+    /// The parts one after another, each in its own transaction.
+    public func dispatchTurn(
+        _ turn: DispatchTurn, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> DispatchTurnOutcome {
+        var outcome = DispatchTurnOutcome()
+        outcome.results = try await applyResults(turn.results)
+        outcome.released = try await releaseLeases(jobIDs: turn.releases, now: turn.now)
+        if turn.expireLeases { outcome.expired = try await expireLeases(now: turn.now) }
+        for query in turn.leases { outcome.batches.append(try await leaseDueJobs(query, decide: decide)) }
+        for channel in turn.watched {
+            outcome.nextDue[channel] = NextDue(
+                earliest: try await nextDueTime(channels: [channel], after: nil),
+                afterNow: try await nextDueTime(channels: [channel], after: turn.now))
+        }
+        outcome.nextLeaseExpiry = try await nextLeaseExpiry()
+        return outcome
+    }
 }

@@ -78,24 +78,37 @@ public enum LeaseDecision: Sendable, Equatable {
     case miss(reason: String)
 }
 
-/// A job handed to a worker.
+/// A job handed to a worker, with everything its delivery is made from, read in
+/// the lease's transaction (so that making the delivery needs no further read).
 public struct LeasedJob: Sendable, Equatable {
     /// The job after leasing: status `leased`, `attempt` + 1, `leasedTo`, `leaseExpiresAt`.
     public var job: NotificationJob
     public var booking: Booking
     public var subscription: WebhookSubscription?
     public var event: BookingEventRecord?
+    /// The tenant's notification settings (nil only if the tenant has none).
+    public var settings: NotificationSettings?
+    /// The booking's event type, when it names one that exists.
+    public var eventType: EventType?
+    /// The tenant's own template for the job's kind and channel, if it has one.
+    public var template: MessageTemplate?
 
     public init(
         job: NotificationJob,
         booking: Booking,
         subscription: WebhookSubscription? = nil,
-        event: BookingEventRecord? = nil
+        event: BookingEventRecord? = nil,
+        settings: NotificationSettings? = nil,
+        eventType: EventType? = nil,
+        template: MessageTemplate? = nil
     ) {
         self.job = job
         self.booking = booking
         self.subscription = subscription
         self.event = event
+        self.settings = settings
+        self.eventType = eventType
+        self.template = template
     }
 }
 
@@ -109,11 +122,14 @@ public struct LeaseBatch: Sendable, Equatable {
     public var leased: [LeasedJob]
     public var cancelled: Int
     public var missed: Int
+    /// The ReminderLog rows of the cancelled and missed jobs, as written (with their ids).
+    public var logged: [ReminderLogEntry]
 
-    public init(leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0) {
+    public init(leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0, logged: [ReminderLogEntry] = []) {
         self.leased = leased
         self.cancelled = cancelled
         self.missed = missed
+        self.logged = logged
     }
 }
 
@@ -152,6 +168,96 @@ public enum ResultDisposition: Sendable, Equatable {
     /// Acknowledged and dropped: `unknown delivery`, `already sent`,
     /// `superseded by attempt N`, `unknown attempt N`, or `not leased (status)`.
     case ignored(reason: String)
+}
+
+/// What ``DispatchStore/applyResults(_:)`` did.
+public struct AppliedResults: Sendable, Equatable {
+    /// One per result, in input order.
+    public var dispositions: [ResultDisposition]
+    /// The ReminderLog rows written, as written (with their ids), in id order.
+    public var logged: [ReminderLogEntry]
+
+    public init(dispositions: [ResultDisposition] = [], logged: [ReminderLogEntry] = []) {
+        self.dispositions = dispositions
+        self.logged = logged
+    }
+}
+
+/// Everything one turn of the dispatch loop asks of the store, carried out by
+/// ``DispatchStore/dispatchTurn(_:decide:)`` in one transaction, in this order.
+public struct DispatchTurn: Sendable, Equatable {
+    /// The turn's time: leases are expired, jobs leased and next due times found as of it.
+    public var now: Date
+    /// Results to apply first (their workers' credit is already free).
+    public var results: [JobResult]
+    /// Leases to give back (their workers are gone).
+    public var releases: [String]
+    /// Whether to expire leases that ran out by `now` (the loop knows one did).
+    public var expireLeases: Bool
+    /// Leases to take, one query per worker with free credit, in order.
+    public var leases: [LeaseQuery]
+    /// Channels whose next due times the loop sleeps on (those with free credit).
+    public var watched: Set<String>
+
+    public init(
+        now: Date, results: [JobResult] = [], releases: [String] = [], expireLeases: Bool = false,
+        leases: [LeaseQuery] = [], watched: Set<String> = []
+    ) {
+        self.now = now
+        self.results = results
+        self.releases = releases
+        self.expireLeases = expireLeases
+        self.leases = leases
+        self.watched = watched
+    }
+
+    /// Whether the turn writes anything at all (else it is a read).
+    public var writes: Bool { !results.isEmpty || !releases.isEmpty || expireLeases || leases.contains { $0.limit > 0 } }
+}
+
+/// When a channel's next pending job falls due, after a turn.
+public struct NextDue: Sendable, Equatable {
+    /// The earliest due time of its pending jobs (possibly at or before the turn's
+    /// `now`: due jobs no worker of it could take); nil when none is pending.
+    public var earliest: Date?
+    /// The earliest due time strictly after the turn's `now`; nil when none.
+    public var afterNow: Date?
+
+    public init(earliest: Date?, afterNow: Date?) {
+        self.earliest = earliest
+        self.afterNow = afterNow
+    }
+}
+
+/// What ``DispatchStore/dispatchTurn(_:decide:)`` did.
+public struct DispatchTurnOutcome: Sendable, Equatable {
+    public var results: AppliedResults
+    /// Leases given back, and leases expired.
+    public var released: Int
+    public var expired: Int
+    /// One per ``DispatchTurn/leases`` query, in order.
+    public var batches: [LeaseBatch]
+    /// For each watched channel.
+    public var nextDue: [String: NextDue]
+    /// The earliest lease expiry after the turn; nil when nothing is leased.
+    public var nextLeaseExpiry: Date?
+
+    public init(
+        results: AppliedResults = AppliedResults(), released: Int = 0, expired: Int = 0, batches: [LeaseBatch] = [],
+        nextDue: [String: NextDue] = [:], nextLeaseExpiry: Date? = nil
+    ) {
+        self.results = results
+        self.released = released
+        self.expired = expired
+        self.batches = batches
+        self.nextDue = nextDue
+        self.nextLeaseExpiry = nextLeaseExpiry
+    }
+
+    /// Every ReminderLog row the turn wrote, in id order: what the event stream publishes.
+    public var logged: [ReminderLogEntry] {
+        (results.logged + batches.flatMap(\.logged)).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+    }
 }
 
 /// One channel's queue, as ``AdminStore/queueStats(now:)`` counts it.

@@ -12,6 +12,8 @@ struct AdminServiceTests {
     /// Events the service published, in order.
     final class Published: Sendable {
         let events = Mutex<[Herald_V1_BookingEvent]>([])
+        /// ReminderLog rows handed on for the event stream, in order.
+        let rows = Mutex<[ReminderLogEntry]>([])
         var types: [String] { events.withLock { $0.map(\.type) } }
     }
 
@@ -21,9 +23,10 @@ struct AdminServiceTests {
         try await withTemporaryStore { store, _ in
             let clock = ManualWallClock(Fixture.now)
             let published = Published()
-            let service = AdminService(store: store, clock: clock, logger: Logger(label: "test")) { event in
-                published.events.withLock { $0.append(event) }
-            }
+            let service = AdminService(
+                store: store, clock: clock, logger: Logger(label: "test"),
+                publish: { event in published.events.withLock { $0.append(event) } },
+                logged: { rows in published.rows.withLock { $0 += rows } })
             _ = try await service.createTenant(.with {
                 $0.id = "salon"
                 $0.name = "Salon"
@@ -115,7 +118,7 @@ struct AdminServiceTests {
     }
 
     @Test func bookingWritesPlanTheirNotificationsInTheSameTransaction() async throws {
-        try await Self.withService { service, _, _, store in
+        try await Self.withService { service, _, published, store in
             _ = try await service.createBooking(.with {
                 $0.tenantID = "salon"
                 $0.id = "b1"
@@ -134,6 +137,8 @@ struct AdminServiceTests {
             let log = try await store.reminderLog(tenantID: "salon", bookingID: "b1", limit: 10)
             #expect(log.count == 3)
             #expect(log.allSatisfy { $0.outcome == .cancelled && $0.error == "booking cancelled: customer called" })
+            // The rows go to the event stream as stored, once the write committed.
+            #expect(published.rows.withLock { $0 } == Array(log.reversed()))
         }
     }
 

@@ -197,10 +197,10 @@ struct DispatchStateTests {
         var state = Self.state()
         _ = state.receive(Self.register("alice-1"), from: Self.alice, now: Fixture.now)
         #expect(state.wait().ready == ["email"])
-        state.beginHandOut(now: Fixture.now, nothingDue: [])
+        state.beginHandOut(now: Fixture.now)
         Self.handOut([Self.job("j1")], to: Self.alice, in: &state)
         #expect(state.wait().drained == ["email"] && state.wait().drainedAt == Fixture.now)
-        state.beginHandOut(now: Fixture.minutes(1), nothingDue: [])
+        state.beginHandOut(now: Fixture.minutes(1))
         #expect(state.wait().ready == ["email"])
     }
 
@@ -252,20 +252,23 @@ struct DispatchStateTests {
         }
     }
 
-    /// One turn of the loop against the model store, as `DispatchLoop.turn()` runs it.
+    /// One turn of the loop against the model store, as `DispatchLoop.turn()` runs it:
+    /// the lease queries are made before the store's part of the turn (one transaction
+    /// there), which applies results, releases, expires and then leases.
     static func turn(_ state: inout DispatchState, _ store: inout ModelStore, now: Date) {
         _ = state.tick(now: now)
+        let handOut = state.handOutCandidates()
+        let asks = handOut.candidates.compactMap { candidate in
+            state.leaseQuery(for: candidate.peer, now: now, presentProviders: handOut.presentProviders)
+                .map { (candidate.peer, $0) }
+        }
         for pending in state.resultsToStore { store.apply(pending.result) }
         state.resultsStored()
         store.release(state.leasesToRelease)
         state.leasesReleased()
         store.expire(now: now)
-        let handOut = state.handOutCandidates()
-        state.beginHandOut(now: now, nothingDue: store.due(now: now).isEmpty ? handOut.channels : [])
-        for candidate in handOut.candidates {
-            guard let query = state.leaseQuery(for: candidate.peer, now: now, presentProviders: handOut.presentProviders) else { continue }
-            state.handedOut(store.lease(query), to: candidate.peer, query: query)
-        }
+        state.beginHandOut(now: now)
+        for (peer, query) in asks { state.handedOut(store.lease(query), to: peer, query: query) }
     }
 
     /// Random registrations, results (right, late, foreign, impossible), goodbyes,

@@ -24,6 +24,7 @@ struct DispatcherTests {
         configuration: DispatcherConfiguration = configuration, logLevel: Logger.Level = .warning,
         metrics: HeraldMetrics = HeraldMetrics(), logHandler: (any LogHandler)? = nil,
         hooks: ((InterleavingStore, ManualWallClock) -> Void)? = nil,
+        logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
         _ body: (Dispatcher, SQLiteStore, ManualWallClock, ZMQContext, String) async throws -> Void
     ) async throws {
         try await withTemporaryStore { store, _ in
@@ -41,7 +42,7 @@ struct DispatcherTests {
                 logger: logger)
             let dispatcher = Dispatcher(
                 store: interleaving, endpoint: endpoint, clock: clock, configuration: configuration,
-                coreVersion: "test", logger: logger, metrics: metrics)
+                coreVersion: "test", logger: logger, metrics: metrics, logged: logged)
             hooks?(interleaving, clock)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await dispatcher.run() }
@@ -91,10 +92,10 @@ struct DispatcherTests {
     /// meanwhile must still go out at once, not wait for the next heartbeat.
     @Test func aJobFallingDueDuringATurnIsNotOverslept() async throws {
         try await Self.withDispatcher(hooks: { store, clock in
-            // The hand-out's "is anything due?" read is where the clock moves on.
-            store.beforeNextDue.withLock {
-                $0 = { after in
-                    if after == nil, clock.now() < Fixture.minutes(10) { clock.set(Fixture.minutes(10)) }
+            // The clock moves on after the turn took its time, while the store works.
+            store.beforeTurn.withLock {
+                $0 = { turn in
+                    if turn.now < Fixture.minutes(10), !turn.leases.isEmpty { clock.set(Fixture.minutes(10)) }
                 }
             }
         }) { _, store, _, context, endpoint in
@@ -245,6 +246,36 @@ struct DispatcherTests {
             #expect(log.map(\.outcome) == [.cancelled])
             #expect(log.first?.error?.contains("rescheduled") == true)
             try await worker.expectNoDelivery(for: .milliseconds(200))
+        }
+    }
+
+    /// The event stream's feed: every row a turn writes, once, exactly as stored,
+    /// without the dispatcher reading the log back.
+    @Test func everyRowATurnWritesIsHandedOnAsStored() async throws {
+        let published = Mutex<[ReminderLogEntry]>([])
+        try await Self.withDispatcher(logged: { rows in published.withLock { $0 += rows } }) {
+            dispatcher, store, clock, context, endpoint in
+            let stale = try await Self.bookingWithReminder(store, id: "b1", dueIn: 5, jobID: "job_b1")
+            _ = try await Self.bookingWithReminder(store, id: "b2", dueIn: 5, jobID: "job_b2")
+            var moved = stale
+            moved.scheduleVersion = 2
+            moved.startAt = stale.startAt.addingTimeInterval(3600)
+            moved.updatedAt = Fixture.now
+            try await store.writeBooking(
+                BookingWrite(booking: moved, expected: stale, event: Fixture.event(.rescheduled, for: moved, previous: stale)))
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            clock.advance(by: 5 * 60)
+            dispatcher.wake()
+            let delivery = try await worker.nextDelivery()
+            #expect(delivery.deliveryID == "job_b2")
+            worker.answer(delivery, .sent, providerMessageID: "msg-2")
+            _ = try await waitForLog(store, bookingID: "b2") { !$0.isEmpty }
+            try await eventually("both rows published") { published.withLock { $0.count } == 2 }
+
+            let stored = try await store.reminderLog(tenantID: "acme", bookingID: nil, limit: 10).reversed()
+            #expect(published.withLock { $0 } == Array(stored))
+            #expect(published.withLock { $0.map(\.outcome) } == [.cancelled, .sent])
         }
     }
 

@@ -146,8 +146,8 @@ struct BookingGroupCommitTests {
                 for booking in good {
                     tasks[booking.id] = Task { try await Fixture.insert(booking, jobs: threeJobs(for: booking), into: store) }
                 }
-                tasks["duplicate"] = Task { try await store.writeBooking(duplicateWrite) }
-                tasks["stale"] = Task { try await store.writeBooking(staleWrite) }
+                tasks["duplicate"] = Task { try await store.writeBooking(duplicateWrite).event }
+                tasks["stale"] = Task { try await store.writeBooking(staleWrite).event }
                 try await eventually("five writes queued") { store.bookingWrites.statistics.queued == 5 }
                 gate.open()
                 _ = try await pilot.value
@@ -198,7 +198,7 @@ struct BookingGroupCommitTests {
                 }
                 let create = Task { try await Fixture.insert(created, jobs: threeJobs(for: created), into: store) }
                 try await eventually("the create queued") { store.bookingWrites.statistics.queued == 1 }
-                let reschedule = Task { try await store.writeBooking(rescheduleWrite) }
+                let reschedule = Task { try await store.writeBooking(rescheduleWrite).event }
                 try await eventually("the reschedule queued after it") { store.bookingWrites.statistics.queued == 2 }
                 gate.open()
                 _ = try await pilot.value

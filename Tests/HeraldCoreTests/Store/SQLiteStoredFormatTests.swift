@@ -221,7 +221,7 @@ enum StoredFormatSample {
             jobs: try await store.jobs(bookingID: "bk_1") + (try await store.jobs(bookingID: "bk_2")),
             events: try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 10)
                 + (try await store.events(tenantID: "beta", bookingID: nil, afterSequence: 0, limit: 10)),
-            log: try await store.reminderLog(afterID: 0, limit: 10),
+            log: Array(try await store.reminderLog(tenantID: nil, bookingID: nil, limit: 10).reversed()),
             idempotency: [
                 try await store.claimIdempotencyKey(
                     scope: "key_1", key: "idem-1", fingerprint: "fp-1", now: later, expiredBefore: .distantPast,

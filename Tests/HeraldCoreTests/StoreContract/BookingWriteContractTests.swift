@@ -148,24 +148,33 @@ struct BookingWriteContractTests {
             var completed = booking
             completed.status = .completed
             completed.updatedAt = Fixture.minutes(10)
-            try await store.writeBooking(BookingWrite(
+            var skipped = Fixture.job(id: "job_skipped", for: completed, kind: .followUp)
+            skipped.status = .skipped
+            let written = try await store.writeBooking(BookingWrite(
                 booking: completed, expected: booking,
                 event: Fixture.event(.completed, for: completed, previous: booking, at: Fixture.minutes(10)),
-                cancelPendingJobs: .kinds([.reminder], reason: "booking completed")))
+                cancelPendingJobs: .kinds([.reminder], reason: "booking completed"), newJobs: [skipped],
+                newLogEntries: [ReminderLogEntry(job: skipped, outcome: .skipped, loggedAt: Fixture.minutes(10))]))
 
             let statuses = Dictionary(
                 uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0.status) })
             #expect(statuses == [
                 "job_sent": .sent, "job_leased": .cancelled, "job_pending": .cancelled, "job_host": .pending,
+                "job_skipped": .skipped,
             ])
             let leased = try #require(try await store.jobs(bookingID: booking.id).first { $0.id == "job_leased" })
             #expect(leased.leasedTo == nil && leased.leaseExpiresAt == nil)
 
             let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
-            #expect(Set(log.map(\.jobID)) == ["job_leased", "job_pending"])
-            #expect(log.allSatisfy {
-                $0.outcome == .cancelled && $0.error == "booking completed" && $0.loggedAt == Fixture.minutes(10)
+            #expect(Set(log.map(\.jobID)) == ["job_leased", "job_pending", "job_skipped"])
+            #expect(log.filter { $0.outcome == .cancelled }.allSatisfy {
+                $0.error == "booking completed" && $0.loggedAt == Fixture.minutes(10)
             })
+            // The write returns its rows as stored (the event stream publishes them): the
+            // cancellations, then the entries it was given.
+            #expect(written.logged == Array(log.reversed()))
+            #expect(written.logged.last?.jobID == "job_skipped")
+            #expect(written.event.sequence != nil)
         }
     }
 

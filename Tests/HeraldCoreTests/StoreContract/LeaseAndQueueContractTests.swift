@@ -148,39 +148,95 @@ struct LeaseAndQueueContractTests {
         }
     }
 
-    /// The publisher's tail: every writer's rows, each once, in id order, from where it started.
-    @Test(arguments: StoreFactory.all) func theReminderLogTailSeesEveryRowOnceInOrder(_ factory: StoreFactory) async throws {
+    /// What the event stream publishes is what the dispatcher's calls return: every
+    /// row they write, with its id, equal to the row as stored.
+    @Test(arguments: StoreFactory.all) func dispatchCallsReturnTheLogRowsTheyWrite(_ factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            #expect(try await store.lastReminderLogID() == 0)
-            #expect(try await store.reminderLog(afterID: 0, limit: 10).isEmpty)
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
-            var skipped = Fixture.dueJob("job_skipped", for: booking, due: Fixture.minutes(-60))
-            skipped.status = .skipped
-            try await store.writeBooking(BookingWrite(
-                booking: booking, expected: nil, event: Fixture.event(.created, for: booking),
-                newJobs: [skipped, Fixture.dueJob("job_cancel", for: booking, due: Fixture.minutes(-2)),
-                          Fixture.dueJob("job_fail", for: booking, due: Fixture.minutes(-1))],
-                newLogEntries: [ReminderLogEntry(job: skipped, outcome: .skipped, loggedAt: Fixture.now)]))
-            let start = try await store.lastReminderLogID()
-            #expect(start > 0)
-            #expect(try await store.reminderLog(afterID: 0, limit: 10).map(\.jobID) == ["job_skipped"])
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_cancel", for: booking, due: Fixture.minutes(-2)),
+                Fixture.dueJob("job_fail", for: booking, due: Fixture.minutes(-1)),
+            ], into: store)
 
             let batch = try await store.leaseDueJobs(leaseQuery()) { candidate in
                 candidate.job.id == "job_cancel" ? .cancel(reason: "changed") : .lease
             }
             #expect(batch.leased.map(\.job.id) == ["job_fail"])
-            _ = try await store.applyResults([JobResult(
+            let applied = try await store.applyResults([JobResult(
                 jobID: "job_fail", attempt: 1, resolution: .failed(provider: "smtp", error: "550"), at: Fixture.now)])
+            #expect(applied.dispositions == [.applied])
 
-            let tail = try await store.reminderLog(afterID: start, limit: 10)
-            #expect(tail.map(\.jobID) == ["job_cancel", "job_fail"])
-            #expect(tail.map(\.outcome) == [.cancelled, .failed])
-            let ids = tail.compactMap(\.id)
-            #expect(ids.count == 2 && ids == ids.sorted() && ids[0] > start)
-            #expect(try await store.lastReminderLogID() == ids[1])
-            #expect(try await store.reminderLog(afterID: start, limit: 1).map(\.jobID) == ["job_cancel"])
-            #expect(try await store.reminderLog(afterID: ids[1], limit: 10).isEmpty)
+            let stored = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).reversed()
+            #expect(Array(stored) == batch.logged + applied.logged)
+            #expect(stored.map(\.outcome) == [.cancelled, .failed])
+            #expect(stored.allSatisfy { $0.id != nil })
+        }
+    }
+
+    /// A turn does its parts in order, and says when the loop should wake next.
+    @Test(arguments: StoreFactory.all) func aTurnAppliesReleasesLeasesAndReportsTheNextTimes(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_done", for: booking, due: Fixture.minutes(-3)),
+                Fixture.dueJob("job_back", for: booking, due: Fixture.minutes(-2)),
+                Fixture.dueJob("job_due", for: booking, due: Fixture.minutes(-1)),
+                Fixture.dueJob("job_later", for: booking, due: Fixture.minutes(5)),
+            ], into: store)
+            let first = try await store.leaseDueJobs(leaseQuery(limit: 2)) { _ in .lease }
+            #expect(first.leased.map(\.job.id) == ["job_done", "job_back"])
+
+            let turn = DispatchTurn(
+                now: Fixture.now,
+                results: [JobResult(
+                    jobID: "job_done", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m1"),
+                    at: Fixture.now)],
+                releases: ["job_back"], expireLeases: true,
+                leases: [leaseQuery(limit: 1), leaseQuery(limit: 5)], watched: ["email", "sms"])
+            let outcome = try await store.dispatchTurn(turn) { _ in .lease }
+            #expect(outcome.results.dispositions == [.applied])
+            #expect(outcome.results.logged.map(\.jobID) == ["job_done"])
+            #expect(outcome.logged == outcome.results.logged)
+            #expect(outcome.released == 1 && outcome.expired == 0)
+            // The released job is due again (oldest first); the second query finds what the first left.
+            #expect(outcome.batches.map { $0.leased.map(\.job.id) } == [["job_back"], ["job_due"]])
+            #expect(outcome.batches[1].leased.first?.job.attempt == 1)
+            #expect(outcome.nextDue["email"] == NextDue(earliest: Fixture.minutes(5), afterNow: Fixture.minutes(5)))
+            #expect(outcome.nextDue["sms"] == NextDue(earliest: nil, afterNow: nil))
+            #expect(outcome.nextLeaseExpiry == leaseQuery().leaseUntil)
+
+            // A turn that writes nothing still answers when to wake.
+            let quiet = try await store.dispatchTurn(DispatchTurn(now: Fixture.now, watched: ["email"])) { _ in .lease }
+            #expect(quiet.batches.isEmpty && quiet.results.dispositions.isEmpty)
+            #expect(quiet.nextDue["email"]?.earliest == Fixture.minutes(5))
+        }
+    }
+
+    /// A leased job comes with what its delivery is made from, so the dispatcher reads nothing more.
+    @Test(arguments: StoreFactory.all) func aLeasedJobCarriesItsTenantsConfiguration(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let eventType = EventType(tenantID: "acme", id: "cut", name: "Haircut", createdAt: Fixture.now, updatedAt: Fixture.now)
+            try await store.createEventType(eventType)
+            let template = MessageTemplate(
+                tenantID: "acme", kind: .reminder, channel: "email", subject: "Soon", body: "See you", updatedAt: Fixture.now)
+            try await store.saveTemplate(template)
+            var booking = Fixture.booking()
+            booking.eventTypeID = "cut"
+            try await Fixture.insert(booking, jobs: [
+                Fixture.dueJob("job_1", for: booking, due: Fixture.minutes(-1), offset: 60),
+                Fixture.dueJob("job_2", for: booking, due: Fixture.minutes(-1), kind: .confirmation),
+            ], into: store)
+
+            let leased = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }.leased
+            #expect(leased.map(\.job.id) == ["job_1", "job_2"])
+            let settings = try await store.settings(tenantID: "acme")
+            #expect(leased.allSatisfy { $0.settings == settings && settings != nil })
+            #expect(leased.allSatisfy { $0.eventType == eventType })
+            #expect(leased[0].template == (try await store.templates(tenantID: "acme")).first)
+            #expect(leased[1].template == nil)
         }
     }
 }

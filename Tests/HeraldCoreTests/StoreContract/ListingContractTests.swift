@@ -43,7 +43,7 @@ struct ListingContractTests {
             confirmed.updatedAt = Fixture.minutes(1)
             let confirmation = try await store.writeBooking(BookingWrite(
                 booking: confirmed, expected: booking,
-                event: Fixture.event(.confirmed, for: confirmed, previous: booking, at: Fixture.minutes(1))))
+                event: Fixture.event(.confirmed, for: confirmed, previous: booking, at: Fixture.minutes(1)))).event
 
             let all = try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 10)
             #expect(all == [created, otherCreated, confirmation])

@@ -29,8 +29,8 @@ struct ResultContractTests {
             let sent = JobResult(
                 jobID: "job_1", attempt: 1,
                 resolution: .sent(provider: "twilio", providerMessageID: "SM123"), at: Fixture.minutes(1))
-            #expect(try await store.applyResults([sent]) == [.applied])
-            #expect(try await store.applyResults([sent]) == [.ignored(reason: "already sent")])
+            #expect(try await store.applyResults([sent]).dispositions == [.applied])
+            #expect(try await store.applyResults([sent]).dispositions == [.ignored(reason: "already sent")])
 
             let stored = try #require(try await job(store, booking, "job_1"))
             #expect(stored.status == .sent)
@@ -53,7 +53,7 @@ struct ResultContractTests {
             }
             let sent = JobResult(
                 jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.now)
-            #expect(try await store.applyResults([sent, sent]) == [.applied, .ignored(reason: "already sent")])
+            #expect(try await store.applyResults([sent, sent]).dispositions == [.applied, .ignored(reason: "already sent")])
             #expect(try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10).count == 1)
         }
     }
@@ -67,7 +67,7 @@ struct ResultContractTests {
             let results = ["job_1", "job_2", "job_unknown"].map {
                 JobResult(jobID: $0, attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: $0), at: Fixture.now)
             }
-            #expect(try await store.applyResults(results)
+            #expect(try await store.applyResults(results).dispositions
                 == [.applied, .applied, .ignored(reason: "unknown delivery")])
             #expect(try await job(store, booking, "job_1")?.status == .sent)
             #expect(try await job(store, booking, "job_2")?.status == .sent)
@@ -92,7 +92,7 @@ struct ResultContractTests {
                 jobID: "job_1", attempt: 3, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.minutes(3))
             let unknown = JobResult(
                 jobID: "job_nope", attempt: 1, resolution: .failed(provider: "smtp", error: "x"), at: Fixture.minutes(3))
-            #expect(try await store.applyResults([late, future, unknown]) == [
+            #expect(try await store.applyResults([late, future, unknown]).dispositions == [
                 .ignored(reason: "superseded by attempt 2"),
                 .ignored(reason: "unknown attempt 3"),
                 .ignored(reason: "unknown delivery"),
@@ -120,7 +120,7 @@ struct ResultContractTests {
             // ...but the provider did take job_1: recording that prevents a second send.
             let sent = JobResult(
                 jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m1"), at: Fixture.now)
-            #expect(try await store.applyResults([retry, sent]) == [.ignored(reason: "not leased (pending)"), .applied])
+            #expect(try await store.applyResults([retry, sent]).dispositions == [.ignored(reason: "not leased (pending)"), .applied])
             #expect(try await job(store, booking, "job_1")?.status == .sent)
             #expect(try await job(store, booking, "job_2")?.status == .pending)
 
@@ -128,7 +128,7 @@ struct ResultContractTests {
             _ = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }
             let late = JobResult(
                 jobID: "job_2", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m2"), at: Fixture.now)
-            #expect(try await store.applyResults([late]) == [.ignored(reason: "superseded by attempt 2")])
+            #expect(try await store.applyResults([late]).dispositions == [.ignored(reason: "superseded by attempt 2")])
         }
     }
 
@@ -140,7 +140,7 @@ struct ResultContractTests {
             let failed = JobResult(
                 jobID: "job_1", attempt: 1,
                 resolution: .failed(provider: "twilio", error: "21211 invalid number"), at: Fixture.minutes(1))
-            #expect(try await store.applyResults([failed]) == [.applied])
+            #expect(try await store.applyResults([failed]).dispositions == [.applied])
             let stored = try #require(try await job(store, booking, "job_1"))
             #expect(stored.status == .failed)
             #expect(stored.lastError == "21211 invalid number")
@@ -173,7 +173,7 @@ struct ResultContractTests {
                 JobResult(jobID: "job_none", attempt: 1, resolution: .retry(
                     at: retryAt, provider: "twilio", error: "503", switchToFallback: true), at: Fixture.now),
             ]
-            #expect(try await store.applyResults(results) == [.applied, .applied, .applied])
+            #expect(try await store.applyResults(results).dispositions == [.applied, .applied, .applied])
 
             let keep = try #require(try await job(store, booking, "job_keep"))
             #expect(keep.status == .pending)
@@ -204,7 +204,7 @@ struct ResultContractTests {
 
     @Test(arguments: StoreFactory.all) func emptyBatchDoesNothing(_ factory: StoreFactory) async throws {
         try await factory.withStore { store in
-            let dispositions = try await store.applyResults([])
+            let dispositions = try await store.applyResults([]).dispositions
             #expect(dispositions.isEmpty)
         }
     }
@@ -225,7 +225,7 @@ struct ResultContractTests {
 
             let sent = JobResult(
                 jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: "m1"), at: Fixture.minutes(2))
-            #expect(try await store.applyResults([sent]) == [.ignored(reason: "not leased (cancelled)")])
+            #expect(try await store.applyResults([sent]).dispositions == [.ignored(reason: "not leased (cancelled)")])
             #expect(try await job(store, booking, "job_1")?.status == .cancelled)
             let log = try await store.reminderLog(tenantID: "acme", bookingID: booking.id, limit: 10)
             #expect(log.map(\.outcome) == [.cancelled])
@@ -241,8 +241,8 @@ struct ResultContractTests {
                 jobID: "job_1", attempt: 1, resolution: .failed(provider: "smtp", error: "550 no such user"), at: Fixture.now)
             let sent = JobResult(
                 jobID: "job_1", attempt: 1, resolution: .sent(provider: "smtp", providerMessageID: nil), at: Fixture.now)
-            #expect(try await store.applyResults([failed]) == [.applied])
-            #expect(try await store.applyResults([sent, failed]) == [
+            #expect(try await store.applyResults([failed]).dispositions == [.applied])
+            #expect(try await store.applyResults([sent, failed]).dispositions == [
                 .ignored(reason: "not leased (failed)"), .ignored(reason: "not leased (failed)"),
             ])
             #expect(try await job(store, booking, "job_1")?.status == .failed)

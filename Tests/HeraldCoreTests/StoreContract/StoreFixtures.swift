@@ -87,7 +87,7 @@ enum Fixture {
         _ booking: Booking, jobs: [NotificationJob] = [], into store: any AdminStore
     ) async throws -> BookingEventRecord {
         try await store.writeBooking(BookingWrite(
-            booking: booking, expected: nil, event: event(.created, for: booking), newJobs: jobs))
+            booking: booking, expected: nil, event: event(.created, for: booking), newJobs: jobs)).event
     }
 }
 

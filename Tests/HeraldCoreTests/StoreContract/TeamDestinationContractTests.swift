@@ -111,7 +111,7 @@ struct TeamDestinationContractTests {
             let gone = JobResult(
                 jobID: "job_a", attempt: 1,
                 resolution: .failed(provider: "http", error: "404: the webhook is gone", recipientGone: true), at: Fixture.now)
-            #expect(try await store.applyResults([gone]) == [.applied])
+            #expect(try await store.applyResults([gone]).dispositions == [.applied])
             let destination = try #require(try await store.teamDestination(id: "team_1"))
             #expect(!destination.enabled)
             #expect(destination.disabledReason?.contains("chat channel said the recipient is gone") == true, "\(destination)")
@@ -140,7 +140,7 @@ struct TeamDestinationContractTests {
             _ = try await store.leaseDueJobs(leaseQuery(channel: "chat", provider: "http")) { _ in .lease }
             let failed = JobResult(
                 jobID: "job_a", attempt: 1, resolution: .failed(provider: "http", error: "400: bad request"), at: Fixture.now)
-            #expect(try await store.applyResults([failed]) == [.applied])
+            #expect(try await store.applyResults([failed]).dispositions == [.applied])
             #expect(try await store.teamDestination(id: "team_1")?.enabled == true)
         }
     }

@@ -74,7 +74,7 @@ struct TemplateAndWebhookContractTests {
             let gone = JobResult(
                 jobID: "job_a", attempt: 1,
                 resolution: .failed(provider: "http", error: "410: Gone", recipientGone: true), at: Fixture.now)
-            #expect(try await store.applyResults([gone]) == [.applied])
+            #expect(try await store.applyResults([gone]).dispositions == [.applied])
             let subscription = try #require(try await store.webhook(id: "wh_1"))
             #expect(!subscription.enabled)
             #expect(subscription.disabledReason?.contains("410") == true)
@@ -106,7 +106,7 @@ struct TemplateAndWebhookContractTests {
             _ = try await store.leaseDueJobs(leaseQuery(channel: "webhook", provider: "http")) { _ in .lease }
             let failed = JobResult(
                 jobID: "job_a", attempt: 1, resolution: .failed(provider: "http", error: "400: bad request"), at: Fixture.now)
-            #expect(try await store.applyResults([failed]) == [.applied])
+            #expect(try await store.applyResults([failed]).dispositions == [.applied])
             #expect(try await store.webhook(id: "wh_1")?.enabled == true)
         }
     }

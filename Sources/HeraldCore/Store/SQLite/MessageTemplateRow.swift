@@ -53,3 +53,16 @@ struct MessageTemplateRow: ModelRow, PersistableRecord {
 extension MessageTemplate: StoredInTable {
     typealias Row = MessageTemplateRow
 }
+
+extension MessageTemplateRow {
+    /// A tenant's templates by kind and channel, through a cached statement (the
+    /// dispatcher reads them with every leased batch).
+    static func all(tenantID: String) -> SQLRequest<MessageTemplateRow> {
+        SQLRequest(
+            literal: """
+                SELECT * FROM \(self) WHERE \(CodingKeys.tenantID) = \(tenantID)
+                ORDER BY \(CodingKeys.kind), \(CodingKeys.channel)
+                """,
+            cached: true)
+    }
+}

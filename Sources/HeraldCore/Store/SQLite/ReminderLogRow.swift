@@ -95,13 +95,3 @@ struct ReminderLogRow: ModelRow {
 extension ReminderLogEntry: StoredInTable {
     typealias Row = ReminderLogRow
 }
-
-extension ReminderLogRow {
-    /// The rows after `id`, oldest first, through a cached statement: the tail the
-    /// event stream follows.
-    static func after(id: Int64, limit: Int) -> SQLRequest<ReminderLogRow> {
-        SQLRequest(
-            literal: "SELECT * FROM \(self) WHERE \(CodingKeys.id) > \(id) ORDER BY \(CodingKeys.id) LIMIT \(limit)",
-            cached: true)
-    }
-}

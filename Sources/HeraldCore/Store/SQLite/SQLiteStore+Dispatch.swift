@@ -72,90 +72,126 @@ extension SQLiteStore {
         _ query: LeaseQuery, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
     ) async throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
-        return try await write { db in
-            let present = try jsonArray(query.presentProviders.sorted())
-            // Formatting a date is costly (a DateFormatter): do it once per call, not per row.
-            let now = query.now.databaseValue
-            let leaseUntil = query.leaseUntil.databaseValue
-            // The dates as stored (milliseconds), so returned jobs equal the stored ones.
-            let storedNow = Date.fromDatabaseValue(now) ?? query.now
-            let storedLeaseUntil = Date.fromDatabaseValue(leaseUntil) ?? query.leaseUntil
-            var batch = LeaseBatch()
-            var examined = 0
-            let maxExamined = query.limit * Self.leaseExaminedFactor
-            while batch.leased.count < query.limit, examined < maxExamined {
-                // Jobs handled in an earlier round are no longer pending, so the same
-                // query yields the next ones.
-                let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
-                let jobs = try SQLRequest<NotificationJobRow>(
-                    literal: Self.leaseCandidates(
-                        channel: query.channel, now: now, provider: query.provider, presentProviders: present,
-                        limit: wanted),
-                    cached: true
-                ).fetchAll(db).map(\.model)
-                examined += jobs.count
-                if jobs.isEmpty { break }
+        return try await write { db in try Self.lease(query, decide: decide, db) }
+    }
 
-                let bookingsByID = try Self.byID(Booking.self, Set(jobs.map(\.bookingID)), id: \.id, db)
+    static func lease(
+        _ query: LeaseQuery, decide: (LeaseCandidate) -> LeaseDecision, _ db: Database
+    ) throws -> LeaseBatch {
+        guard query.limit > 0 else { return LeaseBatch() }
+        let present = try jsonArray(query.presentProviders.sorted())
+        // Formatting a date is costly (a DateFormatter): do it once per call, not per row.
+        let stored = StoredDate(query.now)
+        let now = stored.value
+        let leaseUntil = query.leaseUntil.databaseValue
+        // The dates as stored (milliseconds), so returned jobs equal the stored ones.
+        let storedNow = stored.date
+        let storedLeaseUntil = Date.fromDatabaseValue(leaseUntil) ?? query.leaseUntil
+        var batch = LeaseBatch()
+        var examined = 0
+        let maxExamined = query.limit * Self.leaseExaminedFactor
+        while batch.leased.count < query.limit, examined < maxExamined {
+            // Jobs handled in an earlier round are no longer pending, so the same
+            // query yields the next ones.
+            let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
+            let jobs = try SQLRequest<NotificationJobRow>(
+                literal: Self.leaseCandidates(
+                    channel: query.channel, now: now, provider: query.provider, presentProviders: present,
+                    limit: wanted),
+                cached: true
+            ).fetchAll(db).map(\.model)
+            examined += jobs.count
+            if jobs.isEmpty { break }
 
-                let subscriptionsByID = try Self.byID(
-                    WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
-                let teamDestinationsByID = try Self.byID(
-                    TeamDestination.self, Set(jobs.compactMap(\.teamDestinationID)), id: \.id, db)
+            let bookingsByID = try Self.byID(Booking.self, Set(jobs.map(\.bookingID)), id: \.id, db)
 
-                var eventsByID: [String: BookingEventRecord] = [:]
-                let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
-                if !eventIDs.isEmpty {
-                    eventsByID = try Self.byID(BookingEventRecord.self, eventIDs, id: \.id, db)
-                }
+            let subscriptionsByID = try Self.byID(
+                WebhookSubscription.self, Set(jobs.compactMap(\.subscriptionID)), id: \.id, db)
+            let teamDestinationsByID = try Self.byID(
+                TeamDestination.self, Set(jobs.compactMap(\.teamDestinationID)), id: \.id, db)
 
-                var leasedIDs: [String] = []
-                for job in jobs {
-                    let candidate = LeaseCandidate(
-                        job: job,
-                        booking: bookingsByID[job.bookingID],
-                        subscription: job.subscriptionID.flatMap { subscriptionsByID[$0] },
-                        teamDestination: job.teamDestinationID.flatMap { teamDestinationsByID[$0] },
-                        event: job.eventID.isEmpty ? nil : eventsByID[job.eventID])
-                    var decision = decide(candidate)
-                    if decision == .lease, candidate.booking == nil {
-                        decision = .cancel(reason: "booking \(job.bookingID) no longer exists")
-                    }
-                    switch decision {
-                    case .lease:
-                        leasedIDs.append(job.id)
-                        var leasedJob = job
-                        leasedJob.status = .leased
-                        leasedJob.attempt += 1
-                        leasedJob.leasedTo = query.leasedTo
-                        leasedJob.leaseExpiresAt = storedLeaseUntil
-                        leasedJob.updatedAt = storedNow
-                        batch.leased.append(LeasedJob(
-                            job: leasedJob, booking: candidate.booking!,
-                            subscription: candidate.subscription, event: candidate.event))
-                    case let .cancel(reason):
-                        try Self.setFinalStatus(of: job.id, .cancelled, lastError: reason, at: now, db)
-                        try Self.insertLog(job, .cancelled, provider: job.provider ?? "", error: reason, at: now, db)
-                        batch.cancelled += 1
-                    case let .miss(reason):
-                        try Self.setFinalStatus(of: job.id, .missed, lastError: reason, at: now, db)
-                        try Self.insertLog(job, .missed, provider: job.provider ?? "", error: reason, at: now, db)
-                        batch.missed += 1
-                    }
-                }
-                // One statement for the round's leases (before the next round's query,
-                // which must no longer see them pending).
-                if !leasedIDs.isEmpty {
-                    try db.cachedStatement(literal: """
-                        UPDATE notification_jobs
-                        SET status = 'leased', attempt = attempt + 1, leased_to = \(query.leasedTo),
-                            lease_expires_at = \(leaseUntil), updated_at = \(now)
-                        WHERE id IN (SELECT value FROM json_each(\(jsonArray(leasedIDs))))
-                        """).execute()
-                }
-                if jobs.count < wanted { break } // nothing more is due
+            var eventsByID: [String: BookingEventRecord] = [:]
+            let eventIDs = Set(jobs.map(\.eventID).filter { !$0.isEmpty })
+            if !eventIDs.isEmpty {
+                eventsByID = try Self.byID(BookingEventRecord.self, eventIDs, id: \.id, db)
             }
-            return batch
+
+            var leasedIDs: [String] = []
+            for job in jobs {
+                let candidate = LeaseCandidate(
+                    job: job,
+                    booking: bookingsByID[job.bookingID],
+                    subscription: job.subscriptionID.flatMap { subscriptionsByID[$0] },
+                    teamDestination: job.teamDestinationID.flatMap { teamDestinationsByID[$0] },
+                    event: job.eventID.isEmpty ? nil : eventsByID[job.eventID])
+                var decision = decide(candidate)
+                if decision == .lease, candidate.booking == nil {
+                    decision = .cancel(reason: "booking \(job.bookingID) no longer exists")
+                }
+                switch decision {
+                case .lease:
+                    leasedIDs.append(job.id)
+                    var leasedJob = job
+                    leasedJob.status = .leased
+                    leasedJob.attempt += 1
+                    leasedJob.leasedTo = query.leasedTo
+                    leasedJob.leaseExpiresAt = storedLeaseUntil
+                    leasedJob.updatedAt = storedNow
+                    batch.leased.append(LeasedJob(
+                        job: leasedJob, booking: candidate.booking!,
+                        subscription: candidate.subscription, event: candidate.event))
+                case let .cancel(reason):
+                    try Self.setFinalStatus(of: job.id, .cancelled, lastError: reason, at: now, db)
+                    batch.logged.append(try Self.insertLog(
+                        job, .cancelled, provider: job.provider ?? "", error: reason, at: stored, db))
+                    batch.cancelled += 1
+                case let .miss(reason):
+                    try Self.setFinalStatus(of: job.id, .missed, lastError: reason, at: now, db)
+                    batch.logged.append(try Self.insertLog(
+                        job, .missed, provider: job.provider ?? "", error: reason, at: stored, db))
+                    batch.missed += 1
+                }
+            }
+            // One statement for the round's leases (before the next round's query,
+            // which must no longer see them pending).
+            if !leasedIDs.isEmpty {
+                try db.cachedStatement(literal: """
+                    UPDATE notification_jobs
+                    SET status = 'leased', attempt = attempt + 1, leased_to = \(query.leasedTo),
+                        lease_expires_at = \(leaseUntil), updated_at = \(now)
+                    WHERE id IN (SELECT value FROM json_each(\(jsonArray(leasedIDs))))
+                    """).execute()
+            }
+            if jobs.count < wanted { break } // nothing more is due
+        }
+        try Self.addConfiguration(to: &batch.leased, db)
+        return batch
+    }
+
+    /// Adds to each leased job what its delivery is made from: its tenant's settings and
+    /// templates and its booking's event type, read once per tenant (or event type) of the batch.
+    private static func addConfiguration(to leased: inout [LeasedJob], _ db: Database) throws {
+        guard !leased.isEmpty else { return }
+        var settings: [String: NotificationSettings] = [:]
+        var templates: [String: [MessageTemplate]] = [:]
+        var eventTypes: [String: [String: EventType]] = [:]
+        for index in leased.indices {
+            let tenantID = leased[index].job.tenantID
+            if settings[tenantID] == nil, templates[tenantID] == nil {
+                settings[tenantID] = try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)?.model
+                templates[tenantID] = try MessageTemplateRow.all(tenantID: tenantID).fetchAll(db).map(\.model)
+            }
+            leased[index].settings = settings[tenantID]
+            let job = leased[index].job
+            leased[index].template = templates[tenantID]?.first { $0.kind == job.kind && $0.channel == job.channel }
+            if let eventTypeID = leased[index].booking.eventTypeID {
+                if eventTypes[tenantID]?[eventTypeID] == nil,
+                    let eventType = try EventTypeRow.find(tenantID: tenantID, id: eventTypeID).fetchOne(db)?.model
+                {
+                    eventTypes[tenantID, default: [:]][eventTypeID] = eventType
+                }
+                leased[index].eventType = eventTypes[tenantID]?[eventTypeID]
+            }
         }
     }
 
@@ -184,11 +220,12 @@ extension SQLiteStore {
     }
 
     /// Appends the ReminderLog row of a job's outcome, as `ReminderLogEntry(job:...)` would
-    /// (attempts = the job's attempt), through one cached statement.
+    /// (attempts = the job's attempt), through one cached statement, and returns it as
+    /// stored: the one way the dispatcher writes a log row, and what it publishes.
     private static func insertLog(
         _ job: NotificationJob, _ outcome: LogOutcome, provider: String,
-        providerMessageID: String? = nil, error: String?, at loggedAt: DatabaseValue, _ db: Database
-    ) throws {
+        providerMessageID: String? = nil, error: String?, at loggedAt: StoredDate, _ db: Database
+    ) throws -> ReminderLogEntry {
         try db.cachedStatement(sql: """
             INSERT INTO reminder_log (job_id, tenant_id, booking_id, channel, provider, kind,
                 reminder_offset_minutes, schedule_version, recipient, event_id, outcome, attempts,
@@ -201,113 +238,122 @@ extension SQLiteStore {
                 "provider": provider, "kind": job.kind, "offset": job.reminderOffsetMinutes,
                 "scheduleVersion": job.scheduleVersion, "recipient": job.recipient, "eventID": job.eventID,
                 "outcome": outcome, "attempts": job.attempt, "providerMessageID": providerMessageID, "error": error,
-                "loggedAt": loggedAt,
+                "loggedAt": loggedAt.value,
             ])
+        var entry = ReminderLogEntry(
+            job: job, outcome: outcome, provider: provider, providerMessageID: providerMessageID, error: error,
+            loggedAt: loggedAt.date)
+        entry.id = db.lastInsertedRowID
+        return entry
     }
 
     // MARK: Results
 
-    public func applyResults(_ results: [JobResult]) async throws -> [ResultDisposition] {
-        guard !results.isEmpty else { return [] }
-        return try await write { db in
-            // All the jobs in one lookup; `jobs` then follows this batch's own changes,
-            // so a second result for the same job sees the first one applied.
-            var jobs: [String: NotificationJob] = [:]
-            let ids = try jsonArray(Set(results.map(\.jobID)).sorted())
-            for row in try SQLRequest<NotificationJobRow>(
-                literal: "SELECT * FROM notification_jobs WHERE id IN (SELECT value FROM json_each(\(ids)))",
-                cached: true
-            ).fetchAll(db) {
-                jobs[row.id] = row.model
-            }
-            var dates = DateValues()
-            var dispositions: [ResultDisposition] = []
-            dispositions.reserveCapacity(results.count)
-            for result in results {
-                guard var job = jobs[result.jobID] else {
-                    dispositions.append(.ignored(reason: "unknown delivery"))
-                    continue
-                }
-                if job.status == .sent {
-                    dispositions.append(.ignored(reason: "already sent"))
-                    continue
-                }
-                if result.attempt < job.attempt {
-                    dispositions.append(.ignored(reason: "superseded by attempt \(job.attempt)"))
-                    continue
-                }
-                if result.attempt > job.attempt {
-                    dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
-                    continue
-                }
-                // A final answer for the current attempt counts even when the lease
-                // was already given back (the worker was thought dead, or the core
-                // restarted) as long as no newer attempt was handed out: recording
-                // it is what keeps the job from being sent a second time.
-                let isFinal: Bool = if case .retry = result.resolution { false } else { true }
-                guard job.status == .leased || (job.status == .pending && isFinal) else {
-                    dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
-                    continue
-                }
-                let at = dates.value(of: result.at)
-                job.leasedTo = nil
-                job.leaseExpiresAt = nil
-                job.updatedAt = result.at
-                switch result.resolution {
-                case let .sent(provider, providerMessageID):
-                    try Self.setFinalStatus(of: job.id, .sent, lastError: job.lastError, at: at, db)
-                    job.status = .sent
-                    do {
-                        try Self.insertLog(
-                            job, .sent, provider: provider, providerMessageID: providerMessageID,
-                            error: nil, at: at, db)
-                    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                        // Another job of the same notification was already logged sent: keep
-                        // that one row (only this statement was undone), this job is sent too.
-                    }
-                case let .failed(provider, error, recipientGone):
-                    try Self.setFinalStatus(of: job.id, .failed, lastError: error, at: at, db)
-                    job.status = .failed
-                    job.lastError = error
-                    try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db)
-                    // Its other pending deliveries are cancelled at send time.
-                    if recipientGone, let subscriptionID = job.subscriptionID {
-                        let reason = "the endpoint answered: \(error)"
-                        try db.execute(literal: """
-                            UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = \(reason)
-                            WHERE id = \(subscriptionID)
-                            """)
-                    }
-                    if recipientGone, let teamDestinationID = job.teamDestinationID {
-                        let reason = "the \(job.channel) channel said the recipient is gone: \(error)"
-                        try db.execute(literal: """
-                            UPDATE team_destinations SET enabled = 0, disabled_reason = \(reason)
-                            WHERE id = \(teamDestinationID)
-                            """)
-                    }
-                case let .retry(dueAt, _, error, switchToFallback):
-                    if switchToFallback, let fallbackProvider = job.fallbackProvider {
-                        (job.provider, job.fallbackProvider) = (fallbackProvider, job.provider)
-                    }
-                    job.status = .pending
-                    job.dueAt = dueAt
-                    job.lastError = error
-                    try db.cachedStatement(sql: """
-                        UPDATE notification_jobs
-                        SET status = 'pending', due_at = :dueAt, provider = :provider,
-                            fallback_provider = :fallbackProvider, last_error = :error,
-                            leased_to = NULL, lease_expires_at = NULL, updated_at = :now
-                        WHERE id = :id
-                        """).execute(arguments: [
-                            "dueAt": dates.value(of: dueAt), "provider": job.provider,
-                            "fallbackProvider": job.fallbackProvider, "error": error, "now": at, "id": job.id,
-                        ])
-                }
-                jobs[job.id] = job
-                dispositions.append(.applied)
-            }
-            return dispositions
+    public func applyResults(_ results: [JobResult]) async throws -> AppliedResults {
+        guard !results.isEmpty else { return AppliedResults() }
+        return try await write { db in try Self.apply(results, db) }
+    }
+
+    static func apply(_ results: [JobResult], _ db: Database) throws -> AppliedResults {
+        guard !results.isEmpty else { return AppliedResults() }
+        // All the jobs in one lookup; `jobs` then follows this batch's own changes,
+        // so a second result for the same job sees the first one applied.
+        var jobs: [String: NotificationJob] = [:]
+        let ids = try jsonArray(Set(results.map(\.jobID)).sorted())
+        for row in try SQLRequest<NotificationJobRow>(
+            literal: "SELECT * FROM notification_jobs WHERE id IN (SELECT value FROM json_each(\(ids)))",
+            cached: true
+        ).fetchAll(db) {
+            jobs[row.id] = row.model
         }
+        var dates = DateValues()
+        var dispositions: [ResultDisposition] = []
+        dispositions.reserveCapacity(results.count)
+        var logged: [ReminderLogEntry] = []
+        for result in results {
+            guard var job = jobs[result.jobID] else {
+                dispositions.append(.ignored(reason: "unknown delivery"))
+                continue
+            }
+            if job.status == .sent {
+                dispositions.append(.ignored(reason: "already sent"))
+                continue
+            }
+            if result.attempt < job.attempt {
+                dispositions.append(.ignored(reason: "superseded by attempt \(job.attempt)"))
+                continue
+            }
+            if result.attempt > job.attempt {
+                dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
+                continue
+            }
+            // A final answer for the current attempt counts even when the lease
+            // was already given back (the worker was thought dead, or the core
+            // restarted) as long as no newer attempt was handed out: recording
+            // it is what keeps the job from being sent a second time.
+            let isFinal: Bool = if case .retry = result.resolution { false } else { true }
+            guard job.status == .leased || (job.status == .pending && isFinal) else {
+                dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
+                continue
+            }
+            let at = dates.value(of: result.at)
+            job.leasedTo = nil
+            job.leaseExpiresAt = nil
+            job.updatedAt = result.at
+            switch result.resolution {
+            case let .sent(provider, providerMessageID):
+                try Self.setFinalStatus(of: job.id, .sent, lastError: job.lastError, at: at.value, db)
+                job.status = .sent
+                do {
+                    logged.append(try Self.insertLog(
+                        job, .sent, provider: provider, providerMessageID: providerMessageID,
+                        error: nil, at: at, db))
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                    // Another job of the same notification was already logged sent: keep
+                    // that one row (only this statement was undone), this job is sent too.
+                }
+            case let .failed(provider, error, recipientGone):
+                try Self.setFinalStatus(of: job.id, .failed, lastError: error, at: at.value, db)
+                job.status = .failed
+                job.lastError = error
+                logged.append(try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db))
+                // Its other pending deliveries are cancelled at send time.
+                if recipientGone, let subscriptionID = job.subscriptionID {
+                    let reason = "the endpoint answered: \(error)"
+                    try db.execute(literal: """
+                        UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = \(reason)
+                        WHERE id = \(subscriptionID)
+                        """)
+                }
+                if recipientGone, let teamDestinationID = job.teamDestinationID {
+                    let reason = "the \(job.channel) channel said the recipient is gone: \(error)"
+                    try db.execute(literal: """
+                        UPDATE team_destinations SET enabled = 0, disabled_reason = \(reason)
+                        WHERE id = \(teamDestinationID)
+                        """)
+                }
+            case let .retry(dueAt, _, error, switchToFallback):
+                if switchToFallback, let fallbackProvider = job.fallbackProvider {
+                    (job.provider, job.fallbackProvider) = (fallbackProvider, job.provider)
+                }
+                job.status = .pending
+                job.dueAt = dueAt
+                job.lastError = error
+                try db.cachedStatement(sql: """
+                    UPDATE notification_jobs
+                    SET status = 'pending', due_at = :dueAt, provider = :provider,
+                        fallback_provider = :fallbackProvider, last_error = :error,
+                        leased_to = NULL, lease_expires_at = NULL, updated_at = :now
+                    WHERE id = :id
+                    """).execute(arguments: [
+                        "dueAt": dates.value(of: dueAt).value, "provider": job.provider,
+                        "fallbackProvider": job.fallbackProvider, "error": error, "now": at.value, "id": job.id,
+                    ])
+            }
+            jobs[job.id] = job
+            dispositions.append(.applied)
+        }
+        return AppliedResults(dispositions: dispositions, logged: logged)
     }
 
     // MARK: Leases
@@ -318,25 +364,30 @@ extension SQLiteStore {
 
     public func releaseLeases(jobIDs: [String], now: Date) async throws -> Int {
         guard !jobIDs.isEmpty else { return 0 }
-        return try await write { db in
-            try db.cachedStatement(literal: """
-                UPDATE notification_jobs
-                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
-                WHERE status = 'leased' AND id IN (SELECT value FROM json_each(\(jsonArray(jobIDs))))
-                """).execute()
-            return db.changesCount
-        }
+        return try await write { db in try Self.release(jobIDs, now: now, db) }
+    }
+
+    static func release(_ jobIDs: [String], now: Date, _ db: Database) throws -> Int {
+        guard !jobIDs.isEmpty else { return 0 }
+        try db.cachedStatement(literal: """
+            UPDATE notification_jobs
+            SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
+            WHERE status = 'leased' AND id IN (SELECT value FROM json_each(\(jsonArray(jobIDs))))
+            """).execute()
+        return db.changesCount
     }
 
     public func expireLeases(now: Date) async throws -> Int {
-        try await write { db in
-            try db.cachedStatement(literal: """
-                UPDATE notification_jobs
-                SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
-                WHERE status = 'leased' AND lease_expires_at <= \(now)
-                """).execute()
-            return db.changesCount
-        }
+        try await write { db in try Self.expire(now: now, db) }
+    }
+
+    static func expire(now: Date, _ db: Database) throws -> Int {
+        try db.cachedStatement(literal: """
+            UPDATE notification_jobs
+            SET status = 'pending', leased_to = NULL, lease_expires_at = NULL, updated_at = \(now)
+            WHERE status = 'leased' AND lease_expires_at <= \(now)
+            """).execute()
+        return db.changesCount
     }
 
     public func releaseAllLeases(now: Date) async throws -> Int {
@@ -350,6 +401,33 @@ extension SQLiteStore {
         }
     }
 
+    // MARK: A turn
+
+    public func dispatchTurn(
+        _ turn: DispatchTurn, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> DispatchTurnOutcome {
+        // One transaction, so one trip to the database's thread and back per turn: a
+        // lone reminder costs two turns (hand it out, take its result), not a dozen trips.
+        let body: @Sendable (Database) throws -> DispatchTurnOutcome = { db in
+            var outcome = DispatchTurnOutcome()
+            if turn.writes {
+                outcome.results = try Self.apply(turn.results, db)
+                outcome.released = try Self.release(turn.releases, now: turn.now, db)
+                if turn.expireLeases { outcome.expired = try Self.expire(now: turn.now, db) }
+                outcome.batches = try turn.leases.map { try Self.lease($0, decide: decide, db) }
+            }
+            let now = turn.now.databaseValue
+            for channel in turn.watched {
+                outcome.nextDue[channel] = NextDue(
+                    earliest: try Self.nextDue(channel: channel, after: Date.distantPast.databaseValue, db),
+                    afterNow: try Self.nextDue(channel: channel, after: now, db))
+            }
+            outcome.nextLeaseExpiry = try Date.fetchOne(db.cachedStatement(sql: Self.nextLeaseExpirySQL))
+            return outcome
+        }
+        return turn.writes ? try await write(body) : try await read(body)
+    }
+
     // MARK: Timing and visibility
 
     public func nextDueTime(channels: Set<String>, after: Date?) async throws -> Date? {
@@ -358,17 +436,12 @@ extension SQLiteStore {
         return try await read { db in
             // One index probe per channel: `channel IN (...) ORDER BY due_at` would sort
             // every pending job of those channels.
-            var earliest: Date?
-            for channel in channels {
-                if let due = try SQLRequest<Date>(literal: Self.nextDue(channel: channel, after: floor), cached: true)
-                    .fetchOne(db),
-                    earliest.map({ due < $0 }) ?? true
-                {
-                    earliest = due
-                }
-            }
-            return earliest
+            try channels.compactMap { try Self.nextDue(channel: $0, after: floor, db) }.min()
         }
+    }
+
+    static func nextDue(channel: String, after floor: DatabaseValue, _ db: Database) throws -> Date? {
+        try SQLRequest<Date>(literal: Self.nextDue(channel: channel, after: floor), cached: true).fetchOne(db)
     }
 
     public func nextLeaseExpiry() async throws -> Date? {
@@ -406,13 +479,25 @@ extension SQLiteStore {
     }
 }
 
-/// Database values of dates, formatted once each: a batch's results mostly share a few times.
-private struct DateValues {
-    private var last: (Date, DatabaseValue)?
+/// A date as the database stores it: its text (formatting one costs a DateFormatter
+/// call, so it is done once) and the date that text reads back as (milliseconds).
+struct StoredDate {
+    var date: Date
+    var value: DatabaseValue
 
-    mutating func value(of date: Date) -> DatabaseValue {
+    init(_ date: Date) {
+        value = date.databaseValue
+        self.date = Date.fromDatabaseValue(value) ?? date
+    }
+}
+
+/// Stored dates, formatted once each: a batch's results mostly share a few times.
+private struct DateValues {
+    private var last: (Date, StoredDate)?
+
+    mutating func value(of date: Date) -> StoredDate {
         if let last, last.0 == date { return last.1 }
-        let value = date.databaseValue
+        let value = StoredDate(date)
         last = (date, value)
         return value
     }

@@ -6,11 +6,11 @@ import GRDB
 // 32 clients creating bookings pay for a few commits, not 32, and each booking's rows
 // (booking, cancelled jobs, new jobs, log rows, event) still stand or fall together.
 extension SQLiteStore {
-    typealias BookingOutcome = Result<BookingEventRecord, any Error>
+    typealias BookingOutcome = Result<WrittenBooking, any Error>
 
     static func bookingWriteQueue(
         database: any DatabaseWriter, health: StoreHealth, batchSize: Int
-    ) -> GroupCommit<BookingWrite, BookingEventRecord> {
+    ) -> GroupCommit<BookingWrite, WrittenBooking> {
         let path = database.path
         return GroupCommit(maxBatchSize: batchSize) { writes, answer in
             // A callback on the writer, tied to no caller's task: a caller cancelled
@@ -61,7 +61,7 @@ extension SQLiteStore {
         }
         for write in writes {
             do {
-                var stored: BookingEventRecord?
+                var stored: WrittenBooking?
                 try db.inSavepoint {
                     stored = try apply(write, db)
                     return .commit

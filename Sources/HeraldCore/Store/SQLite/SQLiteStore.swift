@@ -16,7 +16,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     public let health: StoreHealth
     /// The queue that gathers concurrent ``writeBooking(_:)`` calls into one transaction
     /// each batch (see SQLiteStore+GroupCommit.swift); its statistics are for tests.
-    public let bookingWrites: GroupCommit<BookingWrite, BookingEventRecord>
+    public let bookingWrites: GroupCommit<BookingWrite, WrittenBooking>
 
     /// The most booking writes one transaction commits by default.
     public static let defaultBookingBatchSize = 64
@@ -185,7 +185,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     @discardableResult
-    public func writeBooking(_ write: BookingWrite) async throws -> BookingEventRecord {
+    public func writeBooking(_ write: BookingWrite) async throws -> WrittenBooking {
         let booking = write.booking
         guard write.event.bookingID == booking.id, write.event.tenantID == booking.tenantID else {
             throw StoreError.conflict("event \(write.event.id) does not describe booking \(booking.id)")
@@ -195,7 +195,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     }
 
     /// Writes one booking change; the caller holds the transaction (a savepoint of a batch).
-    static func apply(_ write: BookingWrite, _ db: Database) throws -> BookingEventRecord {
+    static func apply(_ write: BookingWrite, _ db: Database) throws -> WrittenBooking {
         let booking = write.booking
         if let expected = write.expected {
             try Self.updateBooking(booking, expected: expected, db)
@@ -205,8 +205,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             }
         }
 
+        var logged: [ReminderLogEntry] = []
         if let cancellation = write.cancelPendingJobs {
-            try Self.cancelOpenJobs(of: booking.id, cancellation, at: write.event.occurredAt, db)
+            logged = try Self.cancelOpenJobs(of: booking.id, cancellation, at: write.event.occurredAt, db)
         }
 
         for job in write.newJobs {
@@ -219,12 +220,13 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             }
             entry.id = nil // always assigned here
             try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID)
+            logged.append(entry)
         }
 
         var event = write.event
         event.sequence = nil // always assigned here
         try insert(&event, db, entity: StoreEntity.event, id: event.id)
-        return event
+        return WrittenBooking(event: event, logged: logged)
     }
 
     /// Replaces the stored booking if it is still the one the caller read.
@@ -264,17 +266,19 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         return .notFound(entity: StoreEntity.eventType, id: booking.eventTypeID ?? "")
     }
 
-    /// Cancels the booking's pending and leased jobs of the chosen kinds, logging each.
+    /// Cancels the booking's pending and leased jobs of the chosen kinds, logging each;
+    /// returns the log rows as stored.
     ///
     /// A leased job may be in a worker's hands; its result will then arrive for a
     /// cancelled delivery and be ignored.
     private static func cancelOpenJobs(
         of bookingID: String, _ cancellation: JobCancellation, at now: Date, _ db: Database
-    ) throws {
+    ) throws -> [ReminderLogEntry] {
         var kinds: String?
         if case let .kinds(chosen, _) = cancellation {
             kinds = try jsonArray(chosen.map(\.rawValue).sorted())
         }
+        var logged: [ReminderLogEntry] = []
         for var job in try NotificationJobRow.open(bookingID: bookingID, kinds: kinds).fetchAll(db) {
             job.status = .cancelled
             job.leasedTo = nil
@@ -285,7 +289,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             var entry = ReminderLogRow(
                 ReminderLogEntry(job: job.model, outcome: .cancelled, error: cancellation.reason, loggedAt: now))
             try entry.insert(db)
+            logged.append(entry.model)
         }
+        return logged
     }
 
     public func jobs(bookingID: String) async throws -> [NotificationJob] {
@@ -405,11 +411,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func templates(tenantID: String) async throws -> [MessageTemplate] {
         try await read { db in
-            try MessageTemplateRow
-                .filter { $0.tenantID == tenantID }
-                .order { [$0.kind, $0.channel] }
-                .fetchAll(db)
-                .map(\.model)
+            try MessageTemplateRow.all(tenantID: tenantID).fetchAll(db).map(\.model)
         }
     }
 
@@ -463,16 +465,6 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             }
             return try request.order(\.id.desc).limit(limit).fetchAll(db).map(\.model)
         }
-    }
-
-    public func reminderLog(afterID: Int64, limit: Int) async throws -> [ReminderLogEntry] {
-        try await read { db in
-            try ReminderLogRow.after(id: afterID, limit: limit).fetchAll(db).map(\.model)
-        }
-    }
-
-    public func lastReminderLogID() async throws -> Int64 {
-        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM reminder_log") ?? 0 }
     }
 
     // MARK: API keys
