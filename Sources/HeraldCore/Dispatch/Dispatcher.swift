@@ -116,6 +116,8 @@ final class DispatchLoop {
     let refusals: ChannelRefusals
     let sendTimeCheck: SendTimeCheck
     let renderer = MessageRenderer()
+    /// When results wait for the next turn instead of making their own.
+    let resultHold = ResultHold()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
 
@@ -151,18 +153,43 @@ final class DispatchLoop {
             logger.error("cannot release old leases", metadata: ["error": "\(error)"])
         }
 
+        // The last turn's deadline; whether something other than results and heartbeats
+        // arrived since; and since when the oldest uncommitted result waits.
+        var deadline: Date?
+        var urgent = true
+        var holdingSince: ContinuousClock.Instant?
         while !Task.isCancelled {
-            for input in mailbox.drain() {
+            let (inputs, nudged) = mailbox.take()
+            if nudged { urgent = true }
+            for input in inputs {
                 switch input {
-                case .message(let peer, let body): handle(body, from: peer)
+                case .message(let peer, let body):
+                    switch body {
+                    case .result, .heartbeat: break
+                    default: urgent = true
+                    }
+                    handle(body, from: peer)
                 case .probe(let delivery, let reply): startProbe(delivery, reply: reply)
                 case .probeTimedOut(let deliveryID):
                     state.abandonProbe(deliveryID)
                     probeReplies.removeValue(forKey: deliveryID)
                 }
             }
+            let pending = state.resultsToStore.count
+            if pending > 0, holdingSince == nil { holdingSince = .now }
+            if let wait = resultHold.wait(
+                pending: pending, urgent: urgent,
+                untilDeadline: deadline.map { .milliseconds(Int64($0.timeIntervalSince(clock.now()) * 1000)) },
+                held: holdingSince.map { .now - $0 } ?? .zero)
+            {
+                await mailbox.wait(sleep: { try? await Task.sleep(for: wait) })
+                continue
+            }
             do {
-                let deadline = try await turn()
+                urgent = true // until the turn succeeds
+                deadline = try await turn()
+                urgent = false
+                holdingSince = nil
                 publish?(state.snapshot)
                 logger.trace("turn done", metadata: [
                     "sleep_until": "\(deadline.map(Timestamp.format) ?? "-")", "drained": "\(state.drainedChannels.sorted())",
@@ -182,6 +209,19 @@ final class DispatchLoop {
                     logger.error("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 await mailbox.wait(sleep: { try? await Task.sleep(for: .seconds(1)) })
+            }
+        }
+        // Results held for the next turn are committed now: their jobs were sent, and
+        // left leased they would go out again after the restart.
+        if !state.resultsToStore.isEmpty {
+            let results = state.resultsToStore
+            do {
+                let applied = try await store.applyResults(results.map(\.result))
+                state.resultsStored()
+                recordResults(results, applied.dispositions)
+                if let logged, !applied.logged.isEmpty { logged(applied.logged) }
+            } catch {
+                logger.error("cannot commit the last results", metadata: ["results": "\(results.count)", "error": "\(error)"])
             }
         }
         logger.info("dispatcher stopped", metadata: [

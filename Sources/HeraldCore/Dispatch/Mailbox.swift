@@ -36,13 +36,16 @@ final class Mailbox<Item: Sendable>: Sendable {
     }
 
     /// Everything posted since the last drain, oldest first.
-    func drain() -> [Item] {
+    func drain() -> [Item] { take().items }
+
+    /// Everything posted since the last drain, oldest first, and whether a nudge came.
+    func take() -> (items: [Item], nudged: Bool) {
         state.withLock { state in
             defer {
                 state.items.removeAll(keepingCapacity: true)
                 state.nudged = false
             }
-            return state.items
+            return (state.items, state.nudged)
         }
     }
 
