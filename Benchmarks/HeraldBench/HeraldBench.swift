@@ -209,7 +209,7 @@ struct HeraldBench: AsyncParsableCommand {
         }
         // The setup makes every booking before the first reminder falls due, so it plans on a
         // share of the ingest rate seen so far: 40 % of the dispatch scenario's (no worker
-        // connected there), then 70 % of what the previous lateness run's setup achieved.
+        // connected there), then 60 % of what the previous lateness run's setup achieved.
         var setupRate = max(ingestRate * 0.4, 300)
         for rate in options.latenessRateList {
             await attempt("lateness", label: "lateness at \(rate) due/s") {
@@ -218,7 +218,7 @@ struct HeraldBench: AsyncParsableCommand {
                     jobs: options.latenessJobs?.value ?? (options.quick ? 2 * rate : max(10_000, 5 * rate)),
                     rate: rate, setupRate: setupRate)
                 if let achieved = results.compactMap({ $0.metrics["setup_bookings_per_second"] }).first {
-                    setupRate = max(achieved * 0.7, 300)
+                    setupRate = max(achieved * 0.6, 300)
                 }
                 report.engine += results
             }
