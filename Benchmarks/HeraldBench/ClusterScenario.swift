@@ -68,6 +68,8 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
     let settleMs = dueMs - 200 - nowMilliseconds()
     if settleMs > 0 { try await Task.sleep(for: .milliseconds(settleMs)) }
     let cpuStart = ProcStats.cpuSeconds(pid: core.pid) ?? 0
+    // The bench's own CPU (its workers run in it) says whether the workers kept up.
+    let benchCPUStart = ProcStats.cpuSeconds(pid: getpid()) ?? 0
     progress("cluster: \(queue.scheduled) reminders scheduled; waiting for the wave with \(k) bench workers")
     let deadlineMs = dueMs + max(120_000, Int64(n) * 2)
     func received() -> Int { workers.reduce(0) { $0 + $1.receivedCount } }
@@ -87,6 +89,7 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
     }
     let observedDrainMs = Double(nowMilliseconds() - dueMs)
     let cpuSeconds = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - cpuStart
+    let benchCPUSeconds = (ProcStats.cpuSeconds(pid: getpid()) ?? 0) - benchCPUStart
 
     // Worker side: arrival minus the due second, first attempts only.
     var arrival: [Double] = []
@@ -127,6 +130,7 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
             "logged_p50_ms": percentile(logged, 0.5), "logged_p99_ms": percentile(logged, 0.99),
             "heraldd_cpu_seconds": cpuSeconds, "heraldd_cpu_us_per_reminder": cpuPerReminder,
             "heraldd_cpu_share_of_one_core": cpuSeconds / max(observedDrainMs / 1000 + 0.2, 0.001),
+            "bench_cpu_share_of_one_core": benchCPUSeconds / max(observedDrainMs / 1000 + 0.2, 0.001),
             "fill_seconds": fillSeconds, "setup_margin_ms": Double(dueMs - setupDoneMs),
         ],
         notes: notes)]
