@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Herald builds against, when they are missing:
 # libzmq (the bus), libcurl (channels), SQLite (the store) and protoc (to
-# check the generated code), and the sqlite3 shell herald-bench fills test
-# databases with. Swift itself must already be installed.
+# check the generated code), the sqlite3 shell herald-bench fills test
+# databases with, and wrk, the HTTP load generator of herald-bench's gateway
+# scenario. Swift itself must already be installed.
 set -euo pipefail
 
-packages=(libzmq3-dev libcurl4-openssl-dev libsqlite3-dev protobuf-compiler pkg-config sqlite3)
+packages=(libzmq3-dev libcurl4-openssl-dev libsqlite3-dev protobuf-compiler pkg-config sqlite3 wrk)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

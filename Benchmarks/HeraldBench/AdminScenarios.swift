@@ -42,12 +42,25 @@ struct Figures {
     var concurrency: Int
     var seconds: Double
     var latencies: [Double]  // milliseconds, sorted
+    /// heraldd's CPU time across the run, when measured.
+    var cpuSeconds: Double?
 
     var rate: Double { Double(operations) / seconds }
+
+    /// heraldd's CPU per operation in µs, or NaN when not measured.
+    var cpuMicrosecondsPerOperation: Double { cpuSeconds.map { $0 / Double(operations) * 1e6 } ?? .nan }
 
     func percentile(_ p: Double) -> Double {
         latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
     }
+}
+
+/// `figures`, with the CPU time `pid` spent while they were taken.
+func withCPU(of pid: Int32, _ figures: () async throws -> Figures) async rethrows -> Figures {
+    let before = ProcStats.cpuSeconds(pid: pid) ?? .nan
+    var result = try await figures()
+    result.cpuSeconds = (ProcStats.cpuSeconds(pid: pid) ?? .nan) - before
+    return result
 }
 
 /// Runs `operation` `total` times from `concurrency` tasks and records each call's latency.
@@ -127,26 +140,36 @@ func runAdminScenarios(environment: BenchEnvironment, context: ZMQContext, quick
 
     var results: [Figures] = []
     progress("admin: Ping")
-    results.append(try await measure(Herald_V1_Admin.Method.ping.name, total: 1000 * scale, concurrency: 1) { _ in
-        _ = try await caller.admin.ping()
+    results.append(try await withCPU(of: core.pid) {
+        try await measure(Herald_V1_Admin.Method.ping.name, total: 1000 * scale, concurrency: 1) { _ in
+            _ = try await caller.admin.ping()
+        }
     })
-    results.append(try await measure(Herald_V1_Admin.Method.ping.name, total: 4000 * scale, concurrency: 16) { _ in
-        _ = try await caller.admin.ping()
+    results.append(try await withCPU(of: core.pid) {
+        try await measure(Herald_V1_Admin.Method.ping.name, total: 4000 * scale, concurrency: 16) { _ in
+            _ = try await caller.admin.ping()
+        }
     })
     for concurrency in [1, 16, 32] {
         progress("admin: CreateBooking from \(concurrency) clients")
-        results.append(try await measure(Herald_V1_Admin.Method.createBooking.name, total: bookingsPerRun, concurrency: concurrency) { index in
-            var request = bookingRequest(tenant: "bench", id: "c\(concurrency)-\(index)", startMs: startMs + Int64(index) * 60_000)
-            request.customerPhone = "+4915112345678"
-            _ = try await caller.admin.createBooking(request)
+        results.append(try await withCPU(of: core.pid) {
+            try await measure(Herald_V1_Admin.Method.createBooking.name, total: bookingsPerRun, concurrency: concurrency) { index in
+                var request = bookingRequest(tenant: "bench", id: "c\(concurrency)-\(index)", startMs: startMs + Int64(index) * 60_000)
+                request.customerPhone = "+4915112345678"
+                _ = try await caller.admin.createBooking(request)
+            }
         })
     }
     progress("admin: reads")
-    results.append(try await measure(Herald_V1_Admin.Method.getBooking.name, total: 2000 * scale, concurrency: 16) { index in
-        _ = try await caller.admin.getBooking(Herald_V1_GetBookingRequest.with { $0.id = "c16-\(index % bookingsPerRun)" })
+    results.append(try await withCPU(of: core.pid) {
+        try await measure(Herald_V1_Admin.Method.getBooking.name, total: 2000 * scale, concurrency: 16) { index in
+            _ = try await caller.admin.getBooking(Herald_V1_GetBookingRequest.with { $0.id = "c16-\(index % bookingsPerRun)" })
+        }
     })
-    results.append(try await measure("ListBookings(100)", total: 200 * scale, concurrency: 4) { _ in
-        _ = try await caller.admin.listBookings(Herald_V1_ListBookingsRequest.with { $0.tenantID = "bench" })
+    results.append(try await withCPU(of: core.pid) {
+        try await measure("ListBookings(100)", total: 200 * scale, concurrency: 4) { _ in
+            _ = try await caller.admin.listBookings(Herald_V1_ListBookingsRequest.with { $0.tenantID = "bench" })
+        }
     })
     return results
 }

@@ -11,7 +11,7 @@ import HeraldBus
 
 /// A scenario `--only` can pick.
 enum Scenario: String, CaseIterable, Sendable {
-    case admin, render, dispatch, lateness, idle
+    case admin, render, dispatch, lateness, cluster, gateway, idle
 
     var help: String {
         switch self {
@@ -19,7 +19,9 @@ enum Scenario: String, CaseIterable, Sendable {
             "admin RPC throughput and latency from a client's view: ZeroMQ RPC, field validation, the SQLite write with its booking event and planned jobs"
         case .render: "template rendering in process, one thread"
         case .dispatch: "dispatch throughput to real herald-test-channel workers, and booking ingest with the planner active"
-        case .lateness: "lateness of reminders falling due at a steady rate"
+        case .lateness: "lateness of reminders falling due at a steady rate, at each of --lateness-rates"
+        case .cluster: "reminders all due in the same second (appointments on the hour): drain time, lateness"
+        case .gateway: "herald-gateway's POST /api/tenants/{t}/bookings under wrk, with a heraldd behind it"
         case .idle: "the idle cost of a core holding many future jobs"
         }
     }
@@ -73,6 +75,23 @@ struct Count: ExpressibleByArgument, Sendable {
     var defaultValueDescription: String { "\(value)" }
 }
 
+/// `--lateness-rates 1000,5000`: comma-separated counts, each as ``Count`` reads it.
+struct CountList: ExpressibleByArgument, Sendable {
+    var values: [Int]
+
+    init(_ values: [Int]) {
+        self.values = values
+    }
+
+    init?(argument: String) {
+        let counts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Count(argument: String($0)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 != nil }) else { return nil }
+        values = counts.compactMap { $0?.value }
+    }
+
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
+}
+
 struct Options: ParsableArguments {
     @Flag(help: "Smaller sizes, for a smoke run (about a quarter of the operations).")
     var quick = false
@@ -83,17 +102,32 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("The scenarios to run, comma-separated.", valueName: "list"))
     var only = ScenarioList.all
 
-    @Option(help: ArgumentHelp("herald-test-channel workers for the dispatch scenario.", valueName: "k"))
+    @Option(help: ArgumentHelp("Workers for the dispatch scenario (herald-test-channel processes) and the cluster scenario (in-bench), 256 in flight each.", valueName: "k"))
     var workers = Count(2)
 
     @Option(help: ArgumentHelp("Confirmations for the dispatch scenario (default 20000, with --quick 4000).", valueName: "n"))
     var dispatchJobs: Count?
 
-    @Option(help: ArgumentHelp("Reminders for the lateness scenario (default 10000, with --quick 2000).", valueName: "n"))
+    @Option(help: ArgumentHelp("Reminders for each run of the lateness scenario (default 10000 or 5 s of them, whichever is more; with --quick 2 s of them).", valueName: "n"))
     var latenessJobs: Count?
 
-    @Option(help: ArgumentHelp("Reminders falling due per second in the lateness scenario, at most 1000 (due times are whole milliseconds).", valueName: "r"))
-    var latenessRate = Count(1000)
+    @Option(help: ArgumentHelp("One rate for the lateness scenario instead of --lateness-rates: reminders falling due per second.", valueName: "r"))
+    var latenessRate: Count?
+
+    @Option(help: ArgumentHelp("The rates the lateness scenario runs at, one heraldd each, comma-separated (default 1000,5000; several reminders may share a millisecond).", valueName: "list"))
+    var latenessRates: CountList?
+
+    /// The lateness runs: `--lateness-rate` alone, else `--lateness-rates`, else issue 15's two rates.
+    var latenessRateList: [Int] { latenessRate.map { [$0.value] } ?? latenessRates?.values ?? [1000, 5000] }
+
+    @Option(help: ArgumentHelp("Reminders due in the same second in the cluster scenario (default 100000, with --quick 20000).", valueName: "n"))
+    var clusterReminders: Count?
+
+    @Option(help: ArgumentHelp("Seconds of load in the gateway scenario (default 10, with --quick 3).", valueName: "s"))
+    var gatewaySeconds: Count?
+
+    @Option(help: ArgumentHelp("HTTP connections wrk keeps open in the gateway scenario.", valueName: "c"))
+    var gatewayConnections = Count(32)
 
     @Option(help: ArgumentHelp("Future jobs for the idle scenario (default 1000000, with --quick 100000).", valueName: "n"))
     var idleJobs: Count?
@@ -105,8 +139,9 @@ struct Options: ParsableArguments {
     var curve = false
 
     func validate() throws {
-        guard latenessRate.value <= 1000 else {
-            throw ValidationError("--lateness-rate is at most 1000 (due times are whole milliseconds)")
+        // Two spellings of one setting: refuse rather than guess which one was meant.
+        if latenessRate != nil && latenessRates != nil {
+            throw ValidationError("give --lateness-rate or --lateness-rates, not both")
         }
     }
 }
@@ -117,10 +152,12 @@ struct HeraldBench: AsyncParsableCommand {
         commandName: "herald-bench",
         abstract: "Measure a real heraldd from the outside.",
         discussion: """
-            Runs the heraldd and herald-test-channel built next to this binary (swift build -c release), each \
+            Runs the heraldd, herald-test-channel and (for the gateway scenario) herald-gateway built next to this \
+            binary (swift build -c release), each \
             scenario on free loopback ports with a fresh database in a temporary directory, and prints a table per \
             scenario. HERALD_BENCH_LATENESS_CSV=FILE writes each reminder's lateness of the lateness scenario to FILE. \
-            BENCHMARKS.md explains the figures.
+            The gateway scenario needs wrk (Debian/Ubuntu: apt-get install -y wrk), the idle and cluster \
+            scenarios the sqlite3 shell. BENCHMARKS.md explains the figures.
             """)
 
     @OptionGroup var options: Options
@@ -130,6 +167,8 @@ struct HeraldBench: AsyncParsableCommand {
         let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let heraldd = binDirectory.appendingPathComponent("heraldd").path
         let testChannel = binDirectory.appendingPathComponent("herald-test-channel").path
+        // herald-gateway is looked for by its scenario only, which says so when it is missing.
+        let gateway = binDirectory.appendingPathComponent("herald-gateway").path
         for path in [heraldd, testChannel] where !FileManager.default.isExecutableFile(atPath: path) {
             throw BenchError("no \(URL(fileURLWithPath: path).lastPathComponent) next to me at \(path); run `swift build -c release` first")
         }
@@ -137,18 +176,20 @@ struct HeraldBench: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, directory: directory)
+        var environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, gateway: gateway, directory: directory)
         if options.curve { environment.curve = try BenchCurve(directory: directory) }
         let context = try ZMQContext()
 
         var report = BenchReport(options: options)
-        func attempt(_ scenario: String, _ body: () async throws -> Void) async {
+        /// Runs one part of a scenario; a failure becomes a row under `label` and the next part still runs.
+        func attempt(_ scenario: String, label: String? = nil, _ body: () async throws -> Void) async {
             guard options.only.contains(scenario) else { return }
             do {
                 try await body()
             } catch {
-                progress("\(scenario) failed: \(error)")
-                report.engine.append(EngineResult(scenario: scenario, size: 0, result: "failed", target: "", met: nil, notes: ["\(error)"]))
+                let label = label ?? scenario
+                progress("\(label) failed: \(error)")
+                report.engine.append(EngineResult(scenario: label, size: 0, result: "failed", target: "", met: nil, notes: ["\(error)"]))
             }
         }
 
@@ -166,10 +207,31 @@ struct HeraldBench: AsyncParsableCommand {
             ingestRate = results.compactMap { $0.metrics["bookings_per_second"] }.first ?? ingestRate
             report.engine += results
         }
-        await attempt("lateness") {
-            report.engine += try await runLateness(
-                environment: environment, context: context, jobs: options.latenessJobs?.value ?? (options.quick ? 2000 : 10_000),
-                rate: options.latenessRate.value, expectedIngestRate: ingestRate)
+        // The setup makes every booking before the first reminder falls due, so it plans on a
+        // share of the ingest rate seen so far: 40 % of the dispatch scenario's (no worker
+        // connected there), then 60 % of what the previous lateness run's setup achieved.
+        var setupRate = max(ingestRate * 0.4, 300)
+        for rate in options.latenessRateList {
+            await attempt("lateness", label: "lateness at \(rate) due/s") {
+                let results = try await runLateness(
+                    environment: environment, context: context,
+                    jobs: options.latenessJobs?.value ?? (options.quick ? 2 * rate : max(10_000, 5 * rate)),
+                    rate: rate, setupRate: setupRate)
+                if let achieved = results.compactMap({ $0.metrics["setup_bookings_per_second"] }).first {
+                    setupRate = max(achieved * 0.6, 300)
+                }
+                report.engine += results
+            }
+        }
+        await attempt("cluster") {
+            report.engine += try await runCluster(
+                environment: environment, context: context, reminders: options.clusterReminders?.value ?? (options.quick ? 20_000 : 100_000),
+                workers: options.workers.value)
+        }
+        await attempt("gateway") {
+            report.engine += try await runGateway(
+                environment: environment, context: context, seconds: options.gatewaySeconds?.value ?? (options.quick ? 3 : 10),
+                connections: options.gatewayConnections.value)
         }
         await attempt("idle") {
             report.engine += try await runIdle(

@@ -17,6 +17,7 @@ func progress(_ line: String) {
 struct BenchEnvironment {
     let heraldd: String
     let testChannel: String
+    let gateway: String
     let directory: URL
     /// With `--curve`: every core, worker and admin client speaks CURVE.
     var curve: BenchCurve?
@@ -225,6 +226,8 @@ enum SQLiteShell {
 struct BenchCurve {
     let coreArguments: [String]
     let channelArguments: [String]
+    /// herald-gateway's: it is an admin client of the core.
+    let gatewayArguments: [String]
     let admin: CurveOptions
     let channel: CurveOptions
 
@@ -242,6 +245,9 @@ struct BenchCurve {
         ]
         channelArguments = [
             "--curve-secret-key", try file("channel.key", channel.secretFileText), "--curve-server-key", core.publicKey,
+        ]
+        gatewayArguments = [
+            "--curve-secret-key", try file("admin.key", admin.secretFileText), "--curve-server-key", core.publicKey,
         ]
         self.admin = .client(admin, serverPublicKey: core.publicKey)
         self.channel = .client(channel, serverPublicKey: core.publicKey)

@@ -9,6 +9,8 @@ struct AdminRow: Codable {
     var p50Ms: Double
     var p99Ms: Double
     var maxMs: Double
+    /// heraldd's CPU per operation (the clients' own CPU not included).
+    var heralddCpuUsPerOp: Double
 
     init(_ figures: Figures) {
         scenario = figures.name
@@ -18,6 +20,7 @@ struct AdminRow: Codable {
         p50Ms = figures.percentile(0.5)
         p99Ms = figures.percentile(0.99)
         maxMs = figures.latencies.last ?? 0
+        heralddCpuUsPerOp = figures.cpuMicrosecondsPerOperation
     }
 }
 
@@ -62,11 +65,11 @@ struct BenchReport: Codable {
     func printTables() {
         if !admin.isEmpty {
             printTable(
-                ["scenario", "clients", "ops", "ops/s", "p50 ms", "p99 ms", "max ms"],
+                ["scenario", "clients", "ops", "ops/s", "p50 ms", "p99 ms", "max ms", "heraldd µs CPU/op"],
                 admin.map {
                     [
                         $0.scenario, "\($0.clients)", "\($0.operations)", fixed($0.opsPerSecond, 0),
-                        fixed($0.p50Ms, 3), fixed($0.p99Ms, 3), fixed($0.maxMs, 3),
+                        fixed($0.p50Ms, 3), fixed($0.p99Ms, 3), fixed($0.maxMs, 3), fixed($0.heralddCpuUsPerOp, 0),
                     ]
                 })
         }
