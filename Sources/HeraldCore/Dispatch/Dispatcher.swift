@@ -81,9 +81,14 @@ public final class Dispatcher: Service, Sendable {
                     mailbox.post(.message(peer: received.peer, body: body))
                 }
             }
+            let courier = box.value.courier
+            async let couriered: Void = courier.run()
             await cancelWhenGracefulShutdown {
                 await box.value.run(mailbox: mailbox)
             }
+            // What the last turns leased still goes out, before Shutdown.
+            courier.finish()
+            await couriered
             // Workers learn at once that this core is going away, rather than after
             // three silent heartbeat intervals; the endpoint stays open until they say
             // Goodbye (or the grace passes), so that none loses Shutdown to the closing
@@ -115,7 +120,8 @@ final class DispatchLoop {
     let metrics: HeraldMetrics
     let refusals: ChannelRefusals
     let sendTimeCheck: SendTimeCheck
-    let renderer = MessageRenderer()
+    /// Renders and sends what a turn leased, while the loop goes on.
+    let courier: DeliveryCourier
     /// When results wait for the next turn instead of making their own.
     let resultHold = ResultHold()
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
@@ -141,6 +147,7 @@ final class DispatchLoop {
         self.metrics = metrics
         self.refusals = refusals
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
+        self.courier = DeliveryCourier(endpoint: endpoint, renderer: MessageRenderer())
         self.state = DispatchState(configuration: configuration, coreVersion: coreVersion)
     }
 
@@ -231,7 +238,7 @@ final class DispatchLoop {
 
     /// One turn: heartbeats and dead workers, then one trip to the store that commits
     /// results, gives back leases of departed workers and expired leases, and leases
-    /// what is due for every worker with credit; then the deliveries are made and sent.
+    /// what is due for every worker with credit; the courier then renders and sends.
     /// - Returns: when the next turn is due (nil: only when woken).
     func turn() async throws -> Date? {
         let now = clock.now()
@@ -257,7 +264,7 @@ final class DispatchLoop {
             logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(outcome.expired)"])
         }
         state.beginHandOut(now: now)
-        var handedOut: [(peer: Data, provider: String, leased: [LeasedJob])] = []
+        var handedOut: [DeliveryCourier.Batch] = []
         for ((worker, query), batch) in zip(asks, outcome.batches) {
             metrics.recordLease(
                 channel: worker.channel, provider: worker.provider, leased: batch.leased.count, missed: batch.missed)
@@ -265,13 +272,11 @@ final class DispatchLoop {
                 logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
             }
             state.handedOut(batch.leased, to: worker.peer, query: query)
-            if !batch.leased.isEmpty { handedOut.append((worker.peer, worker.jobProvider, batch.leased)) }
-        }
-        for batch in handedOut {
-            for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer) {
-                send(.delivery(delivery), to: batch.peer)
+            if !batch.leased.isEmpty {
+                handedOut.append(DeliveryCourier.Batch(peer: worker.peer, provider: worker.jobProvider, leased: batch.leased))
             }
         }
+        for batch in handedOut { courier.hand(batch) }
         let rows = outcome.logged
         if let logged, !rows.isEmpty { logged(rows) }
         return deadline(after: outcome)
@@ -398,67 +403,6 @@ final class DispatchLoop {
             logger.notice(
                 "closing the channel endpoint without the Goodbye of some workers",
                 metadata: ["workers": "\(waiting.count)", "grace": "\(configuration.shutdownGrace)"])
-        }
-    }
-
-    // MARK: Deliveries
-
-    /// Builds (renders) a leased batch's deliveries, in input order. Rendering is
-    /// most of a delivery's cost and needs nothing of the loop's state, so a large
-    /// batch is split in two and half of it rendered on another thread: the loop
-    /// otherwise keeps one core busy while the other waits.
-    /// - Parameter provider: the worker's provider, for jobs that name none.
-    static func makeDeliveries(_ leased: [LeasedJob], provider: String, renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
-        func build(_ slice: ArraySlice<LeasedJob>) -> [Herald_V1_Delivery] {
-            slice.map { makeDelivery($0, provider: provider, renderer: renderer) }
-        }
-        guard leased.count >= 64 else { return build(leased[...]) }
-        let middle = leased.count / 2
-        async let head = build(leased[..<middle])
-        let tail = build(leased[middle...])
-        return await head + tail
-    }
-
-    static func makeDelivery(_ leased: LeasedJob, provider: String, renderer: MessageRenderer) -> Herald_V1_Delivery {
-        let job = leased.job
-        let booking = leased.booking
-        return .with {
-            $0.deliveryID = job.id
-            $0.attempt = UInt32(job.attempt)
-            $0.tenantID = job.tenantID
-            $0.bookingID = job.bookingID
-            $0.kind = job.kind.proto
-            $0.channel = job.channel
-            $0.provider = job.provider ?? provider
-            $0.recipient = .with { recipient in
-                switch job.kind {
-                case .hostNotification, .webhook: break
-                default: recipient.name = booking.customerName
-                }
-                switch job.channel {
-                case "email": recipient.email = job.recipient
-                case "sms", "whatsapp": recipient.phone = job.recipient
-                default: break
-                }
-                recipient.address = job.recipient
-            }
-            if job.kind == .webhook, let subscription = leased.subscription, let event = leased.event {
-                $0.webhook = .with { webhook in
-                    webhook.subscriptionID = subscription.id
-                    webhook.url = subscription.url
-                    webhook.secret = subscription.secret
-                    webhook.body = WebhookPayload.body(for: event)
-                    webhook.eventType = event.type.rawValue
-                }
-            } else if let settings = leased.settings {
-                $0.message = renderer.render(
-                    kind: job.kind, channel: job.channel, booking: booking, settings: settings,
-                    eventType: leased.eventType, reminderOffsetMinutes: job.reminderOffsetMinutes,
-                    template: leased.template)
-            }
-            if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
-            $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)
-            $0.scheduleVersion = UInt32(job.scheduleVersion)
         }
     }
 

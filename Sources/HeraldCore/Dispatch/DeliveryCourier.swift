@@ -1,0 +1,111 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+
+/// Renders leased batches and sends their deliveries, on a task of its own, in the
+/// order the loop handed them over.
+///
+/// Rendering is most of what a delivery costs the core and needs nothing of the
+/// loop's state, so the loop hands a leased batch over and goes on with its next
+/// turn: the next transaction (on the database's thread) and the rendering of this
+/// batch run at the same time on a 2-core machine. A large batch is also split in
+/// two, half rendered on another thread.
+///
+/// A batch handed over is in its worker's credit and leased in the store already;
+/// if the core stops before it is sent, its leases are given back when the core
+/// starts again, as after a crash.
+final class DeliveryCourier: Sendable {
+    struct Batch: Sendable {
+        var peer: Data
+        /// The worker's provider, for jobs that name none.
+        var provider: String
+        var leased: [LeasedJob]
+    }
+
+    /// Batches in order; nil once the loop has stopped.
+    private let queue = Mailbox<Batch?>()
+    private let endpoint: RouterEndpoint
+    private let renderer: MessageRenderer
+
+    init(endpoint: RouterEndpoint, renderer: MessageRenderer) {
+        self.endpoint = endpoint
+        self.renderer = renderer
+    }
+
+    func hand(_ batch: Batch) { queue.post(batch) }
+
+    /// No more batches: ``run()`` returns once it has sent what it holds.
+    func finish() { queue.post(nil) }
+
+    func run() async {
+        while true {
+            for item in queue.drain() {
+                guard let batch = item else { return }
+                for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer) {
+                    let frame = (try? Herald_V1_CoreMessage.with { $0.body = .delivery(delivery) }.serializedData()) ?? Data()
+                    endpoint.send(to: batch.peer, frames: [frame])
+                }
+            }
+            // Cancelled only when the whole dispatcher is torn down without a
+            // graceful stop; then what is left goes back to the queue at the next start.
+            if Task.isCancelled { return }
+            await queue.wait(sleep: nil)
+        }
+    }
+
+    /// Builds (renders) a leased batch's deliveries, in input order; a large batch
+    /// is split in two and half of it rendered on another thread.
+    static func makeDeliveries(_ leased: [LeasedJob], provider: String, renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
+        func build(_ slice: ArraySlice<LeasedJob>) -> [Herald_V1_Delivery] {
+            slice.map { makeDelivery($0, provider: provider, renderer: renderer) }
+        }
+        guard leased.count >= 64 else { return build(leased[...]) }
+        let middle = leased.count / 2
+        async let head = build(leased[..<middle])
+        let tail = build(leased[middle...])
+        return await head + tail
+    }
+
+    static func makeDelivery(_ leased: LeasedJob, provider: String, renderer: MessageRenderer) -> Herald_V1_Delivery {
+        let job = leased.job
+        let booking = leased.booking
+        return .with {
+            $0.deliveryID = job.id
+            $0.attempt = UInt32(job.attempt)
+            $0.tenantID = job.tenantID
+            $0.bookingID = job.bookingID
+            $0.kind = job.kind.proto
+            $0.channel = job.channel
+            $0.provider = job.provider ?? provider
+            $0.recipient = .with { recipient in
+                switch job.kind {
+                case .hostNotification, .webhook: break
+                default: recipient.name = booking.customerName
+                }
+                switch job.channel {
+                case "email": recipient.email = job.recipient
+                case "sms", "whatsapp": recipient.phone = job.recipient
+                default: break
+                }
+                recipient.address = job.recipient
+            }
+            if job.kind == .webhook, let subscription = leased.subscription, let event = leased.event {
+                $0.webhook = .with { webhook in
+                    webhook.subscriptionID = subscription.id
+                    webhook.url = subscription.url
+                    webhook.secret = subscription.secret
+                    webhook.body = WebhookPayload.body(for: event)
+                    webhook.eventType = event.type.rawValue
+                }
+            } else if let settings = leased.settings {
+                $0.message = renderer.render(
+                    kind: job.kind, channel: job.channel, booking: booking, settings: settings,
+                    eventType: leased.eventType, reminderOffsetMinutes: job.reminderOffsetMinutes,
+                    template: leased.template)
+            }
+            if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
+            $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)
+            $0.scheduleVersion = UInt32(job.scheduleVersion)
+        }
+    }
+}
