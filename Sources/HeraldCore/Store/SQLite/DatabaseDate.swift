@@ -24,18 +24,11 @@ enum DatabaseDate {
         }
         let total = Int64(milliseconds)
         let (days, millisecondOfDay) = total.quotientAndRemainder(dividingBy: 86_400_000)
-        let (year, month, day) = civil(daysSince1970: days)
+        let (year, month, day) = CivilDate.civil(days: days)
         let secondOfDay = millisecondOfDay / 1000
         return String(unsafeUninitializedCapacity: 23) { buffer in
             var index = 0
-            func put(_ value: Int64, digits: Int) {
-                var value = value
-                for position in stride(from: index + digits - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                index += digits
-            }
+            func put(_ value: Int64, digits: Int) { CivilDate.put(value, digits: digits, into: buffer, at: &index) }
             func put(_ character: Unicode.Scalar) {
                 buffer[index] = UInt8(ascii: character)
                 index += 1
@@ -45,19 +38,5 @@ enum DatabaseDate {
             put(secondOfDay % 60, digits: 2); put("."); put(millisecondOfDay % 1000, digits: 3)
             return index
         }
-    }
-
-    /// Year, month and day of the proleptic Gregorian calendar for a day count from
-    /// 1970-01-01 (not negative), after Howard Hinnant's `civil_from_days`.
-    private static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468 // days since 0000-03-01
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153 // 0 is March
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
