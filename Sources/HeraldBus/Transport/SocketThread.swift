@@ -126,18 +126,15 @@ public final class SocketThread: Sendable {
     ///   - deadline: drop the message if libzmq has not taken it by then (`nil`: wait as long as it takes).
     ///   - completion: told the outcome, on the socket's thread; keep it short.
     public func send(_ frames: [Data], deadline: ContinuousClock.Instant? = nil, completion: Completion? = nil) {
-        let (accepted, wake) = shared.state.withLock { state in
-            guard !state.stopped else { return (false, false) }
+        let accepted = shared.state.withLock { state in
+            guard !state.stopped else { return false }
             state.queue.append(Outbound(frames: frames, deadline: deadline, completion: completion))
-            // One wake-up covers everything queued until the thread takes the queue:
-            // a burst of replies costs one write to the pipe, not one each.
-            defer { state.wakePending = true }
-            return (true, !state.wakePending)
+            return true
         }
-        if !accepted {
-            completion?(.stopped)
-        } else if wake {
+        if accepted {
             shared.wake()
+        } else {
+            completion?(.stopped)
         }
     }
 
@@ -162,8 +159,6 @@ struct Outbound: Sendable {
 final class Shared: Sendable {
     struct State {
         var queue: [Outbound] = []
-        /// Whether a wake-up is on its way for what is queued (cleared when the thread takes the queue).
-        var wakePending = false
         var stopRequested = false
         var stopped = false
     }
@@ -239,7 +234,6 @@ final class SocketLoop {
         while true {
             let (incoming, stopRequested) = shared.state.withLock { state in
                 defer { state.queue.removeAll() }
-                state.wakePending = false
                 return (state.queue, state.stopRequested)
             }
             pending.append(contentsOf: incoming)

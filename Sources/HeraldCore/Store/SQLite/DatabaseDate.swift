@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The text of a date column, exactly as GRDB writes a `Date` by default
-/// (`yyyy-MM-dd HH:mm:ss.SSS` in UTC, milliseconds truncated), but without the
+/// (`yyyy-MM-dd HH:mm:ss.SSS` in UTC, to the nearest millisecond), but without the
 /// `DateFormatter` GRDB formats it with.
 ///
 /// A booking write stores about twenty dates (booking, jobs, event, the booking
@@ -17,8 +17,8 @@ enum DatabaseDate {
 
     static func text(_ date: Date) -> String {
         // The same arithmetic as Foundation's formatter: milliseconds since 1970 as a
-        // double, truncated by the calendar.
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        // double, rounded to the nearest.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         guard fastRange.contains(milliseconds) else {
             return String.fromDatabaseValue(date.databaseValue) ?? ""
         }
