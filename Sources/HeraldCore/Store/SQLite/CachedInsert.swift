@@ -16,8 +16,9 @@ protocol CachedInsert: ModelRow where CodingKeys: CaseIterable & Hashable & RawR
     associatedtype CodingKeys
     /// Columns the database fills in (an autoincremented key), left out of the INSERT.
     static var generatedColumns: Set<CodingKeys> { get }
-    /// The values of every column but the generated ones, in `CodingKeys` order.
-    var insertedValues: [(any DatabaseValueConvertible)?] { get throws }
+    /// The values of every column but the generated ones, in `CodingKeys` order
+    /// (as `DatabaseValue`s: converting a list of existentials showed in profiles).
+    var insertedValues: [DatabaseValue] { get throws }
 }
 
 extension CachedInsert {
@@ -39,17 +40,20 @@ extension CachedInsert {
     }
 }
 
+/// A column value; NULL for nil.
+private func value(_ value: (some DatabaseValueConvertible)?) -> DatabaseValue { value?.databaseValue ?? .null }
 /// A date as its column text (see ``DatabaseDate``).
-private func text(_ date: Date) -> String { DatabaseDate.text(date) }
-private func optionalText(_ date: Date?) -> String? { date.map(DatabaseDate.text) }
+private func text(_ date: Date) -> DatabaseValue { DatabaseDate.text(date).databaseValue }
+private func optionalText(_ date: Date?) -> DatabaseValue { date.map { DatabaseDate.text($0).databaseValue } ?? .null }
 
 extension BookingRow: CachedInsert {
     static let insertSQL = cachedInsertSQL
 
-    var insertedValues: [(any DatabaseValueConvertible)?] {
+    var insertedValues: [DatabaseValue] {
         [
-            id, tenantID, eventTypeID, customerName, customerEmail, customerPhone, text(startAt), text(endAt),
-            status, scheduleVersion, text(createdAt), text(updatedAt),
+            value(id), value(tenantID), value(eventTypeID), value(customerName), value(customerEmail),
+            value(customerPhone), text(startAt), text(endAt), value(status), value(scheduleVersion),
+            text(createdAt), text(updatedAt),
         ]
     }
 }
@@ -57,11 +61,13 @@ extension BookingRow: CachedInsert {
 extension NotificationJobRow: CachedInsert {
     static let insertSQL = cachedInsertSQL
 
-    var insertedValues: [(any DatabaseValueConvertible)?] {
+    var insertedValues: [DatabaseValue] {
         [
-            id, tenantID, bookingID, kind, channel, provider, fallbackProvider, recipient, reminderOffsetMinutes,
-            scheduleVersion, eventID, subscriptionID, teamDestinationID, text(dueAt), optionalText(notAfter), status,
-            attempt, leasedTo, optionalText(leaseExpiresAt), lastError, text(createdAt), text(updatedAt),
+            value(id), value(tenantID), value(bookingID), value(kind), value(channel), value(provider),
+            value(fallbackProvider), value(recipient), value(reminderOffsetMinutes), value(scheduleVersion),
+            value(eventID), value(subscriptionID), value(teamDestinationID), text(dueAt), optionalText(notAfter),
+            value(status), value(attempt), value(leasedTo), optionalText(leaseExpiresAt), value(lastError),
+            text(createdAt), text(updatedAt),
         ]
     }
 }
@@ -71,11 +77,12 @@ extension BookingEventRow: CachedInsert {
     static var generatedColumns: Set<CodingKeys> { [.sequence] }
 
     /// The booking snapshot is JSON text, as GRDB writes a `Codable` column (``JSONColumn``).
-    var insertedValues: [(any DatabaseValueConvertible)?] {
+    var insertedValues: [DatabaseValue] {
         get throws {
             [
-                id, type, tenantID, bookingID, text(occurredAt), try JSONColumn.encode(booking),
-                optionalText(previousStartAt), optionalText(previousEndAt), previousStatus,
+                value(id), value(type), value(tenantID), value(bookingID), text(occurredAt),
+                try JSONColumn.encode(booking).databaseValue, optionalText(previousStartAt),
+                optionalText(previousEndAt), value(previousStatus),
             ]
         }
     }
