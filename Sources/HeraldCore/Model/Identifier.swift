@@ -17,16 +17,15 @@ public enum Identifier {
         let lower40 = low & 0xFF_FFFF_FFFF
         // Written as bytes: the planner makes an id per job, and appending `Character`s
         // one by one showed in profiles.
-        var suffix: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &suffix) { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        let suffix = String(unsafeUninitializedCapacity: 27) { bytes in
             bytes[0] = UInt8(ascii: "_")
             var index = 1
             appendBase32(time, digits: 10, to: bytes, at: &index)
             appendBase32(upper40, digits: 8, to: bytes, at: &index)
             appendBase32(lower40, digits: 8, to: bytes, at: &index)
-            return prefix + String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<index]), as: UTF8.self)
+            return index
         }
+        return prefix + suffix
     }
 
     private struct State {
