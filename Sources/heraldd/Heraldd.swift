@@ -79,6 +79,7 @@ struct Heraldd: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        HeapTuning.apply()
         let environment = ProcessInfo.processInfo.environment
         let configuration = CoreConfiguration(
             databasePath: db ?? environment["HERALD_DB"] ?? "./herald.db",

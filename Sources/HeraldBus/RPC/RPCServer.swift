@@ -39,6 +39,7 @@ public final class RPCServer: Service, Sendable {
     private let router: RPCRouter
     private let logger: Logger
     private let inFlight = Atomic<Int>(0)
+    private let deadlines = RPCDeadlines()
     private let started = Atomic<Bool>(false)
     static let closingGrace = Duration.milliseconds(250)
 
@@ -70,6 +71,25 @@ public final class RPCServer: Service, Sendable {
             return
         }
         logger.info("serving RPC", metadata: ["endpoint": "\(boundEndpoint)", "methods": "\(router.methods.count)"])
+        // One task watches every request's deadline (RPCDeadlines.swift); it stops
+        // once the requests in flight have all answered.
+        await withDiscardingTaskGroup { watching in
+            watching.addTask { await self.deadlines.watch() }
+            await serveRequests()
+            watching.cancelAll()
+        }
+        // A client with IMMEDIATE set discards answers it has received but not yet
+        // read once the connection drops, so give the last answers a moment to be
+        // read before closing. Not on cancellation: that asks for a prompt stop.
+        if !Task.isCancelled {
+            try? await Task.sleep(for: Self.closingGrace)
+        }
+        endpoint.close()
+        logger.info("RPC server stopped", metadata: ["endpoint": "\(boundEndpoint)"])
+    }
+
+    /// Takes requests until the endpoint's stream ends, each in a child task.
+    private func serveRequests() async {
         await withDiscardingTaskGroup { group in
             for await message in endpoint.messages.cancelOnGracefulShutdown() {
                 guard let request = decode(message) else { continue }
@@ -88,14 +108,6 @@ public final class RPCServer: Service, Sendable {
             }
             // Leaving the body waits for the requests in flight; their deadlines bound the wait.
         }
-        // A client with IMMEDIATE set discards answers it has received but not yet
-        // read once the connection drops, so give the last answers a moment to be
-        // read before closing. Not on cancellation: that asks for a prompt stop.
-        if !Task.isCancelled {
-            try? await Task.sleep(for: Self.closingGrace)
-        }
-        endpoint.close()
-        logger.info("RPC server stopped", metadata: ["endpoint": "\(boundEndpoint)"])
     }
 
     /// Closes the endpoint, which ends ``run()``; for owners that do not use cancellation.
@@ -146,7 +158,7 @@ public final class RPCServer: Service, Sendable {
             group.addTask { await self.invoke(handler, request.payload, context) }
             group.addTask {
                 // nil: cancelled because the handler finished, or the server is stopping.
-                guard (try? await Task.sleep(until: context.deadline, clock: .continuous)) != nil else { return nil }
+                guard await self.deadlines.wait(until: context.deadline) else { return nil }
                 return .failure(.deadlineExceeded(
                     "\(method) did not finish within \(timeout.roundedUpMilliseconds) ms"))
             }

@@ -33,16 +33,15 @@ extension AdminService {
             throw .invalidArgument(validator.violations)
         }
 
-        // One read for everything the checks and the planner need.
+        // Everything the checks and the planner need, usually without a read (the store
+        // keeps tenant contexts). A taken id is not looked up: the write refuses it
+        // (`alreadyExists`, "a booking ... already exists") and stores nothing.
         let context = try await bookingContext(
-            tenantID: request.tenantID, eventTypeID: eventTypeID.isEmpty ? nil : eventTypeID, bookingID: id)
+            tenantID: request.tenantID, eventTypeID: eventTypeID.isEmpty ? nil : eventTypeID, bookingID: nil)
         let tenant = context.tenant
         let eventType = context.eventType
         if !eventTypeID.isEmpty && eventType == nil {
             throw .notFound(field: "event_type_id", "tenant \"\(tenant.id)\" has no event type \"\(eventTypeID)\"")
-        }
-        if context.booking != nil {
-            throw .alreadyExists(field: "id", "a booking \"\(id)\" already exists")
         }
 
         let duration = TimeInterval((eventType?.durationMinutes ?? 60) * 60)

@@ -11,17 +11,21 @@ public enum Identifier {
     /// Makes a new id, e.g. `make(prefix: "bk")`.
     public static func make(prefix: String) -> String {
         let (time, high, low) = next(now: Date())
-        var text = prefix
-        text.reserveCapacity(prefix.count + 27)
-        text.append("_")
-        appendBase32(time, digits: 10, to: &text)
         // 80 random bits: the top 16 (in `high`) and the low 64 make 16 digits;
         // split them as 40 + 40 bits so each half is a whole number of digits.
         let upper40 = (UInt64(high) << 24) | (low >> 40)
         let lower40 = low & 0xFF_FFFF_FFFF
-        appendBase32(upper40, digits: 8, to: &text)
-        appendBase32(lower40, digits: 8, to: &text)
-        return text
+        // Written as bytes: the planner makes an id per job, and appending `Character`s
+        // one by one showed in profiles.
+        let suffix = String(unsafeUninitializedCapacity: 27) { bytes in
+            bytes[0] = UInt8(ascii: "_")
+            var index = 1
+            appendBase32(time, digits: 10, to: bytes, at: &index)
+            appendBase32(upper40, digits: 8, to: bytes, at: &index)
+            appendBase32(lower40, digits: 8, to: bytes, at: &index)
+            return index
+        }
+        return prefix + suffix
     }
 
     private struct State {
@@ -53,11 +57,14 @@ public enum Identifier {
         }
     }
 
-    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
-    private static func appendBase32(_ value: UInt64, digits: Int, to text: inout String) {
-        for index in stride(from: digits - 1, through: 0, by: -1) {
-            text.append(alphabet[Int((value >> UInt64(index * 5)) & 31)])
+    private static func appendBase32(
+        _ value: UInt64, digits: Int, to bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int
+    ) {
+        for shift in stride(from: digits - 1, through: 0, by: -1) {
+            bytes[index] = alphabet[Int((value >> UInt64(shift * 5)) & 31)]
+            index += 1
         }
     }
 }

@@ -43,7 +43,7 @@ struct Destination: Sendable, Equatable {
     }
 
     private static func present(_ value: String?) -> String? {
-        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
+        guard let trimmed = value?.trimmingEnds(.whitespacesAndNewlines), !trimmed.isEmpty else {
             return nil
         }
         return trimmed

@@ -64,9 +64,17 @@ public enum Timestamp {
         }
         guard index == bytes.count else { return nil }
 
-        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 59,
-            let zone = TimeZone(secondsFromGMT: offsetSeconds)
-        else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 59 else { return nil }
+        // An offset Foundation has no time zone for (beyond ±18 h) is refused on either path.
+        guard offsetSeconds == 0 || TimeZone(secondsFromGMT: offsetSeconds) != nil else { return nil }
+        // Arithmetic where it gives the calendar's answer (see CivilDate): every booking has a timestamp or two.
+        if CivilDate.fastYears.contains(Int64(year)) {
+            guard day <= CivilDate.daysInMonth(year: Int64(year), month: Int64(month)) else { return nil }
+            let days = CivilDate.days(year: Int64(year), month: Int64(month), day: Int64(day))
+            let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+            return Date(timeIntervalSince1970: Double(seconds)).addingTimeInterval(Double(nanosecond) / 1_000_000_000)
+        }
+        guard let zone = TimeZone(secondsFromGMT: offsetSeconds) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
@@ -79,7 +87,23 @@ public enum Timestamp {
 
     /// Formats in UTC, whole seconds: "2025-08-17T15:30:00Z".
     public static func format(_ date: Date) -> String {
-        output.format(date)
+        // Arithmetic for years 1970-9999 (every booking answer formats four dates); the style elsewhere.
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds >= 0, seconds < 253_402_300_800 else { return output.format(date) }
+        let (days, secondOfDay) = Int64(seconds).quotientAndRemainder(dividingBy: 86_400)
+        let (year, month, day) = CivilDate.civil(days: days)
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            var index = 0
+            func put(_ value: Int64, digits: Int) { CivilDate.put(value, digits: digits, into: buffer, at: &index) }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(year, digits: 4); put("-"); put(month, digits: 2); put("-"); put(day, digits: 2); put("T")
+            put(secondOfDay / 3600, digits: 2); put(":"); put(secondOfDay / 60 % 60, digits: 2); put(":")
+            put(secondOfDay % 60, digits: 2); put("Z")
+            return index
+        }
     }
 
     /// Formats `date` or returns "" for nil (proto3 strings have no null).

@@ -54,7 +54,7 @@ public struct FieldValidator: Sendable {
     /// Free text shown to people (names): trimmed, no control characters or line
     /// separators, bounded.
     public mutating func text(_ field: String, _ value: String, required: Bool, maxLength: Int = 200) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingEnds(.whitespaces)
         if trimmed.isEmpty {
             if required { fail(field, "is required") }
             return required ? nil : ""
@@ -75,13 +75,17 @@ public struct FieldValidator: Sendable {
     /// An email address (addr-spec, pragmatic): one `@`, a local part of
     /// printable ASCII without specials, a domain of dot-separated labels.
     public mutating func email(_ field: String, _ value: String) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingEnds(.whitespaces)
         guard Self.isEmailAddress(trimmed) else {
             fail(field, "\(quoted(value)) is not an email address")
             return nil
         }
         return trimmed
     }
+
+    /// What the local part of an address may hold: ASCII only, so checking bytes is
+    /// checking characters (and no set is built per call).
+    private static let localPartBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-".utf8)
 
     static func isEmailAddress(_ value: String) -> Bool {
         guard value.utf8.count <= 254 else { return false }
@@ -91,8 +95,7 @@ public struct FieldValidator: Sendable {
         let domain = parts[1]
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
         else { return false }
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard local.allSatisfy({ localAllowed.contains($0) }) else { return false }
+        guard local.utf8.allSatisfy({ Self.localPartBytes.contains($0) }) else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }
         for label in labels {
@@ -105,7 +108,7 @@ public struct FieldValidator: Sendable {
 
     /// An E.164 phone number: `+`, a non-zero country digit, 7 to 15 digits in all.
     public mutating func phone(_ field: String, _ value: String) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingEnds(.whitespaces)
         guard Self.isE164(trimmed) else {
             fail(field, "\(quoted(value)) is not an E.164 phone number (like +4915112345678)")
             return nil
@@ -123,7 +126,7 @@ public struct FieldValidator: Sendable {
 
     /// An absolute http(s) URL with a host and no whitespace.
     public mutating func httpURL(_ field: String, _ value: String) -> String? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingEnds(.whitespaces)
         guard trimmed.utf8.count <= 2048,
             !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
             let components = URLComponents(string: trimmed),

@@ -16,7 +16,7 @@ struct BookingEventRow: ModelRow {
     var previousEndAt: Date?
     var previousStatus: BookingStatus?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case sequence
         case id
         case type

@@ -18,7 +18,7 @@ struct BookingRow: ModelRow, PersistableRecord {
     var createdAt: Date
     var updatedAt: Date
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id
         case tenantID = "tenant_id"
         case eventTypeID = "event_type_id"

@@ -22,6 +22,10 @@ protocol ModelRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
 }
 
 extension ModelRow {
+    /// GRDB's default text, written without a `DateFormatter` (see ``DatabaseDate``).
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .custom { DatabaseDate.text($0) }
+    }
     static func databaseJSONEncoder(for column: String) -> JSONEncoder { JSONColumn.encoder() }
     static func databaseJSONDecoder(for column: String) -> JSONDecoder { JSONColumn.decoder() }
 }

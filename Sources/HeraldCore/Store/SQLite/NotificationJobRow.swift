@@ -28,7 +28,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
     var createdAt: Date
     var updatedAt: Date
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id
         case tenantID = "tenant_id"
         case bookingID = "booking_id"

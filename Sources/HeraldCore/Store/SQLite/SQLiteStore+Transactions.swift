@@ -95,15 +95,17 @@ func update<Model: StoredInTable>(_ value: Model, _ db: Database, entity: String
     }
 }
 
-private func mappingConstraints(
+/// Runs `body` (an insert), naming the row in the constraint errors it throws.
+@discardableResult
+func mappingConstraints<T>(
     _ db: Database,
     entity: String,
     id: String,
     missingParent: ((Database) throws -> StoreError)?,
-    _ body: () throws -> Void
-) throws {
+    _ body: () throws -> T
+) throws -> T {
     do {
-        try body()
+        return try body()
     } catch let error as DatabaseError {
         switch error.extendedResultCode {
         case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:

@@ -17,6 +17,8 @@ public final class SQLiteStore: DispatchStore, AdminStore {
     /// The queue that gathers concurrent ``writeBooking(_:)`` calls into one transaction
     /// each batch (see SQLiteStore+GroupCommit.swift); its statistics are for tests.
     public let bookingWrites: GroupCommit<BookingWrite, WrittenBooking>
+    /// Tenant contexts of booking writes, dropped on every change to them (TenantContextCache.swift).
+    let tenantContexts = TenantContextCache()
 
     /// The most booking writes one transaction commits by default.
     public static let defaultBookingBatchSize = 64
@@ -45,6 +47,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         self.health = health
         self.bookingWrites = Self.bookingWriteQueue(database: database, health: health, batchSize: bookingBatchSize)
         try SQLiteSchema.migrator.migrate(database)
+        database.add(transactionObserver: tenantContexts, extent: .databaseLifetime)
     }
 
     private static func configuration() -> Configuration {
@@ -67,6 +70,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 // update rows scattered over the jobs table and its indexes, and re-reading
                 // those pages through the OS on each batch was a large part of their cost.
                 try db.execute(sql: "PRAGMA cache_size = -32768") // KiB, so 32 MiB
+                // Temporary storage in memory: a group commit's savepoints journal each
+                // page a booking write touches, and beyond 64 KiB SQLite moved that
+                // journal to a temporary file, one `pwrite` per page thereafter.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
         }
         return config
@@ -138,8 +145,15 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     // MARK: Bookings and the outbox
 
+    /// Without a booking to read, served from ``tenantContexts`` when it holds the
+    /// tenant's context; every read is kept there for the next write.
     public func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
-        try await read { db in
+        let cache = tenantContexts
+        let generation = cache.generation
+        if bookingID == nil, let cached = cache.context(tenantID: tenantID, eventTypeID: eventTypeID) {
+            return cached
+        }
+        let context = try await read { db -> BookingContext? in
             guard let tenant = try TenantRow.find(id: tenantID).fetchOne(db),
                 let settings = try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)
             else { return nil }
@@ -152,6 +166,10 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 teamDestinations: try Self.ofTenant(TeamDestination.self, tenantID, db),
                 booking: try bookingID.flatMap { try BookingRow.find(id: $0).fetchOne(db)?.model })
         }
+        var tenantPart = context
+        tenantPart?.booking = nil
+        cache.store(tenantPart, tenantID: tenantID, eventTypeID: eventTypeID, generation: generation)
+        return context
     }
 
     public func booking(id: String) async throws -> Booking? {
@@ -196,12 +214,15 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     /// Writes one booking change; the caller holds the transaction (a savepoint of a batch).
     static func apply(_ write: BookingWrite, _ db: Database) throws -> WrittenBooking {
+        // The booking, its jobs and its event go through cached statements (CachedInsert.swift).
         let booking = write.booking
         if let expected = write.expected {
             try Self.updateBooking(booking, expected: expected, db)
         } else {
-            try insert(booking, db, entity: StoreEntity.booking, id: booking.id) { db in
+            try mappingConstraints(db, entity: StoreEntity.booking, id: booking.id, missingParent: { db in
                 try Self.missingParent(of: booking, db)
+            }) {
+                try BookingRow(booking).insertCached(db, sql: BookingRow.insertSQL)
             }
         }
 
@@ -211,7 +232,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         }
 
         for job in write.newJobs {
-            try insert(job, db, entity: StoreEntity.job, id: job.id)
+            try mappingConstraints(db, entity: StoreEntity.job, id: job.id, missingParent: nil) {
+                try NotificationJobRow(job).insertCached(db, sql: NotificationJobRow.insertSQL)
+            }
         }
 
         for var entry in write.newLogEntries {
@@ -224,8 +247,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         }
 
         var event = write.event
-        event.sequence = nil // always assigned here
-        try insert(&event, db, entity: StoreEntity.event, id: event.id)
+        event.sequence = try mappingConstraints(db, entity: StoreEntity.event, id: event.id, missingParent: nil) {
+            try BookingEventRow(event).insertCached(db, sql: BookingEventRow.insertSQL)
+        }
         return WrittenBooking(event: event, logged: logged)
     }
 
@@ -245,7 +269,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         }
         guard stored.scheduleVersion == expected.scheduleVersion,
               stored.status == expected.status,
-              stored.updatedAt.databaseValue == expected.updatedAt.databaseValue
+              DatabaseDate.text(stored.updatedAt) == DatabaseDate.text(expected.updatedAt)
         else {
             throw StoreError.conflict(
                 "booking \(booking.id) changed since it was read "
