@@ -237,6 +237,30 @@ struct LeaseAndQueueContractTests {
             #expect(leased.allSatisfy { $0.eventType == eventType })
             #expect(leased[0].template == (try await store.templates(tenantID: "acme")).first)
             #expect(leased[1].template == nil)
+
+            // A change to any of them shows in the next lease (a store may keep them
+            // between leases, but never past a change).
+            var changed = template
+            changed.body = "See you soon"
+            changed.updatedAt = Fixture.minutes(1)
+            try await store.saveTemplate(changed)
+            var settings2 = try #require(settings)
+            settings2.senderName = "Acme Hair"
+            try await store.saveSettings(settings2)
+            var renamed = eventType
+            renamed.name = "Long haircut"
+            try await store.saveEventType(renamed)
+            try await Fixture.insert(Fixture.booking(id: "bk_2"), jobs: [], into: store)
+            var later = booking
+            later.id = "bk_3"
+            try await Fixture.insert(later, jobs: [
+                Fixture.dueJob("job_3", for: later, due: Fixture.minutes(-1), offset: 60),
+            ], into: store)
+            let again = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }.leased
+            #expect(again.map(\.job.id) == ["job_3"])
+            #expect(again.first?.template?.body == "See you soon")
+            #expect(again.first?.settings?.senderName == "Acme Hair")
+            #expect(again.first?.eventType?.name == "Long haircut")
         }
     }
 }

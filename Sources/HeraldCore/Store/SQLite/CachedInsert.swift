@@ -87,3 +87,30 @@ extension BookingEventRow: CachedInsert {
         }
     }
 }
+
+extension ReminderLogRow: CachedInsert {
+    static let insertSQL = cachedInsertSQL
+    static var generatedColumns: Set<CodingKeys> { [.id] }
+
+    var insertedValues: [DatabaseValue] {
+        [
+            value(jobID), value(tenantID), value(bookingID), value(channel), value(provider), value(kind),
+            value(reminderOffsetMinutes), value(scheduleVersion), value(recipient), value(eventID), value(outcome),
+            value(attempts), value(providerMessageID), value(error), text(loggedAt),
+        ]
+    }
+}
+
+extension ReminderLogEntry {
+    /// Appends this row to the ReminderLog (its `id` is assigned here) and returns it as
+    /// stored: the one way any writer (a dispatch turn, a booking write) adds a row, and
+    /// the value the event stream publishes. Constraint errors are GRDB's (the unique
+    /// `sent` row per notification, a missing job).
+    func append(_ db: Database) throws -> ReminderLogEntry {
+        var row = ReminderLogRow(self)
+        row.id = try row.insertCached(db, sql: ReminderLogRow.insertSQL)
+        // As stored: dates at the column's precision.
+        row.loggedAt = DatabaseDate.stored(loggedAt)
+        return row.model
+    }
+}

@@ -15,6 +15,11 @@ enum DatabaseDate {
     /// 1970-01-01 to 9999-12-31, in milliseconds: four-digit years, no sign.
     private static let fastRange: ClosedRange<Double> = 0...253_402_300_799_999
 
+    /// The date a column written with `date` reads back as (its text parsed by GRDB).
+    static func stored(_ date: Date) -> Date {
+        Date.fromDatabaseValue(text(date).databaseValue) ?? date
+    }
+
     static func text(_ date: Date) -> String {
         // The same arithmetic as Foundation's formatter: milliseconds since 1970 as a
         // double, rounded to the nearest.

@@ -22,7 +22,7 @@ struct ReminderLogRow: ModelRow {
     var error: String?
     var loggedAt: Date
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id
         case jobID = "job_id"
         case tenantID = "tenant_id"

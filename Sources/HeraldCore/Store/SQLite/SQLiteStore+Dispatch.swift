@@ -72,18 +72,19 @@ extension SQLiteStore {
         _ query: LeaseQuery, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
     ) async throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
-        return try await write { db in try Self.lease(query, decide: decide, db) }
+        let cache = tenantContexts
+        return try await write { db in try Self.lease(query, cache: cache, decide: decide, db) }
     }
 
     static func lease(
-        _ query: LeaseQuery, decide: (LeaseCandidate) -> LeaseDecision, _ db: Database
+        _ query: LeaseQuery, cache: TenantContextCache, decide: (LeaseCandidate) -> LeaseDecision, _ db: Database
     ) throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
         let present = try jsonArray(query.presentProviders.sorted())
         // Formatting a date is costly (a DateFormatter): do it once per call, not per row.
         let stored = StoredDate(query.now)
         let now = stored.value
-        let leaseUntil = query.leaseUntil.databaseValue
+        let leaseUntil = DatabaseDate.text(query.leaseUntil).databaseValue
         // The dates as stored (milliseconds), so returned jobs equal the stored ones.
         let storedNow = stored.date
         let storedLeaseUntil = Date.fromDatabaseValue(leaseUntil) ?? query.leaseUntil
@@ -164,34 +165,34 @@ extension SQLiteStore {
             }
             if jobs.count < wanted { break } // nothing more is due
         }
-        try Self.addConfiguration(to: &batch.leased, db)
+        try Self.addConfiguration(to: &batch.leased, cache: cache, db)
         return batch
     }
 
     /// Adds to each leased job what its delivery is made from: its tenant's settings and
-    /// templates and its booking's event type, read once per tenant (or event type) of the batch.
-    private static func addConfiguration(to leased: inout [LeasedJob], _ db: Database) throws {
-        guard !leased.isEmpty else { return }
-        var settings: [String: NotificationSettings] = [:]
-        var templates: [String: [MessageTemplate]] = [:]
-        var eventTypes: [String: [String: EventType]] = [:]
+    /// templates and its booking's event type, from `cache` (dropped on any change to
+    /// them) or else read once per tenant and event type of the batch.
+    private static func addConfiguration(
+        to leased: inout [LeasedJob], cache: TenantContextCache, _ db: Database
+    ) throws {
         for index in leased.indices {
             let tenantID = leased[index].job.tenantID
-            if settings[tenantID] == nil, templates[tenantID] == nil {
-                settings[tenantID] = try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)?.model
-                templates[tenantID] = try MessageTemplateRow.all(tenantID: tenantID).fetchAll(db).map(\.model)
+            let eventTypeID = leased[index].booking.eventTypeID
+            let configuration: DeliveryConfiguration
+            if let cached = cache.delivery(tenantID: tenantID, eventTypeID: eventTypeID) {
+                configuration = cached
+            } else {
+                let generation = cache.generation
+                configuration = DeliveryConfiguration(
+                    settings: try NotificationSettingsRow.find(tenantID: tenantID).fetchOne(db)?.model,
+                    templates: try MessageTemplateRow.all(tenantID: tenantID).fetchAll(db).map(\.model),
+                    eventType: try eventTypeID.flatMap { try EventTypeRow.find(tenantID: tenantID, id: $0).fetchOne(db)?.model })
+                cache.store(configuration, tenantID: tenantID, eventTypeID: eventTypeID, generation: generation)
             }
-            leased[index].settings = settings[tenantID]
             let job = leased[index].job
-            leased[index].template = templates[tenantID]?.first { $0.kind == job.kind && $0.channel == job.channel }
-            if let eventTypeID = leased[index].booking.eventTypeID {
-                if eventTypes[tenantID]?[eventTypeID] == nil,
-                    let eventType = try EventTypeRow.find(tenantID: tenantID, id: eventTypeID).fetchOne(db)?.model
-                {
-                    eventTypes[tenantID, default: [:]][eventTypeID] = eventType
-                }
-                leased[index].eventType = eventTypes[tenantID]?[eventTypeID]
-            }
+            leased[index].settings = configuration.settings
+            leased[index].eventType = configuration.eventType
+            leased[index].template = configuration.templates.first { $0.kind == job.kind && $0.channel == job.channel }
         }
     }
 
@@ -219,32 +220,16 @@ extension SQLiteStore {
             """).execute(arguments: ["status": status, "lastError": lastError, "now": now, "id": jobID])
     }
 
-    /// Appends the ReminderLog row of a job's outcome, as `ReminderLogEntry(job:...)` would
-    /// (attempts = the job's attempt), through one cached statement, and returns it as
-    /// stored: the one way the dispatcher writes a log row, and what it publishes.
+    /// Appends the ReminderLog row of a job's outcome (attempts = the job's attempt) and
+    /// returns it as stored, for the event stream.
     private static func insertLog(
         _ job: NotificationJob, _ outcome: LogOutcome, provider: String,
         providerMessageID: String? = nil, error: String?, at loggedAt: StoredDate, _ db: Database
     ) throws -> ReminderLogEntry {
-        try db.cachedStatement(sql: """
-            INSERT INTO reminder_log (job_id, tenant_id, booking_id, channel, provider, kind,
-                reminder_offset_minutes, schedule_version, recipient, event_id, outcome, attempts,
-                provider_message_id, error, logged_at)
-            VALUES (:jobID, :tenantID, :bookingID, :channel, :provider, :kind,
-                :offset, :scheduleVersion, :recipient, :eventID, :outcome, :attempts,
-                :providerMessageID, :error, :loggedAt)
-            """).execute(arguments: [
-                "jobID": job.id, "tenantID": job.tenantID, "bookingID": job.bookingID, "channel": job.channel,
-                "provider": provider, "kind": job.kind, "offset": job.reminderOffsetMinutes,
-                "scheduleVersion": job.scheduleVersion, "recipient": job.recipient, "eventID": job.eventID,
-                "outcome": outcome, "attempts": job.attempt, "providerMessageID": providerMessageID, "error": error,
-                "loggedAt": loggedAt.value,
-            ])
-        var entry = ReminderLogEntry(
+        try ReminderLogEntry(
             job: job, outcome: outcome, provider: provider, providerMessageID: providerMessageID, error: error,
-            loggedAt: loggedAt.date)
-        entry.id = db.lastInsertedRowID
-        return entry
+            loggedAt: loggedAt.date
+        ).append(db)
     }
 
     // MARK: Results
@@ -408,13 +393,14 @@ extension SQLiteStore {
     ) async throws -> DispatchTurnOutcome {
         // One transaction, so one trip to the database's thread and back per turn: a
         // lone reminder costs two turns (hand it out, take its result), not a dozen trips.
+        let cache = tenantContexts
         let body: @Sendable (Database) throws -> DispatchTurnOutcome = { db in
             var outcome = DispatchTurnOutcome()
             if turn.writes {
                 outcome.results = try Self.apply(turn.results, db)
                 outcome.released = try Self.release(turn.releases, now: turn.now, db)
                 if turn.expireLeases { outcome.expired = try Self.expire(now: turn.now, db) }
-                outcome.batches = try turn.leases.map { try Self.lease($0, decide: decide, db) }
+                outcome.batches = try turn.leases.map { try Self.lease($0, cache: cache, decide: decide, db) }
             }
             let now = turn.now.databaseValue
             for channel in turn.watched {
@@ -479,14 +465,14 @@ extension SQLiteStore {
     }
 }
 
-/// A date as the database stores it: its text (formatting one costs a DateFormatter
-/// call, so it is done once) and the date that text reads back as (milliseconds).
+/// A date as the database stores it: its text (``DatabaseDate``, made once per value)
+/// and the date that text reads back as (milliseconds).
 struct StoredDate {
     var date: Date
     var value: DatabaseValue
 
     init(_ date: Date) {
-        value = date.databaseValue
+        value = DatabaseDate.text(date).databaseValue
         self.date = Date.fromDatabaseValue(value) ?? date
     }
 }

@@ -237,13 +237,14 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             }
         }
 
-        for var entry in write.newLogEntries {
+        for entry in write.newLogEntries {
             guard entry.bookingID == booking.id, entry.tenantID == booking.tenantID else {
                 throw StoreError.conflict("log entry for job \(entry.jobID) does not describe booking \(booking.id)")
             }
-            entry.id = nil // always assigned here
-            try insert(&entry, db, entity: StoreEntity.reminderLog, id: entry.jobID)
-            logged.append(entry)
+            let stored = try mappingConstraints(db, entity: StoreEntity.reminderLog, id: entry.jobID, missingParent: nil) {
+                try entry.append(db)
+            }
+            logged.append(stored)
         }
 
         var event = write.event
@@ -310,10 +311,8 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             job.lastError = cancellation.reason
             job.updatedAt = now
             try job.update(db)
-            var entry = ReminderLogRow(
-                ReminderLogEntry(job: job.model, outcome: .cancelled, error: cancellation.reason, loggedAt: now))
-            try entry.insert(db)
-            logged.append(entry.model)
+            logged.append(try ReminderLogEntry(
+                job: job.model, outcome: .cancelled, error: cancellation.reason, loggedAt: now).append(db))
         }
         return logged
     }

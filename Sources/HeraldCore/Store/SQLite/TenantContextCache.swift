@@ -2,8 +2,9 @@ import GRDB
 import Synchronization
 
 /// What a booking write needs to know of its tenant (the tenant, its settings,
-/// webhooks, team destinations and the event type asked for), kept in memory between
-/// writes, and dropped whenever any of those tables changes.
+/// webhooks, team destinations and the event type asked for), and what a leased
+/// delivery is made from (settings, templates, the booking's event type), kept in
+/// memory between writes and leases, and dropped whenever any of those tables changes.
 ///
 /// Every CreateBooking needs this context to validate and plan, and reading it took
 /// a read transaction on GRDB's reader pool (a thread hop and six queries) per
@@ -22,6 +23,7 @@ final class TenantContextCache: TransactionObserver, Sendable {
     /// The tables a ``BookingContext`` (without its booking) is read from.
     static let tables: Set<String> = [
         "tenants", "notification_settings", "event_types", "webhook_subscriptions", "team_destinations",
+        "message_templates",
     ]
     /// More contexts than this (tenants times event types) and the cache starts over.
     static let capacity = 4096
@@ -34,6 +36,7 @@ final class TenantContextCache: TransactionObserver, Sendable {
     private struct State {
         var generation: UInt64 = 0
         var contexts: [Key: BookingContext?] = [:]
+        var deliveries: [Key: DeliveryConfiguration] = [:]
         /// Whether the writer's open transaction has changed a configuration table.
         var changedInTransaction = false
     }
@@ -57,6 +60,20 @@ final class TenantContextCache: TransactionObserver, Sendable {
         }
     }
 
+    /// The cached configuration of deliveries of this tenant and event type, if any.
+    func delivery(tenantID: String, eventTypeID: String?) -> DeliveryConfiguration? {
+        state.withLock { $0.deliveries[Key(tenantID: tenantID, eventTypeID: eventTypeID)] }
+    }
+
+    /// Keeps a delivery configuration read under `generation`, unless a change has committed since.
+    func store(_ delivery: DeliveryConfiguration, tenantID: String, eventTypeID: String?, generation: UInt64) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.deliveries.count >= Self.capacity { state.deliveries.removeAll() }
+            state.deliveries[Key(tenantID: tenantID, eventTypeID: eventTypeID)] = delivery
+        }
+    }
+
     // MARK: TransactionObserver (called on the writer's queue)
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
@@ -75,10 +92,19 @@ final class TenantContextCache: TransactionObserver, Sendable {
             state.changedInTransaction = false
             state.generation &+= 1
             state.contexts.removeAll()
+            state.deliveries.removeAll()
         }
     }
 
     func databaseDidRollback(_ db: Database) {
         state.withLock { $0.changedInTransaction = false }
     }
+}
+
+/// What the deliveries of one tenant and event type are rendered from.
+struct DeliveryConfiguration: Sendable {
+    var settings: NotificationSettings?
+    /// The tenant's own templates, by kind and channel.
+    var templates: [MessageTemplate]
+    var eventType: EventType?
 }
