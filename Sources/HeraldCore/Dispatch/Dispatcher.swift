@@ -123,7 +123,7 @@ final class DispatchLoop {
     /// Renders and sends what a turn leased, while the loop goes on.
     let courier: DeliveryCourier
     /// When results wait for the next turn instead of making their own.
-    let resultHold = ResultHold()
+    let resultHold: ResultHold
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
 
@@ -148,6 +148,7 @@ final class DispatchLoop {
         self.refusals = refusals
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
         self.courier = DeliveryCourier(endpoint: endpoint, renderer: MessageRenderer())
+        self.resultHold = ResultHold(maximum: configuration.resultHold)
         self.state = DispatchState(configuration: configuration, coreVersion: coreVersion)
     }
 
@@ -207,8 +208,8 @@ final class DispatchLoop {
                 if Task.isCancelled { break }
                 // The store failed (disk full, locked): keep the state, try again in a
                 // second of real time (the injected clock is for schedules, not for this).
-                // Results not yet stored stay pending, and nothing new is handed out
-                // until they are: the turn stops at the first failed write.
+                // The turn is one transaction, so none of it happened: results stay
+                // pending, leases to give back stay queued, and nothing was handed out.
                 if case .unavailable? = error as? StoreError {
                     // Its ``StoreHealth`` logged the outage once; this repeats every second.
                     logger.debug("dispatch turn failed; retrying in 1 s", metadata: ["error": "\(error)"])
@@ -219,11 +220,14 @@ final class DispatchLoop {
             }
         }
         // Results held for the next turn are committed now: their jobs were sent, and
-        // left leased they would go out again after the restart.
+        // left leased they would go out again after the restart. (In a task of its own:
+        // this one is cancelled, and GRDB refuses to start work for a cancelled task.)
         if !state.resultsToStore.isEmpty {
             let results = state.resultsToStore
+            let store = store
+            let toApply = results.map(\.result)
             do {
-                let applied = try await store.applyResults(results.map(\.result))
+                let applied = try await Task { try await store.applyResults(toApply) }.value
                 state.resultsStored()
                 recordResults(results, applied.dispositions)
                 if let logged, !applied.logged.isEmpty { logged(applied.logged) }

@@ -19,11 +19,14 @@ public struct DispatcherConfiguration: Sendable {
     /// breaks when `ZMQ_IMMEDIATE` is set), and it would then wait out three
     /// heartbeat intervals.
     public var shutdownGrace: Duration
+    /// The longest a worker's result waits to be committed with the loop's next turn
+    /// instead of making a turn of its own (``ResultHold``).
+    public var resultHold: Duration
 
     public init(
         heartbeatInterval: TimeInterval = 5, leaseDuration: TimeInterval = 60, lateGrace: TimeInterval = 15 * 60,
         retry: RetryPolicy = RetryPolicy(), webhookRetry: RetryPolicy = .standardWebhooks, batchSize: Int = 500,
-        shutdownGrace: Duration = .seconds(2)
+        shutdownGrace: Duration = .seconds(2), resultHold: Duration = .milliseconds(2)
     ) {
         self.heartbeatInterval = heartbeatInterval
         self.leaseDuration = leaseDuration
@@ -32,5 +35,6 @@ public struct DispatcherConfiguration: Sendable {
         self.webhookRetry = webhookRetry
         self.batchSize = batchSize
         self.shutdownGrace = shutdownGrace
+        self.resultHold = resultHold
     }
 }

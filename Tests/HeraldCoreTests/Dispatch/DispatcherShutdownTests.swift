@@ -18,7 +18,7 @@ struct DispatcherShutdownTests {
     @Test func gracefulShutdownSendsShutdownToEveryWorkerAndWaitsForTheirGoodbye() async throws {
         var configuration = Dispatch.configuration
         configuration.shutdownGrace = .seconds(600)
-        try await Self.withShutdown(configuration) { context, endpoint, trigger in
+        try await Self.withShutdown(configuration) { context, endpoint, _, _, trigger in
             let first = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1, instance: "w-1")
             let second = try await FakeWorker.register(
                 context: context, endpoint: endpoint, maxInFlight: 1, instance: "w-2", channel: "chat")
@@ -42,7 +42,7 @@ struct DispatcherShutdownTests {
     @Test func aSilentWorkerDelaysTheCloseByTheGraceOnly() async throws {
         var configuration = Dispatch.configuration
         configuration.shutdownGrace = .milliseconds(300)
-        try await Self.withShutdown(configuration) { context, endpoint, trigger in
+        try await Self.withShutdown(configuration) { context, endpoint, _, _, trigger in
             let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 1)
             defer { worker.close() }
             await trigger()
@@ -50,11 +50,41 @@ struct DispatcherShutdownTests {
         }
     }
 
+    /// A result waiting for the loop's next turn (``ResultHold``) is committed when the
+    /// core stops: its job was sent, and left leased it would go out again.
+    @Test func aHeldResultIsCommittedWhenTheCoreStops() async throws {
+        var configuration = Dispatch.configuration
+        configuration.resultHold = .seconds(600)
+        try await Self.withShutdown(configuration) { context, endpoint, store, metrics, trigger in
+            let booking = try await Dispatch.bookingWithReminder(store, id: "b1", dueIn: -1, jobID: "job_b1")
+            let worker = try await FakeWorker.register(context: context, endpoint: endpoint, maxInFlight: 4)
+            defer { worker.close() }
+            let delivery = try await worker.nextDelivery()
+            worker.answer(delivery, .sent, providerMessageID: "msg-1")
+            // A malformed result (attempt 0) after the real one on the same connection,
+            // refused as soon as the loop reads it: once it is counted, the real one has
+            // reached the loop too (and is held).
+            worker.send(.result(.with { $0.deliveryID = "job_other"; $0.attempt = 0; $0.outcome = .sent }))
+            try await eventually("the malformed result refused") {
+                HostileWorkerTests.counter(
+                    metrics, "herald_messages_refused_total", ["endpoint": "channel", "reason": "invalid_result"]) == 1
+            }
+            #expect(try await store.reminderLog(tenantID: booking.tenantID, bookingID: "b1", limit: 10).isEmpty)
+
+            await trigger()
+            _ = try await worker.nextShutdown()
+            worker.send(.goodbye(.with { $0.reason = "the core is shutting down" }))
+            let log = try await waitForLog(store, bookingID: "b1") { !$0.isEmpty }
+            #expect(log.map(\.outcome) == [.sent])
+            #expect(log.first?.providerMessageID == "msg-1")
+        }
+    }
+
     /// Runs a dispatcher in a service group while `body` runs; `body` triggers the
     /// graceful shutdown, after which the group must end within a minute.
     static func withShutdown(
         _ configuration: DispatcherConfiguration,
-        _ body: (ZMQContext, String, @Sendable () async -> Void) async throws -> Void
+        _ body: (ZMQContext, String, SQLiteStore, HeraldMetrics, @Sendable () async -> Void) async throws -> Void
     ) async throws {
         try await withTemporaryStore { store, _ in
             try await Fixture.createTenant(store)
@@ -62,13 +92,15 @@ struct DispatcherShutdownTests {
             let logger = Logger(label: "shutdown-test") { _ in SwiftLogNoOpLogHandler() }
             let endpoint = try RouterEndpoint(
                 context: context, configuration: .init(endpoint: "tcp://127.0.0.1:*"), logger: logger)
+            let metrics = HeraldMetrics()
             let dispatcher = Dispatcher(
                 store: store, endpoint: endpoint, clock: ManualWallClock(Fixture.now),
-                configuration: configuration, coreVersion: "test", logger: logger)
+                configuration: configuration, coreVersion: "test", logger: logger, metrics: metrics)
             let group = ServiceGroup(services: [dispatcher], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                try await body(context, endpoint.boundEndpoint, { await group.triggerGracefulShutdown() })
+                try await body(
+                    context, endpoint.boundEndpoint, store, metrics, { await group.triggerGracefulShutdown() })
                 tasks.addTask {
                     try await Task.sleep(for: .seconds(60))
                     throw TimedOut(what: "the dispatcher to stop", after: .seconds(60))
