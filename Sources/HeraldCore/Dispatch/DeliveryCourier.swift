@@ -42,8 +42,7 @@ final class DeliveryCourier: Sendable {
             for item in queue.drain() {
                 guard let batch = item else { return }
                 for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer) {
-                    let frame = (try? Herald_V1_CoreMessage.with { $0.body = .delivery(delivery) }.serializedData()) ?? Data()
-                    endpoint.send(to: batch.peer, frames: [frame])
+                    endpoint.send(to: batch.peer, frames: [Herald_V1_CoreMessage.OneOf_Body.delivery(delivery).frame])
                 }
             }
             // Cancelled only when the whole dispatcher is torn down without a

@@ -423,7 +423,10 @@ final class DispatchLoop {
         endpoint.send(to: peer, frames: [message(body)])
     }
 
-    func message(_ body: Herald_V1_CoreMessage.OneOf_Body) -> Data {
-        (try? Herald_V1_CoreMessage.with { $0.body = body }.serializedData()) ?? Data()
-    }
+    func message(_ body: Herald_V1_CoreMessage.OneOf_Body) -> Data { body.frame }
+}
+
+extension Herald_V1_CoreMessage.OneOf_Body {
+    /// The one frame of a core-to-worker message carrying this body.
+    var frame: Data { (try? Herald_V1_CoreMessage.with { $0.body = self }.serializedData()) ?? Data() }
 }

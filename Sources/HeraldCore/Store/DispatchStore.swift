@@ -26,7 +26,7 @@ import Foundation
 /// - **The ReminderLog is append-only, and every row written is returned** by the
 ///   call that wrote it, with its id, exactly as stored: the dispatcher publishes
 ///   those values on the event stream and never reads the log back.
-public protocol DispatchStore: TenantConfigurationStore {
+public protocol DispatchStore: Sendable {
     // MARK: A turn
 
     /// One turn of the dispatch loop, in one transaction where the store can: applies

@@ -1,11 +1,8 @@
 import Foundation
 
-/// The reads of a tenant's notification configuration that both sides of the core
-/// need: the dispatcher renders a leased delivery with them, the admin API shows them.
-///
-/// ``DispatchStore`` and ``AdminStore`` both refine it, so an implementation writes
-/// these once and a caller holding both (`any DispatchStore & AdminStore`) sees one
-/// method, not two.
+/// The reads of a tenant's notification configuration: what the admin API shows
+/// (``AdminStore`` refines it). The dispatcher gets the same values with each leased
+/// job (``LeasedJob``), so ``DispatchStore`` does not ask for them.
 ///
 /// What every store protocol of Herald promises (``DispatchStore``, ``AdminStore``):
 /// - Each method is one transaction: it happens whole or not at all, and a read sees

@@ -35,9 +35,4 @@ final class InterleavingStore: DispatchStore {
     func expireLeases(now: Date) async throws -> Int { try await base.expireLeases(now: now) }
     func releaseAllLeases(now: Date) async throws -> Int { try await base.releaseAllLeases(now: now) }
     func nextLeaseExpiry() async throws -> Date? { try await base.nextLeaseExpiry() }
-    func settings(tenantID: String) async throws -> NotificationSettings? { try await base.settings(tenantID: tenantID) }
-    func eventType(tenantID: String, id: String) async throws -> EventType? {
-        try await base.eventType(tenantID: tenantID, id: id)
-    }
-    func templates(tenantID: String) async throws -> [MessageTemplate] { try await base.templates(tenantID: tenantID) }
 }
