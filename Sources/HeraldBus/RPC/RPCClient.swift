@@ -48,6 +48,8 @@ public final class RPCClient: Sendable {
         self.idPrefix = String(UInt32.random(in: .min ... .max), radix: 36)
         var monitor: HandshakeMonitor?
         let ownSocket = SocketRef()
+        // Why the core refused us, for calls that the closing socket fails.
+        let refusal = Refusal()
         self.socket = try SocketThread(
             context: context, kind: .dealer, name: "rpc-client", logger: logger,
             configure: { socket throws(ZMQError) in
@@ -55,6 +57,7 @@ public final class RPCClient: Sendable {
                     watching: socket, usingCurve: curve != nil, context: context, logger: logger,
                     onFailure: { reason in
                         guard closeOnRefusedHandshake else { return }
+                        refusal.reason.withLock { $0 = reason }
                         calls.failAll(.unavailable(reason))
                         ownSocket.value?.stop()
                     })
@@ -68,7 +71,11 @@ public final class RPCClient: Sendable {
                 try socket.connect(endpoint)
             },
             onMessage: { frames in calls.deliver(frames) },
-            onStop: { calls.failAll(.unavailable("the client for \(endpoint) was closed")) })
+            // A call that began while a refused handshake closed the socket hears why.
+            onStop: {
+                calls.failAll(.unavailable(
+                    refusal.reason.withLock { $0 } ?? "the client for \(endpoint) was closed"))
+            })
         self.monitor = monitor
         ownSocket.value = socket
         // The refusal may have come while this initializer ran, before the socket was known.
@@ -238,4 +245,9 @@ final class PendingCalls: Sendable {
     private func resume(id: String, with result: Result<Herald_V1_RpcResponse, any Error>) {
         calls.withLock { $0.removeValue(forKey: id) }?.continuation.resume(with: result)
     }
+}
+
+/// The reason a refused handshake closed a client's socket.
+private final class Refusal: Sendable {
+    let reason = Mutex<String?>(nil)
 }
