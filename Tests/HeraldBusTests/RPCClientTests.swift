@@ -66,4 +66,24 @@ import Testing
         let result = try await withTimeout("the cancelled call to end", within: .seconds(15)) { await call.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
+
+    /// Clients closed while their handshake is under way, on a context of their own:
+    /// the context must still serve a call afterwards. (Closing a client's handshake
+    /// monitor before its socket once left libzmq's I/O thread blocked on a report
+    /// nobody would read, and every later call on the context timed out.)
+    @Test func clientsClosedMidHandshakeLeaveTheContextWorking() async throws {
+        let context = try ZMQContext()
+        let server = try RPCServer(
+            context: context, configuration: RPCServerConfiguration(endpoint: anyPort), router: .testRouter(),
+            logger: testLogger)
+        let running = Task { try await server.run() }
+        defer { running.cancel() }
+        for _ in 0..<200 {
+            try RPCClient(context: context, endpoint: server.boundEndpoint, logger: testLogger).close()
+        }
+        let client = try RPCClient(context: context, endpoint: server.boundEndpoint, logger: testLogger)
+        defer { client.close() }
+        let answer = try await client.call(Methods.echo, violation("after"), as: Herald_V1_Status.self, timeout: .seconds(10))
+        #expect(answer.message == "echo:after")
+    }
 }

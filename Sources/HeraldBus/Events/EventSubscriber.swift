@@ -26,6 +26,7 @@ public final class EventSubscriber: Sendable {
             of: PublishedEvent.self, bufferingPolicy: .bufferingNewest(bufferLimit))
         self.events = events
         var monitor: HandshakeMonitor?
+        let ownMonitor = LateRef<HandshakeMonitor>()
         socket = try SocketThread(
             context: context, kind: .sub, name: "events-sub", logger: logger,
             configure: { socket throws(ZMQError) in
@@ -44,8 +45,12 @@ public final class EventSubscriber: Sendable {
                 }
                 continuation.yield(PublishedEvent(topic: String(decoding: frames[0], as: UTF8.self), payload: frames[1]))
             },
-            onStop: { continuation.finish() })
+            onStop: {
+                continuation.finish()
+                ownMonitor.value?.close() // only now that the socket is closed (see HandshakeMonitor)
+            })
         self.monitor = monitor!
+        ownMonitor.value = monitor
     }
 
     deinit { close() }
@@ -55,7 +60,6 @@ public final class EventSubscriber: Sendable {
 
     /// Disconnects; ``events`` then finishes.
     public func close() {
-        socket.stop()
-        monitor.close()
+        socket.stop() // and then, on the socket's thread, the monitor
     }
 }

@@ -47,7 +47,8 @@ public final class RPCClient: Sendable {
         // prefix also keeps them apart from other clients' in the core's logs.
         self.idPrefix = String(UInt32.random(in: .min ... .max), radix: 36)
         var monitor: HandshakeMonitor?
-        let ownSocket = SocketRef()
+        let ownSocket = LateRef<SocketThread>()
+        let ownMonitor = LateRef<HandshakeMonitor>()
         // Why the core refused us, for calls that the closing socket fails.
         let refusal = Refusal()
         self.socket = try SocketThread(
@@ -75,8 +76,10 @@ public final class RPCClient: Sendable {
             onStop: {
                 calls.failAll(.unavailable(
                     refusal.reason.withLock { $0 } ?? "the client for \(endpoint) was closed"))
+                ownMonitor.value?.close() // only now that the socket is closed (see HandshakeMonitor)
             })
         self.monitor = monitor
+        ownMonitor.value = monitor
         ownSocket.value = socket
         // The refusal may have come while this initializer ran, before the socket was known.
         if closeOnRefusedHandshake, monitor?.lastFailure != nil { socket.stop() }
@@ -86,8 +89,7 @@ public final class RPCClient: Sendable {
 
     /// Stops the socket's thread; calls still waiting fail with `UNAVAILABLE`.
     public func close() {
-        socket.stop()
-        monitor?.close()
+        socket.stop() // and then, on the socket's thread, the monitor
     }
 
     /// Why a request could not be handed to the core.

@@ -10,10 +10,15 @@ import Synchronization
 ///
 /// libzmq reports socket events on an inproc PAIR (`zmq_socket_monitor`); this
 /// reads them on a thread of its own and keeps the latest outcome.
+///
+/// The reader must outlive the watched socket: libzmq's I/O thread sends each event
+/// with a blocking send, and with nobody reading it would block there, stalling every
+/// socket of the context. So the owner calls ``close()`` from the watched socket's
+/// `onStop` (after ``ZMQSocket/close()``, which stops the reports), never before.
 public final class HandshakeMonitor: Sendable {
     private static let sequence = Atomic<UInt64>(0)
     private let failure = Failure()
-    private let reader = SocketRef()
+    private let reader = LateRef<SocketThread>()
 
     private final class Failure: Sendable {
         let reason = Mutex<String?>(nil)
@@ -62,6 +67,7 @@ public final class HandshakeMonitor: Sendable {
     /// Why the last handshake failed; nil when it succeeded or none has been tried.
     public var lastFailure: String? { failure.reason.withLock { $0 } }
 
+    /// Stops the reader; call it once the watched socket is closed (see above).
     public func close() { reader.value?.stop() }
 }
 

@@ -36,7 +36,7 @@ public final class ZAPHandler: Sendable {
         onRefused: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(ZMQError) {
         let state = State(keys: keys)
-        let replies = SocketRef()
+        let replies = LateRef<SocketThread>()
         self.state = state
         self.socket = try SocketThread(
             context: context, kind: .router, name: "zap", logger: logger,
@@ -150,10 +150,10 @@ struct ZAPRequest {
     }
 }
 
-/// A reference to a socket filled in after the closure that uses it was made.
-final class SocketRef: Sendable {
-    private let storage = Mutex<SocketThread?>(nil)
-    var value: SocketThread? {
+/// A reference filled in after the closure that uses it was made (a socket, its monitor).
+final class LateRef<Value: Sendable>: Sendable {
+    private let storage = Mutex<Value?>(nil)
+    var value: Value? {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }

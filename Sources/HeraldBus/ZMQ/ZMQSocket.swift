@@ -37,6 +37,8 @@ public final class ZMQSocket {
     /// with open sockets would block.
     public let context: ZMQContext
     private(set) var handle: UnsafeMutableRawPointer?
+    /// Whether ``monitor(_:events:)`` started reporting events, which ``close()`` stops first.
+    private var isMonitored = false
 
     public init(context: ZMQContext, kind: Kind) throws(ZMQError) {
         guard let handle = zmq_socket(context.handle, kind.rawValue) else {
@@ -53,6 +55,12 @@ public final class ZMQSocket {
     /// context's I/O thread; this call itself never blocks.
     public func close() {
         guard let handle else { return }
+        // libzmq's I/O thread sends monitor events with a *blocking* send on the
+        // monitor's PAIR, until the socket is reaped, some time after zmq_close. Once
+        // the reader of that PAIR is gone, one more event (a handshake finishing while
+        // the socket closes) blocks the I/O thread for good, and with it every socket
+        // of the context. So the reports stop here, while their reader still listens.
+        if isMonitored { zmq_socket_monitor(handle, nil, 0) }
         zmq_close(handle)
         self.handle = nil
     }
@@ -80,6 +88,7 @@ public final class ZMQSocket {
     public func monitor(_ endpoint: String, events: Int32) throws(ZMQError) {
         let handle = try open("zmq_socket_monitor", endpoint: endpoint)
         guard zmq_socket_monitor(handle, endpoint, events) == 0 else { throw ZMQError.last("zmq_socket_monitor", endpoint: endpoint) }
+        isMonitored = true
     }
 
     /// The endpoint last bound or connected, with a wildcard port (`tcp://127.0.0.1:*`)
