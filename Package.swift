@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The PostgreSQL store (several cores on one database): the brief's choice, on SwiftNIO
+        // like Hummingbird, with a connection pool, LISTEN/NOTIFY and binary parameters.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Message templates: the brief's choice, logic-less and spec-compliant.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // HMAC-SHA256 for Standard Webhooks signatures (HeraldChannelKit's signer).
@@ -104,6 +107,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -13,10 +13,12 @@ public struct StoreUnavailable: Error, Sendable, Equatable, CustomStringConverti
         case diskFull = "disk full"
         case readOnly = "read-only"
         case ioError = "I/O error"
+        /// PostgreSQL: the server cannot be reached, or closed the connection.
+        case unreachable = "unreachable"
     }
 
     public var cause: Cause
-    /// The database file.
+    /// The database file, or the PostgreSQL URL without its password.
     public var path: String
     /// What the database library said, for the log.
     public var detail: String

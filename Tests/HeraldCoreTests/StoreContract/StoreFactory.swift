@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldTesting
+import Logging
 import Testing
 
 /// What a store implementation must be to run the contract: both of the core's
@@ -26,12 +27,20 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    /// Every implementation the contract runs against.
-    static let all: [StoreFactory] = [.sqlite]
+    /// Every implementation the contract runs against: PostgreSQL when the test script
+    /// started a server (`HERALD_TEST_POSTGRES_URL`, see scripts/test.sh).
+    static let all: [StoreFactory] = [.sqlite] + (postgres.map { [$0] } ?? [])
 
     /// A database file in WAL mode, as `heraldd` opens it.
     static let sqlite = StoreFactory(name: "SQLite") { directory in
         try SQLiteStore(path: directory.appendingPathComponent("herald.db").path)
+    }
+
+    /// A schema of its own per store, in the test server's database.
+    static let postgres: StoreFactory? = testPostgresLocation.map { location in
+        StoreFactory(name: "PostgreSQL") { _ in
+            try await PostgresStore.open(location, coreID: "contract", options: .testing(), logger: quietStoreLogger)
+        }
     }
 
     /// Runs `body` with a fresh store of this implementation.
@@ -39,5 +48,25 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         try await withTemporaryDirectory(prefix: "herald-contract") { directory in
             try await body(try await open(directory))
         }
+    }
+}
+
+/// The PostgreSQL server of the tests, when scripts/test.sh started one.
+let testPostgresLocation: PostgresLocation? = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"]
+    .flatMap { try? PostgresLocation(url: $0) }
+
+let quietStoreLogger: Logger = {
+    var logger = Logger(label: "herald.store.tests")
+    logger.logLevel = .critical
+    return logger
+}()
+
+extension PostgresStore.Options {
+    /// A fresh schema and few connections: many stores of the parallel tests share one server.
+    static func testing(schema: String = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")) -> Self {
+        var options = Self()
+        options.schema = schema
+        options.maxConnections = 3
+        return options
     }
 }

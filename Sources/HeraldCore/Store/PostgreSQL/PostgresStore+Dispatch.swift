@@ -1,0 +1,367 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+// The dispatcher's operations on PostgreSQL (DispatchStore). The queue queries name
+// the literal status of the partial indexes ('pending', 'leased'), so they walk open
+// jobs only, never the history. Several cores lease from one table: candidates are
+// selected `FOR UPDATE SKIP LOCKED` (a job another core is deciding on is skipped,
+// never waited for), results lock their jobs `FOR UPDATE` before judging them.
+extension PostgresStore {
+    /// How many candidates one lease call examines at most, as a multiple of its limit.
+    static let leaseExaminedFactor = 4
+
+    public func dispatchTurn(
+        _ turn: DispatchTurn, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> DispatchTurnOutcome {
+        // One transaction, one connection, one trip per statement.
+        let body: @Sendable (PostgresConnection) async throws -> DispatchTurnOutcome = { connection in
+            var outcome = DispatchTurnOutcome()
+            if turn.writes {
+                outcome.results = try await self.apply(turn.results, connection)
+                outcome.released = try await self.release(turn.releases, now: turn.now, connection)
+                if turn.expireLeases { outcome.expired = try await self.expire(now: turn.now, connection) }
+                for query in turn.leases {
+                    outcome.batches.append(try await self.lease(query, decide: decide, connection))
+                }
+            }
+            for channel in turn.watched {
+                outcome.nextDue[channel] = NextDue(
+                    earliest: try await self.nextDue(channel: channel, after: nil, connection),
+                    afterNow: try await self.nextDue(channel: channel, after: turn.now, connection))
+            }
+            outcome.nextLeaseExpiry = try await self.nextLeaseExpiry(connection)
+            return outcome
+        }
+        return turn.writes ? try await write(body) : try await read(body)
+    }
+
+    // MARK: Leasing
+
+    public func leaseDueJobs(
+        _ query: LeaseQuery, decide: @escaping @Sendable (LeaseCandidate) -> LeaseDecision
+    ) async throws -> LeaseBatch {
+        guard query.limit > 0 else { return LeaseBatch() }
+        return try await write { try await self.lease(query, decide: decide, $0) }
+    }
+
+    func lease(
+        _ query: LeaseQuery, decide: (LeaseCandidate) -> LeaseDecision, _ connection: PostgresConnection
+    ) async throws -> LeaseBatch {
+        guard query.limit > 0 else { return LeaseBatch() }
+        let present = query.presentProviders.sorted()
+        let now = query.now.postgres
+        let leaseUntil = query.leaseUntil.postgres
+        var batch = LeaseBatch()
+        var examined = 0
+        let maxExamined = query.limit * Self.leaseExaminedFactor
+        while batch.leased.count < query.limit, examined < maxExamined {
+            let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
+            let jobs: [NotificationJob] = try await connection.all("""
+                SELECT * FROM notification_jobs
+                WHERE status = 'pending' AND channel = \(query.channel) AND due_at <= \(now)
+                  AND (provider IS NULL OR provider = \(query.provider)
+                       OR (fallback_provider = \(query.provider) AND NOT (provider = ANY(\(present)::text[]))))
+                ORDER BY due_at, seq
+                LIMIT \(wanted)
+                FOR UPDATE SKIP LOCKED
+                """, logger)
+            examined += jobs.count
+            if jobs.isEmpty { break }
+
+            let bookings: [String: Booking] = try await byID(Set(jobs.map(\.bookingID)), \.id, connection)
+            let subscriptions: [String: WebhookSubscription] = try await byID(
+                Set(jobs.compactMap(\.subscriptionID)), \.id, connection)
+            let destinations: [String: TeamDestination] = try await byID(
+                Set(jobs.compactMap(\.teamDestinationID)), \.id, connection)
+            let events: [String: BookingEventRecord] = try await byID(
+                Set(jobs.map(\.eventID).filter { !$0.isEmpty }), \.id, connection)
+
+            var leasedIDs: [String] = []
+            for job in jobs {
+                let candidate = LeaseCandidate(
+                    job: job, booking: bookings[job.bookingID],
+                    subscription: job.subscriptionID.flatMap { subscriptions[$0] },
+                    teamDestination: job.teamDestinationID.flatMap { destinations[$0] },
+                    event: job.eventID.isEmpty ? nil : events[job.eventID])
+                var decision = decide(candidate)
+                if decision == .lease, candidate.booking == nil {
+                    decision = .cancel(reason: "booking \(job.bookingID) no longer exists")
+                }
+                switch decision {
+                case .lease:
+                    leasedIDs.append(job.id)
+                    var leased = job
+                    leased.status = .leased
+                    leased.attempt += 1
+                    leased.leasedTo = query.leasedTo
+                    leased.leaseExpiresAt = leaseUntil.date
+                    leased.updatedAt = now.date
+                    batch.leased.append(LeasedJob(
+                        job: leased, booking: candidate.booking!, subscription: candidate.subscription,
+                        event: candidate.event))
+                case let .cancel(reason):
+                    batch.logged += try await end(job, .cancelled, reason: reason, at: query.now, connection)
+                    batch.cancelled += 1
+                case let .miss(reason):
+                    batch.logged += try await end(job, .missed, reason: reason, at: query.now, connection)
+                    batch.missed += 1
+                }
+            }
+            if !leasedIDs.isEmpty {
+                try await connection.run("""
+                    UPDATE notification_jobs
+                    SET status = 'leased', attempt = attempt + 1, leased_to = \(query.leasedTo),
+                        leased_by_core = \(coreID), lease_expires_at = \(leaseUntil), updated_at = \(now)
+                    WHERE id = ANY(\(leasedIDs))
+                    """, logger)
+            }
+            if jobs.count < wanted { break }
+        }
+        try await addConfiguration(to: &batch.leased, connection)
+        return batch
+    }
+
+    /// Ends an open job as cancelled or missed, with its ReminderLog row.
+    private func end(
+        _ job: NotificationJob, _ outcome: JobStatus, reason: String, at now: Date, _ connection: PostgresConnection
+    ) async throws -> [ReminderLogEntry] {
+        try await setFinalStatus(of: job.id, outcome, lastError: reason, at: now, connection)
+        let log: LogOutcome = outcome == .missed ? .missed : .cancelled
+        let entry = ReminderLogEntry(job: job, outcome: log, provider: job.provider ?? "", error: reason, loggedAt: now)
+        return try await Self.append(entry, connection, logger).map { [$0] } ?? []
+    }
+
+    private func setFinalStatus(
+        of jobID: String, _ status: JobStatus, lastError: String?, at now: Date, _ connection: PostgresConnection
+    ) async throws {
+        try await connection.run("""
+            UPDATE notification_jobs
+            SET status = \(status.rawValue), leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
+                last_error = \(lastError), updated_at = \(now.postgres)
+            WHERE id = \(jobID)
+            """, logger)
+    }
+
+    /// Adds to each leased job its tenant's settings, its template and its booking's
+    /// event type, read once per tenant and event type of the batch. (No cache across
+    /// calls: another core may have changed them.)
+    private func addConfiguration(to leased: inout [LeasedJob], _ connection: PostgresConnection) async throws {
+        var settings: [String: NotificationSettings?] = [:]
+        var templates: [String: [MessageTemplate]] = [:]
+        var eventTypes: [String: EventType?] = [:]
+        for index in leased.indices {
+            let tenantID = leased[index].job.tenantID
+            if settings[tenantID] == nil {
+                settings[tenantID] = .some(try await Self.settings(tenantID: tenantID, connection, logger))
+                templates[tenantID] = try await Self.templates(tenantID: tenantID, connection, logger)
+            }
+            var eventType: EventType?
+            if let eventTypeID = leased[index].booking.eventTypeID {
+                let key = tenantID + "\u{0}" + eventTypeID
+                if eventTypes[key] == nil {
+                    eventTypes[key] = .some(try await Self.eventType(tenantID: tenantID, id: eventTypeID, connection, logger))
+                }
+                eventType = eventTypes[key] ?? nil
+            }
+            let job = leased[index].job
+            leased[index].settings = settings[tenantID] ?? nil
+            leased[index].eventType = eventType
+            leased[index].template = templates[tenantID]?.first { $0.kind == job.kind && $0.channel == job.channel }
+        }
+    }
+
+    /// The stored values of `Model`'s table with these ids, by id; no query when there are none.
+    private func byID<Model: PostgresModel>(
+        _ ids: Set<String>, _ id: KeyPath<Model, String>, _ connection: PostgresConnection
+    ) async throws -> [String: Model] {
+        guard !ids.isEmpty else { return [:] }
+        let values: [Model] = try await connection.all(
+            "SELECT * FROM \(unescaped: Model.table) WHERE id = ANY(\(ids.sorted()))", logger)
+        return Dictionary(values.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: Results
+
+    public func applyResults(_ results: [JobResult]) async throws -> AppliedResults {
+        guard !results.isEmpty else { return AppliedResults() }
+        return try await write { try await self.apply(results, $0) }
+    }
+
+    func apply(_ results: [JobResult], _ connection: PostgresConnection) async throws -> AppliedResults {
+        guard !results.isEmpty else { return AppliedResults() }
+        var jobs: [String: NotificationJob] = [:]
+        // Locked until commit: another core's result for the same job waits, then sees this one's effect.
+        for job: NotificationJob in try await connection.all("""
+            SELECT * FROM notification_jobs WHERE id = ANY(\(Set(results.map(\.jobID)).sorted())) FOR UPDATE
+            """, logger) {
+            jobs[job.id] = job
+        }
+        var dispositions: [ResultDisposition] = []
+        var logged: [ReminderLogEntry] = []
+        for result in results {
+            guard var job = jobs[result.jobID] else {
+                dispositions.append(.ignored(reason: "unknown delivery"))
+                continue
+            }
+            if job.status == .sent {
+                dispositions.append(.ignored(reason: "already sent"))
+                continue
+            }
+            if result.attempt < job.attempt {
+                dispositions.append(.ignored(reason: "superseded by attempt \(job.attempt)"))
+                continue
+            }
+            if result.attempt > job.attempt {
+                dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
+                continue
+            }
+            // A final answer for the current attempt counts even when the lease was
+            // given back, as long as no newer attempt was handed out (see the protocol).
+            let isFinal: Bool = if case .retry = result.resolution { false } else { true }
+            guard job.status == .leased || (job.status == .pending && isFinal) else {
+                dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
+                continue
+            }
+            job.leasedTo = nil
+            job.leaseExpiresAt = nil
+            job.updatedAt = PostgresDate.stored(result.at)
+            switch result.resolution {
+            case let .sent(provider, providerMessageID):
+                try await setFinalStatus(of: job.id, .sent, lastError: job.lastError, at: result.at, connection)
+                job.status = .sent
+                // A second `sent` for the notification keeps the first row; the job is sent too.
+                if let row = try await Self.append(
+                    ReminderLogEntry(job: job, outcome: .sent, provider: provider,
+                                     providerMessageID: providerMessageID, loggedAt: result.at),
+                    connection, logger) {
+                    logged.append(row)
+                }
+            case let .failed(provider, error, recipientGone):
+                try await setFinalStatus(of: job.id, .failed, lastError: error, at: result.at, connection)
+                job.status = .failed
+                job.lastError = error
+                if let row = try await Self.append(
+                    ReminderLogEntry(job: job, outcome: .failed, provider: provider, error: error, loggedAt: result.at),
+                    connection, logger) {
+                    logged.append(row)
+                }
+                if recipientGone, let subscriptionID = job.subscriptionID {
+                    let reason = "the endpoint answered: \(error)"
+                    try await connection.run("""
+                        UPDATE webhook_subscriptions SET enabled = false, disabled_reason = \(reason)
+                        WHERE id = \(subscriptionID)
+                        """, logger)
+                }
+                if recipientGone, let teamDestinationID = job.teamDestinationID {
+                    let reason = "the \(job.channel) channel said the recipient is gone: \(error)"
+                    try await connection.run("""
+                        UPDATE team_destinations SET enabled = false, disabled_reason = \(reason)
+                        WHERE id = \(teamDestinationID)
+                        """, logger)
+                }
+            case let .retry(dueAt, _, error, switchToFallback):
+                if switchToFallback, let fallbackProvider = job.fallbackProvider {
+                    (job.provider, job.fallbackProvider) = (fallbackProvider, job.provider)
+                }
+                job.status = .pending
+                job.dueAt = PostgresDate.stored(dueAt)
+                job.lastError = error
+                try await connection.run("""
+                    UPDATE notification_jobs
+                    SET status = 'pending', due_at = \(dueAt.postgres), provider = \(job.provider),
+                        fallback_provider = \(job.fallbackProvider), last_error = \(error),
+                        leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
+                        updated_at = \(result.at.postgres)
+                    WHERE id = \(job.id)
+                    """, logger)
+            }
+            jobs[job.id] = job
+            dispositions.append(.applied)
+        }
+        return AppliedResults(dispositions: dispositions, logged: logged)
+    }
+
+    // MARK: Leases
+
+    public func releaseLeases(jobIDs: [String], now: Date) async throws -> Int {
+        guard !jobIDs.isEmpty else { return 0 }
+        return try await write { try await self.release(jobIDs, now: now, $0) }
+    }
+
+    func release(_ jobIDs: [String], now: Date, _ connection: PostgresConnection) async throws -> Int {
+        guard !jobIDs.isEmpty else { return 0 }
+        return try await connection.count("""
+            UPDATE notification_jobs
+            SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
+                updated_at = \(now.postgres)
+            WHERE status = 'leased' AND id = ANY(\(jobIDs))
+            RETURNING 1
+            """, logger)
+    }
+
+    public func expireLeases(now: Date) async throws -> Int {
+        try await write { try await self.expire(now: now, $0) }
+    }
+
+    /// Any core's expired leases: a dead core's jobs go out again from the living ones.
+    func expire(now: Date, _ connection: PostgresConnection) async throws -> Int {
+        try await connection.count("""
+            UPDATE notification_jobs
+            SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
+                updated_at = \(now.postgres)
+            WHERE status = 'leased' AND lease_expires_at <= \(now.postgres)
+            RETURNING 1
+            """, logger)
+    }
+
+    /// This core's leases only (and leases that name no core, copied from SQLite):
+    /// the other cores' are in their workers' hands.
+    public func releaseAllLeases(now: Date) async throws -> Int {
+        try await write { connection in
+            try await connection.count("""
+                UPDATE notification_jobs
+                SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
+                    updated_at = \(now.postgres)
+                WHERE status = 'leased' AND (leased_by_core = \(self.coreID) OR leased_by_core IS NULL)
+                RETURNING 1
+                """, self.logger)
+        }
+    }
+
+    // MARK: Timing
+
+    public func nextDueTime(channels: Set<String>, after: Date?) async throws -> Date? {
+        guard !channels.isEmpty else { return nil }
+        return try await read { connection in
+            var earliest: Date?
+            for channel in channels {
+                if let due = try await self.nextDue(channel: channel, after: after, connection) {
+                    earliest = min(earliest ?? due, due)
+                }
+            }
+            return earliest
+        }
+    }
+
+    /// One index probe of the pending index per channel.
+    func nextDue(channel: String, after: Date?, _ connection: PostgresConnection) async throws -> Date? {
+        try await connection.date("""
+            SELECT due_at FROM notification_jobs
+            WHERE status = 'pending' AND channel = \(channel) AND due_at > \((after ?? .distantPast).postgres)
+            ORDER BY due_at LIMIT 1
+            """, logger)
+    }
+
+    public func nextLeaseExpiry() async throws -> Date? {
+        try await read { try await self.nextLeaseExpiry($0) }
+    }
+
+    func nextLeaseExpiry(_ connection: PostgresConnection) async throws -> Date? {
+        try await connection.date("""
+            SELECT lease_expires_at FROM notification_jobs
+            WHERE status = 'leased' AND lease_expires_at IS NOT NULL
+            ORDER BY lease_expires_at LIMIT 1
+            """, logger)
+    }
+}
