@@ -3,15 +3,27 @@
 # protobuf code matches proto/, checks compose.yaml and the Dockerfile
 # (scripts/check-compose.py, with broken copies that must fail), builds, and
 # runs the Swift Testing suites (unit tests and end-to-end tests that start
-# the real heraldd and herald).
+# the real heraldd and herald). The PostgreSQL store's tests get a private
+# PostgreSQL cluster (scripts/postgres-cluster.sh), started before the tests
+# and removed when this script ends, however it ends; set
+# HERALD_TEST_POSTGRES_URL to give them an existing database instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/install-test-peers.sh
+[ -n "${HERALD_TEST_POSTGRES_URL:-}" ] || scripts/install-postgres.sh
 scripts/generate-proto.sh --check
 "${PYTHON:-python3}" scripts/check-compose.py --self-test
 swift build --build-tests
+if [ -z "${HERALD_TEST_POSTGRES_URL:-}" ]; then
+    postgres_dir=$(mktemp -d "${TMPDIR:-/tmp}/herald-postgres.XXXXXX")
+    # An EXIT trap runs on every way out (success, a failed phase under set -e,
+    # the exit below, SIGTERM, Ctrl-C) and leaves the exit status as it was.
+    trap 'scripts/postgres-cluster.sh stop "$postgres_dir"' EXIT
+    HERALD_TEST_POSTGRES_URL=$(scripts/postgres-cluster.sh start "$postgres_dir")
+fi
+export HERALD_TEST_POSTGRES_URL
 if [ $# -gt 0 ]; then
     swift test --skip-build "$@"
     exit

@@ -2,7 +2,9 @@ import HeraldCore
 
 /// Where the core keeps its data, which endpoints it binds, and how it dispatches.
 struct CoreConfiguration: Sendable {
-    var databasePath: String
+    var database: DatabaseLocation
+    /// The name this core's leases carry in a database several cores share.
+    var coreID: String
     var channelEndpoint: String
     var adminEndpoint: String
     var eventsEndpoint: String

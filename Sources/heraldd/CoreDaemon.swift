@@ -24,13 +24,16 @@ struct CoreDaemon {
     /// With CURVE: admits client keys at the handshake and knows their roles.
     let zap: ZAPHandler?
     let reloader: AuthorizedKeysReloader?
+    /// With PostgreSQL: wakes the dispatcher when another core writes jobs.
+    let jobListener: JobListener?
 
-    init(configuration: CoreConfiguration, logger: Logger) throws {
+    init(configuration: CoreConfiguration, logger: Logger) async throws {
         self.logger = logger
         let metrics = HeraldMetrics()
         let health = StoreHealth(logger: logger, metrics: metrics)
-        let store = try SQLiteStore(path: configuration.databasePath, health: health)
-        logger.info("database ready", metadata: ["path": "\(configuration.databasePath)"])
+        let store = try await configuration.database.open(coreID: configuration.coreID, health: health, logger: logger)
+        logger.info("database ready", metadata: [
+            "database": "\(configuration.database)", "core_id": "\(configuration.coreID)"])
 
         context = try ZMQContext()
         let security = configuration.security
@@ -85,6 +88,7 @@ struct CoreDaemon {
             metrics: metrics,
             logged: publishDeliveries)
         self.dispatcher = dispatcher
+        jobListener = (store as? PostgresStore).map { JobListener(store: $0, dispatcher: dispatcher) }
 
         // Ping reports the frames both ROUTER endpoints dropped; the admin
         // server exists only after its routes, hence the late binding.
@@ -137,6 +141,7 @@ struct CoreDaemon {
         // Shut down in reverse order: stop serving HTTP and admin requests first, publish last.
         var services: [any Service] = [publisher, dispatcher, admin]
         if let reloader { services.append(reloader) }
+        if let jobListener { services.append(jobListener) }
         if let metricsServer {
             services.append(metricsServer)
         } else {
@@ -179,6 +184,23 @@ struct CoreDaemon {
             if pair.count == 2 { metadata[String(pair[0])] = "\(pair[1])" }
         }
         logger.info("heraldd ready", metadata: metadata)
+    }
+}
+
+/// Listens for other cores' new jobs (PostgreSQL) and wakes the dispatcher when
+/// they are for a channel one of its workers serves.
+struct JobListener: Service {
+    let store: PostgresStore
+    let dispatcher: Dispatcher
+
+    func run() async throws {
+        let dispatcher = dispatcher
+        await cancelWhenGracefulShutdown {
+            await store.listenForJobs { channels in
+                if let channels, Set(dispatcher.connectedWorkers.map(\.channel)).isDisjoint(with: channels) { return }
+                dispatcher.wake()
+            }
+        }
     }
 }
 

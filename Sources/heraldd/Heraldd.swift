@@ -20,8 +20,13 @@ struct Heraldd: AsyncParsableCommand {
             """,
         version: CoreVersion.current)
 
-    @Option(help: ArgumentHelp("SQLite database file ($HERALD_DB, default ./herald.db).", valueName: "path"))
+    @Option(help: ArgumentHelp("The store: a SQLite file (default ./herald.db), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require] for PostgreSQL, where several cores can share one database ($HERALD_DB).", valueName: "path|url"))
     var db: String?
+
+    @Option(
+        name: .customLong("core-id"),
+        help: ArgumentHelp("With PostgreSQL: this core's name in the leases it holds, unique among the cores of one database and the same across its restarts, so that a restarted core gives back its own leases at once ($HERALD_CORE_ID, default the host name).", valueName: "name"))
+    var coreID: String?
 
     @Option(
         name: .customLong("channel-endpoint"),
@@ -82,7 +87,8 @@ struct Heraldd: AsyncParsableCommand {
         HeapTuning.apply()
         let environment = ProcessInfo.processInfo.environment
         let configuration = CoreConfiguration(
-            databasePath: db ?? environment["HERALD_DB"] ?? "./herald.db",
+            database: try database(environment),
+            coreID: coreID ?? environment["HERALD_CORE_ID"] ?? ProcessInfo.processInfo.hostName,
             channelEndpoint: channelEndpoint ?? environment["HERALD_CHANNEL_ENDPOINT"] ?? "tcp://127.0.0.1:7401",
             adminEndpoint: adminEndpoint ?? environment["HERALD_ADMIN_ENDPOINT"] ?? "tcp://127.0.0.1:7402",
             eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
@@ -115,7 +121,7 @@ struct Heraldd: AsyncParsableCommand {
 
         let core: CoreDaemon
         do {
-            core = try CoreDaemon(configuration: configuration, logger: logger)
+            core = try await CoreDaemon(configuration: configuration, logger: logger)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
@@ -125,6 +131,15 @@ struct Heraldd: AsyncParsableCommand {
 }
 
 extension Heraldd {
+    /// `--db`, else `$HERALD_DB`, else ./herald.db; a malformed PostgreSQL URL stops the start (exit 64).
+    func database(_ environment: [String: String]) throws -> DatabaseLocation {
+        do {
+            return try DatabaseLocation(parsing: db ?? environment["HERALD_DB"] ?? "./herald.db")
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// `--curve-secret-key` and `--authorized-keys`, or their variables; a bad key file stops the start (exit 64).
     func security(_ environment: [String: String]) throws -> BusSecurity? {
         do {

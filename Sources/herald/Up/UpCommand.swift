@@ -31,7 +31,7 @@ struct UpCommand: AsyncParsableCommand {
         help: ArgumentHelp("Folder for the database and the outbox.", valueName: "path"))
     var stateDirectory = ".herald"
 
-    @Option(help: ArgumentHelp("The SQLite database (default <state-dir>/herald.db).", valueName: "path"))
+    @Option(help: ArgumentHelp("The core's store: a SQLite file (default <state-dir>/herald.db) or a postgres:// URL (see heraldd --help).", valueName: "path|url"))
     var db: String?
 
     @Option(help: ArgumentHelp("Where channels without credentials write messages (default <state-dir>/outbox).", valueName: "path"))
@@ -109,7 +109,10 @@ struct UpCommand: AsyncParsableCommand {
         }
         let outboxDirectory = outbox ?? "\(stateDirectory)/outbox"
         let databasePath = db ?? "\(stateDirectory)/herald.db"
-        for folder in [stateDirectory, outboxDirectory, (databasePath as NSString).deletingLastPathComponent] where !folder.isEmpty {
+        // A PostgreSQL URL names no folder to create.
+        let isURL = databasePath.hasPrefix("postgres://") || databasePath.hasPrefix("postgresql://")
+        let databaseFolder = isURL ? "" : (databasePath as NSString).deletingLastPathComponent
+        for folder in [stateDirectory, outboxDirectory, databaseFolder] where !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
 
@@ -164,7 +167,9 @@ struct UpCommand: AsyncParsableCommand {
                 ready.withLock { $0 } ? .restart : .giveUp
             })
         programs.add(core)
-        console.say("starting heraldd on \(databasePath) (a new database is created and migrated first)")
+        // Never the password of a PostgreSQL URL.
+        let shownDatabase = isURL ? databasePath.replacing(/:[^:@\/]*@/, with: ":***@") : databasePath
+        console.say("starting heraldd on \(shownDatabase) (a new database is created and migrated first)")
         let coreTask = Task {
             let exit = await core.supervise()
             emit.yield(.stop(.coreExited(exit.summary)))

@@ -31,15 +31,16 @@ final class RunningCore: @unchecked Sendable {
     ///   - endpoints: the endpoints to bind (to restart a core where its workers
     ///     look for it); free ports when nil.
     ///   - clientEnvironment: more environment for the `herald` commands run against it.
+    ///   - database: `--db` (a postgres:// URL); the SQLite file in `directory` when nil.
     static func start(
-        in given: URL? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil,
+        in given: URL? = nil, database: String? = nil, arguments: [String] = [], endpoints: CoreEndpoints? = nil,
         clientEnvironment: [String: String] = [:]
     ) async throws -> RunningCore {
         let directory = try given ?? makeTemporaryDirectory(prefix: "herald-e2e")
         let process = try ChildProcess(
             Binaries.heraldd,
             [
-                "--db", directory.appendingPathComponent("herald.db").path,
+                "--db", database ?? directory.appendingPathComponent("herald.db").path,
                 "--admin-endpoint", endpoints?.admin ?? "tcp://127.0.0.1:*",
                 "--channel-endpoint", endpoints?.channel ?? "tcp://127.0.0.1:*",
                 "--events-endpoint", endpoints?.events ?? "tcp://127.0.0.1:*",

@@ -28,13 +28,16 @@ extension PostgresStore {
     }
 
     static func bookingWriteQueue(
-        client: PostgresClient, location: PostgresLocation, health: StoreHealth, logger: Logger, batchSize: Int
+        client: PostgresClient, location: PostgresLocation, coreID: String, connectTimeout: Duration,
+        health: StoreHealth, logger: Logger, batchSize: Int
     ) -> GroupCommit<BookingWrite, WrittenBooking> {
         GroupCommit(maxBatchSize: batchSize) { writes, answer in
             // A task of its own, tied to no caller: a caller cancelled meanwhile cannot
             // interrupt the batch.
             Task {
-                answer(await commitBookingBatch(writes, client: client, location: location, health: health, logger: logger))
+                answer(await commitBookingBatch(
+                    writes, client: client, location: location, coreID: coreID, connectTimeout: connectTimeout,
+                    health: health, logger: logger))
             }
         }
     }
@@ -43,11 +46,11 @@ extension PostgresStore {
     /// outcome per write. A write that fails on its own rolls back alone with its own
     /// error; an unreachable or refusing database fails the whole batch, nothing stored.
     static func commitBookingBatch(
-        _ writes: [BookingWrite], client: PostgresClient, location: PostgresLocation, health: StoreHealth,
-        logger: Logger
+        _ writes: [BookingWrite], client: PostgresClient, location: PostgresLocation, coreID: String,
+        connectTimeout: Duration, health: StoreHealth, logger: Logger
     ) async -> [BookingOutcome] {
         do {
-            let outcomes = try await client.withConnection { connection in
+            let outcomes = try await withConnection(client, waiting: connectTimeout) { connection in
                 try await connection.transaction(logger) { connection -> [BookingOutcome] in
                     try await connection.run("SELECT pg_advisory_xact_lock(\(bookingWriteLock))", logger)
                     var outcomes: [BookingOutcome] = []
@@ -63,6 +66,12 @@ extension PostgresStore {
                             outcomes.append(.failure(failure))
                         }
                     }
+                    // Cores whose workers can take the new jobs hear of them at commit.
+                    var channels = Set<String>()
+                    for case let (write, .success) in zip(writes, outcomes) {
+                        channels.formUnion(write.newJobs.map(\.channel))
+                    }
+                    try await notifyJobs(channels: channels, from: coreID, connection, logger)
                     return outcomes
                 }
             }

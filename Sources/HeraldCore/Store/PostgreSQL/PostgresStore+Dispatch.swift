@@ -199,6 +199,7 @@ extension PostgresStore {
         }
         var dispositions: [ResultDisposition] = []
         var logged: [ReminderLogEntry] = []
+        var retried = Set<String>()
         for result in results {
             guard var job = jobs[result.jobID] else {
                 dispositions.append(.ignored(reason: "unknown delivery"))
@@ -275,10 +276,13 @@ extension PostgresStore {
                         updated_at = \(result.at.postgres)
                     WHERE id = \(job.id)
                     """, logger)
+                retried.insert(job.channel)
             }
             jobs[job.id] = job
             dispositions.append(.applied)
         }
+        // A retry may go to another core's worker of its channel.
+        try await Self.notifyJobs(channels: retried, from: coreID, connection, logger)
         return AppliedResults(dispositions: dispositions, logged: logged)
     }
 
@@ -291,13 +295,13 @@ extension PostgresStore {
 
     func release(_ jobIDs: [String], now: Date, _ connection: PostgresConnection) async throws -> Int {
         guard !jobIDs.isEmpty else { return 0 }
-        return try await connection.count("""
+        return try await pendingAgain("""
             UPDATE notification_jobs
             SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
                 updated_at = \(now.postgres)
             WHERE status = 'leased' AND id = ANY(\(jobIDs))
-            RETURNING 1
-            """, logger)
+            RETURNING channel
+            """, connection)
     }
 
     public func expireLeases(now: Date) async throws -> Int {
@@ -306,26 +310,34 @@ extension PostgresStore {
 
     /// Any core's expired leases: a dead core's jobs go out again from the living ones.
     func expire(now: Date, _ connection: PostgresConnection) async throws -> Int {
-        try await connection.count("""
+        try await pendingAgain("""
             UPDATE notification_jobs
             SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
                 updated_at = \(now.postgres)
             WHERE status = 'leased' AND lease_expires_at <= \(now.postgres)
-            RETURNING 1
-            """, logger)
+            RETURNING channel
+            """, connection)
+    }
+
+    /// Runs an UPDATE that returns leased jobs to pending (`RETURNING channel`), tells
+    /// the other cores, and returns how many.
+    private func pendingAgain(_ update: PostgresQuery, _ connection: PostgresConnection) async throws -> Int {
+        let channels = try await connection.strings(update, logger)
+        try await Self.notifyJobs(channels: Set(channels), from: coreID, connection, logger)
+        return channels.count
     }
 
     /// This core's leases only (and leases that name no core, copied from SQLite):
     /// the other cores' are in their workers' hands.
     public func releaseAllLeases(now: Date) async throws -> Int {
         try await write { connection in
-            try await connection.count("""
+            try await self.pendingAgain("""
                 UPDATE notification_jobs
                 SET status = 'pending', leased_to = NULL, leased_by_core = NULL, lease_expires_at = NULL,
                     updated_at = \(now.postgres)
                 WHERE status = 'leased' AND (leased_by_core = \(self.coreID) OR leased_by_core IS NULL)
-                RETURNING 1
-                """, self.logger)
+                RETURNING channel
+                """, connection)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The store on PostgreSQL, for a core that outgrows one machine or must not be a
 /// single point of failure: several cores on one database, each the
@@ -32,6 +33,7 @@ public final class PostgresStore: DispatchStore, AdminStore {
     public let bookingWrites: GroupCommit<BookingWrite, WrittenBooking>
     let client: PostgresClient
     let logger: Logger
+    let connectTimeout: Duration
     private let running: Task<Void, Never>
 
     public struct Options: Sendable {
@@ -43,6 +45,8 @@ public final class PostgresStore: DispatchStore, AdminStore {
         /// separate Herald data in one database (the tests give each store its own).
         public var schema: String?
         /// How long to wait for a connection before a call fails as unavailable.
+        /// (postgres-nio's pool alone would queue calls for a minute while the server
+        /// is unreachable, before it gives up on them.)
         public var connectTimeout: Duration = .seconds(5)
 
         public init() {}
@@ -70,8 +74,10 @@ public final class PostgresStore: DispatchStore, AdminStore {
         var configuration = location.clientConfiguration()
         configuration.options.maximumConnections = options.maxConnections
         configuration.options.connectTimeout = options.connectTimeout
+        // The core's name in pg_stat_activity, for operators (and the tests that cut its connections).
+        configuration.options.additionalStartupParameters = [("application_name", "heraldd \(coreID)")]
         if let schema = options.schema {
-            configuration.options.additionalStartupParameters = [("search_path", schema)]
+            configuration.options.additionalStartupParameters.append(("search_path", schema))
         }
         var clientLogger = logger
         clientLogger.logLevel = max(logger.logLevel, .notice)
@@ -81,9 +87,11 @@ public final class PostgresStore: DispatchStore, AdminStore {
         self.coreID = coreID
         self.health = health
         self.logger = logger
+        connectTimeout = options.connectTimeout
         running = Task { await client.run() }
         bookingWrites = Self.bookingWriteQueue(
-            client: client, location: location, health: health, logger: logger, batchSize: options.bookingBatchSize)
+            client: client, location: location, coreID: coreID, connectTimeout: options.connectTimeout, health: health,
+            logger: logger, batchSize: options.bookingBatchSize)
     }
 
     deinit { running.cancel() }
@@ -102,12 +110,12 @@ public final class PostgresStore: DispatchStore, AdminStore {
     }
 
     private func migrate(schema: String?) async throws {
-        try await client.withConnection { connection in
+        try await Self.withConnection(client, waiting: connectTimeout) { connection in
             if let schema {
                 try await connection.run(
                     "CREATE SCHEMA IF NOT EXISTS \(unescaped: Self.quotedIdentifier(schema))", self.logger)
             }
-            try await connection.transaction(logger) { connection in
+            try await connection.transaction(self.logger) { connection in
                 // Cores starting together migrate one after another.
                 try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", self.logger)
                 try await connection.run("""
@@ -139,10 +147,10 @@ public final class PostgresStore: DispatchStore, AdminStore {
     // MARK: Transactions
 
     /// A read-only transaction (one snapshot).
-    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in
-                try await connection.transaction(logger, readOnly: true, body)
+            return try await Self.withConnection(client, waiting: connectTimeout) { connection in
+                try await connection.transaction(self.logger, readOnly: true, body)
             }
         } catch {
             throw reported(error)
@@ -152,17 +160,61 @@ public final class PostgresStore: DispatchStore, AdminStore {
     /// A write transaction; any thrown error rolls all of it back. A database that
     /// cannot be reached or refuses writes is ``StoreError/unavailable(_:)`` and
     /// marks ``health``; the next write that commits clears it.
-    func write<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let value: T
         do {
-            value = try await client.withConnection { connection in
-                try await connection.transaction(logger, body)
+            value = try await Self.withConnection(client, waiting: connectTimeout) { connection in
+                try await connection.transaction(self.logger, body)
             }
         } catch {
             throw reported(error)
         }
         health.writeSucceeded()
         return value
+    }
+
+    /// Runs `body` with a connection of the pool, or fails as unreachable when none
+    /// comes within `wait` (the server is down: the pool keeps trying to connect).
+    /// Only the wait for a connection is bounded; `body` runs as long as it runs.
+    static func withConnection<T: Sendable>(
+        _ client: PostgresClient, waiting wait: Duration,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let leased = Flag()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.value.store(true, ordering: .relaxed)
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: wait)
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+                if !leased.value.load(ordering: .relaxed) {
+                    group.cancelAll()
+                    throw ConnectionWaitExpired(wait: wait)
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    /// No connection came within the wait: the server is unreachable (or every
+    /// connection is busy for that long, which is as bad).
+    struct ConnectionWaitExpired: Error, CustomStringConvertible {
+        var wait: Duration
+        var description: String { "no connection to PostgreSQL within \(wait)" }
     }
 
     /// The error as a ``StoreError``, with an outage reported to ``health``.

@@ -1,0 +1,153 @@
+import Foundation
+import HeraldTesting
+import Testing
+
+/// Cores on PostgreSQL: the server the test script started (`HERALD_TEST_POSTGRES_URL`),
+/// a database of its own per test. Several cores on one database, `kill -9` of one,
+/// a LISTEN connection cut by the server.
+@Suite(
+    "Cores on PostgreSQL", .timeLimit(.minutes(5)),
+    .enabled(if: TestPostgres.serverURL != nil, "needs HERALD_TEST_POSTGRES_URL (scripts/test.sh starts a server)"))
+struct PostgresCoreTests {
+    @Test func aCoreOnPostgreSQLSendsAConfirmationOnceAndLogsIt() async throws {
+        let database = try await TestPostgres.createDatabase()
+        let core = try await RunningCore.start(database: database, arguments: ["--core-id", "solo"])
+        let worker = try await RunningChannel.start("email-1", core: core, directory: core.directory)
+        try await core.createTenant("salon")
+        try await core.createBooking("salon", id: "b-1")
+
+        let rows = try await waitForLog(core, tenant: "salon", "the confirmation to be sent") { rows in
+            rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
+        }
+        let sent = rows.filter { $0.outcome == "sent" }
+        #expect(sent.count == 1, "\(rows)")
+        #expect(sent.first?.attempts == 1)
+        #expect(worker.handedOut.map(\.id) == sent.map(\.job_id))
+        let sentJobs = try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE status = 'sent'")
+        #expect(sentJobs == "1")
+        #expect(try await worker.stop() == 0, "\(worker.process.stderr)")
+        #expect(try await core.stop() == 0)
+    }
+
+    /// Core B's heartbeats are 30 s apart, so only a notification from A's commit can
+    /// wake it within the few seconds this allows.
+    @Test func aBookingWrittenOnOneCoreIsHandedOutAtOnceByTheCoreWithTheWorker() async throws {
+        let database = try await TestPostgres.createDatabase()
+        let a = try await RunningCore.start(database: database, arguments: ["--core-id", "core-a"])
+        let b = try await RunningCore.start(
+            database: database, arguments: ["--core-id", "core-b", "--heartbeat-interval", "30"])
+        let worker = try await RunningChannel.start("email-b", core: b, directory: b.directory)
+        try await a.createTenant("salon")
+        // Let B's loop settle into its 30 s wait, with nothing due.
+        try await eventually("core B to listen for other cores' jobs") {
+            try await TestPostgres.psql(database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'heraldd core-b' AND query LIKE 'LISTEN%'") == "1"
+        }
+        let started = ContinuousClock.now
+        try await a.createBooking("salon", id: "b-1")
+        _ = try await waitForLog(b, tenant: "salon", timeout: .seconds(10), "the confirmation sent through core B") { rows in
+            rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(worker.handedOut.count == 1)
+        #expect(try await worker.stop() == 0)
+        #expect(try await b.stop() == 0)
+        #expect(try await a.stop() == 0)
+    }
+
+    /// Workers on two cores; core A is killed while its worker holds deliveries. Its
+    /// leases expire and core B hands those jobs out again with a higher attempt:
+    /// every confirmation is sent, none twice, nothing is left leased.
+    @Test func aCoreKilledMidDeliveryLeavesItsJobsToTheOtherCore() async throws {
+        let database = try await TestPostgres.createDatabase()
+        let a = try await RunningCore.start(database: database, arguments: ["--core-id", "core-a", "--lease", "3"])
+        let b = try await RunningCore.start(database: database, arguments: ["--core-id", "core-b", "--lease", "3"])
+        try await a.createTenant("salon")
+        for index in 1...20 {
+            try await a.createBooking("salon", id: "b-\(index)")
+        }
+        // A's worker holds 4 at a time for 2 s each, so the kill lands mid-stream.
+        let slow = try await RunningChannel.start(
+            "email-a", core: a, directory: a.directory, arguments: ["--delay-ms", "2000", "--max-in-flight", "4"])
+        try await eventually("core A's worker to hold deliveries", within: .seconds(30)) {
+            try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE status = 'leased' AND leased_by_core = 'core-a'") != "0"
+        }
+        _ = try await a.stop(signal: SIGKILL)
+        let heldByA = slow.handedOut
+        try await slow.kill9()
+        let other = try await RunningChannel.start(
+            "email-b", core: b, directory: b.directory, arguments: ["--max-in-flight", "4"])
+        try await eventually("all 20 confirmations sent", within: .seconds(60)) {
+            try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE kind = 'confirmation' AND status = 'sent'") == "20"
+        }
+        let rows = try await b.log(tenant: "salon")
+        let sent = rows.filter { $0.outcome == "sent" }
+        #expect(sent.count == 20, "\(rows)")
+        #expect(Set(sent.map(\.booking_id)).count == 20, "a booking's confirmation logged sent twice: \(sent)")
+        let open = try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE kind = 'confirmation' AND status IN ('pending', 'leased')")
+        #expect(open == "0")
+        // What A's worker held at the kill went out again from B, at a higher attempt.
+        let redone = other.handedOut.filter { held in heldByA.contains { $0.id == held.id } }
+        #expect(!redone.isEmpty, "nothing held at the kill was handed out again")
+        #expect(redone.allSatisfy { $0.attempt >= 2 }, "\(redone)")
+        #expect(try await other.stop() == 0)
+        #expect(try await b.stop() == 0)
+    }
+
+    /// The server cuts core B's LISTEN connection: a booking written on A still goes
+    /// out through B within its heartbeat interval (the fallback), and B listens again.
+    @Test func aCutListenConnectionFallsBackToTheHeartbeatAndComesBack() async throws {
+        let database = try await TestPostgres.createDatabase()
+        let a = try await RunningCore.start(database: database, arguments: ["--core-id", "core-a"])
+        let b = try await RunningCore.start(
+            database: database, arguments: ["--core-id", "core-b", "--heartbeat-interval", "2"])
+        let worker = try await RunningChannel.start("email-b", core: b, directory: b.directory)
+        try await a.createTenant("salon")
+        let listening = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'heraldd core-b' AND query LIKE 'LISTEN%'"
+        try await eventually("core B to listen") { try await TestPostgres.psql(database, listening) == "1" }
+        _ = try await TestPostgres.psql(
+            database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'heraldd core-b' AND query LIKE 'LISTEN%'")
+        try await a.createBooking("salon", id: "b-1")
+        _ = try await waitForLog(b, tenant: "salon", timeout: .seconds(20), "the confirmation sent through core B") { rows in
+            rows.contains { $0.kind == "confirmation" && $0.outcome == "sent" }
+        }
+        try await eventually("core B to listen again", within: .seconds(20)) {
+            try await TestPostgres.psql(database, listening) == "1"
+        }
+        try await eventually("core B to log the lost connection and its return") {
+            b.process.stderr.contains("lost the LISTEN connection")
+                && b.process.stderr.contains("listening for other cores' jobs again")
+        }
+        #expect(try await worker.stop() == 0)
+        #expect(try await b.stop() == 0)
+        #expect(try await a.stop() == 0)
+    }
+}
+
+/// The tests' PostgreSQL server, and a fresh database on it per test.
+enum TestPostgres {
+    static let serverURL = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"]
+
+    /// Creates an empty database and returns its URL.
+    static func createDatabase() async throws -> String {
+        let server = try #require(serverURL)
+        let name = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try await psql(server, "CREATE DATABASE \(name)")
+        let base = server[..<(server.lastIndex(of: "/") ?? server.endIndex)]
+        return "\(base)/\(name)?sslmode=disable"
+    }
+
+    /// Runs one statement with psql and returns its output, trimmed (`-At`: bare values).
+    static func psql(_ url: String, _ sql: String) async throws -> String {
+        let plain = url.replacingOccurrences(of: "?sslmode=disable", with: "")
+        let process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/psql"), ["-X", "-At", "-v", "ON_ERROR_STOP=1", plain, "-c", sql])
+        let status = try await process.waitForExit(within: .seconds(30))
+        guard status == 0 else { throw PSQLFailed(sql: sql, stderr: process.stderr) }
+        return process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct PSQLFailed: Error, CustomStringConvertible {
+        var sql: String
+        var stderr: String
+        var description: String { "psql failed on \(sql): \(stderr)" }
+    }
+}
