@@ -16,9 +16,11 @@ struct Heraldd: AsyncParsableCommand {
             Every option falls back to an environment variable, then to a default. \
             Endpoints are ZeroMQ addresses; a port of * picks a free one (printed in the \
             ready line on stdout). The metrics endpoint, off unless asked for, is HTTP. \
-            SIGTERM or SIGINT stops it cleanly; SIGHUP rereads --authorized-keys.
+            SIGTERM or SIGINT stops it cleanly; SIGHUP rereads --authorized-keys. \
+            `heraldd copy` moves a stopped core's SQLite data into PostgreSQL.
             """,
-        version: CoreVersion.current)
+        version: CoreVersion.current,
+        subcommands: [CopyCommand.self])
 
     @Option(help: ArgumentHelp("The store: a SQLite file (default ./herald.db), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require] for PostgreSQL, where several cores can share one database ($HERALD_DB).", valueName: "path|url"))
     var db: String?

@@ -123,6 +123,58 @@ struct PostgresCoreTests {
     }
 }
 
+extension PostgresCoreTests {
+    /// `heraldd copy` end to end: a SQLite core's data (sent confirmations, a reminder
+    /// still to come) moves into PostgreSQL, a second copy into the same database is
+    /// refused, and a core started on the copy sends the reminder on time, with the
+    /// ReminderLog's ids going on from the copied ones.
+    @Test func copyMovesAStoppedSQLiteCoreIntoPostgreSQLAndItsRemindersGoOutOnTime() async throws {
+        let directory = try TemporaryDirectory()
+        let sqlite = try await RunningCore.start(in: directory.url)
+        let first = try await RunningChannel.start("email-1", core: sqlite, directory: directory.url)
+        try await sqlite.createTenant("salon")
+        try await sqlite.heraldOK("settings", "set", "salon", "--reminders", "1")
+        try await sqlite.createBooking("salon", id: "b-later")
+        let start = Date().addingTimeInterval(80)
+        try await sqlite.createBooking("salon", id: "b-soon", start: start)
+        let before = try await waitForLog(sqlite, tenant: "salon", "both confirmations sent") { rows in
+            rows.filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count == 2
+        }
+        #expect(try await first.stop() == 0)
+        #expect(try await sqlite.stop() == 0)
+
+        let database = try await TestPostgres.createDatabase()
+        let copy = try await CommandResult.run(
+            Binaries.heraldd, ["copy", "--from", sqlite.databasePath, "--to", database])
+        #expect(copy.status == 0, "\(copy)")
+        #expect(copy.stdout.contains("tenants: 1 rows"), "\(copy.stdout)")
+        #expect(copy.stdout.contains("bookings: 2 rows"), "\(copy.stdout)")
+        #expect(copy.stdout.contains("booking_events: 2 rows"), "\(copy.stdout)")
+        #expect(copy.stdout.contains("reminder_log: \(before.count) rows"), "\(copy.stdout)")
+        #expect(!copy.stdout.contains(TestPostgres.password(of: database)), "the password was printed")
+        let again = try await CommandResult.run(
+            Binaries.heraldd, ["copy", "--from", sqlite.databasePath, "--to", database])
+        #expect(again.status == 1, "\(again)")
+        #expect(again.stderr.contains("not empty"), "\(again)")
+
+        let core = try await RunningCore.start(database: database, arguments: ["--core-id", "copied"])
+        let worker = try await RunningChannel.start("email-2", core: core, directory: directory.url)
+        let reminderDue = start.addingTimeInterval(-60)
+        let rows = try await waitForLog(core, tenant: "salon", timeout: .seconds(90), "b-soon's reminder sent") { rows in
+            rows.contains { $0.kind == "reminder" && $0.booking_id == "b-soon" && $0.outcome == "sent" }
+        }
+        let reminder = try #require(rows.first { $0.kind == "reminder" && $0.outcome == "sent" })
+        let logged = try #require(parseISO8601(reminder.logged_at))
+        #expect(logged.timeIntervalSince(reminderDue) <= 5 && logged.timeIntervalSince(reminderDue) >= -1, "\(reminder)")
+        #expect(reminder.id > before.map(\.id).max() ?? 0, "\(rows)")
+        #expect(Set(before.map(\.id)).isSubset(of: Set(rows.map(\.id))), "copied rows lost their ids: \(rows)")
+        #expect(rows.filter { $0.outcome == "sent" && $0.kind == "confirmation" }.count == 2, "\(rows)")
+        #expect(worker.handedOut.count == 1, "only the reminder was still to send: \(worker.handedOut)")
+        #expect(try await worker.stop() == 0)
+        #expect(try await core.stop() == 0)
+    }
+}
+
 /// The tests' PostgreSQL server, and a fresh database on it per test.
 enum TestPostgres {
     static let serverURL = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"]
@@ -134,6 +186,11 @@ enum TestPostgres {
         _ = try await psql(server, "CREATE DATABASE \(name)")
         let base = server[..<(server.lastIndex(of: "/") ?? server.endIndex)]
         return "\(base)/\(name)?sslmode=disable"
+    }
+
+    /// The password part of a URL, to check it is printed nowhere.
+    static func password(of url: String) -> String {
+        URLComponents(string: url)?.password ?? "no password"
     }
 
     /// Runs one statement with psql and returns its output, trimmed (`-At`: bare values).

@@ -127,33 +127,41 @@ enum PostgresInsert {
     /// Appends a ReminderLog row and returns its id; nil when it is a second `sent`
     /// row for one notification (the unique index keeps the first, and the
     /// transaction goes on).
-    static func log(_ e: ReminderLogEntry) -> PostgresQuery {
-        """
-        INSERT INTO reminder_log (
-            job_id, tenant_id, booking_id, channel, provider, kind, reminder_offset_minutes, schedule_version,
-            recipient, event_id, outcome, attempts, provider_message_id, error, logged_at
-        ) VALUES (
-            \(e.jobID), \(e.tenantID), \(e.bookingID), \(e.channel), \(e.provider), \(e.kind.rawValue),
-            \(e.reminderOffsetMinutes), \(e.scheduleVersion), \(e.recipient), \(e.eventID), \(e.outcome.rawValue),
-            \(e.attempts), \(e.providerMessageID), \(e.error), \(e.loggedAt.postgres)
-        )
-        ON CONFLICT (booking_id, channel, kind, reminder_offset_minutes, schedule_version, recipient, event_id)
-            WHERE outcome = 'sent' DO NOTHING
-        RETURNING id
-        """
+    /// A copy from SQLite (`keepingID`) keeps the row's id; otherwise the next one is taken.
+    static func log(_ e: ReminderLogEntry, keepingID: Bool = false) -> PostgresQuery {
+        let id = keepingID ? e.id : nil
+        return """
+            INSERT INTO reminder_log (
+                id, job_id, tenant_id, booking_id, channel, provider, kind, reminder_offset_minutes, schedule_version,
+                recipient, event_id, outcome, attempts, provider_message_id, error, logged_at
+            ) OVERRIDING SYSTEM VALUE VALUES (
+                coalesce(\(id), nextval(pg_get_serial_sequence('reminder_log', 'id'))),
+                \(e.jobID), \(e.tenantID), \(e.bookingID), \(e.channel), \(e.provider), \(e.kind.rawValue),
+                \(e.reminderOffsetMinutes), \(e.scheduleVersion), \(e.recipient), \(e.eventID), \(e.outcome.rawValue),
+                \(e.attempts), \(e.providerMessageID), \(e.error), \(e.loggedAt.postgres)
+            )
+            ON CONFLICT (booking_id, channel, kind, reminder_offset_minutes, schedule_version, recipient, event_id)
+                WHERE outcome = 'sent' DO NOTHING
+            RETURNING id
+            """
     }
 
-    static func event(_ e: BookingEventRecord) throws -> PostgresQuery {
-        """
-        INSERT INTO booking_events (
-            id, type, tenant_id, booking_id, occurred_at, booking, previous_start_at, previous_end_at, previous_status
-        ) VALUES (
-            \(e.id), \(e.type.rawValue), \(e.tenantID), \(e.bookingID), \(e.occurredAt.postgres),
-            \(try JSONColumn.encode(e.booking)), \(e.previousStartAt?.postgres), \(e.previousEndAt?.postgres),
-            \(e.previousStatus?.rawValue)
-        )
-        RETURNING sequence
-        """
+    /// A copy from SQLite (`keepingSequence`) keeps the event's sequence; otherwise
+    /// the next one is taken.
+    static func event(_ e: BookingEventRecord, keepingSequence: Bool = false) throws -> PostgresQuery {
+        let sequence = keepingSequence ? e.sequence : nil
+        return """
+            INSERT INTO booking_events (
+                sequence, id, type, tenant_id, booking_id, occurred_at, booking, previous_start_at, previous_end_at,
+                previous_status
+            ) OVERRIDING SYSTEM VALUE VALUES (
+                coalesce(\(sequence), nextval(pg_get_serial_sequence('booking_events', 'sequence'))),
+                \(e.id), \(e.type.rawValue), \(e.tenantID), \(e.bookingID), \(e.occurredAt.postgres),
+                \(try JSONColumn.encode(e.booking)), \(e.previousStartAt?.postgres), \(e.previousEndAt?.postgres),
+                \(e.previousStatus?.rawValue)
+            )
+            RETURNING sequence
+            """
     }
 
     static func template(_ t: MessageTemplate) -> PostgresQuery {
