@@ -25,7 +25,7 @@ struct HeraldGateway: AsyncParsableCommand {
     @Option(
         name: .customLong("core"),
         help: ArgumentHelp(
-            "The core's admin endpoint (default: $HERALD_CORE or tcp://127.0.0.1:7402).", valueName: "endpoint"))
+            "The core's admin endpoint, or several cores' comma-separated: requests go to the ones that answer (default: $HERALD_CORE or tcp://127.0.0.1:7402).", valueName: "endpoint"))
     var coreEndpoint: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for the core's answer.", valueName: "seconds"))

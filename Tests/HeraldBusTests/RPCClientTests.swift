@@ -47,6 +47,22 @@ import Testing
         #expect(message == "echo:late")
     }
 
+    /// Several cores, comma-separated: calls go to the ones that are there.
+    @Test func aClientGivenSeveralCoresCallsTheOneThatIsThere() async throws {
+        let dead = try deadEndpoint()
+        try await withServer { server in
+            for list in ["\(dead),\(server.boundEndpoint)", "\(server.boundEndpoint) , \(dead)"] {
+                let client = try makeClient(list)
+                defer { client.close() }
+                for index in 1...3 {
+                    let answer = try await client.call(
+                        Methods.echo, violation("n\(index)"), as: Herald_V1_Status.self, timeout: .seconds(10))
+                    #expect(answer.message == "echo:n\(index)")
+                }
+            }
+        }
+    }
+
     @Test func aClosedClientFailsItsCallsAtOnce() async throws {
         let client = try makeClient(try deadEndpoint())
         client.close()

@@ -151,6 +151,31 @@ struct ChannelRunnerTests {
         }
     }
 
+    /// Given two cores (one database), a worker registers with the first and, when it
+    /// falls silent, moves to the second and stays there.
+    @Test func aWorkerGivenTwoCoresMovesToTheOtherWhenItsCoreFallsSilent() async throws {
+        let first = try FakeCore()
+        let second = try FakeCore()
+        defer { second.close() }
+        try await withRunner(ScriptedPlugin(), core: first, configure: {
+            $0.endpoint = "\(first.endpoint), \(second.endpoint)"
+            $0.initialReconnectDelay = .milliseconds(100)
+        }) { first, _, _ in
+            let pump = Task { await second.pump() }
+            defer { pump.cancel() }
+            _ = try await first.acceptRegistration(heartbeatIntervalMs: 100)
+            first.setAnswersHeartbeats(false)
+            _ = try await second.acceptRegistration(heartbeatIntervalMs: 100)
+            let registersAtFirst = first.received.filter { $0.register != nil }.count
+            // Answered, it stays: no more Registers anywhere for a while of heartbeats.
+            try await eventually("heartbeats with the second core") {
+                second.received.filter { $0.heartbeat != nil }.count >= 5
+            }
+            #expect(second.received.filter { $0.register != nil }.count == 1)
+            #expect(first.received.filter { $0.register != nil }.count == registersAtFirst)
+        }
+    }
+
     @Test func resultsOfSendsInFlightAcrossAReconnectGoOutOnTheNewConnection() async throws {
         let core = try FakeCore()
         let gate = Gate()

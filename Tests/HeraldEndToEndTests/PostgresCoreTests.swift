@@ -175,6 +175,53 @@ extension PostgresCoreTests {
     }
 }
 
+extension PostgresCoreTests {
+    /// A worker and the CLI given both cores' endpoints: core A is killed, the worker
+    /// re-registers with B, the CLI's calls go to B, and every confirmation goes out
+    /// once, those written before the kill and after.
+    @Test func clientsGivenBothCoresMoveToTheOtherWhenOneIsKilled() async throws {
+        let database = try await TestPostgres.createDatabase()
+        let a = try await RunningCore.start(
+            database: database, arguments: ["--core-id", "core-a", "--lease", "3", "--heartbeat-interval", "1"])
+        let b = try await RunningCore.start(
+            database: database, arguments: ["--core-id", "core-b", "--lease", "3", "--heartbeat-interval", "1"])
+        let worker = try await RunningChannel.start(
+            "email-both", core: a, endpoint: "\(a.channelEndpoint),\(b.channelEndpoint)", directory: b.directory,
+            arguments: ["--delay-ms", "300", "--max-in-flight", "2"])
+        // The CLI with both admin endpoints, A first.
+        let both = ["HERALD_CORE": "\(a.adminEndpoint),\(b.adminEndpoint)"]
+        func herald(_ arguments: String...) async throws -> CommandResult {
+            try await runHerald(arguments, environment: both)
+        }
+        #expect(try await herald("tenant", "create", "salon", "--name", "Salon").status == 0)
+        for index in 1...8 {
+            let result = try await herald(
+                "booking", "create", "salon", "--id", "b-\(index)", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--email", "b-\(index)@example.com", "--name", "Customer")
+            #expect(result.status == 0, "\(result)")
+        }
+        try await eventually("some confirmations sent through core A", within: .seconds(30)) {
+            try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE status = 'sent'") != "0"
+        }
+        _ = try await a.stop(signal: SIGKILL)
+        for index in 9...12 {
+            let result = try await herald(
+                "booking", "create", "salon", "--id", "b-\(index)", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--email", "b-\(index)@example.com", "--name", "Customer")
+            #expect(result.status == 0, "a call with core A dead failed: \(result)")
+        }
+        try await b.waitForWorker("email-both", process: worker.process, within: .seconds(30))
+        try await eventually("all 12 confirmations sent", within: .seconds(60)) {
+            try await TestPostgres.psql(database, "SELECT count(*) FROM notification_jobs WHERE kind = 'confirmation' AND status = 'sent'") == "12"
+        }
+        let sent = try await b.log(tenant: "salon").filter { $0.outcome == "sent" }
+        #expect(sent.count == 12, "\(sent)")
+        #expect(Set(sent.map(\.booking_id)).count == 12, "a confirmation logged sent twice: \(sent)")
+        #expect(try await worker.stop() == 0, "\(worker.process.stderr)")
+        #expect(try await b.stop() == 0)
+    }
+}
+
 /// The tests' PostgreSQL server, and a fresh database on it per test.
 enum TestPostgres {
     static let serverURL = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"]

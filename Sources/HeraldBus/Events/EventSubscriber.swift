@@ -36,7 +36,8 @@ public final class EventSubscriber: Sendable {
                     onFailure: { _ in continuation.finish() })
                 try socket.apply(ZMQSocketOptions(linger: .zero, maxMessageSize: FrameLimits.event, curve: curve))
                 for topic in topics { try socket.subscribe(Data(topic.utf8)) }
-                try socket.connect(endpoint)
+                // Every core publishes its own events: follow them all.
+                for core in CoreEndpoints.split(endpoint) { try socket.connect(core) }
             },
             onMessage: { frames in
                 guard frames.count == 2 else {

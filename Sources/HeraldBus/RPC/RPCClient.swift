@@ -16,6 +16,9 @@ import Synchronization
 /// - it was sent but no answer came in time: `DEADLINE_EXCEEDED`.
 ///
 /// Either way the call returns within its timeout; it never hangs.
+///
+/// `endpoint` may list several cores, comma-separated (``CoreEndpoints``): the
+/// DEALER connects to each, and requests go to the connected ones in turn.
 public final class RPCClient: Sendable {
     public let endpoint: String
     private let socket: SocketThread
@@ -69,7 +72,7 @@ public final class RPCClient: Sendable {
                     heartbeatInterval: .seconds(2),
                     heartbeatTimeout: .seconds(6),
                     curve: curve))
-                try socket.connect(endpoint)
+                for core in CoreEndpoints.split(endpoint) { try socket.connect(core) }
             },
             onMessage: { frames in calls.deliver(frames) },
             // A call that began while a refused handshake closed the socket hears why.

@@ -12,7 +12,7 @@ public struct ChannelOptions: ParsableArguments, Sendable {
     public static let logLevelVariable = "HERALD_LOG_LEVEL"
 
     @Option(name: .customLong("core"),
-            help: ArgumentHelp("The core's channel endpoint ($HERALD_CHANNEL_ENDPOINT, default tcp://127.0.0.1:7401).",
+            help: ArgumentHelp("The core's channel endpoint, or several cores' comma-separated (cores on one PostgreSQL database): the worker moves to the next when it loses its core ($HERALD_CHANNEL_ENDPOINT, default tcp://127.0.0.1:7401).",
                                valueName: "endpoint"))
     public var core: String?
 

@@ -4,8 +4,15 @@ extension ChannelRunner {
     /// How a runner connects and paces itself. The defaults are the protocol's;
     /// tests shorten the timings.
     public struct Configuration: Sendable {
-        /// The core's channel endpoint, e.g. `tcp://127.0.0.1:7401`.
+        /// The core's channel endpoint, e.g. `tcp://127.0.0.1:7401`, or several cores'
+        /// comma-separated (cores sharing one database): the worker registers with one
+        /// at a time and moves to the next when it loses it.
         public var endpoint: String
+        /// The endpoints of ``endpoint``, in the order they are tried.
+        public var endpoints: [String] {
+            let list = CoreEndpoints.split(endpoint)
+            return list.isEmpty ? [endpoint] : list
+        }
         /// Unique per running worker, e.g. "sms-twilio-host1-4711".
         public var instanceID: String
         /// Deliveries sent at once; the credit announced in `Register`.

@@ -20,6 +20,8 @@ final class RunnerLoop {
 
     private var connection: ChannelConnection?
     private var connectionAttempts: UInt64 = 0
+    /// Which of the configured cores the current (or next) connection is to.
+    private var coreIndex = 0
     /// Set once the core welcomed the current connection.
     private var heartbeatInterval: Duration?
     /// When the core last said anything on the current connection.
@@ -143,7 +145,7 @@ final class RunnerLoop {
             observers.yield(.rejected(reason: reject.reason))
             await connection?.closeAndWait()
             connection = nil
-            throw ChannelRejectedError(reason: reject.reason, endpoint: configuration.endpoint)
+            throw ChannelRejectedError(reason: reject.reason, endpoint: currentEndpoint)
 
         case .delivery(let delivery):
             accept(delivery, in: &group)
@@ -237,6 +239,9 @@ final class RunnerLoop {
 
     // MARK: Connection
 
+    /// The core this worker registers with now (see ``ChannelRunner/Configuration/endpoint``).
+    var currentEndpoint: String { configuration.endpoints[coreIndex % configuration.endpoints.count] }
+
     /// Opens a fresh DEALER and registers. The first failure is thrown (the
     /// endpoint is unusable); later ones are retried with backoff.
     func connect(in group: inout Group) throws {
@@ -245,7 +250,7 @@ final class RunnerLoop {
         let inbox = self.inbox
         do {
             connection = try ChannelConnection(
-                context: context, endpoint: configuration.endpoint, curve: configuration.curve,
+                context: context, endpoint: currentEndpoint, curve: configuration.curve,
                 serial: serial, logger: logger,
                 onMessage: { inbox.yield(.received($0, connection: serial)) })
         } catch {
@@ -256,7 +261,7 @@ final class RunnerLoop {
         }
         heartbeatInterval = nil
         lastHeard = .now
-        logger.info("connecting to the core", metadata: ["attempt": "\(serial)"])
+        logger.info("connecting to the core", metadata: ["attempt": "\(serial)", "endpoint": "\(currentEndpoint)"])
         observers.yield(.connecting(attempt: Int(serial)))
         connection?.send(.register(.with {
             $0.protocolVersion = .protocolVersion1
@@ -272,7 +277,9 @@ final class RunnerLoop {
     }
 
     private func connectionLost(_ reason: String, in group: inout Group) async {
-        logger.warning("lost the core", metadata: ["reason": "\(reason)"])
+        logger.warning("lost the core", metadata: ["reason": "\(reason)", "endpoint": "\(currentEndpoint)"])
+        // With several cores, try the next one: this one may be gone for good.
+        coreIndex = (coreIndex + 1) % configuration.endpoints.count
         observers.yield(.connectionLost(reason: reason))
         connection?.close()
         connection = nil

@@ -50,7 +50,7 @@ struct TailCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("events"),
-        help: ArgumentHelp("The core's events endpoint (default: $HERALD_EVENTS or tcp://127.0.0.1:7403).", valueName: "endpoint"))
+        help: ArgumentHelp("The core's events endpoint, or several cores' comma-separated to follow them all (default: $HERALD_EVENTS or tcp://127.0.0.1:7403).", valueName: "endpoint"))
     var endpoint: String?
     @Option(help: "Only events of this tenant.") var tenant: String?
     @Option(help: ArgumentHelp("Only event types starting with this, e.g. booking.cancelled or delivery.", valueName: "prefix"))

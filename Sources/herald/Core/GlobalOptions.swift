@@ -7,7 +7,7 @@ struct CoreOptions: ParsableArguments {
     @Option(
         name: .customLong("core"),
         help: ArgumentHelp(
-            "The core's admin endpoint (default: $HERALD_CORE or tcp://127.0.0.1:7402).",
+            "The core's admin endpoint, or several cores' comma-separated: any of them answers (default: $HERALD_CORE or tcp://127.0.0.1:7402).",
             valueName: "endpoint"))
     var endpoint: String?
 
