@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks compose.yaml, its env file template and the Dockerfile without a
-Docker engine.
+"""Checks compose.yaml, its override compose.postgres.yaml, its env file
+template and the Dockerfile without a Docker engine.
 
   scripts/check-compose.py              check the files of this repository
   scripts/check-compose.py --self-test  also check deliberately broken copies
@@ -11,11 +11,17 @@ What it checks:
 1. compose.yaml is valid against the Compose Specification's JSON schema. The
    schema is the one check-jsonschema (PyPI) vendors from the compose-spec
    project; it is downloaded with pip once, its SHA-256 checked against the
-   one the wheel ships, and cached under .build/compose-schema/.
+   one the wheel ships, and cached under .build/compose-schema/. Each
+   override file beside it (OVERLAYS: compose.postgres.yaml) is valid too,
+   and everything below is checked for compose.yaml alone and for
+   compose.yaml merged with each override, by Compose's merge rules.
 2. Every program a service runs (command, entrypoint, exec-form healthcheck)
    is an executable product of Package.swift that the Dockerfile copies into
    the image (or one of the few base-image tools in BASE_IMAGE_TOOLS); every
-   --option it passes is one that program declares, and a subcommand one it has.
+   --option it passes is one that program declares, and a subcommand one it
+   has (or none, when its main command also runs on its own). A service not
+   built from this repository (the PostgreSQL server) runs an image pinned to
+   a version, and what it runs is not checked.
 3. Every environment variable compose.yaml sets, and every one in the
    template of an env_file (herald.env -> herald.env.example), is read by the
    program that receives it: its name is a string literal in the Swift
@@ -27,15 +33,27 @@ What it checks:
    scripts/install-deps.sh and the runtime stage the libraries they belong to,
    the Swift image is new enough for Package.swift and of the runtime's Debian.
 5. A few rules of this deployment: ports are published on the host's loopback
-   only (the bus has no CURVE yet), the database is on a named volume, a
-   service a depends_on waits for as healthy has a healthcheck, and the
-   channel endpoint the channels are given is the one the core binds.
+   only (the gateway and the metrics are plain HTTP), a SQLite database (and
+   a PostgreSQL server's data) is on a named volume, a service a depends_on
+   waits for as healthy has a healthcheck, and every channel endpoint the
+   channels are given (and every admin endpoint the gateway is given, a
+   comma-separated list for several cores) is one a core binds.
+6. Secrets are never inline: a variable named like a password, token or
+   secret, and the password of a database URL, is a ${VARIABLE} that Compose
+   substitutes; a variable that only Compose uses (no program reads it) must
+   be required, ${VARIABLE:?why}, so that an unset one stops Compose instead
+   of becoming an empty password. A core on PostgreSQL takes the URL in
+   HERALD_DB (a command line is visible to every user of the host), waits
+   for the database service to be healthy, and names itself with --core-id
+   (the default, the host name, is the container id under Compose), unique
+   among the cores of that database.
 
 Needs python3 with PyYAML and jsonschema (scripts/install-test-peers.sh
 installs them), pip (for the schema), and swift (`swift package dump-package`).
 """
 
 import argparse
+import copy
 import hashlib
 import json
 import re
@@ -66,6 +84,17 @@ SCHEMA_CACHE = ROOT / ".build" / "compose-schema" / "compose-spec-0.39.0.json"
 # besides ours (the channels' healthcheck greps /proc/net/tcp).
 BASE_IMAGE_TOOLS = {"grep"}
 
+# Override files beside compose.yaml, each checked merged into it (and on its own
+# against the schema).
+OVERLAYS = ("compose.postgres.yaml",)
+
+# Where images not built here keep their data, by image name: it must be on a
+# named volume.
+DATA_DIRECTORIES = {"postgres": ("/var/lib/postgresql/data", "/var/lib/postgresql")}
+
+# Environment variables holding secrets: their values must come from ${...}.
+SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET(?!_KEY$)|API_KEY")
+
 ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 EVERY_PROGRAM_SECTION = "every channel program"
 
@@ -77,7 +106,9 @@ class Problems:
         self.items = []
 
     def add(self, where, message):
-        self.items.append(f"{where}: {message}")
+        item = f"{where}: {message}"
+        if item not in self.items:
+            self.items.append(item)
 
     def __bool__(self):
         return bool(self.items)
@@ -157,6 +188,21 @@ class Package:
         if "subcommands:" not in source:
             return None
         return set(re.findall(r'commandName:\s*"([^"]+)"', source)) - {program}
+
+    def runs_alone(self, program):
+        """Whether its @main command has a run() of its own, so that it runs with
+        options only, no subcommand (heraldd beside `heraldd copy`)."""
+        source = self.own_source(program)
+        main = re.search(r"@main\s+(?:public\s+)?struct\s+(\w+)[^{]*\{", source)
+        if not main:
+            return False
+        depth, index = 1, main.end()
+        while depth and index < len(source):
+            depth += {"{": 1, "}": -1}.get(source[index], 0)
+            index += 1
+        bodies = [source[main.end():index]]
+        bodies += re.findall(rf"extension\s+{main.group(1)}\b[^{{]*\{{(.*?)\n\}}", source, re.S)
+        return any(re.search(r"\bfunc\s+run\s*\(", body) for body in bodies)
 
 
 # ---------------------------------------------------------------- the Dockerfile
@@ -405,9 +451,12 @@ def check_program(where, argv, package, image_binaries, problems):
                 problems.add(where, f"passes --{name}, which {program} does not take")
     subcommands = package.subcommands(program)
     if subcommands is not None:
-        positional = next((word for word in argv[1:] if not word.startswith("-")), None)
-        if positional not in subcommands:
-            problems.add(where, f"runs {program} {positional}, which is not one of its subcommands")
+        first = argv[1] if len(argv) > 1 else None
+        if first is not None and not first.startswith("-"):
+            if first not in subcommands:
+                problems.add(where, f"runs {program} {first}, which is not one of its subcommands")
+        elif not package.runs_alone(program):
+            problems.add(where, f"runs {program} without a subcommand, which it needs")
     return program
 
 
@@ -429,19 +478,112 @@ def parse_env_template(path, problems):
     return entries
 
 
-def check_compose(compose_path, dockerfile, package, schema, problems):
-    where = compose_path.name
-    text = compose_path.read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
-
+def validate(document, where, schema, problems):
+    """Whether the document is valid Compose with services."""
     validator = jsonschema.Draft202012Validator(schema)
     for error in sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path)):
         path = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         problems.add(where, f"not valid Compose: {path}: {error.message}")
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
         problems.add(where, "no services")
-        return
+        return False
+    return True
 
+
+def normalized(document):
+    """Environment and depends_on as mappings, as Compose reads them before merging."""
+    for service in (document.get("services") or {}).values():
+        if not isinstance(service, dict):
+            continue
+        if isinstance(service.get("environment"), list):
+            service["environment"] = environment_of(service)
+        if isinstance(service.get("depends_on"), list):
+            service["depends_on"] = {name: {"condition": "service_started"} for name in service["depends_on"]}
+    return document
+
+
+def merged(base, override, path=()):
+    """override merged into base by the Compose Specification's rules (13-merge.md):
+    mappings merge key by key; command, entrypoint and healthcheck.test are
+    replaced; a service's ports and volumes merge by their unique key (a volume's
+    target); other sequences append what they lack; anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        result = dict(base)
+        for key, value in override.items():
+            result[key] = merged(result[key], value, path + (key,)) if key in result else value
+        return result
+    if isinstance(base, list) and isinstance(override, list):
+        if path[-1:] in (("command",), ("entrypoint",)) or path[-2:] == ("healthcheck", "test"):
+            return override
+        if len(path) == 3 and path[0] == "services" and path[2] == "volumes":
+            def target(volume):
+                return volume.get("target") if isinstance(volume, dict) else (str(volume).split(":") + [None])[1]
+            replaced = {target(volume) for volume in override}
+            return [volume for volume in base if target(volume) not in replaced] + override
+        return base + [item for item in override if item not in base]
+    return override
+
+
+def check_compose(compose_path, dockerfile, package, schema, problems):
+    """compose.yaml alone, and merged with each override file beside it."""
+    base = yaml.safe_load(compose_path.read_text(encoding="utf-8"))
+    if not validate(base, compose_path.name, schema, problems):
+        return
+    check_model(normalized(copy.deepcopy(base)), compose_path.name, compose_path.parent, dockerfile, package,
+                problems)
+    for overlay_name in OVERLAYS:
+        overlay_path = compose_path.parent / overlay_name
+        if not overlay_path.exists():
+            continue
+        overlay = yaml.safe_load(overlay_path.read_text(encoding="utf-8"))
+        if not validate(overlay, overlay_name, schema, problems):
+            continue
+        where = f"{compose_path.name} + {overlay_name}"
+        document = merged(normalized(copy.deepcopy(base)), normalized(copy.deepcopy(overlay)))
+        if validate(document, where, schema, problems):
+            check_model(document, where, compose_path.parent, dockerfile, package, problems)
+
+
+def masked(text):
+    """The text with every ${...} interpolation replaced by a placeholder without
+    URL syntax (the message of ${VARIABLE:?message} may have any)."""
+    return re.sub(r"\$\{[^}]*\}", "INTERPOLATEDX", text)
+
+
+# postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?...], on a masked text.
+POSTGRES_URL = re.compile(r"postgres(?:ql)?://([^:@/]+)(?::([^@/]*))?@([^:/?]+)(?::(\d+))?/([^?]+)")
+
+
+def volume_sources(service):
+    """{target: source} of the service's volumes."""
+    sources = {}
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict):
+            sources[volume.get("target")] = volume.get("source")
+        else:
+            parts = str(volume).split(":")
+            if len(parts) >= 2:
+                sources[parts[1]] = parts[0]
+    return sources
+
+
+def check_foreign_image(at, service, declared_volumes, problems):
+    """An image not built here: pinned to a version (a tag starting with a digit,
+    or a digest), its data directory (DATA_DIRECTORIES) on a named volume."""
+    image = service["image"]
+    if "@sha256:" not in image:
+        repository, _, tag = image.rpartition(":")
+        if not repository or "/" in tag or not re.match(r"\d", tag):
+            problems.add(at, f"runs image {image}, not pinned to a version (e.g. postgres:16-bookworm): "
+                             "a pull could bring a new major version, whose data directory the old one cannot read")
+    name = image.split("@")[0].rsplit("/", 1)[-1].split(":")[0]
+    if name in DATA_DIRECTORIES:
+        sources = volume_sources(service)
+        if not any(sources.get(target) in declared_volumes for target in DATA_DIRECTORIES[name]):
+            problems.add(at, f"the data of {image} ({DATA_DIRECTORIES[name][0]}) is not on a named volume")
+
+
+def check_model(document, where, directory, dockerfile, package, problems):
     image_binaries = set(dockerfile.copied_binaries())
     default_argv = argv_of(dockerfile.exec_form("ENTRYPOINT") or []) + argv_of(dockerfile.exec_form("CMD") or [])
     if default_argv:
@@ -449,34 +591,51 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
     services = document["services"]
     declared_volumes = set((document.get("volumes") or {}).keys())
     programs = {}
+    built_images = {service.get("image") for service in services.values() if service.get("build")}
     for name, service in services.items():
         at = f"{where}: services.{name}"
         build = service.get("build")
-        context = build if isinstance(build, str) else (build or {}).get("context")
-        dockerfile_name = None if isinstance(build, str) or build is None else build.get("dockerfile")
-        if context not in (".", "./") or dockerfile_name not in (None, "Dockerfile"):
-            problems.add(at, "is not built from this repository's Dockerfile (build: .), so the check cannot "
-                             "tell what its image holds")
-        argv = (argv_of(service.get("entrypoint")) or []) + (argv_of(service.get("command")) or [])
-        if not argv:
-            argv = default_argv
-        programs[name] = check_program(f"{at}.command", argv, package, image_binaries, problems)
-        service["_argv"] = argv
-
+        image = service.get("image")
         healthcheck = service.get("healthcheck") or {}
         test = healthcheck.get("test")
-        if test is not None and not healthcheck.get("disable"):
-            test = [test] if isinstance(test, str) else test
-            if test[0] == "CMD":
-                check_program(f"{at}.healthcheck", test[1:], package, image_binaries, problems)
-            elif test[0] != "NONE":
-                problems.add(f"{at}.healthcheck", f"use the exec form [\"CMD\", ...], not {test[0]!r}, "
-                                                   "so that the program it runs can be checked")
+        test = None if test is None or healthcheck.get("disable") else [test] if isinstance(test, str) else test
+        if build is None and image and image not in built_images:
+            # Not built here (the PostgreSQL server): pinned to a version, its data on
+            # a named volume; what it runs is its own business.
+            programs[name] = None
+            service["_argv"] = (argv_of(service.get("entrypoint")) or []) + (argv_of(service.get("command")) or [])
+            check_foreign_image(at, service, declared_volumes, problems)
+            if test is not None and test[0] not in ("CMD", "NONE"):
+                problems.add(f"{at}.healthcheck", f"use the exec form [\"CMD\", ...], not {test[0]!r}")
+        else:
+            context = build if isinstance(build, str) else (build or {}).get("context")
+            dockerfile_name = None if isinstance(build, str) or build is None else build.get("dockerfile")
+            if context not in (".", "./") or dockerfile_name not in (None, "Dockerfile"):
+                problems.add(at, "is not built from this repository's Dockerfile (build: .), so the check cannot "
+                                 "tell what its image holds")
+            argv = (argv_of(service.get("entrypoint")) or []) + (argv_of(service.get("command")) or [])
+            if not argv:
+                argv = default_argv
+            programs[name] = check_program(f"{at}.command", argv, package, image_binaries, problems)
+            service["_argv"] = argv
 
-        program = programs[name]
-        for variable in environment_of(service):
-            if program and program not in BASE_IMAGE_TOOLS and not package.reads(program, variable):
-                problems.add(f"{at}.environment", f"{variable} is not read by {program}")
+            if test is not None:
+                if test[0] == "CMD":
+                    check_program(f"{at}.healthcheck", test[1:], package, image_binaries, problems)
+                elif test[0] != "NONE":
+                    problems.add(f"{at}.healthcheck", f"use the exec form [\"CMD\", ...], not {test[0]!r}, "
+                                                       "so that the program it runs can be checked")
+
+            program = programs[name]
+            for variable in environment_of(service):
+                if program and program not in BASE_IMAGE_TOOLS and not package.reads(program, variable):
+                    problems.add(f"{at}.environment", f"{variable} is not read by {program}")
+
+        for variable, value in environment_of(service).items():
+            if SECRET_NAME.search(variable) and value and not value.startswith("/") and (
+                    not re.fullmatch(r"\$\{[^}]*\}", value)):
+                problems.add(f"{at}.environment", f"{variable} is a literal secret; take it from a ${{VARIABLE}} "
+                                                  "that Compose substitutes from .env")
 
         for port in service.get("ports") or []:
             host_ip = port.get("host_ip") if isinstance(port, dict) else (
@@ -502,49 +661,103 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
         elif isinstance(value, str):
             yield value
 
-    interpolations = set()
+    # Interpolations: a variable no program reads is Compose's alone (a password it
+    # puts into a URL and a server's environment); it must be required, so that an
+    # unset one stops Compose rather than become an empty string.
+    interpolations = {}
     for value in strings(document):
-        interpolations.update(re.findall(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)", value))
-    for interpolated in sorted(interpolations):
-        readers = [p for p in package.executables if package.reads(p, interpolated)]
-        if not readers:
-            problems.add(where, f"interpolates ${interpolated}, which no program reads")
+        for braced, operator, bare in re.findall(
+                r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?|([A-Za-z_][A-Za-z0-9_]*))", value):
+            interpolations.setdefault(braced or bare, set()).add(operator if braced else "")
+    for interpolated, operators in sorted(interpolations.items()):
+        if any(package.reads(p, interpolated) for p in package.executables):
+            continue
+        if operators != {":?"}:
+            problems.add(where, f"interpolates ${interpolated}, which no program reads; a variable for Compose "
+                                f"alone must be required everywhere: ${{{interpolated}:?why}}")
 
-    # The core: its database on a named volume, its channel endpoint the one the channels use.
-    core_ports = {}
+    # Passwords in URLs: always a ${VARIABLE}, never written out.
+    for value in strings(document):
+        for match in re.finditer(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@/\s]*)@", masked(value)):
+            if match.group(1) != "INTERPOLATEDX":
+                problems.add(where, f"a URL has a literal password ({match.group(0).split('://')[0]}://...:***@...); "
+                                    "take it from a ${VARIABLE} that Compose substitutes from .env")
+
+    # The cores: a SQLite database on a named volume; on PostgreSQL the URL in
+    # HERALD_DB, the database service waited for, and a --core-id of its own.
+    channel_ports, admin_ports, core_ids = {}, {}, {}
     for name, service in services.items():
         if programs.get(name) != "heraldd":
             continue
+        at = f"{where}: services.{name}"
         argv = service["_argv"]
-        database = option_value(argv, "--db") or environment_of(service).get("HERALD_DB") or "./herald.db"
-        mounts = {}
-        for volume in service.get("volumes") or []:
-            source, target = (volume.get("source"), volume.get("target")) if isinstance(volume, dict) else (
-                str(volume).split(":")[0], str(volume).split(":")[1] if ":" in str(volume) else None)
-            mounts[target] = source
-        if not any(target and database.startswith(target.rstrip("/") + "/") and source in declared_volumes
-                   for target, source in mounts.items()):
-            problems.add(f"{where}: services.{name}", f"the database {database} is not on a named volume")
+        environment = environment_of(service)
+        database = option_value(argv, "--db") or environment.get("HERALD_DB") or "./herald.db"
+        url = POSTGRES_URL.match(masked(database))
+        if database.startswith(("postgres://", "postgresql://")) and not url:
+            problems.add(at, "the database URL is not postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+        elif url:
+            if option_value(argv, "--db") and url.group(2):
+                problems.add(f"{at}.command", "passes the database URL with its password in --db, on a command line "
+                                              "every user of the host can read (ps); give it in HERALD_DB")
+            host = url.group(3)
+            if host in services and ((service.get("depends_on") or {}).get(host) or {}).get(
+                    "condition") != "service_healthy":
+                problems.add(f"{at}.depends_on", f"does not wait for {host}, its database, to be healthy")
+            core_id = option_value(argv, "--core-id") or environment.get("HERALD_CORE_ID")
+            if not core_id:
+                problems.add(at, "runs on PostgreSQL without --core-id: the default, the host name, is the "
+                                 "container id, which changes whenever the container is recreated")
+            else:
+                key = (host, url.group(4) or "5432", url.group(5))
+                core_ids.setdefault(key, {}).setdefault(core_id, []).append(name)
+        else:
+            path = database[len("sqlite:"):] if database.startswith("sqlite:") else database
+            if not any(target and path.startswith(target.rstrip("/") + "/") and source in declared_volumes
+                       for target, source in volume_sources(service).items()):
+                problems.add(at, f"the database {database} is not on a named volume")
         channel = endpoint_port(option_value(argv, "--channel-endpoint")
-                                or environment_of(service).get("HERALD_CHANNEL_ENDPOINT"))
+                                or environment.get("HERALD_CHANNEL_ENDPOINT") or "tcp://127.0.0.1:7401")
         if channel:
-            core_ports[name] = channel[1]
+            channel_ports[name] = channel[1]
+        admin = endpoint_port(option_value(argv, "--admin-endpoint")
+                              or environment.get("HERALD_ADMIN_ENDPOINT") or "tcp://127.0.0.1:7402")
+        if admin:
+            admin_ports[name] = admin[1]
+    for (host, port, database), names in sorted(core_ids.items()):
+        for core_id, cores in sorted(names.items()):
+            if len(cores) > 1:
+                problems.add(where, f"the cores {', '.join(cores)} share --core-id {core_id} on the database "
+                                    f"{database} at {host}:{port}; each core needs its own")
+
+    # Channels (and gateways) given several cores, comma-separated: each endpoint one a core binds.
+    def core_endpoints(at, label, value, ports, kind):
+        parsed = []
+        for endpoint in value.split(","):
+            port = endpoint_port(endpoint.strip())
+            if not port or ports.get(port[0]) != port[1]:
+                problems.add(at, f"{label}: {endpoint.strip()} is not the {kind} endpoint of a core service")
+            else:
+                parsed.append(port)
+        return parsed
 
     for name, service in services.items():
+        if programs.get(name) == "herald-gateway":
+            value = option_value(service["_argv"], "--core") or environment_of(service).get("HERALD_CORE")
+            if value:
+                core_endpoints(f"{where}: services.{name}.command", f"--core {value}", value, admin_ports, "admin")
         endpoint = environment_of(service).get("HERALD_CHANNEL_ENDPOINT")
         if programs.get(name) == "heraldd" or endpoint is None:
             continue
-        parsed = endpoint_port(endpoint)
-        if not parsed or core_ports.get(parsed[0]) != parsed[1]:
-            problems.add(f"{where}: services.{name}.environment",
-                         f"HERALD_CHANNEL_ENDPOINT={endpoint} is not the channel endpoint of a core service")
-            continue
+        parsed = core_endpoints(f"{where}: services.{name}.environment", f"HERALD_CHANNEL_ENDPOINT={endpoint}",
+                                endpoint, channel_ports, "channel")
         test = " ".join(str(word) for word in (service.get("healthcheck") or {}).get("test") or [])
         probe = re.search(r":([0-9A-F]{4}) 01 ", test)
-        if "/proc/net/tcp" in test and (not probe or int(probe.group(1), 16) != parsed[1]):
-            problems.add(f"{where}: services.{name}.healthcheck",
-                         f"looks for a connection to port {probe.group(1) if probe else '?'} (hex), "
-                         f"not {parsed[1]} = {parsed[1]:04X} of HERALD_CHANNEL_ENDPOINT")
+        for _, port in parsed:
+            if "/proc/net/tcp" in test and (not probe or int(probe.group(1), 16) != port):
+                problems.add(f"{where}: services.{name}.healthcheck",
+                             f"looks for a connection to port {probe.group(1) if probe else '?'} (hex), "
+                             f"not {port} = {port:04X} of HERALD_CHANNEL_ENDPOINT")
 
     # CURVE key files: each one a service names must be on a volume it mounts, and
     # a subpath volume folder must be one `herald keys init` makes.
@@ -575,7 +788,7 @@ def check_compose(compose_path, dockerfile, package, schema, problems):
         for env_file in env_files_of(service):
             users.setdefault(env_file, []).append(name)
     for env_file, service_names in sorted(users.items()):
-        template = compose_path.parent / (env_file + ".example")
+        template = directory / (env_file + ".example")
         if not template.exists():
             problems.add(where, f"env_file {env_file} has no committed template {template.name}")
             continue
@@ -677,11 +890,48 @@ BROKEN = [
      ("libzmq3-dev libcurl4-openssl-dev", "libzmq3-dev"), "does not install libcurl4-openssl-dev"),
     ("a Swift image older than Package.swift", "Dockerfile",
      ("FROM swift:6.3-bookworm", "FROM swift:5.10-bookworm"), "older than Package.swift"),
+    # compose.postgres.yaml, checked merged into compose.yaml.
+    ("a literal password in the database URL", "compose.postgres.yaml",
+     ("HERALD_DB: postgres://herald:${HERALD_POSTGRES_PASSWORD:?set HERALD_POSTGRES_PASSWORD in .env "
+      "(docs/operations.md)}@", "HERALD_DB: postgres://herald:hunter2@"), "a URL has a literal password"),
+    ("a literal password for the PostgreSQL server", "compose.postgres.yaml",
+     ("POSTGRES_PASSWORD: ${HERALD_POSTGRES_PASSWORD:?set HERALD_POSTGRES_PASSWORD in .env (docs/operations.md)}\n",
+      "POSTGRES_PASSWORD: hunter2\n"), "POSTGRES_PASSWORD is a literal secret"),
+    ("a password Compose may substitute empty", "compose.postgres.yaml",
+     ("${HERALD_POSTGRES_PASSWORD:?set HERALD_POSTGRES_PASSWORD in .env (docs/operations.md)}",
+      "${HERALD_POSTGRES_PASSWORD}"), "must be required everywhere: ${HERALD_POSTGRES_PASSWORD:?why}"),
+    ("the database URL on the command line", "compose.postgres.yaml",
+     ("      - --core-id\n      - core-2\n",
+      "      - --db\n      - postgres://herald:${HERALD_POSTGRES_PASSWORD:?x}@postgres:5432/herald\n"
+      "      - --core-id\n      - core-2\n"), "give it in HERALD_DB"),
+    ("two cores with one --core-id", "compose.postgres.yaml",
+     ("      - core-2\n", "      - core-1\n"), "share --core-id core-1"),
+    ("a core on PostgreSQL without --core-id", "compose.postgres.yaml",
+     ("      - --core-id\n      - core-2\n", ""), "without --core-id"),
+    ("a core that does not wait for its database", "compose.postgres.yaml",
+     ("    depends_on:\n      postgres:\n        condition: service_healthy\n\n", "\n"),
+     "does not wait for postgres"),
+    ("channels sent to a core that does not exist", "compose.postgres.yaml",
+     ("tcp://core:7401,tcp://core-2:7401", "tcp://core:7401,tcp://core-3:7401"),
+     "tcp://core-3:7401 is not the channel endpoint of a core service"),
+    ("a gateway sent to a channel endpoint", "compose.postgres.yaml",
+     ("tcp://core:7402,tcp://core-2:7402", "tcp://core:7402,tcp://core-2:7401"),
+     "tcp://core-2:7401 is not the admin endpoint of a core service"),
+    ("a third-party image without a version", "compose.postgres.yaml",
+     ("image: postgres:16-bookworm", "image: postgres:latest"), "not pinned to a version"),
+    ("PostgreSQL's data outside a named volume", "compose.postgres.yaml",
+     ("- herald-postgres:/var/lib/postgresql/data", "- ./postgres-data:/var/lib/postgresql/data"),
+     "is not on a named volume"),
+    ("a shell-form healthcheck for PostgreSQL", "compose.postgres.yaml",
+     ('test: ["CMD", "pg_isready"', 'test: ["CMD-SHELL", "pg_isready"'), "exec form"),
+    ("an override that is not valid Compose", "compose.postgres.yaml",
+     ("    stop_grace_period: 1m\n", "    stop_grace_period: 1m\n    restart_policy: always\n"),
+     "'restart_policy' was unexpected"),
 ]
 
 
 def self_test(root, package, schema):
-    files = ["compose.yaml", "herald.env.example", "Dockerfile"]
+    files = ["compose.yaml", *OVERLAYS, "herald.env.example", "Dockerfile"]
     failures = 0
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -734,7 +984,8 @@ def main():
     if problems:
         print("check-compose: refused:", *problems.items, sep="\n  ", file=sys.stderr)
         return 1
-    print(f"check-compose: {arguments.compose.name}, {arguments.compose.name}'s env file templates and "
+    overlays = [name for name in OVERLAYS if (arguments.compose.parent / name).exists()]
+    print(f"check-compose: {', '.join([arguments.compose.name, *overlays])}, their env file templates and "
           f"{arguments.dockerfile.name} are consistent with the Compose Specification and the sources")
     return self_test(ROOT, package, schema) if arguments.self_test else 0
 

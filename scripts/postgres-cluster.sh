@@ -10,6 +10,8 @@ usage() {
     cat <<'EOF'
 Usage: scripts/postgres-cluster.sh start DIR
        scripts/postgres-cluster.sh stop DIR
+       scripts/postgres-cluster.sh halt DIR
+       scripts/postgres-cluster.sh resume DIR
 
 start DIR  Creates a new cluster in DIR/data (DIR is created) and starts it,
            listening on a free port of 127.0.0.1 only, with its unix socket in
@@ -21,6 +23,9 @@ start DIR  Creates a new cluster in DIR/data (DIR is created) and starts it,
            full_page_writes are off, so a crash can lose or corrupt data.
 stop DIR   Stops the cluster in DIR and removes DIR; succeeds quietly when
            DIR is already gone.
+halt DIR   Stops the server (fast shutdown: clients are disconnected) and
+           keeps everything, for tests of a database that goes away.
+resume DIR Starts a halted server again, on the same port.
 
 PostgreSQL refuses to run as root: run as root, the cluster belongs to and
 runs as the `postgres` user (scripts/install-postgres.sh installs PostgreSQL
@@ -218,8 +223,30 @@ stop() {
     rm -rf "$dir"
 }
 
+# The owner and programs of an existing cluster, for halt and resume.
+existing() {
+    dir=$(cd "$1" && pwd -P)
+    [ -d "$dir/data" ] || die "no cluster in $dir"
+    owner=$(stat -c %U "$dir/data")
+    bin=$(bindir "$dir/data")
+}
+
+halt() {
+    local owner bin
+    existing "$1"
+    server_running || return 0
+    as_user "$owner" "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 -s stop >&2 || { log_tail; die "could not halt the server in $dir"; }
+}
+
+resume() {
+    local owner bin
+    existing "$1"
+    server_running && return 0
+    as_user "$owner" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -s start >&2 || { log_tail; die "could not resume the server in $dir"; }
+}
+
 case ${1:-} in
-    start | stop)
+    start | stop | halt | resume)
         if [ $# -ne 2 ] || [ -z "$2" ]; then
             usage >&2
             exit 64

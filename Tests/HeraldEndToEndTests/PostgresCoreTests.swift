@@ -222,6 +222,118 @@ extension PostgresCoreTests {
     }
 }
 
+extension PostgresCoreTests {
+    /// The database server goes down under two running cores and comes back:
+    /// `herald ping` names the outage without the password, writes answer
+    /// UNAVAILABLE meanwhile, and afterwards the cores go on by themselves; every
+    /// confirmation goes out once. A cluster of its own, since it is stopped.
+    @Test func theDatabaseRestartedMidRunLosesAndDuplicatesNothing() async throws {
+        let cluster = try await PrivateCluster.start()
+        defer { cluster.remove() }
+        let a = try await RunningCore.start(
+            database: cluster.url, arguments: ["--core-id", "core-a", "--heartbeat-interval", "1", "--lease", "5"])
+        let b = try await RunningCore.start(
+            database: cluster.url, arguments: ["--core-id", "core-b", "--heartbeat-interval", "1", "--lease", "5"])
+        let workerA = try await RunningChannel.start(
+            "email-a", core: a, directory: a.directory, arguments: ["--delay-ms", "200", "--max-in-flight", "2"])
+        let workerB = try await RunningChannel.start(
+            "email-b", core: b, directory: b.directory, arguments: ["--delay-ms", "200", "--max-in-flight", "2"])
+        try await a.createTenant("salon")
+        for index in 1...10 { try await a.createBooking("salon", id: "b-\(index)") }
+        try await eventually("some confirmations sent", within: .seconds(30)) {
+            try await a.log(tenant: "salon").contains { $0.outcome == "sent" }
+        }
+
+        try await cluster.halt()
+        try await eventually("core A's ping to report the database unreachable", within: .seconds(30)) {
+            try await a.ping().store_writable == false
+        }
+        let ping = try await a.ping()
+        #expect(ping.store_problem?.contains("cannot be reached") == true, "\(ping)")
+        #expect(ping.store_problem?.contains("postgres://herald:***@127.0.0.1") == true, "\(ping)")
+        let refused = try await b.herald(
+            "booking", "create", "salon", "--id", "b-down", "--start", iso8601(Date().addingTimeInterval(86400)))
+        #expect(refused.status == 69, "\(refused)")
+        for text in [ping.store_problem ?? "", refused.stdout, refused.stderr, a.process.stderr, b.process.stderr] {
+            #expect(!text.contains(cluster.password), "the password leaked: \(text)")
+        }
+
+        try await cluster.resume()
+        try await eventually("core B to take writes again", within: .seconds(60)) {
+            try await b.herald(
+                "booking", "create", "salon", "--id", "b-11", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--email", "b-11@example.com", "--name", "Customer"
+            ).status == 0
+        }
+        try await eventually("all 11 confirmations sent", within: .seconds(60)) {
+            try await a.log(tenant: "salon").filter { $0.kind == "confirmation" && $0.outcome == "sent" }.count >= 11
+        }
+        let sent = try await b.log(tenant: "salon").filter { $0.outcome == "sent" }
+        #expect(sent.count == 11, "\(sent)")
+        #expect(Set(sent.map(\.booking_id)).count == 11, "a confirmation logged sent twice: \(sent)")
+        try await eventually("ping to clear the outage") { try await a.ping().store_writable == true }
+        #expect(try await workerA.stop() == 0)
+        #expect(try await workerB.stop() == 0)
+        #expect(try await a.stop() == 0)
+        #expect(try await b.stop() == 0)
+    }
+}
+
+/// A PostgreSQL cluster of one test's own (scripts/postgres-cluster.sh), for tests
+/// that stop the server.
+struct PrivateCluster {
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/postgres-cluster.sh")
+    let directory: String
+    let url: String
+
+    var password: String { TestPostgres.password(of: url) }
+
+    static func start() async throws -> PrivateCluster {
+        let directory = try makeTemporaryDirectory(prefix: "herald-pg").path
+        try await script("start", directory)
+        let url = try String(contentsOfFile: directory + "/url", encoding: .utf8)
+        return PrivateCluster(directory: directory, url: url.trimmingCharacters(in: .whitespacesAndNewlines) + "?sslmode=disable")
+    }
+
+    func halt() async throws { try await Self.script("halt", directory) }
+    func resume() async throws { try await Self.script("resume", directory) }
+
+    /// Runs the script, its output in a file, and waits for the exit status it
+    /// leaves in another. (Not for the process to end as Foundation sees it: after
+    /// the script starts a server, `Process` was seen never to notice its exit.)
+    private static func script(_ command: String, _ directory: String) async throws {
+        let output = directory + ".\(command).log"
+        let status = directory + ".\(command).status"
+        try? FileManager.default.removeItem(atPath: status)
+        let quoted = [script.path, command, directory].map { "'" + $0 + "'" }.joined(separator: " ")
+        let process = try ChildProcess(
+            URL(fileURLWithPath: "/bin/bash"), ["-c", "bash \(quoted) >'\(output)' 2>&1; echo $? >'\(status).tmp'; mv '\(status).tmp' '\(status)'"])
+        let code = try await waitFor("postgres-cluster.sh \(command) to finish", within: .seconds(120)) {
+            (try? String(contentsOfFile: status, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        _ = process
+        guard code == 0 else {
+            let log = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            throw TestPostgres.PSQLFailed(sql: "postgres-cluster.sh \(command)", stderr: log)
+        }
+    }
+
+    func remove() {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.script.path, "stop", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+        for command in ["start", "halt", "resume"] {
+            for suffix in ["log", "status"] { try? FileManager.default.removeItem(atPath: directory + ".\(command).\(suffix)") }
+        }
+    }
+}
+
 /// The tests' PostgreSQL server, and a fresh database on it per test.
 enum TestPostgres {
     static let serverURL = ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"]

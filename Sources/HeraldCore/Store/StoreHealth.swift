@@ -29,7 +29,11 @@ public struct StoreUnavailable: Error, Sendable, Equatable, CustomStringConverti
         self.detail = detail
     }
 
-    public var description: String { "the database cannot be written (\(cause.rawValue)): \(path)" }
+    public var description: String {
+        cause == .unreachable
+            ? "the database cannot be reached: \(path)"
+            : "the database cannot be written (\(cause.rawValue)): \(path)"
+    }
 }
 
 /// Whether the store's last write succeeded, shared by everything that writes.

@@ -2,7 +2,7 @@ import Foundation
 
 /// The PostgreSQL schema, as named, append-only migrations, the same shape as the
 /// SQLite schema (SQLiteSchema.swift): the same tables, columns and keys, so that
-/// `herald db copy` moves rows across one to one.
+/// `heraldd copy` moves rows across one to one.
 ///
 /// A migration that has shipped is never edited: change the schema by adding one at
 /// the end (for both stores). Applied names are kept in `herald_migrations`; cores
