@@ -121,7 +121,7 @@ func bookingRequest(tenant: String, id: String, startMs: Int64, eventType: Strin
 func runAdminScenarios(environment: BenchEnvironment, context: ZMQContext, quick: Bool) async throws -> [Figures] {
     let directory = try environment.scenarioDirectory("admin")
     let core = try CoreProcess(
-        curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: directory.appendingPathComponent("bench.db"),
+        curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: try environment.makeDatabase(in: directory),
         log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
     let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)

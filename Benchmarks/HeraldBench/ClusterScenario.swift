@@ -15,11 +15,11 @@ import Logging
 func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n: Int, workers k: Int) async throws -> [EngineResult] {
     let name = "cluster: \(n) reminders due in one second"
     let target = "all committed; drain time and p99 reported"
-    guard SQLiteShell.path != nil else {
-        return [EngineResult(scenario: name, size: n, result: "not run", target: target, met: nil, notes: ["herald-bench \(SQLiteShell.missingMessage)"])]
-    }
     let directory = try environment.scenarioDirectory("cluster")
-    let database = directory.appendingPathComponent("bench.db")
+    let database = try environment.makeDatabase(in: directory)
+    guard database.canQuery else {
+        return [EngineResult(scenario: name, size: n, result: "not run", target: target, met: nil, notes: ["herald-bench \(database.missingShellMessage)"])]
+    }
 
     // heraldd creates the schema and the tenant (default settings: email on), then stops.
     do {
@@ -35,9 +35,11 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
     let leadMs = 4000 + Int64(n) / 20
     let dueMs = (nowMilliseconds() + leadMs + 999) / 1000 * 1000
     let start = "'\(sqliteTimestamp(milliseconds: dueMs + 3_600_000))'"
-    progress("cluster: writing \(n) bookings with one reminder each, all due at \(timestamp(milliseconds: dueMs)), with sqlite3")
+    progress("cluster: writing \(n) bookings with one reminder each, all due at \(timestamp(milliseconds: dueMs)), directly")
     let fillStart = ContinuousClock.now
-    try SQLiteShell.fillReminders(database, tenant: "cluster", prefix: "cluster", bookings: n, start: start, offsetsMinutes: [60])
+    try database.fillReminders(
+        tenant: "cluster", prefix: "cluster", bookings: n, sqliteStart: start,
+        postgresStart: "to_timestamp(\(dueMs + 3_600_000) / 1000.0)", offsetsMinutes: [60])
     let fillSeconds = milliseconds(ContinuousClock.now - fillStart) / 1000
 
     let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
@@ -102,11 +104,17 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
     // Core side, from the ReminderLog at millisecond resolution: the sent rows, and
     // when the core took each result (logged_at) after the due second. The last of
     // those is the drain time.
-    let rows = try SQLiteShell.run(database, """
-        SELECT printf('%.3f', (julianday(l.logged_at) - julianday(j.due_at)) * 86400000.0)
-        FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
-        WHERE l.tenant_id = 'cluster' AND l.outcome = 'sent';
-        """)
+    let rows = try database.query(
+        sqlite: """
+            SELECT printf('%.3f', (julianday(l.logged_at) - julianday(j.due_at)) * 86400000.0)
+            FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
+            WHERE l.tenant_id = 'cluster' AND l.outcome = 'sent';
+            """,
+        postgres: """
+            SELECT round((extract(epoch FROM l.logged_at - j.due_at) * 1000)::numeric, 3)
+            FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
+            WHERE l.tenant_id = 'cluster' AND l.outcome = 'sent';
+            """)
     let logged = rows.split(separator: "\n").compactMap { Double($0) }.sorted()
     let drainMs = logged.last ?? .nan
     let allCommitted = logged.count == n
@@ -114,7 +122,7 @@ func runCluster(environment: BenchEnvironment, context: ZMQContext, reminders n:
     if redeliveries > 0 { notes.append("\(redeliveries) redeliveries") }
     notes.append(
         "drain = last result committed (logged_at) minus the due second; lateness p99 = arrival at the in-bench workers minus the due second; "
-            + "filled with sqlite3 in \(fixed(fillSeconds, 1)) s, \(setupDoneMs < dueMs ? dueMs - setupDoneMs : 0) ms to spare")
+            + "filled directly in \(fixed(fillSeconds, 1)) s, \(setupDoneMs < dueMs ? dueMs - setupDoneMs : 0) ms to spare")
     let cpuPerReminder = cpuSeconds / Double(n) * 1e6
     return [EngineResult(
         scenario: name, size: n,

@@ -69,7 +69,7 @@ func runDispatchThroughput(
     environment: BenchEnvironment, context: ZMQContext, jobs n: Int, workers k: Int, maxInFlight: Int
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("dispatch")
-    let database = directory.appendingPathComponent("bench.db")
+    let database = try environment.makeDatabase(in: directory)
     let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
     let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
@@ -159,10 +159,9 @@ func runDispatchThroughput(
         notes: ["clock from the first delivery a worker recorded to the queue showing nothing due or leased (results committed)"])
 
     // Every confirmation sent exactly once, in the ReminderLog.
-    if SQLiteShell.path != nil {
-        let sent = try SQLiteShell.run(database, """
-            SELECT count(*) FROM reminder_log WHERE tenant_id = 'tp' AND kind = 'confirmation' AND outcome = 'sent';
-            """)
+    if database.canQuery {
+        let count = "SELECT count(*) FROM reminder_log WHERE tenant_id = 'tp' AND kind = 'confirmation' AND outcome = 'sent';"
+        let sent = try database.query(sqlite: count, postgres: count)
         result.metrics["reminder_log_sent"] = Double(sent) ?? -1
         if Int(sent) != n {
             result.met = false
@@ -171,7 +170,7 @@ func runDispatchThroughput(
             result.notes.append("verified: \(n) sent rows in reminder_log")
         }
     } else {
-        result.notes.append("sent rows not counted: \(SQLiteShell.missingMessage)")
+        result.notes.append("sent rows not counted: \(database.missingShellMessage)")
     }
     return [result, ingestResult]
 }
@@ -186,7 +185,7 @@ func runLateness(
     environment: BenchEnvironment, context: ZMQContext, jobs n: Int, rate: Int, setupRate: Double
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("lateness-\(rate)")
-    let database = directory.appendingPathComponent("bench.db")
+    let database = try environment.makeDatabase(in: directory)
     let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
     let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
@@ -269,15 +268,21 @@ func runLateness(
         try await Task.sleep(for: .milliseconds(50))
     }
     var logged: [Double] = []
-    if SQLiteShell.path != nil {
-        let rows = try SQLiteShell.run(database, """
-            SELECT printf('%.3f', (julianday(l.logged_at) - julianday(j.due_at)) * 86400000.0)
-            FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
-            WHERE l.tenant_id = 'late' AND l.outcome = 'sent';
-            """)
+    if database.canQuery {
+        let rows = try database.query(
+            sqlite: """
+                SELECT printf('%.3f', (julianday(l.logged_at) - julianday(j.due_at)) * 86400000.0)
+                FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
+                WHERE l.tenant_id = 'late' AND l.outcome = 'sent';
+                """,
+            postgres: """
+                SELECT round((extract(epoch FROM l.logged_at - j.due_at) * 1000)::numeric, 3)
+                FROM reminder_log l JOIN notification_jobs j ON j.id = l.job_id
+                WHERE l.tenant_id = 'late' AND l.outcome = 'sent';
+                """)
         logged = rows.split(separator: "\n").compactMap { Double($0) }.sorted()
     } else {
-        notes.append("core-side lateness not measured: \(SQLiteShell.missingMessage)")
+        notes.append("core-side lateness not measured: \(database.missingShellMessage)")
     }
 
     let p99 = percentile(lateness, 0.99)
@@ -330,13 +335,13 @@ func runLateness(
 /// million jobs would take minutes.
 func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seconds: Int) async throws -> [EngineResult] {
     let name = "idle cost (\(jobs / 1000)k future jobs)"
-    guard SQLiteShell.path != nil else {
+    let directory = try environment.scenarioDirectory("idle")
+    let database = try environment.makeDatabase(in: directory)
+    guard database.canQuery else {
         return [EngineResult(
             scenario: name, size: jobs, result: "not run", target: "<= 1% CPU, <= 100 MB RSS", met: nil,
-            notes: ["herald-bench \(SQLiteShell.missingMessage)"])]
+            notes: ["herald-bench \(database.missingShellMessage)"])]
     }
-    let directory = try environment.scenarioDirectory("idle")
-    let database = directory.appendingPathComponent("bench.db")
 
     // heraldd creates the schema, the tenant and its settings; then it stops.
     do {
@@ -349,13 +354,15 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
 
     // Two email reminders (1440 and 60 min) per booking, bookings 5 s apart from two days on.
     let bookings = jobs / 2
-    progress("idle: writing \(bookings) bookings and \(bookings * 2) pending jobs with sqlite3")
+    progress("idle: writing \(bookings) bookings and \(bookings * 2) pending jobs directly")
     let fillStart = ContinuousClock.now
-    try SQLiteShell.fillReminders(
-        database, tenant: "idle", prefix: "idle", bookings: bookings,
-        start: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+2 days', printf('+%d seconds', i * 5))", offsetsMinutes: [1440, 60])
+    try database.fillReminders(
+        tenant: "idle", prefix: "idle", bookings: bookings,
+        sqliteStart: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+2 days', printf('+%d seconds', i * 5))",
+        postgresStart: "date_trunc('milliseconds', now() + interval '2 days' + make_interval(secs => i * 5))",
+        offsetsMinutes: [1440, 60])
     let fillSeconds = milliseconds(ContinuousClock.now - fillStart) / 1000
-    let fileMiB = Double((try? FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int) ?? 0) / 1_048_576
+    let fileMiB = try database.sizeMiB()
 
     let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }

@@ -134,7 +134,7 @@ func runGateway(environment: BenchEnvironment, context: ZMQContext, seconds: Int
     }
     let directory = try environment.scenarioDirectory("gateway")
     let core = try CoreProcess(
-        curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: directory.appendingPathComponent("bench.db"),
+        curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: try environment.makeDatabase(in: directory),
         log: directory.appendingPathComponent("heraldd.log"))
     defer { core.stop() }
     let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)

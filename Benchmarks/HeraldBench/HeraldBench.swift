@@ -138,6 +138,9 @@ struct Options: ParsableArguments {
     @Flag(help: "Run every core, worker and client with CURVE, to measure the cost of encryption.")
     var curve = false
 
+    @Option(help: ArgumentHelp("Run every core on PostgreSQL instead of SQLite: each scenario creates a fresh database on this server (the role needs CREATEDB; needs psql). Default: SQLite files.", valueName: "postgres://USER:PASSWORD@HOST:PORT/DATABASE"))
+    var db: String?
+
     func validate() throws {
         // Two spellings of one setting: refuse rather than guess which one was meant.
         if latenessRate != nil && latenessRates != nil {
@@ -157,7 +160,7 @@ struct HeraldBench: AsyncParsableCommand {
             scenario on free loopback ports with a fresh database in a temporary directory, and prints a table per \
             scenario. HERALD_BENCH_LATENESS_CSV=FILE writes each reminder's lateness of the lateness scenario to FILE. \
             The gateway scenario needs wrk (Debian/Ubuntu: apt-get install -y wrk), the idle and cluster \
-            scenarios the sqlite3 shell. BENCHMARKS.md explains the figures.
+            scenarios the sqlite3 shell (with --db, psql). BENCHMARKS.md explains the figures.
             """)
 
     @OptionGroup var options: Options
@@ -178,6 +181,12 @@ struct HeraldBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: directory) }
         var environment = BenchEnvironment(heraldd: heraldd, testChannel: testChannel, gateway: gateway, directory: directory)
         if options.curve { environment.curve = try BenchCurve(directory: directory) }
+        if let server = options.db {
+            guard server.hasPrefix("postgres://") || server.hasPrefix("postgresql://") else {
+                throw BenchError("--db takes a postgres:// URL (SQLite is the default)")
+            }
+            environment.postgresServer = server.replacingOccurrences(of: "?sslmode=disable", with: "")
+        }
         let context = try ZMQContext()
 
         var report = BenchReport(options: options)

@@ -21,6 +21,13 @@ struct BenchEnvironment {
     let directory: URL
     /// With `--curve`: every core, worker and admin client speaks CURVE.
     var curve: BenchCurve?
+    /// With `--db postgres://...`: the server each scenario gets a fresh database on.
+    var postgresServer: String?
+
+    /// A fresh, empty database for one run of a scenario.
+    func makeDatabase(in directory: URL) throws -> BenchDatabase {
+        try BenchDatabase.make(in: directory, server: postgresServer)
+    }
 
     /// A fresh subdirectory for one scenario.
     func scenarioDirectory(_ name: String) throws -> URL {
@@ -42,11 +49,11 @@ final class CoreProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// Starts heraldd on `database` and waits for its ready line.
-    init(curveArguments: [String] = [], binary: String, database: URL, log: URL) throws {
+    init(curveArguments: [String] = [], binary: String, database: BenchDatabase, log: URL, coreID: String = "bench") throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
-            "--db", database.path, "--log-level", "warning",
+            "--db", database.argument, "--core-id", coreID, "--log-level", "warning",
             "--admin-endpoint", "tcp://127.0.0.1:*", "--channel-endpoint", "tcp://127.0.0.1:*",
             "--events-endpoint", "tcp://127.0.0.1:*",
         ] + curveArguments

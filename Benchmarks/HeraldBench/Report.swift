@@ -40,6 +40,8 @@ struct Machine: Codable {
 struct BenchReport: Codable {
     var date: String
     var quick: Bool
+    /// "sqlite", or "postgresql" with --db.
+    var store: String
     var machineAtStart: Machine
     var machineAtEnd: Machine?
     var admin: [AdminRow] = []
@@ -48,6 +50,7 @@ struct BenchReport: Codable {
     init(options: Options) {
         date = Date().formatted(Date.ISO8601FormatStyle())
         quick = options.quick
+        store = options.db == nil ? "sqlite" : "postgresql"
         machineAtStart = .current
     }
 
