@@ -70,23 +70,27 @@ func runDispatchThroughput(
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("dispatch")
     let database = try environment.makeDatabase(in: directory)
-    let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
-    defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
-    defer { caller.close() }
+    let group = try CoreGroup(environment: environment, context: context, database: database, directory: directory)
+    defer { group.stop() }
+    let caller = group.caller
+    let cores = group.cores.count
+    let onCores = cores > 1 ? ", \(cores) cores on one database" : ""
     try await caller.createTenant("tp")
 
-    // Setup, which is also the ingest figure: CreateBooking from 32 clients, planner active.
-    progress("dispatch: creating \(n) bookings from 32 clients (no worker connected)")
+    // Setup, which is also the ingest figure: CreateBooking from 32 clients, planner
+    // active; with several cores, the clients take turns among them.
+    progress("dispatch: creating \(n) bookings from 32 clients (no worker connected)\(onCores)")
     let startMs = nowMilliseconds() + 30 * 86_400_000
-    let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
+    let ingestCPUBefore = group.cpuSeconds
+    let callers = group.callers
     let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
-        _ = try await caller.admin.createBooking(bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000))
+        _ = try await callers[index % callers.count].admin.createBooking(
+            bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000))
     }
-    let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore
+    let ingestCPU = group.cpuSeconds - ingestCPUBefore
     let before = try await caller.queue("email")
     var ingestResult = EngineResult(
-        scenario: "booking ingest (CreateBooking, 32 clients)", size: n,
+        scenario: "booking ingest (CreateBooking, 32 clients\(onCores))", size: n,
         result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms, \(fixed(ingestCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         target: IngestTarget.text, met: IngestTarget.met(rate: ingest.rate, cpuMicroseconds: ingestCPU / Double(n) * 1e6),
         metrics: [
@@ -103,11 +107,11 @@ func runDispatchThroughput(
     // The measured part.
     progress("dispatch: \(before.dueNow) confirmations due; starting \(k) herald-test-channel workers (max in flight \(maxInFlight))")
     let workers = try TestWorkers(
-        binary: environment.testChannel, core: core.channel, count: k, maxInFlight: maxInFlight, directory: directory, name: "tp",
-        curveArguments: environment.curve?.channelArguments ?? [])
+        binary: environment.testChannel, cores: group.cores.map(\.channel), count: k, maxInFlight: maxInFlight,
+        directory: directory, name: "tp", curveArguments: environment.curve?.channelArguments ?? [])
     defer { workers.stop() }
     let counter = try RecordCounter(workers.records)
-    let coreCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
+    let coreCPUBefore = group.cpuSeconds
     let launched = ContinuousClock.now
     try workers.start()
     let deadline = launched + .seconds(max(60, n / 300))
@@ -115,7 +119,7 @@ func runDispatchThroughput(
     while counter.poll() < n {
         if firstDelivery == nil && counter.lines > 0 { firstDelivery = .now }
         guard ContinuousClock.now < deadline else {
-            throw BenchError("only \(counter.lines) of \(n) deliveries reached the workers in time; see \(core.log.path)")
+            throw BenchError("only \(counter.lines) of \(n) deliveries reached the workers in time; see \(group.logs)")
         }
         try await Task.sleep(for: .milliseconds(2))
     }
@@ -131,7 +135,7 @@ func runDispatchThroughput(
         try await Task.sleep(for: .milliseconds(5))
     }
     let committed = ContinuousClock.now
-    let coreCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - coreCPUBefore
+    let coreCPU = group.cpuSeconds - coreCPUBefore
     let workersCPU = workers.cpuSeconds
     workers.stop()
 
@@ -139,7 +143,7 @@ func runDispatchThroughput(
     let fromLaunch = milliseconds(committed - launched) / 1000
     let rate = Double(n) / fromFirst
     var result = EngineResult(
-        scenario: "dispatch throughput (\(k) workers)", size: n,
+        scenario: "dispatch throughput (\(k) workers\(onCores))", size: n,
         result: "\(fixed(rate, 0)) deliveries/s (\(fixed(fromFirst, 2)) s), \(fixed(coreCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         // Issue 15's target.
         target: ">= 30000 deliveries/s, <= 40 µs CPU each", met: rate >= 30_000 && coreCPU / Double(n) * 1e6 <= 40,
@@ -186,10 +190,10 @@ func runLateness(
 ) async throws -> [EngineResult] {
     let directory = try environment.scenarioDirectory("lateness-\(rate)")
     let database = try environment.makeDatabase(in: directory)
-    let core = try CoreProcess(curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database, log: directory.appendingPathComponent("heraldd.log"))
-    defer { core.stop() }
-    let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
-    defer { caller.close() }
+    let group = try CoreGroup(environment: environment, context: context, database: database, directory: directory)
+    defer { group.stop() }
+    let caller = group.caller
+    let onCores = group.cores.count > 1 ? ", \(group.cores.count) cores" : ""
     try await caller.createTenant("late")
     // One job per booking: no confirmation, one reminder a minute before the start.
     _ = try await caller.admin.createEventType(
@@ -203,11 +207,17 @@ func runLateness(
 
     var logger = Logger(label: "herald-bench-worker")
     logger.logLevel = .error
-    let worker = try BenchWorker(
-        context: context, endpoint: core.channel, channel: "email", instanceID: "bench-lateness", maxInFlight: 1000,
-        curve: environment.curve?.channel, logger: logger)
-    defer { worker.stop() }
-    try await worker.waitForWelcome()
+    // One worker per core: each core hands out what it leases to its own.
+    var workers: [BenchWorker] = []
+    defer { workers.forEach { $0.stop() } }
+    for (index, core) in group.cores.enumerated() {
+        workers.append(try BenchWorker(
+            context: context, endpoint: core.channel, channel: "email", instanceID: "bench-lateness-\(index)",
+            maxInFlight: 1000, curve: environment.curve?.channel, logger: logger))
+    }
+    for worker in workers { try await worker.waitForWelcome() }
+    let allWorkers = workers
+    func receivedCount() -> Int { allWorkers.map(\.receivedCount).reduce(0, +) }
 
     // Due times start once every booking can have been made (a reminder planned after
     // its due time is skipped, not sent), then follow one another 1000/rate ms apart.
@@ -216,12 +226,14 @@ func runLateness(
     @Sendable func dueMs(_ index: Int) -> Int64 { firstDueMs + Int64(index) * 1000 / Int64(rate) }
     let lastDueMs = dueMs(n - 1)
     progress("lateness: creating \(n) bookings (bench worker connected); reminders due from +\(fixed(setupSeconds, 1)) s at \(rate)/s")
-    let ingestCPUBefore = ProcStats.cpuSeconds(pid: core.pid) ?? 0
+    let ingestCPUBefore = group.cpuSeconds
+    let callers = group.callers
     let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
-        _ = try await caller.admin.createBooking(bookingRequest(tenant: "late", id: "late-\(index)", startMs: dueMs(index) + 60_000, eventType: "late"))
+        _ = try await callers[index % callers.count].admin.createBooking(
+            bookingRequest(tenant: "late", id: "late-\(index)", startMs: dueMs(index) + 60_000, eventType: "late"))
     }
     let setupDoneMs = nowMilliseconds()
-    let ingestCPU = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - ingestCPUBefore
+    let ingestCPU = group.cpuSeconds - ingestCPUBefore
     var notes: [String] = []
     if setupDoneMs > firstDueMs {
         notes.append("setup overran the first due time by \(setupDoneMs - firstDueMs) ms: reminders planned after their due time were skipped or late")
@@ -229,20 +241,20 @@ func runLateness(
 
     // The steady window: measure the core's CPU across it.
     if setupDoneMs < firstDueMs { try await Task.sleep(for: .milliseconds(firstDueMs - setupDoneMs)) }
-    let cpuStart = ProcStats.cpuSeconds(pid: core.pid) ?? 0
+    let cpuStart = group.cpuSeconds
     let windowStart = ContinuousClock.now
     progress("lateness: steady window of \(fixed(Double(lastDueMs - firstDueMs) / 1000, 1)) s")
-    while nowMilliseconds() < lastDueMs + 2000 && worker.receivedCount < n {
+    while nowMilliseconds() < lastDueMs + 2000 && receivedCount() < n {
         try await Task.sleep(for: .milliseconds(100))
     }
-    while nowMilliseconds() < lastDueMs + 10_000 && worker.receivedCount < n {
+    while nowMilliseconds() < lastDueMs + 10_000 && receivedCount() < n {
         try await Task.sleep(for: .milliseconds(100))
     }
-    let cpuSeconds = (ProcStats.cpuSeconds(pid: core.pid) ?? 0) - cpuStart
+    let cpuSeconds = group.cpuSeconds - cpuStart
     let windowSeconds = milliseconds(ContinuousClock.now - windowStart) / 1000
 
     // Worker side: arrival minus due time, first attempts only.
-    let received = worker.received
+    let received = workers.flatMap(\.received)
     var lateness: [Double] = []
     var redeliveries = 0
     for delivery in received {
@@ -307,7 +319,7 @@ func runLateness(
     if lateness.count < n { notes.append("\(n - lateness.count) of \(n) reminders never reached the worker") }
     notes.append("lateness = arrival at the in-bench worker minus due time (the core's own view, logged_at - due_at, in metrics logged_*)")
     let result = EngineResult(
-        scenario: "lateness at \(rate) due/s", size: n,
+        scenario: "lateness at \(rate) due/s\(onCores)", size: n,
         result: "p50 \(fixed(percentile(lateness, 0.5), 1)) / p99 \(fixed(p99, 1)) / max \(fixed(lateness.last ?? .nan, 1)) ms, \(fixed(cpuPerReminder, 0)) µs heraldd CPU each",
         target: target.text, met: lateness.count == n && setupDoneMs <= firstDueMs && target.met(p99: p99, cpu: cpuPerReminder),
         metrics: metrics, notes: notes)
@@ -317,7 +329,7 @@ func runLateness(
             : "p50 \(fixed(percentile(logged, 0.5), 1)) / p99 \(fixed(percentile(logged, 0.99), 1)) / max \(fixed(logged.last ?? .nan, 1)) ms",
         target: "(informational)", met: nil)
     let ingestResult = EngineResult(
-        scenario: "booking ingest (32 clients, worker connected)", size: n,
+        scenario: "booking ingest (32 clients, worker connected\(onCores))", size: n,
         result: "\(fixed(ingest.rate, 0)) bookings/s, p99 \(fixed(ingest.percentile(0.99), 1)) ms, \(fixed(ingestCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         target: IngestTarget.text, met: IngestTarget.met(rate: ingest.rate, cpuMicroseconds: ingestCPU / Double(n) * 1e6),
         metrics: [
@@ -369,7 +381,7 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
     let caller = try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin)
     defer { caller.close() }
     let workers = try TestWorkers(
-        binary: environment.testChannel, core: core.channel, count: 1, maxInFlight: 256, directory: directory, name: "idle")
+        binary: environment.testChannel, cores: [core.channel], count: 1, maxInFlight: 256, directory: directory, name: "idle")
     defer { workers.stop() }
     try workers.start()
     var connected = false
@@ -387,10 +399,13 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
     progress("idle: heraldd holds \(queue.scheduled) scheduled jobs; measuring \(seconds) s")
     let cpuStart = ProcStats.cpuSeconds(pid: core.pid) ?? 0
     let workerStart = workers.cpuSeconds
+    let databaseStart = database.isPostgres ? ProcStats.postgresCPUSeconds() : 0
     let windowStart = ContinuousClock.now
     try await Task.sleep(for: .seconds(seconds))
     let window = milliseconds(ContinuousClock.now - windowStart) / 1000
     let cpuShare = ((ProcStats.cpuSeconds(pid: core.pid) ?? 0) - cpuStart) / window
+    // PostgreSQL's side of the idle cost: its processes' CPU over the same window.
+    let databaseShare = database.isPostgres ? (ProcStats.postgresCPUSeconds() - databaseStart) / window : .nan
     let workerShare = (workers.cpuSeconds - workerStart) / window
     let rss = ProcStats.memoryMiB(pid: core.pid, field: "VmRSS") ?? .nan
     let peak = ProcStats.memoryMiB(pid: core.pid, field: "VmHWM") ?? .nan
@@ -401,12 +416,14 @@ func runIdle(environment: BenchEnvironment, context: ZMQContext, jobs: Int, seco
     }
     return [EngineResult(
         scenario: name, size: Int(queue.scheduled),
-        result: "\(fixed(cpuShare * 100, 2))% CPU, \(fixed(rss, 1)) MiB RSS",
+        result: "\(fixed(cpuShare * 100, 2))% CPU, \(fixed(rss, 1)) MiB RSS"
+            + (database.isPostgres ? "; PostgreSQL \(fixed(databaseShare * 100, 2))% CPU" : ""),
         target: "<= 1% CPU, <= 100 MB RSS", met: cpuShare <= 0.01 && rss * 1.048576 <= 100,
         metrics: [
             "cpu_percent_of_one_core": cpuShare * 100, "heraldd_cpu_seconds_total": ProcStats.cpuSeconds(pid: core.pid) ?? .nan, "rss_mib": rss, "peak_rss_mib": peak,
             "worker_cpu_percent": workerShare * 100, "startup_ms": milliseconds(core.startup),
             "list_channels_ms": listChannelsMs, "fill_seconds": fillSeconds, "database_mib": fileMiB,
+            "database_cpu_percent_of_one_core": databaseShare * 100,
         ],
         notes: notes)]
 }

@@ -141,6 +141,9 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Run every core on PostgreSQL instead of SQLite: each scenario creates a fresh database on this server (the role needs CREATEDB; needs psql). Default: SQLite files.", valueName: "postgres://USER:PASSWORD@HOST:PORT/DATABASE"))
     var db: String?
 
+    @Option(help: ArgumentHelp("With --db: cores on one database in the dispatch and lateness scenarios, clients and workers spread over them in turn (default 1).", valueName: "n"))
+    var cores = Count(1)
+
     func validate() throws {
         // Two spellings of one setting: refuse rather than guess which one was meant.
         if latenessRate != nil && latenessRates != nil {
@@ -187,6 +190,10 @@ struct HeraldBench: AsyncParsableCommand {
             }
             environment.postgresServer = server.replacingOccurrences(of: "?sslmode=disable", with: "")
         }
+        guard options.cores.value == 1 || options.db != nil else {
+            throw BenchError("--cores needs --db: several cores share a PostgreSQL database, never a SQLite file")
+        }
+        environment.cores = options.cores.value
         let context = try ZMQContext()
 
         var report = BenchReport(options: options)

@@ -23,6 +23,8 @@ struct BenchEnvironment {
     var curve: BenchCurve?
     /// With `--db postgres://...`: the server each scenario gets a fresh database on.
     var postgresServer: String?
+    /// With `--cores N` (PostgreSQL): cores on one database in the dispatch and lateness scenarios.
+    var cores = 1
 
     /// A fresh, empty database for one run of a scenario.
     func makeDatabase(in directory: URL) throws -> BenchDatabase {
@@ -98,13 +100,48 @@ final class CoreProcess {
     }
 }
 
+/// `count` heraldd on one database (several only on PostgreSQL), each with an admin
+/// client; a scenario spreads its clients and workers over them in turn.
+final class CoreGroup {
+    let cores: [CoreProcess]
+    let callers: [AdminCaller]
+
+    init(environment: BenchEnvironment, context: ZMQContext, database: BenchDatabase, directory: URL) throws {
+        var cores: [CoreProcess] = []
+        var callers: [AdminCaller] = []
+        for index in 1...max(1, environment.cores) {
+            let core = try CoreProcess(
+                curveArguments: environment.curve?.coreArguments ?? [], binary: environment.heraldd, database: database,
+                log: directory.appendingPathComponent(environment.cores > 1 ? "heraldd-\(index).log" : "heraldd.log"),
+                coreID: "bench-\(index)")
+            cores.append(core)
+            callers.append(try AdminCaller(endpoint: core.admin, context: context, curve: environment.curve?.admin))
+        }
+        self.cores = cores
+        self.callers = callers
+    }
+
+    var first: CoreProcess { cores[0] }
+    var caller: AdminCaller { callers[0] }
+    /// The channel endpoint for worker `index`, round robin.
+    func channel(_ index: Int) -> String { cores[index % cores.count].channel }
+    /// CPU of every core, seconds.
+    var cpuSeconds: Double { cores.map { ProcStats.cpuSeconds(pid: $0.pid) ?? 0 }.reduce(0, +) }
+    var logs: String { cores.map(\.log.path).joined(separator: ", ") }
+
+    func stop() {
+        callers.forEach { $0.close() }
+        cores.forEach { $0.stop() }
+    }
+}
+
 /// herald-test-channel workers that answer `sent` at once.
 final class TestWorkers {
     let processes: [Process]
     let records: [URL]
 
     init(
-        binary: String, core: String, count: Int, maxInFlight: Int, directory: URL, name: String, curveArguments: [String] = []
+        binary: String, cores: [String], count: Int, maxInFlight: Int, directory: URL, name: String, curveArguments: [String] = []
     ) throws {
         var processes: [Process] = []
         var records: [URL] = []
@@ -116,7 +153,7 @@ final class TestWorkers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = [
-                "--core", core, "--instance", "\(name)-\(index)", "--max-in-flight", "\(maxInFlight)",
+                "--core", cores[index % cores.count], "--instance", "\(name)-\(index)", "--max-in-flight", "\(maxInFlight)",
                 "--log-level", "warning", "--record", record.path,
             ] + curveArguments
             process.standardOutput = FileHandle.nullDevice
@@ -183,6 +220,18 @@ enum ProcStats {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / ticksPerSecond
+    }
+
+    /// CPU of every process of this machine named `postgres` (the server and its
+    /// backends; backends that ended meanwhile are not counted), in seconds.
+    static func postgresCPUSeconds() -> Double {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).reduce(0) { total, pid in
+            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == "postgres"
+            else { return total }
+            return total + (cpuSeconds(pid: pid) ?? 0)
+        }
     }
 
     /// A "Vm...:   1234 kB" line of /proc/PID/status, in MiB.

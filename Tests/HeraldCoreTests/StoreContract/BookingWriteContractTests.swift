@@ -24,6 +24,54 @@ struct BookingWriteContractTests {
         }
     }
 
+    /// Many writes at once (a store may commit them together): the one with a taken id
+    /// fails alone, every other booking is stored with its jobs, and the events'
+    /// sequences are distinct and read back in ascending order.
+    @Test(arguments: StoreFactory.all) func concurrentWritesFailAloneAndKeepTheirSequencesInOrder(
+        _ factory: StoreFactory
+    ) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let taken = Fixture.booking(id: "bk-taken")
+            try await Fixture.insert(taken, into: store)
+            let bookings = (0..<40).map { Fixture.booking(id: $0 == 17 ? "bk-taken" : "bk-\($0)") }
+            let outcomes = await withTaskGroup(of: (String, Result<Int64?, any Error>).self) { group in
+                for booking in bookings {
+                    group.addTask {
+                        do {
+                            let event = try await Fixture.insert(
+                                booking, jobs: [Fixture.job(for: booking, kind: .confirmation)], into: store)
+                            return (booking.id, .success(event.sequence))
+                        } catch {
+                            return (booking.id, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for (id, outcome) in outcomes {
+                switch outcome {
+                case .success:
+                    #expect(id != "bk-taken")
+                    #expect(try await store.jobs(bookingID: id).count == 1, "\(id)")
+                case .failure(let error):
+                    #expect(id == "bk-taken", "\(id): \(error)")
+                    guard case StoreError.alreadyExists(StoreEntity.booking, "bk-taken")? = error as? StoreError else {
+                        Issue.record("\(id): \(error)")
+                        continue
+                    }
+                }
+            }
+            let sequences = outcomes.values.compactMap { try? $0.get() }.compactMap { $0 }
+            #expect(sequences.count == 39)
+            #expect(Set(sequences).count == 39)
+            let events = try await store.events(tenantID: "acme", bookingID: nil, afterSequence: 0, limit: 100)
+            #expect(events.count == 40)
+            #expect(events.map { $0.sequence ?? 0 } == events.map { $0.sequence ?? 0 }.sorted())
+            #expect(try await store.jobs(bookingID: "bk-taken").isEmpty)
+        }
+    }
+
     @Test(arguments: StoreFactory.all) func failureInTheMiddleLeavesNothingWritten(_ factory: StoreFactory) async throws {
         try await factory.withStore { store in
             try await Fixture.createTenant(store)

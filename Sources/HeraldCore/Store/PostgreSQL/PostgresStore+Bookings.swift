@@ -51,17 +51,38 @@ extension PostgresStore {
     ) async -> [BookingOutcome] {
         do {
             let outcomes = try await withConnection(client, waiting: connectTimeout) { connection in
-                try await connection.transaction(logger) { connection -> [BookingOutcome] in
+                // New bookings alone (the common case: a booking app creating them) go in
+                // with one statement per table for the whole batch. Should any of them
+                // fail (a taken id, an unknown tenant), that transaction is rolled back and
+                // the batch is written again one savepoint per write, to find out which.
+                if writes.allSatisfy(\.isPlainInsert) {
+                    do {
+                        return try await connection.transaction(logger) { connection in
+                            try await connection.run("SELECT pg_advisory_xact_lock(\(bookingWriteLock))", logger)
+                            let written = try await insertAll(writes, connection, logger)
+                            try await notifyJobs(
+                                channels: Set(writes.flatMap { $0.newJobs.map(\.channel) }), from: coreID, connection, logger)
+                            return written.map { BookingOutcome.success($0) }
+                        }
+                    } catch let error as PSQLError where error.sqlState?.hasPrefix("23") == true {
+                        // A constraint: find the write that broke it below.
+                    }
+                }
+                return try await connection.transaction(logger) { connection -> [BookingOutcome] in
                     try await connection.run("SELECT pg_advisory_xact_lock(\(bookingWriteLock))", logger)
                     var outcomes: [BookingOutcome] = []
+                    // A savepoint isolates one write's failure from the others; alone, the
+                    // transaction does.
+                    let savepoints = writes.count > 1
                     for write in writes {
-                        try await connection.run("SAVEPOINT booking_write", logger)
+                        if savepoints { try await connection.run("SAVEPOINT booking_write", logger) }
                         do {
                             outcomes.append(.success(try await apply(write, connection, logger)))
-                            try await connection.run("RELEASE SAVEPOINT booking_write", logger)
+                            if savepoints { try await connection.run("RELEASE SAVEPOINT booking_write", logger) }
                         } catch {
                             let failure = storeError(error, location: location)
                             if case .unavailable = failure { throw failure }
+                            guard savepoints else { throw failure }
                             try await connection.run("ROLLBACK TO SAVEPOINT booking_write", logger)
                             outcomes.append(.failure(failure))
                         }
@@ -81,6 +102,67 @@ extension PostgresStore {
             let failure = storeError(error, location: location)
             if case .unavailable(let problem) = failure { health.writeFailed(problem) }
             return Array(repeating: .failure(failure), count: writes.count)
+        }
+    }
+
+    /// New bookings with their jobs and events, none cancelling or logging anything:
+    /// one INSERT per table for them all. Any constraint error fails the whole call.
+    static func insertAll(
+        _ writes: [BookingWrite], _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> [WrittenBooking] {
+        let bookings = try PostgresBatch.json(writes.map { PostgresBatch.BookingRow($0.booking) })
+        try await connection.run("""
+            INSERT INTO bookings (id, tenant_id, event_type_id, customer_name, customer_email, customer_phone, start_at,
+                end_at, status, schedule_version, created_at, updated_at)
+            SELECT id, tenant_id, event_type_id, customer_name, customer_email, customer_phone,
+                \(unescaped: PostgresBatch.timestamp("start_ms")), \(unescaped: PostgresBatch.timestamp("end_ms")), status,
+                schedule_version, \(unescaped: PostgresBatch.timestamp("created_ms")),
+                \(unescaped: PostgresBatch.timestamp("updated_ms"))
+            FROM jsonb_to_recordset(\(bookings)::jsonb) AS b(id text, tenant_id text, event_type_id text, customer_name text,
+                customer_email text, customer_phone text, start_ms bigint, end_ms bigint, status text,
+                schedule_version bigint, created_ms bigint, updated_ms bigint)
+            """, logger)
+        let jobs = writes.flatMap(\.newJobs)
+        if !jobs.isEmpty {
+            let rows = try PostgresBatch.json(jobs.enumerated().map { PostgresBatch.JobRow($1, position: $0) })
+            try await connection.run("""
+                INSERT INTO notification_jobs (id, tenant_id, booking_id, kind, channel, provider, fallback_provider,
+                    recipient, reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
+                    due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at)
+                SELECT id, tenant_id, booking_id, kind, channel, provider, fallback_provider, recipient,
+                    reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
+                    \(unescaped: PostgresBatch.timestamp("due_ms")), \(unescaped: PostgresBatch.timestamp("not_after_ms")),
+                    status, attempt, leased_to, \(unescaped: PostgresBatch.timestamp("lease_expires_ms")), last_error,
+                    \(unescaped: PostgresBatch.timestamp("created_ms")), \(unescaped: PostgresBatch.timestamp("updated_ms"))
+                FROM jsonb_to_recordset(\(rows)::jsonb) AS j(id text, tenant_id text, booking_id text, kind text,
+                    channel text, provider text, fallback_provider text, recipient text, reminder_offset_minutes bigint,
+                    schedule_version bigint, event_id text, subscription_id text, team_destination_id text, due_ms bigint,
+                    not_after_ms bigint, status text, attempt bigint, leased_to text, lease_expires_ms bigint,
+                    last_error text, created_ms bigint, updated_ms bigint, position bigint)
+                ORDER BY position
+                """, logger)
+        }
+        let events = try PostgresBatch.json(try writes.enumerated().map { try PostgresBatch.EventRow($1.event, position: $0) })
+        var sequences: [String: Int64] = [:]
+        for row in try await connection.rows("""
+            INSERT INTO booking_events (id, type, tenant_id, booking_id, occurred_at, booking, previous_start_at,
+                previous_end_at, previous_status)
+            SELECT id, type, tenant_id, booking_id, \(unescaped: PostgresBatch.timestamp("occurred_ms")), booking,
+                \(unescaped: PostgresBatch.timestamp("previous_start_ms")),
+                \(unescaped: PostgresBatch.timestamp("previous_end_ms")), previous_status
+            FROM jsonb_to_recordset(\(events)::jsonb) AS e(id text, type text, tenant_id text, booking_id text,
+                occurred_ms bigint, booking text, previous_start_ms bigint, previous_end_ms bigint, previous_status text,
+                position bigint)
+            ORDER BY position
+            RETURNING id, sequence
+            """, logger) {
+            let (id, sequence) = try row.decode((String, Int64).self)
+            sequences[id] = sequence
+        }
+        return writes.map { write in
+            var event = write.event
+            event.sequence = sequences[event.id]
+            return WrittenBooking(event: event, logged: [])
         }
     }
 
@@ -193,4 +275,9 @@ extension PostgresStore {
         stored.loggedAt = PostgresDate.stored(entry.loggedAt)
         return stored
     }
+}
+
+extension BookingWrite {
+    /// A new booking that cancels and logs nothing: what ``PostgresStore/insertAll`` writes.
+    var isPlainInsert: Bool { expected == nil && cancelPendingJobs == nil && newLogEntries.isEmpty }
 }
