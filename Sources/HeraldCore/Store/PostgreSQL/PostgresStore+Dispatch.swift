@@ -25,12 +25,8 @@ extension PostgresStore {
                     outcome.batches.append(try await self.lease(query, decide: decide, connection))
                 }
             }
-            for channel in turn.watched {
-                outcome.nextDue[channel] = NextDue(
-                    earliest: try await self.nextDue(channel: channel, after: nil, connection),
-                    afterNow: try await self.nextDue(channel: channel, after: turn.now, connection))
-            }
-            outcome.nextLeaseExpiry = try await self.nextLeaseExpiry(connection)
+            (outcome.nextDue, outcome.nextLeaseExpiry) = try await self.nextTimes(
+                channels: turn.watched, now: turn.now, connection)
             return outcome
         }
         return turn.writes ? try await write(body) : try await read(body)
@@ -366,6 +362,36 @@ extension PostgresStore {
             }
             return earliest
         }
+    }
+
+    /// A turn's timing in one statement: per channel the earliest pending due time and
+    /// the earliest after `now` (two probes of the pending index each), and the next
+    /// lease expiry.
+    func nextTimes(
+        channels: Set<String>, now: Date, _ connection: PostgresConnection
+    ) async throws -> ([String: NextDue], Date?) {
+        var nextDue: [String: NextDue] = [:]
+        var expiry: Date?
+        for row in try await connection.rows("""
+            SELECT c.channel,
+                (SELECT due_at FROM notification_jobs
+                 WHERE status = 'pending' AND channel = c.channel ORDER BY due_at LIMIT 1) AS earliest,
+                (SELECT due_at FROM notification_jobs
+                 WHERE status = 'pending' AND channel = c.channel AND due_at > \(now.postgres)
+                 ORDER BY due_at LIMIT 1) AS after_now,
+                (SELECT lease_expires_at FROM notification_jobs
+                 WHERE status = 'leased' AND lease_expires_at IS NOT NULL
+                 ORDER BY lease_expires_at LIMIT 1) AS lease_expiry
+            FROM (SELECT unnest(\(channels.sorted())::text[]) AS channel UNION ALL SELECT NULL) AS c
+            """, logger) {
+            let columns = PostgresColumns(row)
+            expiry = try columns.optionalDate("lease_expiry")
+            let channel: String? = try columns("channel")
+            guard let channel else { continue } // the row that only carries the lease expiry
+            nextDue[channel] = NextDue(
+                earliest: try columns.optionalDate("earliest"), afterNow: try columns.optionalDate("after_now"))
+        }
+        return (nextDue, expiry)
     }
 
     /// One index probe of the pending index per channel.
