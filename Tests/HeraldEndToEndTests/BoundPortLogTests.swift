@@ -43,8 +43,9 @@ struct BoundPortLogTests {
         for endpoint in [channel, events] {
             #expect(Self.acceptsTCP(port: try #require(Self.port(of: endpoint))), "\(endpoint)")
         }
-        // No line shows a wildcard instead of a port.
-        let wildcard = Self.lines(core).filter { $0.contains(":*") }
+        // No line shows a wildcard instead of a port (a PostgreSQL URL's masked
+        // password, `:***@`, is no port).
+        let wildcard = Self.lines(core).filter { $0.contains(/:\*(?!\*)/) }
         #expect(wildcard.isEmpty, "\(wildcard)")
         #expect(try await core.stop() == 0)
     }

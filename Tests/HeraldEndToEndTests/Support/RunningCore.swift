@@ -37,6 +37,13 @@ final class RunningCore: @unchecked Sendable {
         clientEnvironment: [String: String] = [:]
     ) async throws -> RunningCore {
         let directory = try given ?? makeTemporaryDirectory(prefix: "herald-e2e")
+        // HERALD_TEST_CORES_ON_POSTGRES=1 runs the cores of every end-to-end test on a
+        // fresh PostgreSQL database (not those that inspect the SQLite file): the whole
+        // suite as a check of the PostgreSQL store in real flows.
+        var database = database
+        if database == nil, given == nil, ProcessInfo.processInfo.environment["HERALD_TEST_CORES_ON_POSTGRES"] == "1" {
+            database = try await TestPostgres.createDatabase()
+        }
         let process = try ChildProcess(
             Binaries.heraldd,
             [

@@ -24,6 +24,19 @@ extension PostgresStore {
         }
     }
 
+    /// A write to a tenant's configuration (the tables ``TenantContextCache`` keeps):
+    /// every core is told at commit, and this one forgets its cache at once.
+    func writeConfiguration<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        defer { tenantContexts.invalidate() }
+        return try await write { connection in
+            let value = try await body(connection)
+            try await Self.notifyConfigurationChanged(from: self.coreID, connection, self.logger)
+            return value
+        }
+    }
+
     // MARK: Tenants and settings
 
     public func createTenant(_ tenant: Tenant, settings: NotificationSettings) async throws {
@@ -31,7 +44,7 @@ extension PostgresStore {
             throw StoreError.conflict("settings belong to tenant \(settings.tenantID), not \(tenant.id)")
         }
         let insertSettings = try PostgresInsert.settings(settings)
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await Self.naming(entity: StoreEntity.tenant, id: tenant.id) {
                 try await connection.run(PostgresInsert.tenant(tenant), self.logger)
             }
@@ -59,7 +72,7 @@ extension PostgresStore {
 
     public func saveSettings(_ settings: NotificationSettings) async throws {
         let update = try PostgresInsert.settings(settings, update: true)
-        try await write { connection in
+        try await writeConfiguration { connection in
             guard try await connection.exists(update, self.logger) else {
                 throw StoreError.notFound(entity: StoreEntity.settings, id: settings.tenantID)
             }
@@ -70,7 +83,7 @@ extension PostgresStore {
 
     public func createEventType(_ eventType: EventType) async throws {
         let insert = try PostgresInsert.eventType(eventType)
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await Self.naming(entity: StoreEntity.eventType, id: eventType.id, missingParent: { _ in
                 .notFound(entity: StoreEntity.tenant, id: eventType.tenantID)
             }) {
@@ -95,7 +108,7 @@ extension PostgresStore {
 
     public func saveEventType(_ eventType: EventType) async throws {
         let update = try PostgresInsert.eventType(eventType, update: true)
-        try await write { connection in
+        try await writeConfiguration { connection in
             guard try await connection.exists(update, self.logger) else {
                 throw StoreError.notFound(entity: StoreEntity.eventType, id: eventType.id)
             }
@@ -104,7 +117,22 @@ extension PostgresStore {
 
     // MARK: Bookings
 
+    /// Without a booking to read, served from ``tenantContexts`` while it can be
+    /// trusted (this core listens for other cores' changes).
     public func bookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
+        let cache = cacheTrusted.value.load(ordering: .acquiring) ? tenantContexts : nil
+        let generation = cache?.generation ?? 0
+        if bookingID == nil, let cached = cache?.context(tenantID: tenantID, eventTypeID: eventTypeID) {
+            return cached
+        }
+        let context = try await readBookingContext(tenantID: tenantID, eventTypeID: eventTypeID, bookingID: bookingID)
+        var tenantPart = context
+        tenantPart?.booking = nil
+        cache?.store(tenantPart, tenantID: tenantID, eventTypeID: eventTypeID, generation: generation)
+        return context
+    }
+
+    private func readBookingContext(tenantID: String, eventTypeID: String?, bookingID: String?) async throws -> BookingContext? {
         try await read { connection in
             guard let tenant: Tenant = try await connection.one("SELECT * FROM tenants WHERE id = \(tenantID)", self.logger),
                   let settings = try await Self.settings(tenantID: tenantID, connection, self.logger)
@@ -177,7 +205,7 @@ extension PostgresStore {
 
     public func createWebhook(_ subscription: WebhookSubscription) async throws {
         let insert = try PostgresInsert.webhook(subscription)
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await Self.naming(entity: StoreEntity.webhook, id: subscription.id, missingParent: { _ in
                 .notFound(entity: StoreEntity.tenant, id: subscription.tenantID)
             }) { try await connection.run(insert, self.logger) }
@@ -211,7 +239,7 @@ extension PostgresStore {
 
     public func createTeamDestination(_ destination: TeamDestination) async throws {
         let insert = try PostgresInsert.teamDestination(destination)
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await Self.naming(entity: StoreEntity.teamDestination, id: destination.id, missingParent: { _ in
                 .notFound(entity: StoreEntity.tenant, id: destination.tenantID)
             }) { try await connection.run(insert, self.logger) }
@@ -240,7 +268,7 @@ extension PostgresStore {
 
     /// A write of one row (`... RETURNING 1`); none is ``StoreError/notFound(entity:id:)``.
     private func changeOne(_ query: PostgresQuery, entity: String, id: String) async throws {
-        try await write { connection in
+        try await writeConfiguration { connection in
             guard try await connection.exists(query, self.logger) else { throw StoreError.notFound(entity: entity, id: id) }
         }
     }
@@ -248,7 +276,7 @@ extension PostgresStore {
     // MARK: Templates
 
     public func saveTemplate(_ template: MessageTemplate) async throws {
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await Self.naming(entity: "message_template", id: template.kind.rawValue, missingParent: { _ in
                 .notFound(entity: StoreEntity.tenant, id: template.tenantID)
             }) { try await connection.run(PostgresInsert.template(template), self.logger) }
@@ -266,7 +294,7 @@ extension PostgresStore {
     }
 
     public func deleteTemplate(tenantID: String, kind: NotificationKind, channel: String) async throws -> Bool {
-        try await write { connection in
+        try await writeConfiguration { connection in
             try await connection.exists("""
                 DELETE FROM message_templates
                 WHERE tenant_id = \(tenantID) AND kind = \(kind.rawValue) AND channel = \(channel)

@@ -146,8 +146,17 @@ extension PostgresStore {
         var settings: [String: NotificationSettings?] = [:]
         var templates: [String: [MessageTemplate]] = [:]
         var eventTypes: [String: EventType?] = [:]
+        let cache = cacheTrusted.value.load(ordering: .acquiring) ? tenantContexts : nil
+        let generation = cache?.generation ?? 0
         for index in leased.indices {
             let tenantID = leased[index].job.tenantID
+            let job = leased[index].job
+            if let cached = cache?.delivery(tenantID: tenantID, eventTypeID: leased[index].booking.eventTypeID) {
+                leased[index].settings = cached.settings
+                leased[index].eventType = cached.eventType
+                leased[index].template = cached.templates.first { $0.kind == job.kind && $0.channel == job.channel }
+                continue
+            }
             if settings[tenantID] == nil {
                 settings[tenantID] = .some(try await Self.settings(tenantID: tenantID, connection, logger))
                 templates[tenantID] = try await Self.templates(tenantID: tenantID, connection, logger)
@@ -160,10 +169,13 @@ extension PostgresStore {
                 }
                 eventType = eventTypes[key] ?? nil
             }
-            let job = leased[index].job
             leased[index].settings = settings[tenantID] ?? nil
             leased[index].eventType = eventType
             leased[index].template = templates[tenantID]?.first { $0.kind == job.kind && $0.channel == job.channel }
+            cache?.store(
+                DeliveryConfiguration(
+                    settings: settings[tenantID] ?? nil, templates: templates[tenantID] ?? [], eventType: eventType),
+                tenantID: tenantID, eventTypeID: leased[index].booking.eventTypeID, generation: generation)
         }
     }
 
@@ -201,6 +213,7 @@ extension PostgresStore {
         var changed: [String] = [] // job ids, in first-change order
         var entries: [ReminderLogEntry] = []
         var retried = Set<String>()
+        var disabledDestinations = false
         for result in results {
             guard var job = jobs[result.jobID] else {
                 dispositions.append(.ignored(reason: "unknown delivery"))
@@ -237,6 +250,7 @@ extension PostgresStore {
                 job.status = .failed
                 job.lastError = error
                 entries.append(ReminderLogEntry(job: job, outcome: .failed, provider: provider, error: error, loggedAt: result.at))
+                if recipientGone, job.subscriptionID != nil || job.teamDestinationID != nil { disabledDestinations = true }
                 if recipientGone, let subscriptionID = job.subscriptionID {
                     let reason = "the endpoint answered: \(error)"
                     try await connection.run("""
@@ -263,6 +277,11 @@ extension PostgresStore {
             if !changed.contains(job.id) { changed.append(job.id) }
             jobs[job.id] = job
             dispositions.append(.applied)
+        }
+        if disabledDestinations {
+            // Other cores' caches hold the destination enabled; this core's listener
+            // hears its own notification too.
+            try await Self.notifyConfigurationChanged(from: coreID, connection, logger)
         }
         try await updateJobs(changed.compactMap { jobs[$0] }, connection)
         let logged = try await Self.append(entries, connection, logger)

@@ -20,6 +20,15 @@ extension PostgresStore {
     /// The notification channel of new pending jobs.
     static let jobsChannel = "herald_jobs"
 
+    /// Tells every core, at commit, that a tenant's configuration changed (their
+    /// caches of it must go).
+    static func notifyConfigurationChanged(from coreID: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.run("SELECT pg_notify(\(jobsChannel), \(configurationPayload + coreID))", logger)
+    }
+
+    /// The payload prefix of configuration changes (job notifications start with a core id).
+    static let configurationPayload = "\u{1}configuration "
+
     /// Sends one notification per channel (none for an empty set), delivered at commit.
     static func notifyJobs(
         channels: Set<String>, from coreID: String, _ connection: PostgresConnection, _ logger: Logger
@@ -41,8 +50,15 @@ extension PostgresStore {
                 try await Self.withConnection(client, waiting: connectTimeout) { connection in
                     try await connection.listen(on: Self.jobsChannel) { notifications in
                         if recovering { self.logger.notice("listening for other cores' jobs again") }
+                        // Changes made while nobody listened are unknown: start the cache afresh.
+                        self.tenantContexts.invalidate()
+                        self.cacheTrusted.value.store(true, ordering: .releasing)
                         wake(nil)
                         for try await notification in notifications {
+                            if notification.payload.hasPrefix(Self.configurationPayload) {
+                                self.tenantContexts.invalidate()
+                                continue
+                            }
                             let parts = notification.payload.split(separator: " ", maxSplits: 1)
                             guard parts.count == 2, parts[0] != self.coreID else { continue }
                             wake([String(parts[1])])
@@ -60,6 +76,9 @@ extension PostgresStore {
                     ])
                 }
             }
+            // Deaf to other cores' changes until listening again: no cache meanwhile.
+            cacheTrusted.value.store(false, ordering: .releasing)
+            tenantContexts.invalidate()
             try? await Task.sleep(for: retry)
         }
     }

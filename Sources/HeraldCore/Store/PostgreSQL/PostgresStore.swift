@@ -34,6 +34,11 @@ public final class PostgresStore: DispatchStore, AdminStore {
     let client: PostgresClient
     let logger: Logger
     let connectTimeout: Duration
+    /// Tenant configuration kept between booking writes and leases, as on SQLite, but
+    /// used only while this core listens (``listenForJobs(retry:wake:)``): another
+    /// core's change reaches it as a notification, which drops the cache.
+    let tenantContexts = TenantContextCache()
+    let cacheTrusted = Flag()
     private let running: Task<Void, Never>
 
     public struct Options: Sendable {
@@ -206,7 +211,7 @@ public final class PostgresStore: DispatchStore, AdminStore {
         }
     }
 
-    private final class Flag: Sendable {
+    final class Flag: Sendable {
         let value = Atomic<Bool>(false)
     }
 

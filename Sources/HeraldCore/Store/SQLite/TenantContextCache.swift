@@ -74,6 +74,16 @@ final class TenantContextCache: TransactionObserver, Sendable {
         }
     }
 
+    /// Forgets everything, as a committed change does: for a store that learns of
+    /// changes another way (PostgreSQL: its own commits and other cores' notifications).
+    func invalidate() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.contexts.removeAll()
+            state.deliveries.removeAll()
+        }
+    }
+
     // MARK: TransactionObserver (called on the writer's queue)
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
