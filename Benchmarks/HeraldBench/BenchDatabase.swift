@@ -38,6 +38,10 @@ struct BenchDatabase {
         return try SQLiteShell.run(sqliteFile!, sqlite)
     }
 
+    /// On PostgreSQL (a server on this machine), its processes' CPU so far, seconds;
+    /// NaN on SQLite, which runs inside heraldd.
+    var serverCPUSeconds: Double { isPostgres ? ProcStats.postgresCPUSeconds() : .nan }
+
     /// The database's size on disk, MiB.
     func sizeMiB() throws -> Double {
         if let sqliteFile {

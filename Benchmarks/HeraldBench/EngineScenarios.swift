@@ -82,12 +82,14 @@ func runDispatchThroughput(
     progress("dispatch: creating \(n) bookings from 32 clients (no worker connected)\(onCores)")
     let startMs = nowMilliseconds() + 30 * 86_400_000
     let ingestCPUBefore = group.cpuSeconds
+    let ingestDatabaseBefore = database.serverCPUSeconds
     let callers = group.callers
     let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
         _ = try await callers[index % callers.count].admin.createBooking(
             bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000))
     }
     let ingestCPU = group.cpuSeconds - ingestCPUBefore
+    let ingestDatabaseCPU = database.serverCPUSeconds - ingestDatabaseBefore
     let before = try await caller.queue("email")
     var ingestResult = EngineResult(
         scenario: "booking ingest (CreateBooking, 32 clients\(onCores))", size: n,
@@ -98,6 +100,7 @@ func runDispatchThroughput(
             "max_ms": ingest.latencies.last ?? 0, "jobs_planned": Double(before.dueNow + before.scheduled),
             "heraldd_cpu_us_per_booking": ingestCPU / Double(n) * 1e6,
             "heraldd_cpu_share_of_one_core": ingestCPU / ingest.seconds,
+            "postgres_cpu_us_per_booking": ingestDatabaseCPU / Double(n) * 1e6,
         ],
         notes: ["each booking plans 3 jobs (confirmation now, reminders 1440 and 60 min before) in its write; no worker connected"])
     if before.dueNow != UInt64(n) {
@@ -112,6 +115,7 @@ func runDispatchThroughput(
     defer { workers.stop() }
     let counter = try RecordCounter(workers.records)
     let coreCPUBefore = group.cpuSeconds
+    let databaseCPUBefore = database.serverCPUSeconds
     let launched = ContinuousClock.now
     try workers.start()
     let deadline = launched + .seconds(max(60, n / 300))
@@ -136,6 +140,7 @@ func runDispatchThroughput(
     }
     let committed = ContinuousClock.now
     let coreCPU = group.cpuSeconds - coreCPUBefore
+    let databaseCPU = database.serverCPUSeconds - databaseCPUBefore
     let workersCPU = workers.cpuSeconds
     workers.stop()
 
@@ -158,6 +163,7 @@ func runDispatchThroughput(
             "heraldd_cpu_seconds": coreCPU,
             "heraldd_cpu_share_of_one_core": coreCPU / fromLaunch,
             "heraldd_cpu_us_per_delivery": coreCPU / Double(n) * 1e6,
+            "postgres_cpu_us_per_delivery": databaseCPU / Double(n) * 1e6,
             "workers_cpu_seconds": workersCPU,
         ],
         notes: ["clock from the first delivery a worker recorded to the queue showing nothing due or leased (results committed)"])
@@ -242,6 +248,7 @@ func runLateness(
     // The steady window: measure the core's CPU across it.
     if setupDoneMs < firstDueMs { try await Task.sleep(for: .milliseconds(firstDueMs - setupDoneMs)) }
     let cpuStart = group.cpuSeconds
+    let databaseStart = database.serverCPUSeconds
     let windowStart = ContinuousClock.now
     progress("lateness: steady window of \(fixed(Double(lastDueMs - firstDueMs) / 1000, 1)) s")
     while nowMilliseconds() < lastDueMs + 2000 && receivedCount() < n {
@@ -251,6 +258,7 @@ func runLateness(
         try await Task.sleep(for: .milliseconds(100))
     }
     let cpuSeconds = group.cpuSeconds - cpuStart
+    let databaseSeconds = database.serverCPUSeconds - databaseStart
     let windowSeconds = milliseconds(ContinuousClock.now - windowStart) / 1000
 
     // Worker side: arrival minus due time, first attempts only.
@@ -307,6 +315,7 @@ func runLateness(
         "worker_p99_ms": p99, "worker_max_ms": lateness.last ?? .nan, "worker_min_ms": lateness.first ?? .nan,
         "heraldd_cpu_share_of_one_core": cpuSeconds / windowSeconds,
         "heraldd_cpu_us_per_reminder": cpuPerReminder,
+        "postgres_cpu_us_per_reminder": databaseSeconds / Double(max(lateness.count, 1)) * 1e6,
         "setup_bookings_per_second": ingest.rate, "setup_seconds_planned": setupSeconds,
         "setup_margin_ms": Double(firstDueMs - setupDoneMs),
     ]
