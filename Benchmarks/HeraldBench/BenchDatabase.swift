@@ -100,22 +100,6 @@ enum PSQLShell {
     @discardableResult
     static func run(_ url: String, _ sql: String) throws -> String {
         guard let path else { throw BenchError(missingMessage) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("psql failed (status \(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try runTool(path, ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url], input: sql)
     }
 }

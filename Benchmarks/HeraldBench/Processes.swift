@@ -258,24 +258,31 @@ enum SQLiteShell {
     @discardableResult
     static func run(_ database: URL, _ sql: String) throws -> String {
         guard let path else { throw BenchError(missingMessage) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-batch", "-bail", database.path]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("sqlite3 failed (status \(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try runTool(path, ["-batch", "-bail", database.path], input: sql)
     }
+}
+
+/// Runs a command-line tool with `input` on its stdin; returns its stdout, trimmed,
+/// or throws with its stderr when it fails.
+func runTool(_ path: String, _ arguments: [String], input: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let stdin = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        throw BenchError("\(name) failed (status \(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
+    }
+    return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// `--curve`: key pairs for the core, the admin client and the workers, in the bench's directory.

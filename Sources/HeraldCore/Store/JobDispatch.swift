@@ -277,3 +277,24 @@ public struct ChannelQueueStats: Sendable, Equatable {
         self.leased = leased
     }
 }
+
+extension JobResult {
+    /// Why this result changes nothing for its job as stored (`job`, nil when there is
+    /// none), or nil when it applies: the rules of ``DispatchStore/applyResults(_:)``,
+    /// one place for every store.
+    public func ignoredReason(for job: NotificationJob?) -> String? {
+        guard let job else { return "unknown delivery" }
+        if job.status == .sent { return "already sent" }
+        if attempt < job.attempt { return "superseded by attempt \(job.attempt)" }
+        if attempt > job.attempt { return "unknown attempt \(attempt)" }
+        // A final answer for the current attempt counts even when the lease was already
+        // given back (the worker was thought dead, or the core restarted) as long as no
+        // newer attempt was handed out: recording it is what keeps the job from being
+        // sent a second time.
+        let isFinal: Bool = if case .retry = resolution { false } else { true }
+        guard job.status == .leased || (job.status == .pending && isFinal) else {
+            return "not leased (\(job.status.rawValue))"
+        }
+        return nil
+    }
+}

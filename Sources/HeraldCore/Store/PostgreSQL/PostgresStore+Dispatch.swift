@@ -215,29 +215,11 @@ extension PostgresStore {
         var retried = Set<String>()
         var disabledDestinations = false
         for result in results {
-            guard var job = jobs[result.jobID] else {
-                dispositions.append(.ignored(reason: "unknown delivery"))
+            if let reason = result.ignoredReason(for: jobs[result.jobID]) {
+                dispositions.append(.ignored(reason: reason))
                 continue
             }
-            if job.status == .sent {
-                dispositions.append(.ignored(reason: "already sent"))
-                continue
-            }
-            if result.attempt < job.attempt {
-                dispositions.append(.ignored(reason: "superseded by attempt \(job.attempt)"))
-                continue
-            }
-            if result.attempt > job.attempt {
-                dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
-                continue
-            }
-            // A final answer for the current attempt counts even when the lease was
-            // given back, as long as no newer attempt was handed out (see the protocol).
-            let isFinal: Bool = if case .retry = result.resolution { false } else { true }
-            guard job.status == .leased || (job.status == .pending && isFinal) else {
-                dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
-                continue
-            }
+            guard var job = jobs[result.jobID] else { continue }
             job.leasedTo = nil
             job.leaseExpiresAt = nil
             job.updatedAt = PostgresDate.stored(result.at)

@@ -256,31 +256,11 @@ extension SQLiteStore {
         dispositions.reserveCapacity(results.count)
         var logged: [ReminderLogEntry] = []
         for result in results {
-            guard var job = jobs[result.jobID] else {
-                dispositions.append(.ignored(reason: "unknown delivery"))
+            if let reason = result.ignoredReason(for: jobs[result.jobID]) {
+                dispositions.append(.ignored(reason: reason))
                 continue
             }
-            if job.status == .sent {
-                dispositions.append(.ignored(reason: "already sent"))
-                continue
-            }
-            if result.attempt < job.attempt {
-                dispositions.append(.ignored(reason: "superseded by attempt \(job.attempt)"))
-                continue
-            }
-            if result.attempt > job.attempt {
-                dispositions.append(.ignored(reason: "unknown attempt \(result.attempt)"))
-                continue
-            }
-            // A final answer for the current attempt counts even when the lease
-            // was already given back (the worker was thought dead, or the core
-            // restarted) as long as no newer attempt was handed out: recording
-            // it is what keeps the job from being sent a second time.
-            let isFinal: Bool = if case .retry = result.resolution { false } else { true }
-            guard job.status == .leased || (job.status == .pending && isFinal) else {
-                dispositions.append(.ignored(reason: "not leased (\(job.status.rawValue))"))
-                continue
-            }
+            guard var job = jobs[result.jobID] else { continue }
             let at = dates.value(of: result.at)
             job.leasedTo = nil
             job.leaseExpiresAt = nil
