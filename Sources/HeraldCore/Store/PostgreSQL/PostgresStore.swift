@@ -265,8 +265,6 @@ public struct PostgresServerError: Error, Sendable, CustomStringConvertible {
     public var state: String
     public var message: String
     public var description: String { "PostgreSQL error \(state): \(message)" }
-
-    var isUniqueViolation: Bool { state == "23505" }
 }
 
 extension PSQLError {
