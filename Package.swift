@@ -120,8 +120,12 @@ let package = Package(
                 "HeraldBus",
                 "HeraldProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // HMAC-SHA256 for the Standard Webhooks signer in HTTP/.
+                // HMAC-SHA256 for the Standard Webhooks signer in HTTP/, and the
+                // providers' callback signatures in Callbacks/.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The listener of providers' callbacks (--callback-listen): the
+                // project's HTTP server, as in heraldd and the gateway.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -47,7 +47,7 @@ final class BenchWorker: Sendable {
                     $0.provider = "bench"
                     $0.providerMessageID = "bench-\(delivery.deliveryID)-\(delivery.attempt)"
                 }))
-            case .heartbeat, .shutdown, .none:
+            case .heartbeat, .shutdown, .reportAck, .none:
                 break
             }
         }

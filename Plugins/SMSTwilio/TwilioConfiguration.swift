@@ -16,6 +16,8 @@ struct TwilioConfiguration: ChannelConfiguration {
     var sender: Sender
     /// Without a trailing slash.
     var apiBase: String
+    /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.
+    var callbackURL: String?
 
     init(environment: [String: String]) throws(ChannelConfigurationError) {
         accountSID = try ChannelConfigurationError.require("TWILIO_ACCOUNT_SID", in: environment)
@@ -29,7 +31,11 @@ struct TwilioConfiguration: ChannelConfiguration {
                 "TWILIO_PHONE_NUMBER is not set (nor TWILIO_MESSAGING_SERVICE_SID)", variable: "TWILIO_PHONE_NUMBER")
         }
         apiBase = try APIBase.from("TWILIO_API_BASE", default: Self.defaultBase, in: environment)
+        callbackURL = environment[ChannelOptions.callbackURLVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// Where Twilio posts each message's status changes (the send's `StatusCallback`).
+    var statusCallbackURL: String? { callbackURL.map { $0 + TwilioCallbacks.statusPath } }
 
     /// The Messages resource of the account.
     var messagesURL: String {

@@ -7,7 +7,7 @@ import HeraldChannelKit
 /// Twilio has no idempotency key, so a message whose result is lost may be
 /// sent twice; the core's at-most-once `sent` in the ReminderLog and its
 /// leases keep that window to a crash between Twilio's 201 and the result.
-struct TwilioPlugin: ConfiguredChannelPlugin {
+struct TwilioPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
     let channel = "sms"
     let provider = "twilio"
     let version = "1.0.0"
@@ -26,6 +26,7 @@ struct TwilioPlugin: ConfiguredChannelPlugin {
         case .messagingService(let sid): fields.append(("MessagingServiceSid", sid))
         }
         fields.append(("Body", message.textBody))
+        if let statusCallback = configuration.statusCallbackURL { fields.append(("StatusCallback", statusCallback)) }
         let request = HTTPRequest(
             url: configuration.messagesURL,
             headers: [
@@ -40,6 +41,13 @@ struct TwilioPlugin: ConfiguredChannelPlugin {
         } catch {
             return error.outcome
         }
+    }
+
+    func handleCallback(_ request: CallbackRequest) -> CallbackAnswer {
+        guard case .success(let configuration) = configuration else {
+            return .rejected(status: 503, reason: "the channel is not configured")
+        }
+        return TwilioCallbacks.answer(request, authToken: configuration.authToken)
     }
 
     /// Twilio's answer as an outcome: 201 with the message's `sid`; 429,

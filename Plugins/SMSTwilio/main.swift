@@ -19,6 +19,15 @@ struct HeraldSMSTwilio: ChannelCommand {
               TWILIO_MESSAGING_SERVICE_SID  a Messaging Service to send from instead (wins over the number)
               TWILIO_API_BASE               default https://api.twilio.com (a local test peer, say)
               HERALD_CHANNEL_ENDPOINT       the core's channel endpoint (or --core)
+              HERALD_CALLBACK_LISTEN        where to take Twilio's status callbacks (or --callback-listen)
+              HERALD_CALLBACK_URL           their public URL (or --callback-url)
+
+            With --callback-url URL each message asks for status callbacks at URL/status
+            (StatusCallback). They must pass X-Twilio-Signature (signed with the auth
+            token over URL/status and the posted fields) or are refused with 403; the
+            message's delivery status (sent, delivered, undelivered with Twilio's
+            ErrorCode, read) goes to the core, and Twilio is answered 200 once the
+            core has it (503 otherwise, and Twilio may try again).
 
             201 is SENT with the message sid; 429, error 20429 and 5xx are RETRY
             (Retry-After honoured); any other 4xx is FAILED with Twilio's code and

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldChannelKit
 
 /// Credentials, sender and base URL, from the environment.
@@ -10,6 +11,12 @@ struct VonageConfiguration: ChannelConfiguration {
     var sender: String
     /// Without a trailing slash.
     var apiBase: String
+    /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.
+    var callbackURL: String?
+    /// The account's signature secret and method: set, every delivery receipt must
+    /// carry a valid `sig`; unset, receipts are checked for the API key only.
+    var signatureSecret: String?
+    var signatureMethod: VonageSignature.Method
 
     init(environment: [String: String]) throws(ChannelConfigurationError) {
         apiKey = try ChannelConfigurationError.require("VONAGE_API_KEY", in: environment)
@@ -18,7 +25,19 @@ struct VonageConfiguration: ChannelConfiguration {
         // Vonage wants numbers without the "+" of E.164.
         if sender.hasPrefix("+") { sender.removeFirst() }
         apiBase = try APIBase.from("VONAGE_API_BASE", default: Self.defaultBase, in: environment)
+        callbackURL = environment[ChannelOptions.callbackURLVariable].flatMap { $0.isEmpty ? nil : $0 }
+        signatureSecret = environment["VONAGE_SIGNATURE_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        let method = environment["VONAGE_SIGNATURE_METHOD"].flatMap { $0.isEmpty ? nil : $0.lowercased() } ?? "md5hash"
+        guard let signatureMethod = VonageSignature.Method(rawValue: method) else {
+            throw ChannelConfigurationError(
+                "VONAGE_SIGNATURE_METHOD must be md5hash, md5, sha1, sha256 or sha512, not \(method)",
+                variable: "VONAGE_SIGNATURE_METHOD")
+        }
+        self.signatureMethod = signatureMethod
     }
+
+    /// Where Vonage sends each message's delivery receipts (the send's `callback`).
+    var receiptURL: String? { callbackURL.map { $0 + VonageCallbacks.statusPath } }
 
     var smsURL: String { "\(apiBase)/sms/json" }
 }

@@ -4,7 +4,7 @@ import HeraldChannelKit
 /// Sends one SMS per delivery with Vonage's SMS API and maps its answer to an
 /// outcome. Vonage answers HTTP 200 whatever happened; the verdict is in the
 /// `status` of each message part.
-struct VonagePlugin: ConfiguredChannelPlugin {
+struct VonagePlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
     let channel = "sms"
     let provider = "vonage"
     let version = "1.0.0"
@@ -31,6 +31,7 @@ struct VonagePlugin: ConfiguredChannelPlugin {
         if !GSM7.canEncode(text) { fields.append(("type", "unicode")) }
         // Vonage echoes it in delivery receipts: the stable id ties them to the job.
         fields.append(("client-ref", delivery.deliveryID))
+        if let receiptURL = configuration.receiptURL { fields.append(("callback", receiptURL)) }
         let request = HTTPRequest(
             url: configuration.smsURL,
             headers: [FormEncoding.contentType, HTTPHeader("Accept", "application/json")],
@@ -41,6 +42,13 @@ struct VonagePlugin: ConfiguredChannelPlugin {
         } catch {
             return error.outcome
         }
+    }
+
+    func handleCallback(_ request: CallbackRequest) -> CallbackAnswer {
+        guard case .success(let configuration) = configuration else {
+            return .rejected(status: 503, reason: "the channel is not configured")
+        }
+        return VonageCallbacks.answer(request, configuration: configuration)
     }
 
     /// SENT only when every part has status "0"; a permanent status anywhere

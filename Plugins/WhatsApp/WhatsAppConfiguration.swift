@@ -12,6 +12,9 @@ struct WhatsAppConfiguration: ChannelConfiguration {
     /// Without a trailing slash.
     var apiBase: String
     var apiVersion: String
+    /// The app secret status webhooks are signed with, and the token Meta's
+    /// subscription handshake must present: both required with callbacks.
+    var webhook: (appSecret: String, verifyToken: String)?
 
     init(environment: [String: String]) throws(ChannelConfigurationError) {
         token = try ChannelConfigurationError.require("WHATSAPP_TOKEN", in: environment)
@@ -23,6 +26,13 @@ struct WhatsAppConfiguration: ChannelConfiguration {
         guard apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." }) else {
             throw ChannelConfigurationError(
                 "WHATSAPP_API_VERSION must look like v21.0, not \(apiVersion)", variable: "WHATSAPP_API_VERSION")
+        }
+        // Status webhooks go to the app's one callback URL, set in Meta's dashboard
+        // (not per message); the listener needs the secrets to trust them.
+        if let url = environment[ChannelOptions.callbackURLVariable], !url.isEmpty {
+            webhook = (
+                try ChannelConfigurationError.require("WHATSAPP_APP_SECRET", in: environment),
+                try ChannelConfigurationError.require("WHATSAPP_VERIFY_TOKEN", in: environment))
         }
     }
 

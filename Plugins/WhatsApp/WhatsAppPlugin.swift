@@ -3,7 +3,7 @@ import HeraldChannelKit
 
 /// Sends one WhatsApp message per delivery in the Cloud API's shape and maps
 /// the Graph API's answer to an outcome.
-struct WhatsAppPlugin: ConfiguredChannelPlugin {
+struct WhatsAppPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
     let channel = "whatsapp"
     let provider = "whatsapp-cloud"
     let version = "1.0.0"
@@ -36,6 +36,13 @@ struct WhatsAppPlugin: ConfiguredChannelPlugin {
         } catch {
             return error.outcome
         }
+    }
+
+    func handleCallback(_ request: CallbackRequest) -> CallbackAnswer {
+        guard case .success(let configuration) = configuration, let webhook = configuration.webhook else {
+            return .rejected(status: 503, reason: "the channel's webhook is not configured")
+        }
+        return WhatsAppCallbacks.answer(request, appSecret: webhook.appSecret, verifyToken: webhook.verifyToken)
     }
 
     /// SENT with `messages[0].id`; rate limits and 5xx are RETRY; everything

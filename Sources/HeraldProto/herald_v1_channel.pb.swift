@@ -172,6 +172,63 @@ public nonisolated enum Herald_V1_Outcome: SwiftProtobuf.Enum, Swift.CaseIterabl
 
 }
 
+/// How far a sent message got, as its provider reported it after accepting it.
+/// States only move forward: SENT < UNDELIVERED < DELIVERED < READ (a late
+/// "sent" after "delivered" changes nothing).
+public nonisolated enum Herald_V1_DeliveryStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// On its way: queued, accepted, sent to the carrier, buffered.
+  case sent // = 1
+
+  /// It will not arrive: undelivered, failed, expired, rejected.
+  case undelivered // = 2
+
+  /// The handset or the app has it.
+  case delivered // = 3
+
+  /// The recipient opened it (WhatsApp).
+  case read // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .sent
+    case 2: self = .undelivered
+    case 3: self = .delivered
+    case 4: self = .read
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .sent: return 1
+    case .undelivered: return 2
+    case .delivered: return 3
+    case .read: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Herald_V1_DeliveryStatus] = [
+    .unspecified,
+    .sent,
+    .undelivered,
+    .delivered,
+    .read,
+  ]
+
+}
+
 public nonisolated struct Herald_V1_WorkerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -211,6 +268,14 @@ public nonisolated struct Herald_V1_WorkerMessage: Sendable {
     set {body = .goodbye(newValue)}
   }
 
+  public var report: Herald_V1_Report {
+    get {
+      if case .report(let v)? = body {return v}
+      return Herald_V1_Report()
+    }
+    set {body = .report(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -218,6 +283,7 @@ public nonisolated struct Herald_V1_WorkerMessage: Sendable {
     case result(Herald_V1_Result)
     case heartbeat(Herald_V1_Heartbeat)
     case goodbye(Herald_V1_Goodbye)
+    case report(Herald_V1_Report)
 
   }
 
@@ -271,6 +337,14 @@ public nonisolated struct Herald_V1_CoreMessage: Sendable {
     set {body = .shutdown(newValue)}
   }
 
+  public var reportAck: Herald_V1_ReportAck {
+    get {
+      if case .reportAck(let v)? = body {return v}
+      return Herald_V1_ReportAck()
+    }
+    set {body = .reportAck(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -279,6 +353,7 @@ public nonisolated struct Herald_V1_CoreMessage: Sendable {
     case delivery(Herald_V1_Delivery)
     case heartbeat(Herald_V1_Heartbeat)
     case shutdown(Herald_V1_Shutdown)
+    case reportAck(Herald_V1_ReportAck)
 
   }
 
@@ -358,6 +433,11 @@ public nonisolated struct Herald_V1_Heartbeat: Sendable {
 
   /// Worker -> core: deliveries it holds right now.
   public var inFlight: UInt32 = 0
+
+  /// Worker -> core: provider callbacks its listener refused since it started
+  /// (a missing or wrong signature); the core counts the increase in
+  /// herald_callbacks_refused_total.
+  public var callbacksRefused: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -599,6 +679,76 @@ public nonisolated struct Herald_V1_Result: Sendable {
   public init() {}
 }
 
+/// What a provider told the channel on its own after a send: delivery receipts
+/// (a Twilio status callback, a Vonage delivery receipt, a WhatsApp status
+/// webhook). A channel sends one Report per authenticated callback it took; the
+/// core answers ReportAck once the report is stored (or found to be about
+/// nothing it knows), and the channel answers the provider only then, so a
+/// report the core never got is retried by the provider. A worker sends reports
+/// only once welcomed.
+public nonisolated struct Herald_V1_Report: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Chosen by the worker, unique among its unanswered reports; the ack names it.
+  public var reportID: UInt64 = 0
+
+  public var receipts: [Herald_V1_Receipt] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Herald_V1_ReportAck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reportID: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Herald_V1_Receipt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The provider that accepted the message, as in its Result ("twilio").
+  public var provider: String = String()
+
+  /// The provider's id of the message, as in its Result's provider_message_id.
+  public var providerMessageID: String = String()
+
+  public var status: Herald_V1_DeliveryStatus = .unspecified
+
+  /// The provider's own word for it ("undelivered", "expired", "read").
+  public var providerStatus: String = String()
+
+  /// When the provider says it happened, ms since the Unix epoch; 0 when it does
+  /// not say (the core then uses the time it got the report).
+  public var occurredAtMs: Int64 = 0
+
+  /// The provider's error code and text, for UNDELIVERED (Twilio "30003").
+  public var errorCode: String = String()
+
+  public var errorMessage: String = String()
+
+  /// The delivery id, when the provider echoes it (Vonage's client-ref). The core
+  /// finds the message by provider_message_id first and by this when that fails:
+  /// a message Vonage split into parts has one id per part, and the Result carried
+  /// them comma-separated.
+  public var deliveryID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "herald.v1"
@@ -615,9 +765,13 @@ nonisolated extension Herald_V1_Outcome: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}OUTCOME_SENT\0\u{1}OUTCOME_RETRY\0\u{1}OUTCOME_FAILED\0")
 }
 
+nonisolated extension Herald_V1_DeliveryStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DELIVERY_STATUS_UNSPECIFIED\0\u{1}DELIVERY_STATUS_SENT\0\u{1}DELIVERY_STATUS_UNDELIVERED\0\u{1}DELIVERY_STATUS_DELIVERED\0\u{1}DELIVERY_STATUS_READ\0")
+}
+
 nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}register\0\u{1}result\0\u{1}heartbeat\0\u{1}goodbye\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}register\0\u{1}result\0\u{1}heartbeat\0\u{1}goodbye\0\u{1}report\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -677,6 +831,19 @@ nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProto
           self.body = .goodbye(v)
         }
       }()
+      case 5: try {
+        var v: Herald_V1_Report?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .report(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .report(v)
+        }
+      }()
       default: break
       }
     }
@@ -704,6 +871,10 @@ nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProto
       guard case .goodbye(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
+    case .report?: try {
+      guard case .report(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -718,7 +889,7 @@ nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Herald_V1_CoreMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoreMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}reject\0\u{1}delivery\0\u{1}heartbeat\0\u{1}shutdown\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}reject\0\u{1}delivery\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}report_ack\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -791,6 +962,19 @@ nonisolated extension Herald_V1_CoreMessage: SwiftProtobuf.Message, SwiftProtobu
           self.body = .shutdown(v)
         }
       }()
+      case 6: try {
+        var v: Herald_V1_ReportAck?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .reportAck(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .reportAck(v)
+        }
+      }()
       default: break
       }
     }
@@ -821,6 +1005,10 @@ nonisolated extension Herald_V1_CoreMessage: SwiftProtobuf.Message, SwiftProtobu
     case .shutdown?: try {
       guard case .shutdown(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .reportAck?: try {
+      guard case .reportAck(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -971,7 +1159,7 @@ nonisolated extension Herald_V1_Reject: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Herald_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sent_at_ms\0\u{3}in_flight\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sent_at_ms\0\u{3}in_flight\0\u{3}callbacks_refused\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -981,6 +1169,7 @@ nonisolated extension Herald_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.sentAtMs) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.inFlight) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.callbacksRefused) }()
       default: break
       }
     }
@@ -993,12 +1182,16 @@ nonisolated extension Herald_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
     if self.inFlight != 0 {
       try visitor.visitSingularUInt32Field(value: self.inFlight, fieldNumber: 2)
     }
+    if self.callbacksRefused != 0 {
+      try visitor.visitSingularUInt64Field(value: self.callbacksRefused, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_Heartbeat, rhs: Herald_V1_Heartbeat) -> Bool {
     if lhs.sentAtMs != rhs.sentAtMs {return false}
     if lhs.inFlight != rhs.inFlight {return false}
+    if lhs.callbacksRefused != rhs.callbacksRefused {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1469,6 +1662,136 @@ nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.errorMessage != rhs.errorMessage {return false}
     if lhs.retryAfterMs != rhs.retryAfterMs {return false}
     if lhs.recipientGone != rhs.recipientGone {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Report"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}report_id\0\u{1}receipts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reportID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.receipts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reportID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reportID, fieldNumber: 1)
+    }
+    if !self.receipts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.receipts, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_Report, rhs: Herald_V1_Report) -> Bool {
+    if lhs.reportID != rhs.reportID {return false}
+    if lhs.receipts != rhs.receipts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ReportAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportAck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}report_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reportID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reportID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reportID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ReportAck, rhs: Herald_V1_ReportAck) -> Bool {
+    if lhs.reportID != rhs.reportID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Receipt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}status\0\u{3}provider_status\0\u{3}occurred_at_ms\0\u{3}error_code\0\u{3}error_message\0\u{3}delivery_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.providerMessageID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.providerStatus) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.occurredAtMs) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.errorCode) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.errorMessage) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.deliveryID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 1)
+    }
+    if !self.providerMessageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerMessageID, fieldNumber: 2)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 3)
+    }
+    if !self.providerStatus.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerStatus, fieldNumber: 4)
+    }
+    if self.occurredAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.occurredAtMs, fieldNumber: 5)
+    }
+    if !self.errorCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.errorCode, fieldNumber: 6)
+    }
+    if !self.errorMessage.isEmpty {
+      try visitor.visitSingularStringField(value: self.errorMessage, fieldNumber: 7)
+    }
+    if !self.deliveryID.isEmpty {
+      try visitor.visitSingularStringField(value: self.deliveryID, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_Receipt, rhs: Herald_V1_Receipt) -> Bool {
+    if lhs.provider != rhs.provider {return false}
+    if lhs.providerMessageID != rhs.providerMessageID {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.providerStatus != rhs.providerStatus {return false}
+    if lhs.occurredAtMs != rhs.occurredAtMs {return false}
+    if lhs.errorCode != rhs.errorCode {return false}
+    if lhs.errorMessage != rhs.errorMessage {return false}
+    if lhs.deliveryID != rhs.deliveryID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

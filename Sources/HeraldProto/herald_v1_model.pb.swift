@@ -432,50 +432,123 @@ public nonisolated struct Herald_V1_BookingEvent: @unchecked Sendable {
 /// One outcome of one notification. Kinds: confirmation, reminder, reschedule,
 /// cancellation, host_notification, follow_up, webhook. Outcomes: sent,
 /// failed, skipped, missed, cancelled.
-public nonisolated struct Herald_V1_ReminderLogEntry: Sendable {
+public nonisolated struct Herald_V1_ReminderLogEntry: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: Int64 = 0
+  public var id: Int64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// The notification job (its id is the delivery id channels saw).
-  public var jobID: String = String()
+  public var jobID: String {
+    get {_storage._jobID}
+    set {_uniqueStorage()._jobID = newValue}
+  }
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var bookingID: String = String()
+  public var bookingID: String {
+    get {_storage._bookingID}
+    set {_uniqueStorage()._bookingID = newValue}
+  }
 
-  public var channel: String = String()
+  public var channel: String {
+    get {_storage._channel}
+    set {_uniqueStorage()._channel = newValue}
+  }
 
   /// "twilio", "outbox", ...; empty when nothing was handed to a provider.
-  public var provider: String = String()
+  public var provider: String {
+    get {_storage._provider}
+    set {_uniqueStorage()._provider = newValue}
+  }
 
-  public var kind: String = String()
+  public var kind: String {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
-  public var reminderOffsetMinutes: UInt32 = 0
+  public var reminderOffsetMinutes: UInt32 {
+    get {_storage._reminderOffsetMinutes}
+    set {_uniqueStorage()._reminderOffsetMinutes = newValue}
+  }
 
-  public var scheduleVersion: UInt32 = 0
+  public var scheduleVersion: UInt32 {
+    get {_storage._scheduleVersion}
+    set {_uniqueStorage()._scheduleVersion = newValue}
+  }
 
-  public var recipient: String = String()
+  public var recipient: String {
+    get {_storage._recipient}
+    set {_uniqueStorage()._recipient = newValue}
+  }
 
   /// The booking event a webhook or host notification is about.
-  public var eventID: String = String()
+  public var eventID: String {
+    get {_storage._eventID}
+    set {_uniqueStorage()._eventID = newValue}
+  }
 
-  public var outcome: String = String()
+  public var outcome: String {
+    get {_storage._outcome}
+    set {_uniqueStorage()._outcome = newValue}
+  }
 
-  public var attempts: UInt32 = 0
+  public var attempts: UInt32 {
+    get {_storage._attempts}
+    set {_uniqueStorage()._attempts = newValue}
+  }
 
-  public var providerMessageID: String = String()
+  public var providerMessageID: String {
+    get {_storage._providerMessageID}
+    set {_uniqueStorage()._providerMessageID = newValue}
+  }
 
   /// The provider's error, or why it was skipped, missed or cancelled.
-  public var error: String = String()
+  public var error: String {
+    get {_storage._error}
+    set {_uniqueStorage()._error = newValue}
+  }
 
-  public var loggedAt: String = String()
+  public var loggedAt: String {
+    get {_storage._loggedAt}
+    set {_uniqueStorage()._loggedAt = newValue}
+  }
+
+  /// On a sent row whose provider reported more: the newest delivery status
+  /// ("sent", "undelivered", "delivered", "read"), when the provider says it
+  /// happened, and the provider's error for "undelivered". Empty otherwise.
+  public var deliveryStatus: String {
+    get {_storage._deliveryStatus}
+    set {_uniqueStorage()._deliveryStatus = newValue}
+  }
+
+  public var deliveryStatusAt: String {
+    get {_storage._deliveryStatusAt}
+    set {_uniqueStorage()._deliveryStatusAt = newValue}
+  }
+
+  public var deliveryErrorCode: String {
+    get {_storage._deliveryErrorCode}
+    set {_uniqueStorage()._deliveryErrorCode = newValue}
+  }
+
+  public var deliveryError: String {
+    get {_storage._deliveryError}
+    set {_uniqueStorage()._deliveryError = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// A planned notification (a job of the outbox) and where it stands.
@@ -570,32 +643,32 @@ public nonisolated struct Herald_V1_ChannelQueue: Sendable {
 
 /// A delivery outcome as it is published on the events endpoint, one per
 /// ReminderLog row, with the topic "delivery.<outcome>" (delivery.sent,
-/// delivery.failed, delivery.skipped, delivery.missed, delivery.cancelled).
-public nonisolated struct Herald_V1_DeliveryEvent: @unchecked Sendable {
+/// delivery.failed, delivery.skipped, delivery.missed, delivery.cancelled);
+/// and one per change of a sent row's delivery status that a provider reported,
+/// with the topic "delivery.<status>" (delivery.undelivered,
+/// delivery.delivered, delivery.read) and the entry as it is after the change.
+public nonisolated struct Herald_V1_DeliveryEvent: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The topic: "delivery." and the outcome.
-  public var type: String {
-    get {_storage._type}
-    set {_uniqueStorage()._type = newValue}
-  }
+  /// The topic: "delivery." and the outcome or the delivery status.
+  public var type: String = String()
 
   public var entry: Herald_V1_ReminderLogEntry {
-    get {_storage._entry ?? Herald_V1_ReminderLogEntry()}
-    set {_uniqueStorage()._entry = newValue}
+    get {_entry ?? Herald_V1_ReminderLogEntry()}
+    set {_entry = newValue}
   }
   /// Returns true if `entry` has been explicitly set.
-  public var hasEntry: Bool {_storage._entry != nil}
+  public var hasEntry: Bool {self._entry != nil}
   /// Clears the value of `entry`. Subsequent reads from it will return its default value.
-  public mutating func clearEntry() {_uniqueStorage()._entry = nil}
+  public mutating func clearEntry() {self._entry = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _entry: Herald_V1_ReminderLogEntry? = nil
 }
 
 /// A message template: the tenant's own or Herald's default (is_default).
@@ -1281,104 +1354,198 @@ nonisolated extension Herald_V1_BookingEvent: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Herald_V1_ReminderLogEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReminderLogEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}job_id\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}channel\0\u{1}provider\0\u{1}kind\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{1}recipient\0\u{3}event_id\0\u{1}outcome\0\u{1}attempts\0\u{3}provider_message_id\0\u{1}error\0\u{3}logged_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}job_id\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}channel\0\u{1}provider\0\u{1}kind\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{1}recipient\0\u{3}event_id\0\u{1}outcome\0\u{1}attempts\0\u{3}provider_message_id\0\u{1}error\0\u{3}logged_at\0\u{3}delivery_status\0\u{3}delivery_status_at\0\u{3}delivery_error_code\0\u{3}delivery_error\0")
+
+  fileprivate class _StorageClass {
+    var _id: Int64 = 0
+    var _jobID: String = String()
+    var _tenantID: String = String()
+    var _bookingID: String = String()
+    var _channel: String = String()
+    var _provider: String = String()
+    var _kind: String = String()
+    var _reminderOffsetMinutes: UInt32 = 0
+    var _scheduleVersion: UInt32 = 0
+    var _recipient: String = String()
+    var _eventID: String = String()
+    var _outcome: String = String()
+    var _attempts: UInt32 = 0
+    var _providerMessageID: String = String()
+    var _error: String = String()
+    var _loggedAt: String = String()
+    var _deliveryStatus: String = String()
+    var _deliveryStatusAt: String = String()
+    var _deliveryErrorCode: String = String()
+    var _deliveryError: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _jobID = source._jobID
+      _tenantID = source._tenantID
+      _bookingID = source._bookingID
+      _channel = source._channel
+      _provider = source._provider
+      _kind = source._kind
+      _reminderOffsetMinutes = source._reminderOffsetMinutes
+      _scheduleVersion = source._scheduleVersion
+      _recipient = source._recipient
+      _eventID = source._eventID
+      _outcome = source._outcome
+      _attempts = source._attempts
+      _providerMessageID = source._providerMessageID
+      _error = source._error
+      _loggedAt = source._loggedAt
+      _deliveryStatus = source._deliveryStatus
+      _deliveryStatusAt = source._deliveryStatusAt
+      _deliveryErrorCode = source._deliveryErrorCode
+      _deliveryError = source._deliveryError
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.bookingID) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.channel) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.provider) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.kind) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.reminderOffsetMinutes) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.scheduleVersion) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.providerMessageID) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.error) }()
-      case 16: try { try decoder.decodeSingularStringField(value: &self.loggedAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._jobID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._bookingID) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._channel) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._provider) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._kind) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._reminderOffsetMinutes) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._scheduleVersion) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._recipient) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._eventID) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._outcome) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempts) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._providerMessageID) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._error) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._loggedAt) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._deliveryStatus) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._deliveryStatusAt) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._deliveryErrorCode) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._deliveryError) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.id != 0 {
-      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
-    }
-    if !self.jobID.isEmpty {
-      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
-    }
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 3)
-    }
-    if !self.bookingID.isEmpty {
-      try visitor.visitSingularStringField(value: self.bookingID, fieldNumber: 4)
-    }
-    if !self.channel.isEmpty {
-      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 5)
-    }
-    if !self.provider.isEmpty {
-      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 6)
-    }
-    if !self.kind.isEmpty {
-      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 7)
-    }
-    if self.reminderOffsetMinutes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.reminderOffsetMinutes, fieldNumber: 8)
-    }
-    if self.scheduleVersion != 0 {
-      try visitor.visitSingularUInt32Field(value: self.scheduleVersion, fieldNumber: 9)
-    }
-    if !self.recipient.isEmpty {
-      try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 10)
-    }
-    if !self.eventID.isEmpty {
-      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 11)
-    }
-    if !self.outcome.isEmpty {
-      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 12)
-    }
-    if self.attempts != 0 {
-      try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 13)
-    }
-    if !self.providerMessageID.isEmpty {
-      try visitor.visitSingularStringField(value: self.providerMessageID, fieldNumber: 14)
-    }
-    if !self.error.isEmpty {
-      try visitor.visitSingularStringField(value: self.error, fieldNumber: 15)
-    }
-    if !self.loggedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.loggedAt, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._id != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._jobID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._jobID, fieldNumber: 2)
+      }
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 3)
+      }
+      if !_storage._bookingID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._bookingID, fieldNumber: 4)
+      }
+      if !_storage._channel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._channel, fieldNumber: 5)
+      }
+      if !_storage._provider.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._provider, fieldNumber: 6)
+      }
+      if !_storage._kind.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._kind, fieldNumber: 7)
+      }
+      if _storage._reminderOffsetMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._reminderOffsetMinutes, fieldNumber: 8)
+      }
+      if _storage._scheduleVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._scheduleVersion, fieldNumber: 9)
+      }
+      if !_storage._recipient.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._recipient, fieldNumber: 10)
+      }
+      if !_storage._eventID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._eventID, fieldNumber: 11)
+      }
+      if !_storage._outcome.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._outcome, fieldNumber: 12)
+      }
+      if _storage._attempts != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempts, fieldNumber: 13)
+      }
+      if !_storage._providerMessageID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._providerMessageID, fieldNumber: 14)
+      }
+      if !_storage._error.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._error, fieldNumber: 15)
+      }
+      if !_storage._loggedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._loggedAt, fieldNumber: 16)
+      }
+      if !_storage._deliveryStatus.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deliveryStatus, fieldNumber: 17)
+      }
+      if !_storage._deliveryStatusAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deliveryStatusAt, fieldNumber: 18)
+      }
+      if !_storage._deliveryErrorCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deliveryErrorCode, fieldNumber: 19)
+      }
+      if !_storage._deliveryError.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deliveryError, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_ReminderLogEntry, rhs: Herald_V1_ReminderLogEntry) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.jobID != rhs.jobID {return false}
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.bookingID != rhs.bookingID {return false}
-    if lhs.channel != rhs.channel {return false}
-    if lhs.provider != rhs.provider {return false}
-    if lhs.kind != rhs.kind {return false}
-    if lhs.reminderOffsetMinutes != rhs.reminderOffsetMinutes {return false}
-    if lhs.scheduleVersion != rhs.scheduleVersion {return false}
-    if lhs.recipient != rhs.recipient {return false}
-    if lhs.eventID != rhs.eventID {return false}
-    if lhs.outcome != rhs.outcome {return false}
-    if lhs.attempts != rhs.attempts {return false}
-    if lhs.providerMessageID != rhs.providerMessageID {return false}
-    if lhs.error != rhs.error {return false}
-    if lhs.loggedAt != rhs.loggedAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._jobID != rhs_storage._jobID {return false}
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._bookingID != rhs_storage._bookingID {return false}
+        if _storage._channel != rhs_storage._channel {return false}
+        if _storage._provider != rhs_storage._provider {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._reminderOffsetMinutes != rhs_storage._reminderOffsetMinutes {return false}
+        if _storage._scheduleVersion != rhs_storage._scheduleVersion {return false}
+        if _storage._recipient != rhs_storage._recipient {return false}
+        if _storage._eventID != rhs_storage._eventID {return false}
+        if _storage._outcome != rhs_storage._outcome {return false}
+        if _storage._attempts != rhs_storage._attempts {return false}
+        if _storage._providerMessageID != rhs_storage._providerMessageID {return false}
+        if _storage._error != rhs_storage._error {return false}
+        if _storage._loggedAt != rhs_storage._loggedAt {return false}
+        if _storage._deliveryStatus != rhs_storage._deliveryStatus {return false}
+        if _storage._deliveryStatusAt != rhs_storage._deliveryStatusAt {return false}
+        if _storage._deliveryErrorCode != rhs_storage._deliveryErrorCode {return false}
+        if _storage._deliveryError != rhs_storage._deliveryError {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1588,74 +1755,36 @@ nonisolated extension Herald_V1_DeliveryEvent: SwiftProtobuf.Message, SwiftProto
   public static let protoMessageName: String = _protobuf_package + ".DeliveryEvent"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}entry\0")
 
-  fileprivate class _StorageClass {
-    var _type: String = String()
-    var _entry: Herald_V1_ReminderLogEntry? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _type = source._type
-      _entry = source._entry
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._type) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._entry) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.type) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._entry) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._type.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._type, fieldNumber: 1)
-      }
-      try { if let v = _storage._entry {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.type.isEmpty {
+      try visitor.visitSingularStringField(value: self.type, fieldNumber: 1)
     }
+    try { if let v = self._entry {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_DeliveryEvent, rhs: Herald_V1_DeliveryEvent) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._type != rhs_storage._type {return false}
-        if _storage._entry != rhs_storage._entry {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.type != rhs.type {return false}
+    if lhs._entry != rhs._entry {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -75,6 +75,12 @@ public struct LogEntryView: Encodable {
     public var provider_message_id: String
     public var error: String
     public var logged_at: String
+    /// On a sent row: what the provider reported since (sent, undelivered, delivered,
+    /// read), when, and its error for undelivered; empty until it reports.
+    public var delivery_status: String
+    public var delivery_status_at: String
+    public var delivery_error_code: String
+    public var delivery_error: String
 
     public init(_ entry: Herald_V1_ReminderLogEntry) {
         id = entry.id
@@ -93,6 +99,10 @@ public struct LogEntryView: Encodable {
         provider_message_id = entry.providerMessageID
         error = entry.error
         logged_at = entry.loggedAt
+        delivery_status = entry.deliveryStatus
+        delivery_status_at = entry.deliveryStatusAt
+        delivery_error_code = entry.deliveryErrorCode
+        delivery_error = entry.deliveryError
     }
 }
 
@@ -110,6 +120,9 @@ public struct ScheduleView: Encodable {
         public var status: String
         public var attempt: UInt32
         public var last_error: String
+        /// For a sent notification: the delivery status its provider reported last
+        /// (from the log's sent row); empty otherwise.
+        public var delivery_status: String
     }
 
     public var booking: BookingView
@@ -120,13 +133,24 @@ public struct ScheduleView: Encodable {
     public init(_ schedule: Herald_V1_GetScheduleResponse) {
         booking = BookingView(schedule.booking)
         timezone = schedule.timezone
+        let delivery = schedule.deliveryStatusByJob
         notifications = schedule.notifications.map {
             Notification(
                 job_id: $0.jobID, kind: $0.kind, channel: $0.channel, provider: $0.provider, recipient: $0.recipient,
                 reminder_offset_minutes: $0.reminderOffsetMinutes, schedule_version: $0.scheduleVersion, due_at: $0.dueAt,
-                due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError)
+                due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError,
+                delivery_status: delivery[$0.jobID] ?? "")
         }
         log = schedule.log.map(LogEntryView.init)
+    }
+}
+
+extension Herald_V1_GetScheduleResponse {
+    /// Job id → the delivery status of its sent row, for the jobs that have one.
+    public var deliveryStatusByJob: [String: String] {
+        Dictionary(
+            log.filter { $0.outcome == "sent" && !$0.deliveryStatus.isEmpty }.map { ($0.jobID, $0.deliveryStatus) },
+            uniquingKeysWith: { first, _ in first })
     }
 }
 

@@ -82,11 +82,25 @@ struct CoreDaemon {
                 publisher.publish(topic: event.type, payload: payload)
             }
         }
+        // A sent row whose delivery status a provider's receipt moved forward goes out
+        // as "delivery.<status>" (delivery.delivered, ...), the row as it is now. "sent"
+        // is not published: that topic is the send's own, and the receipt adds nothing.
+        let publishDeliveryChanges: @Sendable ([ReminderLogEntry]) -> Void = { entries in
+            for entry in entries {
+                guard let status = entry.delivery?.status, status != .sent else { continue }
+                let event = Herald_V1_DeliveryEvent.with {
+                    $0.type = "delivery." + status.rawValue
+                    $0.entry = entry.proto
+                }
+                guard let payload = try? event.serializedData() else { continue }
+                publisher.publish(topic: event.type, payload: payload)
+            }
+        }
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
             metrics: metrics,
-            logged: publishDeliveries)
+            logged: publishDeliveries, deliveryChanged: publishDeliveryChanges)
         self.dispatcher = dispatcher
         jobListener = (store as? PostgresStore).map { JobListener(store: $0, dispatcher: dispatcher) }
 

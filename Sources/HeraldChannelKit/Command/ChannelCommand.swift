@@ -28,7 +28,11 @@ public protocol ChannelCommand: AsyncParsableCommand {
 
 extension ChannelCommand {
     public func run() async throws {
-        try await ChannelMain.run(plugin: makePlugin(environment: ProcessInfo.processInfo.environment), options: options)
+        // The plugin's configuration reads the callback URL as the variable, whichever
+        // way it was given (the option wins).
+        var environment = ProcessInfo.processInfo.environment
+        environment[ChannelOptions.callbackURLVariable] = try options.callbacks()?.publicURL
+        try await ChannelMain.run(plugin: makePlugin(environment: environment), options: options)
     }
 
     /// Parses the command line and runs the command, exiting as ArgumentParser

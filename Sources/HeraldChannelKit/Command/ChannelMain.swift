@@ -55,8 +55,29 @@ public enum ChannelMain {
         // within the socket's LINGER, which exiting the process would not.
         defer { context.terminate() }
         let runner = ChannelRunner(plugin: running, configuration: configuration, context: context, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let callbacks = try options.callbacks() {
+            guard let callbackPlugin = plugin as? any CallbackChannelPlugin else {
+                FileHandle.standardError.write(Data("\(program): this channel takes no provider callbacks; drop --callback-listen and --callback-url\n".utf8))
+                throw configurationExitCode
+            }
+            guard options.outbox == nil else {
+                FileHandle.standardError.write(Data("\(program): --outbox sends nothing to the provider, so no callbacks will come; drop --callback-listen and --callback-url\n".utf8))
+                throw configurationExitCode
+            }
+            let server = CallbackServer(
+                address: callbacks.listen, publicURL: callbacks.publicURL, plugin: callbackPlugin, runner: runner,
+                logger: logger,
+                onListening: { [logger] url in
+                    logger.notice("taking provider callbacks", metadata: ["listen": "\(url)", "public_url": "\(callbacks.publicURL)"])
+                })
+            // Stops first on shutdown (reverse order): no callback is taken that the runner could not forward.
+            services.append(.init(service: server))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // A send that ignores the drain timeout is cancelled rather than waited for forever.

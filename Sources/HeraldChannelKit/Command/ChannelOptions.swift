@@ -36,6 +36,16 @@ public struct ChannelOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("curve-server-key"), help: ArgumentHelp(CurveClientKeys.serverKeyHelp, valueName: "key|file"))
     public var curveServerKey: String?
 
+    @Option(name: .customLong("callback-listen"),
+            help: ArgumentHelp("Where to take the provider's callbacks (delivery receipts), HOST:PORT ($HERALD_CALLBACK_LISTEN); needs --callback-url.",
+                               valueName: "host:port"))
+    public var callbackListen: String?
+
+    @Option(name: .customLong("callback-url"),
+            help: ArgumentHelp("The public https URL the provider calls back, which a reverse proxy forwards to --callback-listen ($HERALD_CALLBACK_URL). Without it the provider is not asked for callbacks.",
+                               valueName: "url"))
+    public var callbackURL: String?
+
     @Option(name: .customLong("log-level"),
             help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).",
                                valueName: "level"))
@@ -50,6 +60,39 @@ public struct ChannelOptions: ParsableArguments, Sendable {
         if let outbox, outbox.isEmpty { throw ValidationError("--outbox needs a directory") }
         _ = try resolvedLogLevel(environment: ProcessInfo.processInfo.environment)
         _ = try curve()
+        _ = try callbacks()
+    }
+
+    public static let callbackListenVariable = "HERALD_CALLBACK_LISTEN"
+    public static let callbackURLVariable = "HERALD_CALLBACK_URL"
+
+    /// Where callbacks are taken and the URL providers are given, from
+    /// `--callback-listen`/`--callback-url` or their variables; nil when neither is set.
+    /// - Throws: `ValidationError` when only one is set, or either is malformed.
+    public func callbacks(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CallbackSettings? {
+        func value(_ option: String?, _ variable: String) -> String? {
+            (option ?? environment[variable]).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let listen = value(callbackListen, Self.callbackListenVariable)
+        let url = value(callbackURL, Self.callbackURLVariable)
+        switch (listen, url) {
+        case (nil, nil):
+            return nil
+        case (nil, _?):
+            throw ValidationError("--callback-url needs --callback-listen (where the reverse proxy forwards the provider's callbacks to)")
+        case (_?, nil):
+            throw ValidationError("--callback-listen needs --callback-url (the public URL the provider is given)")
+        case let (listen?, url?):
+            guard let address = ListenAddress(listen) else {
+                throw ValidationError("--callback-listen must be HOST:PORT, not \"\(listen)\"")
+            }
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                  !(parsed.host ?? "").isEmpty, parsed.query == nil, parsed.fragment == nil
+            else {
+                throw ValidationError("--callback-url must be an http(s) URL without a query, not \"\(url)\"")
+            }
+            return CallbackSettings(listen: address, publicURL: url.hasSuffix("/") ? String(url.dropLast()) : url)
+        }
     }
 
     /// CURVE keys from `--curve-secret-key` and `--curve-server-key` or their variables; nil without CURVE.
@@ -82,4 +125,11 @@ public struct ChannelOptions: ParsableArguments, Sendable {
 
     /// The directory given with `--outbox`.
     public var outboxDirectory: URL? { outbox.map { URL(fileURLWithPath: $0, isDirectory: true) } }
+}
+
+/// Where a channel takes its provider's callbacks, and the URL the provider calls.
+public struct CallbackSettings: Sendable, Equatable {
+    public var listen: ListenAddress
+    /// The public URL of the listener's root, without a trailing slash.
+    public var publicURL: String
 }

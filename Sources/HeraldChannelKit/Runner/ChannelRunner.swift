@@ -1,3 +1,4 @@
+import Synchronization
 import HeraldBus
 import Logging
 import ServiceLifecycle
@@ -31,6 +32,9 @@ public final class ChannelRunner: Service, Sendable {
     private let observers: AsyncStream<Event>.Continuation
     private let context: ZMQContext
     private let logger: Logger
+    private let reports = ReportDesk()
+    /// The running loop's inbox; nil before ``run()`` and after it returns.
+    private let loopInbox = Mutex<AsyncStream<RunnerEvent>.Continuation?>(nil)
 
     public init(plugin: any ChannelPlugin, configuration: Configuration, context: ZMQContext, logger: Logger) {
         var logger = logger
@@ -54,8 +58,12 @@ public final class ChannelRunner: Service, Sendable {
         let (inbox, continuation) = AsyncStream.makeStream(of: RunnerEvent.self)
         let loop = RunnerLoop(
             plugin: plugin, configuration: configuration, context: context, logger: logger,
-            inbox: continuation, observers: observers)
-        defer { continuation.finish() }
+            inbox: continuation, observers: observers, reports: reports)
+        loopInbox.withLock { $0 = continuation }
+        defer {
+            loopInbox.withLock { $0 = nil }
+            continuation.finish()
+        }
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -72,4 +80,22 @@ public final class ChannelRunner: Service, Sendable {
             continuation.yield(.shutdownRequested(reason: "graceful shutdown"))
         }
     }
+
+    // MARK: Reports
+
+    /// Forwards a provider callback's receipts to the core as one `Report` and waits
+    /// for its acknowledgement, at most `timeout`: the callback listener answers the
+    /// provider 2xx only for ``ReportOutcome/stored``, so a report the core never got
+    /// is sent again by the provider.
+    public func report(_ receipts: [Herald_V1_Receipt], timeout: Duration = .seconds(5)) async -> ReportOutcome {
+        await reports.submit(timeout: timeout) { id in
+            guard let inbox = loopInbox.withLock({ $0 }) else { return false }
+            if case .enqueued = inbox.yield(.reportRequested(id: id, receipts: receipts)) { return true }
+            return false
+        }
+    }
+
+    /// Counts a provider callback the listener refused (a missing or wrong signature);
+    /// the count goes to the core with each heartbeat.
+    public func countRefusedCallback() { reports.countRefusedCallback() }
 }

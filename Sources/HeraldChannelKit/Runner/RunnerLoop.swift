@@ -16,6 +16,9 @@ final class RunnerLoop {
     private let context: ZMQContext
     private let logger: Logger
     private let inbox: AsyncStream<RunnerEvent>.Continuation
+    private let reports: ReportDesk
+    /// Reports sent on the current connection and not yet acknowledged: lost with it.
+    private var reportsInFlight: Set<UInt64> = []
     private let observers: AsyncStream<ChannelRunner.Event>.Continuation
 
     private var connection: ChannelConnection?
@@ -45,8 +48,10 @@ final class RunnerLoop {
         context: ZMQContext,
         logger: Logger,
         inbox: AsyncStream<RunnerEvent>.Continuation,
-        observers: AsyncStream<ChannelRunner.Event>.Continuation
+        observers: AsyncStream<ChannelRunner.Event>.Continuation,
+        reports: ReportDesk
     ) {
+        self.reports = reports
         self.plugin = plugin
         self.configuration = configuration
         self.context = context
@@ -83,6 +88,7 @@ final class RunnerLoop {
                 connection?.send(.heartbeat(.with {
                     $0.sentAtMs = Self.nowMilliseconds
                     $0.inFlight = UInt32(inFlight.count)
+                    $0.callbacksRefused = reports.refusedCallbacks.load(ordering: .relaxed)
                 }), deadline: .now + interval)
                 schedule(.heartbeatDue(connection: serial), after: interval, in: &group)
             }
@@ -104,6 +110,19 @@ final class RunnerLoop {
             ])
             deliver(result)
             if drainReason != nil && inFlight.isEmpty { await finish() }
+
+        case .reportRequested(let id, let receipts):
+            // Only on a welcomed connection: the core refuses reports before Register,
+            // and one held for later would outlive the provider's wait for an answer.
+            guard let connection, heartbeatInterval != nil, drainReason == nil else {
+                reports.resolve(id, .coreUnavailable)
+                return
+            }
+            reportsInFlight.insert(id)
+            connection.send(.report(.with {
+                $0.reportID = id
+                $0.receipts = receipts
+            }))
 
         case .shutdownRequested(let reason):
             await beginDraining(reason: reason, in: &group)
@@ -159,6 +178,9 @@ final class RunnerLoop {
             logger.notice("the core is shutting down; reconnecting", metadata: ["reason": "\(shutdown.reason)"])
             connection?.send(.goodbye(.with { $0.reason = "the core is shutting down" }))
             await connectionLost("the core is shutting down: \(shutdown.reason)", in: &group)
+
+        case .reportAck(let ack):
+            if reportsInFlight.remove(ack.reportID) != nil { reports.resolve(ack.reportID, .stored) }
 
         case .heartbeat, .none:
             break
@@ -283,6 +305,7 @@ final class RunnerLoop {
         observers.yield(.connectionLost(reason: reason))
         connection?.close()
         connection = nil
+        failReportsInFlight()
         heartbeatInterval = nil
         if drainReason != nil {
             if inFlight.isEmpty { await finish() }
@@ -296,6 +319,13 @@ final class RunnerLoop {
         logger.info("reconnecting", metadata: ["after": "\(delay)"])
         observers.yield(.reconnectScheduled(after: delay))
         schedule(.reconnectDue, after: delay, in: &group)
+    }
+
+    /// The reports sent on a connection now gone may or may not have been stored:
+    /// their callbacks are answered 503, and the provider's retry is harmless either way.
+    private func failReportsInFlight() {
+        for id in reportsInFlight { reports.resolve(id, .coreUnavailable) }
+        reportsInFlight.removeAll()
     }
 
     // MARK: Shutdown
@@ -324,6 +354,7 @@ final class RunnerLoop {
             await connection.closeAndWait()
         }
         connection = nil
+        failReportsInFlight()
         if !unsentResults.isEmpty || !inFlight.isEmpty {
             logger.warning("stopped with results the core never got; their leases will expire", metadata: [
                 "unsent": "\(unsentResults.count + inFlight.count)",

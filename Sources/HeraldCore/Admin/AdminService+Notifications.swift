@@ -50,6 +50,12 @@ extension ReminderLogEntry {
             $0.providerMessageID = providerMessageID ?? ""
             $0.error = error ?? ""
             $0.loggedAt = Timestamp.format(loggedAt)
+            if let delivery {
+                $0.deliveryStatus = delivery.status.rawValue
+                $0.deliveryStatusAt = Timestamp.format(delivery.at)
+                $0.deliveryErrorCode = delivery.errorCode ?? ""
+                $0.deliveryError = delivery.error ?? ""
+            }
         }
     }
 }

@@ -10,9 +10,10 @@ import HeraldProto
 /// the protocol needs one heartbeat per interval and one registration per
 /// connection, so a peer sending them much faster is broken or hostile, and
 /// what it sends over budget is dropped here, before it costs the loop a turn
-/// (store reads, a log line, a reply). Results are not limited here: a worker
-/// may answer thousands of deliveries at once, and whether a result is for a
-/// delivery the sender holds is known only to the loop.
+/// (store reads, a log line, a reply). Results and reports are not limited here:
+/// a worker may answer thousands of deliveries at once, and forwards every
+/// receipt its provider calls back with; whether a result is for a delivery the
+/// sender holds is known only to the loop.
 struct ChannelIntake {
     private let endpoint: RouterEndpoint
     private let refusals: ChannelRefusals
@@ -32,7 +33,10 @@ struct ChannelIntake {
             endpoint.drop(received, reason: "not a herald.v1.WorkerMessage")
             return nil
         }
-        if case .result = body { return body }
+        switch body {
+        case .result, .report: return body
+        default: break
+        }
         guard control.admit(received.peer, now: now) else {
             refusals.refuse(.rateLimited, peer: received.peer, "control messages faster than the protocol allows")
             return nil

@@ -17,6 +17,8 @@ final class ChannelRefusals: Sendable {
         case notRegistered = "not_registered"
         /// A `Result` with no delivery id, attempt 0 or no outcome.
         case invalidResult = "invalid_result"
+        /// Receipts of a `Report` with no message id or status (the rest of the report is kept).
+        case invalidReport = "invalid_report"
         /// Over the peer's budget: more control messages (or results for
         /// deliveries it does not hold) than the protocol needs.
         case rateLimited = "rate_limited"
@@ -48,6 +50,17 @@ final class ChannelRefusals: Sendable {
         logger.notice("ignored a result", metadata: [
             "delivery": "\(deliveryID)", "attempt": "\(attempt)", "reason": "\(reason)",
             "peer": "\(peer.hex)", "suppressed": "\(suppressed)",
+        ])
+    }
+
+    /// A receipt about a message no `sent` row has: counted (herald_receipts_total,
+    /// result "unknown") and dropped. Normal for messages sent before Herald, or by
+    /// another system on the same provider account; logged at info, a few a minute.
+    func unknownReceipt(provider: String, messageID: String, peer: Data) {
+        guard let suppressed = throttle.admit("unknown receipt") else { return }
+        logger.info("dropped a receipt for a message Herald did not send", metadata: [
+            "provider": "\(provider)", "provider_message_id": "\(messageID.prefix(200))", "peer": "\(peer.hex)",
+            "suppressed": "\(suppressed)",
         ])
     }
 

@@ -25,6 +25,10 @@ struct DispatchState {
     private(set) var probes: [String: Data] = [:]
     /// Results waiting to be stored (kept across a failed store call).
     private(set) var pendingResults: [PendingResult] = []
+    /// Workers' reports (delivery receipts) waiting to be stored, then acknowledged.
+    private(set) var pendingReports: [PendingReport] = []
+    /// Per worker, the callbacks its listener said it refused, as last reported.
+    private var callbacksRefused: [Data: UInt64] = [:]
     /// Jobs departed workers held, to go back to the queue at the next turn.
     private(set) var leasesToRelease: [String] = []
     private(set) var nextHeartbeat = Date.distantPast
@@ -63,6 +67,8 @@ struct DispatchState {
         case left(ConnectedWorker, reason: String)
         case silent(ConnectedWorker)
         case recipientGone(deliveryID: String)
+        /// A worker's listener refused this many more provider callbacks (bad signatures).
+        case callbacksRefused(ConnectedWorker, count: UInt64)
     }
 
     // MARK: Workers' messages
@@ -73,8 +79,15 @@ struct DispatchState {
         switch body {
         case .register(let register):
             return self.register(register, from: peer, now: now)
-        case .heartbeat:
-            guard workers[peer] == nil else { return [] }
+        case .heartbeat(let heartbeat):
+            if let worker = workers[peer] {
+                // A restarted worker starts again from 0: all of its count is new.
+                let before = callbacksRefused[peer] ?? 0
+                let now = heartbeat.callbacksRefused
+                guard now != before else { return [] }
+                callbacksRefused[peer] = now
+                return [.callbacksRefused(worker, count: now > before ? now - before : now)]
+            }
             // A worker of a core that restarted: it must register again.
             return [
                 .refuse(.notRegistered, peer: peer, detail: "heartbeat before Register", instance: nil),
@@ -82,6 +95,23 @@ struct DispatchState {
             ]
         case .result(let result):
             return accept(result, from: peer, now: now)
+        case .report(let report):
+            guard let worker = workers[peer] else {
+                return [
+                    .refuse(.notRegistered, peer: peer, detail: "report before Register", instance: nil),
+                    .send(.reject(.with { $0.reason = "not registered: send Register first" }), to: peer),
+                ]
+            }
+            let (receipts, refused) = report.receipts(provider: worker.provider, receivedAt: now)
+            pendingReports.append(PendingReport(
+                peer: peer, reportID: report.reportID, channel: worker.channel, receipts: receipts))
+            guard refused == 0 else {
+                return [.refuse(
+                    .invalidReport, peer: peer,
+                    detail: "\(refused) receipts without a message id or status, or over \(Herald_V1_Report.maxReceipts)",
+                    instance: worker.instanceID)]
+            }
+            return []
         case .goodbye(let goodbye):
             guard let worker = workers.removeValue(forKey: peer) else {
                 return [.refuse(.notRegistered, peer: peer, detail: "goodbye before Register", instance: nil)]
@@ -243,6 +273,9 @@ struct DispatchState {
 
     /// The store applied (or ignored) every result of ``resultsToStore``.
     mutating func resultsStored() { pendingResults.removeAll() }
+
+    /// The store applied every report of ``pendingReports``; the loop acknowledges them.
+    mutating func reportsStored() { pendingReports.removeAll() }
 
     // MARK: Time
 

@@ -38,11 +38,15 @@ public final class Dispatcher: Service, Sendable {
     ///   lateness are counted (the core's one ``HeraldMetrics``).
     /// - Parameter logged: called after each turn with the ReminderLog rows it wrote
     ///   (results, send-time checks), as written, for the live event stream; must not block.
+    /// - Parameter deliveryChanged: called after each turn with the `sent` rows whose
+    ///   delivery status a receipt moved forward, with their new ``ReminderLogEntry/delivery``;
+    ///   must not block.
     public init(
         store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
         metrics: HeraldMetrics = HeraldMetrics(),
-        logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
+        logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
+        deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
     ) {
         self.endpoint = endpoint
         let refusals = ChannelRefusals(logger: logger, metrics: metrics)
@@ -52,6 +56,7 @@ public final class Dispatcher: Service, Sendable {
             store: store, endpoint: endpoint, clock: clock, configuration: configuration,
             coreVersion: coreVersion, logger: logger, metrics: metrics, refusals: refusals)
         loop.logged = logged
+        loop.deliveryChanged = deliveryChanged
         self.loop = UnsafeLoopBox(loop)
     }
 
@@ -126,6 +131,7 @@ final class DispatchLoop {
     let resultHold: ResultHold
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
+    var deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)?
 
     /// Every decision about workers and deliveries; this loop only carries them out.
     var state: DispatchState
@@ -173,7 +179,7 @@ final class DispatchLoop {
                 switch input {
                 case .message(let peer, let body):
                     switch body {
-                    case .result, .heartbeat: break
+                    case .result, .report, .heartbeat: break
                     default: urgent = true
                     }
                     handle(body, from: peer)
@@ -183,7 +189,7 @@ final class DispatchLoop {
                     probeReplies.removeValue(forKey: deliveryID)
                 }
             }
-            let pending = state.resultsToStore.count
+            let pending = state.resultsToStore.count + state.pendingReports.count
             if pending > 0, holdingSince == nil { holdingSince = .now }
             if let wait = resultHold.wait(
                 pending: pending, urgent: urgent,
@@ -253,17 +259,21 @@ final class DispatchLoop {
         let asks = handOut.candidates.compactMap { worker in
             state.leaseQuery(for: worker.peer, now: now, presentProviders: handOut.presentProviders).map { (worker, $0) }
         }
+        let reports = state.pendingReports
         let request = DispatchTurn(
-            now: now, results: results.map(\.result), releases: state.leasesToRelease,
+            now: now, results: results.map(\.result), receipts: reports.flatMap(\.receipts),
+            releases: state.leasesToRelease,
             expireLeases: storeLeaseExpiry.map { $0 <= now } ?? false, leases: asks.map(\.1),
             watched: Set(handOut.candidates.map(\.channel)))
         let check = sendTimeCheck
         let outcome = try await store.dispatchTurn(request) { check.decide($0, now: now) }
 
         state.resultsStored()
+        state.reportsStored()
         state.leasesReleased()
         storeLeaseExpiry = outcome.nextLeaseExpiry
         recordResults(results, outcome.results.dispositions)
+        acknowledge(reports, outcome.receipts)
         if outcome.expired > 0 {
             logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(outcome.expired)"])
         }
@@ -301,6 +311,30 @@ final class DispatchLoop {
             }
         }
         metrics.recordOutcomes(outcomes)
+    }
+
+    /// Acknowledges stored reports to their workers, counts what their receipts did,
+    /// and publishes the delivery statuses that moved forward.
+    func acknowledge(_ reports: [PendingReport], _ dispositions: [ReceiptDisposition]) {
+        guard !reports.isEmpty else { return }
+        var next = dispositions.makeIterator()
+        var changed: [ReminderLogEntry] = []
+        for report in reports {
+            for receipt in report.receipts {
+                guard let disposition = next.next() else { break }
+                metrics.recordReceipt(channel: report.channel, provider: receipt.provider, disposition)
+                switch disposition {
+                case .updated(let entry):
+                    changed.append(entry)
+                case .unknown:
+                    refusals.unknownReceipt(provider: receipt.provider, messageID: receipt.providerMessageID, peer: report.peer)
+                case .unchanged:
+                    break
+                }
+            }
+            send(.reportAck(.with { $0.reportID = report.reportID }), to: report.peer)
+        }
+        if let deliveryChanged, !changed.isEmpty { deliveryChanged(changed) }
     }
 
     // MARK: Deadlines
@@ -364,6 +398,8 @@ final class DispatchLoop {
                 logger.warning(
                     "worker silent for 3 heartbeats; its deliveries go back to the queue",
                     metadata: ["instance": "\(worker.instanceID)", "in_flight": "\(worker.inFlight.count)"])
+            case .callbacksRefused(let worker, let count):
+                metrics.recordCallbacksRefused(channel: worker.channel, provider: worker.provider, count: count)
             case .recipientGone(let deliveryID):
                 logger.notice(
                     "recipient gone; its webhook subscription or team destination is disabled",

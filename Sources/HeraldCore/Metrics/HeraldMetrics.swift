@@ -62,6 +62,16 @@ public final class HeraldMetrics: Sendable {
     /// Worker results acknowledged and dropped: late, superseded, for an unknown delivery or another worker's.
     static let resultsIgnored = MetricName("herald_results_ignored_total", labels: "reason")
 
+    /// Providers' delivery receipts the core took: `result` is `updated` (the delivery
+    /// status moved forward), `unchanged` (a duplicate or a late one) or `unknown` (no
+    /// sent message has that id).
+    static let receipts = MetricName("herald_receipts_total", labels: "channel", "provider", "result")
+    /// Sent messages whose delivery status moved forward, by the new status.
+    static let deliveryStatus = MetricName("herald_delivery_status_total", labels: "channel", "provider", "status")
+    /// Provider callbacks channel workers' listeners refused (a missing or wrong
+    /// signature), as the workers report them in their heartbeats.
+    static let callbacksRefused = MetricName("herald_callbacks_refused_total", labels: "channel", "provider")
+
     /// From 5 ms (a reminder on time) to an hour (sent late after downtime, within a long grace).
     static let latenessBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
 
@@ -141,6 +151,25 @@ public final class HeraldMetrics: Sendable {
     /// One result the dispatcher or the store ignored; `reason` is one of a fixed set.
     func recordIgnoredResult(reason: String) {
         counter(Self.resultsIgnored, [reason]).increment()
+    }
+
+    /// One receipt the store took, and what it did.
+    func recordReceipt(channel: String, provider: String, _ disposition: ReceiptDisposition) {
+        switch disposition {
+        case .updated(let entry):
+            counter(Self.receipts, [channel, provider, "updated"]).increment()
+            if let status = entry.delivery?.status {
+                counter(Self.deliveryStatus, [channel, provider, status.rawValue]).increment()
+            }
+        case .unchanged:
+            counter(Self.receipts, [channel, provider, "unchanged"]).increment()
+        case .unknown:
+            counter(Self.receipts, [channel, provider, "unknown"]).increment()
+        }
+    }
+
+    func recordCallbacksRefused(channel: String, provider: String, count: UInt64) {
+        counter(Self.callbacksRefused, [channel, provider]).increment(by: Int(clamping: count))
     }
 
     /// Sets queue depth and connected workers per channel, as counted now. A channel

@@ -22,6 +22,10 @@ public struct ReminderLogEntry: Sendable, Equatable, Codable {
     public var providerMessageID: String?
     public var error: String?
     public var loggedAt: Date
+    /// On a `sent` row: the newest delivery status its provider reported; nil until
+    /// one did, and on every other row. Kept beside the row (the log itself is
+    /// append-only) and read with it.
+    public var delivery: DeliveryState?
 
     public init(
         id: Int64? = nil,
@@ -39,7 +43,8 @@ public struct ReminderLogEntry: Sendable, Equatable, Codable {
         attempts: Int,
         providerMessageID: String? = nil,
         error: String? = nil,
-        loggedAt: Date
+        loggedAt: Date,
+        delivery: DeliveryState? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -57,6 +62,7 @@ public struct ReminderLogEntry: Sendable, Equatable, Codable {
         self.providerMessageID = providerMessageID
         self.error = error
         self.loggedAt = loggedAt
+        self.delivery = delivery
     }
 
     /// The log row for a job that ended with `outcome`.

@@ -30,7 +30,8 @@ public protocol DispatchStore: Sendable {
     // MARK: A turn
 
     /// One turn of the dispatch loop, in one transaction where the store can: applies
-    /// `turn.results` (``applyResults(_:)``), gives back `turn.releases`
+    /// `turn.results` (``applyResults(_:)``), then `turn.receipts` (``applyReceipts(_:)``,
+    /// so a receipt finds the `sent` row of a result in the same turn), gives back `turn.releases`
     /// (``releaseLeases(jobIDs:now:)``), expires leases that ran out by `turn.now` when
     /// `turn.expireLeases` (``expireLeases(now:)``), runs each lease query in order
     /// (``leaseDueJobs(_:decide:)``; a query finds what the ones before it left), and
@@ -115,6 +116,21 @@ public protocol DispatchStore: Sendable {
     /// An empty batch writes nothing.
     func applyResults(_ results: [JobResult]) async throws -> AppliedResults
 
+    // MARK: Receipts
+
+    /// Applies providers' delivery receipts in one write transaction; the
+    /// dispositions are in input order, and each receipt sees the ones before it.
+    ///
+    /// A receipt is about the `sent` ReminderLog row whose provider and provider
+    /// message id it names, or else (when it names a job) the `sent` row of that job
+    /// with that provider; without one it is ``ReceiptDisposition/unknown``. Its
+    /// effect on the row's stored ``DeliveryState`` is ``DeliveryReceipt/judged(against:)``:
+    /// a state that moves forward is stored and the row comes back with it
+    /// (``ReceiptDisposition/updated(_:)``); otherwise nothing changes
+    /// (``ReceiptDisposition/unchanged(reason:)``). The log rows themselves are not
+    /// changed. An empty batch writes nothing.
+    func applyReceipts(_ receipts: [DeliveryReceipt]) async throws -> [ReceiptDisposition]
+
     // MARK: Leases
 
     // Giving a lease back keeps the job's `dueAt` and `attempt`: it was due then and
@@ -157,6 +173,7 @@ extension DispatchStore {
     ) async throws -> DispatchTurnOutcome {
         var outcome = DispatchTurnOutcome()
         outcome.results = try await applyResults(turn.results)
+        outcome.receipts = try await applyReceipts(turn.receipts)
         outcome.released = try await releaseLeases(jobIDs: turn.releases, now: turn.now)
         if turn.expireLeases { outcome.expired = try await expireLeases(now: turn.now) }
         for query in turn.leases { outcome.batches.append(try await leaseDueJobs(query, decide: decide)) }

@@ -190,6 +190,8 @@ public struct DispatchTurn: Sendable, Equatable {
     public var now: Date
     /// Results to apply first (their workers' credit is already free).
     public var results: [JobResult]
+    /// Providers' delivery receipts, applied after the results.
+    public var receipts: [DeliveryReceipt]
     /// Leases to give back (their workers are gone).
     public var releases: [String]
     /// Whether to expire leases that ran out by `now` (the loop knows one did).
@@ -200,11 +202,12 @@ public struct DispatchTurn: Sendable, Equatable {
     public var watched: Set<String>
 
     public init(
-        now: Date, results: [JobResult] = [], releases: [String] = [], expireLeases: Bool = false,
-        leases: [LeaseQuery] = [], watched: Set<String> = []
+        now: Date, results: [JobResult] = [], receipts: [DeliveryReceipt] = [], releases: [String] = [],
+        expireLeases: Bool = false, leases: [LeaseQuery] = [], watched: Set<String> = []
     ) {
         self.now = now
         self.results = results
+        self.receipts = receipts
         self.releases = releases
         self.expireLeases = expireLeases
         self.leases = leases
@@ -212,7 +215,7 @@ public struct DispatchTurn: Sendable, Equatable {
     }
 
     /// Whether the turn writes anything at all (else it is a read).
-    public var writes: Bool { !results.isEmpty || !releases.isEmpty || expireLeases || leases.contains { $0.limit > 0 } }
+    public var writes: Bool { !results.isEmpty || !receipts.isEmpty || !releases.isEmpty || expireLeases || leases.contains { $0.limit > 0 } }
 }
 
 /// When a channel's next pending job falls due, after a turn.
@@ -232,6 +235,8 @@ public struct NextDue: Sendable, Equatable {
 /// What ``DispatchStore/dispatchTurn(_:decide:)`` did.
 public struct DispatchTurnOutcome: Sendable, Equatable {
     public var results: AppliedResults
+    /// One per ``DispatchTurn/receipts``, in order.
+    public var receipts: [ReceiptDisposition]
     /// Leases given back, and leases expired.
     public var released: Int
     public var expired: Int
@@ -243,10 +248,11 @@ public struct DispatchTurnOutcome: Sendable, Equatable {
     public var nextLeaseExpiry: Date?
 
     public init(
-        results: AppliedResults = AppliedResults(), released: Int = 0, expired: Int = 0, batches: [LeaseBatch] = [],
+        results: AppliedResults = AppliedResults(), receipts: [ReceiptDisposition] = [], released: Int = 0, expired: Int = 0, batches: [LeaseBatch] = [],
         nextDue: [String: NextDue] = [:], nextLeaseExpiry: Date? = nil
     ) {
         self.results = results
+        self.receipts = receipts
         self.released = released
         self.expired = expired
         self.batches = batches

@@ -20,7 +20,7 @@ public enum SQLiteToPostgres {
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
         ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("notification_jobs", "rowid"),
-        ("booking_events", "sequence"), ("reminder_log", "id"),
+        ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
     /// Rows copied per table, in copy order.
@@ -130,6 +130,14 @@ public enum SQLiteToPostgres {
         case "notification_jobs": return PostgresInsert.job(try NotificationJobRow(row: row).model)
         case "booking_events": return try PostgresInsert.event(try BookingEventRow(row: row).model, keepingSequence: true)
         case "reminder_log": return PostgresInsert.log(try ReminderLogRow(row: row).model, keepingID: true)
+        case "delivery_states":
+            let statusAt: Date = row["status_at"], updatedAt: Date = row["updated_at"]
+            return """
+                INSERT INTO delivery_states (log_id, status, status_at, provider_status, error_code, error, updated_at)
+                VALUES (\(row["log_id"] as Int64), \(row["status"] as String), \(statusAt.postgres),
+                        \(row["provider_status"] as String?), \(row["error_code"] as String?), \(row["error"] as String?),
+                        \(updatedAt.postgres))
+                """
         case "idempotency_keys":
             let status: Int? = row["status"]
             let body: Data? = row["body"]

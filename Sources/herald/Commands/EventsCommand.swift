@@ -100,7 +100,7 @@ private func deliveryRow(_ event: Herald_V1_DeliveryEvent) -> [String] {
     let entry = event.entry
     return [
         entry.loggedAt, event.type, entry.kind, entry.channel, entry.provider, entry.recipient, entry.bookingID,
-        entry.outcome == "sent" ? entry.providerMessageID : entry.error,
+        entry.detail,
     ]
 }
 

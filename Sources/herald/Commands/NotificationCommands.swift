@@ -49,10 +49,13 @@ struct ScheduleCommand: AsyncParsableCommand {
         }
         print("booking \(answer.booking.id): \(answer.booking.status.word), starts \(answer.booking.startAt) (schedule version \(answer.booking.scheduleVersion))")
         var table = Table("kind", "channel", "recipient", "offset", "due (UTC)", "due (\(answer.timezone))", "state", "attempt", "reason")
+        let delivery = answer.deliveryStatusByJob
         for job in answer.notifications {
+            // "sent, delivered": what the provider reported after accepting it.
+            let state = delivery[job.jobID].map { "\(job.status), \($0)" } ?? job.status
             table.append([
                 job.kind, job.channel + (job.provider.isEmpty ? "" : "/\(job.provider)"), job.recipient,
-                job.kind == "reminder" ? "\(job.reminderOffsetMinutes) min" : "", job.dueAt, job.dueAtLocal, job.status,
+                job.kind == "reminder" ? "\(job.reminderOffsetMinutes) min" : "", job.dueAt, job.dueAtLocal, state,
                 "\(job.attempt)", job.lastError,
             ])
         }
@@ -100,15 +103,25 @@ struct ChannelsCommand: AsyncParsableCommand {
 }
 
 func logTable(_ entries: [Herald_V1_ReminderLogEntry]) -> String {
-    var table = Table("time", "outcome", "kind", "channel", "provider", "recipient", "booking", "attempts", "detail")
+    var table = Table("time", "outcome", "delivery", "kind", "channel", "provider", "recipient", "booking", "attempts", "detail")
     for entry in entries {
-        let detail = entry.outcome == "sent" ? entry.providerMessageID : entry.error
         table.append([
-            entry.loggedAt, entry.outcome, entry.kind + (entry.kind == "reminder" ? " \(entry.reminderOffsetMinutes)m" : ""),
-            entry.channel, entry.provider, entry.recipient, entry.bookingID, "\(entry.attempts)", detail,
+            entry.loggedAt, entry.outcome, entry.deliveryStatus,
+            entry.kind + (entry.kind == "reminder" ? " \(entry.reminderOffsetMinutes)m" : ""),
+            entry.channel, entry.provider, entry.recipient, entry.bookingID, "\(entry.attempts)", entry.detail,
         ])
     }
     return table.render()
+}
+
+extension Herald_V1_ReminderLogEntry {
+    /// The provider's message id of a sent row (and its delivery error, once reported
+    /// undelivered), the error or reason of any other.
+    var detail: String {
+        guard outcome == "sent" else { return error }
+        let undelivered = [deliveryErrorCode, deliveryError].filter { !$0.isEmpty }.joined(separator: ": ")
+        return undelivered.isEmpty ? providerMessageID : "\(providerMessageID) (\(undelivered))"
+    }
 }
 
 struct ChannelsView: Encodable {

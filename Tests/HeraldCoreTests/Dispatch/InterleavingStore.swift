@@ -31,6 +31,9 @@ final class InterleavingStore: DispatchStore {
         try await base.leaseDueJobs(query, decide: decide)
     }
     func applyResults(_ results: [JobResult]) async throws -> AppliedResults { try await base.applyResults(results) }
+    func applyReceipts(_ receipts: [DeliveryReceipt]) async throws -> [ReceiptDisposition] {
+        try await base.applyReceipts(receipts)
+    }
     func releaseLeases(jobIDs: [String], now: Date) async throws -> Int { try await base.releaseLeases(jobIDs: jobIDs, now: now) }
     func expireLeases(now: Date) async throws -> Int { try await base.expireLeases(now: now) }
     func releaseAllLeases(now: Date) async throws -> Int { try await base.releaseAllLeases(now: now) }

@@ -21,6 +21,7 @@ enum PostgresSchema {
         ("v5-api-keys", v5APIKeys),
         ("v6-idempotency-keys", v6IdempotencyKeys),
         ("v7-core-leases", v7CoreLeases),
+        ("v8-delivery-states", v8DeliveryStates),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no
@@ -263,5 +264,20 @@ enum PostgresSchema {
         ALTER TABLE notification_jobs ADD COLUMN leased_by_core text;
         CREATE INDEX notification_jobs_leased_by_core
             ON notification_jobs(leased_by_core) WHERE status = 'leased';
+        """
+
+    /// Delivery receipts, as SQLite's "v7-delivery-states".
+    private static let v8DeliveryStates = """
+        CREATE TABLE delivery_states (
+            log_id bigint NOT NULL PRIMARY KEY REFERENCES reminder_log(id) ON DELETE CASCADE,
+            status text NOT NULL CHECK (status IN ('sent', 'undelivered', 'delivered', 'read')),
+            status_at timestamptz NOT NULL,
+            provider_status text,
+            error_code text,
+            error text,
+            updated_at timestamptz NOT NULL
+        );
+        CREATE INDEX reminder_log_sent_by_message ON reminder_log(provider, provider_message_id)
+            WHERE outcome = 'sent' AND provider_message_id IS NOT NULL;
         """
 }

@@ -325,12 +325,12 @@ extension PostgresStore {
 
     public func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
         try await read { connection in
-            try await connection.all("""
+            try await self.withDelivery(connection.all("""
                 SELECT * FROM reminder_log
                 WHERE (\(tenantID)::text IS NULL OR tenant_id = \(tenantID))
                   AND (\(bookingID)::text IS NULL OR booking_id = \(bookingID))
                 ORDER BY id DESC LIMIT \(limit)
-                """, self.logger)
+                """, self.logger), connection)
         }
     }
 

@@ -19,6 +19,7 @@ extension PostgresStore {
             var outcome = DispatchTurnOutcome()
             if turn.writes {
                 outcome.results = try await self.apply(turn.results, connection)
+                outcome.receipts = try await self.apply(turn.receipts, connection)
                 outcome.released = try await self.release(turn.releases, now: turn.now, connection)
                 if turn.expireLeases { outcome.expired = try await self.expire(now: turn.now, connection) }
                 for query in turn.leases {

@@ -30,6 +30,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-idempotency-keys") { db in
             try db.execute(sql: v6IdempotencyKeys)
         }
+        migrator.registerMigration("v7-delivery-states") { db in
+            try db.execute(sql: v7DeliveryStates)
+        }
         return migrator
     }
 
@@ -293,5 +296,22 @@ enum SQLiteSchema {
             PRIMARY KEY (scope, key)
         );
         CREATE INDEX idempotency_keys_by_created ON idempotency_keys(created_at);
+        """
+
+    /// Delivery receipts: the newest delivery status of each `sent` ReminderLog row,
+    /// beside the log (which stays append-only), and the index receipts find their
+    /// row by (the provider's message id; partial, so only sent rows are in it).
+    static let v7DeliveryStates = """
+        CREATE TABLE delivery_states (
+            log_id INTEGER NOT NULL PRIMARY KEY REFERENCES reminder_log(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('sent', 'undelivered', 'delivered', 'read')),
+            status_at TEXT NOT NULL,
+            provider_status TEXT,
+            error_code TEXT,
+            error TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX reminder_log_sent_by_message ON reminder_log(provider, provider_message_id)
+            WHERE outcome = 'sent' AND provider_message_id IS NOT NULL;
         """
 }

@@ -486,7 +486,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
             if let bookingID {
                 request = request.filter { $0.bookingID == bookingID }
             }
-            return try request.order(\.id.desc).limit(limit).fetchAll(db).map(\.model)
+            return try Self.withDelivery(request.order(\.id.desc).limit(limit).fetchAll(db).map(\.model), db)
         }
     }
 

@@ -1,0 +1,63 @@
+import Foundation
+import HeraldChannelKit
+
+/// Twilio's status callbacks (`StatusCallback` of each message): form POSTs signed
+/// with `X-Twilio-Signature`, one per status change of one message.
+enum TwilioCallbacks {
+    static let statusPath = "/status"
+
+    static func answer(_ request: CallbackRequest, authToken: String) -> CallbackAnswer {
+        guard request.path == statusPath else {
+            return .rejected(status: 404, reason: "no such callback: \(request.path)")
+        }
+        guard request.method == "POST" else { return .rejected(status: 405, reason: "status callbacks are POSTs") }
+        let parameters = request.formParameters
+        guard TwilioSignature.isValid(
+            request.header("X-Twilio-Signature"), authToken: authToken, url: request.publicURL, parameters: parameters)
+        else {
+            return .forbidden(reason: request.header("X-Twilio-Signature") == nil
+                ? "no X-Twilio-Signature" : "X-Twilio-Signature does not match")
+        }
+        func value(_ name: String) -> String? {
+            parameters.first { $0.name == name }.flatMap { $0.value.isEmpty ? nil : $0.value }
+        }
+        guard let sid = value("MessageSid") ?? value("SmsSid"), let twilioStatus = value("MessageStatus") ?? value("SmsStatus")
+        else {
+            return .rejected(status: 400, reason: "a status callback without MessageSid or MessageStatus")
+        }
+        // A status this channel does not know (Twilio adds some) is taken and not forwarded.
+        guard let status = deliveryStatus(twilioStatus) else { return .respond(status: 200) }
+        let errorCode = value("ErrorCode") ?? ""
+        return .report([Herald_V1_Receipt(
+            provider: "twilio", messageID: sid, status: status, providerStatus: twilioStatus,
+            errorCode: status == .undelivered ? errorCode : "",
+            errorMessage: status == .undelivered ? (value("ErrorMessage") ?? errorText(errorCode)) : "")])
+    }
+
+    /// Twilio's MessageStatus values, as Herald's delivery states.
+    static func deliveryStatus(_ status: String) -> Herald_V1_DeliveryStatus? {
+        switch status.lowercased() {
+        case "accepted", "scheduled", "queued", "sending", "sent": .sent
+        case "delivered": .delivered
+        case "read": .read
+        case "undelivered", "failed", "canceled": .undelivered
+        default: nil
+        }
+    }
+
+    /// Twilio's status callbacks carry the code only; the commonest ones, in words.
+    static func errorText(_ code: String) -> String {
+        switch code {
+        case "30001": "Queue overflow"
+        case "30002": "Account suspended"
+        case "30003": "Unreachable destination handset"
+        case "30004": "Message blocked"
+        case "30005": "Unknown destination handset"
+        case "30006": "Landline or unreachable carrier"
+        case "30007": "Message filtered by the carrier"
+        case "30008": "Unknown error"
+        case "21610": "Attempt to send to unsubscribed recipient"
+        default: ""
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import HeraldProto
+
+/// What the core accepts of a worker's `Report`: receipts it can store, the
+/// worker's provider where a receipt names none, free text cut to the
+/// ReminderLog's limits (as ``Herald_V1_Result/bounded``), at most
+/// ``maxReceipts`` per report. Receipts that cannot be about a sent message
+/// (no message id, no status) are left out and counted.
+extension Herald_V1_Report {
+    static let maxReceipts = 1000
+
+    /// The receipts to store, and how many were left out.
+    func receipts(provider defaultProvider: String, receivedAt: Date) -> (receipts: [DeliveryReceipt], refused: Int) {
+        var accepted: [DeliveryReceipt] = []
+        var refused = max(0, receipts.count - Self.maxReceipts)
+        for receipt in receipts.prefix(Self.maxReceipts) {
+            let status: DeliveryStatus? =
+                switch receipt.status {
+                case .sent: .sent
+                case .undelivered: .undelivered
+                case .delivered: .delivered
+                case .read: .read
+                case .unspecified, .UNRECOGNIZED: nil
+                }
+            let messageID = receipt.providerMessageID
+            guard let status, !messageID.isEmpty, messageID.count <= Herald_V1_Result.maxProviderMessageID else {
+                refused += 1
+                continue
+            }
+            let provider = receipt.provider.isEmpty ? defaultProvider : String(receipt.provider.prefix(Herald_V1_Result.maxProvider))
+            accepted.append(DeliveryReceipt(
+                provider: provider, providerMessageID: messageID,
+                jobID: receipt.deliveryID.isEmpty ? nil : String(receipt.deliveryID.prefix(Herald_V1_Result.maxDeliveryID)),
+                status: status,
+                providerStatus: receipt.providerStatus.isEmpty ? nil : String(receipt.providerStatus.prefix(64)),
+                occurredAt: receipt.occurredAtMs > 0 ? Date(timeIntervalSince1970: TimeInterval(receipt.occurredAtMs) / 1000) : nil,
+                errorCode: receipt.errorCode.isEmpty ? nil : String(receipt.errorCode.prefix(Herald_V1_Result.maxErrorCode)),
+                error: receipt.errorMessage.isEmpty ? nil : String(receipt.errorMessage.prefix(Herald_V1_Result.maxErrorMessage)),
+                receivedAt: receivedAt))
+        }
+        return (accepted, refused)
+    }
+}
+
+/// A worker's report waiting to be stored, then acknowledged to its sender.
+struct PendingReport {
+    let peer: Data
+    let reportID: UInt64
+    let channel: String
+    let receipts: [DeliveryReceipt]
+}
