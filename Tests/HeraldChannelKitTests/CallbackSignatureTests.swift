@@ -58,4 +58,52 @@ import Testing
         #expect(!WhatsAppSignature.isValid("sha1=" + bodySignature.dropFirst("sha256=".count), appSecret: "app-secret-123", body: body))
         #expect(!WhatsAppSignature.isValid(nil, appSecret: "app-secret-123", body: body))
     }
+
+    // Vonage: the vector of Vonage's own client library tests (a=1, b=2,
+    // timestamp=1461605396, secret "secret", md5hash).
+    let vonageParameters: [(name: String, value: String)] = [("b", "2"), ("timestamp", "1461605396"), ("a", "1")]
+
+    @Test func vonageSignaturesMatchTheLibraryVector() {
+        #expect(VonageSignature.expected(secret: "secret", method: .md5hash, parameters: vonageParameters)
+            == "6af838ef94998832dbfc29020b564830")
+        let now = Date(timeIntervalSince1970: 1_461_605_396 + 60)
+        let signed = vonageParameters + [("sig", "6AF838EF94998832DBFC29020B564830")] // either case
+        #expect(VonageSignature.isValid(secret: "secret", method: .md5hash, parameters: signed, now: now))
+    }
+
+    @Test(arguments: VonageSignature.Method.allCases)
+    func vonageRefusesTamperingReplaysAndMissingSignatures(method: VonageSignature.Method) {
+        let now = Date(timeIntervalSince1970: 1_461_605_396)
+        let sig = VonageSignature.expected(secret: "secret", method: method, parameters: vonageParameters)
+        let signed = vonageParameters + [("sig", sig)]
+        #expect(VonageSignature.isValid(secret: "secret", method: method, parameters: signed, now: now))
+        #expect(!VonageSignature.isValid(secret: "other", method: method, parameters: signed, now: now))
+        #expect(!VonageSignature.isValid(secret: "secret", method: method, parameters: signed + [("c", "3")], now: now))
+        #expect(!VonageSignature.isValid(secret: "secret", method: method, parameters: vonageParameters, now: now))
+        // Ten minutes later the same signed request is a replay.
+        #expect(!VonageSignature.isValid(secret: "secret", method: method, parameters: signed, now: now + 600))
+        // Values with & and = are signed with _ in their place, as Vonage does.
+        let tricky = [("text", "a=b&c"), ("timestamp", "1461605396")]
+        let trickySig = VonageSignature.expected(secret: "secret", method: method, parameters: tricky)
+        #expect(trickySig == VonageSignature.expected(secret: "secret", method: method, parameters: [("text", "a_b_c"), ("timestamp", "1461605396")]))
+    }
+
+    @Test func whatsAppSignaturesCoverTheRawBody() {
+        let body = Data(#"{"object":"whatsapp_business_account"}"#.utf8)
+        let header = WhatsAppSignature.expected(appSecret: "app-secret", body: body)
+        #expect(header.hasPrefix("sha256=") && header.count == 7 + 64)
+        #expect(WhatsAppSignature.isValid(header.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="), appSecret: "app-secret", body: body))
+        #expect(!WhatsAppSignature.isValid(header, appSecret: "app-secret", body: body + Data(" ".utf8)))
+        #expect(!WhatsAppSignature.isValid(header, appSecret: "other", body: body))
+        #expect(!WhatsAppSignature.isValid(String(header.dropFirst(7)), appSecret: "app-secret", body: body))
+    }
+
+    @Test func formFieldsDecodeAsBrowsersEncodeThem() {
+        let fields = FormEncoding.decode("To=%2B4915112340000&Body=Hi+Ada%2C+caf%C3%A9&Empty=&Flag&&Bad=%ZZ%4")
+        #expect(fields.map(\.name) == ["To", "Body", "Empty", "Flag", "Bad"])
+        #expect(fields.map(\.value) == ["+4915112340000", "Hi Ada, café", "", "", "%ZZ%4"])
+        let original: [(name: String, value: String)] = [("a b", "x&y=z"), ("ü", "🙂")]
+        let roundTrip = FormEncoding.decode(FormEncoding.encode(original))
+        #expect(roundTrip.map(\.name) == original.map(\.name) && roundTrip.map(\.value) == original.map(\.value))
+    }
 }

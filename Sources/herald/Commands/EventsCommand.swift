@@ -42,9 +42,10 @@ struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail", abstract: "Print booking events and delivery outcomes live as the core publishes them.",
         discussion: """
-            Booking events (booking.created, ...) and delivery outcomes (delivery.sent, \
-            delivery.failed, delivery.skipped, delivery.missed, delivery.cancelled). Best \
-            effort: what is published while tail is not connected is not shown; \
+            Booking events (booking.created, ...), delivery outcomes (delivery.sent, \
+            delivery.failed, delivery.skipped, delivery.missed, delivery.cancelled) and \
+            what providers reported after a send (delivery.undelivered, \
+            delivery.delivered, delivery.read). Best effort: what is published while tail is not connected is not shown; \
             `herald events` and `herald log` list what is stored.
             """)
 

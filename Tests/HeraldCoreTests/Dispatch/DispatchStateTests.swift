@@ -81,6 +81,62 @@ struct DispatchStateTests {
         #expect(effects.contains { if case .send(.reject, Self.alice) = $0 { true } else { false } })
     }
 
+    @Test func aReportBeforeRegisterIsRejectedAndNotStored() {
+        var state = Self.state()
+        let effects = state.receive(.report(.with { $0.reportID = 1 }), from: Self.alice, now: Fixture.now)
+        #expect(effects.contains { if case .send(.reject, Self.alice) = $0 { true } else { false } })
+        #expect(state.pendingReports.isEmpty)
+    }
+
+    /// Receipts are kept for the next turn with the worker's provider where they name
+    /// none; impossible ones are left out and refused, and the report is still kept
+    /// (so it is acknowledged and the provider is not asked to send it again).
+    @Test func aReportsReceiptsWaitForTheStoreAndBadOnesAreLeftOut() {
+        var state = Self.state()
+        _ = state.receive(Self.register("sms-1", channel: "sms", provider: "twilio"), from: Self.alice, now: Fixture.now)
+        let report = Herald_V1_Report.with {
+            $0.reportID = 7
+            $0.receipts = [
+                .with { $0.providerMessageID = "SM1"; $0.status = .delivered; $0.occurredAtMs = 1_800_000_000_000 },
+                .with { $0.providerMessageID = ""; $0.status = .delivered },
+                .with { $0.providerMessageID = "SM2"; $0.status = .unspecified },
+                .with { $0.provider = "vonage"; $0.providerMessageID = "part-b"; $0.deliveryID = "job_1"; $0.status = .undelivered
+                        $0.errorCode = "12"; $0.errorMessage = String(repeating: "x", count: 5000) },
+            ]
+        }
+        let effects = state.receive(.report(report), from: Self.alice, now: Fixture.minutes(1))
+        #expect(effects.contains { if case .refuse(.invalidReport, Self.alice, _, "sms-1") = $0 { true } else { false } }, "\(effects)")
+        let pending = try? #require(state.pendingReports.first)
+        #expect(state.pendingReports.count == 1)
+        #expect(pending?.reportID == 7 && pending?.peer == Self.alice && pending?.channel == "sms")
+        let receipts = pending?.receipts ?? []
+        #expect(receipts.map(\.providerMessageID) == ["SM1", "part-b"])
+        #expect(receipts.first?.provider == "twilio", "the worker's provider where the receipt names none")
+        #expect(receipts.first?.occurredAt == Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(receipts.first?.receivedAt == Fixture.minutes(1))
+        #expect(receipts.last?.provider == "vonage" && receipts.last?.jobID == "job_1")
+        #expect((receipts.last?.error?.count ?? 0) <= Herald_V1_Result.maxErrorMessage)
+        state.reportsStored()
+        #expect(state.pendingReports.isEmpty)
+    }
+
+    /// Workers report the callbacks their listener refused as a running total; the
+    /// core counts what is new (all of it after the worker restarted).
+    @Test func refusedCallbacksAreCountedOnceFromHeartbeats() {
+        var state = Self.state()
+        _ = state.receive(Self.register("sms-1", channel: "sms", provider: "twilio"), from: Self.alice, now: Fixture.now)
+        func refused(_ total: UInt64) -> [UInt64] {
+            state.receive(.heartbeat(.with { $0.callbacksRefused = total }), from: Self.alice, now: Fixture.now).compactMap {
+                if case .callbacksRefused(_, let count) = $0 { count } else { nil }
+            }
+        }
+        #expect(refused(0) == [])
+        #expect(refused(3) == [3])
+        #expect(refused(3) == [])
+        #expect(refused(5) == [2])
+        #expect(refused(1) == [1], "a restarted worker counts from zero again")
+    }
+
     @Test func creditBoundsTheLeaseAndAnAnswerFreesIt() {
         var state = Self.state()
         _ = state.receive(Self.register("alice-1", credit: 2), from: Self.alice, now: Fixture.now)

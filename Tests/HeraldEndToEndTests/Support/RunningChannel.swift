@@ -85,9 +85,14 @@ struct LogRow: Decodable, Sendable, CustomStringConvertible {
     var provider_message_id: String
     var error: String
     var logged_at: String
+    var delivery_status: String
+    var delivery_status_at: String
+    var delivery_error_code: String
+    var delivery_error: String
 
     var description: String {
         "\(logged_at) \(outcome) \(kind) \(channel)/\(provider) \(booking_id) job=\(job_id) attempts=\(attempts) \(error)"
+            + (delivery_status.isEmpty ? "" : " delivery=\(delivery_status) \(delivery_error_code) \(delivery_error)")
     }
 }
 
@@ -103,8 +108,9 @@ struct ScheduleReport: Decodable, Sendable {
         var status: String
         var attempt: Int
         var last_error: String
+        var delivery_status: String
 
-        var description: String { "\(kind) \(channel) due=\(due_at) \(status) attempt=\(attempt) \(last_error)" }
+        var description: String { "\(kind) \(channel) due=\(due_at) \(status) attempt=\(attempt) \(last_error) \(delivery_status)" }
     }
 
     var notifications: [Notification]
