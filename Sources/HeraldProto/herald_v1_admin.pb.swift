@@ -641,7 +641,9 @@ public nonisolated struct Herald_V1_AddWebhookRequest: Sendable {
   /// http:// or https://
   public var url: String = String()
 
-  /// Empty: every event type.
+  /// Booking event types (booking.created, ...) and delivery status changes
+  /// (delivery.undelivered, delivery.delivered, delivery.read: what a provider
+  /// reported about a sent message). Empty: every event type.
   public var eventTypes: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

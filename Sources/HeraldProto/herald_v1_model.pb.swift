@@ -305,7 +305,8 @@ public nonisolated struct Herald_V1_WebhookSubscription: Sendable {
 
   public var url: String = String()
 
-  /// Empty: every event.
+  /// Booking event types and delivery.undelivered / delivery.delivered /
+  /// delivery.read. Empty: every event.
   public var eventTypes: [String] = []
 
   /// "whsec_" + base64 of the key. Only filled in the answer to AddWebhook.

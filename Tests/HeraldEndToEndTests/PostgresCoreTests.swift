@@ -142,6 +142,12 @@ extension PostgresCoreTests {
         }
         #expect(try await first.stop() == 0)
         #expect(try await sqlite.stop() == 0)
+        // A provider's receipt on one sent row (as a channel with callbacks would report it).
+        let receipted = try #require(before.first { $0.outcome == "sent" })
+        _ = try await HeraldEndToEndTests.sqlite(sqlite.databasePath, """
+            INSERT INTO delivery_states (log_id, status, status_at, provider_status, updated_at)
+            VALUES (\(receipted.id), 'delivered', '2030-01-01 10:00:00.000', 'delivered', '2030-01-01 10:00:01.000')
+            """)
 
         let database = try await TestPostgres.createDatabase()
         let copy = try await CommandResult.run(
@@ -151,6 +157,7 @@ extension PostgresCoreTests {
         #expect(copy.stdout.contains("bookings: 2 rows"), "\(copy.stdout)")
         #expect(copy.stdout.contains("booking_events: 2 rows"), "\(copy.stdout)")
         #expect(copy.stdout.contains("reminder_log: \(before.count) rows"), "\(copy.stdout)")
+        #expect(copy.stdout.contains("delivery_states: 1 rows"), "\(copy.stdout)")
         #expect(!copy.stdout.contains(TestPostgres.password(of: database)), "the password was printed")
         let again = try await CommandResult.run(
             Binaries.heraldd, ["copy", "--from", sqlite.databasePath, "--to", database])
@@ -169,6 +176,8 @@ extension PostgresCoreTests {
         #expect(reminder.id > before.map(\.id).max() ?? 0, "\(rows)")
         #expect(Set(before.map(\.id)).isSubset(of: Set(rows.map(\.id))), "copied rows lost their ids: \(rows)")
         #expect(rows.filter { $0.outcome == "sent" && $0.kind == "confirmation" }.count == 2, "\(rows)")
+        let copied = try #require(rows.first { $0.id == receipted.id })
+        #expect(copied.delivery_status == "delivered" && copied.delivery_status_at == "2030-01-01T10:00:00Z", "\(copied)")
         #expect(worker.handedOut.count == 1, "only the reminder was still to send: \(worker.handedOut)")
         #expect(try await worker.stop() == 0)
         #expect(try await core.stop() == 0)

@@ -263,6 +263,42 @@ extension ChannelEndToEnd {
             #expect(entry?["delivery_status"] as? String == "delivered", "\(tail.stdout)")
         }
 
+        /// A subscription to delivery.undelivered gets a signed webhook when Twilio reports
+        /// a message undelivered; one to booking events only gets none of it.
+        @Test func deliveryStatusesReachWebhookSubscriptions() async throws {
+            let setup = try await Self.setUp("twilio")
+            let secretFile = setup.core.directory.appendingPathComponent("webhook-secret")
+            let subscriber = try await RunningPeer.start(
+                "webhook_peer.py", directory: setup.core.directory, arguments: ["--secret-file", secretFile.path])
+            let added = try await setup.core.heraldOrThrow([
+                "webhook", "add", "salon", "--url", "\(subscriber.baseURL)/hook/200", "--events", "delivery.undelivered", "--json",
+            ])
+            let secret = try #require((try JSONSerialization.jsonObject(with: Data(added.utf8)) as? [String: Any])?["secret"] as? String)
+            try Data(secret.utf8).write(to: secretFile)
+            _ = try await setup.core.heraldOrThrow([
+                "webhook", "add", "salon", "--url", "\(subscriber.baseURL)/hook/200/bookings", "--events", "booking.cancelled",
+            ])
+            let webhooks = try await ProviderChannel.start(
+                "herald-webhook", core: setup.core, environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.1"])
+
+            try await setup.core.createPhoneBooking("salon", id: "b-1", phone: "+4915112340030")
+            let row = try await Self.waitForDelivery(setup, booking: "b-1", status: "undelivered")
+            let request = try await waitFor("the delivery.undelivered webhook", within: .seconds(60)) {
+                subscriber.requests.first { $0.json?["type"] as? String == "delivery.undelivered" }
+            }
+            #expect(request.verified == true, "standardwebhooks: \(request.verify_error ?? "")")
+            #expect(request.path == "/hook/200")
+            let data = try #require(request.json?["data"] as? [String: Any])
+            #expect(data["booking_id"] as? String == "b-1")
+            #expect(data["provider_message_id"] as? String == row.provider_message_id)
+            #expect(data["error_code"] as? String == "30003")
+            let webhookRow = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-1", channel: "webhook")
+            #expect(webhookRow.outcome == "sent" && webhookRow.kind == "webhook", "\(webhookRow)")
+            #expect(request.headers["webhook-id"] == webhookRow.job_id)
+            #expect(subscriber.requests.count == 1, "only the subscription to delivery.undelivered: \(subscriber.requests)")
+            #expect(try await webhooks.stop() == 0)
+        }
+
         // MARK: Vonage
 
         @Test(arguments: ["POST-JSON", "POST", "GET"])

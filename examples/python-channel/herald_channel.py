@@ -8,6 +8,11 @@ real provider call where `deliver` writes the line.
 
     python3 herald_channel.py --channel email --provider python-example --out deliveries.jsonl
 
+With --callback-listen HOST:PORT and --callback-secret SECRET it also takes its
+imaginary provider's delivery receipts (POST /status, signed with HMAC-SHA256)
+and forwards each to the core as a Report, answering the provider 200 once the
+core acknowledged it and 503 when it could not (so the provider tries again).
+
 Needs pyzmq and protobuf (`pip install pyzmq protobuf==4.21.12`, the runtime
 that matches Debian's protoc 3.21) and protoc: the Python classes are generated
 from proto/ at start into a temporary folder, so the contract is the only
@@ -17,19 +22,31 @@ registers again, with backoff, until a core welcomes it.
 """
 
 import argparse
+import hashlib
+import hmac
+import http.server
 import json
+import math
 import os
+import queue
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import zmq
 import zmq.auth
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# How long a provider callback waits for the core's ReportAck before it is answered 503.
+REPORT_TIMEOUT = 5.0
+# Callback bodies over this are refused (413) unread.
+MAX_CALLBACK_BODY = 1 << 20
 
 
 def load_contract(proto_dir):
@@ -45,10 +62,203 @@ def load_contract(proto_dir):
     return channel_pb2
 
 
+class ReportDesk:
+    """Where a provider callback waits for the core's answer to the Report it became.
+
+    pyzmq sockets are not thread-safe, so HTTP threads never touch the socket:
+    `submit` queues the receipt and wakes the main loop (a byte on a pipe the
+    loop polls next to the socket); the loop sends the Report and `resolve`s it
+    with the core's ReportAck, or at once when no core is welcomed, or when the
+    connection it went out on is lost. Whichever comes first wins: the ack,
+    a failure, or the HTTP thread's own timeout.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.next_id = 1
+        self.waiters = {}  # report id -> [threading.Event, outcome]
+        self.requests = queue.SimpleQueue()  # (report id, Receipt), HTTP threads -> main loop
+        self.closed = False
+        # Callbacks refused for their signature since start: Heartbeat.callbacks_refused.
+        self.refused = 0
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_read, False)
+        os.set_blocking(self.wake_write, False)
+
+    def submit(self, receipt, timeout=REPORT_TIMEOUT):
+        """HTTP thread: "stored", "core_unavailable" or "timed_out"."""
+        waiter = [threading.Event(), None]
+        with self.lock:
+            if self.closed:
+                return "core_unavailable"
+            report_id = self.next_id
+            self.next_id += 1
+            self.waiters[report_id] = waiter
+        self.requests.put((report_id, receipt))
+        try:
+            os.write(self.wake_write, b"!")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already
+        waiter[0].wait(timeout)
+        self.resolve(report_id, "timed_out")  # nothing to do if it was resolved first
+        return waiter[1]
+
+    def resolve(self, report_id, outcome):
+        with self.lock:
+            waiter = self.waiters.pop(report_id, None)
+            if waiter is None:
+                return
+            waiter[1] = outcome
+        waiter[0].set()
+
+    def take(self):
+        """Main loop: the reports handed over since the last call."""
+        try:
+            while os.read(self.wake_read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        taken = []
+        while True:
+            try:
+                taken.append(self.requests.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def count_refused(self):
+        with self.lock:
+            self.refused += 1
+            return self.refused
+
+    def close(self):
+        """Stopping: every waiting callback is answered 503, and so is every later one."""
+        with self.lock:
+            self.closed = True
+            waiting = list(self.waiters)
+        for report_id in waiting:
+            self.resolve(report_id, "core_unavailable")
+
+
+def start_receipt_listener(host, port, secret, provider, pb, desk):
+    """Serves POST /status on HOST:PORT in a thread; returns the server.
+
+    The body is JSON: {"message_id", "status" (sent, delivered, undelivered,
+    read), "error_code", "error_message", "timestamp" (Unix seconds)}, signed in
+    X-Example-Signature: sha256=<lowercase hex HMAC-SHA256 of the raw body>.
+    """
+    statuses = {
+        "sent": pb.DELIVERY_STATUS_SENT,
+        "undelivered": pb.DELIVERY_STATUS_UNDELIVERED,
+        "delivered": pb.DELIVERY_STATUS_DELIVERED,
+        "read": pb.DELIVERY_STATUS_READ,
+    }
+    key = secret.encode("utf-8")
+    refusals = {"window": 0.0, "logged": 0}
+
+    def log_refusal(total):
+        # A few lines a minute at most: a flood of forged callbacks must not flood the log.
+        now = time.monotonic()
+        if now - refusals["window"] >= 60:
+            refusals["window"], refusals["logged"] = now, 0
+        if refusals["logged"] < 10:
+            refusals["logged"] += 1
+            print("callback refused: missing or wrong X-Example-Signature (%d refused so far)" % total,
+                  file=sys.stderr, flush=True)
+
+    def receipt_from(body):
+        """The Receipt a callback body describes; ValueError says what is wrong with it."""
+        try:
+            fields = json.loads(body.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
+            raise ValueError("the body is not JSON")
+        if not isinstance(fields, dict):
+            raise ValueError("the body is not a JSON object")
+        message_id = fields.get("message_id")
+        if not isinstance(message_id, str) or not 1 <= len(message_id) <= 200:
+            raise ValueError("message_id: a string of 1-200 characters")
+        word = fields.get("status")
+        if not isinstance(word, str) or word not in statuses:
+            raise ValueError("status: one of " + ", ".join(statuses))
+        texts = {}
+        for name in ("error_code", "error_message"):
+            value = fields.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(name + ": a string")
+            texts[name] = value or ""
+        timestamp = fields.get("timestamp")
+        occurred_at_ms = 0  # unsaid: the core uses the time it got the report
+        if timestamp is not None:
+            if (isinstance(timestamp, bool) or not isinstance(timestamp, (int, float))
+                    or not math.isfinite(timestamp) or not 0 <= timestamp < 1e11):
+                raise ValueError("timestamp: Unix seconds")
+            occurred_at_ms = int(round(timestamp * 1000))
+        return pb.Receipt(
+            provider=provider, provider_message_id=message_id, status=statuses[word],
+            provider_status=word, occurred_at_ms=occurred_at_ms,
+            error_code=texts["error_code"], error_message=texts["error_message"])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "herald-python-example"
+
+        def do_POST(self):
+            if self.path.split("?", 1)[0] != "/status":
+                return self.answer(404, "not found")
+            try:
+                length = int(self.headers.get("Content-Length", ""))
+            except ValueError:
+                return self.answer(411, "Content-Length needed")
+            if length < 0:
+                return self.answer(400, "bad Content-Length")
+            if length > MAX_CALLBACK_BODY:
+                return self.answer(413, "body over %d bytes" % MAX_CALLBACK_BODY)
+            body = self.rfile.read(length)
+            given = self.headers.get("X-Example-Signature", "").encode("utf-8", "replace")
+            expected = ("sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()).encode("ascii")
+            if not hmac.compare_digest(given, expected):
+                log_refusal(desk.count_refused())
+                return self.answer(403, "forbidden")
+            try:
+                receipt = receipt_from(body)
+            except ValueError as error:
+                return self.answer(400, str(error))
+            # Answered only once the core has it: a receipt it never got is sent again.
+            outcome = desk.submit(receipt)
+            if outcome == "stored":
+                return self.answer(200, "")
+            if outcome == "timed_out":
+                return self.answer(503, "the core did not answer in time; try again")
+            return self.answer(503, "the core is not connected; try again")
+
+        def answer(self, status, text):
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+
+        def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+            pass  # no line per request; refusals are logged above
+
+    class Server(http.server.ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        daemon_threads = True
+
+    server = Server((host, port), Handler)
+    threading.Thread(target=server.serve_forever, name="receipts", daemon=True).start()
+    return server
+
+
 class Channel:
-    def __init__(self, options, pb):
+    def __init__(self, options, pb, desk):
         self.options = options
         self.pb = pb
+        self.desk = desk
+        # Reports sent on the current connection and not yet acknowledged: lost with it.
+        self.reports_in_flight = set()
         self.context = zmq.Context()
         self.socket = None
         self.welcomed = False
@@ -70,6 +280,7 @@ class Channel:
     def connect(self):
         if self.socket is not None:
             self.socket.close(linger=0)
+            self.fail_reports_in_flight()
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 1000)
         if self.options.curve_secret_key:
@@ -84,6 +295,7 @@ class Channel:
         self.socket.connect(self.options.core)
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
+        self.poller.register(self.desk.wake_read, zmq.POLLIN)
         self.welcomed = False
         self.last_heard = time.monotonic()
         self.reconnect_at = None
@@ -108,6 +320,7 @@ class Channel:
             self.socket.close(linger=0)
         self.socket = None
         self.welcomed = False
+        self.fail_reports_in_flight()
         self.reconnect_at = time.monotonic() + self.backoff
         self.backoff = min(self.backoff * 2, 32.0)
 
@@ -136,6 +349,24 @@ class Channel:
             provider=self.options.provider,
             provider_message_id="line:" + delivery.delivery_id))
 
+    def forward_reports(self):
+        """Sends the receipts the listener took, each as one Report; only on a
+        welcomed connection (the core refuses reports before Register, and one
+        held for later would outlive the provider's wait for an answer)."""
+        for report_id, receipt in self.desk.take():
+            if self.socket is None or not self.welcomed or self.stopping:
+                self.desk.resolve(report_id, "core_unavailable")
+                continue
+            self.reports_in_flight.add(report_id)
+            self.send(report=self.pb.Report(report_id=report_id, receipts=[receipt]))
+
+    def fail_reports_in_flight(self):
+        """The reports on a connection now gone may or may not have been stored:
+        their callbacks are answered 503, and the provider's retry is harmless."""
+        for report_id in self.reports_in_flight:
+            self.desk.resolve(report_id, "core_unavailable")
+        self.reports_in_flight.clear()
+
     def handle(self, frame):
         message = self.pb.CoreMessage()
         try:
@@ -159,6 +390,11 @@ class Channel:
             self.connect()
         elif kind == "delivery":
             self.deliver(message.delivery)
+        elif kind == "report_ack":
+            report_id = message.report_ack.report_id
+            if report_id in self.reports_in_flight:
+                self.reports_in_flight.discard(report_id)
+                self.desk.resolve(report_id, "stored")
         elif kind == "shutdown":
             # The core is going away (stopped or restarting), not us: keep running
             # and register again once a core is back on the endpoint.
@@ -169,19 +405,24 @@ class Channel:
         self.connect()
         while not self.stopping:
             if self.socket is None:
-                # Waiting out the backoff before the next Register.
-                time.sleep(min(0.2, max(0.0, self.reconnect_at - time.monotonic())))
+                # Waiting out the backoff before the next Register (receipts
+                # that come meanwhile are answered 503 at once).
+                select.select([self.desk.wake_read], [], [],
+                              min(0.2, max(0.0, self.reconnect_at - time.monotonic())))
+                self.forward_reports()
                 if time.monotonic() >= self.reconnect_at:
                     self.connect()
                 continue
             ready = dict(self.poller.poll(timeout=int(min(self.heartbeat_interval * 1000 / 2, 500))))
             if self.socket in ready:
                 self.handle(self.socket.recv())
+            self.forward_reports()
             if self.socket is None:
                 continue
             now = time.monotonic()
             if self.welcomed and now - self.last_sent >= self.heartbeat_interval:
-                self.send(heartbeat=self.pb.Heartbeat(sent_at_ms=int(time.time() * 1000)))
+                self.send(heartbeat=self.pb.Heartbeat(
+                    sent_at_ms=int(time.time() * 1000), callbacks_refused=self.desk.refused))
             if not self.welcomed and now - self.register_sent_at > 5.0:
                 # No Welcome or Reject within 5 s: the core is not there (yet).
                 self.reconnect_later("no answer to Register")
@@ -192,6 +433,9 @@ class Channel:
                 self.send(goodbye=self.pb.Goodbye(reason="stopping"))
             # Goodbye gets no reply: linger so that it leaves before the process does.
             self.socket.close(linger=1000)
+        self.fail_reports_in_flight()
+        self.desk.close()
+        self.forward_reports()
         self.context.term()
 
 
@@ -207,11 +451,37 @@ def main():
                         help="this channel's CURVE key file (herald keys generate); needs --curve-server-key")
     parser.add_argument("--curve-server-key", default=os.environ.get("HERALD_CURVE_SERVER_KEY"),
                         help="the core's CURVE public key, or its .pub file")
+    parser.add_argument("--callback-listen", default=os.environ.get("HERALD_CALLBACK_LISTEN"),
+                        metavar="HOST:PORT", help="serve the provider's delivery receipts (POST /status) here")
+    parser.add_argument("--callback-secret", default=os.environ.get("HERALD_CALLBACK_SECRET"),
+                        help="the key of the receipts' HMAC-SHA256 signature (better: HERALD_CALLBACK_SECRET)")
     options = parser.parse_args()
     if bool(options.curve_secret_key) != bool(options.curve_server_key):
         parser.error("--curve-secret-key and --curve-server-key go together")
+    if bool(options.callback_listen) != bool(options.callback_secret):
+        parser.error("--callback-listen and --callback-secret go together")
+    listen = None
+    if options.callback_listen:
+        host, _, port = options.callback_listen.rpartition(":")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        if not host or not port.isdigit() or int(port) > 65535:
+            parser.error("--callback-listen takes HOST:PORT, e.g. 127.0.0.1:8080")
+        listen = (host, int(port))
 
-    channel = Channel(options, load_contract(options.proto))
+    pb = load_contract(options.proto)
+    desk = ReportDesk()
+    server = None
+    if listen:
+        try:
+            server = start_receipt_listener(listen[0], listen[1], options.callback_secret, options.provider, pb, desk)
+        except OSError as error:
+            print("cannot listen on %s: %s" % (options.callback_listen, error), file=sys.stderr, flush=True)
+            sys.exit(1)
+        host, port = server.server_address[:2]
+        print("python-example: taking receipts on http://%s:%d" % ("[%s]" % host if ":" in host else host, port),
+              file=sys.stderr, flush=True)
+    channel = Channel(options, pb, desk)
 
     def stop(_signal, _frame):
         channel.stopping = True
@@ -221,6 +491,9 @@ def main():
     # inherited across exec); unblock them or a graceful stop never arrives.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     channel.run()
+    if server is not None:
+        server.shutdown()
+        server.server_close()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ extension AdminService {
         let tenant = try await requireTenant(request.tenantID)
         var validator = FieldValidator()
         let url = validator.httpURL("url", request.url)
-        let eventTypes = validator.bookingEventTypes("event_types", request.eventTypes)
+        let eventTypes = validator.webhookEventTypes("event_types", request.eventTypes)
         try validator.finish()
         guard let url, let eventTypes else { throw .invalidArgument(validator.violations) }
 

@@ -96,6 +96,15 @@ final class DeliveryCourier: Sendable {
                     webhook.body = WebhookPayload.body(for: event)
                     webhook.eventType = event.type.rawValue
                 }
+            } else if job.kind == .webhook, let subscription = leased.subscription, let payload = job.payload {
+                // A delivery status's event: its body was fixed when the receipt came.
+                $0.webhook = .with { webhook in
+                    webhook.subscriptionID = subscription.id
+                    webhook.url = subscription.url
+                    webhook.secret = subscription.secret
+                    webhook.body = Data(payload.utf8)
+                    webhook.eventType = WebhookPayload.type(of: payload) ?? ""
+                }
             } else if let settings = leased.settings {
                 $0.message = renderer.render(
                     kind: job.kind, channel: job.channel, booking: booking, settings: settings,

@@ -40,6 +40,9 @@ public struct NotificationJob: Sendable, Equatable, Codable {
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The body of a webhook whose event is not a booking event (a delivery status a
+    /// provider reported), fixed when the job was made and sent as is; nil otherwise.
+    public var payload: String?
 
     public init(
         id: String,
@@ -63,7 +66,8 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         leaseExpiresAt: Date? = nil,
         lastError: String? = nil,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        payload: String? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -87,5 +91,6 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         self.lastError = lastError
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.payload = payload
     }
 }

@@ -36,6 +36,6 @@ public struct WebhookSubscription: Sendable, Equatable, Codable {
 
     /// Whether an event of this type should be delivered to the subscription.
     public func wants(_ type: BookingEventType) -> Bool {
-        enabled && (eventTypes.isEmpty || eventTypes.contains(type.rawValue))
+        wants(eventType: type.rawValue)
     }
 }

@@ -27,7 +27,48 @@ public enum WebhookPayload {
             "timestamp": Timestamp.format(event.occurredAt),
             "data": data,
         ]
-        // Sorted keys: the same event always gives the same bytes.
-        return (try? JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return encode(envelope)
+    }
+
+    /// The body of a `delivery.<status>` event: the sent notification and what its
+    /// provider reported, with the customer's address in full (the tenant's own endpoint,
+    /// as booking events carry the customer's e-mail and phone).
+    public static func body(forDelivery entry: ReminderLogEntry, type: String, eventID: String) -> Data {
+        let delivery = entry.delivery
+        let data: [String: Any] = [
+            "event_id": eventID,
+            "log_id": entry.id ?? 0,
+            "job_id": entry.jobID,
+            "booking_id": entry.bookingID,
+            "tenant_id": entry.tenantID,
+            "kind": entry.kind.rawValue,
+            "channel": entry.channel,
+            "provider": entry.provider,
+            "recipient": entry.recipient,
+            "reminder_offset_minutes": entry.reminderOffsetMinutes,
+            "schedule_version": entry.scheduleVersion,
+            "provider_message_id": entry.providerMessageID ?? NSNull(),
+            "sent_at": Timestamp.format(entry.loggedAt),
+            "delivery_status": delivery?.status.rawValue ?? NSNull(),
+            "provider_status": delivery?.providerStatus ?? NSNull(),
+            "error_code": delivery?.errorCode ?? NSNull(),
+            "error": delivery?.error ?? NSNull(),
+        ]
+        let envelope: [String: Any] = [
+            "type": type,
+            "timestamp": Timestamp.format(delivery?.at ?? entry.loggedAt),
+            "data": data,
+        ]
+        return encode(envelope)
+    }
+
+    /// Sorted keys: the same event always gives the same bytes.
+    private static func encode(_ envelope: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+
+    /// The `type` of a body made here, for the `webhook-...` headers.
+    public static func type(of body: String) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["type"] as? String
     }
 }

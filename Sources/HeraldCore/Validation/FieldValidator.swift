@@ -144,7 +144,15 @@ public struct FieldValidator: Sendable {
     /// Booking event type names (`booking.created`, ...), each known; returned
     /// sorted and without repeats.
     public mutating func bookingEventTypes(_ field: String, _ values: [String]) -> [String]? {
-        let known = Set(BookingEventType.allCases.map(\.rawValue))
+        eventTypes(field, values, known: Set(BookingEventType.allCases.map(\.rawValue)))
+    }
+
+    /// What a webhook subscription may ask for: booking events and delivery status changes.
+    public mutating func webhookEventTypes(_ field: String, _ values: [String]) -> [String]? {
+        eventTypes(field, values, known: Set(BookingEventType.allCases.map(\.rawValue) + DeliveryStatus.eventTypes))
+    }
+
+    private mutating func eventTypes(_ field: String, _ values: [String], known: Set<String>) -> [String]? {
         let unknown = values.filter { !known.contains($0) }
         for type in unknown {
             fail(field, "\(quoted(type)) is not an event type (one of \(known.sorted().joined(separator: ", ")))")

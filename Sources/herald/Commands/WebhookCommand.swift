@@ -12,11 +12,11 @@ struct WebhookCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Subscribe a URL to booking events; prints its id and signing secret (shown only once).")
+            abstract: "Subscribe a URL to booking events and delivery statuses; prints its id and signing secret (shown only once).")
 
         @Argument(help: "The tenant's id.") var tenant: String
         @Option(help: "The http:// or https:// URL to POST events to.") var url: String
-        @Option(help: ArgumentHelp("Event types to send (default: all), e.g. booking.created,booking.cancelled.", valueName: "type,..."))
+        @Option(help: ArgumentHelp("Event types to send (default: all), e.g. booking.created,booking.cancelled, or delivery.undelivered, delivery.delivered, delivery.read (what a provider reported after a send).", valueName: "type,..."))
         var events: CommaList?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions

@@ -170,4 +170,56 @@ struct ReceiptContractTests {
             #expect(log.allSatisfy { $0.delivery == nil })
         }
     }
+
+    // MARK: Webhooks
+
+    /// A status change becomes one webhook job per enabled subscription of the tenant
+    /// that wants its type, due at once, its body fixed; `sent`, duplicates and other
+    /// tenants' or disabled subscriptions get none.
+    @Test(arguments: StoreFactory.all) func statusChangesBecomeWebhookJobsForSubscriptionsThatWantThem(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let booking = try await sent(store, messageIDs: ["SM1"])
+            try await Fixture.createTenant(store, id: "other")
+            func hook(_ id: String, tenant: String = "acme", types: [String] = [], enabled: Bool = true) -> WebhookSubscription {
+                WebhookSubscription(
+                    id: id, tenantID: tenant, url: "https://\(tenant).test/\(id)", eventTypes: types, secret: "whsec_x",
+                    enabled: enabled, createdAt: Fixture.now)
+            }
+            for subscription in [
+                hook("wh_all"), hook("wh_delivered", types: ["delivery.delivered"]),
+                hook("wh_bookings", types: ["booking.created"]), hook("wh_off", enabled: false),
+                hook("wh_other", tenant: "other"),
+            ] {
+                try await store.createWebhook(subscription)
+            }
+            func webhookJobs() async throws -> [NotificationJob] {
+                try await store.jobs(bookingID: booking.id).filter { $0.kind == .webhook }
+            }
+
+            _ = try await store.applyReceipts([receipt("SM1", .sent, at: 1)])
+            #expect(try await webhookJobs().isEmpty, "sent is not an event")
+
+            _ = try await store.applyReceipts([receipt("SM1", .delivered, at: 2), receipt("SM1", .delivered, at: 2)])
+            let jobs = try await webhookJobs()
+            #expect(jobs.compactMap(\.subscriptionID).sorted() == ["wh_all", "wh_delivered"])
+            let row = try await sentRow(store, booking)
+            for job in jobs {
+                #expect(job.status == .pending && job.channel == "webhook" && job.dueAt == Fixture.minutes(2.5))
+                #expect(job.eventID == "dlv_\(row.id ?? 0)_delivered")
+                let body = try #require(job.payload.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+                #expect(body["type"] as? String == "delivery.delivered")
+                let data = body["data"] as? [String: Any]
+                #expect(data?["booking_id"] as? String == booking.id)
+                #expect(data?["provider_message_id"] as? String == "SM1")
+                #expect(data?["delivery_status"] as? String == "delivered")
+            }
+            // Leasing hands the body out as stored.
+            let batch = try await store.leaseDueJobs(leaseQuery(channel: "webhook", provider: "http", now: Fixture.minutes(3))) { _ in .lease }
+            #expect(batch.leased.map(\.job.payload) == jobs.map(\.payload))
+
+            // read: the "all" subscription only.
+            _ = try await store.applyReceipts([receipt("SM1", .read, at: 4)])
+            #expect(try await webhookJobs().filter { $0.eventID.hasSuffix("_read") }.compactMap(\.subscriptionID) == ["wh_all"])
+        }
+    }
 }

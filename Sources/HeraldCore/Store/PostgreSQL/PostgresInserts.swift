@@ -113,13 +113,14 @@ enum PostgresInsert {
         INSERT INTO notification_jobs (
             id, tenant_id, booking_id, kind, channel, provider, fallback_provider, recipient,
             reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
-            due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at
+            due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at,
+            payload
         ) VALUES (
             \(j.id), \(j.tenantID), \(j.bookingID), \(j.kind.rawValue), \(j.channel), \(j.provider),
             \(j.fallbackProvider), \(j.recipient), \(j.reminderOffsetMinutes), \(j.scheduleVersion), \(j.eventID),
             \(j.subscriptionID), \(j.teamDestinationID), \(j.dueAt.postgres), \(j.notAfter?.postgres),
             \(j.status.rawValue), \(j.attempt), \(j.leasedTo), \(j.leaseExpiresAt?.postgres), \(j.lastError),
-            \(j.createdAt.postgres), \(j.updatedAt.postgres)
+            \(j.createdAt.postgres), \(j.updatedAt.postgres), \(j.payload)
         )
         """
     }

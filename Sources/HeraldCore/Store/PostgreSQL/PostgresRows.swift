@@ -123,7 +123,7 @@ extension NotificationJob: PostgresModel {
             dueAt: try c.date("due_at"), notAfter: try c.optionalDate("not_after"), status: try c.value("status"),
             attempt: try c.int("attempt"), leasedTo: try c("leased_to"),
             leaseExpiresAt: try c.optionalDate("lease_expires_at"), lastError: try c("last_error"),
-            createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"))
+            createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"), payload: try c("payload"))
     }
 }
 

@@ -279,5 +279,6 @@ enum PostgresSchema {
         );
         CREATE INDEX reminder_log_sent_by_message ON reminder_log(provider, provider_message_id)
             WHERE outcome = 'sent' AND provider_message_id IS NOT NULL;
+        ALTER TABLE notification_jobs ADD COLUMN payload text;
         """
 }

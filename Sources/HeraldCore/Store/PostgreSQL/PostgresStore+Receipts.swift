@@ -48,6 +48,8 @@ extension PostgresStore {
             logIDs: rows.compactMap(\.id) + jobRows.values.compactMap(\.id), connection)
         var dispositions: [ReceiptDisposition] = []
         dispositions.reserveCapacity(receipts.count)
+        var subscriptions: [String: [WebhookSubscription]] = [:] // per tenant, read once per batch
+        var webhookJobs = false
         for receipt in receipts {
             let found = sentRows[MessageKey(provider: receipt.provider, messageID: receipt.providerMessageID)]
                 ?? receipt.jobID.flatMap { jobRows[$0] }.flatMap { $0.provider == receipt.provider ? $0 : nil }
@@ -73,8 +75,22 @@ extension PostgresStore {
                 states[logID] = state
                 entry.delivery = state
                 dispositions.append(.updated(entry))
+                if state.status.eventType != nil {
+                    if subscriptions[entry.tenantID] == nil {
+                        subscriptions[entry.tenantID] = try await Self.ofTenant(
+                            WebhookSubscription.self, entry.tenantID, connection, logger)
+                    }
+                    for job in DeliveryWebhooks.jobs(
+                        for: entry, subscriptions: subscriptions[entry.tenantID] ?? [], now: state.updatedAt)
+                    {
+                        try await connection.run(PostgresInsert.job(job), logger)
+                        webhookJobs = true
+                    }
+                }
             }
         }
+        // Other cores' webhook workers hear of the new jobs as of any other write's.
+        if webhookJobs { try await Self.notifyJobs(channels: ["webhook"], from: coreID, connection, logger) }
         return dispositions
     }
 

@@ -27,6 +27,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
     var lastError: String?
     var createdAt: Date
     var updatedAt: Date
+    var payload: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id
@@ -51,6 +52,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
         case lastError = "last_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case payload
     }
 
     enum Columns {
@@ -76,6 +78,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
         static let lastError = Column(CodingKeys.lastError)
         static let createdAt = Column(CodingKeys.createdAt)
         static let updatedAt = Column(CodingKeys.updatedAt)
+        static let payload = Column(CodingKeys.payload)
     }
 
     init(_ job: NotificationJob) {
@@ -101,6 +104,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
         lastError = job.lastError
         createdAt = job.createdAt
         updatedAt = job.updatedAt
+        payload = job.payload
     }
 
     var model: NotificationJob {
@@ -110,7 +114,8 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
             reminderOffsetMinutes: reminderOffsetMinutes, scheduleVersion: scheduleVersion, eventID: eventID,
             subscriptionID: subscriptionID, teamDestinationID: teamDestinationID, dueAt: dueAt,
             notAfter: notAfter, status: status, attempt: attempt, leasedTo: leasedTo,
-            leaseExpiresAt: leaseExpiresAt, lastError: lastError, createdAt: createdAt, updatedAt: updatedAt)
+            leaseExpiresAt: leaseExpiresAt, lastError: lastError, createdAt: createdAt, updatedAt: updatedAt,
+            payload: payload)
     }
 }
 

@@ -299,8 +299,9 @@ enum SQLiteSchema {
         """
 
     /// Delivery receipts: the newest delivery status of each `sent` ReminderLog row,
-    /// beside the log (which stays append-only), and the index receipts find their
-    /// row by (the provider's message id; partial, so only sent rows are in it).
+    /// beside the log (which stays append-only), the index receipts find their row by
+    /// (the provider's message id; partial, so only sent rows are in it), and the
+    /// job column that carries the body of a webhook about a delivery status.
     static let v7DeliveryStates = """
         CREATE TABLE delivery_states (
             log_id INTEGER NOT NULL PRIMARY KEY REFERENCES reminder_log(id) ON DELETE CASCADE,
@@ -313,5 +314,8 @@ enum SQLiteSchema {
         );
         CREATE INDEX reminder_log_sent_by_message ON reminder_log(provider, provider_message_id)
             WHERE outcome = 'sent' AND provider_message_id IS NOT NULL;
+
+        -- The body of a webhook about a delivery status (not a booking event).
+        ALTER TABLE notification_jobs ADD COLUMN payload TEXT;
         """
 }

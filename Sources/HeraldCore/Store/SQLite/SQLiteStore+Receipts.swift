@@ -14,6 +14,7 @@ extension SQLiteStore {
         guard !receipts.isEmpty else { return [] }
         var dispositions: [ReceiptDisposition] = []
         dispositions.reserveCapacity(receipts.count)
+        var subscriptions: [String: [WebhookSubscription]] = [:] // per tenant, read once per batch
         for receipt in receipts {
             var sentRow = try ReminderLogRow.fetchOne(
                 db.cachedStatement(sql: """
@@ -58,6 +59,16 @@ extension SQLiteStore {
                     ])
                 entry.delivery = state
                 dispositions.append(.updated(entry))
+                if state.status.eventType != nil {
+                    if subscriptions[entry.tenantID] == nil {
+                        subscriptions[entry.tenantID] = try ofTenant(WebhookSubscription.self, entry.tenantID, db)
+                    }
+                    for job in DeliveryWebhooks.jobs(
+                        for: entry, subscriptions: subscriptions[entry.tenantID] ?? [], now: state.updatedAt)
+                    {
+                        _ = try NotificationJobRow(job).insertCached(db, sql: NotificationJobRow.insertSQL)
+                    }
+                }
             }
         }
         return dispositions

@@ -363,7 +363,7 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     /// The tenant's rows, oldest first, through a cached statement (every booking write
     /// reads its webhooks and team destinations).
-    private static func ofTenant<Model: StoredInTable>(
+    static func ofTenant<Model: StoredInTable>(
         _: Model.Type, _ tenantID: String, _ db: Database
     ) throws -> [Model] {
         try SQLRequest<Model.Row>(
