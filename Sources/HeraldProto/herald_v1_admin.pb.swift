@@ -174,142 +174,159 @@ public nonisolated struct Herald_V1_GetSettingsRequest: Sendable {
 }
 
 /// Only the fields that are present change.
-public nonisolated struct Herald_V1_UpdateSettingsRequest: Sendable {
+public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
   public var emailEnabled: Bool {
-    get {_emailEnabled ?? false}
-    set {_emailEnabled = newValue}
+    get {_storage._emailEnabled ?? false}
+    set {_uniqueStorage()._emailEnabled = newValue}
   }
   /// Returns true if `emailEnabled` has been explicitly set.
-  public var hasEmailEnabled: Bool {self._emailEnabled != nil}
+  public var hasEmailEnabled: Bool {_storage._emailEnabled != nil}
   /// Clears the value of `emailEnabled`. Subsequent reads from it will return its default value.
-  public mutating func clearEmailEnabled() {self._emailEnabled = nil}
+  public mutating func clearEmailEnabled() {_uniqueStorage()._emailEnabled = nil}
 
   public var smsEnabled: Bool {
-    get {_smsEnabled ?? false}
-    set {_smsEnabled = newValue}
+    get {_storage._smsEnabled ?? false}
+    set {_uniqueStorage()._smsEnabled = newValue}
   }
   /// Returns true if `smsEnabled` has been explicitly set.
-  public var hasSmsEnabled: Bool {self._smsEnabled != nil}
+  public var hasSmsEnabled: Bool {_storage._smsEnabled != nil}
   /// Clears the value of `smsEnabled`. Subsequent reads from it will return its default value.
-  public mutating func clearSmsEnabled() {self._smsEnabled = nil}
+  public mutating func clearSmsEnabled() {_uniqueStorage()._smsEnabled = nil}
 
   public var whatsappEnabled: Bool {
-    get {_whatsappEnabled ?? false}
-    set {_whatsappEnabled = newValue}
+    get {_storage._whatsappEnabled ?? false}
+    set {_uniqueStorage()._whatsappEnabled = newValue}
   }
   /// Returns true if `whatsappEnabled` has been explicitly set.
-  public var hasWhatsappEnabled: Bool {self._whatsappEnabled != nil}
+  public var hasWhatsappEnabled: Bool {_storage._whatsappEnabled != nil}
   /// Clears the value of `whatsappEnabled`. Subsequent reads from it will return its default value.
-  public mutating func clearWhatsappEnabled() {self._whatsappEnabled = nil}
+  public mutating func clearWhatsappEnabled() {_uniqueStorage()._whatsappEnabled = nil}
 
   public var reminderOffsets: Herald_V1_ReminderOffsets {
-    get {_reminderOffsets ?? Herald_V1_ReminderOffsets()}
-    set {_reminderOffsets = newValue}
+    get {_storage._reminderOffsets ?? Herald_V1_ReminderOffsets()}
+    set {_uniqueStorage()._reminderOffsets = newValue}
   }
   /// Returns true if `reminderOffsets` has been explicitly set.
-  public var hasReminderOffsets: Bool {self._reminderOffsets != nil}
+  public var hasReminderOffsets: Bool {_storage._reminderOffsets != nil}
   /// Clears the value of `reminderOffsets`. Subsequent reads from it will return its default value.
-  public mutating func clearReminderOffsets() {self._reminderOffsets = nil}
+  public mutating func clearReminderOffsets() {_uniqueStorage()._reminderOffsets = nil}
 
-  public var smsProvider: Herald_V1_SmsProvider = .unspecified
+  public var smsProvider: Herald_V1_SmsProvider {
+    get {_storage._smsProvider}
+    set {_uniqueStorage()._smsProvider = newValue}
+  }
 
   public var smsFailover: Bool {
-    get {_smsFailover ?? false}
-    set {_smsFailover = newValue}
+    get {_storage._smsFailover ?? false}
+    set {_uniqueStorage()._smsFailover = newValue}
   }
   /// Returns true if `smsFailover` has been explicitly set.
-  public var hasSmsFailover: Bool {self._smsFailover != nil}
+  public var hasSmsFailover: Bool {_storage._smsFailover != nil}
   /// Clears the value of `smsFailover`. Subsequent reads from it will return its default value.
-  public mutating func clearSmsFailover() {self._smsFailover = nil}
+  public mutating func clearSmsFailover() {_uniqueStorage()._smsFailover = nil}
 
   public var timezone: String {
-    get {_timezone ?? String()}
-    set {_timezone = newValue}
+    get {_storage._timezone ?? String()}
+    set {_uniqueStorage()._timezone = newValue}
   }
   /// Returns true if `timezone` has been explicitly set.
-  public var hasTimezone: Bool {self._timezone != nil}
+  public var hasTimezone: Bool {_storage._timezone != nil}
   /// Clears the value of `timezone`. Subsequent reads from it will return its default value.
-  public mutating func clearTimezone() {self._timezone = nil}
+  public mutating func clearTimezone() {_uniqueStorage()._timezone = nil}
 
   public var quietHours: Herald_V1_QuietHours {
-    get {_quietHours ?? Herald_V1_QuietHours()}
-    set {_quietHours = newValue}
+    get {_storage._quietHours ?? Herald_V1_QuietHours()}
+    set {_uniqueStorage()._quietHours = newValue}
   }
   /// Returns true if `quietHours` has been explicitly set.
-  public var hasQuietHours: Bool {self._quietHours != nil}
+  public var hasQuietHours: Bool {_storage._quietHours != nil}
   /// Clears the value of `quietHours`. Subsequent reads from it will return its default value.
-  public mutating func clearQuietHours() {self._quietHours = nil}
+  public mutating func clearQuietHours() {_uniqueStorage()._quietHours = nil}
 
   /// Removes quiet hours; conflicts with quiet_hours.
-  public var clearQuietHours_p: Bool = false
+  public var clearQuietHours_p: Bool {
+    get {_storage._clearQuietHours_p}
+    set {_uniqueStorage()._clearQuietHours_p = newValue}
+  }
 
   public var followUpEnabled: Bool {
-    get {_followUpEnabled ?? false}
-    set {_followUpEnabled = newValue}
+    get {_storage._followUpEnabled ?? false}
+    set {_uniqueStorage()._followUpEnabled = newValue}
   }
   /// Returns true if `followUpEnabled` has been explicitly set.
-  public var hasFollowUpEnabled: Bool {self._followUpEnabled != nil}
+  public var hasFollowUpEnabled: Bool {_storage._followUpEnabled != nil}
   /// Clears the value of `followUpEnabled`. Subsequent reads from it will return its default value.
-  public mutating func clearFollowUpEnabled() {self._followUpEnabled = nil}
+  public mutating func clearFollowUpEnabled() {_uniqueStorage()._followUpEnabled = nil}
 
   public var followUpMinutes: UInt32 {
-    get {_followUpMinutes ?? 0}
-    set {_followUpMinutes = newValue}
+    get {_storage._followUpMinutes ?? 0}
+    set {_uniqueStorage()._followUpMinutes = newValue}
   }
   /// Returns true if `followUpMinutes` has been explicitly set.
-  public var hasFollowUpMinutes: Bool {self._followUpMinutes != nil}
+  public var hasFollowUpMinutes: Bool {_storage._followUpMinutes != nil}
   /// Clears the value of `followUpMinutes`. Subsequent reads from it will return its default value.
-  public mutating func clearFollowUpMinutes() {self._followUpMinutes = nil}
+  public mutating func clearFollowUpMinutes() {_uniqueStorage()._followUpMinutes = nil}
 
   public var senderName: String {
-    get {_senderName ?? String()}
-    set {_senderName = newValue}
+    get {_storage._senderName ?? String()}
+    set {_uniqueStorage()._senderName = newValue}
   }
   /// Returns true if `senderName` has been explicitly set.
-  public var hasSenderName: Bool {self._senderName != nil}
+  public var hasSenderName: Bool {_storage._senderName != nil}
   /// Clears the value of `senderName`. Subsequent reads from it will return its default value.
-  public mutating func clearSenderName() {self._senderName = nil}
+  public mutating func clearSenderName() {_uniqueStorage()._senderName = nil}
 
   public var replyToEmail: String {
-    get {_replyToEmail ?? String()}
-    set {_replyToEmail = newValue}
+    get {_storage._replyToEmail ?? String()}
+    set {_uniqueStorage()._replyToEmail = newValue}
   }
   /// Returns true if `replyToEmail` has been explicitly set.
-  public var hasReplyToEmail: Bool {self._replyToEmail != nil}
+  public var hasReplyToEmail: Bool {_storage._replyToEmail != nil}
   /// Clears the value of `replyToEmail`. Subsequent reads from it will return its default value.
-  public mutating func clearReplyToEmail() {self._replyToEmail = nil}
+  public mutating func clearReplyToEmail() {_uniqueStorage()._replyToEmail = nil}
 
   public var locale: String {
-    get {_locale ?? String()}
-    set {_locale = newValue}
+    get {_storage._locale ?? String()}
+    set {_uniqueStorage()._locale = newValue}
   }
   /// Returns true if `locale` has been explicitly set.
-  public var hasLocale: Bool {self._locale != nil}
+  public var hasLocale: Bool {_storage._locale != nil}
   /// Clears the value of `locale`. Subsequent reads from it will return its default value.
-  public mutating func clearLocale() {self._locale = nil}
+  public mutating func clearLocale() {_uniqueStorage()._locale = nil}
+
+  /// "email", "sms" or "" / "off" (no fallback); see NotificationSettings.
+  public var fallbackChannel: String {
+    get {_storage._fallbackChannel ?? String()}
+    set {_uniqueStorage()._fallbackChannel = newValue}
+  }
+  /// Returns true if `fallbackChannel` has been explicitly set.
+  public var hasFallbackChannel: Bool {_storage._fallbackChannel != nil}
+  /// Clears the value of `fallbackChannel`. Subsequent reads from it will return its default value.
+  public mutating func clearFallbackChannel() {_uniqueStorage()._fallbackChannel = nil}
+
+  public var fallbackAfterMinutes: UInt32 {
+    get {_storage._fallbackAfterMinutes ?? 0}
+    set {_uniqueStorage()._fallbackAfterMinutes = newValue}
+  }
+  /// Returns true if `fallbackAfterMinutes` has been explicitly set.
+  public var hasFallbackAfterMinutes: Bool {_storage._fallbackAfterMinutes != nil}
+  /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
+  public mutating func clearFallbackAfterMinutes() {_uniqueStorage()._fallbackAfterMinutes = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _emailEnabled: Bool? = nil
-  fileprivate var _smsEnabled: Bool? = nil
-  fileprivate var _whatsappEnabled: Bool? = nil
-  fileprivate var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
-  fileprivate var _smsFailover: Bool? = nil
-  fileprivate var _timezone: String? = nil
-  fileprivate var _quietHours: Herald_V1_QuietHours? = nil
-  fileprivate var _followUpEnabled: Bool? = nil
-  fileprivate var _followUpMinutes: UInt32? = nil
-  fileprivate var _senderName: String? = nil
-  fileprivate var _replyToEmail: String? = nil
-  fileprivate var _locale: String? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
@@ -1745,103 +1762,181 @@ nonisolated extension Herald_V1_GetSettingsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateSettingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _emailEnabled: Bool? = nil
+    var _smsEnabled: Bool? = nil
+    var _whatsappEnabled: Bool? = nil
+    var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
+    var _smsProvider: Herald_V1_SmsProvider = .unspecified
+    var _smsFailover: Bool? = nil
+    var _timezone: String? = nil
+    var _quietHours: Herald_V1_QuietHours? = nil
+    var _clearQuietHours_p: Bool = false
+    var _followUpEnabled: Bool? = nil
+    var _followUpMinutes: UInt32? = nil
+    var _senderName: String? = nil
+    var _replyToEmail: String? = nil
+    var _locale: String? = nil
+    var _fallbackChannel: String? = nil
+    var _fallbackAfterMinutes: UInt32? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _emailEnabled = source._emailEnabled
+      _smsEnabled = source._smsEnabled
+      _whatsappEnabled = source._whatsappEnabled
+      _reminderOffsets = source._reminderOffsets
+      _smsProvider = source._smsProvider
+      _smsFailover = source._smsFailover
+      _timezone = source._timezone
+      _quietHours = source._quietHours
+      _clearQuietHours_p = source._clearQuietHours_p
+      _followUpEnabled = source._followUpEnabled
+      _followUpMinutes = source._followUpMinutes
+      _senderName = source._senderName
+      _replyToEmail = source._replyToEmail
+      _locale = source._locale
+      _fallbackChannel = source._fallbackChannel
+      _fallbackAfterMinutes = source._fallbackAfterMinutes
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self._emailEnabled) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self._smsEnabled) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self._whatsappEnabled) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._reminderOffsets) }()
-      case 6: try { try decoder.decodeSingularEnumField(value: &self.smsProvider) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self._smsFailover) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self._timezone) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._quietHours) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.clearQuietHours_p) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self._followUpEnabled) }()
-      case 12: try { try decoder.decodeSingularUInt32Field(value: &self._followUpMinutes) }()
-      case 13: try { try decoder.decodeSingularStringField(value: &self._senderName) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self._replyToEmail) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self._locale) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._emailEnabled) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._smsEnabled) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._whatsappEnabled) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._reminderOffsets) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._smsProvider) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._smsFailover) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._timezone) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._quietHours) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._clearQuietHours_p) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._followUpEnabled) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._followUpMinutes) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._senderName) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._replyToEmail) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._locale) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      try { if let v = _storage._emailEnabled {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._smsEnabled {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._whatsappEnabled {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._reminderOffsets {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if _storage._smsProvider != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._smsProvider, fieldNumber: 6)
+      }
+      try { if let v = _storage._smsFailover {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._timezone {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._quietHours {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._clearQuietHours_p != false {
+        try visitor.visitSingularBoolField(value: _storage._clearQuietHours_p, fieldNumber: 10)
+      }
+      try { if let v = _storage._followUpEnabled {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._followUpMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._senderName {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._replyToEmail {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._locale {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 15)
+      } }()
+      try { if let v = _storage._fallbackChannel {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 16)
+      } }()
+      try { if let v = _storage._fallbackAfterMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 17)
+      } }()
     }
-    try { if let v = self._emailEnabled {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._smsEnabled {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 3)
-    } }()
-    try { if let v = self._whatsappEnabled {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._reminderOffsets {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if self.smsProvider != .unspecified {
-      try visitor.visitSingularEnumField(value: self.smsProvider, fieldNumber: 6)
-    }
-    try { if let v = self._smsFailover {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
-    } }()
-    try { if let v = self._timezone {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._quietHours {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
-    if self.clearQuietHours_p != false {
-      try visitor.visitSingularBoolField(value: self.clearQuietHours_p, fieldNumber: 10)
-    }
-    try { if let v = self._followUpEnabled {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
-    } }()
-    try { if let v = self._followUpMinutes {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 12)
-    } }()
-    try { if let v = self._senderName {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 13)
-    } }()
-    try { if let v = self._replyToEmail {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 14)
-    } }()
-    try { if let v = self._locale {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 15)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_UpdateSettingsRequest, rhs: Herald_V1_UpdateSettingsRequest) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs._emailEnabled != rhs._emailEnabled {return false}
-    if lhs._smsEnabled != rhs._smsEnabled {return false}
-    if lhs._whatsappEnabled != rhs._whatsappEnabled {return false}
-    if lhs._reminderOffsets != rhs._reminderOffsets {return false}
-    if lhs.smsProvider != rhs.smsProvider {return false}
-    if lhs._smsFailover != rhs._smsFailover {return false}
-    if lhs._timezone != rhs._timezone {return false}
-    if lhs._quietHours != rhs._quietHours {return false}
-    if lhs.clearQuietHours_p != rhs.clearQuietHours_p {return false}
-    if lhs._followUpEnabled != rhs._followUpEnabled {return false}
-    if lhs._followUpMinutes != rhs._followUpMinutes {return false}
-    if lhs._senderName != rhs._senderName {return false}
-    if lhs._replyToEmail != rhs._replyToEmail {return false}
-    if lhs._locale != rhs._locale {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._emailEnabled != rhs_storage._emailEnabled {return false}
+        if _storage._smsEnabled != rhs_storage._smsEnabled {return false}
+        if _storage._whatsappEnabled != rhs_storage._whatsappEnabled {return false}
+        if _storage._reminderOffsets != rhs_storage._reminderOffsets {return false}
+        if _storage._smsProvider != rhs_storage._smsProvider {return false}
+        if _storage._smsFailover != rhs_storage._smsFailover {return false}
+        if _storage._timezone != rhs_storage._timezone {return false}
+        if _storage._quietHours != rhs_storage._quietHours {return false}
+        if _storage._clearQuietHours_p != rhs_storage._clearQuietHours_p {return false}
+        if _storage._followUpEnabled != rhs_storage._followUpEnabled {return false}
+        if _storage._followUpMinutes != rhs_storage._followUpMinutes {return false}
+        if _storage._senderName != rhs_storage._senderName {return false}
+        if _storage._replyToEmail != rhs_storage._replyToEmail {return false}
+        if _storage._locale != rhs_storage._locale {return false}
+        if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
+        if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -434,9 +434,10 @@ public nonisolated struct Herald_V1_Heartbeat: Sendable {
   /// Worker -> core: deliveries it holds right now.
   public var inFlight: UInt32 = 0
 
-  /// Worker -> core: provider callbacks its listener refused since it started
-  /// (a missing or wrong signature); the core counts the increase in
-  /// herald_callbacks_refused_total.
+  /// Worker -> core: provider callbacks its listener refused (a missing or
+  /// wrong signature) since its previous heartbeat; the core adds them to
+  /// herald_callbacks_refused_total. A count, not a running total, so that a
+  /// reconnect or a second core counts nothing twice.
   public var callbacksRefused: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -145,59 +145,117 @@ public nonisolated struct Herald_V1_QuietHours: Sendable {
   public init() {}
 }
 
-public nonisolated struct Herald_V1_NotificationSettings: Sendable {
+public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var emailEnabled: Bool = false
+  public var emailEnabled: Bool {
+    get {_storage._emailEnabled}
+    set {_uniqueStorage()._emailEnabled = newValue}
+  }
 
-  public var smsEnabled: Bool = false
+  public var smsEnabled: Bool {
+    get {_storage._smsEnabled}
+    set {_uniqueStorage()._smsEnabled = newValue}
+  }
 
-  public var whatsappEnabled: Bool = false
+  public var whatsappEnabled: Bool {
+    get {_storage._whatsappEnabled}
+    set {_uniqueStorage()._whatsappEnabled = newValue}
+  }
 
   /// Minutes before the start, largest first, e.g. [1440, 60].
-  public var reminderOffsetsMinutes: [UInt32] = []
+  public var reminderOffsetsMinutes: [UInt32] {
+    get {_storage._reminderOffsetsMinutes}
+    set {_uniqueStorage()._reminderOffsetsMinutes = newValue}
+  }
 
-  public var smsProvider: Herald_V1_SmsProvider = .unspecified
+  public var smsProvider: Herald_V1_SmsProvider {
+    get {_storage._smsProvider}
+    set {_uniqueStorage()._smsProvider = newValue}
+  }
 
-  public var smsFailover: Bool = false
+  public var smsFailover: Bool {
+    get {_storage._smsFailover}
+    set {_uniqueStorage()._smsFailover = newValue}
+  }
 
   /// IANA zone, e.g. "Europe/Berlin".
-  public var timezone: String = String()
+  public var timezone: String {
+    get {_storage._timezone}
+    set {_uniqueStorage()._timezone = newValue}
+  }
 
   /// Absent: no quiet hours.
   public var quietHours: Herald_V1_QuietHours {
-    get {_quietHours ?? Herald_V1_QuietHours()}
-    set {_quietHours = newValue}
+    get {_storage._quietHours ?? Herald_V1_QuietHours()}
+    set {_uniqueStorage()._quietHours = newValue}
   }
   /// Returns true if `quietHours` has been explicitly set.
-  public var hasQuietHours: Bool {self._quietHours != nil}
+  public var hasQuietHours: Bool {_storage._quietHours != nil}
   /// Clears the value of `quietHours`. Subsequent reads from it will return its default value.
-  public mutating func clearQuietHours() {self._quietHours = nil}
+  public mutating func clearQuietHours() {_uniqueStorage()._quietHours = nil}
 
-  public var followUpEnabled: Bool = false
+  public var followUpEnabled: Bool {
+    get {_storage._followUpEnabled}
+    set {_uniqueStorage()._followUpEnabled = newValue}
+  }
 
   /// Minutes after the end at which the follow-up goes out.
-  public var followUpMinutes: UInt32 = 0
+  public var followUpMinutes: UInt32 {
+    get {_storage._followUpMinutes}
+    set {_uniqueStorage()._followUpMinutes = newValue}
+  }
 
   /// Sender identity shown to customers.
-  public var senderName: String = String()
+  public var senderName: String {
+    get {_storage._senderName}
+    set {_uniqueStorage()._senderName = newValue}
+  }
 
-  public var replyToEmail: String = String()
+  public var replyToEmail: String {
+    get {_storage._replyToEmail}
+    set {_uniqueStorage()._replyToEmail = newValue}
+  }
 
   /// BCP 47, e.g. "en-US"; used when rendering dates.
-  public var locale: String = String()
+  public var locale: String {
+    get {_storage._locale}
+    set {_uniqueStorage()._locale = newValue}
+  }
 
-  public var updatedAt: String = String()
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  /// Fallback before the appointment: an SMS or WhatsApp message to the customer
+  /// that its provider reports undelivered, or that fails for good, goes out once
+  /// more by "email" or "sms" (the other SMS provider; for WhatsApp the tenant's),
+  /// while the appointment has not started. Empty: no fallback.
+  public var fallbackChannel: String {
+    get {_storage._fallbackChannel}
+    set {_uniqueStorage()._fallbackChannel = newValue}
+  }
+
+  /// With a fallback channel: also fall back when the message is not reported
+  /// delivered within this many minutes of being sent; 0 waits for a report.
+  public var fallbackAfterMinutes: UInt32 {
+    get {_storage._fallbackAfterMinutes}
+    set {_uniqueStorage()._fallbackAfterMinutes = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _quietHours: Herald_V1_QuietHours? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// A list of reminder offsets whose presence can be tested (an override).
@@ -789,103 +847,181 @@ nonisolated extension Herald_V1_QuietHours: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NotificationSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _emailEnabled: Bool = false
+    var _smsEnabled: Bool = false
+    var _whatsappEnabled: Bool = false
+    var _reminderOffsetsMinutes: [UInt32] = []
+    var _smsProvider: Herald_V1_SmsProvider = .unspecified
+    var _smsFailover: Bool = false
+    var _timezone: String = String()
+    var _quietHours: Herald_V1_QuietHours? = nil
+    var _followUpEnabled: Bool = false
+    var _followUpMinutes: UInt32 = 0
+    var _senderName: String = String()
+    var _replyToEmail: String = String()
+    var _locale: String = String()
+    var _updatedAt: String = String()
+    var _fallbackChannel: String = String()
+    var _fallbackAfterMinutes: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _emailEnabled = source._emailEnabled
+      _smsEnabled = source._smsEnabled
+      _whatsappEnabled = source._whatsappEnabled
+      _reminderOffsetsMinutes = source._reminderOffsetsMinutes
+      _smsProvider = source._smsProvider
+      _smsFailover = source._smsFailover
+      _timezone = source._timezone
+      _quietHours = source._quietHours
+      _followUpEnabled = source._followUpEnabled
+      _followUpMinutes = source._followUpMinutes
+      _senderName = source._senderName
+      _replyToEmail = source._replyToEmail
+      _locale = source._locale
+      _updatedAt = source._updatedAt
+      _fallbackChannel = source._fallbackChannel
+      _fallbackAfterMinutes = source._fallbackAfterMinutes
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.emailEnabled) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self.smsEnabled) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self.whatsappEnabled) }()
-      case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.reminderOffsetsMinutes) }()
-      case 6: try { try decoder.decodeSingularEnumField(value: &self.smsProvider) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.smsFailover) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.timezone) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._quietHours) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.followUpEnabled) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.followUpMinutes) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.senderName) }()
-      case 13: try { try decoder.decodeSingularStringField(value: &self.replyToEmail) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.locale) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._emailEnabled) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._smsEnabled) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._whatsappEnabled) }()
+        case 5: try { try decoder.decodeRepeatedUInt32Field(value: &_storage._reminderOffsetsMinutes) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._smsProvider) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._smsFailover) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._timezone) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._quietHours) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._followUpEnabled) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._followUpMinutes) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._senderName) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._replyToEmail) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._locale) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
-    }
-    if self.emailEnabled != false {
-      try visitor.visitSingularBoolField(value: self.emailEnabled, fieldNumber: 2)
-    }
-    if self.smsEnabled != false {
-      try visitor.visitSingularBoolField(value: self.smsEnabled, fieldNumber: 3)
-    }
-    if self.whatsappEnabled != false {
-      try visitor.visitSingularBoolField(value: self.whatsappEnabled, fieldNumber: 4)
-    }
-    if !self.reminderOffsetsMinutes.isEmpty {
-      try visitor.visitPackedUInt32Field(value: self.reminderOffsetsMinutes, fieldNumber: 5)
-    }
-    if self.smsProvider != .unspecified {
-      try visitor.visitSingularEnumField(value: self.smsProvider, fieldNumber: 6)
-    }
-    if self.smsFailover != false {
-      try visitor.visitSingularBoolField(value: self.smsFailover, fieldNumber: 7)
-    }
-    if !self.timezone.isEmpty {
-      try visitor.visitSingularStringField(value: self.timezone, fieldNumber: 8)
-    }
-    try { if let v = self._quietHours {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
-    if self.followUpEnabled != false {
-      try visitor.visitSingularBoolField(value: self.followUpEnabled, fieldNumber: 10)
-    }
-    if self.followUpMinutes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.followUpMinutes, fieldNumber: 11)
-    }
-    if !self.senderName.isEmpty {
-      try visitor.visitSingularStringField(value: self.senderName, fieldNumber: 12)
-    }
-    if !self.replyToEmail.isEmpty {
-      try visitor.visitSingularStringField(value: self.replyToEmail, fieldNumber: 13)
-    }
-    if !self.locale.isEmpty {
-      try visitor.visitSingularStringField(value: self.locale, fieldNumber: 14)
-    }
-    if !self.updatedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 15)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      if _storage._emailEnabled != false {
+        try visitor.visitSingularBoolField(value: _storage._emailEnabled, fieldNumber: 2)
+      }
+      if _storage._smsEnabled != false {
+        try visitor.visitSingularBoolField(value: _storage._smsEnabled, fieldNumber: 3)
+      }
+      if _storage._whatsappEnabled != false {
+        try visitor.visitSingularBoolField(value: _storage._whatsappEnabled, fieldNumber: 4)
+      }
+      if !_storage._reminderOffsetsMinutes.isEmpty {
+        try visitor.visitPackedUInt32Field(value: _storage._reminderOffsetsMinutes, fieldNumber: 5)
+      }
+      if _storage._smsProvider != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._smsProvider, fieldNumber: 6)
+      }
+      if _storage._smsFailover != false {
+        try visitor.visitSingularBoolField(value: _storage._smsFailover, fieldNumber: 7)
+      }
+      if !_storage._timezone.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._timezone, fieldNumber: 8)
+      }
+      try { if let v = _storage._quietHours {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._followUpEnabled != false {
+        try visitor.visitSingularBoolField(value: _storage._followUpEnabled, fieldNumber: 10)
+      }
+      if _storage._followUpMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._followUpMinutes, fieldNumber: 11)
+      }
+      if !_storage._senderName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._senderName, fieldNumber: 12)
+      }
+      if !_storage._replyToEmail.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._replyToEmail, fieldNumber: 13)
+      }
+      if !_storage._locale.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._locale, fieldNumber: 14)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 15)
+      }
+      if !_storage._fallbackChannel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fallbackChannel, fieldNumber: 16)
+      }
+      if _storage._fallbackAfterMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._fallbackAfterMinutes, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_NotificationSettings, rhs: Herald_V1_NotificationSettings) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.emailEnabled != rhs.emailEnabled {return false}
-    if lhs.smsEnabled != rhs.smsEnabled {return false}
-    if lhs.whatsappEnabled != rhs.whatsappEnabled {return false}
-    if lhs.reminderOffsetsMinutes != rhs.reminderOffsetsMinutes {return false}
-    if lhs.smsProvider != rhs.smsProvider {return false}
-    if lhs.smsFailover != rhs.smsFailover {return false}
-    if lhs.timezone != rhs.timezone {return false}
-    if lhs._quietHours != rhs._quietHours {return false}
-    if lhs.followUpEnabled != rhs.followUpEnabled {return false}
-    if lhs.followUpMinutes != rhs.followUpMinutes {return false}
-    if lhs.senderName != rhs.senderName {return false}
-    if lhs.replyToEmail != rhs.replyToEmail {return false}
-    if lhs.locale != rhs.locale {return false}
-    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._emailEnabled != rhs_storage._emailEnabled {return false}
+        if _storage._smsEnabled != rhs_storage._smsEnabled {return false}
+        if _storage._whatsappEnabled != rhs_storage._whatsappEnabled {return false}
+        if _storage._reminderOffsetsMinutes != rhs_storage._reminderOffsetsMinutes {return false}
+        if _storage._smsProvider != rhs_storage._smsProvider {return false}
+        if _storage._smsFailover != rhs_storage._smsFailover {return false}
+        if _storage._timezone != rhs_storage._timezone {return false}
+        if _storage._quietHours != rhs_storage._quietHours {return false}
+        if _storage._followUpEnabled != rhs_storage._followUpEnabled {return false}
+        if _storage._followUpMinutes != rhs_storage._followUpMinutes {return false}
+        if _storage._senderName != rhs_storage._senderName {return false}
+        if _storage._replyToEmail != rhs_storage._replyToEmail {return false}
+        if _storage._locale != rhs_storage._locale {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
+        if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -50,6 +50,9 @@ public struct SettingsView: Encodable {
     /// Absent: none set.
     public var reply_to_email: String?
     public var locale: String
+    /// "email" or "sms"; absent: no fallback.
+    public var fallback_channel: String?
+    public var fallback_after_minutes: UInt32
     public var updated_at: String
 
     public init(_ settings: Herald_V1_NotificationSettings) {
@@ -67,6 +70,8 @@ public struct SettingsView: Encodable {
         sender_name = settings.senderName
         reply_to_email = settings.replyToEmail.isEmpty ? nil : settings.replyToEmail
         locale = settings.locale
+        fallback_channel = settings.fallbackChannel.isEmpty ? nil : settings.fallbackChannel
+        fallback_after_minutes = settings.fallbackAfterMinutes
         updated_at = settings.updatedAt
     }
 }

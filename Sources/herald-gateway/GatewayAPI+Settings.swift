@@ -52,13 +52,22 @@ extension GatewayAPI {
         if let value = try body.string("sender_name") { update.senderName = value }
         if let value = try body.string("reply_to_email") { update.replyToEmail = value }
         if let value = try body.string("locale") { update.locale = value }
+        if body.object["fallback_channel"] != nil {
+            if case JSONValue.null? = body.object["fallback_channel"] {
+                update.fallbackChannel = ""
+            } else if let value = try body.string("fallback_channel") {
+                guard ["email", "sms"].contains(value) else { throw .invalid(field: "fallback_channel", "email, sms or null") }
+                update.fallbackChannel = value
+            }
+        }
+        if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
         return update
     }
 
     static let settingsFields: Set<String> = [
         "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
         "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
-        "sender_name", "reply_to_email", "locale",
+        "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes",
     ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.

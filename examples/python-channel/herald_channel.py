@@ -79,7 +79,8 @@ class ReportDesk:
         self.waiters = {}  # report id -> [threading.Event, outcome]
         self.requests = queue.SimpleQueue()  # (report id, Receipt), HTTP threads -> main loop
         self.closed = False
-        # Callbacks refused for their signature since start: Heartbeat.callbacks_refused.
+        # Callbacks refused for their signature since the last heartbeat:
+        # Heartbeat.callbacks_refused (a count per heartbeat, not a total).
         self.refused = 0
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
@@ -130,6 +131,12 @@ class ReportDesk:
             self.refused += 1
             return self.refused
 
+    def take_refused(self):
+        """Main loop: the refusals since the last heartbeat, which it sends."""
+        with self.lock:
+            taken, self.refused = self.refused, 0
+            return taken
+
     def close(self):
         """Stopping: every waiting callback is answered 503, and so is every later one."""
         with self.lock:
@@ -162,7 +169,7 @@ def start_receipt_listener(host, port, secret, provider, pb, desk):
             refusals["window"], refusals["logged"] = now, 0
         if refusals["logged"] < 10:
             refusals["logged"] += 1
-            print("callback refused: missing or wrong X-Example-Signature (%d refused so far)" % total,
+            print("callback refused: missing or wrong X-Example-Signature (%d since the last heartbeat)" % total,
                   file=sys.stderr, flush=True)
 
     def receipt_from(body):
@@ -422,7 +429,7 @@ class Channel:
             now = time.monotonic()
             if self.welcomed and now - self.last_sent >= self.heartbeat_interval:
                 self.send(heartbeat=self.pb.Heartbeat(
-                    sent_at_ms=int(time.time() * 1000), callbacks_refused=self.desk.refused))
+                    sent_at_ms=int(time.time() * 1000), callbacks_refused=self.desk.take_refused()))
             if not self.welcomed and now - self.register_sent_at > 5.0:
                 # No Welcome or Reject within 5 s: the core is not there (yet).
                 self.reconnect_later("no answer to Register")

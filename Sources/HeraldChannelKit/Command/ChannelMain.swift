@@ -58,7 +58,13 @@ public enum ChannelMain {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)
         ]
-        if let callbacks = try options.callbacks() {
+        // Asked for with the options, callbacks the program cannot take are an error;
+        // from the variables alone (an environment shared by several channels, as under
+        // `herald up`), they concern only the channels that take callbacks.
+        let askedByOption = options.callbackListen != nil || options.callbackURL != nil
+        if let callbacks = try options.callbacks(),
+           askedByOption || (plugin is any CallbackChannelPlugin && options.outbox == nil)
+        {
             guard let callbackPlugin = plugin as? any CallbackChannelPlugin else {
                 FileHandle.standardError.write(Data("\(program): this channel takes no provider callbacks; drop --callback-listen and --callback-url\n".utf8))
                 throw configurationExitCode

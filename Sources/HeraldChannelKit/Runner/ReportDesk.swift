@@ -17,8 +17,8 @@ final class ReportDesk: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Provider callbacks the listener refused (bad signatures), reported in heartbeats.
-    let refusedCallbacks = Atomic<UInt64>(0)
+    /// Provider callbacks the listener refused (bad signatures) since the last heartbeat.
+    private let refusedCallbacks = Atomic<UInt64>(0)
 
     /// Waits for the outcome of a report; `send` hands its id to the loop.
     func submit(timeout: Duration, send: (UInt64) -> Bool) async -> ReportOutcome {
@@ -45,6 +45,11 @@ final class ReportDesk: Sendable {
 
     func countRefusedCallback() {
         refusedCallbacks.add(1, ordering: .relaxed)
+    }
+
+    /// The refusals since the last call, for the next heartbeat.
+    func takeRefusedCallbacks() -> UInt64 {
+        refusedCallbacks.exchange(0, ordering: .relaxed)
     }
 }
 

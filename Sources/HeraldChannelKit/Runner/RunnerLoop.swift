@@ -88,7 +88,7 @@ final class RunnerLoop {
                 connection?.send(.heartbeat(.with {
                     $0.sentAtMs = Self.nowMilliseconds
                     $0.inFlight = UInt32(inFlight.count)
-                    $0.callbacksRefused = reports.refusedCallbacks.load(ordering: .relaxed)
+                    $0.callbacksRefused = reports.takeRefusedCallbacks()
                 }), deadline: .now + interval)
                 schedule(.heartbeatDue(connection: serial), after: interval, in: &group)
             }

@@ -78,6 +78,22 @@ extension AdminService {
                 settings.followUpMinutes = Int(request.followUpMinutes)
             }
         }
+        if request.hasFallbackChannel {
+            if request.fallbackChannel.isEmpty || request.fallbackChannel == "off" {
+                settings.fallbackChannel = nil
+            } else if let channel = FallbackChannel(rawValue: request.fallbackChannel) {
+                settings.fallbackChannel = channel
+            } else {
+                validator.fail("fallback_channel", "\"\(request.fallbackChannel)\" is not email, sms or off")
+            }
+        }
+        if request.hasFallbackAfterMinutes {
+            if request.fallbackAfterMinutes > 7 * 24 * 60 {
+                validator.fail("fallback_after_minutes", "must be between 0 (only when reported undelivered) and \(7 * 24 * 60) minutes")
+            } else {
+                settings.fallbackAfterMinutes = Int(request.fallbackAfterMinutes)
+            }
+        }
         if request.hasSenderName, let name = validator.text("sender_name", request.senderName, required: false) {
             settings.senderName = name
         }

@@ -75,6 +75,8 @@ extension NotificationSettings {
             $0.senderName = senderName
             $0.replyToEmail = replyToEmail ?? ""
             $0.locale = locale
+            $0.fallbackChannel = fallbackChannel?.rawValue ?? ""
+            $0.fallbackAfterMinutes = UInt32(fallbackAfterMinutes)
             $0.updatedAt = Timestamp.format(updatedAt)
         }
     }

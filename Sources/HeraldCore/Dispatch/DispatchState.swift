@@ -27,8 +27,11 @@ struct DispatchState {
     private(set) var pendingResults: [PendingResult] = []
     /// Workers' reports (delivery receipts) waiting to be stored, then acknowledged.
     private(set) var pendingReports: [PendingReport] = []
-    /// Per worker, the callbacks its listener said it refused, as last reported.
-    private var callbacksRefused: [Data: UInt64] = [:]
+    /// Receipts the store found no message for, tried once more a little later, in
+    /// the order they are due: a provider's callback can overtake the worker's result
+    /// for the same message (it reaches the core on another path), and its first
+    /// turn then comes before the `sent` row exists.
+    private(set) var parkedReceipts: [ParkedReceipt] = []
     /// Jobs departed workers held, to go back to the queue at the next turn.
     private(set) var leasesToRelease: [String] = []
     private(set) var nextHeartbeat = Date.distantPast
@@ -81,12 +84,8 @@ struct DispatchState {
             return self.register(register, from: peer, now: now)
         case .heartbeat(let heartbeat):
             if let worker = workers[peer] {
-                // A restarted worker starts again from 0: all of its count is new.
-                let before = callbacksRefused[peer] ?? 0
-                let now = heartbeat.callbacksRefused
-                guard now != before else { return [] }
-                callbacksRefused[peer] = now
-                return [.callbacksRefused(worker, count: now > before ? now - before : now)]
+                let refused = heartbeat.callbacksRefused
+                return refused > 0 ? [.callbacksRefused(worker, count: refused)] : []
             }
             // A worker of a core that restarted: it must register again.
             return [
@@ -101,6 +100,12 @@ struct DispatchState {
                     .refuse(.notRegistered, peer: peer, detail: "report before Register", instance: nil),
                     .send(.reject(.with { $0.reason = "not registered: send Register first" }), to: peer),
                 ]
+            }
+            // While the store cannot keep up (or is down), reports are not kept without
+            // bound: one not acknowledged is answered 503 by its channel, and the
+            // provider sends it again later.
+            guard pendingReports.count < Self.maxPendingReports else {
+                return [.refuse(.rateLimited, peer: peer, detail: "reports waiting for the store", instance: worker.instanceID)]
             }
             let (receipts, refused) = report.receipts(provider: worker.provider, receivedAt: now)
             pendingReports.append(PendingReport(
@@ -276,6 +281,25 @@ struct DispatchState {
 
     /// The store applied every report of ``pendingReports``; the loop acknowledges them.
     mutating func reportsStored() { pendingReports.removeAll() }
+
+    /// Reports waiting beyond this many are refused.
+    static let maxPendingReports = 1000
+    /// How long an unmatched receipt waits before its second and last try.
+    static let receiptRetryDelay: TimeInterval = 1
+
+    /// Keeps a receipt that matched no message for one more try.
+    mutating func park(_ receipt: DeliveryReceipt, channel: String, peer: Data, now: Date) {
+        parkedReceipts.append(ParkedReceipt(
+            receipt: receipt, channel: channel, peer: peer, retryAt: now.addingTimeInterval(Self.receiptRetryDelay)))
+    }
+
+    /// The parked receipts due for their second try by `now` (a prefix of the list).
+    func parkedDue(by now: Date) -> ArraySlice<ParkedReceipt> {
+        parkedReceipts.prefix { $0.retryAt <= now }
+    }
+
+    /// The store tried the first `count` parked receipts again.
+    mutating func parkedRetried(_ count: Int) { parkedReceipts.removeFirst(min(count, parkedReceipts.count)) }
 
     // MARK: Time
 

@@ -260,8 +260,10 @@ final class DispatchLoop {
             state.leaseQuery(for: worker.peer, now: now, presentProviders: handOut.presentProviders).map { (worker, $0) }
         }
         let reports = state.pendingReports
+        let parked = Array(state.parkedDue(by: now))
         let request = DispatchTurn(
-            now: now, results: results.map(\.result), receipts: reports.flatMap(\.receipts),
+            now: now, results: results.map(\.result),
+            receipts: reports.flatMap(\.receipts) + parked.map(\.receipt),
             releases: state.leasesToRelease,
             expireLeases: storeLeaseExpiry.map { $0 <= now } ?? false, leases: asks.map(\.1),
             watched: Set(handOut.candidates.map(\.channel)))
@@ -270,10 +272,11 @@ final class DispatchLoop {
 
         state.resultsStored()
         state.reportsStored()
+        state.parkedRetried(parked.count)
         state.leasesReleased()
         storeLeaseExpiry = outcome.nextLeaseExpiry
         recordResults(results, outcome.results.dispositions)
-        acknowledge(reports, outcome.receipts)
+        acknowledge(reports, parked: parked, outcome.receipts, now: now)
         if outcome.expired > 0 {
             logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(outcome.expired)"])
         }
@@ -314,25 +317,40 @@ final class DispatchLoop {
     }
 
     /// Acknowledges stored reports to their workers, counts what their receipts did,
-    /// and publishes the delivery statuses that moved forward.
-    func acknowledge(_ reports: [PendingReport], _ dispositions: [ReceiptDisposition]) {
-        guard !reports.isEmpty else { return }
+    /// and publishes the delivery statuses that moved forward. A receipt that matched
+    /// no message is parked for one more try (its message's result may not have
+    /// reached the core yet); the second time it is counted `unknown` and dropped.
+    func acknowledge(
+        _ reports: [PendingReport], parked: [ParkedReceipt], _ dispositions: [ReceiptDisposition], now: Date
+    ) {
+        guard !reports.isEmpty || !parked.isEmpty else { return }
         var next = dispositions.makeIterator()
         var changed: [ReminderLogEntry] = []
+        func record(_ receipt: DeliveryReceipt, channel: String, peer: Data, _ disposition: ReceiptDisposition) {
+            metrics.recordReceipt(channel: channel, provider: receipt.provider, disposition)
+            switch disposition {
+            case .updated(let entry):
+                changed.append(entry)
+            case .unknown:
+                refusals.unknownReceipt(provider: receipt.provider, messageID: receipt.providerMessageID, peer: peer)
+            case .unchanged:
+                break
+            }
+        }
         for report in reports {
             for receipt in report.receipts {
                 guard let disposition = next.next() else { break }
-                metrics.recordReceipt(channel: report.channel, provider: receipt.provider, disposition)
-                switch disposition {
-                case .updated(let entry):
-                    changed.append(entry)
-                case .unknown:
-                    refusals.unknownReceipt(provider: receipt.provider, messageID: receipt.providerMessageID, peer: report.peer)
-                case .unchanged:
-                    break
+                if disposition == .unknown {
+                    state.park(receipt, channel: report.channel, peer: report.peer, now: now)
+                } else {
+                    record(receipt, channel: report.channel, peer: report.peer, disposition)
                 }
             }
             send(.reportAck(.with { $0.reportID = report.reportID }), to: report.peer)
+        }
+        for retried in parked {
+            guard let disposition = next.next() else { break }
+            record(retried.receipt, channel: retried.channel, peer: retried.peer, disposition)
         }
         if let deliveryChanged, !changed.isEmpty { deliveryChanged(changed) }
     }
@@ -354,6 +372,7 @@ final class DispatchLoop {
             if let due = outcome.nextDue[channel]?.afterNow { candidates.append(due) }
         }
         if let storeLeaseExpiry { candidates.append(storeLeaseExpiry) }
+        if let parked = state.parkedReceipts.first { candidates.append(parked.retryAt) }
         return candidates.min()
     }
 

@@ -42,6 +42,14 @@ extension Herald_V1_Report {
     }
 }
 
+/// A receipt kept for a second try (see ``DispatchState/parkedReceipts``).
+struct ParkedReceipt {
+    let receipt: DeliveryReceipt
+    let channel: String
+    let peer: Data
+    let retryAt: Date
+}
+
 /// A worker's report waiting to be stored, then acknowledged to its sender.
 struct PendingReport {
     let peer: Data

@@ -20,6 +20,12 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
     public var senderName: String
     public var replyToEmail: String?
     public var locale: String
+    /// Where an SMS or WhatsApp message goes when it will not arrive (nil: nowhere);
+    /// see ``Fallback``.
+    public var fallbackChannel: FallbackChannel?
+    /// With a fallback channel: also fall back when the message is not reported
+    /// delivered within this many minutes of being sent; 0 waits for a report of failure.
+    public var fallbackAfterMinutes: Int
     public var updatedAt: Date
 
     public init(
@@ -37,6 +43,8 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         senderName: String = "",
         replyToEmail: String? = nil,
         locale: String = "en-US",
+        fallbackChannel: FallbackChannel? = nil,
+        fallbackAfterMinutes: Int = 0,
         updatedAt: Date
     ) {
         self.tenantID = tenantID
@@ -53,6 +61,8 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         self.senderName = senderName
         self.replyToEmail = replyToEmail
         self.locale = locale
+        self.fallbackChannel = fallbackChannel
+        self.fallbackAfterMinutes = fallbackAfterMinutes
         self.updatedAt = updatedAt
     }
 

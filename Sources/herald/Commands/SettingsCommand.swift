@@ -48,12 +48,24 @@ struct SettingsCommand: AsyncParsableCommand {
         @Option(name: .customLong("sender-name"), help: "The sender name customers see.") var senderName: String?
         @Option(name: .customLong("reply-to"), help: "Reply-to address for emails (empty to remove).") var replyTo: String?
         @Option(help: "Locale for dates in messages, e.g. en-US, de-DE.") var locale: String?
+        @Option(
+            help: ArgumentHelp(
+                "Where an SMS or WhatsApp message the provider reports undelivered (or that fails) goes instead, before the appointment: email, sms (the other SMS provider), or off.",
+                valueName: "email|sms|off"))
+        var fallback: String?
+        @Option(
+            name: .customLong("fallback-after"),
+            help: ArgumentHelp("Also fall back when it is not reported delivered within this many minutes (0: only on a report of failure).", valueName: "minutes"))
+        var fallbackAfter: UInt32?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if let smsProvider, !["twilio", "vonage"].contains(smsProvider.lowercased()) {
                 throw ValidationError("--sms-provider must be twilio or vonage, not \"\(smsProvider)\"")
+            }
+            if let fallback, !["email", "sms", "off"].contains(fallback.lowercased()) {
+                throw ValidationError("--fallback must be email, sms or off, not \"\(fallback)\"")
             }
         }
 
@@ -81,6 +93,8 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let senderName { request.senderName = senderName }
                 if let replyTo { request.replyToEmail = replyTo }
                 if let locale { request.locale = locale }
+                if let fallback { request.fallbackChannel = fallback.lowercased() == "off" ? "" : fallback.lowercased() }
+                if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
             }
             let settings = try await CoreConnection.with(core) {
                 try await $0.admin.updateSettings(request)
@@ -110,6 +124,9 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
     fields.append("sender name", settings.senderName)
     fields.append("reply-to", settings.replyToEmail)
     fields.append("locale", settings.locale)
+    fields.append("fallback", settings.fallbackChannel.isEmpty ? "off" : settings.fallbackChannel
+        + (settings.fallbackAfterMinutes > 0
+            ? ", when undelivered or not delivered within \(settings.fallbackAfterMinutes) minutes" : ", when reported undelivered"))
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

@@ -66,6 +66,13 @@ final class FakeWorker: Sendable {
     }
 
     /// The next `Reject` from the core; nil after `timeout`.
+    /// The next message from the core that `matches`; nil after `timeout`.
+    func nextMessage(
+        timeout: Duration = .seconds(10), _ matches: (Herald_V1_CoreMessage) -> Bool
+    ) async throws -> Herald_V1_CoreMessage? {
+        try await box.next(timeout: timeout, matches)
+    }
+
     func nextReject(timeout: Duration = .seconds(10)) async throws -> Herald_V1_Reject? {
         let message = try await box.next(timeout: timeout) { if case .reject = $0.body { true } else { false } }
         guard case .reject(let reject) = message?.body else { return nil }

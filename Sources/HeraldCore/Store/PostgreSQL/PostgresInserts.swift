@@ -21,6 +21,7 @@ enum PostgresInsert {
                     time_zone = \(s.timeZone), quiet_start_minute = \(start), quiet_end_minute = \(end),
                     follow_up_enabled = \(s.followUpEnabled), follow_up_minutes = \(s.followUpMinutes),
                     sender_name = \(s.senderName), reply_to_email = \(s.replyToEmail), locale = \(s.locale),
+                    fallback_channel = \(s.fallbackChannel?.rawValue), fallback_after_minutes = \(s.fallbackAfterMinutes),
                     updated_at = \(s.updatedAt.postgres)
                 WHERE tenant_id = \(s.tenantID)
                 RETURNING 1
@@ -30,12 +31,13 @@ enum PostgresInsert {
             INSERT INTO notification_settings (
                 tenant_id, email_enabled, sms_enabled, whatsapp_enabled, reminder_offsets, sms_provider,
                 sms_failover, time_zone, quiet_start_minute, quiet_end_minute, follow_up_enabled,
-                follow_up_minutes, sender_name, reply_to_email, locale, updated_at
+                follow_up_minutes, sender_name, reply_to_email, locale, fallback_channel, fallback_after_minutes,
+                updated_at
             ) VALUES (
                 \(s.tenantID), \(s.emailEnabled), \(s.smsEnabled), \(s.whatsappEnabled), \(offsets),
                 \(s.smsProvider.rawValue), \(s.smsFailover), \(s.timeZone), \(start), \(end),
                 \(s.followUpEnabled), \(s.followUpMinutes), \(s.senderName), \(s.replyToEmail), \(s.locale),
-                \(s.updatedAt.postgres)
+                \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(s.updatedAt.postgres)
             )
             """
     }

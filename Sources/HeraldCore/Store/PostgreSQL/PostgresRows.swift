@@ -60,7 +60,9 @@ extension NotificationSettings: PostgresModel {
             smsProvider: try c.value("sms_provider"), smsFailover: try c("sms_failover"),
             timeZone: try c("time_zone"), quietHours: quietHours, followUpEnabled: try c("follow_up_enabled"),
             followUpMinutes: try c.int("follow_up_minutes"), senderName: try c("sender_name"),
-            replyToEmail: try c("reply_to_email"), locale: try c("locale"), updatedAt: try c.date("updated_at"))
+            replyToEmail: try c("reply_to_email"), locale: try c("locale"),
+            fallbackChannel: try (c("fallback_channel", as: String?.self)).flatMap(FallbackChannel.init(rawValue:)),
+            fallbackAfterMinutes: try c.int("fallback_after_minutes"), updatedAt: try c.date("updated_at"))
     }
 }
 

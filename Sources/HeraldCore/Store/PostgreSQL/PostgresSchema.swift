@@ -280,5 +280,9 @@ enum PostgresSchema {
         CREATE INDEX reminder_log_sent_by_message ON reminder_log(provider, provider_message_id)
             WHERE outcome = 'sent' AND provider_message_id IS NOT NULL;
         ALTER TABLE notification_jobs ADD COLUMN payload text;
+        ALTER TABLE notification_settings ADD COLUMN fallback_channel text
+            CHECK (fallback_channel IN ('email', 'sms'));
+        ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes bigint NOT NULL DEFAULT 0
+            CHECK (fallback_after_minutes >= 0);
         """
 }

@@ -270,6 +270,8 @@ extension PostgresStore {
         let logged = try await Self.append(entries, connection, logger)
         // A retry may go to another core's worker of its channel.
         try await Self.notifyJobs(channels: retried, from: coreID, connection, logger)
+        try await applyFallbacks(
+            logged.compactMap { entry in Fallback.Trigger(entry).map { (entry, $0, entry.loggedAt) } }, connection)
         return AppliedResults(dispositions: dispositions, logged: logged)
     }
 

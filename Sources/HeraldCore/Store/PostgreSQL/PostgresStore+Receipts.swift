@@ -50,6 +50,7 @@ extension PostgresStore {
         dispositions.reserveCapacity(receipts.count)
         var subscriptions: [String: [WebhookSubscription]] = [:] // per tenant, read once per batch
         var webhookJobs = false
+        var fallbackNews: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)] = []
         for receipt in receipts {
             let found = sentRows[MessageKey(provider: receipt.provider, messageID: receipt.providerMessageID)]
                 ?? receipt.jobID.flatMap { jobRows[$0] }.flatMap { $0.provider == receipt.provider ? $0 : nil }
@@ -75,6 +76,7 @@ extension PostgresStore {
                 states[logID] = state
                 entry.delivery = state
                 dispositions.append(.updated(entry))
+                if let trigger = Fallback.Trigger(state) { fallbackNews.append((entry, trigger, state.updatedAt)) }
                 if state.status.eventType != nil {
                     if subscriptions[entry.tenantID] == nil {
                         subscriptions[entry.tenantID] = try await Self.ofTenant(
@@ -91,6 +93,7 @@ extension PostgresStore {
         }
         // Other cores' webhook workers hear of the new jobs as of any other write's.
         if webhookJobs { try await Self.notifyJobs(channels: ["webhook"], from: coreID, connection, logger) }
+        try await applyFallbacks(fallbackNews, connection)
         return dispositions
     }
 

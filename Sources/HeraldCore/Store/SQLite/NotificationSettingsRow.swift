@@ -21,6 +21,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
     var senderName: String
     var replyToEmail: String?
     var locale: String
+    var fallbackChannel: String?
+    var fallbackAfterMinutes: Int
     var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -39,6 +41,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         case senderName = "sender_name"
         case replyToEmail = "reply_to_email"
         case locale
+        case fallbackChannel = "fallback_channel"
+        case fallbackAfterMinutes = "fallback_after_minutes"
         case updatedAt = "updated_at"
     }
 
@@ -62,6 +66,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         senderName = settings.senderName
         replyToEmail = settings.replyToEmail
         locale = settings.locale
+        fallbackChannel = settings.fallbackChannel?.rawValue
+        fallbackAfterMinutes = settings.fallbackAfterMinutes
         updatedAt = settings.updatedAt
     }
 
@@ -74,7 +80,9 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
             tenantID: tenantID, emailEnabled: emailEnabled, smsEnabled: smsEnabled, whatsappEnabled: whatsappEnabled,
             reminderOffsets: reminderOffsets, smsProvider: smsProvider, smsFailover: smsFailover, timeZone: timeZone,
             quietHours: quietHours, followUpEnabled: followUpEnabled, followUpMinutes: followUpMinutes,
-            senderName: senderName, replyToEmail: replyToEmail, locale: locale, updatedAt: updatedAt)
+            senderName: senderName, replyToEmail: replyToEmail, locale: locale,
+            fallbackChannel: fallbackChannel.flatMap(FallbackChannel.init(rawValue:)),
+            fallbackAfterMinutes: fallbackAfterMinutes, updatedAt: updatedAt)
     }
 }
 

@@ -301,7 +301,8 @@ enum SQLiteSchema {
     /// Delivery receipts: the newest delivery status of each `sent` ReminderLog row,
     /// beside the log (which stays append-only), the index receipts find their row by
     /// (the provider's message id; partial, so only sent rows are in it), and the
-    /// job column that carries the body of a webhook about a delivery status.
+    /// job column that carries the body of a webhook about a delivery status, and the
+    /// tenant's fallback rule.
     static let v7DeliveryStates = """
         CREATE TABLE delivery_states (
             log_id INTEGER NOT NULL PRIMARY KEY REFERENCES reminder_log(id) ON DELETE CASCADE,
@@ -317,5 +318,12 @@ enum SQLiteSchema {
 
         -- The body of a webhook about a delivery status (not a booking event).
         ALTER TABLE notification_jobs ADD COLUMN payload TEXT;
+
+        -- Fallback before the appointment: where an undelivered SMS or WhatsApp
+        -- message goes instead, and how long to wait for a delivery report.
+        ALTER TABLE notification_settings ADD COLUMN fallback_channel TEXT
+            CHECK (fallback_channel IN ('email', 'sms'));
+        ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes INTEGER NOT NULL DEFAULT 0
+            CHECK (fallback_after_minutes >= 0);
         """
 }

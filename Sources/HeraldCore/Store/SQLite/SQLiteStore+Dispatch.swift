@@ -318,6 +318,7 @@ extension SQLiteStore {
             jobs[job.id] = job
             dispositions.append(.applied)
         }
+        try applyFallbacks(logged.compactMap { entry in Fallback.Trigger(entry).map { (entry, $0, entry.loggedAt) } }, db)
         return AppliedResults(dispositions: dispositions, logged: logged)
     }
 

@@ -15,6 +15,7 @@ extension SQLiteStore {
         var dispositions: [ReceiptDisposition] = []
         dispositions.reserveCapacity(receipts.count)
         var subscriptions: [String: [WebhookSubscription]] = [:] // per tenant, read once per batch
+        var fallbackNews: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)] = []
         for receipt in receipts {
             var sentRow = try ReminderLogRow.fetchOne(
                 db.cachedStatement(sql: """
@@ -59,6 +60,7 @@ extension SQLiteStore {
                     ])
                 entry.delivery = state
                 dispositions.append(.updated(entry))
+                if let trigger = Fallback.Trigger(state) { fallbackNews.append((entry, trigger, state.updatedAt)) }
                 if state.status.eventType != nil {
                     if subscriptions[entry.tenantID] == nil {
                         subscriptions[entry.tenantID] = try ofTenant(WebhookSubscription.self, entry.tenantID, db)
@@ -71,6 +73,7 @@ extension SQLiteStore {
                 }
             }
         }
+        try applyFallbacks(fallbackNews, db)
         return dispositions
     }
 

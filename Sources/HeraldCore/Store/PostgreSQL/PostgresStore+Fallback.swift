@@ -1,0 +1,56 @@
+import Foundation
+import PostgresNIO
+
+// Fallback before the appointment on PostgreSQL, as on SQLite (SQLiteStore+Fallback.swift).
+extension PostgresStore {
+    func applyFallbacks(
+        _ news: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)], _ connection: PostgresConnection
+    ) async throws {
+        var settingsByTenant: [String: NotificationSettings?] = [:]
+        var wake: Set<String> = []
+        for (entry, trigger, now) in news where Fallback.mayStandIn(for: entry) {
+            guard let logID = entry.id else { continue }
+            if settingsByTenant[entry.tenantID] == nil {
+                let settings: NotificationSettings? = try await connection.one(
+                    "SELECT * FROM notification_settings WHERE tenant_id = \(entry.tenantID)", logger)
+                settingsByTenant[entry.tenantID] = .some(settings)
+            }
+            guard let settings = settingsByTenant[entry.tenantID] ?? nil, settings.fallbackChannel != nil,
+                  let booking: Booking = try await connection.one("SELECT * FROM bookings WHERE id = \(entry.bookingID)", logger)
+            else { continue }
+            // Locked: a receipt and a result for the same message at two cores see one fallback.
+            let existing: NotificationJob? = try await connection.one("""
+                SELECT * FROM notification_jobs
+                WHERE booking_id = \(entry.bookingID) AND event_id = \(Fallback.eventID(forLogID: logID))
+                FOR UPDATE
+                """, logger)
+            let alreadyByEmail = try await connection.exists("""
+                SELECT 1 FROM notification_jobs
+                WHERE booking_id = \(entry.bookingID) AND channel = 'email' AND kind = \(entry.kind.rawValue)
+                  AND reminder_offset_minutes = \(entry.reminderOffsetMinutes)
+                  AND schedule_version = \(entry.scheduleVersion) AND event_id = ''
+                """, logger)
+            let situation = Fallback.Situation(
+                original: entry, booking: booking, settings: settings, existing: existing, alreadyByEmail: alreadyByEmail)
+            switch Fallback.decide(trigger, situation, now: now) {
+            case .none:
+                break
+            case .insert(let job):
+                try await connection.run(PostgresInsert.job(job), logger)
+                wake.insert(job.channel)
+            case .sendNow(let jobID, let reason):
+                try await connection.run("""
+                    UPDATE notification_jobs SET due_at = \(now.postgres), last_error = \(reason), updated_at = \(now.postgres)
+                    WHERE id = \(jobID) AND status = 'pending'
+                    """, logger)
+                if let existing { wake.insert(existing.channel) }
+            case .cancel(let jobID, let reason):
+                try await connection.run("""
+                    UPDATE notification_jobs SET status = 'cancelled', last_error = \(reason), updated_at = \(now.postgres)
+                    WHERE id = \(jobID) AND status = 'pending'
+                    """, logger)
+            }
+        }
+        try await Self.notifyJobs(channels: wake, from: coreID, connection, logger)
+    }
+}
