@@ -255,6 +255,8 @@ let package = Package(
                 "HeraldAdminRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HeraldBus",
+                // The callbacks scenario signs Twilio's status callbacks as Twilio does.
+                "HeraldChannelKit",
                 "HeraldCore",
                 "HeraldProto",
                 .product(name: "Logging", package: "swift-log"),

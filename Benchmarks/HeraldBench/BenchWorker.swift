@@ -11,6 +11,7 @@ import Synchronization
 
 final class BenchWorker: Sendable {
     struct Received: Sendable {
+        var deliveryID: String
         var bookingID: String
         var attempt: UInt32
         /// Milliseconds since the epoch, taken on the socket's thread as the message came in.
@@ -27,6 +28,10 @@ final class BenchWorker: Sendable {
     final class Inbox: Sendable {
         let state = Mutex(State())
         let socket = Mutex<SocketThread?>(nil)
+        /// Named in its registration and results.
+        let provider: String
+
+        init(provider: String) { self.provider = provider }
 
         func receive(_ frames: [Data]) {
             let atMs = Date().timeIntervalSince1970 * 1000
@@ -38,14 +43,15 @@ final class BenchWorker: Sendable {
                 state.withLock { $0.rejected = reject.reason }
             case .delivery(let delivery):
                 state.withLock {
-                    $0.received.append(Received(bookingID: delivery.bookingID, attempt: delivery.attempt, atMs: atMs))
+                    $0.received.append(Received(
+                        deliveryID: delivery.deliveryID, bookingID: delivery.bookingID, attempt: delivery.attempt, atMs: atMs))
                 }
                 send(.result(.with {
                     $0.deliveryID = delivery.deliveryID
                     $0.attempt = delivery.attempt
                     $0.outcome = .sent
-                    $0.provider = "bench"
-                    $0.providerMessageID = "bench-\(delivery.deliveryID)-\(delivery.attempt)"
+                    $0.provider = provider
+                    $0.providerMessageID = BenchWorker.messageID(delivery.deliveryID, attempt: delivery.attempt)
                 }))
             case .heartbeat, .shutdown, .reportAck, .none:
                 break
@@ -58,14 +64,15 @@ final class BenchWorker: Sendable {
         }
     }
 
-    let inbox = Inbox()
+    let inbox: Inbox
     private let heartbeats: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     init(
         context: ZMQContext, endpoint: String, channel: String, instanceID: String, maxInFlight: Int,
-        curve: CurveOptions? = nil, logger: Logger
+        provider: String = "bench", curve: CurveOptions? = nil, logger: Logger
     ) throws {
-        let inbox = inbox
+        let inbox = Inbox(provider: provider)
+        self.inbox = inbox
         let socket = try SocketThread(
             context: context, kind: .dealer, name: "bench-worker", logger: logger,
             configure: { socket throws(ZMQError) in
@@ -81,7 +88,7 @@ final class BenchWorker: Sendable {
         inbox.send(.register(.with {
             $0.protocolVersion = .protocolVersion1
             $0.channel = channel
-            $0.provider = "bench"
+            $0.provider = provider
             $0.instanceID = instanceID
             $0.pluginVersion = "herald-bench"
             $0.maxInFlight = UInt32(maxInFlight)
@@ -108,6 +115,9 @@ final class BenchWorker: Sendable {
         }
         throw BenchError("the core did not welcome the bench worker within \(timeout)")
     }
+
+    /// The provider message id a delivery's SENT names.
+    static func messageID(_ deliveryID: String, attempt: UInt32) -> String { "bench-\(deliveryID)-\(attempt)" }
 
     var received: [Received] { inbox.state.withLock { $0.received } }
     var receivedCount: Int { inbox.state.withLock { $0.received.count } }

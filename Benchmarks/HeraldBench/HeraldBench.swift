@@ -11,7 +11,7 @@ import HeraldBus
 
 /// A scenario `--only` can pick.
 enum Scenario: String, CaseIterable, Sendable {
-    case admin, render, dispatch, lateness, cluster, gateway, idle
+    case admin, render, dispatch, lateness, cluster, gateway, callbacks, idle
 
     var help: String {
         switch self {
@@ -22,6 +22,7 @@ enum Scenario: String, CaseIterable, Sendable {
         case .lateness: "lateness of reminders falling due at a steady rate, at each of --lateness-rates"
         case .cluster: "reminders all due in the same second (appointments on the hour): drain time, lateness"
         case .gateway: "herald-gateway's POST /api/tenants/{t}/bookings under wrk, with a heraldd behind it"
+        case .callbacks: "herald-sms-twilio's callback listener under signed Twilio status callbacks from wrk, each stored by a heraldd"
         case .idle: "the idle cost of a core holding many future jobs"
         }
     }
@@ -129,6 +130,15 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("HTTP connections wrk keeps open in the gateway scenario.", valueName: "c"))
     var gatewayConnections = Count(32)
 
+    @Option(help: ArgumentHelp("Seconds of load in the callbacks scenario (default 5, with --quick 3).", valueName: "s"))
+    var callbackSeconds: Count?
+
+    @Option(help: ArgumentHelp("HTTP connections wrk keeps open in the callbacks scenario.", valueName: "c"))
+    var callbackConnections = Count(32)
+
+    @Option(help: ArgumentHelp("Sent messages the callbacks scenario reports on (default 20000, with --quick 8000).", valueName: "n"))
+    var callbackMessages: Count?
+
     @Option(help: ArgumentHelp("Future jobs for the idle scenario (default 1000000, with --quick 100000).", valueName: "n"))
     var idleJobs: Count?
 
@@ -158,11 +168,12 @@ struct HeraldBench: AsyncParsableCommand {
         commandName: "herald-bench",
         abstract: "Measure a real heraldd from the outside.",
         discussion: """
-            Runs the heraldd, herald-test-channel and (for the gateway scenario) herald-gateway built next to this \
+            Runs the heraldd, herald-test-channel and (for the gateway and callbacks scenarios) herald-gateway and \
+            herald-sms-twilio built next to this \
             binary (swift build -c release), each \
             scenario on free loopback ports with a fresh database in a temporary directory, and prints a table per \
             scenario. HERALD_BENCH_LATENESS_CSV=FILE writes each reminder's lateness of the lateness scenario to FILE. \
-            The gateway scenario needs wrk (Debian/Ubuntu: apt-get install -y wrk), the idle and cluster \
+            The gateway and callbacks scenarios need wrk (Debian/Ubuntu: apt-get install -y wrk), the idle and cluster \
             scenarios the sqlite3 shell (with --db, psql). BENCHMARKS.md explains the figures.
             """)
 
@@ -248,6 +259,13 @@ struct HeraldBench: AsyncParsableCommand {
             report.engine += try await runGateway(
                 environment: environment, context: context, seconds: options.gatewaySeconds?.value ?? (options.quick ? 3 : 10),
                 connections: options.gatewayConnections.value)
+        }
+        await attempt("callbacks") {
+            report.engine += try await runCallbacks(
+                environment: environment, context: context,
+                messages: options.callbackMessages?.value ?? (options.quick ? 8000 : 20_000),
+                seconds: options.callbackSeconds?.value ?? (options.quick ? 3 : 5),
+                connections: options.callbackConnections.value)
         }
         await attempt("idle") {
             report.engine += try await runIdle(

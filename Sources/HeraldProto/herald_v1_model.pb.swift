@@ -640,7 +640,12 @@ public nonisolated struct Herald_V1_ScheduledNotification: Sendable {
 
   public var attempt: UInt32 = 0
 
+  /// The last error, or why the notification is planned as it is (a fallback's reason).
   public var lastError: String = String()
+
+  /// A fallback: this notification stands in for an SMS or WhatsApp message that
+  /// was reported undelivered, failed, or (with a wait) was not reported delivered.
+  public var fallback: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1690,7 +1695,7 @@ nonisolated extension Herald_V1_ReminderLogEntry: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ScheduledNotification"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}kind\0\u{1}channel\0\u{1}provider\0\u{1}recipient\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{3}due_at\0\u{3}due_at_local\0\u{1}status\0\u{1}attempt\0\u{3}last_error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}kind\0\u{1}channel\0\u{1}provider\0\u{1}recipient\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{3}due_at\0\u{3}due_at_local\0\u{1}status\0\u{1}attempt\0\u{3}last_error\0\u{1}fallback\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1710,6 +1715,7 @@ nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, Sw
       case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.fallback) }()
       default: break
       }
     }
@@ -1752,6 +1758,9 @@ nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, Sw
     if !self.lastError.isEmpty {
       try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 12)
     }
+    if self.fallback != false {
+      try visitor.visitSingularBoolField(value: self.fallback, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1768,6 +1777,7 @@ nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, Sw
     if lhs.status != rhs.status {return false}
     if lhs.attempt != rhs.attempt {return false}
     if lhs.lastError != rhs.lastError {return false}
+    if lhs.fallback != rhs.fallback {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

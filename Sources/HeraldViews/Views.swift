@@ -123,6 +123,8 @@ public struct ScheduleView: Encodable {
         /// For a sent notification: the delivery status its provider reported last
         /// (from the log's sent row); empty otherwise.
         public var delivery_status: String
+        /// A fallback for an SMS or WhatsApp message that did not arrive (last_error says why).
+        public var fallback: Bool
     }
 
     public var booking: BookingView
@@ -139,7 +141,7 @@ public struct ScheduleView: Encodable {
                 job_id: $0.jobID, kind: $0.kind, channel: $0.channel, provider: $0.provider, recipient: $0.recipient,
                 reminder_offset_minutes: $0.reminderOffsetMinutes, schedule_version: $0.scheduleVersion, due_at: $0.dueAt,
                 due_at_local: $0.dueAtLocal, status: $0.status, attempt: $0.attempt, last_error: $0.lastError,
-                delivery_status: delivery[$0.jobID] ?? "")
+                delivery_status: delivery[$0.jobID] ?? "", fallback: $0.fallback)
         }
         log = schedule.log.map(LogEntryView.init)
     }

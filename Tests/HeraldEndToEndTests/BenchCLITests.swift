@@ -28,7 +28,7 @@ struct BenchCLITests {
         // Help is wrapped to the terminal's width: compare with the line breaks as spaces.
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for expected in [
-            "(default: admin,render,dispatch,lateness,cluster,gateway,idle)", "256 in flight each. (default: 2)",
+            "(default: admin,render,dispatch,lateness,cluster,gateway,callbacks,idle)", "256 in flight each. (default: 2)",
             "(default 1000,5000; several reminders may share a millisecond)", "scenario. (default: 32)",
         ] {
             #expect(text.contains(expected), "\(expected) in \(help.stdout)")

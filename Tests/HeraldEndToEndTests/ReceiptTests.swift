@@ -302,6 +302,40 @@ extension ChannelEndToEnd {
             #expect(try await webhooks.stop() == 0)
         }
 
+        // MARK: Fallback
+
+        /// An SMS Twilio reports undelivered goes out by e-mail at once (a real SMTP
+        /// server receives it), as its own notification, visible in the schedule with
+        /// its reason.
+        @Test func anUndeliveredSMSFallsBackToEmailBeforeTheAppointment() async throws {
+            let setup = try await Self.setUp("twilio")
+            let smtp = try await SMTPPeer.start(
+                in: setup.core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
+            let email = try await RunningEmailChannel.start(
+                "email-fallback", core: setup.core, environment: EmailChannelTests.environment(smtp))
+            _ = try await setup.core.heraldOrThrow(["settings", "set", "salon", "--fallback", "email"])
+
+            _ = try await setup.core.heraldOrThrow([
+                "booking", "create", "salon", "--id", "b-1", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--phone", "+4915112340030", "--email", "ada@example.com", "--name", "Ada Lovelace",
+            ])
+            let sms = try await Self.waitForDelivery(setup, booking: "b-1", status: "undelivered")
+            let fallback = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-1", channel: "email")
+            #expect(fallback.outcome == "sent" && fallback.kind == "confirmation" && fallback.provider == "smtp", "\(fallback)")
+            #expect(fallback.event_id == "fb_\(sms.id)", "\(fallback)")
+            try await eventually("the fallback e-mail at the SMTP server") { try !smtp.messages().isEmpty }
+            let mail = try #require(try smtp.messages().first)
+            #expect(mail.parsed.rcpt_tos == ["ada@example.com"])
+
+            let schedule = try await setup.core.schedule("b-1")
+            let planned = try #require(schedule.notifications.first { $0.fallback })
+            #expect(planned.channel == "email" && planned.status == "sent", "\(schedule.notifications)")
+            #expect(planned.last_error.contains("reported undelivered (30003"), "\(planned)")
+            let text = try await setup.core.heraldOrThrow(["schedule", "b-1"])
+            #expect(text.contains("confirmation (fallback)"), "\(text)")
+            #expect(try await email.stop() == 0)
+        }
+
         // MARK: Vonage
 
         @Test(arguments: ["POST-JSON", "POST", "GET"])

@@ -74,6 +74,7 @@ extension NotificationJob {
             $0.status = status.rawValue
             $0.attempt = UInt32(attempt)
             $0.lastError = lastError ?? ""
+            $0.fallback = eventID.hasPrefix("fb_")
         }
     }
 }

@@ -55,25 +55,26 @@ public enum Fallback {
         public var settings: NotificationSettings
         /// The fallback job already made for this message (any status), if any.
         public var existing: NotificationJob?
-        /// Whether the same notification already goes to the customer by e-mail
-        /// (a job on "email" with the same kind, offset and schedule version): an
-        /// e-mail fallback would say it twice.
-        public var alreadyByEmail: Bool
+        /// Whether the same notification already goes to the customer on the fallback
+        /// channel (another job on it with the same kind, offset and schedule version,
+        /// not itself a fallback): the fallback would say it twice.
+        public var alreadyOnFallbackChannel: Bool
 
         public init(
             original: ReminderLogEntry, booking: Booking, settings: NotificationSettings,
-            existing: NotificationJob?, alreadyByEmail: Bool
+            existing: NotificationJob?, alreadyOnFallbackChannel: Bool
         ) {
             self.original = original
             self.booking = booking
             self.settings = settings
             self.existing = existing
-            self.alreadyByEmail = alreadyByEmail
+            self.alreadyOnFallbackChannel = alreadyOnFallbackChannel
         }
     }
 
-    /// The customer messages a fallback may stand in for.
-    static let kinds: Set<NotificationKind> = [.confirmation, .reminder, .reschedule, .cancellation, .followUp]
+    /// The customer messages a fallback may stand in for: those before the appointment
+    /// (a follow-up goes out after it has started, when no fallback is made).
+    static let kinds: Set<NotificationKind> = [.confirmation, .reminder, .reschedule, .cancellation]
 
     /// The event id of the fallback of a ReminderLog row.
     public static func eventID(forLogID id: Int64) -> String { "fb_\(id)" }
@@ -127,11 +128,12 @@ public enum Fallback {
         _ channel: FallbackChannel, _ situation: Situation, logID: Int64, due: Date, now: Date, reason: String
     ) -> Action {
         let original = situation.original, booking = situation.booking
+        guard !situation.alreadyOnFallbackChannel else { return .none }
         let recipient: String
         var provider: String?
         switch channel {
         case .email:
-            guard let email = booking.customerEmail, !email.isEmpty, !situation.alreadyByEmail else { return .none }
+            guard let email = booking.customerEmail, !email.isEmpty else { return .none }
             recipient = email
         case .sms:
             guard let phone = booking.customerPhone, !phone.isEmpty else { return .none }

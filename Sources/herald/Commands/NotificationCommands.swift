@@ -54,7 +54,8 @@ struct ScheduleCommand: AsyncParsableCommand {
             // "sent, delivered": what the provider reported after accepting it.
             let state = delivery[job.jobID].map { "\(job.status), \($0)" } ?? job.status
             table.append([
-                job.kind, job.channel + (job.provider.isEmpty ? "" : "/\(job.provider)"), job.recipient,
+                job.kind + (job.fallback ? " (fallback)" : ""), job.channel + (job.provider.isEmpty ? "" : "/\(job.provider)"),
+                job.recipient,
                 job.kind == "reminder" ? "\(job.reminderOffsetMinutes) min" : "", job.dueAt, job.dueAtLocal, state,
                 "\(job.attempt)", job.lastError,
             ])

@@ -50,7 +50,7 @@ struct SettingsCommand: AsyncParsableCommand {
         @Option(help: "Locale for dates in messages, e.g. en-US, de-DE.") var locale: String?
         @Option(
             help: ArgumentHelp(
-                "Where an SMS or WhatsApp message the provider reports undelivered (or that fails) goes instead, before the appointment: email, sms (the other SMS provider), or off.",
+                "Where an SMS or WhatsApp message the provider reports undelivered (or that fails) goes instead, before the appointment: email, sms (the other SMS provider; for WhatsApp the tenant's), or off.",
                 valueName: "email|sms|off"))
         var fallback: String?
         @Option(
@@ -126,7 +126,8 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
     fields.append("locale", settings.locale)
     fields.append("fallback", settings.fallbackChannel.isEmpty ? "off" : settings.fallbackChannel
         + (settings.fallbackAfterMinutes > 0
-            ? ", when undelivered or not delivered within \(settings.fallbackAfterMinutes) minutes" : ", when reported undelivered"))
+            ? ", when it fails, is reported undelivered or is not reported delivered within \(settings.fallbackAfterMinutes) minutes"
+            : ", when it fails or is reported undelivered"))
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

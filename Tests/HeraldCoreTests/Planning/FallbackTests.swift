@@ -24,10 +24,11 @@ struct FallbackTests {
 
     static func situation(
         _ original: ReminderLogEntry = sentRow(), settings: NotificationSettings = settings(), existing: NotificationJob? = nil,
-        booking: Booking = booking, alreadyByEmail: Bool = false
+        booking: Booking = booking, alreadyOnFallbackChannel: Bool = false
     ) -> Fallback.Situation {
         Fallback.Situation(
-            original: original, booking: booking, settings: settings, existing: existing, alreadyByEmail: alreadyByEmail)
+            original: original, booking: booking, settings: settings, existing: existing,
+            alreadyOnFallbackChannel: alreadyOnFallbackChannel)
     }
 
     static func inserted(_ action: Fallback.Action) -> NotificationJob? {
@@ -94,9 +95,13 @@ struct FallbackTests {
         #expect(Self.inserted(Fallback.decide(undelivered, Self.situation(Self.sentRow(channel: "whatsapp", provider: "whatsapp-cloud")), now: Fixture.now)) != nil)
     }
 
-    @Test func noEmailFallbackWhenTheCustomerGetsItByEmailAnywayOrHasNoAddress() {
+    @Test func noFallbackWhenTheCustomerGetsItThatWayAnywayOrCannotBeReached() {
         let undelivered = Fallback.Trigger.undelivered(code: nil, error: nil)
-        #expect(Fallback.decide(undelivered, Self.situation(alreadyByEmail: true), now: Fixture.now) == .none)
+        #expect(Fallback.decide(undelivered, Self.situation(alreadyOnFallbackChannel: true), now: Fixture.now) == .none)
+        #expect(Fallback.decide(
+            undelivered, Self.situation(Self.sentRow(channel: "whatsapp", provider: "whatsapp-cloud"), settings: Self.settings(.sms),
+                                        alreadyOnFallbackChannel: true), now: Fixture.now) == .none)
+        #expect(Fallback.decide(undelivered, Self.situation(Self.sentRow(kind: .followUp)), now: Fixture.now) == .none)
         var noEmail = Self.booking
         noEmail.customerEmail = nil
         #expect(Fallback.decide(undelivered, Self.situation(booking: noEmail), now: Fixture.now) == .none)

@@ -324,23 +324,26 @@ enum StoredFormatSample {
 
     /// The sample's rows as the record code before Codable records wrote them (commit
     /// 912c57f, `sqlite3 herald.db '.mode insert'`); never regenerate these from newer code.
+    /// Columns added since (v7: `notification_settings.fallback_channel` and
+    /// `fallback_after_minutes`, `notification_jobs.payload`) carry the values a migrated
+    /// row has: their defaults, appended last as ALTER TABLE appends the columns.
     static let rowsWrittenBefore = #"""
         INSERT INTO tenants VALUES('acme','Acme "Salon" / Zoë','2027-01-15 08:00:00.000');
         INSERT INTO tenants VALUES('beta','Beta','2027-01-15 08:01:30.500');
-        INSERT INTO notification_settings VALUES('acme',1,1,1,'[2880,60,5]','vonage',1,'Europe/Berlin',1320,420,1,90,'Zoë & Co / Salon','desk@acme.example','de-DE','2027-01-15 08:00:00.000');
-        INSERT INTO notification_settings VALUES('beta',1,0,0,'[1440,60]','twilio',0,'UTC',NULL,NULL,0,120,'',NULL,'en-US','2027-01-15 08:01:30.500');
+        INSERT INTO notification_settings VALUES('acme',1,1,1,'[2880,60,5]','vonage',1,'Europe/Berlin',1320,420,1,90,'Zoë & Co / Salon','desk@acme.example','de-DE','2027-01-15 08:00:00.000',NULL,0);
+        INSERT INTO notification_settings VALUES('beta',1,0,0,'[1440,60]','twilio',0,'UTC',NULL,NULL,0,120,'',NULL,'en-US','2027-01-15 08:01:30.500',NULL,0);
         INSERT INTO event_types VALUES('acme','haircut','Haircut',45,'[1440,30]','["front-desk@acme.example","owner@acme.example"]',1,1,1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500');
         INSERT INTO event_types VALUES('acme','consult','Consult',60,NULL,'[]',0,0,0,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000');
         INSERT INTO bookings VALUES('bk_1','acme','haircut','Zoë "Q" O''Neil / 東京','zoe@example.com','+4915112345678','2027-01-18 08:00:00.250','2027-01-18 08:45:00.250','confirmed',1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500');
         INSERT INTO bookings VALUES('bk_2','beta',NULL,'Ada',NULL,NULL,'2027-01-18 08:00:00.250','2027-01-18 08:00:00.250','pending',1,'2027-01-15 08:01:30.500','2027-01-15 08:01:30.500');
         INSERT INTO webhook_subscriptions VALUES('wh_1','acme','https://hooks.acme.example/herald/in?x=1','["booking.created","booking.cancelled"]','whsec_c2VjcmV0',0,'the endpoint answered: 410 Gone','2027-01-15 08:00:00.000');
         INSERT INTO webhook_subscriptions VALUES('wh_2','acme','https://other.example/','[]','whsec_b3RoZXI=',0,'the endpoint answered: 410 Gone','2027-01-15 08:01:30.500');
-        INSERT INTO notification_jobs VALUES('job_reminder','acme','bk_1','reminder','sms','vonage','+4915112345678',30,1,'',NULL,'2027-01-15 08:02:30.500','2027-01-18 08:00:00.250','pending',1,NULL,NULL,'429 slow down','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500','twilio',NULL);
-        INSERT INTO notification_jobs VALUES('job_webhook','acme','bk_1','webhook','webhook',NULL,'https://hooks.acme.example/herald/in?x=1',0,1,'evt_1','wh_1','2027-01-15 08:00:00.000',NULL,'failed',1,NULL,NULL,'410 Gone','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL);
-        INSERT INTO notification_jobs VALUES('job_team','acme','bk_1','host_notification','chat',NULL,'https://hooks.chat.example/services/T0/B0/XYZW',0,1,'evt_1',NULL,'2027-01-15 08:00:00.000',NULL,'leased',1,'worker-chat','2027-01-15 08:02:00.750',NULL,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,'team_1');
-        INSERT INTO notification_jobs VALUES('job_mail','acme','bk_1','confirmation','email',NULL,'zoe@example.com',0,1,'',NULL,'2027-01-15 08:01:30.500',NULL,'sent',1,NULL,NULL,NULL,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL);
-        INSERT INTO notification_jobs VALUES('job_follow','acme','bk_1','follow_up','email',NULL,'zoe@example.com',0,1,'',NULL,'2027-01-18 10:30:00.250',NULL,'cancelled',0,NULL,NULL,'follow-up not wanted','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL);
-        INSERT INTO notification_jobs VALUES('job_skipped','acme','bk_1','reminder','email',NULL,'zoe@example.com',1440,1,'',NULL,'2027-01-15 08:00:00.000',NULL,'skipped',0,NULL,NULL,NULL,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000',NULL,NULL);
+        INSERT INTO notification_jobs VALUES('job_reminder','acme','bk_1','reminder','sms','vonage','+4915112345678',30,1,'',NULL,'2027-01-15 08:02:30.500','2027-01-18 08:00:00.250','pending',1,NULL,NULL,'429 slow down','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500','twilio',NULL,NULL);
+        INSERT INTO notification_jobs VALUES('job_webhook','acme','bk_1','webhook','webhook',NULL,'https://hooks.acme.example/herald/in?x=1',0,1,'evt_1','wh_1','2027-01-15 08:00:00.000',NULL,'failed',1,NULL,NULL,'410 Gone','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL,NULL);
+        INSERT INTO notification_jobs VALUES('job_team','acme','bk_1','host_notification','chat',NULL,'https://hooks.chat.example/services/T0/B0/XYZW',0,1,'evt_1',NULL,'2027-01-15 08:00:00.000',NULL,'leased',1,'worker-chat','2027-01-15 08:02:00.750',NULL,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,'team_1',NULL);
+        INSERT INTO notification_jobs VALUES('job_mail','acme','bk_1','confirmation','email',NULL,'zoe@example.com',0,1,'',NULL,'2027-01-15 08:01:30.500',NULL,'sent',1,NULL,NULL,NULL,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL,NULL);
+        INSERT INTO notification_jobs VALUES('job_follow','acme','bk_1','follow_up','email',NULL,'zoe@example.com',0,1,'',NULL,'2027-01-18 10:30:00.250',NULL,'cancelled',0,NULL,NULL,'follow-up not wanted','2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,NULL,NULL);
+        INSERT INTO notification_jobs VALUES('job_skipped','acme','bk_1','reminder','email',NULL,'zoe@example.com',1440,1,'',NULL,'2027-01-15 08:00:00.000',NULL,'skipped',0,NULL,NULL,NULL,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000',NULL,NULL,NULL);
         INSERT INTO reminder_log VALUES(1,'job_skipped','acme','bk_1','email','','reminder',1440,1,'zoe@example.com','','skipped',0,NULL,'booked too late','2027-01-15 08:00:00.000');
         INSERT INTO reminder_log VALUES(2,'job_webhook','acme','bk_1','webhook','','webhook',0,1,'https://hooks.acme.example/herald/in?x=1','evt_1','failed',1,NULL,'410 Gone','2027-01-15 08:01:30.500');
         INSERT INTO reminder_log VALUES(3,'job_mail','acme','bk_1','email','smtp','confirmation',0,1,'zoe@example.com','','sent',1,'<m1@acme>',NULL,'2027-01-15 08:01:30.500');

@@ -109,6 +109,7 @@ struct ScheduleReport: Decodable, Sendable {
         var attempt: Int
         var last_error: String
         var delivery_status: String
+        var fallback: Bool
 
         var description: String { "\(kind) \(channel) due=\(due_at) \(status) attempt=\(attempt) \(last_error) \(delivery_status)" }
     }

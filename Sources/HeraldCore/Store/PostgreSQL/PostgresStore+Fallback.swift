@@ -18,20 +18,23 @@ extension PostgresStore {
             guard let settings = settingsByTenant[entry.tenantID] ?? nil, settings.fallbackChannel != nil,
                   let booking: Booking = try await connection.one("SELECT * FROM bookings WHERE id = \(entry.bookingID)", logger)
             else { continue }
-            // Locked: a receipt and a result for the same message at two cores see one fallback.
+            // Locked: a second receipt for the same message waits for this transaction. (A
+            // result and its receipts cannot race: a receipt finds no `sent` row until the
+            // result's transaction has committed, and it locks that row.)
             let existing: NotificationJob? = try await connection.one("""
                 SELECT * FROM notification_jobs
                 WHERE booking_id = \(entry.bookingID) AND event_id = \(Fallback.eventID(forLogID: logID))
                 FOR UPDATE
                 """, logger)
-            let alreadyByEmail = try await connection.exists("""
+            let alreadyOnFallbackChannel = try await connection.exists("""
                 SELECT 1 FROM notification_jobs
-                WHERE booking_id = \(entry.bookingID) AND channel = 'email' AND kind = \(entry.kind.rawValue)
-                  AND reminder_offset_minutes = \(entry.reminderOffsetMinutes)
-                  AND schedule_version = \(entry.scheduleVersion) AND event_id = ''
+                WHERE booking_id = \(entry.bookingID) AND channel = \(settings.fallbackChannel?.rawValue)
+                  AND kind = \(entry.kind.rawValue) AND reminder_offset_minutes = \(entry.reminderOffsetMinutes)
+                  AND schedule_version = \(entry.scheduleVersion) AND event_id = '' AND id <> \(entry.jobID)
                 """, logger)
             let situation = Fallback.Situation(
-                original: entry, booking: booking, settings: settings, existing: existing, alreadyByEmail: alreadyByEmail)
+                original: entry, booking: booking, settings: settings, existing: existing,
+                alreadyOnFallbackChannel: alreadyOnFallbackChannel)
             switch Fallback.decide(trigger, situation, now: now) {
             case .none:
                 break

@@ -21,15 +21,19 @@ extension SQLiteStore {
             let existing = try NotificationJobRow.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM notification_jobs WHERE booking_id = ? AND event_id = ?"),
                 arguments: [entry.bookingID, Fallback.eventID(forLogID: logID)])?.model
-            let alreadyByEmail = try Bool.fetchOne(
+            let alreadyOnFallbackChannel = try Bool.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM notification_jobs
-                        WHERE booking_id = ? AND channel = 'email' AND kind = ? AND reminder_offset_minutes = ?
-                          AND schedule_version = ? AND event_id = '')
+                        WHERE booking_id = ? AND channel = ? AND kind = ? AND reminder_offset_minutes = ?
+                          AND schedule_version = ? AND event_id = '' AND id <> ?)
                     """),
-                arguments: [entry.bookingID, entry.kind.rawValue, entry.reminderOffsetMinutes, entry.scheduleVersion]) ?? false
+                arguments: [
+                    entry.bookingID, settings.fallbackChannel?.rawValue, entry.kind.rawValue, entry.reminderOffsetMinutes,
+                    entry.scheduleVersion, entry.jobID,
+                ]) ?? false
             let situation = Fallback.Situation(
-                original: entry, booking: booking, settings: settings, existing: existing, alreadyByEmail: alreadyByEmail)
+                original: entry, booking: booking, settings: settings, existing: existing,
+                alreadyOnFallbackChannel: alreadyOnFallbackChannel)
             switch Fallback.decide(trigger, situation, now: now) {
             case .none:
                 break
