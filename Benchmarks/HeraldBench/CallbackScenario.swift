@@ -41,7 +41,6 @@ func runCallbacks(
         $0.emailEnabled = false
         $0.smsEnabled = true
         $0.smsProvider = .twilio
-        $0.reminderOffsets = .with { $0.minutes = [] }
     })
 
     // The messages: one SMS confirmation per booking, "sent" by an in-bench Twilio worker.

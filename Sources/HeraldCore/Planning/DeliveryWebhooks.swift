@@ -13,10 +13,12 @@ public enum DeliveryWebhooks {
         for entry: ReminderLogEntry, subscriptions: [WebhookSubscription], now: Date
     ) -> [NotificationJob] {
         guard let delivery = entry.delivery, let type = delivery.status.eventType, let logID = entry.id else { return [] }
+        let wanting = subscriptions.filter { $0.tenantID == entry.tenantID && $0.wants(eventType: type) }
+        // The body costs most of a receipt's work: only for someone who wants it.
+        guard !wanting.isEmpty else { return [] }
         let eventID = "dlv_\(logID)_\(delivery.status.rawValue)"
         let body = String(decoding: WebhookPayload.body(forDelivery: entry, type: type, eventID: eventID), as: UTF8.self)
-        return subscriptions
-            .filter { $0.tenantID == entry.tenantID && $0.wants(eventType: type) }
+        return wanting
             .map { subscription in
                 NotificationJob(
                     id: Identifier.make(prefix: "job"), tenantID: entry.tenantID, bookingID: entry.bookingID,
