@@ -28,10 +28,13 @@ enum TwilioCallbacks {
         // A status this channel does not know (Twilio adds some) is taken and not forwarded.
         guard let status = deliveryStatus(twilioStatus) else { return .respond(status: 200) }
         let errorCode = value("ErrorCode") ?? ""
-        return .report([Herald_V1_Receipt(
+        var receipt = Herald_V1_Receipt(
             provider: "twilio", messageID: sid, status: status, providerStatus: twilioStatus,
             errorCode: status == .undelivered ? errorCode : "",
-            errorMessage: status == .undelivered ? (value("ErrorMessage") ?? errorText(errorCode)) : "")])
+            errorMessage: status == .undelivered ? (value("ErrorMessage") ?? errorText(errorCode)) : "")
+        // 21610: the number replied STOP; the core puts it on the tenant's suppression list.
+        receipt.recipientGone = status == .undelivered && errorCode == "21610"
+        return .report([receipt])
     }
 
     /// Twilio's MessageStatus values, as Herald's delivery states.

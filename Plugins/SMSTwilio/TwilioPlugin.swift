@@ -50,6 +50,9 @@ struct TwilioPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
         return TwilioCallbacks.answer(request, authToken: configuration.authToken)
     }
 
+    /// "Attempt to send to unsubscribed recipient".
+    static let unsubscribedRecipient = 21610
+
     /// Twilio's answer as an outcome: 201 with the message's `sid`; 429,
     /// 20429 and 5xx are worth another try; every other error is permanent.
     static func outcome(for response: HTTPResponse) -> Outcome {
@@ -64,6 +67,9 @@ struct TwilioPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
         if response.status == 429 || error?.code == 20429 || response.status >= 500 {
             return .retry(error: text, code: code, after: response.retryAfter())
         }
+        // 21610: the number replied STOP to this sender; the core puts it on the
+        // tenant's suppression list.
+        if error?.code == unsubscribedRecipient { return .recipientGone(error: text, code: code) }
         return .failed(error: text, code: code)
     }
 }

@@ -69,6 +69,14 @@ public enum Herald_V1_Admin {
         /// The core's counters, gauges and histograms: the figures heraldd's metrics
         /// endpoint (--metrics-endpoint) serves, read from the same registry.
         public static let getStats = RPCMethod(service: serviceName, name: "GetStats")
+        /// The tenant's suppression list: customers who opted out on a channel (a
+        /// provider's opted-out answer such as Twilio's 21610, or by hand). Their
+        /// messages on it are planned and logged `skipped` ("recipient opted out").
+        public static let listSuppressions = RPCMethod(service: serviceName, name: "ListSuppressions")
+        /// Puts a recipient on the list; one already there stays as it was.
+        public static let addSuppression = RPCMethod(service: serviceName, name: "AddSuppression")
+        /// Takes a recipient off the list; taking off one who is not on it is not an error.
+        public static let removeSuppression = RPCMethod(service: serviceName, name: "RemoveSuppression")
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
         public static let createApiKey = RPCMethod(service: serviceName, name: "CreateApiKey")
@@ -121,6 +129,9 @@ public enum Herald_V1_Admin {
             getSchedule,
             listChannels,
             getStats,
+            listSuppressions,
+            addSuppression,
+            removeSuppression,
             createApiKey,
             listApiKeys,
             revokeApiKey,
@@ -223,6 +234,17 @@ public enum Herald_V1_Admin {
         /// The core's counters, gauges and histograms: the figures heraldd's metrics
         /// endpoint (--metrics-endpoint) serves, read from the same registry.
         func getStats(_ request: Herald_V1_GetStatsRequest) async throws -> Herald_V1_GetStatsResponse
+
+        /// The tenant's suppression list: customers who opted out on a channel (a
+        /// provider's opted-out answer such as Twilio's 21610, or by hand). Their
+        /// messages on it are planned and logged `skipped` ("recipient opted out").
+        func listSuppressions(_ request: Herald_V1_ListSuppressionsRequest) async throws -> Herald_V1_ListSuppressionsResponse
+
+        /// Puts a recipient on the list; one already there stays as it was.
+        func addSuppression(_ request: Herald_V1_AddSuppressionRequest) async throws -> Herald_V1_Suppression
+
+        /// Takes a recipient off the list; taking off one who is not on it is not an error.
+        func removeSuppression(_ request: Herald_V1_RemoveSuppressionRequest) async throws -> Herald_V1_RemoveSuppressionResponse
 
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
@@ -483,6 +505,29 @@ public enum Herald_V1_Admin {
             try await caller.call(Method.getStats, request, as: Herald_V1_GetStatsResponse.self, options: options)
         }
 
+        /// The tenant's suppression list: customers who opted out on a channel (a
+        /// provider's opted-out answer such as Twilio's 21610, or by hand). Their
+        /// messages on it are planned and logged `skipped` ("recipient opted out").
+        public func listSuppressions(
+            _ request: Herald_V1_ListSuppressionsRequest = Herald_V1_ListSuppressionsRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_ListSuppressionsResponse {
+            try await caller.call(Method.listSuppressions, request, as: Herald_V1_ListSuppressionsResponse.self, options: options)
+        }
+
+        /// Puts a recipient on the list; one already there stays as it was.
+        public func addSuppression(
+            _ request: Herald_V1_AddSuppressionRequest = Herald_V1_AddSuppressionRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_Suppression {
+            try await caller.call(Method.addSuppression, request, as: Herald_V1_Suppression.self, options: options)
+        }
+
+        /// Takes a recipient off the list; taking off one who is not on it is not an error.
+        public func removeSuppression(
+            _ request: Herald_V1_RemoveSuppressionRequest = Herald_V1_RemoveSuppressionRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_RemoveSuppressionResponse {
+            try await caller.call(Method.removeSuppression, request, as: Herald_V1_RemoveSuppressionResponse.self, options: options)
+        }
+
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
         public func createApiKey(
@@ -636,6 +681,15 @@ extension Herald_V1_Admin.ServiceProtocol {
         }
         router.register(Herald_V1_Admin.Method.getStats) { (request: Herald_V1_GetStatsRequest, _) in
             try await self.getStats(request)
+        }
+        router.register(Herald_V1_Admin.Method.listSuppressions) { (request: Herald_V1_ListSuppressionsRequest, _) in
+            try await self.listSuppressions(request)
+        }
+        router.register(Herald_V1_Admin.Method.addSuppression) { (request: Herald_V1_AddSuppressionRequest, _) in
+            try await self.addSuppression(request)
+        }
+        router.register(Herald_V1_Admin.Method.removeSuppression) { (request: Herald_V1_RemoveSuppressionRequest, _) in
+            try await self.removeSuppression(request)
         }
         router.register(Herald_V1_Admin.Method.createApiKey) { (request: Herald_V1_CreateApiKeyRequest, _) in
             try await self.createApiKey(request)

@@ -672,7 +672,9 @@ public nonisolated struct Herald_V1_Result: Sendable {
   /// With FAILED: the recipient is gone for good, so the core stops sending to
   /// it. A webhook endpoint answering 410 Gone sets this and the core disables
   /// the subscription; on a team destination's delivery (a chat webhook that
-  /// answered 404 or 410) the core disables the team destination.
+  /// answered 404 or 410) the core disables the team destination; on a message to
+  /// the customer (an SMS to a number that replied STOP: Twilio 21610) the core
+  /// puts the recipient on the tenant's suppression list for that channel.
   public var recipientGone: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -744,6 +746,10 @@ public nonisolated struct Herald_V1_Receipt: Sendable {
   /// a message Vonage split into parts has one id per part, and the Result carried
   /// them comma-separated.
   public var deliveryID: String = String()
+
+  /// With UNDELIVERED: the provider says the recipient opted out (Twilio's
+  /// 21610): the core puts them on the tenant's suppression list for the channel.
+  public var recipientGone: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1735,7 +1741,7 @@ nonisolated extension Herald_V1_ReportAck: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Receipt"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}status\0\u{3}provider_status\0\u{3}occurred_at_ms\0\u{3}error_code\0\u{3}error_message\0\u{3}delivery_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}status\0\u{3}provider_status\0\u{3}occurred_at_ms\0\u{3}error_code\0\u{3}error_message\0\u{3}delivery_id\0\u{3}recipient_gone\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1751,6 +1757,7 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
       case 6: try { try decoder.decodeSingularStringField(value: &self.errorCode) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.errorMessage) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.deliveryID) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.recipientGone) }()
       default: break
       }
     }
@@ -1781,6 +1788,9 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.deliveryID.isEmpty {
       try visitor.visitSingularStringField(value: self.deliveryID, fieldNumber: 8)
     }
+    if self.recipientGone != false {
+      try visitor.visitSingularBoolField(value: self.recipientGone, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1793,6 +1803,7 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.errorCode != rhs.errorCode {return false}
     if lhs.errorMessage != rhs.errorMessage {return false}
     if lhs.deliveryID != rhs.deliveryID {return false}
+    if lhs.recipientGone != rhs.recipientGone {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

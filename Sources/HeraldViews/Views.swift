@@ -204,3 +204,23 @@ extension Herald_V1_SmsProvider {
         }
     }
 }
+
+public struct SuppressionView: Encodable {
+    public var tenant_id: String
+    public var channel: String
+    public var recipient: String
+    public var scope: String
+    public var reason: String
+    public var source: String
+    public var created_at: String
+
+    public init(_ entry: Herald_V1_Suppression) {
+        tenant_id = entry.tenantID
+        channel = entry.channel
+        recipient = entry.recipient
+        scope = entry.scope
+        reason = entry.reason
+        source = entry.source
+        created_at = entry.createdAt
+    }
+}

@@ -18,6 +18,7 @@ struct GatewayAPI: Sendable {
         addSettingsRoutes(to: api)
         addEventTypeRoutes(to: api)
         addWebhookRoutes(to: api)
+        addSuppressionRoutes(to: api)
         return router
     }
 

@@ -21,6 +21,7 @@ struct Herald: AsyncParsableCommand {
             BookingCommand.self,
             WebhookCommand.self,
             TeamCommand.self,
+            SuppressionCommand.self,
             TemplateCommand.self,
             APIKeyCommand.self,
             KeysCommand.self,

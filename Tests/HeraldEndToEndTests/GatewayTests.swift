@@ -47,6 +47,46 @@ struct GatewayTests {
         #expect(try await setup.gateway.stop() == 0)
     }
 
+    /// The suppression list over HTTP: a tenant key manages its own tenant's list only,
+    /// a booking for a suppressed number plans its SMS skipped, and bad input is a 4xx.
+    @Test func theSuppressionListIsManagedPerTenant() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        let added = try await gateway.request(
+            "POST", "/api/suppressions", key: setup.salonKey,
+            body: ["channel": "sms", "recipient": "+4915112345678", "reason": "asked at the front desk"])
+        #expect(added.status == 201, "\(added)")
+        #expect(added.json["source"] as? String == "admin" && added.json["scope"] as? String == "all", "\(added)")
+        let listed = try await gateway.request("GET", "/api/suppressions?channel=sms", key: setup.salonKey)
+        #expect((listed.json["suppressions"] as? [[String: Any]])?.map { $0["recipient"] as? String } == ["+4915112345678"], "\(listed)")
+        let other = try await gateway.request("GET", "/api/suppressions", key: setup.clinicKey)
+        #expect((other.json["suppressions"] as? [[String: Any]])?.isEmpty == true, "another tenant's list is its own: \(other)")
+        let foreign = try await gateway.request("GET", "/api/suppressions?tenant_id=salon", key: setup.clinicKey)
+        #expect(foreign.status == 403 || foreign.status == 404, "\(foreign)")
+
+        let bad = try await gateway.request("POST", "/api/suppressions", key: setup.salonKey, body: ["channel": "fax", "recipient": "1"])
+        #expect(bad.status == 422 || bad.status == 400, "\(bad)")
+        let unknownField = try await gateway.request(
+            "DELETE", "/api/suppressions", key: setup.salonKey, body: ["channel": "sms", "recipient": "+4915112345678", "why": "x"])
+        #expect(unknownField.status == 400, "\(unknownField)")
+
+        _ = try await setup.core.heraldOrThrow(["settings", "set", "salon", "--sms", "on"])
+        var booking = Self.booking
+        booking["customer_phone"] = "+4915112345678"
+        let created = try await gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: booking)
+        let id = try #require(created.json["booking_id"] as? String, "\(created)")
+        let schedule = try await gateway.request("GET", "/api/bookings/\(id)/notifications", key: setup.salonKey)
+        let sms = (schedule.json["notifications"] as? [[String: Any]])?.filter { $0["channel"] as? String == "sms" } ?? []
+        #expect(!sms.isEmpty && sms.allSatisfy { $0["status"] as? String == "skipped" && $0["last_error"] as? String == "recipient opted out" }, "\(schedule)")
+
+        let removed = try await gateway.request(
+            "DELETE", "/api/suppressions", key: setup.salonKey, body: ["channel": "sms", "recipient": "+4915112345678"])
+        #expect(removed.status == 200 && removed.json["removed"] as? Bool == true, "\(removed)")
+        let again = try await gateway.request(
+            "DELETE", "/api/suppressions", key: setup.salonKey, body: ["channel": "sms", "recipient": "+4915112345678"])
+        #expect(again.json["removed"] as? Bool == false, "\(again)")
+    }
+
     @Test func aTenantKeyCreatesReadsReschedulesAndCancels() async throws {
         let setup = try await Self.setUp()
         let gateway = setup.gateway

@@ -254,8 +254,14 @@ extension PostgresCoreTests {
         }
 
         try await cluster.halt()
-        try await eventually("core A's ping to report the database unreachable", within: .seconds(30)) {
-            try await a.ping().store_writable == false
+        do {
+            try await eventually("core A's ping to report the database unreachable", within: .seconds(30)) {
+                try await a.ping().store_writable == false
+            }
+        } catch {
+            // Seen once under a full parallel run with a build beside it: say where core A was.
+            Issue.record("\(error); core A's log ends:\n\(a.process.stderr.suffix(4000))")
+            throw error
         }
         let ping = try await a.ping()
         #expect(ping.store_problem?.contains("cannot be reached") == true, "\(ping)")

@@ -336,6 +336,44 @@ extension ChannelEndToEnd {
             #expect(try await email.stop() == 0)
         }
 
+        // MARK: Opt-outs
+
+        /// Twilio's 21610 (the number replied STOP) puts the customer on the tenant's
+        /// suppression list; their next booking's SMS is planned skipped with the reason,
+        /// and taken off the list they are sent to again.
+        @Test func anUnsubscribedNumberIsSuppressedUntilTakenOffTheList() async throws {
+            let setup = try await Self.setUp("twilio")
+            let phone = "+4915112340004"
+            try await setup.core.createPhoneBooking("salon", id: "b-1", phone: phone)
+            let failed = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-1", channel: "sms")
+            #expect(failed.outcome == "failed" && failed.error.contains("21610"), "\(failed)")
+
+            let listed = try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"])
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])
+            #expect(entries.count == 1, "\(listed)")
+            #expect(entries.first?["recipient"] as? String == phone)
+            #expect(entries.first?["channel"] as? String == "sms" && entries.first?["source"] as? String == "provider")
+            #expect((entries.first?["reason"] as? String)?.contains("21610") == true, "\(listed)")
+
+            try await setup.core.createPhoneBooking("salon", id: "b-2", phone: phone)
+            let skipped = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-2", channel: "sms")
+            #expect(skipped.outcome == "skipped" && skipped.error == "recipient opted out", "\(skipped)")
+            let schedule = try await setup.core.schedule("b-2")
+            #expect(schedule.notifications.first { $0.channel == "sms" }?.status == "skipped", "\(schedule.notifications)")
+            let requestsBefore = setup.peer.requests.filter { $0.path.hasSuffix("/Messages.json") }.count
+
+            let removed = try await setup.core.heraldOrThrow(["suppression", "remove", "salon", "--channel", "sms", "--to", phone])
+            #expect(removed.contains("removed"), "\(removed)")
+            try await setup.core.createPhoneBooking("salon", id: "b-3", phone: phone)
+            let again = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-3", channel: "sms")
+            #expect(again.outcome == "failed", "sent to Twilio again (which still answers 21610): \(again)")
+            #expect(setup.peer.requests.filter { $0.path.hasSuffix("/Messages.json") }.count == requestsBefore + 1)
+
+            // By hand: a bad number is refused with the field at fault.
+            let bad = try await setup.core.herald("suppression", "add", "salon", "--channel", "sms", "--to", "not a number")
+            #expect(bad.status != 0 && bad.stderr.contains("recipient"), "\(bad)")
+        }
+
         // MARK: Vonage
 
         @Test(arguments: ["POST-JSON", "POST", "GET"])

@@ -6,6 +6,7 @@ import SwiftProtobuf
 
 enum AllMessages {
     static let types: [any SwiftProtobuf.Message.Type] = [
+        Herald_V1_AddSuppressionRequest.self,
         Herald_V1_AddTeamDestinationRequest.self,
         Herald_V1_AddWebhookRequest.self,
         Herald_V1_ApiKey.self,
@@ -56,6 +57,8 @@ enum AllMessages {
         Herald_V1_ListEventsResponse.self,
         Herald_V1_ListReminderLogRequest.self,
         Herald_V1_ListReminderLogResponse.self,
+        Herald_V1_ListSuppressionsRequest.self,
+        Herald_V1_ListSuppressionsResponse.self,
         Herald_V1_ListTeamDestinationsRequest.self,
         Herald_V1_ListTeamDestinationsResponse.self,
         Herald_V1_ListTemplatesRequest.self,
@@ -79,6 +82,8 @@ enum AllMessages {
         Herald_V1_Reject.self,
         Herald_V1_ReminderLogEntry.self,
         Herald_V1_ReminderOffsets.self,
+        Herald_V1_RemoveSuppressionRequest.self,
+        Herald_V1_RemoveSuppressionResponse.self,
         Herald_V1_RemoveTeamDestinationRequest.self,
         Herald_V1_RemoveTeamDestinationResponse.self,
         Herald_V1_RemoveWebhookRequest.self,
@@ -99,6 +104,7 @@ enum AllMessages {
         Herald_V1_SetWebhookEnabledRequest.self,
         Herald_V1_Shutdown.self,
         Herald_V1_Status.self,
+        Herald_V1_Suppression.self,
         Herald_V1_TeamDestination.self,
         Herald_V1_TemplateVariable.self,
         Herald_V1_Tenant.self,

@@ -246,11 +246,17 @@ extension AdminService {
         } else {
             context = try await bookingContext(tenantID: booking.tenantID, eventTypeID: booking.eventTypeID, bookingID: nil)
         }
+        // Only a tenant with anyone on its suppression list pays for looking the customer up.
+        var suppressions: [Suppression] = []
+        if context.hasSuppressions {
+            let recipients = [booking.customerEmail?.lowercased(), booking.customerPhone].compactMap { $0 }
+            suppressions = try await storing { try await store.suppressions(tenantID: booking.tenantID, recipients: recipients) }
+        }
         let plan = NotificationPlanner.plan(
             PlanningInput(
                 change: type, booking: booking, previous: previous, event: event, settings: context.settings,
                 eventType: context.eventType, webhooks: context.webhooks, teamDestinations: context.teamDestinations,
-                now: clock.now()))
+                suppressions: suppressions, now: clock.now()))
         let reason = (detail ?? "").isEmpty ? plan.cancellationReason : "\(plan.cancellationReason): \(detail ?? "")"
         let cancellation: JobCancellation? = plan.cancelsPendingJobs.map { scope in
             switch scope {

@@ -285,8 +285,10 @@ final class DispatchLoop {
         for ((worker, query), batch) in zip(asks, outcome.batches) {
             metrics.recordLease(
                 channel: worker.channel, provider: worker.provider, leased: batch.leased.count, missed: batch.missed)
-            if batch.cancelled + batch.missed > 0 {
-                logger.info("jobs not sent at send time", metadata: ["cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)"])
+            if batch.cancelled + batch.missed + batch.skipped > 0 {
+                logger.info("jobs not sent at send time", metadata: [
+                    "cancelled": "\(batch.cancelled)", "missed": "\(batch.missed)", "skipped": "\(batch.skipped)",
+                ])
             }
             state.handedOut(batch.leased, to: worker.peer, query: query)
             if !batch.leased.isEmpty {
@@ -421,7 +423,7 @@ final class DispatchLoop {
                 metrics.recordCallbacksRefused(channel: worker.channel, provider: worker.provider, count: count)
             case .recipientGone(let deliveryID):
                 logger.notice(
-                    "recipient gone; its webhook subscription or team destination is disabled",
+                    "recipient gone: a webhook subscription or team destination is disabled, a customer is on the suppression list",
                     metadata: ["delivery": "\(deliveryID)"])
             }
         }

@@ -47,6 +47,9 @@ public struct SendTimeCheck: Sendable {
                 return .cancel(reason: "team destination is disabled" + (destination.disabledReason.map { ": \($0)" } ?? ""))
             }
         }
+        if candidate.suppressed.contains(where: { $0.covers(job.kind) }) {
+            return .skip(reason: Suppression.skipReason)
+        }
         if let notAfter = job.notAfter, now >= notAfter {
             return .miss(reason: "not sent before \(Timestamp.format(notAfter)), when it stopped being useful")
         }

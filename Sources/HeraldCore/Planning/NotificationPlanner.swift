@@ -52,6 +52,14 @@ public enum NotificationPlanner {
         let (kept, crowdedOut) = droppingCrowdedReminders(placedTimed)
         plan.jobs = immediate + kept
         plan.skipped += crowdedOut.map { skipping($0.job, $0.reason) }
+        // Opted-out recipients: planned, so the schedule says why nothing goes.
+        if !input.suppressions.isEmpty {
+            let (wanted, stopped) = plan.jobs.reduce(into: ([NotificationJob](), [NotificationJob]())) { split, job in
+                if input.suppressions.stopping(job) != nil { split.1.append(job) } else { split.0.append(job) }
+            }
+            plan.jobs = wanted
+            plan.skipped += stopped.map { skipping($0, Suppression.skipReason) }
+        }
         plan.jobs.sort(by: planOrder)
         plan.skipped.sort(by: planOrder)
         plan.logEntries = plan.skipped.map {

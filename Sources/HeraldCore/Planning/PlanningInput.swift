@@ -22,6 +22,9 @@ public struct PlanningInput: Sendable {
     public var webhooks: [WebhookSubscription]
     /// The tenant's team destinations, all of them; the planner picks the ones that want ``change``.
     public var teamDestinations: [TeamDestination]
+    /// The tenant's suppression-list entries naming this booking's customer: their
+    /// messages on those channels are planned `skipped`.
+    public var suppressions: [Suppression]
     public var now: Date
 
     public init(
@@ -33,6 +36,7 @@ public struct PlanningInput: Sendable {
         eventType: EventType? = nil,
         webhooks: [WebhookSubscription] = [],
         teamDestinations: [TeamDestination] = [],
+        suppressions: [Suppression] = [],
         now: Date
     ) {
         self.change = change
@@ -43,6 +47,7 @@ public struct PlanningInput: Sendable {
         self.eventType = eventType
         self.webhooks = webhooks
         self.teamDestinations = teamDestinations
+        self.suppressions = suppressions
         self.now = now
     }
 }

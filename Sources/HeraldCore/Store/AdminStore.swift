@@ -154,6 +154,19 @@ public protocol AdminStore: TenantConfigurationStore {
     /// and `leased` jobs, sorted by channel name. Final jobs are not counted.
     func queueStats(now: Date) async throws -> [ChannelQueueStats]
 
+    // MARK: Suppressions
+
+    /// Puts a recipient on the tenant's suppression list for that channel and scope; an
+    /// entry already there is kept as it is (its first reason and time). Returns the
+    /// stored entry. An unknown tenant is `notFound` (``StoreEntity/tenant``).
+    func addSuppression(_ suppression: Suppression) async throws -> Suppression
+    /// Takes a recipient off the list for that channel and scope; whether it was on it.
+    func removeSuppression(tenantID: String, channel: String, recipient: String, scope: SuppressionScope) async throws -> Bool
+    /// The tenant's list (one channel's when given), newest first, at most `limit`.
+    func suppressions(tenantID: String, channel: String?, limit: Int) async throws -> [Suppression]
+    /// The tenant's entries that name any of `recipients` (every channel and scope).
+    func suppressions(tenantID: String, recipients: [String]) async throws -> [Suppression]
+
     // MARK: API keys
 
     /// Stores a new key (its hash, never the key). An unknown tenant is `notFound`

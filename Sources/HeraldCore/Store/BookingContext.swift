@@ -11,10 +11,13 @@ public struct BookingContext: Sendable, Equatable {
     public var teamDestinations: [TeamDestination]
     /// The booking stored under the id asked for, when it exists (for creates: a duplicate).
     public var booking: Booking?
+    /// Whether the tenant has anyone on its suppression list: only then does planning
+    /// look the booking's customer up in it.
+    public var hasSuppressions: Bool
 
     public init(
         tenant: Tenant, settings: NotificationSettings, eventType: EventType?, webhooks: [WebhookSubscription],
-        teamDestinations: [TeamDestination] = [], booking: Booking?
+        teamDestinations: [TeamDestination] = [], booking: Booking?, hasSuppressions: Bool = false
     ) {
         self.tenant = tenant
         self.settings = settings
@@ -22,5 +25,6 @@ public struct BookingContext: Sendable, Equatable {
         self.webhooks = webhooks
         self.teamDestinations = teamDestinations
         self.booking = booking
+        self.hasSuppressions = hasSuppressions
     }
 }

@@ -19,11 +19,13 @@ public struct DeliveryReceipt: Sendable, Equatable {
     public var error: String?
     /// When the core got it.
     public var receivedAt: Date
+    /// The provider says the recipient opted out: on the suppression list with it.
+    public var recipientGone: Bool
 
     public init(
         provider: String, providerMessageID: String, jobID: String? = nil, status: DeliveryStatus,
         providerStatus: String? = nil, occurredAt: Date? = nil, errorCode: String? = nil, error: String? = nil,
-        receivedAt: Date
+        receivedAt: Date, recipientGone: Bool = false
     ) {
         self.provider = provider
         self.providerMessageID = providerMessageID
@@ -34,6 +36,20 @@ public struct DeliveryReceipt: Sendable, Equatable {
         self.errorCode = errorCode
         self.error = error
         self.receivedAt = receivedAt
+        self.recipientGone = recipientGone
+    }
+
+    /// The suppression an opted-out receipt makes for the sent row `entry`, if it is a
+    /// customer message.
+    public func optedOut(_ entry: ReminderLogEntry) -> Suppression? {
+        guard recipientGone, status == .undelivered, Suppression.channels.contains(entry.channel),
+              SuppressionScope.all.covers(entry.kind)
+        else { return nil }
+        let detail = [errorCode, error].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        return Suppression(
+            tenantID: entry.tenantID, channel: entry.channel,
+            recipient: entry.channel == "email" ? entry.recipient.lowercased() : entry.recipient, scope: .all,
+            reason: "\(provider): " + (detail.isEmpty ? "opted out" : detail), source: .provider, createdAt: receivedAt)
     }
 
     /// The state this receipt leads to from `current`, or why it changes nothing:

@@ -52,19 +52,24 @@ public struct LeaseCandidate: Sendable, Equatable {
     public var teamDestination: TeamDestination?
     /// The booking event, when the job has a non-empty `eventID`.
     public var event: BookingEventRecord?
+    /// The scopes in which the job's recipient is on the tenant's suppression list for
+    /// its channel (empty: not on it).
+    public var suppressed: [SuppressionScope]
 
     public init(
         job: NotificationJob,
         booking: Booking?,
         subscription: WebhookSubscription? = nil,
         teamDestination: TeamDestination? = nil,
-        event: BookingEventRecord? = nil
+        event: BookingEventRecord? = nil,
+        suppressed: [SuppressionScope] = []
     ) {
         self.job = job
         self.booking = booking
         self.subscription = subscription
         self.teamDestination = teamDestination
         self.event = event
+        self.suppressed = suppressed
     }
 }
 
@@ -76,6 +81,9 @@ public enum LeaseDecision: Sendable, Equatable {
     case cancel(reason: String)
     /// Too late to send: status `missed`, logged `missed` with the reason.
     case miss(reason: String)
+    /// Not to be sent to this recipient (opted out): status `skipped`, logged `skipped`
+    /// with the reason.
+    case skip(reason: String)
 }
 
 /// A job handed to a worker, with everything its delivery is made from, read in
@@ -115,20 +123,24 @@ public struct LeasedJob: Sendable, Equatable {
 /// What one ``DispatchStore/leaseDueJobs(_:decide:)`` call did.
 ///
 /// Cancelled and missed jobs do not count toward the limit, but the work per call is
-/// bounded: when `leased.count < limit` and `cancelled + missed > 0`, more jobs may
+/// bounded: when `leased.count < limit` and `cancelled + missed + skipped > 0`, more jobs may
 /// still be due, so call again.
 public struct LeaseBatch: Sendable, Equatable {
     /// In due order, oldest first.
     public var leased: [LeasedJob]
     public var cancelled: Int
     public var missed: Int
-    /// The ReminderLog rows of the cancelled and missed jobs, as written (with their ids).
+    public var skipped: Int
+    /// The ReminderLog rows of the cancelled, missed and skipped jobs, as written (with their ids).
     public var logged: [ReminderLogEntry]
 
-    public init(leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0, logged: [ReminderLogEntry] = []) {
+    public init(
+        leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0, skipped: Int = 0, logged: [ReminderLogEntry] = []
+    ) {
         self.leased = leased
         self.cancelled = cancelled
         self.missed = missed
+        self.skipped = skipped
         self.logged = logged
     }
 }

@@ -19,7 +19,7 @@ public enum SQLiteToPostgres {
     static let tables: [(name: String, order: String)] = [
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
-        ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("notification_jobs", "rowid"),
+        ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("notification_jobs", "rowid"),
         ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
@@ -130,6 +130,14 @@ public enum SQLiteToPostgres {
         case "notification_jobs": return PostgresInsert.job(try NotificationJobRow(row: row).model)
         case "booking_events": return try PostgresInsert.event(try BookingEventRow(row: row).model, keepingSequence: true)
         case "reminder_log": return PostgresInsert.log(try ReminderLogRow(row: row).model, keepingID: true)
+        case "suppressions":
+            let createdAt: Date = row["created_at"]
+            return """
+                INSERT INTO suppressions (tenant_id, channel, recipient, scope, reason, source, created_at)
+                VALUES (\(row["tenant_id"] as String), \(row["channel"] as String), \(row["recipient"] as String),
+                        \(row["scope"] as String), \(row["reason"] as String), \(row["source"] as String),
+                        \(createdAt.postgres))
+                """
         case "delivery_states":
             let statusAt: Date = row["status_at"], updatedAt: Date = row["updated_at"]
             return """

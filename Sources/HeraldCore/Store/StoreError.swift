@@ -38,4 +38,5 @@ public enum StoreEntity {
     public static let event = "booking_event"
     public static let reminderLog = "reminder_log"
     public static let apiKey = "api_key"
+    public static let suppression = "suppression"
 }

@@ -284,5 +284,15 @@ enum PostgresSchema {
             CHECK (fallback_channel IN ('email', 'sms'));
         ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes bigint NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+        CREATE TABLE suppressions (
+            tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            channel text NOT NULL CHECK (channel IN ('email', 'sms', 'whatsapp')),
+            recipient text NOT NULL,
+            scope text NOT NULL CHECK (scope IN ('all', 'follow_up')),
+            reason text NOT NULL,
+            source text NOT NULL CHECK (source IN ('reply', 'provider', 'admin', 'unsubscribe')),
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (tenant_id, channel, recipient, scope)
+        );
         """
 }

@@ -149,7 +149,9 @@ extension PostgresStore {
                 tenant: tenant, settings: settings, eventType: eventType,
                 webhooks: try await Self.ofTenant(WebhookSubscription.self, tenantID, connection, self.logger),
                 teamDestinations: try await Self.ofTenant(TeamDestination.self, tenantID, connection, self.logger),
-                booking: booking)
+                booking: booking,
+                hasSuppressions: try await connection.exists(
+                    "SELECT 1 FROM suppressions WHERE tenant_id = \(tenantID) LIMIT 1", self.logger))
         }
     }
 

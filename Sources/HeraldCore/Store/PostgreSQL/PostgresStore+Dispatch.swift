@@ -75,12 +75,14 @@ extension PostgresStore {
                 Set(jobs.map(\.eventID).filter { !$0.isEmpty }), \.id, connection)
 
             var leasedIDs: [String] = []
+            let suppressed = try await suppressions(for: jobs, connection)
             for job in jobs {
                 let candidate = LeaseCandidate(
                     job: job, booking: bookings[job.bookingID],
                     subscription: job.subscriptionID.flatMap { subscriptions[$0] },
                     teamDestination: job.teamDestinationID.flatMap { destinations[$0] },
-                    event: job.eventID.isEmpty ? nil : events[job.eventID])
+                    event: job.eventID.isEmpty ? nil : events[job.eventID],
+                    suppressed: suppressed[SuppressionKey(job: job)] ?? [])
                 var decision = decide(candidate)
                 if decision == .lease, candidate.booking == nil {
                     decision = .cancel(reason: "booking \(job.bookingID) no longer exists")
@@ -103,6 +105,9 @@ extension PostgresStore {
                 case let .miss(reason):
                     batch.logged += try await end(job, .missed, reason: reason, at: query.now, connection)
                     batch.missed += 1
+                case let .skip(reason):
+                    batch.logged += try await end(job, .skipped, reason: reason, at: query.now, connection)
+                    batch.skipped += 1
                 }
             }
             if !leasedIDs.isEmpty {
@@ -124,7 +129,12 @@ extension PostgresStore {
         _ job: NotificationJob, _ outcome: JobStatus, reason: String, at now: Date, _ connection: PostgresConnection
     ) async throws -> [ReminderLogEntry] {
         try await setFinalStatus(of: job.id, outcome, lastError: reason, at: now, connection)
-        let log: LogOutcome = outcome == .missed ? .missed : .cancelled
+        let log: LogOutcome =
+            switch outcome {
+            case .missed: .missed
+            case .skipped: .skipped
+            default: .cancelled
+            }
         let entry = ReminderLogEntry(job: job, outcome: log, provider: job.provider ?? "", error: reason, loggedAt: now)
         return try await Self.append(entry, connection, logger).map { [$0] } ?? []
     }
@@ -234,6 +244,11 @@ extension PostgresStore {
                 job.lastError = error
                 entries.append(ReminderLogEntry(job: job, outcome: .failed, provider: provider, error: error, loggedAt: result.at))
                 if recipientGone, job.subscriptionID != nil || job.teamDestinationID != nil { disabledDestinations = true }
+                // A customer who opted out: on the tenant's suppression list from now on.
+                if recipientGone, let optedOut = Suppression.optedOut(job, provider: provider, error: error, at: result.at) {
+                    try await Self.insertSuppression(optedOut, connection, logger)
+                    disabledDestinations = true // every core's tenant context says whether it has any
+                }
                 if recipientGone, let subscriptionID = job.subscriptionID {
                     let reason = "the endpoint answered: \(error)"
                     try await connection.run("""

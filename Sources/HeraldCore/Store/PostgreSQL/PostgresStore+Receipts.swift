@@ -50,6 +50,7 @@ extension PostgresStore {
         dispositions.reserveCapacity(receipts.count)
         var subscriptions: [String: [WebhookSubscription]] = [:] // per tenant, read once per batch
         var webhookJobs = false
+        var suppressed = false
         var fallbackNews: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)] = []
         for receipt in receipts {
             let found = sentRows[MessageKey(provider: receipt.provider, messageID: receipt.providerMessageID)]
@@ -77,6 +78,10 @@ extension PostgresStore {
                 entry.delivery = state
                 dispositions.append(.updated(entry))
                 if let trigger = Fallback.Trigger(state) { fallbackNews.append((entry, trigger, state.updatedAt)) }
+                if let optedOut = receipt.optedOut(entry) {
+                    try await Self.insertSuppression(optedOut, connection, logger)
+                    suppressed = true
+                }
                 if state.status.eventType != nil {
                     if subscriptions[entry.tenantID] == nil {
                         subscriptions[entry.tenantID] = try await Self.ofTenant(
@@ -94,6 +99,8 @@ extension PostgresStore {
         // Other cores' webhook workers hear of the new jobs as of any other write's.
         if webhookJobs { try await Self.notifyJobs(channels: ["webhook"], from: coreID, connection, logger) }
         try await applyFallbacks(fallbackNews, connection)
+        // Every core's tenant context says whether the tenant has anyone on its list.
+        if suppressed { try await Self.notifyConfigurationChanged(from: coreID, connection, logger) }
         return dispositions
     }
 

@@ -301,8 +301,8 @@ enum SQLiteSchema {
     /// Delivery receipts: the newest delivery status of each `sent` ReminderLog row,
     /// beside the log (which stays append-only), the index receipts find their row by
     /// (the provider's message id; partial, so only sent rows are in it), and the
-    /// job column that carries the body of a webhook about a delivery status, and the
-    /// tenant's fallback rule.
+    /// job column that carries the body of a webhook about a delivery status, the
+    /// tenant's fallback rule, and the suppression list (opt-outs).
     static let v7DeliveryStates = """
         CREATE TABLE delivery_states (
             log_id INTEGER NOT NULL PRIMARY KEY REFERENCES reminder_log(id) ON DELETE CASCADE,
@@ -325,5 +325,17 @@ enum SQLiteSchema {
             CHECK (fallback_channel IN ('email', 'sms'));
         ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes INTEGER NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+
+        -- Opt-outs: recipients a tenant must not message on a channel.
+        CREATE TABLE suppressions (
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'whatsapp')),
+            recipient TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('all', 'follow_up')),
+            reason TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('reply', 'provider', 'admin', 'unsubscribe')),
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, channel, recipient, scope)
+        );
         """
 }

@@ -118,13 +118,15 @@ extension SQLiteStore {
             }
 
             var leasedIDs: [String] = []
+            let suppressed = try Self.suppressions(for: jobs, db)
             for job in jobs {
                 let candidate = LeaseCandidate(
                     job: job,
                     booking: bookingsByID[job.bookingID],
                     subscription: job.subscriptionID.flatMap { subscriptionsByID[$0] },
                     teamDestination: job.teamDestinationID.flatMap { teamDestinationsByID[$0] },
-                    event: job.eventID.isEmpty ? nil : eventsByID[job.eventID])
+                    event: job.eventID.isEmpty ? nil : eventsByID[job.eventID],
+                    suppressed: suppressed[SuppressionKey(job: job)] ?? [])
                 var decision = decide(candidate)
                 if decision == .lease, candidate.booking == nil {
                     decision = .cancel(reason: "booking \(job.bookingID) no longer exists")
@@ -151,6 +153,11 @@ extension SQLiteStore {
                     batch.logged.append(try Self.insertLog(
                         job, .missed, provider: job.provider ?? "", error: reason, at: stored, db))
                     batch.missed += 1
+                case let .skip(reason):
+                    try Self.setFinalStatus(of: job.id, .skipped, lastError: reason, at: now, db)
+                    batch.logged.append(try Self.insertLog(
+                        job, .skipped, provider: job.provider ?? "", error: reason, at: stored, db))
+                    batch.skipped += 1
                 }
             }
             // One statement for the round's leases (before the next round's query,
@@ -282,6 +289,10 @@ extension SQLiteStore {
                 job.status = .failed
                 job.lastError = error
                 logged.append(try Self.insertLog(job, .failed, provider: provider, error: error, at: at, db))
+                // A customer who opted out: on the tenant's suppression list from now on.
+                if recipientGone, let optedOut = Suppression.optedOut(job, provider: provider, error: error, at: result.at) {
+                    try Self.insertSuppression(optedOut, db)
+                }
                 // Its other pending deliveries are cancelled at send time.
                 if recipientGone, let subscriptionID = job.subscriptionID {
                     let reason = "the endpoint answered: \(error)"

@@ -61,6 +61,7 @@ extension SQLiteStore {
                 entry.delivery = state
                 dispositions.append(.updated(entry))
                 if let trigger = Fallback.Trigger(state) { fallbackNews.append((entry, trigger, state.updatedAt)) }
+                if let optedOut = receipt.optedOut(entry) { try insertSuppression(optedOut, db) }
                 if state.status.eventType != nil {
                     if subscriptions[entry.tenantID] == nil {
                         subscriptions[entry.tenantID] = try ofTenant(WebhookSubscription.self, entry.tenantID, db)

@@ -164,7 +164,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 },
                 webhooks: try Self.ofTenant(WebhookSubscription.self, tenantID, db),
                 teamDestinations: try Self.ofTenant(TeamDestination.self, tenantID, db),
-                booking: try bookingID.flatMap { try BookingRow.find(id: $0).fetchOne(db)?.model })
+                booking: try bookingID.flatMap { try BookingRow.find(id: $0).fetchOne(db)?.model },
+                hasSuppressions: try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions WHERE tenant_id = ?)", arguments: [tenantID]) ?? false)
         }
         var tenantPart = context
         tenantPart?.booking = nil

@@ -23,7 +23,7 @@ final class TenantContextCache: TransactionObserver, Sendable {
     /// The tables a ``BookingContext`` (without its booking) is read from.
     static let tables: Set<String> = [
         "tenants", "notification_settings", "event_types", "webhook_subscriptions", "team_destinations",
-        "message_templates",
+        "message_templates", "suppressions",
     ]
     /// More contexts than this (tenants times event types) and the cache starts over.
     static let capacity = 4096

@@ -1,0 +1,88 @@
+import Foundation
+import PostgresNIO
+
+// The suppression list on PostgreSQL. Changes go through ``writeConfiguration(_:)``:
+// every core's tenant context (which knows whether a tenant has any entry) is dropped.
+extension PostgresStore {
+    public func addSuppression(_ suppression: Suppression) async throws -> Suppression {
+        try await writeConfiguration { connection in
+            try await Self.naming(entity: StoreEntity.suppression, id: suppression.recipient, missingParent: { _ in
+                .notFound(entity: StoreEntity.tenant, id: suppression.tenantID)
+            }) {
+                try await Self.insertSuppression(suppression, connection, self.logger)
+            }
+            let stored: Suppression? = try await connection.one("""
+                SELECT * FROM suppressions
+                WHERE tenant_id = \(suppression.tenantID) AND channel = \(suppression.channel)
+                  AND recipient = \(suppression.recipient) AND scope = \(suppression.scope.rawValue)
+                """, self.logger)
+            return stored ?? suppression
+        }
+    }
+
+    /// Inserts unless the entry is there already (then nothing changes).
+    static func insertSuppression(_ s: Suppression, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.run("""
+            INSERT INTO suppressions (tenant_id, channel, recipient, scope, reason, source, created_at)
+            VALUES (\(s.tenantID), \(s.channel), \(s.recipient), \(s.scope.rawValue), \(s.reason), \(s.source.rawValue),
+                    \(s.createdAt.postgres))
+            ON CONFLICT (tenant_id, channel, recipient, scope) DO NOTHING
+            """, logger)
+    }
+
+    public func removeSuppression(
+        tenantID: String, channel: String, recipient: String, scope: SuppressionScope
+    ) async throws -> Bool {
+        try await writeConfiguration { connection in
+            try await connection.count("""
+                DELETE FROM suppressions
+                WHERE tenant_id = \(tenantID) AND channel = \(channel) AND recipient = \(recipient) AND scope = \(scope.rawValue)
+                RETURNING 1
+                """, self.logger) > 0
+        }
+    }
+
+    public func suppressions(tenantID: String, channel: String?, limit: Int) async throws -> [Suppression] {
+        try await read { connection in
+            try await connection.all("""
+                SELECT * FROM suppressions WHERE tenant_id = \(tenantID) AND (\(channel)::text IS NULL OR channel = \(channel))
+                ORDER BY created_at DESC, channel COLLATE "C", recipient COLLATE "C", scope COLLATE "C" LIMIT \(limit)
+                """, self.logger)
+        }
+    }
+
+    public func suppressions(tenantID: String, recipients: [String]) async throws -> [Suppression] {
+        guard !recipients.isEmpty else { return [] }
+        return try await read { connection in
+            try await connection.all(
+                "SELECT * FROM suppressions WHERE tenant_id = \(tenantID) AND recipient = ANY(\(recipients))", self.logger)
+        }
+    }
+
+    /// The entries for these jobs' tenants, channels and recipients, keyed by ``SuppressionKey``.
+    func suppressions(for jobs: [NotificationJob], _ connection: PostgresConnection) async throws -> [SuppressionKey: [SuppressionScope]] {
+        let keys = Array(Set(jobs.filter { Suppression.channels.contains($0.channel) }.map(SuppressionKey.init(job:))))
+        guard !keys.isEmpty else { return [:] }
+        var found: [SuppressionKey: [SuppressionScope]] = [:]
+        for entry: Suppression in try await connection.all("""
+            SELECT s.* FROM unnest(\(keys.map(\.tenantID))::text[], \(keys.map(\.channel))::text[], \(keys.map(\.recipient))::text[])
+                AS k(tenant_id, channel, recipient)
+            JOIN suppressions AS s USING (tenant_id, channel, recipient)
+            """, logger)
+        {
+            found[SuppressionKey(tenantID: entry.tenantID, channel: entry.channel, recipient: entry.recipient), default: []]
+                .append(entry.scope)
+        }
+        return found
+    }
+}
+
+extension Suppression: PostgresModel {
+    static let table = "suppressions"
+    init(_ c: PostgresColumns) throws {
+        self.init(
+            tenantID: try c("tenant_id"), channel: try c("channel"), recipient: try c("recipient"),
+            scope: try c.value("scope"), reason: try c("reason"), source: try c.value("source"),
+            createdAt: try c.date("created_at"))
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+// The suppression list on SQLite. Written on the writer connection, so the tenant
+// context cache (which knows whether a tenant has any entry) hears of every change.
+extension SQLiteStore {
+    public func addSuppression(_ suppression: Suppression) async throws -> Suppression {
+        try await write { db in
+            try mappingConstraints(db, entity: StoreEntity.suppression, id: suppression.recipient, missingParent: { _ in
+                .notFound(entity: StoreEntity.tenant, id: suppression.tenantID)
+            }) {
+                try Self.insertSuppression(suppression, db)
+            }
+            return try Self.suppression(
+                tenantID: suppression.tenantID, channel: suppression.channel, recipient: suppression.recipient,
+                scope: suppression.scope, db) ?? suppression
+        }
+    }
+
+    /// Inserts unless the entry is there already (then nothing changes).
+    static func insertSuppression(_ s: Suppression, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO suppressions (tenant_id, channel, recipient, scope, reason, source, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, channel, recipient, scope) DO NOTHING
+                """,
+            arguments: [s.tenantID, s.channel, s.recipient, s.scope.rawValue, s.reason, s.source.rawValue, s.createdAt])
+    }
+
+    public func removeSuppression(
+        tenantID: String, channel: String, recipient: String, scope: SuppressionScope
+    ) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM suppressions WHERE tenant_id = ? AND channel = ? AND recipient = ? AND scope = ?",
+                arguments: [tenantID, channel, recipient, scope.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func suppressions(tenantID: String, channel: String?, limit: Int) async throws -> [Suppression] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM suppressions WHERE tenant_id = ? AND (? IS NULL OR channel = ?)
+                    ORDER BY created_at DESC, channel, recipient, scope LIMIT ?
+                    """,
+                arguments: [tenantID, channel, channel, limit]
+            ).compactMap(Self.suppression(row:))
+        }
+    }
+
+    public func suppressions(tenantID: String, recipients: [String]) async throws -> [Suppression] {
+        guard !recipients.isEmpty else { return [] }
+        return try await read { db in try Self.suppressions(tenantID: tenantID, recipients: recipients, db) }
+    }
+
+    static func suppressions(tenantID: String, recipients: [String], _ db: Database) throws -> [Suppression] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT * FROM suppressions
+                WHERE tenant_id = ? AND recipient IN (SELECT value FROM json_each(?))
+                """),
+            arguments: [tenantID, try jsonArray(recipients)]
+        ).compactMap(Self.suppression(row:))
+    }
+
+    /// The entries for these jobs' tenants, channels and recipients (what the send-time
+    /// check needs of a lease batch), keyed by ``SuppressionKey``.
+    static func suppressions(for jobs: [NotificationJob], _ db: Database) throws -> [SuppressionKey: [SuppressionScope]] {
+        let keys = Set(jobs.filter { Suppression.channels.contains($0.channel) }.map(SuppressionKey.init(job:)))
+        guard !keys.isEmpty else { return [:] }
+        let encoded = try String(decoding: JSONEncoder().encode(keys.map { [$0.tenantID, $0.channel, $0.recipient] }), as: UTF8.self)
+        var found: [SuppressionKey: [SuppressionScope]] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT s.tenant_id, s.channel, s.recipient, s.scope FROM json_each(?) AS k
+                JOIN suppressions AS s ON s.tenant_id = json_extract(k.value, '$[0]')
+                    AND s.channel = json_extract(k.value, '$[1]') AND s.recipient = json_extract(k.value, '$[2]')
+                """),
+            arguments: [encoded])
+        {
+            guard let scope = SuppressionScope(rawValue: row["scope"]) else { continue }
+            found[SuppressionKey(tenantID: row["tenant_id"], channel: row["channel"], recipient: row["recipient"]), default: []]
+                .append(scope)
+        }
+        return found
+    }
+
+    private static func suppression(
+        tenantID: String, channel: String, recipient: String, scope: SuppressionScope, _ db: Database
+    ) throws -> Suppression? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM suppressions WHERE tenant_id = ? AND channel = ? AND recipient = ? AND scope = ?",
+            arguments: [tenantID, channel, recipient, scope.rawValue]
+        ).flatMap(suppression(row:))
+    }
+
+    private static func suppression(row: Row) -> Suppression? {
+        guard let scope = SuppressionScope(rawValue: row["scope"]), let source = SuppressionSource(rawValue: row["source"])
+        else { return nil }
+        return Suppression(
+            tenantID: row["tenant_id"], channel: row["channel"], recipient: row["recipient"], scope: scope,
+            reason: row["reason"], source: source, createdAt: row["created_at"])
+    }
+}

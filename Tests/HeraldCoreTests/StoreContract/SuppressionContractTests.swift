@@ -1,0 +1,119 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite("store contract: the suppression list")
+struct SuppressionContractTests {
+    static func entry(
+        _ recipient: String = "+441234567890", channel: String = "sms", scope: SuppressionScope = .all,
+        reason: String = "replied STOP", source: SuppressionSource = .admin, at minute: Double = 0
+    ) -> Suppression {
+        Suppression(
+            tenantID: "acme", channel: channel, recipient: recipient, scope: scope, reason: reason, source: source,
+            createdAt: Fixture.minutes(minute))
+    }
+
+    @Test(arguments: StoreFactory.all) func entriesAreAddedOnceListedAndRemoved(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            #expect(try await store.bookingContext(tenantID: "acme", eventTypeID: nil, bookingID: nil)?.hasSuppressions == false)
+            let first = try await store.addSuppression(Self.entry(at: 1))
+            #expect(first == Self.entry(at: 1))
+            // Added again (another reason, later): the first entry stays as it was.
+            #expect(try await store.addSuppression(Self.entry(reason: "again", at: 5)) == Self.entry(at: 1))
+            _ = try await store.addSuppression(Self.entry("ada@example.com", channel: "email", scope: .followUps, at: 2))
+            #expect(try await store.bookingContext(tenantID: "acme", eventTypeID: nil, bookingID: nil)?.hasSuppressions == true)
+
+            let all = try await store.suppressions(tenantID: "acme", channel: nil, limit: 10)
+            #expect(all.map(\.recipient) == ["ada@example.com", "+441234567890"], "newest first")
+            #expect(try await store.suppressions(tenantID: "acme", channel: "sms", limit: 10).map(\.channel) == ["sms"])
+            #expect(try await store.suppressions(tenantID: "acme", channel: nil, limit: 1).count == 1)
+            #expect(try await store.suppressions(tenantID: "acme", recipients: ["ada@example.com", "+449999"]).map(\.scope) == [.followUps])
+
+            #expect(try await store.removeSuppression(tenantID: "acme", channel: "sms", recipient: "+441234567890", scope: .all))
+            #expect(try await !store.removeSuppression(tenantID: "acme", channel: "sms", recipient: "+441234567890", scope: .all))
+            #expect(try await store.suppressions(tenantID: "acme", channel: nil, limit: 10).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func anUnknownTenantIsNotFound(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            await expectStoreError({ if case .notFound(StoreEntity.tenant, "acme") = $0 { true } else { false } }) {
+                _ = try await store.addSuppression(Self.entry())
+            }
+        }
+    }
+
+    /// At send time a job to a suppressed recipient is skipped, with its log row; an
+    /// entry for follow-ups only stops follow-ups; other channels and tenants go on.
+    @Test(arguments: StoreFactory.all) func suppressedRecipientsAreSkippedAtSendTime(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var sms = Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(-2), channel: "sms", provider: "twilio", offset: 60)
+            sms.recipient = "+441234567890"
+            let email = Fixture.dueJob("job_mail", for: booking, due: Fixture.minutes(-2), channel: "email", offset: 60)
+            try await Fixture.insert(booking, jobs: [sms, email], into: store)
+            // A follow-up goes out after a completed appointment (another booking of the customer).
+            let completed = Fixture.booking(id: "bk_done", startingIn: -120, status: .completed)
+            let followUp = Fixture.dueJob("job_follow", for: completed, due: Fixture.minutes(-1), channel: "email", kind: .followUp, offset: 0)
+            try await Fixture.insert(completed, jobs: [followUp], into: store)
+            _ = try await store.addSuppression(Self.entry())
+            _ = try await store.addSuppression(Self.entry(booking.customerEmail!, channel: "email", scope: .followUps))
+
+            let check = SendTimeCheck(lateGrace: 3600)
+            let smsBatch = try await store.leaseDueJobs(leaseQuery(channel: "sms", provider: "twilio")) { check.decide($0, now: Fixture.now) }
+            #expect(smsBatch.leased.isEmpty && smsBatch.skipped == 1)
+            #expect(smsBatch.logged.map(\.outcome) == [.skipped])
+            #expect(smsBatch.logged.first?.error == "recipient opted out")
+
+            let mailBatch = try await store.leaseDueJobs(leaseQuery(channel: "email", provider: "smtp")) { check.decide($0, now: Fixture.now) }
+            #expect(mailBatch.leased.map(\.job.id) == ["job_mail"], "a follow-up-only entry lets the reminder go")
+            #expect(mailBatch.skipped == 1 && mailBatch.logged.first?.jobID == "job_follow")
+            let jobs = try await store.jobs(bookingID: booking.id)
+            #expect(jobs.first { $0.id == "job_sms" }?.status == .skipped)
+        }
+    }
+
+    /// A customer message answered "recipient gone" (Twilio 21610) puts the recipient on
+    /// the list; a webhook's "gone" does not (it disables its subscription instead).
+    @Test(arguments: StoreFactory.all) func anOptedOutAnswerPutsTheCustomerOnTheList(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var sms = Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio", offset: 60)
+            sms.recipient = "+441234567890"
+            try await Fixture.insert(booking, jobs: [sms], into: store)
+            _ = try await store.leaseDueJobs(leaseQuery(channel: "sms", provider: "twilio")) { _ in .lease }
+            _ = try await store.applyResults([JobResult(
+                jobID: "job_sms", attempt: 1,
+                resolution: .failed(provider: "twilio", error: "21610: Attempt to send to unsubscribed recipient", recipientGone: true),
+                at: Fixture.minutes(1))])
+            let entries = try await store.suppressions(tenantID: "acme", channel: nil, limit: 10)
+            #expect(entries == [Suppression(
+                tenantID: "acme", channel: "sms", recipient: "+441234567890", scope: .all,
+                reason: "twilio: 21610: Attempt to send to unsubscribed recipient", source: .provider, createdAt: Fixture.minutes(1))])
+            #expect(try await store.bookingContext(tenantID: "acme", eventTypeID: nil, bookingID: nil)?.hasSuppressions == true)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func anOptedOutReceiptPutsTheCustomerOnTheList(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var sms = Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio", offset: 60)
+            sms.recipient = "+441234567890"
+            try await Fixture.insert(booking, jobs: [sms], into: store)
+            _ = try await store.leaseDueJobs(leaseQuery(channel: "sms", provider: "twilio")) { _ in .lease }
+            _ = try await store.applyResults([JobResult(
+                jobID: "job_sms", attempt: 1, resolution: .sent(provider: "twilio", providerMessageID: "SM1"), at: Fixture.now)])
+            _ = try await store.applyReceipts([DeliveryReceipt(
+                provider: "twilio", providerMessageID: "SM1", status: .undelivered, providerStatus: "failed", errorCode: "21610",
+                error: "Attempt to send to unsubscribed recipient", receivedAt: Fixture.minutes(1), recipientGone: true)])
+            let entries = try await store.suppressions(tenantID: "acme", channel: "sms", limit: 10)
+            #expect(entries.map(\.recipient) == ["+441234567890"])
+            #expect(entries.first?.source == .provider)
+            #expect(entries.first?.reason == "twilio: 21610 Attempt to send to unsubscribed recipient")
+        }
+    }
+}
