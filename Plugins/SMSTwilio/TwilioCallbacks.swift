@@ -1,16 +1,18 @@
 import Foundation
 import HeraldChannelKit
 
-/// Twilio's status callbacks (`StatusCallback` of each message): form POSTs signed
-/// with `X-Twilio-Signature`, one per status change of one message.
+/// Twilio's status callbacks (`StatusCallback` of each message) and incoming
+/// messages (the number's or Messaging Service's webhook, set to `/inbound`): form
+/// POSTs signed with `X-Twilio-Signature`.
 enum TwilioCallbacks {
     static let statusPath = "/status"
+    static let inboundPath = "/inbound"
 
     static func answer(_ request: CallbackRequest, authToken: String) -> CallbackAnswer {
-        guard request.path == statusPath else {
+        guard request.path == statusPath || request.path == inboundPath else {
             return .rejected(status: 404, reason: "no such callback: \(request.path)")
         }
-        guard request.method == "POST" else { return .rejected(status: 405, reason: "status callbacks are POSTs") }
+        guard request.method == "POST" else { return .rejected(status: 405, reason: "Twilio's webhooks are POSTs") }
         let parameters = request.formParameters
         guard TwilioSignature.isValid(
             request.header("X-Twilio-Signature"), authToken: authToken, url: request.publicURL, parameters: parameters)
@@ -20,6 +22,18 @@ enum TwilioCallbacks {
         }
         func value(_ name: String) -> String? {
             parameters.first { $0.name == name }.flatMap { $0.value.isEmpty ? nil : $0.value }
+        }
+        if request.path == inboundPath {
+            // A customer's message; with Advanced Opt-Out Twilio says what it means (OptOutType).
+            guard let from = value("From") else { return .rejected(status: 400, reason: "an incoming message without From") }
+            return .report(receipts: [], inbound: [.with {
+                $0.provider = "twilio"
+                $0.providerMessageID = value("MessageSid") ?? value("SmsSid") ?? ""
+                $0.from = from
+                $0.to = value("To") ?? ""
+                $0.text = value("Body") ?? ""
+                $0.optOutType = value("OptOutType") ?? ""
+            }])
         }
         guard let sid = value("MessageSid") ?? value("SmsSid"), let twilioStatus = value("MessageStatus") ?? value("SmsStatus")
         else {
@@ -34,7 +48,7 @@ enum TwilioCallbacks {
             errorMessage: status == .undelivered ? (value("ErrorMessage") ?? errorText(errorCode)) : "")
         // 21610: the number replied STOP; the core puts it on the tenant's suppression list.
         receipt.recipientGone = status == .undelivered && errorCode == "21610"
-        return .report([receipt])
+        return .report(receipts: [receipt])
     }
 
     /// Twilio's MessageStatus values, as Herald's delivery states.

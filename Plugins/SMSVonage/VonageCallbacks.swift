@@ -3,12 +3,14 @@ import HeraldChannelKit
 
 /// Vonage SMS API delivery receipts (DLRs): one per message part, sent to the
 /// send's `callback` URL as a GET query, a form POST or a JSON POST (as the
-/// account is set up), signed with `sig` when the account signs webhooks.
+/// account is set up), signed with `sig` when the account signs webhooks; and
+/// inbound messages, the same way, to the number's inbound webhook (`/inbound`).
 enum VonageCallbacks {
     static let statusPath = "/status"
+    static let inboundPath = "/inbound"
 
     static func answer(_ request: CallbackRequest, configuration: VonageConfiguration) -> CallbackAnswer {
-        guard request.path == statusPath else {
+        guard request.path == statusPath || request.path == inboundPath else {
             return .rejected(status: 404, reason: "no such callback: \(request.path)")
         }
         guard let fields = parameters(of: request) else {
@@ -24,12 +26,25 @@ enum VonageCallbacks {
         guard let apiKey = value("api-key"), constantTimeEqual(apiKey, configuration.apiKey) else {
             return .forbidden(reason: "api-key is not this account's")
         }
+        if request.path == inboundPath {
+            guard let msisdn = value("msisdn") else { return .rejected(status: 400, reason: "an inbound message without msisdn") }
+            return .report(receipts: [], inbound: [.with {
+                $0.provider = "vonage"
+                $0.providerMessageID = value("messageId") ?? ""
+                $0.from = "+" + msisdn.filter(\.isNumber)
+                $0.to = value("to") ?? ""
+                $0.text = value("text") ?? ""
+                if let at = value("message-timestamp").flatMap(vonageTime) {
+                    $0.receivedAtMs = Int64(at.timeIntervalSince1970 * 1000)
+                }
+            }])
+        }
         guard let messageID = value("messageId"), let vonageStatus = value("status") else {
             return .rejected(status: 400, reason: "a delivery receipt without messageId or status")
         }
         guard let status = deliveryStatus(vonageStatus) else { return .respond(status: 200) }
         let errorCode = value("err-code") ?? ""
-        return .report([Herald_V1_Receipt(
+        return .report(receipts: [Herald_V1_Receipt(
             provider: "vonage", messageID: messageID, status: status, providerStatus: vonageStatus,
             occurredAt: value("scts").flatMap(carrierTime) ?? value("message-timestamp").flatMap(vonageTime),
             errorCode: status == .undelivered ? errorCode : "",

@@ -23,8 +23,10 @@ enum WhatsAppCallbacks {
             guard let envelope = try? JSONDecoder().decode(Envelope.self, from: request.body) else {
                 return .rejected(status: 400, reason: "a webhook body that is not Meta's envelope")
             }
-            let receipts = envelope.entry.flatMap(\.changes).flatMap { $0.value.statuses ?? [] }.compactMap(receipt)
-            return receipts.isEmpty ? .respond(status: 200) : .report(receipts)
+            let values = envelope.entry.flatMap(\.changes).map(\.value)
+            let receipts = values.flatMap { $0.statuses ?? [] }.compactMap(receipt)
+            let inbound = values.flatMap { $0.messages ?? [] }.compactMap(message)
+            return receipts.isEmpty && inbound.isEmpty ? .respond(status: 200) : .report(receipts: receipts, inbound: inbound)
         default:
             return .rejected(status: 405, reason: "the webhook takes GET and POST")
         }
@@ -62,6 +64,18 @@ enum WhatsAppCallbacks {
             errorMessage: state == .undelivered ? text : "")
     }
 
+    /// A customer's text message (other types: images, buttons, ... are not read).
+    static func message(_ message: Message) -> Herald_V1_InboundMessage? {
+        guard message.type == "text", let body = message.text?.body, !message.from.isEmpty else { return nil }
+        return .with {
+            $0.provider = provider
+            $0.providerMessageID = message.id
+            $0.from = "+" + message.from.filter(\.isNumber)
+            $0.text = body
+            if let seconds = message.timestamp.flatMap(Int64.init) { $0.receivedAtMs = seconds * 1000 }
+        }
+    }
+
     // Meta's envelope, only what Herald reads; unknown fields are ignored.
     struct Envelope: Decodable {
         var entry: [Entry]
@@ -74,6 +88,17 @@ enum WhatsAppCallbacks {
     }
     struct Value: Decodable {
         var statuses: [Status]?
+        var messages: [Message]?
+    }
+    struct Message: Decodable {
+        var from: String
+        var id: String
+        var timestamp: String?
+        var type: String
+        var text: Text?
+    }
+    struct Text: Decodable {
+        var body: String
     }
     struct Status: Decodable {
         var id: String

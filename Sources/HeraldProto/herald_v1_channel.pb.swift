@@ -682,9 +682,9 @@ public nonisolated struct Herald_V1_Result: Sendable {
   public init() {}
 }
 
-/// What a provider told the channel on its own after a send: delivery receipts
+/// What a provider told the channel on its own: delivery receipts after a send
 /// (a Twilio status callback, a Vonage delivery receipt, a WhatsApp status
-/// webhook). A channel sends one Report per authenticated callback it took; the
+/// webhook) and customers' messages to the channel's number (replies). A channel sends one Report per authenticated callback it took; the
 /// core answers ReportAck once the report is stored (or found to be about
 /// nothing it knows), and the channel answers the provider only then, so a
 /// report the core never got is retried by the provider. A worker sends reports
@@ -698,6 +698,42 @@ public nonisolated struct Herald_V1_Report: Sendable {
   public var reportID: UInt64 = 0
 
   public var receipts: [Herald_V1_Receipt] = []
+
+  public var inbound: [Herald_V1_InboundMessage] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A message a customer sent to the channel's number. The core reads opt-outs
+/// from it: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT puts the sender on
+/// the suppression list of every tenant that has a booking for that number, on
+/// this channel; START or UNSTOP takes them off. Anything else is counted and
+/// dropped.
+public nonisolated struct Herald_V1_InboundMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provider: String = String()
+
+  public var providerMessageID: String = String()
+
+  /// The customer, E.164 ("+4915112345678").
+  public var from: String = String()
+
+  /// Where it was sent: the channel's number (or WhatsApp phone number id).
+  public var to: String = String()
+
+  public var text: String = String()
+
+  /// When the provider got it, ms since the Unix epoch; 0 when it does not say.
+  public var receivedAtMs: Int64 = 0
+
+  /// What the provider says the message means for consent, when it says (Twilio's
+  /// OptOutType with Advanced Opt-Out: "STOP", "START", "HELP"); it wins over the text.
+  public var optOutType: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1676,7 +1712,7 @@ nonisolated extension Herald_V1_Result: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Herald_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Report"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}report_id\0\u{1}receipts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}report_id\0\u{1}receipts\0\u{1}inbound\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1686,6 +1722,7 @@ nonisolated extension Herald_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reportID) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.receipts) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.inbound) }()
       default: break
       }
     }
@@ -1698,12 +1735,76 @@ nonisolated extension Herald_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.receipts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.receipts, fieldNumber: 2)
     }
+    if !self.inbound.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.inbound, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_Report, rhs: Herald_V1_Report) -> Bool {
     if lhs.reportID != rhs.reportID {return false}
     if lhs.receipts != rhs.receipts {return false}
+    if lhs.inbound != rhs.inbound {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_InboundMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InboundMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}from\0\u{1}to\0\u{1}text\0\u{3}received_at_ms\0\u{3}opt_out_type\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.providerMessageID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.receivedAtMs) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.optOutType) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 1)
+    }
+    if !self.providerMessageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerMessageID, fieldNumber: 2)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 4)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 5)
+    }
+    if self.receivedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.receivedAtMs, fieldNumber: 6)
+    }
+    if !self.optOutType.isEmpty {
+      try visitor.visitSingularStringField(value: self.optOutType, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_InboundMessage, rhs: Herald_V1_InboundMessage) -> Bool {
+    if lhs.provider != rhs.provider {return false}
+    if lhs.providerMessageID != rhs.providerMessageID {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.receivedAtMs != rhs.receivedAtMs {return false}
+    if lhs.optOutType != rhs.optOutType {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -42,6 +42,7 @@ extension ChannelEndToEnd {
                     "--vonage-secret", vonageSecret, "--vonage-signature-secret", vonageSignatureSecret,
                     "--whatsapp-token", whatsappToken, "--whatsapp-phone-id", whatsappPhoneID,
                     "--whatsapp-app-secret", appSecret, "--whatsapp-webhook-url", callbackURL + "/webhook",
+                    "--twilio-inbound-url", callbackURL + "/inbound", "--vonage-inbound-url", callbackURL + "/inbound",
                 ] + peerArguments)
             let (program, base): (String, [String: String]) =
                 switch provider {
@@ -372,6 +373,46 @@ extension ChannelEndToEnd {
             // By hand: a bad number is refused with the field at fault.
             let bad = try await setup.core.herald("suppression", "add", "salon", "--channel", "sms", "--to", "not a number")
             #expect(bad.status != 0 && bad.stderr.contains("recipient"), "\(bad)")
+        }
+
+        /// A customer's STOP (Twilio's incoming-message webhook, signed) puts the number on
+        /// the list of the tenant that booked it; the next SMS is skipped; START takes it off.
+        @Test(arguments: ["twilio", "vonage", "whatsapp"])
+        func stopAndStartRepliesManageTheList(provider: String) async throws {
+            let setup = try await Self.setUp(provider)
+            let channel = provider == "whatsapp" ? "whatsapp" : "sms"
+            let phone = "+4915112340032" // no receipts for it
+            try await setup.core.createPhoneBooking("salon", id: "b-1", phone: phone)
+            _ = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-1", channel: channel)
+
+            let stop = try await Self.peerCallback(setup.peer, "/_peer/inbound", [
+                "provider": provider, "from": phone, "to": "+15005550006", "text": "Stop",
+            ])
+            #expect(stop == 200)
+            let listed = try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"])
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])
+            #expect(entries.map { $0["recipient"] as? String } == [phone], "\(listed)")
+            #expect(entries.first?["source"] as? String == "reply" && entries.first?["channel"] as? String == channel, "\(listed)")
+
+            try await setup.core.createPhoneBooking("salon", id: "b-2", phone: phone)
+            let skipped = try await setup.core.waitForOutcome(tenant: "salon", booking: "b-2", channel: channel)
+            #expect(skipped.outcome == "skipped" && skipped.error == "recipient opted out", "\(skipped)")
+
+            // A forged STOP changes nothing; START takes the number off.
+            let forged = try await Self.peerCallback(setup.peer, "/_peer/forged", [
+                "kind": "inbound", "provider": provider, "from": phone, "text": "START",
+            ])
+            #expect(forged == 403)
+            #expect(try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"]).contains(phone))
+            let start = try await Self.peerCallback(setup.peer, "/_peer/inbound", [
+                "provider": provider, "from": phone, "to": "+15005550006", "text": "START",
+            ])
+            #expect(start == 200)
+            let after = try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"])
+            #expect(!after.contains(phone), "\(after)")
+            let labels = ["channel": channel, "provider": provider == "whatsapp" ? "whatsapp-cloud" : provider]
+            #expect(try await Self.counter(setup.core, "herald_inbound_messages_total", labels.merging(["meaning": "stop"]) { $1 }) == 1)
+            #expect(try await Self.counter(setup.core, "herald_inbound_messages_total", labels.merging(["meaning": "start"]) { $1 }) == 1)
         }
 
         // MARK: Vonage

@@ -40,6 +40,7 @@ enum AllMessages {
         Herald_V1_GetStatsRequest.self,
         Herald_V1_GetStatsResponse.self,
         Herald_V1_GetTenantRequest.self,
+        Herald_V1_InboundMessage.self,
         Herald_V1_Goodbye.self,
         Herald_V1_Heartbeat.self,
         Herald_V1_HistogramBucket.self,

@@ -93,9 +93,9 @@ struct CallbackResponder: HTTPResponder {
             runner.countRefusedCallback()
             logRefusal("callback refused", reason: reason, path: path)
             return Self.text(.forbidden, "forbidden")
-        case .report(let receipts):
-            guard !receipts.isEmpty else { return Self.text(.ok, "") }
-            switch await runner.report(receipts, timeout: reportTimeout) {
+        case .report(let receipts, let inbound):
+            guard !receipts.isEmpty || !inbound.isEmpty else { return Self.text(.ok, "") }
+            switch await runner.report(receipts, inbound: inbound, timeout: reportTimeout) {
             case .stored:
                 return Self.text(.ok, "")
             case .coreUnavailable:

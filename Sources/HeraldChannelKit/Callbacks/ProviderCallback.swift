@@ -38,9 +38,10 @@ public struct CallbackRequest: Sendable {
 
 /// What a channel makes of a provider's callback.
 public enum CallbackAnswer: Sendable, Equatable {
-    /// Authentic, with news for the core: sent as one `Report`, and the provider is
-    /// answered 200 once the core has it (503 otherwise, so it tries again).
-    case report([Herald_V1_Receipt])
+    /// Authentic, with news for the core (delivery receipts, customers' messages): sent
+    /// as one `Report`, and the provider is answered 200 once the core has it (503
+    /// otherwise, so it tries again).
+    case report(receipts: [Herald_V1_Receipt], inbound: [Herald_V1_InboundMessage] = [])
     /// Answered as is, nothing forwarded: a verification handshake, an event the
     /// channel does not forward.
     case respond(status: Int, contentType: String = "text/plain; charset=utf-8", body: String = "")
@@ -51,7 +52,8 @@ public enum CallbackAnswer: Sendable, Equatable {
     case rejected(status: Int, reason: String)
 }
 
-/// A channel plugin that takes its provider's callbacks: delivery receipts.
+/// A channel plugin that takes its provider's callbacks: delivery receipts and
+/// customers' messages.
 ///
 /// ``ChannelMain`` serves these on `--callback-listen` when `--callback-url` is
 /// given; the plugin's configuration then reads `HERALD_CALLBACK_URL` (the

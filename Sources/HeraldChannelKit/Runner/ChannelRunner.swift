@@ -83,14 +83,20 @@ public final class ChannelRunner: Service, Sendable {
 
     // MARK: Reports
 
-    /// Forwards a provider callback's receipts to the core as one `Report` and waits
-    /// for its acknowledgement, at most `timeout`: the callback listener answers the
-    /// provider 2xx only for ``ReportOutcome/stored``, so a report the core never got
-    /// is sent again by the provider.
-    public func report(_ receipts: [Herald_V1_Receipt], timeout: Duration = .seconds(5)) async -> ReportOutcome {
-        await reports.submit(timeout: timeout) { id in
+    /// Forwards a provider callback's receipts and customers' messages to the core as
+    /// one `Report` and waits for its acknowledgement, at most `timeout`: the callback
+    /// listener answers the provider 2xx only for ``ReportOutcome/stored``, so a report
+    /// the core never got is sent again by the provider.
+    public func report(
+        _ receipts: [Herald_V1_Receipt], inbound: [Herald_V1_InboundMessage] = [], timeout: Duration = .seconds(5)
+    ) async -> ReportOutcome {
+        let report = Herald_V1_Report.with {
+            $0.receipts = receipts
+            $0.inbound = inbound
+        }
+        return await reports.submit(timeout: timeout) { id in
             guard let inbox = loopInbox.withLock({ $0 }) else { return false }
-            if case .enqueued = inbox.yield(.reportRequested(id: id, receipts: receipts)) { return true }
+            if case .enqueued = inbox.yield(.reportRequested(id: id, report: report)) { return true }
             return false
         }
     }

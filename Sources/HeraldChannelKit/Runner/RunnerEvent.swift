@@ -10,8 +10,9 @@ enum RunnerEvent: Sendable {
     case registerTimedOut(connection: UInt64)
     case reconnectDue
     case sendFinished(deliveryID: String, outcome: Outcome, started: ContinuousClock.Instant)
-    /// A provider callback's receipts, to go to the core as the `Report` with this id.
-    case reportRequested(id: UInt64, receipts: [Herald_V1_Receipt])
+    /// A provider callback's news (its `report_id` not yet set), to go to the core as
+    /// the `Report` with this id.
+    case reportRequested(id: UInt64, report: Herald_V1_Report)
     case shutdownRequested(reason: String)
     case drainTimedOut
 }

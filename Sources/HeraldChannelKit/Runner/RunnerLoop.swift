@@ -111,7 +111,7 @@ final class RunnerLoop {
             deliver(result)
             if drainReason != nil && inFlight.isEmpty { await finish() }
 
-        case .reportRequested(let id, let receipts):
+        case .reportRequested(let id, var report):
             // Only on a welcomed connection: the core refuses reports before Register,
             // and one held for later would outlive the provider's wait for an answer.
             guard let connection, heartbeatInterval != nil, drainReason == nil else {
@@ -119,10 +119,8 @@ final class RunnerLoop {
                 return
             }
             reportsInFlight.insert(id)
-            connection.send(.report(.with {
-                $0.reportID = id
-                $0.receipts = receipts
-            }))
+            report.reportID = id
+            connection.send(.report(report))
 
         case .shutdownRequested(let reason):
             await beginDraining(reason: reason, in: &group)

@@ -108,12 +108,13 @@ struct DispatchState {
                 return [.refuse(.rateLimited, peer: peer, detail: "reports waiting for the store", instance: worker.instanceID)]
             }
             let (receipts, refused) = report.receipts(provider: worker.provider, receivedAt: now)
+            let (inbound, refusedInbound) = report.inbound(channel: worker.channel, provider: worker.provider, receivedAt: now)
             pendingReports.append(PendingReport(
-                peer: peer, reportID: report.reportID, channel: worker.channel, receipts: receipts))
-            guard refused == 0 else {
+                peer: peer, reportID: report.reportID, channel: worker.channel, receipts: receipts, inbound: inbound))
+            guard refused + refusedInbound == 0 else {
                 return [.refuse(
                     .invalidReport, peer: peer,
-                    detail: "\(refused) receipts without a message id or status, or over \(Herald_V1_Report.maxReceipts)",
+                    detail: "\(refused) receipts without a message id or status, \(refusedInbound) messages without an E.164 sender, or over \(Herald_V1_Report.maxReceipts)",
                     instance: worker.instanceID)]
             }
             return []

@@ -263,7 +263,7 @@ final class DispatchLoop {
         let parked = Array(state.parkedDue(by: now))
         let request = DispatchTurn(
             now: now, results: results.map(\.result),
-            receipts: reports.flatMap(\.receipts) + parked.map(\.receipt),
+            receipts: reports.flatMap(\.receipts) + parked.map(\.receipt), inbound: reports.flatMap(\.inbound),
             releases: state.leasesToRelease,
             expireLeases: storeLeaseExpiry.map { $0 <= now } ?? false, leases: asks.map(\.1),
             watched: Set(handOut.candidates.map(\.channel)))
@@ -277,6 +277,7 @@ final class DispatchLoop {
         storeLeaseExpiry = outcome.nextLeaseExpiry
         recordResults(results, outcome.results.dispositions)
         acknowledge(reports, parked: parked, outcome.receipts, now: now)
+        recordInbound(reports.flatMap(\.inbound), outcome.inbound)
         if outcome.expired > 0 {
             logger.warning("leases expired; deliveries go back to the queue", metadata: ["jobs": "\(outcome.expired)"])
         }
@@ -355,6 +356,25 @@ final class DispatchLoop {
             record(retried.receipt, channel: retried.channel, peer: retried.peer, disposition)
         }
         if let deliveryChanged, !changed.isEmpty { deliveryChanged(changed) }
+    }
+
+    /// Counts customers' messages and logs the opt-outs and opt-ins they made.
+    func recordInbound(_ messages: [InboundMessage], _ dispositions: [InboundDisposition]) {
+        for (message, disposition) in zip(messages, dispositions) {
+            metrics.recordInbound(channel: message.channel, provider: message.provider, disposition)
+            switch disposition {
+            case .optedOut(let tenants):
+                logger.notice("a customer opted out", metadata: [
+                    "channel": "\(message.channel)", "tenants": "\(tenants.joined(separator: ","))",
+                ])
+            case .optedIn(let tenants):
+                logger.notice("a customer opted in again", metadata: [
+                    "channel": "\(message.channel)", "tenants": "\(tenants.joined(separator: ","))",
+                ])
+            case .ignored:
+                break
+            }
+        }
     }
 
     // MARK: Deadlines

@@ -42,6 +42,30 @@ extension Herald_V1_Report {
     }
 }
 
+extension Herald_V1_Report {
+    /// The customers' messages to store, of a worker of `channel`, and how many were
+    /// left out (no sender, or a sender that is not an E.164 number).
+    func inbound(channel: String, provider defaultProvider: String, receivedAt: Date) -> (messages: [InboundMessage], refused: Int) {
+        var accepted: [InboundMessage] = []
+        var refused = max(0, inbound.count - Self.maxReceipts)
+        for message in inbound.prefix(Self.maxReceipts) {
+            let from = message.from
+            guard from.hasPrefix("+"), (8...16).contains(from.count), from.dropFirst().allSatisfy(\.isNumber) else {
+                refused += 1
+                continue
+            }
+            accepted.append(InboundMessage(
+                channel: channel,
+                provider: message.provider.isEmpty ? defaultProvider : String(message.provider.prefix(Herald_V1_Result.maxProvider)),
+                providerMessageID: String(message.providerMessageID.prefix(Herald_V1_Result.maxProviderMessageID)),
+                from: from, text: String(message.text.prefix(1600)),
+                optOutType: message.optOutType.isEmpty ? nil : String(message.optOutType.prefix(20)),
+                receivedAt: message.receivedAtMs > 0 ? Date(timeIntervalSince1970: TimeInterval(message.receivedAtMs) / 1000) : receivedAt))
+        }
+        return (accepted, refused)
+    }
+}
+
 /// A receipt kept for a second try (see ``DispatchState/parkedReceipts``).
 struct ParkedReceipt {
     let receipt: DeliveryReceipt
@@ -56,4 +80,5 @@ struct PendingReport {
     let reportID: UInt64
     let channel: String
     let receipts: [DeliveryReceipt]
+    let inbound: [InboundMessage]
 }

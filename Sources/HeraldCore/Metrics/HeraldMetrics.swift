@@ -68,6 +68,9 @@ public final class HeraldMetrics: Sendable {
     static let receipts = MetricName("herald_receipts_total", labels: "channel", "provider", "result")
     /// Sent messages whose delivery status moved forward, by the new status.
     static let deliveryStatus = MetricName("herald_delivery_status_total", labels: "channel", "provider", "status")
+    /// Customers' messages to a channel's number: `meaning` is `stop`, `start` or `other`
+    /// (not a keyword, or a number no tenant has a booking for).
+    static let inboundMessages = MetricName("herald_inbound_messages_total", labels: "channel", "provider", "meaning")
     /// Provider callbacks channel workers' listeners refused (a missing or wrong
     /// signature), as the workers report them in their heartbeats.
     static let callbacksRefused = MetricName("herald_callbacks_refused_total", labels: "channel", "provider")
@@ -166,6 +169,16 @@ public final class HeraldMetrics: Sendable {
         case .unknown:
             counter(Self.receipts, [channel, provider, "unknown"]).increment()
         }
+    }
+
+    func recordInbound(channel: String, provider: String, _ disposition: InboundDisposition) {
+        let meaning =
+            switch disposition {
+            case .optedOut: "stop"
+            case .optedIn: "start"
+            case .ignored: "other"
+            }
+        counter(Self.inboundMessages, [channel, provider, meaning]).increment()
     }
 
     func recordCallbacksRefused(channel: String, provider: String, count: UInt64) {

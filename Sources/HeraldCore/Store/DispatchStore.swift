@@ -131,6 +131,15 @@ public protocol DispatchStore: Sendable {
     /// changed. An empty batch writes nothing.
     func applyReceipts(_ receipts: [DeliveryReceipt]) async throws -> [ReceiptDisposition]
 
+    /// Applies customers' messages in one write transaction, in order. A STOP
+    /// (``InboundMessage/meaning``) puts the sender (its `from`) on the suppression
+    /// list, scope `all`, source `reply`, of every tenant that has a booking with that
+    /// customer phone, on the message's channel (an entry already there stays); a
+    /// START removes the `all` entries of those tenants for that channel and
+    /// recipient. Anything else, or a sender no tenant has a booking for, changes
+    /// nothing (``InboundDisposition/ignored``). An empty batch writes nothing.
+    func applyInbound(_ messages: [InboundMessage]) async throws -> [InboundDisposition]
+
     // MARK: Leases
 
     // Giving a lease back keeps the job's `dueAt` and `attempt`: it was due then and
@@ -174,6 +183,7 @@ extension DispatchStore {
         var outcome = DispatchTurnOutcome()
         outcome.results = try await applyResults(turn.results)
         outcome.receipts = try await applyReceipts(turn.receipts)
+        outcome.inbound = try await applyInbound(turn.inbound)
         outcome.released = try await releaseLeases(jobIDs: turn.releases, now: turn.now)
         if turn.expireLeases { outcome.expired = try await expireLeases(now: turn.now) }
         for query in turn.leases { outcome.batches.append(try await leaseDueJobs(query, decide: decide)) }

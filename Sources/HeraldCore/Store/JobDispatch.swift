@@ -204,6 +204,8 @@ public struct DispatchTurn: Sendable, Equatable {
     public var results: [JobResult]
     /// Providers' delivery receipts, applied after the results.
     public var receipts: [DeliveryReceipt]
+    /// Customers' messages (opt-outs), applied after the receipts.
+    public var inbound: [InboundMessage]
     /// Leases to give back (their workers are gone).
     public var releases: [String]
     /// Whether to expire leases that ran out by `now` (the loop knows one did).
@@ -214,12 +216,13 @@ public struct DispatchTurn: Sendable, Equatable {
     public var watched: Set<String>
 
     public init(
-        now: Date, results: [JobResult] = [], receipts: [DeliveryReceipt] = [], releases: [String] = [],
-        expireLeases: Bool = false, leases: [LeaseQuery] = [], watched: Set<String> = []
+        now: Date, results: [JobResult] = [], receipts: [DeliveryReceipt] = [], inbound: [InboundMessage] = [],
+        releases: [String] = [], expireLeases: Bool = false, leases: [LeaseQuery] = [], watched: Set<String> = []
     ) {
         self.now = now
         self.results = results
         self.receipts = receipts
+        self.inbound = inbound
         self.releases = releases
         self.expireLeases = expireLeases
         self.leases = leases
@@ -227,7 +230,7 @@ public struct DispatchTurn: Sendable, Equatable {
     }
 
     /// Whether the turn writes anything at all (else it is a read).
-    public var writes: Bool { !results.isEmpty || !receipts.isEmpty || !releases.isEmpty || expireLeases || leases.contains { $0.limit > 0 } }
+    public var writes: Bool { !results.isEmpty || !receipts.isEmpty || !inbound.isEmpty || !releases.isEmpty || expireLeases || leases.contains { $0.limit > 0 } }
 }
 
 /// When a channel's next pending job falls due, after a turn.
@@ -249,6 +252,8 @@ public struct DispatchTurnOutcome: Sendable, Equatable {
     public var results: AppliedResults
     /// One per ``DispatchTurn/receipts``, in order.
     public var receipts: [ReceiptDisposition]
+    /// One per ``DispatchTurn/inbound``, in order.
+    public var inbound: [InboundDisposition]
     /// Leases given back, and leases expired.
     public var released: Int
     public var expired: Int
@@ -260,11 +265,13 @@ public struct DispatchTurnOutcome: Sendable, Equatable {
     public var nextLeaseExpiry: Date?
 
     public init(
-        results: AppliedResults = AppliedResults(), receipts: [ReceiptDisposition] = [], released: Int = 0, expired: Int = 0, batches: [LeaseBatch] = [],
+        results: AppliedResults = AppliedResults(), receipts: [ReceiptDisposition] = [],
+        inbound: [InboundDisposition] = [], released: Int = 0, expired: Int = 0, batches: [LeaseBatch] = [],
         nextDue: [String: NextDue] = [:], nextLeaseExpiry: Date? = nil
     ) {
         self.results = results
         self.receipts = receipts
+        self.inbound = inbound
         self.released = released
         self.expired = expired
         self.batches = batches

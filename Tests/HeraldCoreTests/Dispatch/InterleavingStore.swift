@@ -34,6 +34,9 @@ final class InterleavingStore: DispatchStore {
     func applyReceipts(_ receipts: [DeliveryReceipt]) async throws -> [ReceiptDisposition] {
         try await base.applyReceipts(receipts)
     }
+    func applyInbound(_ messages: [InboundMessage]) async throws -> [InboundDisposition] {
+        try await base.applyInbound(messages)
+    }
     func releaseLeases(jobIDs: [String], now: Date) async throws -> Int { try await base.releaseLeases(jobIDs: jobIDs, now: now) }
     func expireLeases(now: Date) async throws -> Int { try await base.expireLeases(now: now) }
     func releaseAllLeases(now: Date) async throws -> Int { try await base.releaseAllLeases(now: now) }

@@ -117,3 +117,43 @@ struct SuppressionContractTests {
         }
     }
 }
+
+extension SuppressionContractTests {
+    /// STOP from a number puts it on the list of every tenant that has a booking for
+    /// it (on the message's channel); START takes it off; other words and strangers
+    /// change nothing.
+    @Test(arguments: StoreFactory.all) func stopAndStartRepliesManageTheList(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            try await Fixture.createTenant(store, id: "beta")
+            try await Fixture.createTenant(store, id: "gamma")
+            var booking = Fixture.booking(id: "bk_a")
+            booking.customerPhone = "+441234567890"
+            try await Fixture.insert(booking, into: store)
+            var other = Fixture.booking(id: "bk_b", tenantID: "beta")
+            other.customerPhone = "+441234567890"
+            try await Fixture.insert(other, into: store)
+            func message(_ text: String, from: String = "+441234567890", channel: String = "sms") -> InboundMessage {
+                InboundMessage(channel: channel, provider: "twilio", from: from, text: text, receivedAt: Fixture.minutes(1))
+            }
+
+            let dispositions = try await store.applyInbound([
+                message("STOP"), message("STOP"), message("see you then"), message("STOP", from: "+449999999999"),
+            ])
+            #expect(dispositions == [.optedOut(tenants: ["acme", "beta"]), .optedOut(tenants: ["acme", "beta"]), .ignored, .ignored])
+            for tenant in ["acme", "beta"] {
+                let entries = try await store.suppressions(tenantID: tenant, channel: nil, limit: 10)
+                #expect(entries == [Suppression(
+                    tenantID: tenant, channel: "sms", recipient: "+441234567890", scope: .all, reason: "replied STOP",
+                    source: .reply, createdAt: Fixture.minutes(1))], "\(tenant)")
+            }
+            #expect(try await store.suppressions(tenantID: "gamma", channel: nil, limit: 10).isEmpty)
+
+            // WhatsApp's STOP concerns WhatsApp; START on SMS takes the SMS entries off.
+            _ = try await store.applyInbound([message("stop", channel: "whatsapp")])
+            #expect(try await store.applyInbound([message("START")]) == [.optedIn(tenants: ["acme", "beta"])])
+            #expect(try await store.suppressions(tenantID: "acme", channel: nil, limit: 10).map(\.channel) == ["whatsapp"])
+            #expect(try await store.applyInbound([]) == [])
+        }
+    }
+}

@@ -294,5 +294,6 @@ enum PostgresSchema {
             created_at timestamptz NOT NULL,
             PRIMARY KEY (tenant_id, channel, recipient, scope)
         );
+        CREATE INDEX bookings_by_customer_phone ON bookings(customer_phone) WHERE customer_phone IS NOT NULL;
         """
 }

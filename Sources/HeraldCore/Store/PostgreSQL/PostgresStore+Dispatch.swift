@@ -20,6 +20,7 @@ extension PostgresStore {
             if turn.writes {
                 outcome.results = try await self.apply(turn.results, connection)
                 outcome.receipts = try await self.apply(turn.receipts, connection)
+                outcome.inbound = try await self.apply(turn.inbound, connection)
                 outcome.released = try await self.release(turn.releases, now: turn.now, connection)
                 if turn.expireLeases { outcome.expired = try await self.expire(now: turn.now, connection) }
                 for query in turn.leases {

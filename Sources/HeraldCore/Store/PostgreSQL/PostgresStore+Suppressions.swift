@@ -86,3 +86,49 @@ extension Suppression: PostgresModel {
             createdAt: try c.date("created_at"))
     }
 }
+
+// Customers' replies: STOP and START, as on SQLite.
+extension PostgresStore {
+    public func applyInbound(_ messages: [InboundMessage]) async throws -> [InboundDisposition] {
+        guard !messages.isEmpty else { return [] }
+        return try await write { try await self.apply(messages, $0) }
+    }
+
+    func apply(_ messages: [InboundMessage], _ connection: PostgresConnection) async throws -> [InboundDisposition] {
+        guard !messages.isEmpty else { return [] }
+        var dispositions: [InboundDisposition] = []
+        var changed = false
+        for message in messages {
+            guard let meaning = message.meaning, Suppression.channels.contains(message.channel) else {
+                dispositions.append(.ignored)
+                continue
+            }
+            let tenants = try await connection.strings(
+                "SELECT tenant_id FROM bookings WHERE customer_phone = \(message.from) GROUP BY tenant_id ORDER BY tenant_id COLLATE \"C\"",
+                logger)
+            guard !tenants.isEmpty else {
+                dispositions.append(.ignored)
+                continue
+            }
+            for tenant in tenants {
+                switch meaning {
+                case .stop:
+                    try await Self.insertSuppression(Suppression(
+                        tenantID: tenant, channel: message.channel, recipient: message.from, scope: .all,
+                        reason: "replied \(message.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(20))",
+                        source: .reply, createdAt: message.receivedAt), connection, logger)
+                case .start:
+                    try await connection.run("""
+                        DELETE FROM suppressions
+                        WHERE tenant_id = \(tenant) AND channel = \(message.channel) AND recipient = \(message.from) AND scope = 'all'
+                        """, logger)
+                }
+            }
+            changed = true
+            dispositions.append(meaning == .stop ? .optedOut(tenants: tenants) : .optedIn(tenants: tenants))
+        }
+        // Every core's tenant context says whether the tenant has anyone on its list.
+        if changed { try await Self.notifyConfigurationChanged(from: coreID, connection, logger) }
+        return dispositions
+    }
+}

@@ -337,5 +337,7 @@ enum SQLiteSchema {
             created_at TEXT NOT NULL,
             PRIMARY KEY (tenant_id, channel, recipient, scope)
         );
+        -- Whose customer a replying number is (a STOP applies to every tenant that has a booking for it).
+        CREATE INDEX bookings_by_customer_phone ON bookings(customer_phone) WHERE customer_phone IS NOT NULL;
         """
 }

@@ -391,6 +391,7 @@ extension SQLiteStore {
             if turn.writes {
                 outcome.results = try Self.apply(turn.results, db)
                 outcome.receipts = try Self.apply(turn.receipts, db)
+                outcome.inbound = try Self.apply(turn.inbound, db)
                 outcome.released = try Self.release(turn.releases, now: turn.now, db)
                 if turn.expireLeases { outcome.expired = try Self.expire(now: turn.now, db) }
                 outcome.batches = try turn.leases.map { try Self.lease($0, cache: cache, decide: decide, db) }

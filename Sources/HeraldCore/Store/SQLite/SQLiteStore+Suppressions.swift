@@ -107,3 +107,44 @@ extension SQLiteStore {
             reason: row["reason"], source: source, createdAt: row["created_at"])
     }
 }
+
+// Customers' replies: STOP and START.
+extension SQLiteStore {
+    public func applyInbound(_ messages: [InboundMessage]) async throws -> [InboundDisposition] {
+        guard !messages.isEmpty else { return [] }
+        return try await write { db in try Self.apply(messages, db) }
+    }
+
+    static func apply(_ messages: [InboundMessage], _ db: Database) throws -> [InboundDisposition] {
+        guard !messages.isEmpty else { return [] }
+        var dispositions: [InboundDisposition] = []
+        for message in messages {
+            guard let meaning = message.meaning, Suppression.channels.contains(message.channel) else {
+                dispositions.append(.ignored)
+                continue
+            }
+            let tenants = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT tenant_id FROM bookings WHERE customer_phone = ? ORDER BY tenant_id"),
+                arguments: [message.from])
+            guard !tenants.isEmpty else {
+                dispositions.append(.ignored)
+                continue
+            }
+            for tenant in tenants {
+                switch meaning {
+                case .stop:
+                    try insertSuppression(Suppression(
+                        tenantID: tenant, channel: message.channel, recipient: message.from, scope: .all,
+                        reason: "replied \(message.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(20))",
+                        source: .reply, createdAt: message.receivedAt), db)
+                case .start:
+                    try db.execute(
+                        sql: "DELETE FROM suppressions WHERE tenant_id = ? AND channel = ? AND recipient = ? AND scope = 'all'",
+                        arguments: [tenant, message.channel, message.from])
+                }
+            }
+            dispositions.append(meaning == .stop ? .optedOut(tenants: tenants) : .optedIn(tenants: tenants))
+        }
+        return dispositions
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A message a customer sent to a channel's number, as its channel forwarded it.
+public struct InboundMessage: Sendable, Equatable {
+    /// "sms" or "whatsapp": the channel of the worker that forwarded it.
+    public var channel: String
+    public var provider: String
+    public var providerMessageID: String
+    /// The customer, E.164.
+    public var from: String
+    public var text: String
+    /// The provider's own reading, when it gives one (Twilio's OptOutType).
+    public var optOutType: String?
+    public var receivedAt: Date
+
+    public init(
+        channel: String, provider: String, providerMessageID: String = "", from: String, text: String,
+        optOutType: String? = nil, receivedAt: Date
+    ) {
+        self.channel = channel
+        self.provider = provider
+        self.providerMessageID = providerMessageID
+        self.from = from
+        self.text = text
+        self.optOutType = optOutType
+        self.receivedAt = receivedAt
+    }
+
+    /// What the message means for the sender's consent on this channel.
+    public var meaning: ReplyMeaning? { ReplyMeaning(text: text, optOutType: optOutType) }
+}
+
+/// The opt-out keywords carriers and providers honour (the CTIA's list, which
+/// Twilio's and Vonage's defaults follow): the whole message, one word, any case.
+public enum ReplyMeaning: String, Sendable, Equatable {
+    case stop
+    case start
+
+    static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
+    static let startWords: Set<String> = ["START", "UNSTOP"]
+
+    /// The provider's reading wins; otherwise the text, trimmed, upper-cased, trailing
+    /// punctuation dropped, must be one of the words ("stop", "Stop!", "STOP " are
+    /// STOP; "please stop texting me" is not: carriers go by the keyword).
+    public init?(text: String, optOutType: String?) {
+        if let optOutType, !optOutType.isEmpty {
+            switch optOutType.uppercased() {
+            case "STOP": self = .stop
+            case "START": self = .start
+            default: return nil // HELP: the provider answers it
+            }
+            return
+        }
+        let word = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased()
+        if Self.stopWords.contains(word) {
+            self = .stop
+        } else if Self.startWords.contains(word) {
+            self = .start
+        } else {
+            return nil
+        }
+    }
+}
+
+/// What ``DispatchStore/applyInbound(_:)`` did with one message.
+public enum InboundDisposition: Sendable, Equatable {
+    /// STOP: the sender is on the suppression list of these tenants, on its channel.
+    case optedOut(tenants: [String])
+    /// START: the sender is off the suppression list of these tenants, on its channel.
+    case optedIn(tenants: [String])
+    /// Not an opt-out keyword, or no tenant has a booking for the sender.
+    case ignored
+}
