@@ -8,6 +8,9 @@ enum TwilioCallbacks {
     static let statusPath = "/status"
     static let inboundPath = "/inbound"
 
+    /// What an incoming-message webhook is answered with: TwiML that sends nothing back.
+    static let emptyTwiML = CallbackReply(contentType: "text/xml", body: #"<?xml version="1.0" encoding="UTF-8"?><Response/>"#)
+
     static func answer(_ request: CallbackRequest, authToken: String) -> CallbackAnswer {
         guard request.path == statusPath || request.path == inboundPath else {
             return .rejected(status: 404, reason: "no such callback: \(request.path)")
@@ -33,7 +36,7 @@ enum TwilioCallbacks {
                 $0.to = value("To") ?? ""
                 $0.text = value("Body") ?? ""
                 $0.optOutType = value("OptOutType") ?? ""
-            }])
+            }], reply: emptyTwiML)
         }
         guard let sid = value("MessageSid") ?? value("SmsSid"), let twilioStatus = value("MessageStatus") ?? value("SmsStatus")
         else {

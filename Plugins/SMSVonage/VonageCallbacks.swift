@@ -14,7 +14,7 @@ enum VonageCallbacks {
             return .rejected(status: 404, reason: "no such callback: \(request.path)")
         }
         guard let fields = parameters(of: request) else {
-            return .rejected(status: 400, reason: "a delivery receipt that is neither a query, a form nor a JSON object")
+            return .rejected(status: 400, reason: "a webhook that is neither a query, a form nor a JSON object")
         }
         func value(_ name: String) -> String? { fields.first { $0.name == name }.flatMap { $0.value.isEmpty ? nil : $0.value } }
         if let secret = configuration.signatureSecret {

@@ -322,6 +322,22 @@ public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
   /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
   public mutating func clearFallbackAfterMinutes() {_uniqueStorage()._fallbackAfterMinutes = nil}
 
+  /// Replace the reply keywords when set_reply_keywords is true (so they can be emptied).
+  public var replyConfirmKeywords: [String] {
+    get {_storage._replyConfirmKeywords}
+    set {_uniqueStorage()._replyConfirmKeywords = newValue}
+  }
+
+  public var replyCancelKeywords: [String] {
+    get {_storage._replyCancelKeywords}
+    set {_uniqueStorage()._replyCancelKeywords = newValue}
+  }
+
+  public var setReplyKeywords: Bool {
+    get {_storage._setReplyKeywords}
+    set {_uniqueStorage()._setReplyKeywords = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1848,7 +1864,7 @@ nonisolated extension Herald_V1_GetSettingsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateSettingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -1868,6 +1884,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
     var _locale: String? = nil
     var _fallbackChannel: String? = nil
     var _fallbackAfterMinutes: UInt32? = nil
+    var _replyConfirmKeywords: [String] = []
+    var _replyCancelKeywords: [String] = []
+    var _setReplyKeywords: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1895,6 +1914,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       _locale = source._locale
       _fallbackChannel = source._fallbackChannel
       _fallbackAfterMinutes = source._fallbackAfterMinutes
+      _replyConfirmKeywords = source._replyConfirmKeywords
+      _replyCancelKeywords = source._replyCancelKeywords
+      _setReplyKeywords = source._setReplyKeywords
     }
   }
 
@@ -1930,6 +1952,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._locale) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._replyConfirmKeywords) }()
+        case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
+        case 20: try { try decoder.decodeSingularBoolField(value: &_storage._setReplyKeywords) }()
         default: break
         }
       }
@@ -1993,6 +2018,15 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       try { if let v = _storage._fallbackAfterMinutes {
         try visitor.visitSingularUInt32Field(value: v, fieldNumber: 17)
       } }()
+      if !_storage._replyConfirmKeywords.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._replyConfirmKeywords, fieldNumber: 18)
+      }
+      if !_storage._replyCancelKeywords.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._replyCancelKeywords, fieldNumber: 19)
+      }
+      if _storage._setReplyKeywords != false {
+        try visitor.visitSingularBoolField(value: _storage._setReplyKeywords, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2019,6 +2053,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         if _storage._locale != rhs_storage._locale {return false}
         if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
         if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        if _storage._replyConfirmKeywords != rhs_storage._replyConfirmKeywords {return false}
+        if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
+        if _storage._setReplyKeywords != rhs_storage._setReplyKeywords {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -251,6 +251,19 @@ public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
     set {_uniqueStorage()._fallbackAfterMinutes = newValue}
   }
 
+  /// Words a customer may reply by SMS or WhatsApp to confirm, or to cancel, their
+  /// next upcoming booking with the tenant (e.g. "C", "YES"; "X"), upper case.
+  /// Empty: replies change no booking (opt-out words are always honoured).
+  public var replyConfirmKeywords: [String] {
+    get {_storage._replyConfirmKeywords}
+    set {_uniqueStorage()._replyConfirmKeywords = newValue}
+  }
+
+  public var replyCancelKeywords: [String] {
+    get {_storage._replyCancelKeywords}
+    set {_uniqueStorage()._replyCancelKeywords = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -880,7 +893,7 @@ nonisolated extension Herald_V1_QuietHours: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NotificationSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -900,6 +913,8 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
     var _updatedAt: String = String()
     var _fallbackChannel: String = String()
     var _fallbackAfterMinutes: UInt32 = 0
+    var _replyConfirmKeywords: [String] = []
+    var _replyCancelKeywords: [String] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -927,6 +942,8 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       _updatedAt = source._updatedAt
       _fallbackChannel = source._fallbackChannel
       _fallbackAfterMinutes = source._fallbackAfterMinutes
+      _replyConfirmKeywords = source._replyConfirmKeywords
+      _replyCancelKeywords = source._replyCancelKeywords
     }
   }
 
@@ -962,6 +979,8 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._replyConfirmKeywords) }()
+        case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
         default: break
         }
       }
@@ -1025,6 +1044,12 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       if _storage._fallbackAfterMinutes != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._fallbackAfterMinutes, fieldNumber: 17)
       }
+      if !_storage._replyConfirmKeywords.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._replyConfirmKeywords, fieldNumber: 18)
+      }
+      if !_storage._replyCancelKeywords.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._replyCancelKeywords, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1051,6 +1076,8 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
         if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
         if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        if _storage._replyConfirmKeywords != rhs_storage._replyConfirmKeywords {return false}
+        if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -53,6 +53,8 @@ public struct SettingsView: Encodable {
     /// "email" or "sms"; absent: no fallback.
     public var fallback_channel: String?
     public var fallback_after_minutes: UInt32
+    public var reply_confirm_keywords: [String]
+    public var reply_cancel_keywords: [String]
     public var updated_at: String
 
     public init(_ settings: Herald_V1_NotificationSettings) {
@@ -72,6 +74,8 @@ public struct SettingsView: Encodable {
         locale = settings.locale
         fallback_channel = settings.fallbackChannel.isEmpty ? nil : settings.fallbackChannel
         fallback_after_minutes = settings.fallbackAfterMinutes
+        reply_confirm_keywords = settings.replyConfirmKeywords
+        reply_cancel_keywords = settings.replyCancelKeywords
         updated_at = settings.updatedAt
     }
 }

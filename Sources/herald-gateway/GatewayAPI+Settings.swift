@@ -13,13 +13,18 @@ extension GatewayAPI {
         api.patch("tenants/{tenant}/settings") { request, context in
             let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
             let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.settingsFields)
-            let update = try Self.settingsUpdate(tenant, body)
+            // Replacing one keyword list keeps the other: read it first.
+            let current = body.has("reply_confirm_keywords") != body.has("reply_cancel_keywords")
+                ? try await core.admin.getSettings(.with { $0.tenantID = tenant }) : nil
+            let update = try Self.settingsUpdate(tenant, body, current: current)
             let settings = try await core.admin.updateSettings(update)
             return try Reply.json(SettingsView(settings)).response
         }
     }
 
-    static func settingsUpdate(_ tenant: String, _ body: JSONBody) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
+    static func settingsUpdate(
+        _ tenant: String, _ body: JSONBody, current: Herald_V1_NotificationSettings? = nil
+    ) throws(Problem) -> Herald_V1_UpdateSettingsRequest {
         let fields = settingsFields
         try body.allowOnly(fields)
         try body.requireAny(of: fields)
@@ -61,13 +66,22 @@ extension GatewayAPI {
             }
         }
         if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
+        let confirm = try body.stringList("reply_confirm_keywords")
+        let cancel = try body.stringList("reply_cancel_keywords")
+        if confirm != nil || cancel != nil {
+            // Both lists are replaced together: the one not given keeps its words.
+            update.setReplyKeywords = true
+            update.replyConfirmKeywords = confirm ?? current?.replyConfirmKeywords ?? []
+            update.replyCancelKeywords = cancel ?? current?.replyCancelKeywords ?? []
+        }
         return update
     }
 
     static let settingsFields: Set<String> = [
         "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
         "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
-        "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes",
+        "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes", "reply_confirm_keywords",
+        "reply_cancel_keywords",
     ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.

@@ -96,11 +96,17 @@ struct CoreDaemon {
                 publisher.publish(topic: event.type, payload: payload)
             }
         }
+        // Customers' replies go through the admin service's booking path (made below).
+        let replyHandler = LateBound<AdminService>()
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
             metrics: metrics,
-            logged: publishDeliveries, deliveryChanged: publishDeliveryChanges)
+            logged: publishDeliveries, deliveryChanged: publishDeliveryChanges,
+            replied: { messages in
+                guard let service = replyHandler.value else { return }
+                Task { await service.handleReplies(messages) }
+            })
         self.dispatcher = dispatcher
         jobListener = (store as? PostgresStore).map { JobListener(store: $0, dispatcher: dispatcher) }
 
@@ -121,6 +127,7 @@ struct CoreDaemon {
             },
             logged: publishDeliveries,
             jobsPlanned: { dispatcher.wake() })
+        replyHandler.value = service
         var router = RPCRouter()
         service.register(into: &router)
         admin = try RPCServer(

@@ -415,6 +415,61 @@ extension ChannelEndToEnd {
             #expect(try await Self.counter(setup.core, "herald_inbound_messages_total", labels.merging(["meaning": "start"]) { $1 }) == 1)
         }
 
+        /// The tenant's reply keywords: "c" confirms the customer's pending booking (its
+        /// booking.confirmed event reaches a webhook subscriber), "X" cancels it (with the
+        /// cancellation notice by SMS); keywords are refused when they are opt-out words.
+        @Test func replyKeywordsConfirmAndCancelTheNextBooking() async throws {
+            let setup = try await Self.setUp("twilio")
+            let refused = try await setup.core.herald("settings", "set", "salon", "--reply-confirm", "STOP")
+            #expect(refused.status != 0 && refused.stderr.contains("opt-out word"), "\(refused)")
+            _ = try await setup.core.heraldOrThrow(["settings", "set", "salon", "--reply-confirm", "c,yes", "--reply-cancel", "x"])
+            let shown = try await setup.core.heraldOrThrow(["settings", "show", "salon", "--json"])
+            let settings = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any]
+            #expect(settings?["reply_confirm_keywords"] as? [String] == ["C", "YES"], "\(shown)")
+            #expect(settings?["reply_cancel_keywords"] as? [String] == ["X"], "\(shown)")
+
+            let secretFile = setup.core.directory.appendingPathComponent("webhook-secret")
+            let subscriber = try await RunningPeer.start(
+                "webhook_peer.py", directory: setup.core.directory, arguments: ["--secret-file", secretFile.path])
+            let added = try await setup.core.heraldOrThrow([
+                "webhook", "add", "salon", "--url", "\(subscriber.baseURL)/hook/200", "--events", "booking.confirmed", "--json",
+            ])
+            let secret = try #require((try JSONSerialization.jsonObject(with: Data(added.utf8)) as? [String: Any])?["secret"] as? String)
+            try Data(secret.utf8).write(to: secretFile)
+            let webhooks = try await ProviderChannel.start(
+                "herald-webhook", core: setup.core, environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.1"])
+
+            let phone = "+4915112340032"
+            _ = try await setup.core.heraldOrThrow([
+                "booking", "create", "salon", "--id", "b-1", "--start", iso8601(Date().addingTimeInterval(2 * 86400)),
+                "--phone", phone, "--name", "Ada Lovelace", "--status", "pending",
+            ])
+            #expect(try await Self.peerCallback(setup.peer, "/_peer/inbound", ["provider": "twilio", "from": phone, "text": "c"]) == 200)
+            try await eventually("the booking confirmed by the reply", within: .seconds(30)) {
+                try await setup.core.heraldOrThrow(["booking", "show", "b-1", "--json"]).contains("\"confirmed\"")
+            }
+            let hook = try await waitFor("the booking.confirmed webhook", within: .seconds(60)) {
+                subscriber.requests.first { $0.json?["type"] as? String == "booking.confirmed" }
+            }
+            #expect(hook.verified == true)
+            #expect((hook.json?["data"] as? [String: Any])?["booking_id"] as? String == "b-1")
+
+            #expect(try await Self.peerCallback(setup.peer, "/_peer/inbound", ["provider": "twilio", "from": phone, "text": "X"]) == 200)
+            try await eventually("the booking cancelled by the reply", within: .seconds(30)) {
+                try await setup.core.heraldOrThrow(["booking", "show", "b-1", "--json"]).contains("\"cancelled\"")
+            }
+            let events = try await setup.core.heraldOrThrow(["events", "salon", "--booking", "b-1"])
+            #expect(events.contains("booking.confirmed") && events.contains("booking.cancelled"), "\(events)")
+            try await eventually("the cancellation notice sent", within: .seconds(30)) {
+                try await setup.core.log(tenant: "salon").contains { $0.booking_id == "b-1" && $0.kind == "cancellation" && $0.outcome == "sent" }
+            }
+            // A word the tenant does not use changes nothing (and is not an opt-out).
+            #expect(try await Self.peerCallback(setup.peer, "/_peer/inbound", ["provider": "twilio", "from": phone, "text": "maybe"]) == 200)
+            let list = try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"])
+            #expect(!list.contains(phone), "\(list)")
+            #expect(try await webhooks.stop() == 0)
+        }
+
         // MARK: Vonage
 
         @Test(arguments: ["POST-JSON", "POST", "GET"])

@@ -93,11 +93,14 @@ struct CallbackResponder: HTTPResponder {
             runner.countRefusedCallback()
             logRefusal("callback refused", reason: reason, path: path)
             return Self.text(.forbidden, "forbidden")
-        case .report(let receipts, let inbound):
-            guard !receipts.isEmpty || !inbound.isEmpty else { return Self.text(.ok, "") }
+        case .report(let receipts, let inbound, let reply):
+            let stored = reply.map {
+                Response(status: .ok, headers: [.contentType: $0.contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: $0.body)))
+            } ?? Self.text(.ok, "")
+            guard !receipts.isEmpty || !inbound.isEmpty else { return stored }
             switch await runner.report(receipts, inbound: inbound, timeout: reportTimeout) {
             case .stored:
-                return Self.text(.ok, "")
+                return stored
             case .coreUnavailable:
                 logRefusal("callback not forwarded", reason: "no core connected", path: path)
                 return Self.text(.serviceUnavailable, "the core is not connected; try again")

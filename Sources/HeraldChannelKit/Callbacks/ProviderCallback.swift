@@ -41,7 +41,11 @@ public enum CallbackAnswer: Sendable, Equatable {
     /// Authentic, with news for the core (delivery receipts, customers' messages): sent
     /// as one `Report`, and the provider is answered 200 once the core has it (503
     /// otherwise, so it tries again).
-    case report(receipts: [Herald_V1_Receipt], inbound: [Herald_V1_InboundMessage] = [])
+    /// `reply` is what the provider is answered with once the core has it (Twilio
+    /// wants TwiML on its incoming-message webhook); nil: an empty 200.
+    case report(
+        receipts: [Herald_V1_Receipt], inbound: [Herald_V1_InboundMessage] = [],
+        reply: CallbackReply? = nil)
     /// Answered as is, nothing forwarded: a verification handshake, an event the
     /// channel does not forward.
     case respond(status: Int, contentType: String = "text/plain; charset=utf-8", body: String = "")
@@ -50,6 +54,17 @@ public enum CallbackAnswer: Sendable, Equatable {
     case forbidden(reason: String)
     /// Authentic but not understood (a malformed body) or not a path the channel serves: 400 / 404.
     case rejected(status: Int, reason: String)
+}
+
+/// A body a provider is answered with.
+public struct CallbackReply: Sendable, Equatable {
+    public var contentType: String
+    public var body: String
+
+    public init(contentType: String, body: String) {
+        self.contentType = contentType
+        self.body = body
+    }
 }
 
 /// A channel plugin that takes its provider's callbacks: delivery receipts and

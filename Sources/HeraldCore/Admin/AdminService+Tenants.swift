@@ -94,6 +94,18 @@ extension AdminService {
                 settings.fallbackAfterMinutes = Int(request.fallbackAfterMinutes)
             }
         }
+        if request.setReplyKeywords {
+            let confirm = Self.replyKeywords("reply_confirm_keywords", request.replyConfirmKeywords, &validator)
+            let cancel = Self.replyKeywords("reply_cancel_keywords", request.replyCancelKeywords, &validator)
+            if let confirm, let cancel {
+                if !Set(confirm).isDisjoint(with: cancel) {
+                    validator.fail("reply_cancel_keywords", "a word cannot both confirm and cancel")
+                } else {
+                    settings.replyConfirmKeywords = confirm
+                    settings.replyCancelKeywords = cancel
+                }
+            }
+        }
         if request.hasSenderName, let name = validator.text("sender_name", request.senderName, required: false) {
             settings.senderName = name
         }
@@ -129,5 +141,28 @@ extension AdminService {
             throw AdminError(code: .internal, message: "tenant \"\(tenant.id)\" has no settings row")
         }
         return settings
+    }
+
+    /// Reply keywords: up to 10 words of 1-20 letters or digits, upper-cased, no
+    /// duplicates; the opt-out words are the carriers' and cannot be taken.
+    static func replyKeywords(_ field: String, _ values: [String], _ validator: inout FieldValidator) -> [String]? {
+        var words: [String] = []
+        for value in values {
+            let word = value.trimmingCharacters(in: .whitespaces).uppercased()
+            guard (1...20).contains(word.count), word.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+                validator.fail(field, "\"\(value)\" is not one word of 1-20 letters or digits")
+                return nil
+            }
+            guard ReplyMeaning(text: word, optOutType: nil) == nil else {
+                validator.fail(field, "\"\(word)\" is an opt-out word (STOP, START, ...), kept for opting out")
+                return nil
+            }
+            if !words.contains(word) { words.append(word) }
+        }
+        guard words.count <= 10 else {
+            validator.fail(field, "at most 10 words")
+            return nil
+        }
+        return words
     }
 }

@@ -77,6 +77,8 @@ extension NotificationSettings {
             $0.locale = locale
             $0.fallbackChannel = fallbackChannel?.rawValue ?? ""
             $0.fallbackAfterMinutes = UInt32(fallbackAfterMinutes)
+            $0.replyConfirmKeywords = replyConfirmKeywords
+            $0.replyCancelKeywords = replyCancelKeywords
             $0.updatedAt = Timestamp.format(updatedAt)
         }
     }

@@ -46,7 +46,8 @@ public final class Dispatcher: Service, Sendable {
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger,
         metrics: HeraldMetrics = HeraldMetrics(),
         logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
-        deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil
+        deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
+        replied: (@Sendable ([InboundMessage]) -> Void)? = nil
     ) {
         self.endpoint = endpoint
         let refusals = ChannelRefusals(logger: logger, metrics: metrics)
@@ -57,6 +58,7 @@ public final class Dispatcher: Service, Sendable {
             coreVersion: coreVersion, logger: logger, metrics: metrics, refusals: refusals)
         loop.logged = logged
         loop.deliveryChanged = deliveryChanged
+        loop.replied = replied
         self.loop = UnsafeLoopBox(loop)
     }
 
@@ -132,6 +134,8 @@ final class DispatchLoop {
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
     var deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)?
+    /// Customers' messages that are not opt-outs, once stored (reply keywords); must not block.
+    var replied: (@Sendable ([InboundMessage]) -> Void)?
 
     /// Every decision about workers and deliveries; this loop only carries them out.
     var state: DispatchState
@@ -360,6 +364,8 @@ final class DispatchLoop {
 
     /// Counts customers' messages and logs the opt-outs and opt-ins they made.
     func recordInbound(_ messages: [InboundMessage], _ dispositions: [InboundDisposition]) {
+        let replies = messages.filter { $0.meaning == nil }
+        if let replied, !replies.isEmpty { replied(replies) }
         for (message, disposition) in zip(messages, dispositions) {
             metrics.recordInbound(channel: message.channel, provider: message.provider, disposition)
             switch disposition {

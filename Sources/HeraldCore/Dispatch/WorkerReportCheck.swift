@@ -44,13 +44,13 @@ extension Herald_V1_Report {
 
 extension Herald_V1_Report {
     /// The customers' messages to store, of a worker of `channel`, and how many were
-    /// left out (no sender, or a sender that is not an E.164 number).
+    /// left out (no sender, or a sender that is not an E.164 number, as bookings keep them).
     func inbound(channel: String, provider defaultProvider: String, receivedAt: Date) -> (messages: [InboundMessage], refused: Int) {
         var accepted: [InboundMessage] = []
         var refused = max(0, inbound.count - Self.maxReceipts)
         for message in inbound.prefix(Self.maxReceipts) {
             let from = message.from
-            guard from.hasPrefix("+"), (8...16).contains(from.count), from.dropFirst().allSatisfy(\.isNumber) else {
+            guard FieldValidator.isE164(from) else {
                 refused += 1
                 continue
             }

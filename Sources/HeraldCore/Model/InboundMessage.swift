@@ -26,6 +26,9 @@ public struct InboundMessage: Sendable, Equatable {
         self.receivedAt = receivedAt
     }
 
+    /// The channels customers write back on (a phone number is the sender).
+    public static let channels: Set<String> = ["sms", "whatsapp"]
+
     /// What the message means for the sender's consent on this channel.
     public var meaning: ReplyMeaning? { ReplyMeaning(text: text, optOutType: optOutType) }
 }

@@ -26,6 +26,10 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
     /// With a fallback channel: also fall back when the message is not reported
     /// delivered within this many minutes of being sent; 0 waits for a report of failure.
     public var fallbackAfterMinutes: Int
+    /// Words a customer may reply by SMS or WhatsApp to confirm, or to cancel, their
+    /// next upcoming booking (upper case; empty: replies change no booking).
+    public var replyConfirmKeywords: [String]
+    public var replyCancelKeywords: [String]
     public var updatedAt: Date
 
     public init(
@@ -45,6 +49,8 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         locale: String = "en-US",
         fallbackChannel: FallbackChannel? = nil,
         fallbackAfterMinutes: Int = 0,
+        replyConfirmKeywords: [String] = [],
+        replyCancelKeywords: [String] = [],
         updatedAt: Date
     ) {
         self.tenantID = tenantID
@@ -63,6 +69,8 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         self.locale = locale
         self.fallbackChannel = fallbackChannel
         self.fallbackAfterMinutes = fallbackAfterMinutes
+        self.replyConfirmKeywords = replyConfirmKeywords
+        self.replyCancelKeywords = replyCancelKeywords
         self.updatedAt = updatedAt
     }
 

@@ -167,6 +167,10 @@ public protocol AdminStore: TenantConfigurationStore {
     /// The tenant's entries that name any of `recipients` (every channel and scope).
     func suppressions(tenantID: String, recipients: [String]) async throws -> [Suppression]
 
+    /// The pending and confirmed bookings of any tenant whose customer phone is `phone`
+    /// and that start after `after`, soonest first, at most `limit` (a reply's candidates).
+    func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking]
+
     // MARK: API keys
 
     /// Stores a new key (its hash, never the key). An unknown tenant is `notFound`

@@ -57,6 +57,14 @@ struct SettingsCommand: AsyncParsableCommand {
             name: .customLong("fallback-after"),
             help: ArgumentHelp("Also fall back when it is not reported delivered within this many minutes (0: only on a report of failure).", valueName: "minutes"))
         var fallbackAfter: UInt32?
+        @Option(
+            name: .customLong("reply-confirm"),
+            help: ArgumentHelp("Words a customer may reply by SMS or WhatsApp to confirm their next booking, e.g. C,YES (empty: none).", valueName: "word,..."))
+        var replyConfirm: String?
+        @Option(
+            name: .customLong("reply-cancel"),
+            help: ArgumentHelp("Words a customer may reply to cancel their next booking, e.g. X (empty: none).", valueName: "word,..."))
+        var replyCancel: String?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -70,6 +78,18 @@ struct SettingsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            // Both keyword lists are replaced together: the one not given keeps its words.
+            var keywords: (confirm: [String], cancel: [String])?
+            if replyConfirm != nil || replyCancel != nil {
+                let current = try await CoreConnection.with(core) {
+                    try await $0.admin.getSettings(.with { $0.tenantID = tenant })
+                }
+                func words(_ text: String) -> [String] {
+                    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                }
+                keywords = (
+                    replyConfirm.map(words) ?? current.replyConfirmKeywords, replyCancel.map(words) ?? current.replyCancelKeywords)
+            }
             let request = Herald_V1_UpdateSettingsRequest.with { request in
                 request.tenantID = tenant
                 if let email { request.emailEnabled = email.isOn }
@@ -95,6 +115,11 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let locale { request.locale = locale }
                 if let fallback { request.fallbackChannel = fallback.lowercased() == "off" ? "" : fallback.lowercased() }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
+                if let keywords {
+                    request.setReplyKeywords = true
+                    request.replyConfirmKeywords = keywords.confirm
+                    request.replyCancelKeywords = keywords.cancel
+                }
             }
             let settings = try await CoreConnection.with(core) {
                 try await $0.admin.updateSettings(request)
@@ -128,6 +153,9 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
         + (settings.fallbackAfterMinutes > 0
             ? ", when it fails, is reported undelivered or is not reported delivered within \(settings.fallbackAfterMinutes) minutes"
             : ", when it fails or is reported undelivered"))
+    let replies = [("confirm", settings.replyConfirmKeywords), ("cancel", settings.replyCancelKeywords)]
+        .filter { !$0.1.isEmpty }.map { "\($0.1.joined(separator: ",")) to \($0.0)" }
+    fields.append("reply keywords", replies.isEmpty ? "off" : replies.joined(separator: "; "))
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

@@ -12,6 +12,8 @@ enum PostgresInsert {
         let offsets = try JSONColumn.encode(s.reminderOffsets)
         let start = s.quietHours.map { $0.startMinute }
         let end = s.quietHours.map { $0.endMinute }
+        let confirm = try JSONColumn.encode(s.replyConfirmKeywords)
+        let cancel = try JSONColumn.encode(s.replyCancelKeywords)
         if update {
             return """
                 UPDATE notification_settings SET
@@ -22,6 +24,7 @@ enum PostgresInsert {
                     follow_up_enabled = \(s.followUpEnabled), follow_up_minutes = \(s.followUpMinutes),
                     sender_name = \(s.senderName), reply_to_email = \(s.replyToEmail), locale = \(s.locale),
                     fallback_channel = \(s.fallbackChannel?.rawValue), fallback_after_minutes = \(s.fallbackAfterMinutes),
+                    reply_confirm_keywords = \(confirm), reply_cancel_keywords = \(cancel),
                     updated_at = \(s.updatedAt.postgres)
                 WHERE tenant_id = \(s.tenantID)
                 RETURNING 1
@@ -32,12 +35,12 @@ enum PostgresInsert {
                 tenant_id, email_enabled, sms_enabled, whatsapp_enabled, reminder_offsets, sms_provider,
                 sms_failover, time_zone, quiet_start_minute, quiet_end_minute, follow_up_enabled,
                 follow_up_minutes, sender_name, reply_to_email, locale, fallback_channel, fallback_after_minutes,
-                updated_at
+                reply_confirm_keywords, reply_cancel_keywords, updated_at
             ) VALUES (
                 \(s.tenantID), \(s.emailEnabled), \(s.smsEnabled), \(s.whatsappEnabled), \(offsets),
                 \(s.smsProvider.rawValue), \(s.smsFailover), \(s.timeZone), \(start), \(end),
                 \(s.followUpEnabled), \(s.followUpMinutes), \(s.senderName), \(s.replyToEmail), \(s.locale),
-                \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(s.updatedAt.postgres)
+                \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(confirm), \(cancel), \(s.updatedAt.postgres)
             )
             """
     }

@@ -62,7 +62,9 @@ extension NotificationSettings: PostgresModel {
             followUpMinutes: try c.int("follow_up_minutes"), senderName: try c("sender_name"),
             replyToEmail: try c("reply_to_email"), locale: try c("locale"),
             fallbackChannel: try (c("fallback_channel", as: String?.self)).flatMap(FallbackChannel.init(rawValue:)),
-            fallbackAfterMinutes: try c.int("fallback_after_minutes"), updatedAt: try c.date("updated_at"))
+            fallbackAfterMinutes: try c.int("fallback_after_minutes"),
+            replyConfirmKeywords: try c.json("reply_confirm_keywords"), replyCancelKeywords: try c.json("reply_cancel_keywords"),
+            updatedAt: try c.date("updated_at"))
     }
 }
 

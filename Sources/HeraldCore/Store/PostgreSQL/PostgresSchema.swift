@@ -284,6 +284,8 @@ enum PostgresSchema {
             CHECK (fallback_channel IN ('email', 'sms'));
         ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes bigint NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+        ALTER TABLE notification_settings ADD COLUMN reply_confirm_keywords text NOT NULL DEFAULT '[]';
+        ALTER TABLE notification_settings ADD COLUMN reply_cancel_keywords text NOT NULL DEFAULT '[]';
         CREATE TABLE suppressions (
             tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
             channel text NOT NULL CHECK (channel IN ('email', 'sms', 'whatsapp')),

@@ -99,7 +99,7 @@ extension PostgresStore {
         var dispositions: [InboundDisposition] = []
         var changed = false
         for message in messages {
-            guard let meaning = message.meaning, Suppression.channels.contains(message.channel) else {
+            guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
                 continue
             }
@@ -130,5 +130,17 @@ extension PostgresStore {
         // Every core's tenant context says whether the tenant has anyone on its list.
         if changed { try await Self.notifyConfigurationChanged(from: coreID, connection, logger) }
         return dispositions
+    }
+}
+
+extension PostgresStore {
+    public func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking] {
+        try await read { connection in
+            try await connection.all("""
+                SELECT * FROM bookings
+                WHERE customer_phone = \(phone) AND status IN ('pending', 'confirmed') AND start_at > \(after.postgres)
+                ORDER BY start_at, id COLLATE "C" LIMIT \(limit)
+                """, self.logger)
+        }
     }
 }

@@ -23,6 +23,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
     var locale: String
     var fallbackChannel: String?
     var fallbackAfterMinutes: Int
+    var replyConfirmKeywords: [String]
+    var replyCancelKeywords: [String]
     var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -43,6 +45,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         case locale
         case fallbackChannel = "fallback_channel"
         case fallbackAfterMinutes = "fallback_after_minutes"
+        case replyConfirmKeywords = "reply_confirm_keywords"
+        case replyCancelKeywords = "reply_cancel_keywords"
         case updatedAt = "updated_at"
     }
 
@@ -68,6 +72,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         locale = settings.locale
         fallbackChannel = settings.fallbackChannel?.rawValue
         fallbackAfterMinutes = settings.fallbackAfterMinutes
+        replyConfirmKeywords = settings.replyConfirmKeywords
+        replyCancelKeywords = settings.replyCancelKeywords
         updatedAt = settings.updatedAt
     }
 
@@ -82,7 +88,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
             quietHours: quietHours, followUpEnabled: followUpEnabled, followUpMinutes: followUpMinutes,
             senderName: senderName, replyToEmail: replyToEmail, locale: locale,
             fallbackChannel: fallbackChannel.flatMap(FallbackChannel.init(rawValue:)),
-            fallbackAfterMinutes: fallbackAfterMinutes, updatedAt: updatedAt)
+            fallbackAfterMinutes: fallbackAfterMinutes, replyConfirmKeywords: replyConfirmKeywords,
+            replyCancelKeywords: replyCancelKeywords, updatedAt: updatedAt)
     }
 }
 

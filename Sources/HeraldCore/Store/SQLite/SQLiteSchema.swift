@@ -325,6 +325,9 @@ enum SQLiteSchema {
             CHECK (fallback_channel IN ('email', 'sms'));
         ALTER TABLE notification_settings ADD COLUMN fallback_after_minutes INTEGER NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+        -- Reply keywords that confirm or cancel the customer's next booking (JSON arrays).
+        ALTER TABLE notification_settings ADD COLUMN reply_confirm_keywords TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE notification_settings ADD COLUMN reply_cancel_keywords TEXT NOT NULL DEFAULT '[]';
 
         -- Opt-outs: recipients a tenant must not message on a channel.
         CREATE TABLE suppressions (

@@ -119,7 +119,7 @@ extension SQLiteStore {
         guard !messages.isEmpty else { return [] }
         var dispositions: [InboundDisposition] = []
         for message in messages {
-            guard let meaning = message.meaning, Suppression.channels.contains(message.channel) else {
+            guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
                 continue
             }
@@ -146,5 +146,21 @@ extension SQLiteStore {
             dispositions.append(meaning == .stop ? .optedOut(tenants: tenants) : .optedIn(tenants: tenants))
         }
         return dispositions
+    }
+}
+
+extension SQLiteStore {
+    public func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking] {
+        try await read { db in
+            try BookingRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM bookings
+                    WHERE customer_phone = ? AND status IN ('pending', 'confirmed') AND start_at > ?
+                    ORDER BY start_at, id LIMIT ?
+                    """,
+                arguments: [phone, after, limit]
+            ).map(\.model)
+        }
     }
 }
