@@ -182,12 +182,7 @@ extension Wrk {
           }, bodies[i])
         end
 
-        done = function(summary, latency, requests)
-          local e = summary.errors
-          io.write(string.format("herald-bench-wrk %d %d %d %d %d %d %d %d\\n",
-            summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-            latency:percentile(50), latency:percentile(99), latency.max, 0))
-        end
+        \(doneFunction)
         """
     }
 }

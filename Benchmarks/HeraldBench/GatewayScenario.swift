@@ -86,14 +86,19 @@ enum Wrk {
             wrk.body = \(lua(body))
             \(headerLines.joined(separator: "\n"))
 
-            done = function(summary, latency, requests)
-              local e = summary.errors
-              io.write(string.format("herald-bench-wrk %d %d %d %d %d %d %d %d\\n",
-                summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-                latency:percentile(50), latency:percentile(99), latency.max, 0))
-            end
+            \(doneFunction)
             """
     }
+
+    /// wrk's `done` hook printing the figures ``run(url:script:seconds:connections:threads:)`` reads.
+    static let doneFunction = """
+        done = function(summary, latency, requests)
+          local e = summary.errors
+          io.write(string.format("herald-bench-wrk %d %d %d %d %d %d %d %d\\n",
+            summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+            latency:percentile(50), latency:percentile(99), latency.max, 0))
+        end
+        """
 
     /// Runs wrk with `script` against `url` for `seconds` over `connections` connections.
     static func run(url: String, script: URL, seconds: Int, connections: Int, threads: Int) throws -> Figures {
