@@ -252,7 +252,7 @@ public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
   }
 
   /// Words a customer may reply by SMS or WhatsApp to confirm, or to cancel, their
-  /// next upcoming booking with the tenant (e.g. "C", "YES"; "X"), upper case.
+  /// next upcoming booking with the tenant (e.g. "C", "OK"; "X"), upper case.
   /// Empty: replies change no booking (opt-out words are always honoured).
   public var replyConfirmKeywords: [String] {
     get {_storage._replyConfirmKeywords}

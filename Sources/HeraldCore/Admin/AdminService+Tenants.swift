@@ -143,26 +143,33 @@ extension AdminService {
         return settings
     }
 
-    /// Reply keywords: up to 10 words of 1-20 letters or digits, upper-cased, no
-    /// duplicates; the opt-out words are the carriers' and cannot be taken.
+    /// Reply keywords: at most 10 words of 1-20 ASCII letters or digits, kept in upper
+    /// case without repeats. The opt-out words are the carriers', and the words
+    /// providers answer themselves (HELP, INFO; Twilio's YES opts in, REVOKE and OPTOUT
+    /// opt out) would never reach the tenant as meant: all are refused.
     static func replyKeywords(_ field: String, _ values: [String], _ validator: inout FieldValidator) -> [String]? {
+        guard values.count <= 10 else {
+            validator.fail(field, "at most 10 words")
+            return nil
+        }
         var words: [String] = []
         for value in values {
-            let word = value.trimmingCharacters(in: .whitespaces).uppercased()
-            guard (1...20).contains(word.count), word.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                validator.fail(field, "\"\(value)\" is not one word of 1-20 letters or digits")
+            guard (1...20).contains(value.count),
+                  value.unicodeScalars.allSatisfy({ $0.isASCII && CharacterSet.alphanumerics.contains($0) })
+            else {
+                validator.fail(field, "\"\(value)\" is not one word of 1-20 letters or digits (A-Z, 0-9)")
                 return nil
             }
-            guard ReplyMeaning(text: word, optOutType: nil) == nil else {
-                validator.fail(field, "\"\(word)\" is an opt-out word (STOP, START, ...), kept for opting out")
+            let word = value.uppercased()
+            guard ReplyMeaning(text: word, optOutType: nil) == nil, !Self.providerReplyWords.contains(word) else {
+                validator.fail(field, "\"\(word)\" is an opt-out word or one providers answer themselves (STOP, START, HELP, YES, ...)")
                 return nil
             }
             if !words.contains(word) { words.append(word) }
         }
-        guard words.count <= 10 else {
-            validator.fail(field, "at most 10 words")
-            return nil
-        }
         return words
     }
+
+    /// Words providers answer or act on before Herald could (help and opt-in/opt-out).
+    static let providerReplyWords: Set<String> = ["HELP", "INFO", "YES", "REVOKE", "OPTOUT"]
 }

@@ -364,7 +364,7 @@ final class DispatchLoop {
 
     /// Counts customers' messages and logs the opt-outs and opt-ins they made.
     func recordInbound(_ messages: [InboundMessage], _ dispositions: [InboundDisposition]) {
-        let replies = messages.filter { $0.meaning == nil }
+        let replies = messages.filter { $0.meaning == nil && InboundMessage.channels.contains($0.channel) }
         if let replied, !replies.isEmpty { replied(replies) }
         for (message, disposition) in zip(messages, dispositions) {
             metrics.recordInbound(channel: message.channel, provider: message.provider, disposition)

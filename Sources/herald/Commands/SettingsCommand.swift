@@ -59,7 +59,7 @@ struct SettingsCommand: AsyncParsableCommand {
         var fallbackAfter: UInt32?
         @Option(
             name: .customLong("reply-confirm"),
-            help: ArgumentHelp("Words a customer may reply by SMS or WhatsApp to confirm their next booking, e.g. C,YES (empty: none).", valueName: "word,..."))
+            help: ArgumentHelp("Words a customer may reply by SMS or WhatsApp to confirm their next booking, e.g. C,OK (empty: none).", valueName: "word,..."))
         var replyConfirm: String?
         @Option(
             name: .customLong("reply-cancel"),

@@ -9,7 +9,7 @@ struct ReplyKeywordsTests {
         Fixture.booking(id: id, tenantID: tenant, startingIn: minutes, status: status)
     }
 
-    static func settings(_ tenant: String = "acme", confirm: [String] = ["C", "YES"], cancel: [String] = ["X"]) -> NotificationSettings {
+    static func settings(_ tenant: String = "acme", confirm: [String] = ["C", "OK"], cancel: [String] = ["X"]) -> NotificationSettings {
         NotificationSettings(tenantID: tenant, replyConfirmKeywords: confirm, replyCancelKeywords: cancel, updatedAt: Fixture.now)
     }
 
@@ -17,7 +17,7 @@ struct ReplyKeywordsTests {
         let later = Self.booking("b-later", inMinutes: 600), sooner = Self.booking("b-sooner", inMinutes: 60)
         let settings = ["acme": Self.settings()]
         #expect(ReplyKeywords.decide(text: " c. ", upcoming: [later, sooner], settings: settings) == .confirm(sooner))
-        #expect(ReplyKeywords.decide(text: "yes", upcoming: [later, sooner], settings: settings) == .confirm(sooner))
+        #expect(ReplyKeywords.decide(text: "ok", upcoming: [later, sooner], settings: settings) == .confirm(sooner))
         #expect(ReplyKeywords.decide(text: "X", upcoming: [later, sooner], settings: settings) == .cancel(sooner))
     }
 
