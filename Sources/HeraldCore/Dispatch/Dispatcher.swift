@@ -364,7 +364,10 @@ final class DispatchLoop {
 
     /// Counts customers' messages and logs the opt-outs and opt-ins they made.
     func recordInbound(_ messages: [InboundMessage], _ dispositions: [InboundDisposition]) {
-        let replies = messages.filter { $0.meaning == nil && InboundMessage.channels.contains($0.channel) }
+        // Replies once each: a message the provider sent again is a duplicate.
+        let replies = zip(messages, dispositions).compactMap { message, disposition in
+            disposition == .ignored && message.meaning == nil && InboundMessage.channels.contains(message.channel) ? message : nil
+        }
         if let replied, !replies.isEmpty { replied(replies) }
         for (message, disposition) in zip(messages, dispositions) {
             metrics.recordInbound(channel: message.channel, provider: message.provider, disposition)
@@ -377,7 +380,7 @@ final class DispatchLoop {
                 logger.notice("a customer opted in again", metadata: [
                     "channel": "\(message.channel)", "tenants": "\(tenants.joined(separator: ","))",
                 ])
-            case .ignored:
+            case .ignored, .duplicate:
                 break
             }
         }

@@ -68,8 +68,8 @@ public final class HeraldMetrics: Sendable {
     static let receipts = MetricName("herald_receipts_total", labels: "channel", "provider", "result")
     /// Sent messages whose delivery status moved forward, by the new status.
     static let deliveryStatus = MetricName("herald_delivery_status_total", labels: "channel", "provider", "status")
-    /// Customers' messages to a channel's number: `meaning` is `stop`, `start` or `other`
-    /// (not a keyword, or a number no tenant has a booking for).
+    /// Customers' messages to a channel's number: `meaning` is `stop`, `start`, `other`
+    /// (not a keyword, or a number no tenant has a booking for) or `duplicate` (sent again).
     static let inboundMessages = MetricName("herald_inbound_messages_total", labels: "channel", "provider", "meaning")
     /// Provider callbacks channel workers' listeners refused (a missing or wrong
     /// signature), as the workers report them in their heartbeats.
@@ -177,6 +177,7 @@ public final class HeraldMetrics: Sendable {
             case .optedOut: "stop"
             case .optedIn: "start"
             case .ignored: "other"
+            case .duplicate: "duplicate"
             }
         counter(Self.inboundMessages, [channel, provider, meaning]).increment()
     }

@@ -73,4 +73,12 @@ public enum InboundDisposition: Sendable, Equatable {
     case optedIn(tenants: [String])
     /// Not an opt-out keyword, or no tenant has a booking for the sender.
     case ignored
+    /// The provider sent this message (its id) before: already applied, nothing changes.
+    case duplicate
+}
+
+extension InboundMessage {
+    /// How long the message ids of customers' messages are kept to spot a provider
+    /// sending one again (after a 503, or a replay).
+    public static let remembered: TimeInterval = 7 * 86_400
 }

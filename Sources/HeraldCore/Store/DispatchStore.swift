@@ -137,7 +137,10 @@ public protocol DispatchStore: Sendable {
     /// customer phone, on the message's channel (an entry already there stays); a
     /// START removes the `all` entries of those tenants for that channel and
     /// recipient. Anything else, or a sender no tenant has a booking for, changes
-    /// nothing (``InboundDisposition/ignored``). An empty batch writes nothing.
+    /// nothing (``InboundDisposition/ignored``). A message whose provider and provider
+    /// message id were seen in the last ``InboundMessage/remembered`` is
+    /// ``InboundDisposition/duplicate`` and changes nothing (older ids are forgotten).
+    /// An empty batch writes nothing.
     func applyInbound(_ messages: [InboundMessage]) async throws -> [InboundDisposition]
 
     // MARK: Leases

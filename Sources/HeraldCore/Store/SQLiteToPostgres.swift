@@ -19,7 +19,8 @@ public enum SQLiteToPostgres {
     static let tables: [(name: String, order: String)] = [
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
-        ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("notification_jobs", "rowid"),
+        ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("inbound_messages", "rowid"),
+        ("notification_jobs", "rowid"),
         ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
@@ -130,6 +131,12 @@ public enum SQLiteToPostgres {
         case "notification_jobs": return PostgresInsert.job(try NotificationJobRow(row: row).model)
         case "booking_events": return try PostgresInsert.event(try BookingEventRow(row: row).model, keepingSequence: true)
         case "reminder_log": return PostgresInsert.log(try ReminderLogRow(row: row).model, keepingID: true)
+        case "inbound_messages":
+            let receivedAt: Date = row["received_at"]
+            return """
+                INSERT INTO inbound_messages (provider, provider_message_id, received_at)
+                VALUES (\(row["provider"] as String), \(row["provider_message_id"] as String), \(receivedAt.postgres))
+                """
         case "suppressions":
             let createdAt: Date = row["created_at"]
             return """

@@ -157,3 +157,27 @@ extension SuppressionContractTests {
         }
     }
 }
+
+extension SuppressionContractTests {
+    /// A provider sending the same message again (its id) changes nothing the second
+    /// time: a START then a resent STOP does not opt the customer out again.
+    @Test(arguments: StoreFactory.all) func aMessageSentAgainIsADuplicate(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            try await Fixture.insert(Fixture.booking(id: "bk_a"), into: store)
+            func message(_ text: String, id: String, minute: Double) -> InboundMessage {
+                InboundMessage(
+                    channel: "sms", provider: "twilio", providerMessageID: id, from: "+441234567890", text: text,
+                    receivedAt: Fixture.minutes(minute))
+            }
+            #expect(try await store.applyInbound([message("STOP", id: "SM1", minute: 1)]) == [.optedOut(tenants: ["acme"])])
+            #expect(try await store.applyInbound([message("START", id: "SM2", minute: 2)]) == [.optedIn(tenants: ["acme"])])
+            #expect(try await store.applyInbound([message("STOP", id: "SM1", minute: 3), message("C", id: "SM2", minute: 3)])
+                == [.duplicate, .duplicate])
+            #expect(try await store.suppressions(tenantID: "acme", channel: nil, limit: 10).isEmpty)
+            // A week later the ids are forgotten.
+            #expect(try await store.applyInbound([message("STOP", id: "SM1", minute: 8 * 24 * 60)]) == [.optedOut(tenants: ["acme"])])
+        }
+    }
+}
+

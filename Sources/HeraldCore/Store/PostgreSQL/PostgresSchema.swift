@@ -297,5 +297,12 @@ enum PostgresSchema {
             PRIMARY KEY (tenant_id, channel, recipient, scope)
         );
         CREATE INDEX bookings_by_customer_phone ON bookings(customer_phone) WHERE customer_phone IS NOT NULL;
+        CREATE TABLE inbound_messages (
+            provider text NOT NULL,
+            provider_message_id text NOT NULL,
+            received_at timestamptz NOT NULL,
+            PRIMARY KEY (provider, provider_message_id)
+        );
+        CREATE INDEX inbound_messages_by_time ON inbound_messages(received_at);
         """
 }

@@ -98,7 +98,24 @@ extension PostgresStore {
         guard !messages.isEmpty else { return [] }
         var dispositions: [InboundDisposition] = []
         var changed = false
+        if let newest = messages.map(\.receivedAt).max() {
+            try await connection.run(
+                "DELETE FROM inbound_messages WHERE received_at < \(newest.addingTimeInterval(-InboundMessage.remembered).postgres)",
+                logger)
+        }
         for message in messages {
+            if !message.providerMessageID.isEmpty {
+                let inserted = try await connection.count("""
+                    INSERT INTO inbound_messages (provider, provider_message_id, received_at)
+                    VALUES (\(message.provider), \(message.providerMessageID), \(message.receivedAt.postgres))
+                    ON CONFLICT (provider, provider_message_id) DO NOTHING
+                    RETURNING 1
+                    """, logger)
+                guard inserted > 0 else {
+                    dispositions.append(.duplicate)
+                    continue
+                }
+            }
             guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
                 continue

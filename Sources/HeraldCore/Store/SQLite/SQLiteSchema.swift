@@ -340,6 +340,14 @@ enum SQLiteSchema {
             created_at TEXT NOT NULL,
             PRIMARY KEY (tenant_id, channel, recipient, scope)
         );
+        -- Customers' messages seen lately, by the provider's id: one sent again changes nothing.
+        CREATE TABLE inbound_messages (
+            provider TEXT NOT NULL,
+            provider_message_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (provider, provider_message_id)
+        );
+        CREATE INDEX inbound_messages_by_time ON inbound_messages(received_at);
         -- Whose customer a replying number is (a STOP applies to every tenant that has a booking for it).
         CREATE INDEX bookings_by_customer_phone ON bookings(customer_phone) WHERE customer_phone IS NOT NULL;
         """

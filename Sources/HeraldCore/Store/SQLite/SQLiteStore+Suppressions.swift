@@ -118,7 +118,24 @@ extension SQLiteStore {
     static func apply(_ messages: [InboundMessage], _ db: Database) throws -> [InboundDisposition] {
         guard !messages.isEmpty else { return [] }
         var dispositions: [InboundDisposition] = []
+        if let newest = messages.map(\.receivedAt).max() {
+            try db.execute(
+                sql: "DELETE FROM inbound_messages WHERE received_at < ?",
+                arguments: [newest.addingTimeInterval(-InboundMessage.remembered)])
+        }
         for message in messages {
+            if !message.providerMessageID.isEmpty {
+                try db.execute(
+                    sql: """
+                        INSERT INTO inbound_messages (provider, provider_message_id, received_at) VALUES (?, ?, ?)
+                        ON CONFLICT (provider, provider_message_id) DO NOTHING
+                        """,
+                    arguments: [message.provider, message.providerMessageID, message.receivedAt])
+                guard db.changesCount > 0 else {
+                    dispositions.append(.duplicate)
+                    continue
+                }
+            }
             guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
                 continue
