@@ -9,7 +9,7 @@ extension AdminService {
     /// than one tenant, is logged and changes nothing (``ReplyKeywords``).
     public func handleReplies(_ messages: [InboundMessage]) async {
         for message in messages where message.meaning == nil {
-            let word = message.text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased()
+            let word = ReplyMeaning.word(message.text)
             do {
                 let upcoming = try await store.upcomingBookings(customerPhone: message.from, after: clock.now(), limit: 50)
                 var settings: [String: NotificationSettings] = [:]

@@ -39,6 +39,11 @@ public enum ReplyMeaning: String, Sendable, Equatable {
     case stop
     case start
 
+    /// A reply as the keyword rules read it: trimmed, trailing punctuation dropped, upper case.
+    public static func word(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased()
+    }
+
     static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
     static let startWords: Set<String> = ["START", "UNSTOP"]
 
@@ -54,7 +59,7 @@ public enum ReplyMeaning: String, Sendable, Equatable {
             }
             return
         }
-        let word = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased()
+        let word = Self.word(text)
         if Self.stopWords.contains(word) {
             self = .stop
         } else if Self.startWords.contains(word) {

@@ -81,11 +81,13 @@ public struct SuppressionKey: Hashable, Sendable {
         self.recipient = recipient
     }
 
-    /// E-mail addresses are compared in lower case, as the list keeps them.
     public init(job: NotificationJob) {
-        self.init(
-            tenantID: job.tenantID, channel: job.channel,
-            recipient: job.channel == "email" ? job.recipient.lowercased() : job.recipient)
+        self.init(tenantID: job.tenantID, channel: job.channel, recipient: Self.listed(job.recipient, on: job.channel))
+    }
+
+    /// A recipient as the list keeps it: e-mail addresses in lower case.
+    public static func listed(_ recipient: String, on channel: String) -> String {
+        channel == "email" ? recipient.lowercased() : recipient
     }
 }
 
@@ -107,12 +109,21 @@ extension Suppression {
     public static func optedOut(
         _ job: NotificationJob, provider: String, error: String, at date: Date
     ) -> Suppression? {
-        guard channels.contains(job.channel), job.subscriptionID == nil, job.teamDestinationID == nil,
-              SuppressionScope.all.covers(job.kind)
-        else { return nil }
-        let key = SuppressionKey(job: job)
+        guard job.subscriptionID == nil, job.teamDestinationID == nil else { return nil }
+        return optedOut(
+            tenantID: job.tenantID, channel: job.channel, recipient: job.recipient, kind: job.kind,
+            reason: "\(provider.isEmpty ? "the provider" : provider): \(error)", at: date)
+    }
+
+    /// The entry a provider's "opted out" answer about a message of `kind` to
+    /// `recipient` makes: nil unless it is a customer message on a channel the list
+    /// names.
+    public static func optedOut(
+        tenantID: String, channel: String, recipient: String, kind: NotificationKind, reason: String, at date: Date
+    ) -> Suppression? {
+        guard channels.contains(channel), SuppressionScope.all.covers(kind) else { return nil }
         return Suppression(
-            tenantID: job.tenantID, channel: job.channel, recipient: key.recipient, scope: .all,
-            reason: "\(provider.isEmpty ? "the provider" : provider): \(error)", source: .provider, createdAt: date)
+            tenantID: tenantID, channel: channel, recipient: SuppressionKey.listed(recipient, on: channel), scope: .all,
+            reason: reason, source: .provider, createdAt: date)
     }
 }

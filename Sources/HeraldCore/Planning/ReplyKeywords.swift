@@ -17,7 +17,7 @@ public enum ReplyKeywords {
     ///   - upcoming: the sender's pending and confirmed bookings that have not started, any tenant.
     ///   - settings: those bookings' tenants' settings.
     public static func decide(text: String, upcoming: [Booking], settings: [String: NotificationSettings]) -> Action {
-        let word = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased()
+        let word = ReplyMeaning.word(text)
         guard !word.isEmpty, !word.contains(where: \.isWhitespace) else { return .none("not a keyword") }
         // The next booking of each tenant whose keywords know the word.
         var matches: [(booking: Booking, confirms: Bool)] = []

@@ -42,14 +42,11 @@ public struct DeliveryReceipt: Sendable, Equatable {
     /// The suppression an opted-out receipt makes for the sent row `entry`, if it is a
     /// customer message.
     public func optedOut(_ entry: ReminderLogEntry) -> Suppression? {
-        guard recipientGone, status == .undelivered, Suppression.channels.contains(entry.channel),
-              SuppressionScope.all.covers(entry.kind)
-        else { return nil }
+        guard recipientGone, status == .undelivered else { return nil }
         let detail = [errorCode, error].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-        return Suppression(
-            tenantID: entry.tenantID, channel: entry.channel,
-            recipient: entry.channel == "email" ? entry.recipient.lowercased() : entry.recipient, scope: .all,
-            reason: "\(provider): " + (detail.isEmpty ? "opted out" : detail), source: .provider, createdAt: receivedAt)
+        return Suppression.optedOut(
+            tenantID: entry.tenantID, channel: entry.channel, recipient: entry.recipient, kind: entry.kind,
+            reason: "\(provider): " + (detail.isEmpty ? "opted out" : detail), at: receivedAt)
     }
 
     /// The state this receipt leads to from `current`, or why it changes nothing:
