@@ -44,12 +44,21 @@ enum VonageCallbacks {
         }
         guard let status = deliveryStatus(vonageStatus) else { return .respond(status: 200) }
         let errorCode = value("err-code") ?? ""
-        return .report(receipts: [Herald_V1_Receipt(
+        var receipt = Herald_V1_Receipt(
             provider: "vonage", messageID: messageID, status: status, providerStatus: vonageStatus,
             occurredAt: value("scts").flatMap(carrierTime) ?? value("message-timestamp").flatMap(vonageTime),
             errorCode: status == .undelivered ? errorCode : "",
-            errorMessage: status == .undelivered ? errorText(errorCode) : "", deliveryID: value("client-ref") ?? "")])
+            errorMessage: status == .undelivered ? errorText(errorCode) : "", deliveryID: value("client-ref") ?? "")
+        // err-code 9 on a failed or rejected receipt: the number opted out of this
+        // sender (Vonage's "Messaging Opted-out Numbers"); the core puts it on the
+        // tenant's suppression list.
+        receipt.recipientGone = status == .undelivered && errorCode == optedOutErrorCode
+        return .report(receipts: [receipt])
     }
+
+    /// The DLR err-code Vonage reports for a number that asked not to get messages
+    /// from the sending number (replied STOP).
+    static let optedOutErrorCode = "9"
 
     /// The receipt's fields: the query of a GET, else the form or JSON object of a POST.
     static func parameters(of request: CallbackRequest) -> [(name: String, value: String)]? {
@@ -100,7 +109,7 @@ enum VonageCallbacks {
         case "6": "Anti-spam rejection"
         case "7": "Handset busy"
         case "8": "Network error"
-        case "9": "Illegal number"
+        case "9": "Illegal number (opted out of messages from this sender)"
         case "10": "Illegal message"
         case "11": "Unroutable"
         case "12": "Destination unreachable"

@@ -57,12 +57,23 @@ enum WhatsAppCallbacks {
         let text = [error?.title, error?.message, error?.errorData?.details]
             .compactMap { $0 }.filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             .joined(separator: ": ")
-        return Herald_V1_Receipt(
+        var receipt = Herald_V1_Receipt(
             provider: provider, messageID: status.id, status: state, providerStatus: status.status,
             occurredAt: status.timestamp.flatMap(TimeInterval.init).map { Date(timeIntervalSince1970: $0) },
             errorCode: state == .undelivered ? (error?.code.map(String.init) ?? "") : "",
             errorMessage: state == .undelivered ? text : "")
+        // 131050: the user stopped marketing messages from this business. Utility
+        // templates (confirmations, reminders) still reach them, so the core lists
+        // the number for follow-ups only.
+        if state == .undelivered, error?.code == marketingOptOut {
+            receipt.recipientGone = true
+            receipt.followUpsOnly = true
+        }
+        return receipt
     }
+
+    /// Meta's error code for a recipient who stopped marketing messages.
+    static let marketingOptOut = 131050
 
     /// A customer's text message (other types: images, buttons, ... are not read).
     static func message(_ message: Message) -> Herald_V1_InboundMessage? {

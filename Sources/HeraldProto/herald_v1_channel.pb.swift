@@ -515,6 +515,11 @@ public nonisolated struct Herald_V1_RenderedMessage: Sendable {
 
   public var templateParameters: [String] = []
 
+  /// For follow-up e-mails when heraldd has --public-url: the one-click
+  /// unsubscribe link (RFC 8058). The e-mail channel sends it as
+  /// `List-Unsubscribe: <url>` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+  public var listUnsubscribeURL: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -784,8 +789,14 @@ public nonisolated struct Herald_V1_Receipt: Sendable {
   public var deliveryID: String = String()
 
   /// With UNDELIVERED: the provider says the recipient opted out (Twilio's
-  /// 21610): the core puts them on the tenant's suppression list for the channel.
+  /// 21610, Vonage's err-code 9): the core puts them on the tenant's suppression
+  /// list for the channel.
   public var recipientGone: Bool = false
+
+  /// With recipient_gone: the opt-out covers marketing messages only (WhatsApp's
+  /// 131050: the user stopped marketing messages from the business), so the core
+  /// suppresses follow-ups only; confirmations and reminders still go.
+  public var followUpsOnly: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1347,7 +1358,7 @@ nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RenderedMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{3}text_body\0\u{3}html_body\0\u{3}sender_name\0\u{3}reply_to\0\u{3}template_name\0\u{3}template_language\0\u{3}template_parameters\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{3}text_body\0\u{3}html_body\0\u{3}sender_name\0\u{3}reply_to\0\u{3}template_name\0\u{3}template_language\0\u{3}template_parameters\0\u{3}list_unsubscribe_url\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1363,6 +1374,7 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeSingularStringField(value: &self.templateName) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.templateLanguage) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.templateParameters) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.listUnsubscribeURL) }()
       default: break
       }
     }
@@ -1393,6 +1405,9 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
     if !self.templateParameters.isEmpty {
       try visitor.visitRepeatedStringField(value: self.templateParameters, fieldNumber: 8)
     }
+    if !self.listUnsubscribeURL.isEmpty {
+      try visitor.visitSingularStringField(value: self.listUnsubscribeURL, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1405,6 +1420,7 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
     if lhs.templateName != rhs.templateName {return false}
     if lhs.templateLanguage != rhs.templateLanguage {return false}
     if lhs.templateParameters != rhs.templateParameters {return false}
+    if lhs.listUnsubscribeURL != rhs.listUnsubscribeURL {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1842,7 +1858,7 @@ nonisolated extension Herald_V1_ReportAck: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Receipt"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}status\0\u{3}provider_status\0\u{3}occurred_at_ms\0\u{3}error_code\0\u{3}error_message\0\u{3}delivery_id\0\u{3}recipient_gone\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}provider\0\u{3}provider_message_id\0\u{1}status\0\u{3}provider_status\0\u{3}occurred_at_ms\0\u{3}error_code\0\u{3}error_message\0\u{3}delivery_id\0\u{3}recipient_gone\0\u{3}follow_ups_only\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1859,6 +1875,7 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
       case 7: try { try decoder.decodeSingularStringField(value: &self.errorMessage) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.deliveryID) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.recipientGone) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.followUpsOnly) }()
       default: break
       }
     }
@@ -1892,6 +1909,9 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.recipientGone != false {
       try visitor.visitSingularBoolField(value: self.recipientGone, fieldNumber: 9)
     }
+    if self.followUpsOnly != false {
+      try visitor.visitSingularBoolField(value: self.followUpsOnly, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1905,6 +1925,7 @@ nonisolated extension Herald_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.errorMessage != rhs.errorMessage {return false}
     if lhs.deliveryID != rhs.deliveryID {return false}
     if lhs.recipientGone != rhs.recipientGone {return false}
+    if lhs.followUpsOnly != rhs.followUpsOnly {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

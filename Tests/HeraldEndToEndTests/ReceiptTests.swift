@@ -375,6 +375,29 @@ extension ChannelEndToEnd {
             #expect(bad.status != 0 && bad.stderr.contains("recipient"), "\(bad)")
         }
 
+        /// A receipt saying the number opted out puts it on the list, as each provider
+        /// says it: Twilio's 21610, Vonage's err-code 9, WhatsApp's 131050 (marketing
+        /// messages only, so follow-ups only).
+        @Test(arguments: ["twilio", "vonage", "whatsapp"])
+        func anOptedOutReceiptPutsTheNumberOnTheList(provider: String) async throws {
+            let setup = try await Self.setUp(provider)
+            let channel = provider == "whatsapp" ? "whatsapp" : "sms"
+            let phone = "+4915112340034"
+            try await setup.core.createPhoneBooking("salon", id: "b-1", phone: phone)
+            let row = try await Self.waitForDelivery(setup, booking: "b-1", channel: channel, status: "undelivered")
+            let code = ["twilio": "21610", "vonage": "9", "whatsapp": "131050"][provider]
+            #expect(row.delivery_error_code == code, "\(row)")
+            let entries = try await waitFor("the opted-out number listed", within: .seconds(30)) {
+                let listed = try await setup.core.heraldOrThrow(["suppression", "list", "salon", "--json"])
+                let entries = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+                return entries.isEmpty ? nil : entries
+            }
+            #expect(entries.count == 1 && entries.first?["recipient"] as? String == phone, "\(entries)")
+            #expect(entries.first?["channel"] as? String == channel && entries.first?["source"] as? String == "provider")
+            #expect(entries.first?["scope"] as? String == (provider == "whatsapp" ? "follow_up" : "all"), "\(entries)")
+            #expect((entries.first?["reason"] as? String)?.contains(code ?? "?") == true, "\(entries)")
+        }
+
         /// A customer's STOP (Twilio's incoming-message webhook, signed) puts the number on
         /// the list of the tenant that booked it; the next SMS is skipped; START takes it off.
         @Test(arguments: ["twilio", "vonage", "whatsapp"])

@@ -72,7 +72,7 @@ digits pick them (in this order):
             (identical), sent          delivered 0 (identical) (identical), sent
   ...0032   none                       none                    none
   ...0033   sent, delivered            delivered 0             sent, delivered, read
-  ...0034   sent, failed 21610         rejected 6              failed 131050
+  ...0034   sent, failed 21610         rejected 9              failed 131050
   other     sent, delivered            delivered 0             sent, delivered
 
 Twilio receipts carry MessageSid, SmsSid, AccountSid, From (the send's From,
@@ -397,7 +397,7 @@ VONAGE_PLANS = {
     "0030": [("failed", "12")],
     "0031": [("delivered", "0"), AGAIN],
     "0032": [],
-    "0034": [("rejected", "6")],
+    "0034": [("rejected", "9")],
     "other": [("delivered", "0")],
 }
 WHATSAPP_PLANS = {

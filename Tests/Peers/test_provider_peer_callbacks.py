@@ -290,7 +290,7 @@ VONAGE_EXPECTED = {
     "0031": [("delivered", "0"), ("delivered", "0")],
     "0032": [],
     "0033": [("delivered", "0")],
-    "0034": [("rejected", "6")],
+    "0034": [("rejected", "9")],
 }
 WHATSAPP_EXPECTED = {
     "default": [("sent", None), ("delivered", None)],

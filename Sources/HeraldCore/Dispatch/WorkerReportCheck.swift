@@ -36,7 +36,8 @@ extension Herald_V1_Report {
                 occurredAt: receipt.occurredAtMs > 0 ? Date(timeIntervalSince1970: TimeInterval(receipt.occurredAtMs) / 1000) : nil,
                 errorCode: receipt.errorCode.isEmpty ? nil : String(receipt.errorCode.prefix(Herald_V1_Result.maxErrorCode)),
                 error: receipt.errorMessage.isEmpty ? nil : String(receipt.errorMessage.prefix(Herald_V1_Result.maxErrorMessage)),
-                receivedAt: receivedAt, recipientGone: receipt.recipientGone))
+                receivedAt: receivedAt,
+                optedOut: receipt.recipientGone ? (receipt.followUpsOnly ? .followUps : .all) : nil))
         }
         return (accepted, refused)
     }

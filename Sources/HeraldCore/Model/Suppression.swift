@@ -117,13 +117,15 @@ extension Suppression {
 
     /// The entry a provider's "opted out" answer about a message of `kind` to
     /// `recipient` makes: nil unless it is a customer message on a channel the list
-    /// names.
+    /// names. The entry covers `scope` whatever the message was: a marketing opt-out
+    /// learnt from a reminder still lists follow-ups only.
     public static func optedOut(
-        tenantID: String, channel: String, recipient: String, kind: NotificationKind, reason: String, at date: Date
+        tenantID: String, channel: String, recipient: String, kind: NotificationKind,
+        scope: SuppressionScope = .all, reason: String, at date: Date
     ) -> Suppression? {
         guard channels.contains(channel), SuppressionScope.all.covers(kind) else { return nil }
         return Suppression(
-            tenantID: tenantID, channel: channel, recipient: SuppressionKey.listed(recipient, on: channel), scope: .all,
+            tenantID: tenantID, channel: channel, recipient: SuppressionKey.listed(recipient, on: channel), scope: scope,
             reason: reason, source: .provider, createdAt: date)
     }
 }

@@ -19,13 +19,14 @@ public struct DeliveryReceipt: Sendable, Equatable {
     public var error: String?
     /// When the core got it.
     public var receivedAt: Date
-    /// The provider says the recipient opted out: on the suppression list with it.
-    public var recipientGone: Bool
+    /// The provider says the recipient opted out of these messages (all of them, or
+    /// follow-ups only: WhatsApp's marketing opt-out): on the suppression list with it.
+    public var optedOut: SuppressionScope?
 
     public init(
         provider: String, providerMessageID: String, jobID: String? = nil, status: DeliveryStatus,
         providerStatus: String? = nil, occurredAt: Date? = nil, errorCode: String? = nil, error: String? = nil,
-        receivedAt: Date, recipientGone: Bool = false
+        receivedAt: Date, optedOut: SuppressionScope? = nil
     ) {
         self.provider = provider
         self.providerMessageID = providerMessageID
@@ -36,17 +37,17 @@ public struct DeliveryReceipt: Sendable, Equatable {
         self.errorCode = errorCode
         self.error = error
         self.receivedAt = receivedAt
-        self.recipientGone = recipientGone
+        self.optedOut = optedOut
     }
 
     /// The suppression an opted-out receipt makes for the sent row `entry`, if it is a
     /// customer message.
     public func optedOut(_ entry: ReminderLogEntry) -> Suppression? {
-        guard recipientGone, status == .undelivered else { return nil }
+        guard let optedOut, status == .undelivered else { return nil }
         let detail = [errorCode, error].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         return Suppression.optedOut(
             tenantID: entry.tenantID, channel: entry.channel, recipient: entry.recipient, kind: entry.kind,
-            reason: "\(provider): " + (detail.isEmpty ? "opted out" : detail), at: receivedAt)
+            scope: optedOut, reason: "\(provider): " + (detail.isEmpty ? "opted out" : detail), at: receivedAt)
     }
 
     /// The state this receipt leads to from `current`, or why it changes nothing:

@@ -109,11 +109,35 @@ struct SuppressionContractTests {
                 jobID: "job_sms", attempt: 1, resolution: .sent(provider: "twilio", providerMessageID: "SM1"), at: Fixture.now)])
             _ = try await store.applyReceipts([DeliveryReceipt(
                 provider: "twilio", providerMessageID: "SM1", status: .undelivered, providerStatus: "failed", errorCode: "21610",
-                error: "Attempt to send to unsubscribed recipient", receivedAt: Fixture.minutes(1), recipientGone: true)])
+                error: "Attempt to send to unsubscribed recipient", receivedAt: Fixture.minutes(1), optedOut: .all)])
             let entries = try await store.suppressions(tenantID: "acme", channel: "sms", limit: 10)
             #expect(entries.map(\.recipient) == ["+441234567890"])
             #expect(entries.first?.source == .provider)
             #expect(entries.first?.reason == "twilio: 21610 Attempt to send to unsubscribed recipient")
+            #expect(entries.first?.scope == .all)
+        }
+    }
+
+    /// WhatsApp's 131050 (the user stopped marketing messages) lists follow-ups only,
+    /// though the message it came back on was a reminder: reminders still go.
+    @Test(arguments: StoreFactory.all) func aMarketingOptOutListsFollowUpsOnly(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var message = Fixture.dueJob(
+                "job_wa", for: booking, due: Fixture.minutes(-1), channel: "whatsapp", provider: "whatsapp-cloud", offset: 60)
+            message.recipient = "+441234567890"
+            try await Fixture.insert(booking, jobs: [message], into: store)
+            _ = try await store.leaseDueJobs(leaseQuery(channel: "whatsapp", provider: "whatsapp-cloud")) { _ in .lease }
+            _ = try await store.applyResults([JobResult(
+                jobID: "job_wa", attempt: 1, resolution: .sent(provider: "whatsapp-cloud", providerMessageID: "wamid.1"), at: Fixture.now)])
+            _ = try await store.applyReceipts([DeliveryReceipt(
+                provider: "whatsapp-cloud", providerMessageID: "wamid.1", status: .undelivered, providerStatus: "failed",
+                errorCode: "131050", error: "User has stopped marketing messages", receivedAt: Fixture.minutes(1),
+                optedOut: .followUps)])
+            let entries = try await store.suppressions(tenantID: "acme", channel: "whatsapp", limit: 10)
+            #expect(entries.map(\.recipient) == ["+441234567890"])
+            #expect(entries.first?.scope == .followUps && entries.first?.source == .provider, "\(entries)")
         }
     }
 }
