@@ -77,6 +77,15 @@ public enum Herald_V1_Admin {
         public static let addSuppression = RPCMethod(service: serviceName, name: "AddSuppression")
         /// Takes a recipient off the list; taking off one who is not on it is not an error.
         public static let removeSuppression = RPCMethod(service: serviceName, name: "RemoveSuppression")
+        /// Signed links in customers' messages (the one-click unsubscribe of follow-up
+        /// e-mails), for the gateway's public pages: what a link would do, and doing it.
+        /// A link that opens nothing is not an error: the answer's state says why.
+        public static let describeLink = RPCMethod(service: serviceName, name: "DescribeLink")
+        public static let followLink = RPCMethod(service: serviceName, name: "FollowLink")
+        /// The keys that sign links, without their secrets: the current one first.
+        public static let listLinkKeys = RPCMethod(service: serviceName, name: "ListLinkKeys")
+        /// A new current key; the old one still opens its links for grace_seconds.
+        public static let rotateLinkKeys = RPCMethod(service: serviceName, name: "RotateLinkKeys")
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
         public static let createApiKey = RPCMethod(service: serviceName, name: "CreateApiKey")
@@ -132,6 +141,10 @@ public enum Herald_V1_Admin {
             listSuppressions,
             addSuppression,
             removeSuppression,
+            describeLink,
+            followLink,
+            listLinkKeys,
+            rotateLinkKeys,
             createApiKey,
             listApiKeys,
             revokeApiKey,
@@ -245,6 +258,19 @@ public enum Herald_V1_Admin {
 
         /// Takes a recipient off the list; taking off one who is not on it is not an error.
         func removeSuppression(_ request: Herald_V1_RemoveSuppressionRequest) async throws -> Herald_V1_RemoveSuppressionResponse
+
+        /// Signed links in customers' messages (the one-click unsubscribe of follow-up
+        /// e-mails), for the gateway's public pages: what a link would do, and doing it.
+        /// A link that opens nothing is not an error: the answer's state says why.
+        func describeLink(_ request: Herald_V1_LinkRequest) async throws -> Herald_V1_LinkAnswer
+
+        func followLink(_ request: Herald_V1_LinkRequest) async throws -> Herald_V1_LinkAnswer
+
+        /// The keys that sign links, without their secrets: the current one first.
+        func listLinkKeys(_ request: Herald_V1_ListLinkKeysRequest) async throws -> Herald_V1_ListLinkKeysResponse
+
+        /// A new current key; the old one still opens its links for grace_seconds.
+        func rotateLinkKeys(_ request: Herald_V1_RotateLinkKeysRequest) async throws -> Herald_V1_ListLinkKeysResponse
 
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
@@ -528,6 +554,35 @@ public enum Herald_V1_Admin {
             try await caller.call(Method.removeSuppression, request, as: Herald_V1_RemoveSuppressionResponse.self, options: options)
         }
 
+        /// Signed links in customers' messages (the one-click unsubscribe of follow-up
+        /// e-mails), for the gateway's public pages: what a link would do, and doing it.
+        /// A link that opens nothing is not an error: the answer's state says why.
+        public func describeLink(
+            _ request: Herald_V1_LinkRequest = Herald_V1_LinkRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_LinkAnswer {
+            try await caller.call(Method.describeLink, request, as: Herald_V1_LinkAnswer.self, options: options)
+        }
+
+        public func followLink(
+            _ request: Herald_V1_LinkRequest = Herald_V1_LinkRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_LinkAnswer {
+            try await caller.call(Method.followLink, request, as: Herald_V1_LinkAnswer.self, options: options)
+        }
+
+        /// The keys that sign links, without their secrets: the current one first.
+        public func listLinkKeys(
+            _ request: Herald_V1_ListLinkKeysRequest = Herald_V1_ListLinkKeysRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_ListLinkKeysResponse {
+            try await caller.call(Method.listLinkKeys, request, as: Herald_V1_ListLinkKeysResponse.self, options: options)
+        }
+
+        /// A new current key; the old one still opens its links for grace_seconds.
+        public func rotateLinkKeys(
+            _ request: Herald_V1_RotateLinkKeysRequest = Herald_V1_RotateLinkKeysRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_ListLinkKeysResponse {
+            try await caller.call(Method.rotateLinkKeys, request, as: Herald_V1_ListLinkKeysResponse.self, options: options)
+        }
+
         /// API keys of the HTTP gateway (herald-gateway). The key itself is in the
         /// answer of CreateApiKey only; the core stores its SHA-256 hash.
         public func createApiKey(
@@ -690,6 +745,18 @@ extension Herald_V1_Admin.ServiceProtocol {
         }
         router.register(Herald_V1_Admin.Method.removeSuppression) { (request: Herald_V1_RemoveSuppressionRequest, _) in
             try await self.removeSuppression(request)
+        }
+        router.register(Herald_V1_Admin.Method.describeLink) { (request: Herald_V1_LinkRequest, _) in
+            try await self.describeLink(request)
+        }
+        router.register(Herald_V1_Admin.Method.followLink) { (request: Herald_V1_LinkRequest, _) in
+            try await self.followLink(request)
+        }
+        router.register(Herald_V1_Admin.Method.listLinkKeys) { (request: Herald_V1_ListLinkKeysRequest, _) in
+            try await self.listLinkKeys(request)
+        }
+        router.register(Herald_V1_Admin.Method.rotateLinkKeys) { (request: Herald_V1_RotateLinkKeysRequest, _) in
+            try await self.rotateLinkKeys(request)
         }
         router.register(Herald_V1_Admin.Method.createApiKey) { (request: Herald_V1_CreateApiKeyRequest, _) in
             try await self.createApiKey(request)

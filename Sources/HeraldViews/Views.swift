@@ -205,6 +205,19 @@ extension Herald_V1_SmsProvider {
     }
 }
 
+public struct LinkKeyView: Encodable {
+    public var id: String
+    public var created_at: String
+    /// nil for the current key.
+    public var retires_at: String?
+
+    public init(_ key: Herald_V1_LinkKey) {
+        id = key.id
+        created_at = key.createdAt
+        retires_at = key.retiresAt.isEmpty ? nil : key.retiresAt
+    }
+}
+
 public struct SuppressionView: Encodable {
     public var tenant_id: String
     public var channel: String

@@ -12,6 +12,7 @@ struct GatewayAPI: Sendable {
         router.add(middleware: ProblemMiddleware())
         router.get("healthz") { _, _ in try Reply.json(["ok": true]).response }
         router.get("readyz") { _, _ in try await ready().response }
+        addLinkRoutes(to: router)
 
         let api = router.group("api").add(middleware: AuthMiddleware(core: core))
         addBookingRoutes(to: api)

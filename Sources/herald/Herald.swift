@@ -25,6 +25,7 @@ struct Herald: AsyncParsableCommand {
             TemplateCommand.self,
             APIKeyCommand.self,
             KeysCommand.self,
+            LinkKeysCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

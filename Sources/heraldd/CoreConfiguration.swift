@@ -13,6 +13,8 @@ struct CoreConfiguration: Sendable {
     var dispatch: DispatcherConfiguration
     /// CURVE on every bus endpoint; nil: plain ZeroMQ (loopback only, unless insecure).
     var security: BusSecurity?
+    /// The gateway's public base URL for links in customers' messages; nil: no links.
+    var publicURL: String?
 }
 
 /// `HOST:PORT` of the metrics endpoint (`[::1]:9464` for an IPv6 address).

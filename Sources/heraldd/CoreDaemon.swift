@@ -98,6 +98,14 @@ struct CoreDaemon {
         }
         // Customers' replies go through the admin service's booking path (made below).
         let replyHandler = LateBound<AdminService>()
+        // One keyring for the links the dispatcher signs and the admin service opens.
+        let linkKeyring = LinkKeyring(store: store)
+        if let publicURL = configuration.publicURL {
+            if !publicURL.lowercased().hasPrefix("https://") {
+                logger.warning("--public-url is not https: mail providers ignore one-click unsubscribe links that are not (RFC 8058)")
+            }
+            logger.info("links in customers' messages", metadata: ["public_url": "\(publicURL)"])
+        }
         let dispatcher = Dispatcher(
             store: store, endpoint: channelEndpoint, clock: SystemWallClock(),
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
@@ -106,7 +114,8 @@ struct CoreDaemon {
             replied: { messages in
                 guard let service = replyHandler.value else { return }
                 Task { await service.handleReplies(messages) }
-            })
+            },
+            links: configuration.publicURL.map { LinkMaker(publicURL: $0, keyring: linkKeyring) })
         self.dispatcher = dispatcher
         jobListener = (store as? PostgresStore).map { JobListener(store: $0, dispatcher: dispatcher) }
 
@@ -126,7 +135,8 @@ struct CoreDaemon {
                 publisher.publish(topic: event.type, payload: payload)
             },
             logged: publishDeliveries,
-            jobsPlanned: { dispatcher.wake() })
+            jobsPlanned: { dispatcher.wake() },
+            linkKeyring: linkKeyring)
         replyHandler.value = service
         var router = RPCRouter()
         service.register(into: &router)

@@ -81,6 +81,11 @@ struct Heraldd: AsyncParsableCommand {
     var lease: Double?
 
     @Option(
+        name: .customLong("public-url"),
+        help: ArgumentHelp("The public base URL of herald-gateway (https://book.example.com), for the signed links in customers' messages: follow-up e-mails then carry a one-click unsubscribe link (List-Unsubscribe) to <url>/links/... ($HERALD_PUBLIC_URL, default none: no links).", valueName: "url"))
+    var publicURL: String?
+
+    @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).", valueName: "level"))
     var logLevel: String?
@@ -96,7 +101,8 @@ struct Heraldd: AsyncParsableCommand {
             eventsEndpoint: eventsEndpoint ?? environment["HERALD_EVENTS_ENDPOINT"] ?? "tcp://127.0.0.1:7403",
             metricsAddress: try metricsAddress(environment),
             dispatch: try dispatchConfiguration(environment),
-            security: try security(environment))
+            security: try security(environment),
+            publicURL: try publicBaseURL(environment))
         let exposed = BindPolicy.exposed(
             [("--channel-endpoint", configuration.channelEndpoint), ("--admin-endpoint", configuration.adminEndpoint),
              ("--events-endpoint", configuration.eventsEndpoint)],
@@ -150,6 +156,18 @@ extension Heraldd {
         } catch {
             throw ValidationError(error.message)
         }
+    }
+
+    /// `--public-url`, else `$HERALD_PUBLIC_URL`; unset or empty: no links. An http or
+    /// https URL with a host and no query or fragment (links append `/links/<token>`).
+    func publicBaseURL(_ environment: [String: String]) throws -> String? {
+        guard let text = publicURL ?? environment["HERALD_PUBLIC_URL"], !text.isEmpty else { return nil }
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+        else {
+            throw ValidationError("--public-url must be an http(s) URL with a host and no query, user or fragment (https://book.example.com), not \"\(text)\"")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     /// `--metrics-endpoint`, else `$HERALD_METRICS_ENDPOINT`; unset or empty: off.

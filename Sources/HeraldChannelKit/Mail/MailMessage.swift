@@ -15,10 +15,13 @@ public struct MailMessage: Sendable {
     /// Without angle brackets: `id-left@id-right`.
     public var messageID: String
     public var date: Date
+    /// The one-click unsubscribe URL (RFC 8058): sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    public var listUnsubscribeURL: String?
 
     public init(
         from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String,
-        htmlBody: String = "", messageID: String, date: Date = Date()
+        htmlBody: String = "", messageID: String, date: Date = Date(), listUnsubscribeURL: String? = nil
     ) {
         self.from = from
         self.to = to
@@ -28,6 +31,7 @@ public struct MailMessage: Sendable {
         self.htmlBody = htmlBody
         self.messageID = messageID
         self.date = date
+        self.listUnsubscribeURL = listUnsubscribeURL
     }
 
     /// A Message-ID that is the same on every attempt of a delivery, so a
@@ -62,6 +66,17 @@ public struct MailMessage: Sendable {
             MIMEEncoding.header("Subject", MIMEEncoding.headerTokens(subject)),
             "MIME-Version: 1.0",
         ]
+        if let listUnsubscribeURL {
+            // RFC 8058: an HTTPS URI in List-Unsubscribe, and the POST body the
+            // receiver's one-click button sends to it. One token: the URL cannot be folded.
+            guard listUnsubscribeURL.utf8.count <= 900, listUnsubscribeURL.hasPrefix("http"),
+                  listUnsubscribeURL.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" })
+            else { throw MailMessageError(field: "List-Unsubscribe", reason: "must be an http(s) URL of printable ASCII, at most 900 characters") }
+            headers += [
+                MIMEEncoding.header("List-Unsubscribe", ["<\(listUnsubscribeURL)>"]),
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+            ]
+        }
 
         var text: String
         if htmlBody.isEmpty {

@@ -112,7 +112,8 @@ public struct SMTPChannel: ChannelPlugin {
             let replyTo = content.replyTo.isEmpty ? nil : try MailAddress(content.replyTo, field: "reply-to")
             bytes = try MailMessage(
                 from: sender, to: recipient, replyTo: replyTo, subject: content.subject, textBody: content.textBody,
-                htmlBody: content.htmlBody, messageID: messageID
+                htmlBody: content.htmlBody, messageID: messageID,
+                listUnsubscribeURL: content.listUnsubscribeURL.isEmpty ? nil : content.listUnsubscribeURL
             ).rendered()
         } catch {
             return .failed(error: "not sent: \(error)", code: "invalid_message")

@@ -18,6 +18,8 @@ public struct AdminService: Sendable {
     let metrics: HeraldMetrics
     let runtime: AdminRuntime
     let logger: Logger
+    /// The keys of customers' links (shared with the dispatcher, which signs them).
+    let linkKeyring: LinkKeyring
 
     /// - Parameters:
     ///   - publish: called after a booking write has committed, with the event
@@ -38,8 +40,10 @@ public struct AdminService: Sendable {
         runtime: AdminRuntime = .detached,
         publish: @escaping @Sendable (Herald_V1_BookingEvent) -> Void = { _ in },
         logged: @escaping @Sendable ([ReminderLogEntry]) -> Void = { _ in },
-        jobsPlanned: @escaping @Sendable () -> Void = {}
+        jobsPlanned: @escaping @Sendable () -> Void = {},
+        linkKeyring: LinkKeyring? = nil
     ) {
+        self.linkKeyring = linkKeyring ?? LinkKeyring(store: store, clock: clock)
         self.store = store
         self.clock = clock
         self.logger = logger

@@ -26,10 +26,13 @@ final class DeliveryCourier: Sendable {
     private let queue = Mailbox<Batch?>()
     private let endpoint: RouterEndpoint
     private let renderer: MessageRenderer
+    /// Signs the links follow-up e-mails carry; nil without `heraldd --public-url`.
+    private let links: LinkMaker?
 
-    init(endpoint: RouterEndpoint, renderer: MessageRenderer) {
+    init(endpoint: RouterEndpoint, renderer: MessageRenderer, links: LinkMaker? = nil) {
         self.endpoint = endpoint
         self.renderer = renderer
+        self.links = links
     }
 
     func hand(_ batch: Batch) { queue.post(batch) }
@@ -41,7 +44,8 @@ final class DeliveryCourier: Sendable {
         while true {
             for item in queue.drain() {
                 guard let batch = item else { return }
-                for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer) {
+                let signer = await Self.signer(for: batch.leased, links: links)
+                for delivery in await Self.makeDeliveries(batch.leased, provider: batch.provider, renderer: renderer, signer: signer) {
                     endpoint.send(to: batch.peer, frames: [Herald_V1_CoreMessage.OneOf_Body.delivery(delivery).frame])
                 }
             }
@@ -52,11 +56,23 @@ final class DeliveryCourier: Sendable {
         }
     }
 
+    /// What signs a batch's links: nil unless links are on and the batch has a message
+    /// that carries one (a follow-up e-mail), so other batches never wait for the keys.
+    /// Without a key (the store is down) the message goes without its link.
+    static func signer(for leased: [LeasedJob], links: LinkMaker?) async -> LinkSigner? {
+        guard let links, leased.contains(where: { $0.job.kind == .followUp && $0.job.channel == "email" }),
+              let key = try? await links.keyring.signingKey()
+        else { return nil }
+        return LinkSigner(maker: links, key: key, now: Date())
+    }
+
     /// Builds (renders) a leased batch's deliveries, in input order; a large batch
     /// is split in two and half of it rendered on another thread.
-    static func makeDeliveries(_ leased: [LeasedJob], provider: String, renderer: MessageRenderer) async -> [Herald_V1_Delivery] {
+    static func makeDeliveries(
+        _ leased: [LeasedJob], provider: String, renderer: MessageRenderer, signer: LinkSigner? = nil
+    ) async -> [Herald_V1_Delivery] {
         func build(_ slice: ArraySlice<LeasedJob>) -> [Herald_V1_Delivery] {
-            slice.map { makeDelivery($0, provider: provider, renderer: renderer) }
+            slice.map { makeDelivery($0, provider: provider, renderer: renderer, signer: signer) }
         }
         guard leased.count >= 64 else { return build(leased[...]) }
         let middle = leased.count / 2
@@ -65,7 +81,9 @@ final class DeliveryCourier: Sendable {
         return await head + tail
     }
 
-    static func makeDelivery(_ leased: LeasedJob, provider: String, renderer: MessageRenderer) -> Herald_V1_Delivery {
+    static func makeDelivery(
+        _ leased: LeasedJob, provider: String, renderer: MessageRenderer, signer: LinkSigner? = nil
+    ) -> Herald_V1_Delivery {
         let job = leased.job
         let booking = leased.booking
         return .with {
@@ -109,7 +127,7 @@ final class DeliveryCourier: Sendable {
                 $0.message = renderer.render(
                     kind: job.kind, channel: job.channel, booking: booking, settings: settings,
                     eventType: leased.eventType, reminderOffsetMinutes: job.reminderOffsetMinutes,
-                    template: leased.template)
+                    template: leased.template, unsubscribeURL: signer?.unsubscribeURL(for: job))
             }
             if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
             $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)

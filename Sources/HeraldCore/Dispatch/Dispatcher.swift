@@ -47,7 +47,8 @@ public final class Dispatcher: Service, Sendable {
         metrics: HeraldMetrics = HeraldMetrics(),
         logged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
         deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)? = nil,
-        replied: (@Sendable ([InboundMessage]) -> Void)? = nil
+        replied: (@Sendable ([InboundMessage]) -> Void)? = nil,
+        links: LinkMaker? = nil
     ) {
         self.endpoint = endpoint
         let refusals = ChannelRefusals(logger: logger, metrics: metrics)
@@ -55,7 +56,7 @@ public final class Dispatcher: Service, Sendable {
         self.heartbeatInterval = configuration.heartbeatInterval
         let loop = DispatchLoop(
             store: store, endpoint: endpoint, clock: clock, configuration: configuration,
-            coreVersion: coreVersion, logger: logger, metrics: metrics, refusals: refusals)
+            coreVersion: coreVersion, logger: logger, metrics: metrics, refusals: refusals, links: links)
         loop.logged = logged
         loop.deliveryChanged = deliveryChanged
         loop.replied = replied
@@ -147,7 +148,7 @@ final class DispatchLoop {
     init(
         store: any DispatchStore, endpoint: RouterEndpoint, clock: any WallClock,
         configuration: DispatcherConfiguration, coreVersion: String, logger: Logger, metrics: HeraldMetrics,
-        refusals: ChannelRefusals
+        refusals: ChannelRefusals, links: LinkMaker? = nil
     ) {
         self.store = store
         self.endpoint = endpoint
@@ -157,7 +158,7 @@ final class DispatchLoop {
         self.metrics = metrics
         self.refusals = refusals
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
-        self.courier = DeliveryCourier(endpoint: endpoint, renderer: MessageRenderer())
+        self.courier = DeliveryCourier(endpoint: endpoint, renderer: MessageRenderer(), links: links)
         self.resultHold = ResultHold(maximum: configuration.resultHold)
         self.state = DispatchState(configuration: configuration, coreVersion: coreVersion)
     }

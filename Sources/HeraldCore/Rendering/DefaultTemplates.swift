@@ -80,7 +80,9 @@ public enum DefaultTemplates {
                     We hope you enjoyed it and look forward to seeing you again.
 
                     Best wishes,
-                    {{business_name}}
+                    {{business_name}}{{#unsubscribe_url}}
+
+                    No more follow-up e-mails from us: {{unsubscribe_url}}{{/unsubscribe_url}}
                     """)
         case .hostNotification, .webhook:
             Text(

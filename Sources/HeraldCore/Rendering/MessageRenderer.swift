@@ -19,14 +19,18 @@ public final class MessageRenderer: Sendable {
     ///
     /// - Parameter template: the tenant's own template for this kind and
     ///   channel, if it has one.
+    /// - Parameter unsubscribeURL: a follow-up e-mail's one-click unsubscribe link
+    ///   (``LinkMaker``): `{{unsubscribe_url}}`, and the List-Unsubscribe header.
     public func render(
         kind: NotificationKind, channel: String, booking: Booking, settings: NotificationSettings,
-        eventType: EventType?, reminderOffsetMinutes: Int, template: MessageTemplate?
+        eventType: EventType?, reminderOffsetMinutes: Int, template: MessageTemplate?, unsubscribeURL: String? = nil
     ) -> Herald_V1_RenderedMessage {
         let compiled = compiledTemplate(kind: kind, channel: channel, template: template)
         let values = TemplateVariables.values(
-            booking: booking, settings: settings, eventType: eventType, reminderOffsetMinutes: reminderOffsetMinutes)
+            booking: booking, settings: settings, eventType: eventType, reminderOffsetMinutes: reminderOffsetMinutes,
+            unsubscribeURL: unsubscribeURL)
         return .with {
+            if let unsubscribeURL { $0.listUnsubscribeURL = unsubscribeURL }
             $0.senderName = settings.senderName
             $0.replyTo = settings.replyToEmail ?? ""
             if let subject = compiled.subject {

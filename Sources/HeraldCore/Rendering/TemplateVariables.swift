@@ -28,6 +28,7 @@ public enum TemplateVariables {
         ("reminder_minutes", "a reminder's offset in minutes"),
         ("status", "the booking's status (confirmed, cancelled, ...)"),
         ("booking_id", "the booking's id"),
+        ("unsubscribe_url", "in follow-up e-mails, when heraldd has --public-url: the link that stops follow-ups to this address"),
     ]
 
     static let names = Set(documented.map(\.name))
@@ -35,7 +36,8 @@ public enum TemplateVariables {
     /// The values for one notification. Absent values are left out, so that
     /// `{{#service}}...{{/service}}` renders only when there is a service.
     static func values(
-        booking: Booking, settings: NotificationSettings, eventType: EventType?, reminderOffsetMinutes: Int
+        booking: Booking, settings: NotificationSettings, eventType: EventType?, reminderOffsetMinutes: Int,
+        unsubscribeURL: String? = nil
     ) -> [String: String] {
         let zone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let locale = Locale(identifier: settings.locale)
@@ -68,6 +70,7 @@ public enum TemplateVariables {
             values["reminder"] = relative(minutes: reminderOffsetMinutes)
             values["reminder_minutes"] = String(reminderOffsetMinutes)
         }
+        if let unsubscribeURL { values["unsubscribe_url"] = unsubscribeURL }
         return values
     }
 

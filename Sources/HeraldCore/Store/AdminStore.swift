@@ -171,6 +171,19 @@ public protocol AdminStore: TenantConfigurationStore {
     /// and that start after `after`, soonest first, at most `limit` (a reply's candidates).
     func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking]
 
+    // MARK: Link keys
+
+    /// Every key that signs or still verifies customers' links, the current one first,
+    /// then the rest newest first.
+    func linkKeys() async throws -> [LinkKey]
+    /// Stores `key` as the current key unless there is one already (two cores starting
+    /// at once on one database end with one); returns ``linkKeys()``.
+    func addLinkKeyIfNone(_ key: LinkKey) async throws -> [LinkKey]
+    /// Makes `key` the current key: the current one retires at `retiring` (a key whose
+    /// retirement is earlier keeps it), keys retired by `now` are deleted. Returns
+    /// ``linkKeys()``.
+    func rotateLinkKeys(to key: LinkKey, retiring: Date, now: Date) async throws -> [LinkKey]
+
     // MARK: API keys
 
     /// Stores a new key (its hash, never the key). An unknown tenant is `notFound`

@@ -20,7 +20,7 @@ public enum SQLiteToPostgres {
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
         ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("inbound_messages", "rowid"),
-        ("notification_jobs", "rowid"),
+        ("link_keys", "rowid"), ("notification_jobs", "rowid"),
         ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
@@ -136,6 +136,13 @@ public enum SQLiteToPostgres {
             return """
                 INSERT INTO inbound_messages (provider, provider_message_id, received_at)
                 VALUES (\(row["provider"] as String), \(row["provider_message_id"] as String), \(receivedAt.postgres))
+                """
+        case "link_keys":
+            // Links already in customers' inboxes keep opening after the move.
+            let createdAt: Date = row["created_at"], retiresAt: Date? = row["retires_at"], secret: Data = row["secret"]
+            return try """
+                INSERT INTO link_keys (id, secret, created_at, retires_at)
+                VALUES (\(row["id"] as String), \(secret), \(createdAt.postgres), \(retiresAt?.postgres))
                 """
         case "suppressions":
             let createdAt: Date = row["created_at"]

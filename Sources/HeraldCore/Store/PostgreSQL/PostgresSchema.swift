@@ -22,6 +22,7 @@ enum PostgresSchema {
         ("v6-idempotency-keys", v6IdempotencyKeys),
         ("v7-core-leases", v7CoreLeases),
         ("v8-delivery-states", v8DeliveryStates),
+        ("v9-link-keys", v9LinkKeys),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no
@@ -304,5 +305,15 @@ enum PostgresSchema {
             PRIMARY KEY (provider, provider_message_id)
         );
         CREATE INDEX inbound_messages_by_time ON inbound_messages(received_at);
+        """
+
+    private static let v9LinkKeys = """
+        CREATE TABLE link_keys (
+            id text NOT NULL PRIMARY KEY,
+            secret bytea NOT NULL,
+            created_at timestamptz NOT NULL,
+            retires_at timestamptz
+        );
+        CREATE UNIQUE INDEX link_keys_one_current ON link_keys((retires_at IS NULL)) WHERE retires_at IS NULL;
         """
 }

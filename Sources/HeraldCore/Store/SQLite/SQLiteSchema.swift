@@ -33,6 +33,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-delivery-states") { db in
             try db.execute(sql: v7DeliveryStates)
         }
+        migrator.registerMigration("v8-link-keys") { db in
+            try db.execute(sql: v8LinkKeys)
+        }
         return migrator
     }
 
@@ -350,5 +353,18 @@ enum SQLiteSchema {
         CREATE INDEX inbound_messages_by_time ON inbound_messages(received_at);
         -- Whose customer a replying number is (a STOP applies to every tenant that has a booking for it).
         CREATE INDEX bookings_by_customer_phone ON bookings(customer_phone) WHERE customer_phone IS NOT NULL;
+        """
+
+    /// The keys that sign customers' links (unsubscribe): one current (retires_at
+    /// NULL, at most one: the unique index on a constant), the rest verify until
+    /// they retire.
+    static let v8LinkKeys = """
+        CREATE TABLE link_keys (
+            id TEXT NOT NULL PRIMARY KEY,
+            secret BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            retires_at TEXT
+        );
+        CREATE UNIQUE INDEX link_keys_one_current ON link_keys((retires_at IS NULL)) WHERE retires_at IS NULL;
         """
 }

@@ -1,0 +1,107 @@
+import Foundation
+
+/// The link keys one core uses, read from the store and kept for a minute: the
+/// current key signs links as deliveries are handed out, any key that still
+/// verifies opens them. A core that finds no key makes the first one. With several
+/// cores on one database, a token signed under a key this core has not seen yet
+/// (another core rotated) makes it read the keys again at once.
+public actor LinkKeyring {
+    private let store: any AdminStore
+    private let clock: any WallClock
+    private var keys: [LinkKey] = []
+    private var loadedAt: Date?
+    /// How long keys read from the store are used before they are read again.
+    static let freshFor: TimeInterval = 60
+
+    public init(store: any AdminStore, clock: any WallClock = SystemWallClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// The key that signs new links.
+    public func signingKey() async throws -> LinkKey {
+        let now = clock.now()
+        if let loadedAt, now.timeIntervalSince(loadedAt) < Self.freshFor, let current = keys.first, current.retiresAt == nil {
+            return current
+        }
+        try await load(at: now)
+        guard let current = keys.first, current.retiresAt == nil else {
+            throw StoreError.conflict("no current link key after making one")
+        }
+        return current
+    }
+
+    /// The claim of `token`, or why it opens nothing.
+    public func verify(_ token: String) async throws -> Result<LinkClaim, LinkToken.Refusal> {
+        let now = clock.now()
+        if loadedAt == nil { try await load(at: now) }
+        let result = LinkToken.verify(token, keys: keys, at: now)
+        if case .failure(.invalid) = result, let id = token.split(separator: ".").first, !keys.contains(where: { $0.id == id }) {
+            try await load(at: now)
+            return LinkToken.verify(token, keys: keys, at: now)
+        }
+        return result
+    }
+
+    /// Every key, the current one first.
+    public func all() async throws -> [LinkKey] {
+        try await load(at: clock.now())
+        return keys
+    }
+
+    /// A new current key; the old one opens its links until `grace` from now.
+    public func rotate(grace: TimeInterval) async throws -> [LinkKey] {
+        let now = clock.now()
+        keys = try await store.rotateLinkKeys(to: .make(at: now), retiring: now.addingTimeInterval(grace), now: now)
+        loadedAt = now
+        return keys
+    }
+
+    private func load(at now: Date) async throws {
+        var loaded = try await store.linkKeys()
+        if loaded.first?.retiresAt != nil || loaded.isEmpty {
+            loaded = try await store.addLinkKeyIfNone(.make(at: now))
+        }
+        keys = loaded
+        loadedAt = now
+    }
+}
+
+/// What a core needs to put signed links in messages: the gateway's public base URL
+/// (`heraldd --public-url`) and the keys.
+public struct LinkMaker: Sendable {
+    public let publicURL: String
+    public let keyring: LinkKeyring
+    /// How long an unsubscribe link opens (RFC 8058 asks that it keep working; mail
+    /// is read months later).
+    public static let unsubscribeLifetime: TimeInterval = 365 * 24 * 3600
+
+    public init(publicURL: String, keyring: LinkKeyring) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.keyring = keyring
+    }
+
+    /// The page of a link: `<public URL>/links/<token>`.
+    public func url(_ claim: LinkClaim, key: LinkKey) -> String {
+        publicURL + "/links/" + LinkToken.sign(claim, with: key)
+    }
+
+    /// The one-click unsubscribe link of a follow-up e-mail, nil for any other message.
+    public func unsubscribeURL(for job: NotificationJob, key: LinkKey, now: Date) -> String? {
+        guard job.kind == .followUp, job.channel == "email", job.subscriptionID == nil, job.teamDestinationID == nil else {
+            return nil
+        }
+        return url(LinkClaim(
+            action: .unsubscribe, tenantID: job.tenantID, bookingID: job.bookingID, channel: job.channel,
+            recipient: job.recipient, expiresAt: now.addingTimeInterval(Self.unsubscribeLifetime)), key: key)
+    }
+}
+
+/// A ``LinkMaker`` with the key and time of one batch of deliveries.
+struct LinkSigner: Sendable {
+    let maker: LinkMaker
+    let key: LinkKey
+    let now: Date
+
+    func unsubscribeURL(for job: NotificationJob) -> String? { maker.unsubscribeURL(for: job, key: key, now: now) }
+}
