@@ -69,7 +69,8 @@ public struct MailMessage: Sendable {
         if let listUnsubscribeURL {
             // RFC 8058: an HTTPS URI in List-Unsubscribe, and the POST body the
             // receiver's one-click button sends to it. One token: the URL cannot be folded.
-            guard listUnsubscribeURL.utf8.count <= 900, listUnsubscribeURL.hasPrefix("http"),
+            guard listUnsubscribeURL.utf8.count <= 900,
+                  listUnsubscribeURL.hasPrefix("https://") || listUnsubscribeURL.hasPrefix("http://"),
                   listUnsubscribeURL.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" })
             else { throw MailMessageError(field: "List-Unsubscribe", reason: "must be an http(s) URL of printable ASCII, at most 900 characters") }
             headers += [

@@ -19,6 +19,8 @@ struct OutboxRecord: Encodable, Equatable {
         var html: String?
         var senderName: String?
         var replyTo: String?
+        /// A follow-up e-mail's one-click unsubscribe link (List-Unsubscribe).
+        var listUnsubscribeURL: String?
         var templateName: String?
         var templateLanguage: String?
         var templateParameters: [String]?
@@ -64,6 +66,7 @@ struct OutboxRecord: Encodable, Equatable {
             message = Message(
                 subject: m.subject.nonEmpty, text: m.textBody.nonEmpty, html: m.htmlBody.nonEmpty,
                 senderName: m.senderName.nonEmpty, replyTo: m.replyTo.nonEmpty,
+                listUnsubscribeURL: m.listUnsubscribeURL.nonEmpty,
                 templateName: m.templateName.nonEmpty, templateLanguage: m.templateLanguage.nonEmpty,
                 templateParameters: m.templateParameters.isEmpty ? nil : m.templateParameters)
         case .webhook(let w):

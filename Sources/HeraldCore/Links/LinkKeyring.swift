@@ -34,7 +34,9 @@ public actor LinkKeyring {
     /// The claim of `token`, or why it opens nothing.
     public func verify(_ token: String) async throws -> Result<LinkClaim, LinkToken.Refusal> {
         let now = clock.now()
-        if loadedAt == nil { try await load(at: now) }
+        // Keys read a minute ago or more are read again: another core may have rotated
+        // without grace, and its retired key must stop opening links here too.
+        if loadedAt.map({ now.timeIntervalSince($0) >= Self.freshFor }) ?? true { try await load(at: now) }
         let result = LinkToken.verify(token, keys: keys, at: now)
         if case .failure(.invalid) = result, let id = token.split(separator: ".").first, !keys.contains(where: { $0.id == id }) {
             try await load(at: now)

@@ -22,13 +22,14 @@ final class RunningGateway: @unchecked Sendable {
         self.baseURL = baseURL
     }
 
-    /// One HTTP request; `body` is sent as JSON.
+    /// One HTTP request; `body` is sent as JSON, `rawBody` as it is (with the caller's Content-Type).
     func request(
-        _ method: String, _ path: String, key: String? = nil, body: [String: Any]? = nil, headers: [HTTPHeader] = []
+        _ method: String, _ path: String, key: String? = nil, body: [String: Any]? = nil, rawBody: Data? = nil,
+        headers: [HTTPHeader] = []
     ) async throws -> GatewayAnswer {
         var headers = headers
         if let key { headers.append(.bearerAuthorization(key)) }
-        var data = Data()
+        var data = rawBody ?? Data()
         if let body {
             data = try JSONSerialization.data(withJSONObject: body)
             headers.append(HTTPHeader("Content-Type", "application/json"))

@@ -1,0 +1,104 @@
+import Foundation
+import HeraldChannelKit
+import HeraldTesting
+import Testing
+
+/// Signed links end to end: a real heraldd with --public-url, the real e-mail channel
+/// and SMTP server, and the real gateway serving the link pages.
+@Suite("Signed links end to end", .timeLimit(.minutes(5)))
+struct LinkTests {
+    /// RFC 8058: the follow-up e-mail carries List-Unsubscribe and List-Unsubscribe-Post
+    /// (the confirmation does not); GET shows a page and changes nothing; a forged link
+    /// is refused; the one-click POST puts the address on the list for follow-ups, and
+    /// the customer's next follow-up is skipped while the confirmation still goes.
+    @Test func aFollowUpEmailUnsubscribesInOneClick() async throws {
+        let port = try freeTCPPort()
+        let publicURL = "http://127.0.0.1:\(port)"
+        let core = try await RunningCore.start(arguments: ["--public-url", publicURL])
+        let smtp = try await SMTPPeer.start(
+            in: core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
+        let email = try await RunningEmailChannel.start("email-links", core: core, environment: EmailChannelTests.environment(smtp))
+        let gateway = try await RunningGateway.start(core: core, arguments: ["--listen", "127.0.0.1:\(port)"])
+        _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
+        _ = try await core.heraldOK("settings", "set", "salon", "--follow-up", "1", "--quiet-hours", "off", "--sender-name", "Salon <Lumière>")
+
+        func book(_ id: String) async throws {
+            let start = Date().addingTimeInterval(3)
+            _ = try await core.heraldOK(
+                "booking", "create", "salon", "--id", id, "--start", iso8601(start), "--end", iso8601(start.addingTimeInterval(1)),
+                "--email", "Ada@Example.com", "--name", "Ada Lovelace")
+            // A follow-up is planned when the booking is marked completed.
+            _ = try await core.heraldOK("booking", "mark", id, "completed")
+        }
+        try await book("b-1")
+        // The follow-up is due a minute after the end (the shortest wait a tenant can set).
+        var rows: [LogRow] = []
+        let mails = try await waitFor("the confirmation and the follow-up at the SMTP server; the log: \(rows)", within: .seconds(150)) {
+            let mails = try smtp.messages()
+            rows = try await core.log(tenant: "salon")
+            return mails.count >= 2 ? mails : nil
+        }
+        let followUp = try #require(mails.first { $0.parsed.headers["subject"]?.first?.hasPrefix("Thank you") == true }, "\(mails.map(\.parsed.headers))")
+        let confirmation = try #require(mails.first { $0.parsed.headers["subject"]?.first?.hasPrefix("Thank you") == false })
+        #expect(confirmation.rawHeaders["list-unsubscribe"] == nil && confirmation.rawHeaders["list-unsubscribe-post"] == nil)
+        #expect(followUp.rawHeaders["list-unsubscribe-post"] == ["List-Unsubscribe=One-Click"])
+        let header = try #require(followUp.rawHeaders["list-unsubscribe"]?.first)
+        #expect(header.hasPrefix("<\(publicURL)/links/lk_") && header.hasSuffix(">"), "\(header)")
+        let url = String(header.dropFirst().dropLast())
+        let text = try #require(followUp.parsed.parts.first { $0.content_type == "text/plain" }?.content)
+        #expect(text.contains("No more follow-up e-mails from us: \(url)"), "\(text)")
+        let path = String(url.dropFirst(publicURL.count))
+
+        func listed() async throws -> [[String: Any]] {
+            let json = try await core.heraldOK("suppression", "list", "salon", "--json")
+            return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] ?? []
+        }
+        // GET (what a mail scanner does): a page with a button, nothing changed.
+        for _ in 0..<2 {
+            let page = try await gateway.request("GET", path)
+            #expect(page.status == 200 && page.response.header("Content-Type")?.hasPrefix("text/html") == true, "\(page)")
+            #expect(page.text.contains("<form method=\"post\">") && page.text.contains("ada@example.com"), "\(page)")
+            #expect(page.text.contains("Salon &lt;Lumière&gt;") && !page.text.contains("Salon <Lumière>"), "escaped")
+        }
+        #expect(try await listed().isEmpty)
+
+        // A link altered in its claim or signature opens nothing.
+        let parts = path.split(separator: ".")
+        for forged in [parts[0] + "." + parts[1] + "." + parts[2].dropLast(3) + "AAA", String(path.dropLast(parts[2].count + 1))] {
+            let answer = try await gateway.request("POST", String(forged))
+            #expect(answer.status == 404 && answer.text.contains("not valid"), "\(answer)")
+        }
+        #expect(try await listed().isEmpty)
+
+        // The one-click POST, as a mail provider sends it.
+        let form = [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")]
+        let done = try await gateway.request("POST", path, rawBody: Data("List-Unsubscribe=One-Click".utf8), headers: form)
+        #expect(done.status == 200 && done.text.contains("You are unsubscribed"), "\(done)")
+        let entries = try await listed()
+        #expect(entries.count == 1, "\(entries)")
+        #expect(entries.first?["recipient"] as? String == "ada@example.com" && entries.first?["channel"] as? String == "email")
+        #expect(entries.first?["scope"] as? String == "follow_up" && entries.first?["source"] as? String == "unsubscribe", "\(entries)")
+        let again = try await gateway.request("POST", path, rawBody: Data("List-Unsubscribe=One-Click".utf8), headers: form)
+        #expect(again.status == 200 && again.text.contains("already"), "\(again)")
+        #expect(try await listed().count == 1)
+
+        // The next booking: confirmed by e-mail as before, its follow-up skipped.
+        try await book("b-2")
+        rows = try await waitFor("b-2's confirmation sent and follow-up skipped", within: .seconds(60)) {
+            let rows = try await core.log(tenant: "salon").filter { $0.booking_id == "b-2" }
+            return rows.contains { $0.kind == "follow_up" } && rows.contains { $0.kind == "confirmation" } ? rows : nil
+        }
+        #expect(rows.first { $0.kind == "confirmation" }?.outcome == "sent", "\(rows)")
+        let skipped = try #require(rows.first { $0.kind == "follow_up" })
+        #expect(skipped.outcome == "skipped" && skipped.error == "recipient opted out", "\(skipped)")
+
+        // A rotation without grace retires the key: the old link opens nothing.
+        let keys = try await core.heraldOK("link-keys", "rotate", "--grace-days", "0", "--json")
+        #expect((try JSONSerialization.jsonObject(with: Data(keys.utf8)) as? [Any])?.count == 1, "\(keys)")
+        #expect(try await gateway.request("GET", path).status == 404)
+
+        #expect(try await gateway.stop() == 0)
+        #expect(try await email.stop() == 0)
+        #expect(try await core.stop() == 0)
+    }
+}
