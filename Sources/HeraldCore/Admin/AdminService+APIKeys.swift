@@ -76,13 +76,7 @@ extension AdminService {
 
     /// "hk_" and the base64url of 32 random bytes from the system's cryptographic generator.
     static func makeAPIKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let base64url = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "hk_" + base64url
+        "hk_" + Base64URL.encode(Base64URL.randomBytes(32))
     }
 
     /// The stored form of a key: plain SHA-256, in hex.

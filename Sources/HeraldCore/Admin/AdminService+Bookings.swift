@@ -88,15 +88,11 @@ extension AdminService {
     /// (milliseconds since 1970) and id.
     static func pageToken(after booking: Booking) -> String {
         let millis = Int64((booking.startAt.timeIntervalSince1970 * 1000).rounded())
-        return Data("\(millis) \(booking.id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(Data("\(millis) \(booking.id)".utf8))
     }
 
     static func bookingCursor(_ token: String) -> BookingCursor? {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard token.count <= 200, let data = Data(base64Encoded: base64) else { return nil }
+        guard token.count <= 200, let data = Base64URL.decode(token) else { return nil }
         let parts = String(decoding: data, as: UTF8.self).split(separator: " ", maxSplits: 1)
         guard parts.count == 2, let millis = Int64(parts[0]) else { return nil }
         return BookingCursor(startAt: Date(timeIntervalSince1970: Double(millis) / 1000), id: String(parts[1]))

@@ -5,7 +5,7 @@ import Foundation
 /// current (it signs); a rotation makes a new current key and gives the old ones
 /// a retirement date, until which links they signed still open.
 public struct LinkKey: Sendable, Equatable {
-    /// "lk_" and 12 random characters; named in every token it signs.
+    /// "lk_" and a time-ordered id (``Identifier``); named in every token it signs.
     public var id: String
     /// 32 random bytes, the HMAC-SHA256 key.
     public var secret: Data
@@ -22,9 +22,7 @@ public struct LinkKey: Sendable, Equatable {
 
     /// A new current key from the system's cryptographic generator.
     public static func make(at date: Date) -> LinkKey {
-        var generator = SystemRandomNumberGenerator()
-        let secret = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        return LinkKey(id: Identifier.make(prefix: "lk"), secret: secret, createdAt: date)
+        LinkKey(id: Identifier.make(prefix: "lk"), secret: Base64URL.randomBytes(32), createdAt: date)
     }
 
     /// Whether a token it signed is still accepted at `date`.
@@ -104,8 +102,8 @@ public enum LinkToken {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // A claim is strings, an enum and a number: encoding cannot fail.
-        let payload = base64url((try? encoder.encode(claim)) ?? Data())
-        return key.id + "." + payload + "." + base64url(mac(key.id + "." + payload, key.secret))
+        let payload = Base64URL.encode((try? encoder.encode(claim)) ?? Data())
+        return key.id + "." + payload + "." + Base64URL.encode(mac(key.id + "." + payload, key.secret))
     }
 
     /// The claim of `token` if one of `keys` signed it, that key still verifies and the
@@ -114,10 +112,10 @@ public enum LinkToken {
         guard token.utf8.count <= maxLength else { return .failure(.invalid) }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let key = keys.first(where: { $0.id == parts[0] }),
-              let signature = data(base64url: String(parts[2])),
+              let signature = Base64URL.decode(parts[2]),
               HMAC<SHA256>.isValidAuthenticationCode(
                   signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: SymmetricKey(data: key.secret)),
-              let json = data(base64url: String(parts[1])),
+              let json = Base64URL.decode(parts[1]),
               let claim = try? JSONDecoder().decode(LinkClaim.self, from: json)
         else { return .failure(.invalid) }
         guard key.verifies(at: date) else { return .failure(.retired) }
@@ -127,19 +125,5 @@ public enum LinkToken {
 
     static func mac(_ text: String, _ secret: Data) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: secret)))
-    }
-
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64url text: String) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
     }
 }
