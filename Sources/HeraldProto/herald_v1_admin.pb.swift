@@ -404,6 +404,19 @@ public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
   /// Clears the value of `sendCancellationNotice`. Subsequent reads from it will return its default value.
   public mutating func clearSendCancellationNotice() {self._sendCancellationNotice = nil}
 
+  /// "email", "sms" or "off" for a rule of its own; absent or empty: the tenant's.
+  public var fallbackChannel: String = String()
+
+  /// With fallback_channel email or sms; 0-10080, default 0.
+  public var fallbackAfterMinutes: UInt32 {
+    get {_fallbackAfterMinutes ?? 0}
+    set {_fallbackAfterMinutes = newValue}
+  }
+  /// Returns true if `fallbackAfterMinutes` has been explicitly set.
+  public var hasFallbackAfterMinutes: Bool {self._fallbackAfterMinutes != nil}
+  /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
+  public mutating func clearFallbackAfterMinutes() {self._fallbackAfterMinutes = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -413,6 +426,7 @@ public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
   fileprivate var _sendConfirmation: Bool? = nil
   fileprivate var _sendRescheduleNotice: Bool? = nil
   fileprivate var _sendCancellationNotice: Bool? = nil
+  fileprivate var _fallbackAfterMinutes: UInt32? = nil
 }
 
 public nonisolated struct Herald_V1_GetEventTypeRequest: Sendable {
@@ -525,6 +539,27 @@ public nonisolated struct Herald_V1_UpdateEventTypeRequest: Sendable {
   /// Clears the value of `sendCancellationNotice`. Subsequent reads from it will return its default value.
   public mutating func clearSendCancellationNotice() {self._sendCancellationNotice = nil}
 
+  /// "email", "sms" or "off" for a rule of its own, "tenant" to follow the
+  /// tenant's again; absent: unchanged.
+  public var fallbackChannel: String {
+    get {_fallbackChannel ?? String()}
+    set {_fallbackChannel = newValue}
+  }
+  /// Returns true if `fallbackChannel` has been explicitly set.
+  public var hasFallbackChannel: Bool {self._fallbackChannel != nil}
+  /// Clears the value of `fallbackChannel`. Subsequent reads from it will return its default value.
+  public mutating func clearFallbackChannel() {self._fallbackChannel = nil}
+
+  /// The wait of the event type's own rule; absent: unchanged.
+  public var fallbackAfterMinutes: UInt32 {
+    get {_fallbackAfterMinutes ?? 0}
+    set {_fallbackAfterMinutes = newValue}
+  }
+  /// Returns true if `fallbackAfterMinutes` has been explicitly set.
+  public var hasFallbackAfterMinutes: Bool {self._fallbackAfterMinutes != nil}
+  /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
+  public mutating func clearFallbackAfterMinutes() {self._fallbackAfterMinutes = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -535,6 +570,8 @@ public nonisolated struct Herald_V1_UpdateEventTypeRequest: Sendable {
   fileprivate var _sendConfirmation: Bool? = nil
   fileprivate var _sendRescheduleNotice: Bool? = nil
   fileprivate var _sendCancellationNotice: Bool? = nil
+  fileprivate var _fallbackChannel: String? = nil
+  fileprivate var _fallbackAfterMinutes: UInt32? = nil
 }
 
 public nonisolated struct Herald_V1_CreateBookingRequest: Sendable {
@@ -2167,7 +2204,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2184,6 +2221,8 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
       case 7: try { try decoder.decodeSingularBoolField(value: &self._sendConfirmation) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self._sendRescheduleNotice) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self._sendCancellationNotice) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.fallbackChannel) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self._fallbackAfterMinutes) }()
       default: break
       }
     }
@@ -2221,6 +2260,12 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
     try { if let v = self._sendCancellationNotice {
       try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
     } }()
+    if !self.fallbackChannel.isEmpty {
+      try visitor.visitSingularStringField(value: self.fallbackChannel, fieldNumber: 10)
+    }
+    try { if let v = self._fallbackAfterMinutes {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2234,6 +2279,8 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
     if lhs._sendConfirmation != rhs._sendConfirmation {return false}
     if lhs._sendRescheduleNotice != rhs._sendRescheduleNotice {return false}
     if lhs._sendCancellationNotice != rhs._sendCancellationNotice {return false}
+    if lhs.fallbackChannel != rhs.fallbackChannel {return false}
+    if lhs._fallbackAfterMinutes != rhs._fallbackAfterMinutes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2336,7 +2383,7 @@ nonisolated extension Herald_V1_ListEventTypesResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2355,6 +2402,8 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
       case 9: try { try decoder.decodeSingularBoolField(value: &self._sendConfirmation) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self._sendRescheduleNotice) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self._sendCancellationNotice) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self._fallbackChannel) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self._fallbackAfterMinutes) }()
       default: break
       }
     }
@@ -2398,6 +2447,12 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
     try { if let v = self._sendCancellationNotice {
       try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
     } }()
+    try { if let v = self._fallbackChannel {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 12)
+    } }()
+    try { if let v = self._fallbackAfterMinutes {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 13)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2413,6 +2468,8 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
     if lhs._sendConfirmation != rhs._sendConfirmation {return false}
     if lhs._sendRescheduleNotice != rhs._sendRescheduleNotice {return false}
     if lhs._sendCancellationNotice != rhs._sendCancellationNotice {return false}
+    if lhs._fallbackChannel != rhs._fallbackChannel {return false}
+    if lhs._fallbackAfterMinutes != rhs._fallbackAfterMinutes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

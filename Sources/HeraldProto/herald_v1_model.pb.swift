@@ -321,6 +321,14 @@ public nonisolated struct Herald_V1_EventType: Sendable {
 
   public var updatedAt: String = String()
 
+  /// Its own fallback rule: "email", "sms" or "off" (no fallback for its
+  /// bookings); empty: the tenant's rule applies.
+  public var fallbackChannel: String = String()
+
+  /// With fallback_channel email or sms: minutes to wait for a delivery report
+  /// (0: fall back only on a report of failure).
+  public var fallbackAfterMinutes: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1119,7 +1127,7 @@ nonisolated extension Herald_V1_ReminderOffsets: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EventType"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1138,6 +1146,8 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
       case 9: try { try decoder.decodeSingularBoolField(value: &self.sendCancellationNotice) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.fallbackChannel) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.fallbackAfterMinutes) }()
       default: break
       }
     }
@@ -1181,6 +1191,12 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.updatedAt.isEmpty {
       try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 11)
     }
+    if !self.fallbackChannel.isEmpty {
+      try visitor.visitSingularStringField(value: self.fallbackChannel, fieldNumber: 12)
+    }
+    if self.fallbackAfterMinutes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.fallbackAfterMinutes, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1196,6 +1212,8 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.sendCancellationNotice != rhs.sendCancellationNotice {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.fallbackChannel != rhs.fallbackChannel {return false}
+    if lhs.fallbackAfterMinutes != rhs.fallbackAfterMinutes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

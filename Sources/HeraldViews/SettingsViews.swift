@@ -91,6 +91,10 @@ public struct EventTypeView: Encodable {
     public var send_confirmation: Bool
     public var send_reschedule_notice: Bool
     public var send_cancellation_notice: Bool
+    /// Its own fallback rule ("email", "sms" or "off"); absent: the tenant's.
+    public var fallback_channel: String?
+    /// With fallback_channel email or sms.
+    public var fallback_after_minutes: UInt32?
     public var created_at: String
     public var updated_at: String
 
@@ -104,6 +108,8 @@ public struct EventTypeView: Encodable {
         send_confirmation = eventType.sendConfirmation
         send_reschedule_notice = eventType.sendRescheduleNotice
         send_cancellation_notice = eventType.sendCancellationNotice
+        fallback_channel = eventType.fallbackChannel.isEmpty ? nil : eventType.fallbackChannel
+        fallback_after_minutes = ["email", "sms"].contains(eventType.fallbackChannel) ? eventType.fallbackAfterMinutes : nil
         created_at = eventType.createdAt
         updated_at = eventType.updatedAt
     }

@@ -26,6 +26,8 @@ extension GatewayAPI {
                 if let value = try body.bool("send_confirmation") { create.sendConfirmation = value }
                 if let value = try body.bool("send_reschedule_notice") { create.sendRescheduleNotice = value }
                 if let value = try body.bool("send_cancellation_notice") { create.sendCancellationNotice = value }
+                if let value = try Self.fallbackChannel(body) { create.fallbackChannel = value }
+                if let value = try body.uint32("fallback_after_minutes") { create.fallbackAfterMinutes = value }
                 let eventType = try await core.admin.createEventType(create)
                 return try .json(EventTypeView(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
             }.response
@@ -60,6 +62,8 @@ extension GatewayAPI {
             if let value = try body.bool("send_confirmation") { update.sendConfirmation = value }
             if let value = try body.bool("send_reschedule_notice") { update.sendRescheduleNotice = value }
             if let value = try body.bool("send_cancellation_notice") { update.sendCancellationNotice = value }
+            if let value = try Self.fallbackChannel(body) { update.fallbackChannel = value }
+            if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
             let eventType = try await core.admin.updateEventType(update)
             return try Reply.json(EventTypeView(eventType)).response
         }
@@ -67,6 +71,18 @@ extension GatewayAPI {
 
     static let eventTypeFields: Set<String> = [
         "name", "duration_minutes", "reminder_minutes_before", "reminder_hours_before", "booking_notification_emails",
-        "send_confirmation", "send_reschedule_notice", "send_cancellation_notice",
+        "send_confirmation", "send_reschedule_notice", "send_cancellation_notice", "fallback_channel",
+        "fallback_after_minutes",
     ]
+
+    /// An event type's `fallback_channel`: "email", "sms" or "off" for its own rule, null
+    /// for the tenant's ("tenant" to the core); nil when the body does not name it.
+    static func fallbackChannel(_ body: JSONBody) throws(Problem) -> String? {
+        guard body.object["fallback_channel"] != nil else { return nil }
+        if case JSONValue.null? = body.object["fallback_channel"] { return "tenant" }
+        guard let value = try body.string("fallback_channel"), ["email", "sms", "off"].contains(value) else {
+            throw .invalid(field: "fallback_channel", "email, sms, off or null")
+        }
+        return value
+    }
 }

@@ -62,6 +62,24 @@ struct AdminCLITests {
         let updatedType = try JSONSerialization.jsonObject(with: Data(updated.utf8)) as? [String: Any]
         #expect(updatedType?.keys.contains("reminder_minutes_before") == false)
         #expect(updatedType?["booking_notification_emails"] as? [String] == ["anna@salon.example", "ben@salon.example"])
+        #expect(updatedType?["fallback_channel"] == nil, "the tenant's fallback rule by default")
+
+        // An event type's own fallback rule, shown, changed, and given back to the tenant's.
+        func fallback(_ arguments: String...) async throws -> [String: Any]? {
+            let json = try await core.heraldOrThrow(["event-type", "update", "salon", "haircut"] + arguments + ["--json"])
+            return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        }
+        let own = try await fallback("--fallback", "sms", "--fallback-after", "20")
+        #expect(own?["fallback_channel"] as? String == "sms" && own?["fallback_after_minutes"] as? Int == 20, "\(own ?? [:])")
+        #expect(try await core.heraldOK("event-type", "show", "salon", "haircut").contains("sms, or after 20 minutes without a delivery report"))
+        let off = try await fallback("--fallback", "off")
+        #expect(off?["fallback_channel"] as? String == "off" && off?["fallback_after_minutes"] == nil, "\(off ?? [:])")
+        let refused = try await core.herald("event-type", "update", "salon", "haircut", "--fallback-after", "5")
+        #expect(refused.status != 0 && refused.stderr.contains("fallback_after_minutes"), "\(refused)")
+        let bad = try await core.herald("event-type", "update", "salon", "haircut", "--fallback", "pigeon")
+        #expect(bad.status != 0 && bad.stderr.contains("fallback_channel"), "\(bad)")
+        let tenants = try await fallback("--fallback", "tenant")
+        #expect(tenants?["fallback_channel"] == nil, "\(tenants ?? [:])")
         #expect(try await core.stop() == 0)
     }
 

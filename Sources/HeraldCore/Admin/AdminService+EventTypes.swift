@@ -11,6 +11,9 @@ extension AdminService {
         let offsets = request.hasReminderOffsets
             ? validator.reminderOffsets("reminder_offsets", request.reminderOffsets.minutes) : nil
         let hostEmails = validHostEmails(request.hostEmails, &validator)
+        let fallback = request.fallbackChannel.isEmpty || request.fallbackChannel == "tenant"
+            ? (request.hasFallbackAfterMinutes ? Self.fallbackWithoutChannel(&validator) : nil)
+            : validFallback(request.fallbackChannel, afterMinutes: request.hasFallbackAfterMinutes ? request.fallbackAfterMinutes : 0, &validator)
         try validator.finish()
         guard let id, let name, let duration else { throw .invalidArgument(validator.violations) }
 
@@ -21,7 +24,7 @@ extension AdminService {
             sendConfirmation: request.hasSendConfirmation ? request.sendConfirmation : true,
             sendRescheduleNotice: request.hasSendRescheduleNotice ? request.sendRescheduleNotice : true,
             sendCancellationNotice: request.hasSendCancellationNotice ? request.sendCancellationNotice : true,
-            createdAt: now, updatedAt: now)
+            fallback: fallback, createdAt: now, updatedAt: now)
         try await storing { try await store.createEventType(eventType) }
         logger.info("event type created", metadata: ["tenant": "\(tenant.id)", "event_type": "\(id)"])
         return eventType.proto
@@ -63,6 +66,21 @@ extension AdminService {
         if request.hasSendConfirmation { eventType.sendConfirmation = request.sendConfirmation }
         if request.hasSendRescheduleNotice { eventType.sendRescheduleNotice = request.sendRescheduleNotice }
         if request.hasSendCancellationNotice { eventType.sendCancellationNotice = request.sendCancellationNotice }
+        if request.hasFallbackChannel || request.hasFallbackAfterMinutes {
+            let channel = request.hasFallbackChannel ? request.fallbackChannel : eventType.fallback?.channelName
+            // A new channel keeps the wait of the old rule, unless it is off (which has none).
+            let wait = request.hasFallbackAfterMinutes ? request.fallbackAfterMinutes
+                : channel == "off" ? 0 : UInt32(eventType.fallback?.afterMinutes ?? 0)
+            switch channel {
+            case "tenant":
+                if request.hasFallbackAfterMinutes { validator.fail("fallback_after_minutes", "goes with a rule of the event type's own, not with tenant") }
+                eventType.fallback = nil
+            case let channel?:
+                eventType.fallback = validFallback(channel, afterMinutes: wait, &validator)
+            case nil:
+                _ = Self.fallbackWithoutChannel(&validator)
+            }
+        }
         try validator.finish()
 
         eventType.updatedAt = clock.now()
@@ -81,6 +99,28 @@ extension AdminService {
             throw .notFound(field: field, "tenant \"\(tenant.id)\" has no event type \"\(id)\"")
         }
         return eventType
+    }
+
+    /// An event type's own fallback: "off", or "email" or "sms" with a wait.
+    private func validFallback(_ channel: String, afterMinutes: UInt32, _ validator: inout FieldValidator) -> FallbackOverride? {
+        if afterMinutes > 7 * 24 * 60 {
+            validator.fail("fallback_after_minutes", "must be between 0 (only when reported undelivered) and \(7 * 24 * 60) minutes")
+            return nil
+        }
+        if channel == "off" {
+            if afterMinutes > 0 { validator.fail("fallback_after_minutes", "goes with fallback_channel email or sms, not off") }
+            return .off
+        }
+        guard let channel = FallbackChannel(rawValue: channel) else {
+            validator.fail("fallback_channel", "\"\(channel)\" is not email, sms, off or tenant")
+            return nil
+        }
+        return .rule(FallbackRule(channel: channel, afterMinutes: Int(afterMinutes)))
+    }
+
+    private static func fallbackWithoutChannel(_ validator: inout FieldValidator) -> FallbackOverride? {
+        validator.fail("fallback_after_minutes", "needs fallback_channel email or sms")
+        return nil
     }
 
     private func validDuration(_ minutes: UInt32, _ validator: inout FieldValidator) -> Int? {

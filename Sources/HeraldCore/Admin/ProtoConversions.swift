@@ -98,6 +98,10 @@ extension EventType {
             $0.sendConfirmation = sendConfirmation
             $0.sendRescheduleNotice = sendRescheduleNotice
             $0.sendCancellationNotice = sendCancellationNotice
+            if let fallback {
+                $0.fallbackChannel = fallback.channelName
+                $0.fallbackAfterMinutes = UInt32(fallback.afterMinutes)
+            }
             $0.createdAt = Timestamp.format(createdAt)
             $0.updatedAt = Timestamp.format(updatedAt)
         }

@@ -13,6 +13,8 @@ public struct EventType: Sendable, Equatable, Codable {
     public var sendConfirmation: Bool
     public var sendRescheduleNotice: Bool
     public var sendCancellationNotice: Bool
+    /// Its own fallback rule (or none); `nil` means the tenant's.
+    public var fallback: FallbackOverride?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -26,6 +28,7 @@ public struct EventType: Sendable, Equatable, Codable {
         sendConfirmation: Bool = true,
         sendRescheduleNotice: Bool = true,
         sendCancellationNotice: Bool = true,
+        fallback: FallbackOverride? = nil,
         createdAt: Date,
         updatedAt: Date
     ) {
@@ -38,6 +41,7 @@ public struct EventType: Sendable, Equatable, Codable {
         self.sendConfirmation = sendConfirmation
         self.sendRescheduleNotice = sendRescheduleNotice
         self.sendCancellationNotice = sendCancellationNotice
+        self.fallback = fallback
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -10,6 +10,60 @@ public enum FallbackChannel: String, Sendable, Equatable, Codable, CaseIterable 
     case sms
 }
 
+/// A fallback rule: where the message goes, and how long to wait for a delivery
+/// report first (0: only on a report of failure).
+public struct FallbackRule: Sendable, Equatable {
+    public var channel: FallbackChannel
+    public var afterMinutes: Int
+
+    public init(channel: FallbackChannel, afterMinutes: Int) {
+        self.channel = channel
+        self.afterMinutes = afterMinutes
+    }
+
+    /// The rule for a booking of `eventType`: the event type's own, else the tenant's.
+    public static func effective(settings: NotificationSettings, eventType: EventType?) -> FallbackRule? {
+        switch eventType?.fallback {
+        case .off: nil
+        case .rule(let rule): rule
+        case nil: settings.fallbackChannel.map { FallbackRule(channel: $0, afterMinutes: settings.fallbackAfterMinutes) }
+        }
+    }
+}
+
+/// An event type's fallback instead of the tenant's: none at all, or its own rule.
+public enum FallbackOverride: Sendable, Equatable, Codable {
+    case off
+    case rule(FallbackRule)
+
+    /// As stored: the channel column ("email", "sms" or "off"; NULL for no override)
+    /// and the wait.
+    public init?(channel: String?, afterMinutes: Int) {
+        switch channel {
+        case nil: return nil
+        case "off": self = .off
+        case let name?:
+            guard let channel = FallbackChannel(rawValue: name) else { return nil }
+            self = .rule(FallbackRule(channel: channel, afterMinutes: afterMinutes))
+        }
+    }
+
+    /// The channel column's value: "off", "email" or "sms".
+    public var channelName: String {
+        switch self {
+        case .off: "off"
+        case .rule(let rule): rule.channel.rawValue
+        }
+    }
+
+    public var afterMinutes: Int {
+        if case .rule(let rule) = self { return rule.afterMinutes }
+        return 0
+    }
+}
+
+extension FallbackRule: Codable {}
+
 /// Fallback before the appointment: a customer message sent by SMS or WhatsApp
 /// that its provider reports undelivered, that fails for good, or (with a wait
 /// set) is not reported delivered within that many minutes, goes out once more
@@ -53,6 +107,8 @@ public enum Fallback {
         public var original: ReminderLogEntry
         public var booking: Booking
         public var settings: NotificationSettings
+        /// The booking's event type, whose own rule (or none) comes before the tenant's.
+        public var eventType: EventType?
         /// The fallback job already made for this message (any status), if any.
         public var existing: NotificationJob?
         /// Whether the same notification already goes to the customer on the fallback
@@ -61,12 +117,13 @@ public enum Fallback {
         public var alreadyOnFallbackChannel: Bool
 
         public init(
-            original: ReminderLogEntry, booking: Booking, settings: NotificationSettings,
+            original: ReminderLogEntry, booking: Booking, settings: NotificationSettings, eventType: EventType? = nil,
             existing: NotificationJob?, alreadyOnFallbackChannel: Bool
         ) {
             self.original = original
             self.booking = booking
             self.settings = settings
+            self.eventType = eventType
             self.existing = existing
             self.alreadyOnFallbackChannel = alreadyOnFallbackChannel
         }
@@ -88,9 +145,10 @@ public enum Fallback {
 
     public static func decide(_ trigger: Trigger, _ situation: Situation, now: Date) -> Action {
         let original = situation.original
-        guard mayStandIn(for: original), let logID = original.id, let channel = situation.settings.fallbackChannel else {
-            return .none
-        }
+        guard mayStandIn(for: original), let logID = original.id,
+              let rule = FallbackRule.effective(settings: situation.settings, eventType: situation.eventType)
+        else { return .none }
+        let channel = rule.channel
         let what = "the \(original.channel == "sms" ? "SMS" : "WhatsApp message") (\(original.provider))"
         switch trigger {
         case .delivered:
@@ -104,8 +162,8 @@ public enum Fallback {
         let reason: String
         switch trigger {
         case .sent:
-            guard situation.existing == nil, situation.settings.fallbackAfterMinutes > 0 else { return .none }
-            let due = now.addingTimeInterval(TimeInterval(situation.settings.fallbackAfterMinutes * 60))
+            guard situation.existing == nil, rule.afterMinutes > 0 else { return .none }
+            let due = now.addingTimeInterval(TimeInterval(rule.afterMinutes * 60))
             guard due < situation.booking.startAt else { return .none }
             return job(channel, situation, logID: logID, due: due, now: now,
                        reason: "fallback if \(what) is not reported delivered by \(Timestamp.format(due))")

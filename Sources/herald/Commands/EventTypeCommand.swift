@@ -24,6 +24,14 @@ struct EventTypeCommand: AsyncParsableCommand {
         var rescheduleNotice: Switch?
         @Option(name: .customLong("cancellation-notice"), help: "Notify on cancellation: on or off (default on).")
         var cancellationNotice: Switch?
+        @Option(help: ArgumentHelp(
+            "Its own fallback rule instead of the tenant's: email, sms (the other SMS provider; for WhatsApp the tenant's), or off (no fallback for its bookings).",
+            valueName: "email|sms|off"))
+        var fallback: String?
+        @Option(name: .customLong("fallback-after"), help: ArgumentHelp(
+            "With --fallback email or sms: also fall back when a message is not reported delivered within this many minutes (default 0: only on a report of failure).",
+            valueName: "minutes"))
+        var fallbackAfter: UInt32?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -38,6 +46,8 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let confirmation { request.sendConfirmation = confirmation.isOn }
                 if let rescheduleNotice { request.sendRescheduleNotice = rescheduleNotice.isOn }
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
+                if let fallback { request.fallbackChannel = fallback }
+                if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.createEventType(request)
@@ -109,6 +119,13 @@ struct EventTypeCommand: AsyncParsableCommand {
         var rescheduleNotice: Switch?
         @Option(name: .customLong("cancellation-notice"), help: "Notify on cancellation: on or off.")
         var cancellationNotice: Switch?
+        @Option(help: ArgumentHelp(
+            "Its own fallback rule: email, sms or off; or tenant to follow the tenant's rule again.",
+            valueName: "email|sms|off|tenant"))
+        var fallback: String?
+        @Option(name: .customLong("fallback-after"), help: ArgumentHelp(
+            "The wait of its own rule, in minutes (0: only on a report of failure).", valueName: "minutes"))
+        var fallbackAfter: UInt32?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -136,6 +153,8 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let confirmation { request.sendConfirmation = confirmation.isOn }
                 if let rescheduleNotice { request.sendRescheduleNotice = rescheduleNotice.isOn }
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
+                if let fallback { request.fallbackChannel = fallback }
+                if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.updateEventType(request)
@@ -166,6 +185,18 @@ private func printEventType(_ eventType: Herald_V1_EventType, json: Bool) throws
     fields.append("confirmation", onOff(eventType.sendConfirmation))
     fields.append("reschedule notice", onOff(eventType.sendRescheduleNotice))
     fields.append("cancellation notice", onOff(eventType.sendCancellationNotice))
+    fields.append("fallback", fallbackText(eventType))
     fields.append("updated", eventType.updatedAt)
     print(fields.render())
+}
+
+/// "the tenant's", "off", or "sms, after 30 minutes without a delivery report".
+private func fallbackText(_ eventType: Herald_V1_EventType) -> String {
+    switch eventType.fallbackChannel {
+    case "": "the tenant's"
+    case "off": "off"
+    case let channel where eventType.fallbackAfterMinutes > 0:
+        "\(channel), or after \(eventType.fallbackAfterMinutes) minutes without a delivery report"
+    case let channel: "\(channel), when reported undelivered or failed"
+    }
 }

@@ -24,11 +24,15 @@ struct FallbackTests {
 
     static func situation(
         _ original: ReminderLogEntry = sentRow(), settings: NotificationSettings = settings(), existing: NotificationJob? = nil,
-        booking: Booking = booking, alreadyOnFallbackChannel: Bool = false
+        booking: Booking = booking, eventType: EventType? = nil, alreadyOnFallbackChannel: Bool = false
     ) -> Fallback.Situation {
         Fallback.Situation(
-            original: original, booking: booking, settings: settings, existing: existing,
+            original: original, booking: booking, settings: settings, eventType: eventType, existing: existing,
             alreadyOnFallbackChannel: alreadyOnFallbackChannel)
+    }
+
+    static func eventType(_ fallback: FallbackOverride?) -> EventType {
+        EventType(tenantID: "acme", id: "cut", name: "Haircut", fallback: fallback, createdAt: Fixture.now, updatedAt: Fixture.now)
     }
 
     static func inserted(_ action: Fallback.Action) -> NotificationJob? {
@@ -45,6 +49,22 @@ struct FallbackTests {
         #expect(job.notAfter == Self.booking.startAt, "never after the appointment starts")
         #expect(job.status == .pending && job.attempt == 0)
         #expect(job.lastError == "fallback: the SMS (twilio) was reported undelivered (30003 Unreachable destination handset)")
+    }
+
+    /// An event type's own rule comes before the tenant's: its own channel and wait,
+    /// off for none, and the tenant's when it has none.
+    @Test func anEventTypesRuleComesBeforeTheTenants() throws {
+        let undelivered = Fallback.Trigger.undelivered(code: "30003", error: nil)
+        let own = Self.eventType(.rule(FallbackRule(channel: .sms, afterMinutes: 30)))
+        let bySMS = try #require(Self.inserted(Fallback.decide(undelivered, Self.situation(eventType: own), now: Fixture.now)))
+        #expect(bySMS.channel == "sms" && bySMS.provider == "vonage", "the other SMS provider: \(bySMS)")
+        let timer = try #require(Self.inserted(Fallback.decide(.sent, Self.situation(settings: Self.settings(nil), eventType: own), now: Fixture.now)))
+        #expect(timer.dueAt == Fixture.minutes(30) && timer.channel == "sms")
+
+        #expect(Fallback.decide(undelivered, Self.situation(eventType: Self.eventType(.off)), now: Fixture.now) == .none)
+        let tenants = try #require(Self.inserted(Fallback.decide(undelivered, Self.situation(eventType: Self.eventType(nil)), now: Fixture.now)))
+        #expect(tenants.channel == "email")
+        #expect(Fallback.decide(undelivered, Self.situation(settings: Self.settings(nil), eventType: Self.eventType(nil)), now: Fixture.now) == .none)
     }
 
     @Test func aFailedSMSFallsBackToo() throws {

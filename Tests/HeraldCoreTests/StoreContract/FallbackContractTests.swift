@@ -9,12 +9,18 @@ struct FallbackContractTests {
     /// Tenant "acme" with this fallback rule, a booking starting in two hours with
     /// one SMS reminder through Twilio, leased; returns the booking.
     private func smsReminder(
-        _ store: any ContractStore, fallback: FallbackChannel? = .email, after minutes: Int = 0, alsoByEmail: Bool = false
+        _ store: any ContractStore, fallback: FallbackChannel? = .email, after minutes: Int = 0, alsoByEmail: Bool = false,
+        eventTypeFallback: FallbackOverride? = nil
     ) async throws -> Booking {
         try await store.createTenant(Fixture.tenant(), settings: NotificationSettings(
             tenantID: "acme", smsEnabled: true, fallbackChannel: fallback, fallbackAfterMinutes: minutes,
             updatedAt: Fixture.now))
-        let booking = Fixture.booking(startingIn: 120)
+        var booking = Fixture.booking(startingIn: 120)
+        if let eventTypeFallback {
+            try await store.createEventType(EventType(
+                tenantID: "acme", id: "cut", name: "Haircut", fallback: eventTypeFallback, createdAt: Fixture.now, updatedAt: Fixture.now))
+            booking.eventTypeID = "cut"
+        }
         var jobs = [Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(-1), channel: "sms", provider: "twilio", offset: 60)]
         if alsoByEmail {
             var email = Fixture.dueJob("job_email", for: booking, due: Fixture.minutes(30), channel: "email", offset: 60)
@@ -63,6 +69,26 @@ struct FallbackContractTests {
             // Leased like any job, due now, with its reason kept.
             let batch = try await store.leaseDueJobs(leaseQuery(channel: "email", provider: "smtp", now: Fixture.minutes(2))) { _ in .lease }
             #expect(batch.leased.map(\.job.id) == [job.id])
+        }
+    }
+
+    /// The booking's event type has a rule of its own: it applies where the tenant has
+    /// none, and "off" stops the tenant's. The event type is stored and read back as is.
+    @Test(arguments: StoreFactory.all) func anEventTypesRuleComesBeforeTheTenants(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let own = FallbackOverride.rule(FallbackRule(channel: .email, afterMinutes: 30))
+            let booking = try await smsReminder(store, fallback: nil, eventTypeFallback: own)
+            #expect(try await store.eventType(tenantID: "acme", id: "cut")?.fallback == own)
+            try await sent(store, at: 0)
+            let timer = try #require(try await fallbacks(store, booking).first, "the event type's wait started")
+            #expect(timer.channel == "email" && timer.dueAt == Fixture.minutes(30))
+        }
+        try await factory.withStore { store in
+            let booking = try await smsReminder(store, fallback: .email, eventTypeFallback: .off)
+            #expect(try await store.eventType(tenantID: "acme", id: "cut")?.fallback == .off)
+            try await sent(store)
+            _ = try await store.applyReceipts([receipt(.undelivered, at: 2)])
+            #expect(try await fallbacks(store, booking).isEmpty, "the event type has no fallback")
         }
     }
 

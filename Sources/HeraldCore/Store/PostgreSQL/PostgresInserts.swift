@@ -55,6 +55,7 @@ enum PostgresInsert {
                     host_emails = \(hosts), send_confirmation = \(e.sendConfirmation),
                     send_reschedule_notice = \(e.sendRescheduleNotice),
                     send_cancellation_notice = \(e.sendCancellationNotice),
+                    fallback_channel = \(e.fallback?.channelName), fallback_after_minutes = \(e.fallback?.afterMinutes ?? 0),
                     created_at = \(e.createdAt.postgres), updated_at = \(e.updatedAt.postgres)
                 WHERE tenant_id = \(e.tenantID) AND id = \(e.id)
                 RETURNING 1
@@ -63,11 +64,12 @@ enum PostgresInsert {
         return """
             INSERT INTO event_types (
                 tenant_id, id, name, duration_minutes, reminder_offsets, host_emails, send_confirmation,
-                send_reschedule_notice, send_cancellation_notice, created_at, updated_at
+                send_reschedule_notice, send_cancellation_notice, fallback_channel, fallback_after_minutes,
+                created_at, updated_at
             ) VALUES (
                 \(e.tenantID), \(e.id), \(e.name), \(e.durationMinutes), \(offsets), \(hosts),
                 \(e.sendConfirmation), \(e.sendRescheduleNotice), \(e.sendCancellationNotice),
-                \(e.createdAt.postgres), \(e.updatedAt.postgres)
+                \(e.fallback?.channelName), \(e.fallback?.afterMinutes ?? 0), \(e.createdAt.postgres), \(e.updatedAt.postgres)
             )
             """
     }

@@ -79,6 +79,7 @@ extension EventType: PostgresModel {
             hostEmails: try c.json("host_emails"), sendConfirmation: try c("send_confirmation"),
             sendRescheduleNotice: try c("send_reschedule_notice"),
             sendCancellationNotice: try c("send_cancellation_notice"),
+            fallback: FallbackOverride(channel: try c("fallback_channel"), afterMinutes: try c.int("fallback_after_minutes")),
             createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"))
     }
 }

@@ -23,6 +23,7 @@ enum PostgresSchema {
         ("v7-core-leases", v7CoreLeases),
         ("v8-delivery-states", v8DeliveryStates),
         ("v9-link-keys", v9LinkKeys),
+        ("v10-event-type-fallback", v10EventTypeFallback),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no
@@ -315,5 +316,12 @@ enum PostgresSchema {
             retires_at timestamptz
         );
         CREATE UNIQUE INDEX link_keys_one_current ON link_keys((retires_at IS NULL)) WHERE retires_at IS NULL;
+        """
+
+    private static let v10EventTypeFallback = """
+        ALTER TABLE event_types ADD COLUMN fallback_channel text
+            CHECK (fallback_channel IN ('email', 'sms', 'off'));
+        ALTER TABLE event_types ADD COLUMN fallback_after_minutes bigint NOT NULL DEFAULT 0
+            CHECK (fallback_after_minutes >= 0);
         """
 }

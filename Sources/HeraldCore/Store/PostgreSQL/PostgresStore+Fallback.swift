@@ -6,18 +6,26 @@ extension PostgresStore {
     func applyFallbacks(
         _ news: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)], _ connection: PostgresConnection
     ) async throws {
-        var settingsByTenant: [String: NotificationSettings?] = [:]
+        var settingsByTenant: [String: (settings: NotificationSettings, eventTypeRules: Bool)?] = [:]
         var wake: Set<String> = []
         for (entry, trigger, now) in news where Fallback.mayStandIn(for: entry) {
             guard let logID = entry.id else { continue }
             if settingsByTenant[entry.tenantID] == nil {
                 let settings: NotificationSettings? = try await connection.one(
                     "SELECT * FROM notification_settings WHERE tenant_id = \(entry.tenantID)", logger)
-                settingsByTenant[entry.tenantID] = .some(settings)
+                let eventTypeRules = try await connection.exists(
+                    "SELECT 1 FROM event_types WHERE tenant_id = \(entry.tenantID) AND fallback_channel IN ('email', 'sms')", logger)
+                settingsByTenant[entry.tenantID] = .some(settings.map { ($0, eventTypeRules) })
             }
-            guard let settings = settingsByTenant[entry.tenantID] ?? nil, settings.fallbackChannel != nil,
+            guard let (settings, eventTypeRules) = settingsByTenant[entry.tenantID] ?? nil,
+                  settings.fallbackChannel != nil || eventTypeRules,
                   let booking: Booking = try await connection.one("SELECT * FROM bookings WHERE id = \(entry.bookingID)", logger)
             else { continue }
+            var eventType: EventType?
+            if let eventTypeID = booking.eventTypeID {
+                eventType = try await Self.eventType(tenantID: booking.tenantID, id: eventTypeID, connection, logger)
+            }
+            guard let rule = FallbackRule.effective(settings: settings, eventType: eventType) else { continue }
             // Locked: a second receipt for the same message waits for this transaction. (A
             // result and its receipts cannot race: a receipt finds no `sent` row until the
             // result's transaction has committed, and it locks that row.)
@@ -28,12 +36,12 @@ extension PostgresStore {
                 """, logger)
             let alreadyOnFallbackChannel = try await connection.exists("""
                 SELECT 1 FROM notification_jobs
-                WHERE booking_id = \(entry.bookingID) AND channel = \(settings.fallbackChannel?.rawValue)
+                WHERE booking_id = \(entry.bookingID) AND channel = \(rule.channel.rawValue)
                   AND kind = \(entry.kind.rawValue) AND reminder_offset_minutes = \(entry.reminderOffsetMinutes)
                   AND schedule_version = \(entry.scheduleVersion) AND event_id = '' AND id <> \(entry.jobID)
                 """, logger)
             let situation = Fallback.Situation(
-                original: entry, booking: booking, settings: settings, existing: existing,
+                original: entry, booking: booking, settings: settings, eventType: eventType, existing: existing,
                 alreadyOnFallbackChannel: alreadyOnFallbackChannel)
             switch Fallback.decide(trigger, situation, now: now) {
             case .none:

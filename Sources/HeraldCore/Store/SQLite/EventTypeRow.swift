@@ -14,6 +14,8 @@ struct EventTypeRow: ModelRow, PersistableRecord {
     var sendConfirmation: Bool
     var sendRescheduleNotice: Bool
     var sendCancellationNotice: Bool
+    var fallbackChannel: String?
+    var fallbackAfterMinutes: Int
     var createdAt: Date
     var updatedAt: Date
 
@@ -27,6 +29,8 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         case sendConfirmation = "send_confirmation"
         case sendRescheduleNotice = "send_reschedule_notice"
         case sendCancellationNotice = "send_cancellation_notice"
+        case fallbackChannel = "fallback_channel"
+        case fallbackAfterMinutes = "fallback_after_minutes"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -55,6 +59,8 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         sendConfirmation = eventType.sendConfirmation
         sendRescheduleNotice = eventType.sendRescheduleNotice
         sendCancellationNotice = eventType.sendCancellationNotice
+        fallbackChannel = eventType.fallback?.channelName
+        fallbackAfterMinutes = eventType.fallback?.afterMinutes ?? 0
         createdAt = eventType.createdAt
         updatedAt = eventType.updatedAt
     }
@@ -64,6 +70,7 @@ struct EventTypeRow: ModelRow, PersistableRecord {
             tenantID: tenantID, id: id, name: name, durationMinutes: durationMinutes,
             reminderOffsets: reminderOffsets, hostEmails: hostEmails, sendConfirmation: sendConfirmation,
             sendRescheduleNotice: sendRescheduleNotice, sendCancellationNotice: sendCancellationNotice,
+            fallback: FallbackOverride(channel: fallbackChannel, afterMinutes: fallbackAfterMinutes),
             createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -36,6 +36,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v8-link-keys") { db in
             try db.execute(sql: v8LinkKeys)
         }
+        migrator.registerMigration("v9-event-type-fallback") { db in
+            try db.execute(sql: v9EventTypeFallback)
+        }
         return migrator
     }
 
@@ -366,5 +369,13 @@ enum SQLiteSchema {
             retires_at TEXT
         );
         CREATE UNIQUE INDEX link_keys_one_current ON link_keys((retires_at IS NULL)) WHERE retires_at IS NULL;
+        """
+
+    /// An event type's own fallback rule: NULL channel for the tenant's, 'off' for none.
+    static let v9EventTypeFallback = """
+        ALTER TABLE event_types ADD COLUMN fallback_channel TEXT
+            CHECK (fallback_channel IN ('email', 'sms', 'off'));
+        ALTER TABLE event_types ADD COLUMN fallback_after_minutes INTEGER NOT NULL DEFAULT 0
+            CHECK (fallback_after_minutes >= 0);
         """
 }

@@ -7,17 +7,29 @@ import GRDB
 extension SQLiteStore {
     /// Applies the fallback rule to each row's news, in order. Rows that cannot have
     /// a fallback (not SMS or WhatsApp, not to the customer, a fallback themselves)
-    /// and tenants without the rule cost one settings read per batch at most.
+    /// and tenants with no rule (their own or an event type's) cost two reads per
+    /// batch at most.
     static func applyFallbacks(_ news: [(entry: ReminderLogEntry, trigger: Fallback.Trigger, at: Date)], _ db: Database) throws {
-        var settingsByTenant: [String: NotificationSettings?] = [:]
+        var settingsByTenant: [String: (settings: NotificationSettings, eventTypeRules: Bool)?] = [:]
         for (entry, trigger, now) in news where Fallback.mayStandIn(for: entry) {
             guard let logID = entry.id else { continue }
             if settingsByTenant[entry.tenantID] == nil {
-                settingsByTenant[entry.tenantID] = .some(try NotificationSettingsRow.fetchOne(db, key: entry.tenantID)?.model)
+                let settings = try NotificationSettingsRow.fetchOne(db, key: entry.tenantID)?.model
+                let eventTypeRules = try Bool.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT EXISTS (SELECT 1 FROM event_types WHERE tenant_id = ? AND fallback_channel IN ('email', 'sms'))
+                        """),
+                    arguments: [entry.tenantID]) ?? false
+                settingsByTenant[entry.tenantID] = .some(settings.map { ($0, eventTypeRules) })
             }
-            guard let settings = settingsByTenant[entry.tenantID] ?? nil, settings.fallbackChannel != nil,
+            guard let (settings, eventTypeRules) = settingsByTenant[entry.tenantID] ?? nil,
+                  settings.fallbackChannel != nil || eventTypeRules,
                   let booking = try BookingRow.fetchOne(db, key: entry.bookingID)?.model
             else { continue }
+            let eventType = try booking.eventTypeID.flatMap {
+                try EventTypeRow.find(tenantID: booking.tenantID, id: $0).fetchOne(db)?.model
+            }
+            guard let rule = FallbackRule.effective(settings: settings, eventType: eventType) else { continue }
             let existing = try NotificationJobRow.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM notification_jobs WHERE booking_id = ? AND event_id = ?"),
                 arguments: [entry.bookingID, Fallback.eventID(forLogID: logID)])?.model
@@ -28,11 +40,11 @@ extension SQLiteStore {
                           AND schedule_version = ? AND event_id = '' AND id <> ?)
                     """),
                 arguments: [
-                    entry.bookingID, settings.fallbackChannel?.rawValue, entry.kind.rawValue, entry.reminderOffsetMinutes,
+                    entry.bookingID, rule.channel.rawValue, entry.kind.rawValue, entry.reminderOffsetMinutes,
                     entry.scheduleVersion, entry.jobID,
                 ]) ?? false
             let situation = Fallback.Situation(
-                original: entry, booking: booking, settings: settings, existing: existing,
+                original: entry, booking: booking, settings: settings, eventType: eventType, existing: existing,
                 alreadyOnFallbackChannel: alreadyOnFallbackChannel)
             switch Fallback.decide(trigger, situation, now: now) {
             case .none:
