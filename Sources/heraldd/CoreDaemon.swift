@@ -111,9 +111,9 @@ struct CoreDaemon {
             configuration: configuration.dispatch, coreVersion: CoreVersion.current, logger: logger,
             metrics: metrics,
             logged: publishDeliveries, deliveryChanged: publishDeliveryChanges,
-            replied: { messages in
+            replied: { _ in
                 guard let service = replyHandler.value else { return }
-                Task { await service.handleReplies(messages) }
+                Task { await service.processReplies() }
             },
             links: configuration.publicURL.map { LinkMaker(publicURL: $0, keyring: linkKeyring) })
         self.dispatcher = dispatcher
@@ -138,6 +138,8 @@ struct CoreDaemon {
             jobsPlanned: { dispatcher.wake() },
             linkKeyring: linkKeyring)
         replyHandler.value = service
+        // Replies a previous run kept but had not acted on (it stopped in between).
+        Task { await service.processReplies() }
         var router = RPCRouter()
         service.register(into: &router)
         admin = try RPCServer(

@@ -20,6 +20,8 @@ public struct AdminService: Sendable {
     let logger: Logger
     /// The keys of customers' links (shared with the dispatcher, which signs them).
     let linkKeyring: LinkKeyring
+    /// Keeps ``processReplies()`` to one run at a time.
+    let replyRun = ReplyRun()
 
     /// - Parameters:
     ///   - publish: called after a booking write has committed, with the event

@@ -365,10 +365,9 @@ final class DispatchLoop {
 
     /// Counts customers' messages and logs the opt-outs and opt-ins they made.
     func recordInbound(_ messages: [InboundMessage], _ dispositions: [InboundDisposition]) {
-        // Replies once each: a message the provider sent again is a duplicate.
-        let replies = zip(messages, dispositions).compactMap { message, disposition in
-            disposition == .ignored && message.meaning == nil && InboundMessage.channels.contains(message.channel) ? message : nil
-        }
+        // Replies kept for the tenants' keywords (once each: a message the provider sent
+        // again is a duplicate), for the admin service to act on.
+        let replies = zip(messages, dispositions).compactMap { message, disposition in disposition == .reply ? message : nil }
         if let replied, !replies.isEmpty { replied(replies) }
         for (message, disposition) in zip(messages, dispositions) {
             metrics.recordInbound(channel: message.channel, provider: message.provider, disposition)
@@ -381,7 +380,7 @@ final class DispatchLoop {
                 logger.notice("a customer opted in again", metadata: [
                     "channel": "\(message.channel)", "tenants": "\(tenants.joined(separator: ","))",
                 ])
-            case .ignored, .duplicate:
+            case .ignored, .duplicate, .reply:
                 break
             }
         }

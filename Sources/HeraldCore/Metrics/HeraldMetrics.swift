@@ -176,6 +176,7 @@ public final class HeraldMetrics: Sendable {
             switch disposition {
             case .optedOut: "stop"
             case .optedIn: "start"
+            case .reply: "reply"
             case .ignored: "other"
             case .duplicate: "duplicate"
             }

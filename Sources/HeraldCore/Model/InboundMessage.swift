@@ -76,7 +76,11 @@ public enum InboundDisposition: Sendable, Equatable {
     case optedOut(tenants: [String])
     /// START: the sender is off the suppression list of these tenants, on its channel.
     case optedIn(tenants: [String])
-    /// Not an opt-out keyword, or no tenant has a booking for the sender.
+    /// Not an opt-out keyword, and a tenant that has a booking for the sender has reply
+    /// keywords: kept as a ``PendingReply`` until it has acted.
+    case reply
+    /// Not an opt-out keyword, or no tenant has a booking for the sender (with reply
+    /// keywords, for a message that is not an opt-out).
     case ignored
     /// The provider sent this message (its id) before: already applied, nothing changes.
     case duplicate
@@ -86,4 +90,43 @@ extension InboundMessage {
     /// How long the message ids of customers' messages are kept to spot a provider
     /// sending one again (after a 503, or a replay).
     public static let remembered: TimeInterval = 7 * 86_400
+}
+
+/// A customer's reply kept until it has acted (``ReplyKeywords``): stored with the
+/// message, in the transaction that acknowledges it to the channel, so a core that
+/// stops before acting finds it again when it starts.
+///
+/// The booking a reply acts on is decided once and stored (``decision``) before the
+/// action: acting again after a crash confirms or cancels that same booking (which
+/// changes nothing the second time), never the customer's next one.
+public struct PendingReply: Sendable, Equatable {
+    public enum Action: String, Sendable, Equatable {
+        case confirm, cancel
+    }
+
+    public struct Decision: Sendable, Equatable {
+        public var bookingID: String
+        public var action: Action
+
+        public init(bookingID: String, action: Action) {
+            self.bookingID = bookingID
+            self.action = action
+        }
+    }
+
+    public var id: Int64
+    public var message: InboundMessage
+    public var decision: Decision?
+
+    public init(id: Int64, message: InboundMessage, decision: Decision? = nil) {
+        self.id = id
+        self.message = message
+        self.decision = decision
+    }
+
+    /// The decision as stored: both columns set, or none.
+    public static func decision(bookingID: String?, action: String?) -> Decision? {
+        guard let bookingID, let action = action.flatMap(Action.init(rawValue:)) else { return nil }
+        return Decision(bookingID: bookingID, action: action)
+    }
 }

@@ -167,6 +167,14 @@ public protocol AdminStore: TenantConfigurationStore {
     /// The tenant's entries that name any of `recipients` (every channel and scope).
     func suppressions(tenantID: String, recipients: [String]) async throws -> [Suppression]
 
+    /// Customers' replies not yet acted on (``PendingReply``), oldest first, at most `limit`.
+    func pendingReplies(limit: Int) async throws -> [PendingReply]
+    /// Stores the booking reply `id` acts on, unless one is stored already (another core
+    /// decided first); returns the reply as it is now, nil if it is gone.
+    func decideReply(id: Int64, _ decision: PendingReply.Decision) async throws -> PendingReply?
+    /// The reply has acted (or cannot): it is deleted.
+    func finishReply(id: Int64) async throws
+
     /// The pending and confirmed bookings of any tenant whose customer phone is `phone`
     /// and that start after `after`, soonest first, at most `limit` (a reply's candidates).
     func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking]

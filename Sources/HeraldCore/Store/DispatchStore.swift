@@ -136,8 +136,10 @@ public protocol DispatchStore: Sendable {
     /// list, scope `all`, source `reply`, of every tenant that has a booking with that
     /// customer phone, on the message's channel (an entry already there stays); a
     /// START removes the `all` entries of those tenants for that channel and
-    /// recipient. Anything else, or a sender no tenant has a booking for, changes
-    /// nothing (``InboundDisposition/ignored``). A message whose provider and provider
+    /// recipient. Any other message is kept as a ``PendingReply``
+    /// (``InboundDisposition/reply``) when a tenant that has a booking for the sender
+    /// has reply keywords; otherwise, or from a sender no tenant has a booking for, it
+    /// changes nothing (``InboundDisposition/ignored``). A message whose provider and provider
     /// message id were seen in the last ``InboundMessage/remembered`` is
     /// ``InboundDisposition/duplicate`` and changes nothing (older ids are forgotten).
     /// An empty batch writes nothing.

@@ -20,7 +20,7 @@ public enum SQLiteToPostgres {
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
         ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("inbound_messages", "rowid"),
-        ("link_keys", "rowid"), ("notification_jobs", "rowid"),
+        ("link_keys", "rowid"), ("pending_replies", "id"), ("notification_jobs", "rowid"),
         ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
@@ -136,6 +136,15 @@ public enum SQLiteToPostgres {
             return """
                 INSERT INTO inbound_messages (provider, provider_message_id, received_at)
                 VALUES (\(row["provider"] as String), \(row["provider_message_id"] as String), \(receivedAt.postgres))
+                """
+        case "pending_replies":
+            // A new id on PostgreSQL (only the order matters, and the copy keeps it).
+            let receivedAt: Date = row["received_at"]
+            return """
+                INSERT INTO pending_replies (channel, provider, provider_message_id, sender, text, received_at, booking_id, action)
+                VALUES (\(row["channel"] as String), \(row["provider"] as String), \(row["provider_message_id"] as String),
+                        \(row["sender"] as String), \(row["text"] as String), \(receivedAt.postgres),
+                        \(row["booking_id"] as String?), \(row["action"] as String?))
                 """
         case "link_keys":
             // Links already in customers' inboxes keep opening after the move.

@@ -205,3 +205,43 @@ extension SuppressionContractTests {
     }
 }
 
+
+extension SuppressionContractTests {
+    /// A reply that is not an opt-out is kept (for the keyword handler) only when a tenant
+    /// with a booking for the sender has reply keywords; kept once; its decision is the
+    /// first one stored; finishing forgets it.
+    @Test(arguments: StoreFactory.all) func repliesAreKeptUntilTheyHaveActed(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await store.createTenant(Fixture.tenant(), settings: NotificationSettings(
+                tenantID: "acme", replyConfirmKeywords: ["C"], updatedAt: Fixture.now))
+            try await Fixture.createTenant(store, id: "beta")
+            var booking = Fixture.booking(id: "bk_a")
+            booking.customerPhone = "+441234567890"
+            try await Fixture.insert(booking, into: store)
+            var other = Fixture.booking(id: "bk_b", tenantID: "beta")
+            other.customerPhone = "+449876543210"
+            try await Fixture.insert(other, into: store)
+            func message(_ text: String, id: String, from: String = "+441234567890") -> InboundMessage {
+                InboundMessage(channel: "sms", provider: "twilio", providerMessageID: id, from: from, text: text, receivedAt: Fixture.minutes(1))
+            }
+
+            let dispositions = try await store.applyInbound([
+                message("c", id: "SM1"), message("c", id: "SM1"), message("C", id: "SM2", from: "+449876543210"),
+                message("  ", id: "SM3"), message("hello", id: "SM4", from: "+15550000000"),
+            ])
+            #expect(dispositions == [.reply, .duplicate, .ignored, .ignored, .ignored])
+            let kept = try await store.pendingReplies(limit: 10)
+            #expect(kept.count == 1)
+            let reply = try #require(kept.first)
+            #expect(reply.message == message("c", id: "SM1") && reply.decision == nil)
+
+            let first = PendingReply.Decision(bookingID: "bk_a", action: .confirm)
+            #expect(try await store.decideReply(id: reply.id, first)?.decision == first)
+            #expect(try await store.decideReply(id: reply.id, .init(bookingID: "bk_x", action: .cancel))?.decision == first)
+            #expect(try await store.pendingReplies(limit: 10).first?.decision == first)
+            try await store.finishReply(id: reply.id)
+            #expect(try await store.pendingReplies(limit: 10).isEmpty)
+            #expect(try await store.decideReply(id: reply.id, first) == nil)
+        }
+    }
+}

@@ -116,8 +116,13 @@ extension PostgresStore {
                     continue
                 }
             }
-            guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
+            guard InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
+                continue
+            }
+            guard let meaning = message.meaning else {
+                let kept = try await keepReply(message, connection)
+                dispositions.append(kept ? .reply : .ignored)
                 continue
             }
             let tenants = try await connection.strings(
@@ -147,6 +152,55 @@ extension PostgresStore {
         // Every core's tenant context says whether the tenant has anyone on its list.
         if changed { try await Self.notifyConfigurationChanged(from: coreID, connection, logger) }
         return dispositions
+    }
+}
+
+// Replies that act by keyword, kept until they have (PendingReply), as on SQLite.
+extension PostgresStore {
+    func keepReply(_ message: InboundMessage, _ connection: PostgresConnection) async throws -> Bool {
+        guard !ReplyMeaning.word(message.text).isEmpty,
+              try await connection.exists("""
+                  SELECT 1 FROM bookings b JOIN notification_settings s ON s.tenant_id = b.tenant_id
+                  WHERE b.customer_phone = \(message.from)
+                    AND (s.reply_confirm_keywords <> '[]' OR s.reply_cancel_keywords <> '[]')
+                  """, logger)
+        else { return false }
+        try await connection.run("""
+            INSERT INTO pending_replies (channel, provider, provider_message_id, sender, text, received_at)
+            VALUES (\(message.channel), \(message.provider), \(message.providerMessageID), \(message.from), \(message.text),
+                    \(message.receivedAt.postgres))
+            """, logger)
+        return true
+    }
+
+    public func pendingReplies(limit: Int) async throws -> [PendingReply] {
+        try await read { try await $0.all("SELECT * FROM pending_replies ORDER BY id LIMIT \(limit)", self.logger) }
+    }
+
+    public func decideReply(id: Int64, _ decision: PendingReply.Decision) async throws -> PendingReply? {
+        try await write { connection in
+            try await connection.run("""
+                UPDATE pending_replies SET booking_id = \(decision.bookingID), action = \(decision.action.rawValue)
+                WHERE id = \(id) AND booking_id IS NULL
+                """, self.logger)
+            return try await connection.one("SELECT * FROM pending_replies WHERE id = \(id)", self.logger)
+        }
+    }
+
+    public func finishReply(id: Int64) async throws {
+        try await write { try await $0.run("DELETE FROM pending_replies WHERE id = \(id)", self.logger) }
+    }
+}
+
+extension PendingReply: PostgresModel {
+    static let table = "pending_replies"
+    init(_ c: PostgresColumns) throws {
+        self.init(
+            id: try c("id"),
+            message: InboundMessage(
+                channel: try c("channel"), provider: try c("provider"), providerMessageID: try c("provider_message_id"),
+                from: try c("sender"), text: try c("text"), receivedAt: try c.date("received_at")),
+            decision: PendingReply.decision(bookingID: try c("booking_id"), action: try c("action")))
     }
 }
 

@@ -39,6 +39,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v9-event-type-fallback") { db in
             try db.execute(sql: v9EventTypeFallback)
         }
+        migrator.registerMigration("v10-pending-replies") { db in
+            try db.execute(sql: v10PendingReplies)
+        }
         return migrator
     }
 
@@ -377,5 +380,21 @@ enum SQLiteSchema {
             CHECK (fallback_channel IN ('email', 'sms', 'off'));
         ALTER TABLE event_types ADD COLUMN fallback_after_minutes INTEGER NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+        """
+
+    /// Customers' replies kept until they have acted (confirm or cancel by keyword),
+    /// with the booking each acts on once decided.
+    static let v10PendingReplies = """
+        CREATE TABLE pending_replies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            provider_message_id TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            booking_id TEXT,
+            action TEXT CHECK (action IN ('confirm', 'cancel'))
+        );
         """
 }

@@ -136,8 +136,13 @@ extension SQLiteStore {
                     continue
                 }
             }
-            guard let meaning = message.meaning, InboundMessage.channels.contains(message.channel) else {
+            guard InboundMessage.channels.contains(message.channel) else {
                 dispositions.append(.ignored)
+                continue
+            }
+            guard let meaning = message.meaning else {
+                let kept = try keepReply(message, db)
+                dispositions.append(kept ? .reply : .ignored)
                 continue
             }
             let tenants = try String.fetchAll(
@@ -163,6 +168,58 @@ extension SQLiteStore {
             dispositions.append(meaning == .stop ? .optedOut(tenants: tenants) : .optedIn(tenants: tenants))
         }
         return dispositions
+    }
+}
+
+// Replies that act by keyword, kept until they have (PendingReply).
+extension SQLiteStore {
+    /// Keeps `message` as a pending reply if a tenant with a booking for the sender has
+    /// reply keywords; whether it did.
+    static func keepReply(_ message: InboundMessage, _ db: Database) throws -> Bool {
+        guard !ReplyMeaning.word(message.text).isEmpty,
+              try Bool.fetchOne(
+                  db.cachedStatement(sql: """
+                      SELECT EXISTS (SELECT 1 FROM bookings b JOIN notification_settings s ON s.tenant_id = b.tenant_id
+                          WHERE b.customer_phone = ? AND (s.reply_confirm_keywords <> '[]' OR s.reply_cancel_keywords <> '[]'))
+                      """),
+                  arguments: [message.from]) == true
+        else { return false }
+        try db.execute(
+            sql: """
+                INSERT INTO pending_replies (channel, provider, provider_message_id, sender, text, received_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [message.channel, message.provider, message.providerMessageID, message.from, message.text, message.receivedAt])
+        return true
+    }
+
+    public func pendingReplies(limit: Int) async throws -> [PendingReply] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM pending_replies ORDER BY id LIMIT ?", arguments: [limit]).map(Self.pendingReply)
+        }
+    }
+
+    public func decideReply(id: Int64, _ decision: PendingReply.Decision) async throws -> PendingReply? {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE pending_replies SET booking_id = ?, action = ? WHERE id = ? AND booking_id IS NULL",
+                arguments: [decision.bookingID, decision.action.rawValue, id])
+            return try Row.fetchOne(db, sql: "SELECT * FROM pending_replies WHERE id = ?", arguments: [id]).map(Self.pendingReply)
+        }
+    }
+
+    public func finishReply(id: Int64) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM pending_replies WHERE id = ?", arguments: [id]) }
+    }
+
+    private static func pendingReply(_ row: Row) -> PendingReply {
+        let bookingID: String? = row["booking_id"], action: String? = row["action"]
+        return PendingReply(
+            id: row["id"],
+            message: InboundMessage(
+                channel: row["channel"], provider: row["provider"], providerMessageID: row["provider_message_id"],
+                from: row["sender"], text: row["text"], receivedAt: row["received_at"]),
+            decision: PendingReply.decision(bookingID: bookingID, action: action))
     }
 }
 
