@@ -12,6 +12,8 @@ public actor LinkKeyring {
     private var loadedAt: Date?
     /// How long keys read from the store are used before they are read again.
     static let freshFor: TimeInterval = 60
+    /// The shortest time between two reads for a token under an unknown key.
+    static let unknownKeyReread: TimeInterval = 5
 
     public init(store: any AdminStore, clock: any WallClock = SystemWallClock()) {
         self.store = store
@@ -38,7 +40,11 @@ public actor LinkKeyring {
         // without grace, and its retired key must stop opening links here too.
         if loadedAt.map({ now.timeIntervalSince($0) >= Self.freshFor }) ?? true { try await load(at: now) }
         let result = LinkToken.verify(token, keys: keys, at: now)
-        if case .failure(.invalid) = result, let id = token.split(separator: ".").first, !keys.contains(where: { $0.id == id }) {
+        // A key this core has not seen (another core rotated): read the keys again, but
+        // not more than every few seconds, so made-up key ids cannot make every request
+        // of a flood read the database.
+        if case .failure(.invalid) = result, let id = token.split(separator: ".").first, !keys.contains(where: { $0.id == id }),
+           loadedAt.map({ now.timeIntervalSince($0) >= Self.unknownKeyReread }) ?? true {
             try await load(at: now)
             return LinkToken.verify(token, keys: keys, at: now)
         }

@@ -68,8 +68,9 @@ public final class HeraldMetrics: Sendable {
     static let receipts = MetricName("herald_receipts_total", labels: "channel", "provider", "result")
     /// Sent messages whose delivery status moved forward, by the new status.
     static let deliveryStatus = MetricName("herald_delivery_status_total", labels: "channel", "provider", "status")
-    /// Customers' messages to a channel's number: `meaning` is `stop`, `start`, `other`
-    /// (not a keyword, or a number no tenant has a booking for) or `duplicate` (sent again).
+    /// Customers' messages to a channel's number: `meaning` is `stop`, `start`, `reply`
+    /// (kept for a tenant's reply keywords), `other` (nothing to act on, or a number no
+    /// tenant has a booking for) or `duplicate` (sent again).
     static let inboundMessages = MetricName("herald_inbound_messages_total", labels: "channel", "provider", "meaning")
     /// Provider callbacks channel workers' listeners refused (a missing or wrong
     /// signature), as the workers report them in their heartbeats.
