@@ -338,6 +338,15 @@ public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
     set {_uniqueStorage()._setReplyKeywords = newValue}
   }
 
+  public var customerLinks: Bool {
+    get {_storage._customerLinks ?? false}
+    set {_uniqueStorage()._customerLinks = newValue}
+  }
+  /// Returns true if `customerLinks` has been explicitly set.
+  public var hasCustomerLinks: Bool {_storage._customerLinks != nil}
+  /// Clears the value of `customerLinks`. Subsequent reads from it will return its default value.
+  public mutating func clearCustomerLinks() {_uniqueStorage()._customerLinks = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1686,11 +1695,16 @@ public nonisolated struct Herald_V1_LinkAnswer: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// "unsubscribe".
+  /// "unsubscribe", "confirm" or "cancel".
   public var action: String = String()
 
   /// "open": the link works (DescribeLink) or just did (FollowLink);
-  /// "done": what it does is done already (the address is off follow-ups);
+  /// "done": what it does is done already (the address is off follow-ups, the
+  ///   booking is confirmed, or cancelled);
+  /// "changed": the appointment's time changed after the link was made (a
+  ///   newer message has the link for the new time);
+  /// "closed": the booking can no longer be confirmed or cancelled (cancelled,
+  ///   completed, no-show, or it has started);
   /// "expired": past its expiry, or signed with a key that has retired;
   /// "invalid": not a link Herald made (altered, cut short, forged).
   public var state: String = String()
@@ -1700,6 +1714,15 @@ public nonisolated struct Herald_V1_LinkAnswer: Sendable {
   public var businessName: String = String()
 
   public var recipient: String = String()
+
+  /// For confirm and cancel: the appointment as the customer reads it, in the
+  /// tenant's time zone and locale ("Tuesday, 8 December 2026 at 15:30 (CET)"),
+  /// its service (the event type's name; may be empty) and its status.
+  public var when: String = String()
+
+  public var service: String = String()
+
+  public var bookingStatus: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2001,7 +2024,7 @@ nonisolated extension Herald_V1_GetSettingsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateSettingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0\u{3}customer_links\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -2024,6 +2047,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
     var _replyConfirmKeywords: [String] = []
     var _replyCancelKeywords: [String] = []
     var _setReplyKeywords: Bool = false
+    var _customerLinks: Bool? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2054,6 +2078,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       _replyConfirmKeywords = source._replyConfirmKeywords
       _replyCancelKeywords = source._replyCancelKeywords
       _setReplyKeywords = source._setReplyKeywords
+      _customerLinks = source._customerLinks
     }
   }
 
@@ -2092,6 +2117,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._replyConfirmKeywords) }()
         case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
         case 20: try { try decoder.decodeSingularBoolField(value: &_storage._setReplyKeywords) }()
+        case 21: try { try decoder.decodeSingularBoolField(value: &_storage._customerLinks) }()
         default: break
         }
       }
@@ -2164,6 +2190,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       if _storage._setReplyKeywords != false {
         try visitor.visitSingularBoolField(value: _storage._setReplyKeywords, fieldNumber: 20)
       }
+      try { if let v = _storage._customerLinks {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 21)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2193,6 +2222,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         if _storage._replyConfirmKeywords != rhs_storage._replyConfirmKeywords {return false}
         if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
         if _storage._setReplyKeywords != rhs_storage._setReplyKeywords {return false}
+        if _storage._customerLinks != rhs_storage._customerLinks {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -4785,7 +4815,7 @@ nonisolated extension Herald_V1_LinkRequest: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Herald_V1_LinkAnswer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinkAnswer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}state\0\u{3}business_name\0\u{1}recipient\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}state\0\u{3}business_name\0\u{1}recipient\0\u{1}when\0\u{1}service\0\u{3}booking_status\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4797,6 +4827,9 @@ nonisolated extension Herald_V1_LinkAnswer: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularStringField(value: &self.state) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.businessName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.recipient) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.when) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.bookingStatus) }()
       default: break
       }
     }
@@ -4815,6 +4848,15 @@ nonisolated extension Herald_V1_LinkAnswer: SwiftProtobuf.Message, SwiftProtobuf
     if !self.recipient.isEmpty {
       try visitor.visitSingularStringField(value: self.recipient, fieldNumber: 4)
     }
+    if !self.when.isEmpty {
+      try visitor.visitSingularStringField(value: self.when, fieldNumber: 5)
+    }
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 6)
+    }
+    if !self.bookingStatus.isEmpty {
+      try visitor.visitSingularStringField(value: self.bookingStatus, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4823,6 +4865,9 @@ nonisolated extension Herald_V1_LinkAnswer: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.state != rhs.state {return false}
     if lhs.businessName != rhs.businessName {return false}
     if lhs.recipient != rhs.recipient {return false}
+    if lhs.when != rhs.when {return false}
+    if lhs.service != rhs.service {return false}
+    if lhs.bookingStatus != rhs.bookingStatus {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -264,6 +264,14 @@ public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
     set {_uniqueStorage()._replyCancelKeywords = newValue}
   }
 
+  /// Signed confirm and cancel links in customers' confirmations, reminders and
+  /// reschedule notices ({{confirm_url}}, {{cancel_url}}; the default templates
+  /// show them), when heraldd has --public-url. Default off.
+  public var customerLinks: Bool {
+    get {_storage._customerLinks}
+    set {_uniqueStorage()._customerLinks = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -901,7 +909,7 @@ nonisolated extension Herald_V1_QuietHours: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NotificationSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}customer_links\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -923,6 +931,7 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
     var _fallbackAfterMinutes: UInt32 = 0
     var _replyConfirmKeywords: [String] = []
     var _replyCancelKeywords: [String] = []
+    var _customerLinks: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -952,6 +961,7 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       _fallbackAfterMinutes = source._fallbackAfterMinutes
       _replyConfirmKeywords = source._replyConfirmKeywords
       _replyCancelKeywords = source._replyCancelKeywords
+      _customerLinks = source._customerLinks
     }
   }
 
@@ -989,6 +999,7 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
         case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._replyConfirmKeywords) }()
         case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
+        case 20: try { try decoder.decodeSingularBoolField(value: &_storage._customerLinks) }()
         default: break
         }
       }
@@ -1058,6 +1069,9 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       if !_storage._replyCancelKeywords.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._replyCancelKeywords, fieldNumber: 19)
       }
+      if _storage._customerLinks != false {
+        try visitor.visitSingularBoolField(value: _storage._customerLinks, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1086,6 +1100,7 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
         if _storage._replyConfirmKeywords != rhs_storage._replyConfirmKeywords {return false}
         if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
+        if _storage._customerLinks != rhs_storage._customerLinks {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -55,6 +55,8 @@ public struct SettingsView: Encodable {
     public var fallback_after_minutes: UInt32
     public var reply_confirm_keywords: [String]
     public var reply_cancel_keywords: [String]
+    /// Signed confirm and cancel links in customers' messages.
+    public var customer_links: Bool
     public var updated_at: String
 
     public init(_ settings: Herald_V1_NotificationSettings) {
@@ -76,6 +78,7 @@ public struct SettingsView: Encodable {
         fallback_after_minutes = settings.fallbackAfterMinutes
         reply_confirm_keywords = settings.replyConfirmKeywords
         reply_cancel_keywords = settings.replyCancelKeywords
+        customer_links = settings.customerLinks
         updated_at = settings.updatedAt
     }
 }

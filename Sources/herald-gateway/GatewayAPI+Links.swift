@@ -32,6 +32,7 @@ extension GatewayAPI {
 /// control a labelled button. Every value from the core is escaped.
 enum LinkPage {
     static func reply(_ answer: Herald_V1_LinkAnswer, followed: Bool) -> Reply {
+        if answer.action == "confirm" || answer.action == "cancel" { return bookingReply(answer, followed: followed) }
         let business = escape(answer.businessName), recipient = escape(answer.recipient)
         switch answer.state {
         case "open" where followed:
@@ -60,6 +61,45 @@ enum LinkPage {
         }
     }
 
+    /// The pages of confirm and cancel links: the appointment, and one button.
+    static func bookingReply(_ answer: Herald_V1_LinkAnswer, followed: Bool) -> Reply {
+        let confirming = answer.action == "confirm"
+        let business = escape(answer.businessName)
+        let appointment = """
+            <dl>
+            <dt>With</dt><dd>\(business)</dd>
+            \(answer.service.isEmpty ? "" : "<dt>Service</dt><dd>\(escape(answer.service))</dd>\n")<dt>When</dt><dd>\(escape(answer.when))</dd>
+            </dl>
+            """
+        switch answer.state {
+        case "open" where followed:
+            return page(.ok, title: confirming ? "Your appointment is confirmed" : "Your appointment is cancelled", body: appointment
+                + (confirming ? "<p>Thank you. See you then.</p>" : "<p>\(business) has been told. We hope to see you another time.</p>"))
+        case "open":
+            return page(.ok, title: confirming ? "Confirm your appointment" : "Cancel your appointment", body: appointment + """
+                <form method="post"><button type="submit">\(confirming ? "Confirm appointment" : "Cancel appointment")</button></form>
+                """)
+        case "done":
+            return page(.ok, title: confirming ? "Your appointment is confirmed" : "Your appointment is cancelled",
+                        body: appointment + "<p>Nothing more to do.</p>")
+        case "changed":
+            return page(.conflict, title: "The time of this appointment has changed", body: appointment + """
+                <p>This link was for the earlier time. Use the link in the newest message from \(business).</p>
+                """)
+        case "closed":
+            return page(.conflict, title: confirming ? "This appointment can no longer be confirmed" : "This appointment can no longer be cancelled",
+                        body: appointment + "<p>Please contact \(business) directly.</p>")
+        case "expired":
+            return page(.gone, title: "This link has expired", body: """
+                <p>The appointment has begun, or the link is too old. Please contact the business directly.</p>
+                """)
+        default:
+            return page(.notFound, title: "This link is not valid", body: """
+                <p>The link may have been cut short or changed when it was copied. Open it again from the message.</p>
+                """)
+        }
+    }
+
     static func unavailable() -> Reply {
         page(.serviceUnavailable, title: "Please try again", body: "<p>This page cannot be shown right now. Please try again in a few minutes.</p>")
     }
@@ -77,6 +117,8 @@ enum LinkPage {
             body { font: 1.125rem/1.5 system-ui, sans-serif; color: #1a1a1a; background: #fff; margin: 0; }
             main { max-width: 32rem; margin: 0 auto; padding: 2rem 1.25rem; }
             h1 { font-size: 1.5rem; line-height: 1.25; }
+            dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+            dt { font-weight: 600; } dd { margin: 0; }
             button { font: inherit; color: #fff; background: #0b57d0; border: 0; border-radius: .375rem;
                      padding: .75rem 1.5rem; min-height: 3rem; cursor: pointer; }
             button:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 2px; }

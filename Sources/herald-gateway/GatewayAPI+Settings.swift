@@ -66,6 +66,7 @@ extension GatewayAPI {
             }
         }
         if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
+        if let value = try body.bool("customer_links") { update.customerLinks = value }
         let confirm = try body.stringList("reply_confirm_keywords")
         let cancel = try body.stringList("reply_cancel_keywords")
         if confirm != nil || cancel != nil {
@@ -81,7 +82,7 @@ extension GatewayAPI {
         "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
         "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
         "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes", "reply_confirm_keywords",
-        "reply_cancel_keywords",
+        "reply_cancel_keywords", "customer_links",
     ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.

@@ -40,6 +40,7 @@ extension AdminService {
         case .success(let claim):
             switch claim.action {
             case .unsubscribe: return try await unsubscribe(claim, following: following)
+            case .confirm, .cancel: return try await changeBooking(claim, following: following)
             }
         }
     }
@@ -72,6 +73,70 @@ extension AdminService {
         }
         logger.info("recipient unsubscribed from follow-ups", metadata: ["tenant": "\(tenant.id)", "channel": "\(claim.channel)"])
         return answer
+    }
+}
+
+extension AdminService {
+    /// Confirms or cancels the claim's booking through the normal booking path (its
+    /// event, notices and webhooks), only as the link was made: the same booking, at
+    /// the same time (schedule version), before its start.
+    private func changeBooking(_ claim: LinkClaim, following: Bool) async throws(AdminError) -> Herald_V1_LinkAnswer {
+        var answer = Herald_V1_LinkAnswer.with { $0.action = claim.action.rawValue }
+        guard let booking = try await storing({ try await store.booking(id: claim.bookingID) }),
+              booking.tenantID == claim.tenantID,
+              let tenant = try await storing({ try await store.tenant(id: claim.tenantID) })
+        else {
+            answer.state = "invalid"
+            return answer
+        }
+        let settings = try await storing { try await store.settings(tenantID: tenant.id) }
+            ?? NotificationSettings.defaults(tenantID: tenant.id, now: clock.now())
+        var eventType: EventType?
+        if let id = booking.eventTypeID {
+            eventType = try await storing { try await store.eventType(tenantID: tenant.id, id: id) }
+        }
+        let values = TemplateVariables.values(booking: booking, settings: settings, eventType: eventType, reminderOffsetMinutes: 0)
+        answer.businessName = settings.senderName.isEmpty ? tenant.name : settings.senderName
+        answer.recipient = claim.recipient
+        answer.when = "\(values["date"] ?? "") at \(values["time"] ?? "") (\(values["time_zone"] ?? ""))"
+        answer.service = values["service"] ?? ""
+        answer.bookingStatus = booking.status.rawValue
+        answer.state = LinkDecision.state(of: claim, booking: booking, now: clock.now())
+        guard following, answer.state == "open" else { return answer }
+        switch claim.action {
+        case .confirm:
+            _ = try await setBookingStatus(.with {
+                $0.id = booking.id
+                $0.status = .confirmed
+            })
+            answer.bookingStatus = BookingStatus.confirmed.rawValue
+        case .cancel:
+            _ = try await cancelBooking(.with {
+                $0.id = booking.id
+                $0.reason = "the customer cancelled with the link in a \(claim.channel) message"
+            })
+            answer.bookingStatus = BookingStatus.cancelled.rawValue
+        case .unsubscribe:
+            break
+        }
+        logger.notice("a customer used a link", metadata: [
+            "tenant": "\(tenant.id)", "booking": "\(booking.id)", "action": "\(claim.action.rawValue)",
+        ])
+        return answer
+    }
+}
+
+/// What a confirm or cancel link can still do with its booking: the pure rule.
+enum LinkDecision {
+    static func state(of claim: LinkClaim, booking: Booking, now: Date) -> String {
+        switch (claim.action, booking.status) {
+        case (.confirm, .confirmed), (.cancel, .cancelled): return "done"
+        case (_, .cancelled), (_, .completed), (_, .noShow): return "closed"
+        default: break
+        }
+        if now >= booking.startAt { return "closed" }
+        if let version = claim.scheduleVersion, version != booking.scheduleVersion { return "changed" }
+        return "open"
     }
 }
 

@@ -94,6 +94,7 @@ extension AdminService {
                 settings.fallbackAfterMinutes = Int(request.fallbackAfterMinutes)
             }
         }
+        if request.hasCustomerLinks { settings.customerLinks = request.customerLinks }
         if request.setReplyKeywords {
             let confirm = Self.replyKeywords("reply_confirm_keywords", request.replyConfirmKeywords, &validator)
             let cancel = Self.replyKeywords("reply_cancel_keywords", request.replyCancelKeywords, &validator)

@@ -79,6 +79,7 @@ extension NotificationSettings {
             $0.fallbackAfterMinutes = UInt32(fallbackAfterMinutes)
             $0.replyConfirmKeywords = replyConfirmKeywords
             $0.replyCancelKeywords = replyCancelKeywords
+            $0.customerLinks = customerLinks
             $0.updatedAt = Timestamp.format(updatedAt)
         }
     }

@@ -57,10 +57,11 @@ final class DeliveryCourier: Sendable {
     }
 
     /// What signs a batch's links: nil unless links are on and the batch has a message
-    /// that carries one (a follow-up e-mail), so other batches never wait for the keys.
+    /// that may carry one (a follow-up e-mail; a confirmation, reminder or reschedule
+    /// notice of a tenant with customer links), so other batches never wait for the keys.
     /// Without a key (the store is down) the message goes without its link.
     static func signer(for leased: [LeasedJob], links: LinkMaker?) async -> LinkSigner? {
-        guard let links, leased.contains(where: { $0.job.kind == .followUp && $0.job.channel == "email" }),
+        guard let links, leased.contains(where: LinkMaker.mayCarryLinks),
               let key = try? await links.keyring.signingKey()
         else { return nil }
         return LinkSigner(maker: links, key: key, now: Date())
@@ -127,7 +128,8 @@ final class DeliveryCourier: Sendable {
                 $0.message = renderer.render(
                     kind: job.kind, channel: job.channel, booking: booking, settings: settings,
                     eventType: leased.eventType, reminderOffsetMinutes: job.reminderOffsetMinutes,
-                    template: leased.template, unsubscribeURL: signer?.unsubscribeURL(for: job))
+                    template: leased.template, unsubscribeURL: signer?.unsubscribeURL(for: job),
+                    links: signer?.bookingLinks(for: job, booking: booking, settings: settings) ?? BookingLinks())
             }
             if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
             $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)

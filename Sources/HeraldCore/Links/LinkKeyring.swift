@@ -112,4 +112,52 @@ struct LinkSigner: Sendable {
     let now: Date
 
     func unsubscribeURL(for job: NotificationJob) -> String? { maker.unsubscribeURL(for: job, key: key, now: now) }
+
+    func bookingLinks(for job: NotificationJob, booking: Booking, settings: NotificationSettings) -> BookingLinks {
+        maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: now)
+    }
+}
+
+/// The confirm and cancel links of one message; nil where the message has none.
+public struct BookingLinks: Sendable, Equatable {
+    public var confirmURL: String?
+    public var cancelURL: String?
+
+    public init(confirmURL: String? = nil, cancelURL: String? = nil) {
+        self.confirmURL = confirmURL
+        self.cancelURL = cancelURL
+    }
+}
+
+extension LinkMaker {
+    /// The kinds of customer messages that carry confirm and cancel links: those that
+    /// come before the appointment and are about it as it stands.
+    static let bookingLinkKinds: Set<NotificationKind> = [.confirmation, .reminder, .reschedule]
+
+    /// A customer message's confirm and cancel links, when the tenant turned them on
+    /// (`customer_links`): confirm while the booking is pending, cancel while it is
+    /// pending or confirmed. Each opens for this booking, this action and this time
+    /// only (its schedule version), until the start.
+    public func bookingLinks(
+        for job: NotificationJob, booking: Booking, settings: NotificationSettings, key: LinkKey, now: Date
+    ) -> BookingLinks {
+        guard settings.customerLinks, Self.bookingLinkKinds.contains(job.kind), job.subscriptionID == nil,
+              job.teamDestinationID == nil, now < booking.startAt
+        else { return BookingLinks() }
+        func link(_ action: LinkClaim.Action) -> String {
+            url(LinkClaim(
+                action: action, tenantID: booking.tenantID, bookingID: booking.id, channel: job.channel,
+                recipient: job.recipient, expiresAt: booking.startAt, scheduleVersion: booking.scheduleVersion), key: key)
+        }
+        return BookingLinks(
+            confirmURL: booking.status == .pending ? link(.confirm) : nil,
+            cancelURL: booking.status == .pending || booking.status == .confirmed ? link(.cancel) : nil)
+    }
+
+    /// Whether a leased job's message may carry a link, so its batch needs the key.
+    static func mayCarryLinks(_ leased: LeasedJob) -> Bool {
+        let job = leased.job
+        if job.kind == .followUp && job.channel == "email" { return true }
+        return bookingLinkKinds.contains(job.kind) && leased.settings?.customerLinks == true
+    }
 }

@@ -35,6 +35,10 @@ public struct LinkClaim: Sendable, Equatable, Codable {
     public enum Action: String, Sendable, Codable, CaseIterable {
         /// Stop follow-up e-mails to `recipient` (RFC 8058 one-click unsubscribe).
         case unsubscribe
+        /// Confirm the booking (a pending one).
+        case confirm
+        /// Cancel the booking.
+        case cancel
     }
 
     public var action: Action
@@ -45,19 +49,27 @@ public struct LinkClaim: Sendable, Equatable, Codable {
     public var recipient: String
     /// The link opens nothing from then on.
     public var expiresAt: Date
+    /// For confirm and cancel: the booking's schedule version when the link was made;
+    /// after a reschedule the link says the time has changed instead of acting.
+    public var scheduleVersion: Int?
 
-    public init(action: Action, tenantID: String, bookingID: String, channel: String, recipient: String, expiresAt: Date) {
+    public init(
+        action: Action, tenantID: String, bookingID: String, channel: String, recipient: String, expiresAt: Date,
+        scheduleVersion: Int? = nil
+    ) {
         self.action = action
         self.tenantID = tenantID
         self.bookingID = bookingID
         self.channel = channel
         self.recipient = recipient
         self.expiresAt = expiresAt
+        self.scheduleVersion = scheduleVersion
     }
 
     // Short names: the token travels in a URL in every message.
     enum CodingKeys: String, CodingKey {
         case action = "a", tenantID = "t", bookingID = "b", channel = "c", recipient = "r", expiresAt = "e"
+        case scheduleVersion = "v"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +80,7 @@ public struct LinkClaim: Sendable, Equatable, Codable {
         channel = try container.decode(String.self, forKey: .channel)
         recipient = try container.decode(String.self, forKey: .recipient)
         expiresAt = Date(timeIntervalSince1970: TimeInterval(try container.decode(Int64.self, forKey: .expiresAt)))
+        scheduleVersion = try container.decodeIfPresent(Int.self, forKey: .scheduleVersion)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,6 +91,7 @@ public struct LinkClaim: Sendable, Equatable, Codable {
         try container.encode(channel, forKey: .channel)
         try container.encode(recipient, forKey: .recipient)
         try container.encode(Int64(expiresAt.timeIntervalSince1970.rounded(.up)), forKey: .expiresAt)
+        try container.encodeIfPresent(scheduleVersion, forKey: .scheduleVersion)
     }
 }
 

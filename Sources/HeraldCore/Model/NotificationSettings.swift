@@ -30,6 +30,9 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
     /// next upcoming booking (upper case; empty: replies change no booking).
     public var replyConfirmKeywords: [String]
     public var replyCancelKeywords: [String]
+    /// Confirm and cancel links in customers' messages (`{{confirm_url}}`,
+    /// `{{cancel_url}}`, and in the default templates), when heraldd has --public-url.
+    public var customerLinks: Bool
     public var updatedAt: Date
 
     public init(
@@ -51,6 +54,7 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         fallbackAfterMinutes: Int = 0,
         replyConfirmKeywords: [String] = [],
         replyCancelKeywords: [String] = [],
+        customerLinks: Bool = false,
         updatedAt: Date
     ) {
         self.tenantID = tenantID
@@ -71,6 +75,7 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         self.fallbackAfterMinutes = fallbackAfterMinutes
         self.replyConfirmKeywords = replyConfirmKeywords
         self.replyCancelKeywords = replyCancelKeywords
+        self.customerLinks = customerLinks
         self.updatedAt = updatedAt
     }
 

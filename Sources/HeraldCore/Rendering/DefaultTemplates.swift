@@ -23,6 +23,13 @@ public enum DefaultTemplates {
 
     private static let signOff = "\n\nSee you soon,\n{{business_name}}"
 
+    /// The confirm and cancel links, when the tenant has them on (empty otherwise).
+    private static let links =
+        "{{#confirm_url}}\n\nPlease confirm it here: {{confirm_url}}{{/confirm_url}}"
+        + "{{#cancel_url}}\n\nCannot make it? Cancel it here: {{cancel_url}}{{/cancel_url}}"
+    private static let shortLinks =
+        "{{#confirm_url}} Confirm: {{confirm_url}}{{/confirm_url}}{{#cancel_url}} Cancel: {{cancel_url}}{{/cancel_url}}"
+
     private static func email(_ kind: NotificationKind) -> Text {
         switch kind {
         case .confirmation:
@@ -35,7 +42,7 @@ public enum DefaultTemplates {
                     Your appointment is confirmed for {{date}} at {{time}} ({{time_zone}}).
 
                     If you need to change or cancel it, please let us know in good time.
-                    """ + signOff)
+                    """ + links + signOff)
         case .reminder:
             Text(
                 subject: "Reminder: your appointment at {{business_name}} is {{reminder}}",
@@ -46,7 +53,7 @@ public enum DefaultTemplates {
                     with {{business_name}} on {{date}} at {{time}} ({{time_zone}}).
 
                     If you can no longer make it, please let us know so we can offer the time to someone else.
-                    """ + signOff)
+                    """ + links + signOff)
         case .reschedule:
             Text(
                 subject: "Your appointment at {{business_name}} has moved",
@@ -55,7 +62,7 @@ public enum DefaultTemplates {
 
                     Your{{#service}} {{service}}{{/service}} appointment with {{business_name}} \
                     has moved. It is now on {{date}} at {{time}} ({{time_zone}}).
-                    """ + signOff)
+                    """ + links + signOff)
         case .cancellation:
             Text(
                 subject: "Your appointment at {{business_name}} is cancelled",
@@ -104,11 +111,11 @@ public enum DefaultTemplates {
     private static func short(_ kind: NotificationKind) -> String {
         switch kind {
         case .confirmation:
-            "{{business_name}}: Hi {{customer_first_name}}, your{{#service}} {{service}}{{/service}} appointment is confirmed for {{date_short}} at {{time}}."
+            "{{business_name}}: Hi {{customer_first_name}}, your{{#service}} {{service}}{{/service}} appointment is confirmed for {{date_short}} at {{time}}." + shortLinks
         case .reminder:
-            "{{business_name}}: Hi {{customer_first_name}}, a reminder of your{{#service}} {{service}}{{/service}} appointment {{reminder}}, {{date_short}} at {{time}}."
+            "{{business_name}}: Hi {{customer_first_name}}, a reminder of your{{#service}} {{service}}{{/service}} appointment {{reminder}}, {{date_short}} at {{time}}." + shortLinks
         case .reschedule:
-            "{{business_name}}: Hi {{customer_first_name}}, your appointment has moved to {{date_short}} at {{time}}."
+            "{{business_name}}: Hi {{customer_first_name}}, your appointment has moved to {{date_short}} at {{time}}." + shortLinks
         case .cancellation:
             "{{business_name}}: Hi {{customer_first_name}}, your appointment on {{date_short}} at {{time}} has been cancelled."
         case .followUp:

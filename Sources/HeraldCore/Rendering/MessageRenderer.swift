@@ -21,14 +21,17 @@ public final class MessageRenderer: Sendable {
     ///   channel, if it has one.
     /// - Parameter unsubscribeURL: a follow-up e-mail's one-click unsubscribe link
     ///   (``LinkMaker``): `{{unsubscribe_url}}`, and the List-Unsubscribe header.
+    /// - Parameter links: the message's confirm and cancel links (`{{confirm_url}}`,
+    ///   `{{cancel_url}}`).
     public func render(
         kind: NotificationKind, channel: String, booking: Booking, settings: NotificationSettings,
-        eventType: EventType?, reminderOffsetMinutes: Int, template: MessageTemplate?, unsubscribeURL: String? = nil
+        eventType: EventType?, reminderOffsetMinutes: Int, template: MessageTemplate?, unsubscribeURL: String? = nil,
+        links: BookingLinks = BookingLinks()
     ) -> Herald_V1_RenderedMessage {
         let compiled = compiledTemplate(kind: kind, channel: channel, template: template)
         let values = TemplateVariables.values(
             booking: booking, settings: settings, eventType: eventType, reminderOffsetMinutes: reminderOffsetMinutes,
-            unsubscribeURL: unsubscribeURL)
+            unsubscribeURL: unsubscribeURL, links: links)
         return .with {
             if let unsubscribeURL { $0.listUnsubscribeURL = unsubscribeURL }
             $0.senderName = settings.senderName

@@ -29,6 +29,8 @@ public enum TemplateVariables {
         ("status", "the booking's status (confirmed, cancelled, ...)"),
         ("booking_id", "the booking's id"),
         ("unsubscribe_url", "in follow-up e-mails, when heraldd has --public-url: the link that stops follow-ups to this address"),
+        ("confirm_url", "with customer links on (and --public-url): the link that confirms a pending booking"),
+        ("cancel_url", "with customer links on (and --public-url): the link that cancels the booking"),
     ]
 
     static let names = Set(documented.map(\.name))
@@ -37,7 +39,7 @@ public enum TemplateVariables {
     /// `{{#service}}...{{/service}}` renders only when there is a service.
     static func values(
         booking: Booking, settings: NotificationSettings, eventType: EventType?, reminderOffsetMinutes: Int,
-        unsubscribeURL: String? = nil
+        unsubscribeURL: String? = nil, links: BookingLinks = BookingLinks()
     ) -> [String: String] {
         let zone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let locale = Locale(identifier: settings.locale)
@@ -71,6 +73,8 @@ public enum TemplateVariables {
             values["reminder_minutes"] = String(reminderOffsetMinutes)
         }
         if let unsubscribeURL { values["unsubscribe_url"] = unsubscribeURL }
+        if let confirm = links.confirmURL { values["confirm_url"] = confirm }
+        if let cancel = links.cancelURL { values["cancel_url"] = cancel }
         return values
     }
 

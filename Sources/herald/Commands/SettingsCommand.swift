@@ -65,6 +65,10 @@ struct SettingsCommand: AsyncParsableCommand {
             name: .customLong("reply-cancel"),
             help: ArgumentHelp("Words a customer may reply to cancel their next booking, e.g. X (empty: none).", valueName: "word,..."))
         var replyCancel: String?
+        @Option(
+            name: .customLong("customer-links"),
+            help: "Signed confirm and cancel links in customers' confirmations, reminders and reschedule notices (heraldd needs --public-url): on or off.")
+        var customerLinks: Switch?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -115,6 +119,7 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let locale { request.locale = locale }
                 if let fallback { request.fallbackChannel = fallback.lowercased() == "off" ? "" : fallback.lowercased() }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
+                if let customerLinks { request.customerLinks = customerLinks.isOn }
                 if let keywords {
                     request.setReplyKeywords = true
                     request.replyConfirmKeywords = keywords.confirm
@@ -156,6 +161,7 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
     let replies = [("confirm", settings.replyConfirmKeywords), ("cancel", settings.replyCancelKeywords)]
         .filter { !$0.1.isEmpty }.map { "\($0.1.joined(separator: ",")) to \($0.0)" }
     fields.append("reply keywords", replies.isEmpty ? "off" : replies.joined(separator: "; "))
+    fields.append("customer links", settings.customerLinks ? "on (confirm and cancel)" : "off")
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

@@ -70,3 +70,60 @@ struct AdminLinkTests {
         }
     }
 }
+
+extension AdminLinkTests {
+    static func bookingLink(
+        _ service: AdminService, _ action: LinkClaim.Action, booking: String = "b1", tenant: String = "salon", version: Int = 1
+    ) async throws -> String {
+        let key = try await service.linkKeyring.signingKey()
+        return LinkToken.sign(LinkClaim(
+            action: action, tenantID: tenant, bookingID: booking, channel: "email", recipient: "ada@example.com",
+            expiresAt: Fixture.minutes(600), scheduleVersion: version), with: key)
+    }
+
+    /// Confirm and cancel go through the normal booking path (one event each); asking
+    /// changes nothing; a second press says it is done; a moved appointment's old link
+    /// says so; a cancelled booking cannot be confirmed.
+    @Test func confirmAndCancelLinksChangeTheBookingOnce() async throws {
+        try await AdminServiceTests.withService { service, _, published, store in
+            _ = try await service.createBooking(.with {
+                $0.tenantID = "salon"
+                $0.id = "b1"
+                $0.customerName = "Ada"
+                $0.customerEmail = "ada@example.com"
+                $0.startAt = AdminServiceTests.at(minutes: 300)
+                $0.status = .pending
+            })
+            let confirm = try await Self.bookingLink(service, .confirm)
+            let shown = try await service.describeLink(.with { $0.token = confirm })
+            #expect(shown.state == "open" && shown.action == "confirm" && shown.bookingStatus == "pending", "\(shown)")
+            #expect(shown.when.contains(" at ") && shown.businessName == "Salon", "\(shown)")
+            #expect(try await store.booking(id: "b1")?.status == .pending)
+
+            #expect(try await service.followLink(.with { $0.token = confirm }).state == "open")
+            #expect(try await store.booking(id: "b1")?.status == .confirmed)
+            #expect(try await service.followLink(.with { $0.token = confirm }).state == "done")
+            #expect(published.types.filter { $0 == "booking.confirmed" }.count == 1)
+
+            // Moved: the old cancel link (version 1) says the time changed and does nothing.
+            _ = try await service.rescheduleBooking(.with {
+                $0.id = "b1"
+                $0.startAt = AdminServiceTests.at(minutes: 400)
+            })
+            let old = try await Self.bookingLink(service, .cancel)
+            #expect(try await service.followLink(.with { $0.token = old }).state == "changed")
+            #expect(try await store.booking(id: "b1")?.status == .confirmed)
+            let current = try await Self.bookingLink(service, .cancel, version: 2)
+            #expect(try await service.followLink(.with { $0.token = current }).state == "open")
+            #expect(try await store.booking(id: "b1")?.status == .cancelled)
+            #expect(published.types.filter { $0 == "booking.cancelled" }.count == 1)
+            #expect(try await service.followLink(.with { $0.token = current }).state == "done")
+            let late = try await Self.bookingLink(service, .confirm, version: 2)
+            #expect(try await service.followLink(.with { $0.token = late }).state == "closed")
+
+            // Another tenant's name on this booking's id opens nothing.
+            let foreign = try await Self.bookingLink(service, .cancel, tenant: "other", version: 2)
+            #expect(try await service.describeLink(.with { $0.token = foreign }).state == "invalid")
+        }
+    }
+}

@@ -74,3 +74,68 @@ struct LinkTokenTests {
         }
     }
 }
+
+extension LinkTokenTests {
+    /// Confirm and cancel links: only with the tenant's customer links on, in the
+    /// messages before the appointment, confirm only while pending, each for this
+    /// booking's time (its schedule version) until the start.
+    @Test func bookingLinksFollowTheBookingsStatusAndTheTenantsSetting() async throws {
+        try await withTemporaryStore { store, _ in
+            let maker = LinkMaker(publicURL: "https://book.example.com", keyring: LinkKeyring(store: store))
+            let key = try await maker.keyring.signingKey()
+            var booking = Fixture.booking(id: "b-1", startingIn: 120)
+            booking.status = .pending
+            booking.scheduleVersion = 3
+            var job = NotificationJob(
+                id: "job_1", tenantID: booking.tenantID, bookingID: "b-1", kind: .reminder, channel: "sms",
+                recipient: "+441234567890", scheduleVersion: 3, dueAt: Fixture.now, createdAt: Fixture.now, updatedAt: Fixture.now)
+            var settings = NotificationSettings(tenantID: booking.tenantID, updatedAt: Fixture.now)
+            #expect(maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: Fixture.now) == BookingLinks())
+
+            settings.customerLinks = true
+            let links = maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: Fixture.now)
+            let confirm = try #require(links.confirmURL), cancel = try #require(links.cancelURL)
+            func claim(_ url: String) throws -> LinkClaim {
+                try LinkToken.verify(String(url.dropFirst("https://book.example.com/links/".count)), keys: [key], at: Fixture.now).get()
+            }
+            #expect(try claim(confirm) == LinkClaim(
+                action: .confirm, tenantID: booking.tenantID, bookingID: "b-1", channel: "sms", recipient: "+441234567890",
+                expiresAt: booking.startAt, scheduleVersion: 3))
+            #expect(try claim(cancel).action == .cancel)
+
+            booking.status = .confirmed
+            let confirmed = maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: Fixture.now)
+            #expect(confirmed.confirmURL == nil && confirmed.cancelURL != nil)
+            #expect(maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: booking.startAt) == BookingLinks())
+            booking.status = .cancelled
+            #expect(maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: Fixture.now) == BookingLinks())
+            booking.status = .confirmed
+            for kind in [NotificationKind.followUp, .cancellation, .hostNotification] {
+                job.kind = kind
+                #expect(maker.bookingLinks(for: job, booking: booking, settings: settings, key: key, now: Fixture.now) == BookingLinks(), "\(kind)")
+            }
+        }
+    }
+
+    @Test func aLinkFollowsTheBookingsLife() {
+        let booking = Fixture.booking(id: "b-1", startingIn: 120)
+        func claim(_ action: LinkClaim.Action, version: Int? = 1) -> LinkClaim {
+            LinkClaim(action: action, tenantID: "acme", bookingID: "b-1", channel: "email", recipient: "a@x", expiresAt: booking.startAt,
+                      scheduleVersion: version)
+        }
+        var pending = booking
+        pending.status = .pending
+        #expect(LinkDecision.state(of: claim(.confirm), booking: pending, now: Fixture.now) == "open")
+        #expect(LinkDecision.state(of: claim(.cancel), booking: pending, now: Fixture.now) == "open")
+        #expect(LinkDecision.state(of: claim(.confirm, version: 2), booking: pending, now: Fixture.now) == "changed")
+        #expect(LinkDecision.state(of: claim(.confirm), booking: pending, now: booking.startAt) == "closed")
+        var confirmed = booking
+        confirmed.status = .confirmed
+        #expect(LinkDecision.state(of: claim(.confirm), booking: confirmed, now: Fixture.now) == "done")
+        #expect(LinkDecision.state(of: claim(.cancel), booking: confirmed, now: Fixture.now) == "open")
+        var cancelled = booking
+        cancelled.status = .cancelled
+        #expect(LinkDecision.state(of: claim(.cancel), booking: cancelled, now: Fixture.now) == "done")
+        #expect(LinkDecision.state(of: claim(.confirm), booking: cancelled, now: Fixture.now) == "closed")
+    }
+}

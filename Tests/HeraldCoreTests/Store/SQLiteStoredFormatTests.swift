@@ -331,8 +331,8 @@ enum StoredFormatSample {
     static let rowsWrittenBefore = #"""
         INSERT INTO tenants VALUES('acme','Acme "Salon" / Zoë','2027-01-15 08:00:00.000');
         INSERT INTO tenants VALUES('beta','Beta','2027-01-15 08:01:30.500');
-        INSERT INTO notification_settings VALUES('acme',1,1,1,'[2880,60,5]','vonage',1,'Europe/Berlin',1320,420,1,90,'Zoë & Co / Salon','desk@acme.example','de-DE','2027-01-15 08:00:00.000',NULL,0,'[]','[]');
-        INSERT INTO notification_settings VALUES('beta',1,0,0,'[1440,60]','twilio',0,'UTC',NULL,NULL,0,120,'',NULL,'en-US','2027-01-15 08:01:30.500',NULL,0,'[]','[]');
+        INSERT INTO notification_settings VALUES('acme',1,1,1,'[2880,60,5]','vonage',1,'Europe/Berlin',1320,420,1,90,'Zoë & Co / Salon','desk@acme.example','de-DE','2027-01-15 08:00:00.000',NULL,0,'[]','[]',0);
+        INSERT INTO notification_settings VALUES('beta',1,0,0,'[1440,60]','twilio',0,'UTC',NULL,NULL,0,120,'',NULL,'en-US','2027-01-15 08:01:30.500',NULL,0,'[]','[]',0);
         INSERT INTO event_types VALUES('acme','haircut','Haircut',45,'[1440,30]','["front-desk@acme.example","owner@acme.example"]',1,1,1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,0);
         INSERT INTO event_types VALUES('acme','consult','Consult',60,NULL,'[]',0,0,0,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000',NULL,0);
         INSERT INTO bookings VALUES('bk_1','acme','haircut','Zoë "Q" O''Neil / 東京','zoe@example.com','+4915112345678','2027-01-18 08:00:00.250','2027-01-18 08:45:00.250','confirmed',1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500');

@@ -25,7 +25,7 @@ enum PostgresInsert {
                     sender_name = \(s.senderName), reply_to_email = \(s.replyToEmail), locale = \(s.locale),
                     fallback_channel = \(s.fallbackChannel?.rawValue), fallback_after_minutes = \(s.fallbackAfterMinutes),
                     reply_confirm_keywords = \(confirm), reply_cancel_keywords = \(cancel),
-                    updated_at = \(s.updatedAt.postgres)
+                    customer_links = \(s.customerLinks), updated_at = \(s.updatedAt.postgres)
                 WHERE tenant_id = \(s.tenantID)
                 RETURNING 1
                 """
@@ -35,12 +35,13 @@ enum PostgresInsert {
                 tenant_id, email_enabled, sms_enabled, whatsapp_enabled, reminder_offsets, sms_provider,
                 sms_failover, time_zone, quiet_start_minute, quiet_end_minute, follow_up_enabled,
                 follow_up_minutes, sender_name, reply_to_email, locale, fallback_channel, fallback_after_minutes,
-                reply_confirm_keywords, reply_cancel_keywords, updated_at
+                reply_confirm_keywords, reply_cancel_keywords, customer_links, updated_at
             ) VALUES (
                 \(s.tenantID), \(s.emailEnabled), \(s.smsEnabled), \(s.whatsappEnabled), \(offsets),
                 \(s.smsProvider.rawValue), \(s.smsFailover), \(s.timeZone), \(start), \(end),
                 \(s.followUpEnabled), \(s.followUpMinutes), \(s.senderName), \(s.replyToEmail), \(s.locale),
-                \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(confirm), \(cancel), \(s.updatedAt.postgres)
+                \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(confirm), \(cancel), \(s.customerLinks),
+                \(s.updatedAt.postgres)
             )
             """
     }

@@ -64,7 +64,7 @@ extension NotificationSettings: PostgresModel {
             fallbackChannel: try (c("fallback_channel", as: String?.self)).flatMap(FallbackChannel.init(rawValue:)),
             fallbackAfterMinutes: try c.int("fallback_after_minutes"),
             replyConfirmKeywords: try c.json("reply_confirm_keywords"), replyCancelKeywords: try c.json("reply_cancel_keywords"),
-            updatedAt: try c.date("updated_at"))
+            customerLinks: try c("customer_links"), updatedAt: try c.date("updated_at"))
     }
 }
 

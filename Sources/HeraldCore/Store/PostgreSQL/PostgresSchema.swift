@@ -25,6 +25,8 @@ enum PostgresSchema {
         ("v9-link-keys", v9LinkKeys),
         ("v10-event-type-fallback", v10EventTypeFallback),
         ("v11-pending-replies", v11PendingReplies),
+        // Confirm and cancel links in customers' messages, per tenant.
+        ("v12-customer-links", "ALTER TABLE notification_settings ADD COLUMN customer_links boolean NOT NULL DEFAULT false"),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no

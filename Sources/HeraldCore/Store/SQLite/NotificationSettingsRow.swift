@@ -25,6 +25,7 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
     var fallbackAfterMinutes: Int
     var replyConfirmKeywords: [String]
     var replyCancelKeywords: [String]
+    var customerLinks: Bool
     var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -47,6 +48,7 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         case fallbackAfterMinutes = "fallback_after_minutes"
         case replyConfirmKeywords = "reply_confirm_keywords"
         case replyCancelKeywords = "reply_cancel_keywords"
+        case customerLinks = "customer_links"
         case updatedAt = "updated_at"
     }
 
@@ -74,6 +76,7 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         fallbackAfterMinutes = settings.fallbackAfterMinutes
         replyConfirmKeywords = settings.replyConfirmKeywords
         replyCancelKeywords = settings.replyCancelKeywords
+        customerLinks = settings.customerLinks
         updatedAt = settings.updatedAt
     }
 
@@ -89,7 +92,7 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
             senderName: senderName, replyToEmail: replyToEmail, locale: locale,
             fallbackChannel: fallbackChannel.flatMap(FallbackChannel.init(rawValue:)),
             fallbackAfterMinutes: fallbackAfterMinutes, replyConfirmKeywords: replyConfirmKeywords,
-            replyCancelKeywords: replyCancelKeywords, updatedAt: updatedAt)
+            replyCancelKeywords: replyCancelKeywords, customerLinks: customerLinks, updatedAt: updatedAt)
     }
 }
 

@@ -42,6 +42,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v10-pending-replies") { db in
             try db.execute(sql: v10PendingReplies)
         }
+        migrator.registerMigration("v11-customer-links") { db in
+            try db.execute(sql: "ALTER TABLE notification_settings ADD COLUMN customer_links INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
