@@ -13,14 +13,22 @@
 #                       Compose Specification's schema (2020-12 draft)
 # and, for GatewayOpenAPITests (openapi.yaml against the running herald-gateway):
 #   schemathesis        property-based tests of an API from its OpenAPI description
+# and, for the link pages opened in a real browser (LinkTests, Tests/Peers/link_browser.py):
+#   chromium, chromium-driver   Debian's headless browser and its WebDriver
+#   selenium                    drives it from Python
 # The HTTP provider peers (Twilio, Vonage, WhatsApp) are Python standard library.
 set -euo pipefail
 
-if ! command -v openssl >/dev/null; then
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-test-peers: installing ${missing[*]} with apt-get" >&2
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssl >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 python="${PYTHON:-python3}"
@@ -38,4 +46,8 @@ fi
 if ! "$python" -c 'import schemathesis' 2>/dev/null; then
     echo "install-test-peers: installing schemathesis with pip" >&2
     "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
+fi
+if ! "$python" -c 'import selenium' 2>/dev/null; then
+    echo "install-test-peers: installing selenium with pip" >&2
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'selenium==4.51.0'
 fi

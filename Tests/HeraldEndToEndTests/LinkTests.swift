@@ -101,4 +101,107 @@ struct LinkTests {
         #expect(try await email.stop() == 0)
         #expect(try await core.stop() == 0)
     }
+
+    /// Where test artefacts are kept (screenshots of the link pages): `.build/test-artefacts`.
+    static let artefacts = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/test-artefacts")
+
+    /// Opens `url` in headless chromium (Tests/Peers/link_browser.py, selenium) and,
+    /// unless `press` is false, presses the page's button with Tab and Enter.
+    static func browse(_ url: String, screenshots: String, press: Bool = true) async throws -> [String: Any] {
+        let directory = artefacts.appendingPathComponent(screenshots)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+        let run = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [python, RunningPeer.scripts.appendingPathComponent("link_browser.py").path, "--url", url,
+             "--screenshot-dir", directory.path] + (press ? [] : ["--no-press"]))
+        let status = try await run.waitForExit(within: .seconds(120))
+        #expect(status == 0, "link_browser.py: \(run.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+    }
+
+    /// Issue 19's path in a real browser: the customer opens the cancel link of their
+    /// confirmation e-mail, reads the appointment, reaches the button with the keyboard
+    /// and presses it; the booking is cancelled through the normal path (its event, a
+    /// signed webhook, the cancellation notice). Opening a link changes nothing; a
+    /// moved appointment's old link says the time changed.
+    @Test func aCustomerCancelsInARealBrowser() async throws {
+        let port = try freeTCPPort()
+        let publicURL = "http://127.0.0.1:\(port)"
+        let core = try await RunningCore.start(arguments: ["--public-url", publicURL])
+        let smtp = try await SMTPPeer.start(
+            in: core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
+        let email = try await RunningEmailChannel.start("email-browser", core: core, environment: EmailChannelTests.environment(smtp))
+        let gateway = try await RunningGateway.start(core: core, arguments: ["--listen", "127.0.0.1:\(port)"])
+        _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
+        _ = try await core.heraldOK("settings", "set", "salon", "--customer-links", "on", "--sender-name", "Salon Lumière")
+        #expect(try await core.heraldOK("settings", "show", "salon").contains("on (confirm and cancel)"))
+
+        let secretFile = core.directory.appendingPathComponent("webhook-secret")
+        let subscriber = try await RunningPeer.start("webhook_peer.py", directory: core.directory, arguments: ["--secret-file", secretFile.path])
+        let added = try await core.heraldOrThrow([
+            "webhook", "add", "salon", "--url", "\(subscriber.baseURL)/hook/200", "--events", "booking.cancelled", "--json",
+        ])
+        let secret = try #require((try JSONSerialization.jsonObject(with: Data(added.utf8)) as? [String: Any])?["secret"] as? String)
+        try Data(secret.utf8).write(to: secretFile)
+        let webhooks = try await ProviderChannel.start("herald-webhook", core: core, environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.1"])
+
+        func book(_ id: String) async throws -> String {
+            _ = try await core.heraldOK(
+                "booking", "create", "salon", "--id", id, "--start", iso8601(Date().addingTimeInterval(2 * 86400)),
+                "--email", "\(id)@example.com", "--name", "Ada Lovelace")
+            let mail = try await waitFor("the confirmation e-mail of \(id)", within: .seconds(60)) {
+                try smtp.messages().first { $0.parsed.rcpt_tos == ["\(id)@example.com"] }
+            }
+            let text = try #require(mail.parsed.parts.first { $0.content_type == "text/plain" }?.content)
+            #expect(!text.contains("Please confirm it here"), "a confirmed booking has no confirm link: \(text)")
+            let start = try #require(text.range(of: "Cancel it here: "), "\(text)").upperBound
+            let link = String(text[start...].prefix { !$0.isWhitespace })
+            #expect(link.hasPrefix(publicURL + "/links/"), "\(link)")
+            return link
+        }
+        let cancel = try await book("b-1")
+
+        // Opening it (a mail scanner, or the customer reading) changes nothing.
+        let looked = try await Self.browse(cancel, screenshots: "cancel-link-opened", press: false)
+        #expect((looked["before"] as? [String: Any])?["h1"] as? String == "Cancel your appointment", "\(looked)")
+        #expect(try await core.heraldOK("booking", "show", "b-1", "--json").contains("\"confirmed\""))
+
+        let report = try await Self.browse(cancel, screenshots: "cancel-link")
+        let before = try #require(report["before"] as? [String: Any], "\(report)")
+        #expect(before["h1"] as? String == "Cancel your appointment")
+        #expect((before["text"] as? String)?.contains("Salon Lumière") == true, "\(before)")
+        #expect(before["scripts"] as? Int == 0 && (before["viewport"] as? String)?.contains("width=device-width") == true)
+        #expect(report["button"] as? String == "Cancel appointment" && report["focused_by_tab"] as? Bool == true, "\(report)")
+        #expect((report["after"] as? [String: Any])?["h1"] as? String == "Your appointment is cancelled", "\(report)")
+        #expect(FileManager.default.fileExists(atPath: Self.artefacts.appendingPathComponent("cancel-link/after.png").path))
+
+        #expect(try await core.heraldOK("booking", "show", "b-1", "--json").contains("\"cancelled\""))
+        let events = try await core.heraldOrThrow(["events", "salon", "--booking", "b-1"])
+        #expect(events.contains("booking.cancelled"), "\(events)")
+        let hook = try await waitFor("the booking.cancelled webhook", within: .seconds(60)) {
+            subscriber.requests.first { $0.json?["type"] as? String == "booking.cancelled" }
+        }
+        #expect(hook.verified == true)
+        try await eventually("the cancellation notice sent", within: .seconds(60)) {
+            try await core.log(tenant: "salon").contains { $0.booking_id == "b-1" && $0.kind == "cancellation" && $0.outcome == "sent" }
+        }
+        // Pressed again (the page reloaded, the e-mail opened twice): done, one event.
+        let again = try await gateway.request("POST", String(cancel.dropFirst(publicURL.count)))
+        #expect(again.status == 200 && again.text.contains("Nothing more to do"), "\(again)")
+
+        // Moved: the e-mail's cancel link is for the old time, and changes nothing.
+        let other = try await book("b-2")
+        _ = try await core.heraldOK("booking", "reschedule", "b-2", "--start", iso8601(Date().addingTimeInterval(3 * 86400)))
+        let moved = try await gateway.request("POST", String(other.dropFirst(publicURL.count)))
+        #expect(moved.status == 409 && moved.text.contains("has changed"), "\(moved)")
+        #expect(try await core.heraldOK("booking", "show", "b-2", "--json").contains("\"confirmed\""))
+
+        #expect(try await webhooks.stop() == 0)
+        #expect(try await gateway.stop() == 0)
+        #expect(try await email.stop() == 0)
+        #expect(try await core.stop() == 0)
+    }
 }
