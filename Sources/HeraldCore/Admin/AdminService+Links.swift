@@ -113,7 +113,7 @@ extension AdminService {
         case .cancel:
             _ = try await cancelBooking(.with {
                 $0.id = booking.id
-                $0.reason = "the customer cancelled with the link in a \(claim.channel) message"
+                $0.reason = "the customer cancelled with the link in a message by \(claim.channel)"
             })
             answer.bookingStatus = BookingStatus.cancelled.rawValue
         case .unsubscribe:
