@@ -16,6 +16,8 @@
 # and, for the link pages opened in a real browser (LinkTests, Tests/Peers/link_browser.py):
 #   chromium, chromium-driver   Debian's headless browser and its WebDriver
 #   selenium                    drives it from Python
+# and, for the calendar invites (ICalendarTests, Tests/Peers/ical_check.py):
+#   icalendar           a real iCalendar (RFC 5545) parser
 # The HTTP provider peers (Twilio, Vonage, WhatsApp) are Python standard library.
 set -euo pipefail
 
@@ -50,4 +52,8 @@ fi
 if ! "$python" -c 'import selenium' 2>/dev/null; then
     echo "install-test-peers: installing selenium with pip" >&2
     "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'selenium==4.51.0'
+fi
+if ! "$python" -c 'import icalendar' 2>/dev/null; then
+    echo "install-test-peers: installing icalendar with pip" >&2
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'icalendar==7.3.2'
 fi

@@ -1,0 +1,152 @@
+import Foundation
+
+/// iCalendar (RFC 5545) invites with iTIP methods (RFC 5546), as text: what a
+/// confirmation, reschedule or cancellation e-mail attaches so the appointment lands
+/// in the customer's calendar and stays right there.
+///
+/// The rules that keep calendars right: one UID for the booking's whole life, a
+/// SEQUENCE that rises with every change (the schedule version), `METHOD:CANCEL`
+/// with the same UID and a higher SEQUENCE to remove it. Customer data never breaks
+/// the structure: TEXT values are escaped, parameter values quoted or cleaned, and
+/// every line is folded at 75 octets without splitting a UTF-8 character.
+public enum ICalendar {
+    public enum Method: String, Sendable {
+        /// Add or update the event.
+        case request = "REQUEST"
+        /// Remove it.
+        case cancel = "CANCEL"
+    }
+
+    public struct Person: Sendable, Equatable {
+        public var name: String
+        public var email: String
+
+        public init(name: String, email: String) {
+            self.name = name
+            self.email = email
+        }
+    }
+
+    public struct Event: Sendable, Equatable {
+        public var method: Method
+        public var uid: String
+        public var sequence: Int
+        /// When this version of the invite was made (DTSTAMP).
+        public var stamp: Date
+        public var start: Date
+        public var end: Date
+        public var summary: String
+        public var description: String?
+        public var location: String?
+        public var organizer: Person?
+        public var attendee: Person
+
+        public init(
+            method: Method, uid: String, sequence: Int, stamp: Date, start: Date, end: Date, summary: String,
+            description: String? = nil, location: String? = nil, organizer: Person? = nil, attendee: Person
+        ) {
+            self.method = method
+            self.uid = uid
+            self.sequence = sequence
+            self.stamp = stamp
+            self.start = start
+            self.end = end
+            self.summary = summary
+            self.description = description
+            self.location = location
+            self.organizer = organizer
+            self.attendee = attendee
+        }
+    }
+
+    /// The whole VCALENDAR: CRLF line ends, folded lines, times in UTC.
+    public static func render(_ event: Event) -> String {
+        var lines = [
+            "BEGIN:VCALENDAR",
+            "PRODID:-//Herald//Booking notifications//EN",
+            "VERSION:2.0",
+            "CALSCALE:GREGORIAN",
+            "METHOD:\(event.method.rawValue)",
+            "BEGIN:VEVENT",
+            "UID:" + escapeText(event.uid),
+            "SEQUENCE:\(max(0, event.sequence))",
+            "DTSTAMP:" + utc(event.stamp),
+            "DTSTART:" + utc(event.start),
+            "DTEND:" + utc(event.end),
+            "SUMMARY:" + escapeText(event.summary),
+        ]
+        if let description = event.description, !description.isEmpty { lines.append("DESCRIPTION:" + escapeText(description)) }
+        if let location = event.location, !location.isEmpty { lines.append("LOCATION:" + escapeText(location)) }
+        if let organizer = event.organizer {
+            lines.append("ORGANIZER;CN=\(parameter(organizer.name)):mailto:\(address(organizer.email))")
+        }
+        lines.append(
+            "ATTENDEE;CN=\(parameter(event.attendee.name));ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:"
+                + address(event.attendee.email))
+        lines += [
+            "STATUS:" + (event.method == .cancel ? "CANCELLED" : "CONFIRMED"),
+            "TRANSP:OPAQUE",
+            "END:VEVENT",
+            "END:VCALENDAR",
+        ]
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, line
+    /// breaks as `\n`, other control characters dropped.
+    static func escapeText(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case ";": escaped += "\\;"
+            case ",": escaped += "\\,"
+            case "\r\n", "\n", "\r": escaped += "\\n"
+            default:
+                if character.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) || character == "\t" {
+                    escaped.append(character)
+                }
+            }
+        }
+        return escaped
+    }
+
+    /// A parameter value (CN): quoted when it holds `:`, `;` or `,`; double quotes and
+    /// control characters, which a parameter value cannot carry at all, dropped.
+    static func parameter(_ text: String) -> String {
+        let kept = String(text.unicodeScalars.filter { $0 != "\"" && $0.properties.generalCategory != .control })
+        return kept.contains(where: { $0 == ":" || $0 == ";" || $0 == "," }) ? "\"\(kept)\"" : kept
+    }
+
+    /// An address for a mailto: URI: no spaces, controls or characters that end the line's structure.
+    static func address(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter {
+            $0.value > 0x20 && $0.properties.generalCategory != .control && !"\"<>;,:\\".unicodeScalars.contains($0)
+        }))
+    }
+
+    /// One content line folded as RFC 5545 §3.1 says: at most 75 octets per line, the
+    /// rest on continuation lines that start with a space, never inside a character.
+    static func fold(_ line: String) -> String {
+        var result = ""
+        var length = 0
+        for character in line {
+            let size = character.utf8.count
+            if length + size > 75 {
+                result += "\r\n "
+                length = 1
+            }
+            result.append(character)
+            length += size
+        }
+        return result
+    }
+
+    /// `yyyyMMddTHHmmssZ`.
+    static func utc(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+}
