@@ -520,6 +520,39 @@ public nonisolated struct Herald_V1_RenderedMessage: Sendable {
   /// `List-Unsubscribe: <url>` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
   public var listUnsubscribeURL: String = String()
 
+  /// For e-mails about the appointment itself (confirmation, reschedule notice,
+  /// cancellation): the calendar invite the e-mail channel attaches, as a
+  /// `text/calendar; method=<method>` alternative part and an `invite.ics`
+  /// attachment. Absent for other messages.
+  public var calendar: Herald_V1_CalendarInvite {
+    get {_calendar ?? Herald_V1_CalendarInvite()}
+    set {_calendar = newValue}
+  }
+  /// Returns true if `calendar` has been explicitly set.
+  public var hasCalendar: Bool {self._calendar != nil}
+  /// Clears the value of `calendar`. Subsequent reads from it will return its default value.
+  public mutating func clearCalendar() {self._calendar = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _calendar: Herald_V1_CalendarInvite? = nil
+}
+
+/// An iCalendar (RFC 5545) object with its iTIP method (RFC 5546), rendered by the
+/// core: the same UID for the booking's whole life, SEQUENCE rising with each change.
+public nonisolated struct Herald_V1_CalendarInvite: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "REQUEST" (add or update) or "CANCEL" (remove).
+  public var method: String = String()
+
+  /// The whole VCALENDAR, CRLF line ends.
+  public var ics: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1358,7 +1391,7 @@ nonisolated extension Herald_V1_Recipient: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RenderedMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{3}text_body\0\u{3}html_body\0\u{3}sender_name\0\u{3}reply_to\0\u{3}template_name\0\u{3}template_language\0\u{3}template_parameters\0\u{3}list_unsubscribe_url\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{3}text_body\0\u{3}html_body\0\u{3}sender_name\0\u{3}reply_to\0\u{3}template_name\0\u{3}template_language\0\u{3}template_parameters\0\u{3}list_unsubscribe_url\0\u{1}calendar\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1375,12 +1408,17 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
       case 7: try { try decoder.decodeSingularStringField(value: &self.templateLanguage) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.templateParameters) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.listUnsubscribeURL) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._calendar) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.subject.isEmpty {
       try visitor.visitSingularStringField(value: self.subject, fieldNumber: 1)
     }
@@ -1408,6 +1446,9 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
     if !self.listUnsubscribeURL.isEmpty {
       try visitor.visitSingularStringField(value: self.listUnsubscribeURL, fieldNumber: 9)
     }
+    try { if let v = self._calendar {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1421,6 +1462,42 @@ nonisolated extension Herald_V1_RenderedMessage: SwiftProtobuf.Message, SwiftPro
     if lhs.templateLanguage != rhs.templateLanguage {return false}
     if lhs.templateParameters != rhs.templateParameters {return false}
     if lhs.listUnsubscribeURL != rhs.listUnsubscribeURL {return false}
+    if lhs._calendar != rhs._calendar {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_CalendarInvite: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CalendarInvite"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}method\0\u{1}ics\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.method) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ics) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.method.isEmpty {
+      try visitor.visitSingularStringField(value: self.method, fieldNumber: 1)
+    }
+    if !self.ics.isEmpty {
+      try visitor.visitSingularStringField(value: self.ics, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_CalendarInvite, rhs: Herald_V1_CalendarInvite) -> Bool {
+    if lhs.method != rhs.method {return false}
+    if lhs.ics != rhs.ics {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

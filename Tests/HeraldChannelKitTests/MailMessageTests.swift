@@ -50,6 +50,28 @@ struct MailMessageTests {
         }
     }
 
+    /// An invite: multipart/mixed with the alternatives (text, HTML, the calendar with
+    /// its method) and the same calendar as invite.ics; both decode to the exact bytes.
+    @Test func anInviteIsACalendarAlternativeAndAnAttachment() throws {
+        let ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Zoë\\, cut\r\nEND:VCALENDAR\r\n"
+        var message = Self.message(text: "Hi", html: "<p>Hi</p>")
+        message.calendar = .init(method: "REQUEST", ics: ics)
+        let raw = String(decoding: try message.rendered(), as: UTF8.self)
+        let parsed = try ParsedMessage(Array(raw.utf8))
+        let mixed = try #require(parsed.header("Content-Type"))
+        #expect(mixed.hasPrefix("multipart/mixed;"), "\(mixed)")
+        #expect(raw.contains("Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\n"))
+        #expect(raw.contains("Content-Type: application/ics; name=\"invite.ics\"\r\nContent-Disposition: attachment; filename=\"invite.ics\""))
+        #expect(raw.contains("Content-Type: text/plain; charset=utf-8") && raw.contains("Content-Type: text/html; charset=utf-8"))
+        let encoded = Data(ics.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        #expect(raw.components(separatedBy: encoded).count == 3, "the calendar twice, base64")
+
+        message.calendar = .init(method: "request; x=1", ics: ics)
+        #expect(throws: MailMessageError.self) { try message.rendered() }
+        message.calendar = .init(method: "CANCEL", ics: "not a calendar")
+        #expect(throws: MailMessageError.self) { try message.rendered() }
+    }
+
     @Test func htmlMakesAMultipartAlternativeWithTextFirst() throws {
         let html = "<p>Hi <b>Zoë</b>, a long line " + String(repeating: "with words and = signs ", count: 10) + "</p>"
         let raw = try Self.message(text: "Hi Zoë", html: html).rendered()

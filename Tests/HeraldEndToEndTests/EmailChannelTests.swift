@@ -86,18 +86,26 @@ struct EmailChannelTests {
         #expect(parsed.addresses["to"] == [.init(name: customer, address: "zoe@example.com")])
         #expect(parsed.addresses["reply-to"] == [.init(name: "", address: "desk@salon.example")])
         #expect(parsed.headers["subject"] == ["Your appointment at Salon Lumière is confirmed"])
-        // The core renders a text part and an HTML part: multipart/alternative, plain text first.
-        #expect(parsed.content_type == "multipart/alternative")
-        #expect(parsed.parts.map(\.content_type) == ["text/plain", "text/html"])
-        for part in parsed.parts {
+        // The core renders a text part, an HTML part and the calendar invite: the three as
+        // alternatives (plain text first), and the invite once more as invite.ics.
+        #expect(parsed.content_type == "multipart/mixed")
+        #expect(parsed.parts.map(\.content_type) == ["text/plain", "text/html", "text/calendar", "application/ics"])
+        for part in parsed.parts.prefix(2) {
             #expect(part.charset == "utf-8")
             #expect(part.transfer_encoding == "quoted-printable")
         }
         let text = try #require(parsed.parts.first)
         #expect(text.content.hasPrefix("Hi Zoë,"), "\(text.content)")
         #expect(text.content.contains("with Salon Lumière"), "\(text.content)")
-        let html = try #require(parsed.parts.last)
+        let html = try #require(parsed.parts.dropFirst().first)
         #expect(html.content.contains("<p>Hi Zoë,</p>"), "\(html.content)")
+        let calendar = parsed.parts[2], attachment = parsed.parts[3]
+        #expect(calendar.method == "REQUEST" && attachment.filename == "invite.ics", "\(parsed.parts)")
+        #expect(calendar.content.replacingOccurrences(of: "\r\n", with: "\n") == attachment.content.replacingOccurrences(of: "\r\n", with: "\n"))
+        let invite = try #require(try await CalendarInviteTests.read([calendar.content], in: core.directory).first)
+        #expect(invite["method"] as? String == "REQUEST" && invite["uid"] as? String == "b-1@herald" && invite["sequence"] as? Int == 0)
+        #expect(invite["attendee"] as? String == "mailto:zoe@example.com" && invite["attendee_cn"] as? String == customer)
+        #expect(invite["organizer"] as? String == "mailto:desk@salon.example", "\(invite)")
 
         #expect(try await channel.stop() == 0, "\(channel.process.stderr)")
         #expect(try await core.stop() == 0)

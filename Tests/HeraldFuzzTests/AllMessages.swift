@@ -14,6 +14,7 @@ enum AllMessages {
         Herald_V1_AuthenticateApiKeyResponse.self,
         Herald_V1_Booking.self,
         Herald_V1_BookingEvent.self,
+        Herald_V1_CalendarInvite.self,
         Herald_V1_CancelBookingRequest.self,
         Herald_V1_ChannelQueue.self,
         Herald_V1_ClaimIdempotencyKeyRequest.self,

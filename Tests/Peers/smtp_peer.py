@@ -88,11 +88,16 @@ def parse(raw):
     for part in message.walk():
         if part.is_multipart():
             continue
+        content = part.get_content()
+        if isinstance(content, bytes):  # an attachment (invite.ics): its text
+            content = content.decode("utf-8", "replace")
         parts.append({
             "content_type": part.get_content_type(),
             "charset": part.get_content_charset(),
             "transfer_encoding": part.get("Content-Transfer-Encoding", ""),
-            "content": part.get_content(),
+            "content": content,
+            "method": part.get_param("method"),
+            "filename": part.get_filename(),
         })
     addresses = {}
     for name in ("from", "to", "reply-to"):

@@ -18,10 +18,26 @@ public struct MailMessage: Sendable {
     /// The one-click unsubscribe URL (RFC 8058): sent as `List-Unsubscribe` with
     /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
     public var listUnsubscribeURL: String?
+    /// A calendar invite: sent as a `text/calendar; method=...` alternative (what mail
+    /// clients show as an invitation) and as an `invite.ics` attachment.
+    public var calendar: CalendarInvite?
+
+    public struct CalendarInvite: Sendable, Equatable {
+        /// The iTIP method: REQUEST, CANCEL (upper-case letters only).
+        public var method: String
+        /// The VCALENDAR text.
+        public var ics: String
+
+        public init(method: String, ics: String) {
+            self.method = method
+            self.ics = ics
+        }
+    }
 
     public init(
         from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String,
-        htmlBody: String = "", messageID: String, date: Date = Date(), listUnsubscribeURL: String? = nil
+        htmlBody: String = "", messageID: String, date: Date = Date(), listUnsubscribeURL: String? = nil,
+        calendar: CalendarInvite? = nil
     ) {
         self.from = from
         self.to = to
@@ -32,6 +48,7 @@ public struct MailMessage: Sendable {
         self.messageID = messageID
         self.date = date
         self.listUnsubscribeURL = listUnsubscribeURL
+        self.calendar = calendar
     }
 
     /// A Message-ID that is the same on every attempt of a delivery, so a
@@ -79,6 +96,12 @@ public struct MailMessage: Sendable {
             ]
         }
 
+        if let calendar {
+            guard !calendar.method.isEmpty, calendar.method.count <= 20, calendar.method.allSatisfy({ $0.isASCII && $0.isUppercase }),
+                  calendar.ics.hasPrefix("BEGIN:VCALENDAR")
+            else { throw MailMessageError(field: "calendar", reason: "needs an iTIP method (REQUEST, CANCEL) and a VCALENDAR") }
+            return Array(Self.withInvite(headers: headers, text: textBody, html: htmlBody, calendar: calendar).utf8)
+        }
         var text: String
         if htmlBody.isEmpty {
             headers += Self.partHeaders(subtype: "plain")
@@ -96,6 +119,29 @@ public struct MailMessage: Sendable {
             text += "--\(boundary)--\r\n"
         }
         return Array(text.utf8)
+    }
+
+    /// multipart/mixed: the alternatives (text, HTML when there is one, the calendar),
+    /// then the same calendar as an `invite.ics` attachment, both base64 (its CRLF lines
+    /// kept exactly).
+    private static func withInvite(headers: [String], text: String, html: String, calendar: CalendarInvite) -> String {
+        // "=_" cannot occur in quoted-printable or base64 output: no boundary collides with a body.
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let mixed = "=_herald_m_" + id, alternative = "=_herald_a_" + id
+        let ics = MIMEEncoding.base64Lines(Array(calendar.ics.utf8))
+        var out = (headers + ["Content-Type: multipart/mixed;\r\n boundary=\"\(mixed)\""]).joined(separator: "\r\n") + "\r\n\r\n"
+        out += "--\(mixed)\r\nContent-Type: multipart/alternative;\r\n boundary=\"\(alternative)\"\r\n\r\n"
+        for (subtype, body) in [("plain", text), ("html", html)] where !body.isEmpty || subtype == "plain" {
+            out += "--\(alternative)\r\n" + partHeaders(subtype: subtype).joined(separator: "\r\n") + "\r\n\r\n"
+            out += MIMEEncoding.quotedPrintable(body) + "\r\n"
+        }
+        out += "--\(alternative)\r\nContent-Type: text/calendar; charset=utf-8; method=\(calendar.method)\r\n"
+        out += "Content-Transfer-Encoding: base64\r\n\r\n" + ics + "\r\n"
+        out += "--\(alternative)--\r\n"
+        out += "--\(mixed)\r\nContent-Type: application/ics; name=\"invite.ics\"\r\n"
+        out += "Content-Disposition: attachment; filename=\"invite.ics\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        out += ics + "\r\n--\(mixed)--\r\n"
+        return out
     }
 
     private static func partHeaders(subtype: String) -> [String] {

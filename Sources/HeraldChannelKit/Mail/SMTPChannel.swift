@@ -113,7 +113,8 @@ public struct SMTPChannel: ChannelPlugin {
             bytes = try MailMessage(
                 from: sender, to: recipient, replyTo: replyTo, subject: content.subject, textBody: content.textBody,
                 htmlBody: content.htmlBody, messageID: messageID,
-                listUnsubscribeURL: content.listUnsubscribeURL.isEmpty ? nil : content.listUnsubscribeURL
+                listUnsubscribeURL: content.listUnsubscribeURL.isEmpty ? nil : content.listUnsubscribeURL,
+                calendar: content.hasCalendar ? .init(method: content.calendar.method, ics: content.calendar.ics) : nil
             ).rendered()
         } catch {
             return .failed(error: "not sent: \(error)", code: "invalid_message")

@@ -21,6 +21,9 @@ struct OutboxRecord: Encodable, Equatable {
         var replyTo: String?
         /// A follow-up e-mail's one-click unsubscribe link (List-Unsubscribe).
         var listUnsubscribeURL: String?
+        /// An e-mail's calendar invite: its iTIP method and VCALENDAR text.
+        var calendarMethod: String?
+        var calendarIcs: String?
         var templateName: String?
         var templateLanguage: String?
         var templateParameters: [String]?
@@ -67,6 +70,8 @@ struct OutboxRecord: Encodable, Equatable {
                 subject: m.subject.nonEmpty, text: m.textBody.nonEmpty, html: m.htmlBody.nonEmpty,
                 senderName: m.senderName.nonEmpty, replyTo: m.replyTo.nonEmpty,
                 listUnsubscribeURL: m.listUnsubscribeURL.nonEmpty,
+                calendarMethod: m.hasCalendar ? m.calendar.method.nonEmpty : nil,
+                calendarIcs: m.hasCalendar ? m.calendar.ics.nonEmpty : nil,
                 templateName: m.templateName.nonEmpty, templateLanguage: m.templateLanguage.nonEmpty,
                 templateParameters: m.templateParameters.isEmpty ? nil : m.templateParameters)
         case .webhook(let w):

@@ -150,3 +150,34 @@ public enum ICalendar {
         return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 }
+
+extension ICalendar {
+    /// The invite an e-mail of `kind` about `booking` carries: REQUEST with a
+    /// confirmation or reschedule notice, CANCEL with a cancellation; nil for other
+    /// kinds, or a customer without an e-mail address.
+    ///
+    /// UID: the booking's id, the same for its whole life. SEQUENCE: its schedule
+    /// version less one for a REQUEST (0 for the first), the version itself for a
+    /// CANCEL, so the cancellation always outranks the last request. DTSTAMP: when the
+    /// booking last changed, so a resend of the same e-mail is the same invite.
+    /// ORGANIZER: the tenant's reply-to address, when it has one.
+    public static func invite(
+        kind: NotificationKind, booking: Booking, settings: NotificationSettings, eventType: EventType?
+    ) -> Event? {
+        let method: Method
+        switch kind {
+        case .confirmation, .reschedule: method = .request
+        case .cancellation: method = .cancel
+        default: return nil
+        }
+        guard let email = booking.customerEmail, !email.isEmpty else { return nil }
+        let business = settings.senderName
+        let what = eventType?.name ?? "Appointment"
+        return Event(
+            method: method, uid: "\(booking.id)@herald", sequence: booking.scheduleVersion - (method == .request ? 1 : 0),
+            stamp: booking.updatedAt, start: booking.startAt, end: booking.endAt,
+            summary: business.isEmpty ? what : "\(what) with \(business)",
+            organizer: settings.replyToEmail.flatMap { $0.isEmpty ? nil : Person(name: business, email: $0) },
+            attendee: Person(name: booking.customerName, email: email))
+    }
+}

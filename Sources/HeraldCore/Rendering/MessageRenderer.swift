@@ -43,6 +43,12 @@ public final class MessageRenderer: Sendable {
             $0.textBody = compiled.body.render(values)
             if channel == "email" {
                 $0.htmlBody = compiled.html.map { $0.render(values) } ?? Self.html(fromText: $0.textBody)
+                if let invite = ICalendar.invite(kind: kind, booking: booking, settings: settings, eventType: eventType) {
+                    $0.calendar = .with { calendar in
+                        calendar.method = invite.method.rawValue
+                        calendar.ics = ICalendar.render(invite)
+                    }
+                }
             }
             if channel == "whatsapp" {
                 // Business-initiated WhatsApp messages must use a template approved

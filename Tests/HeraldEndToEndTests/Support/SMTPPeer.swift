@@ -121,6 +121,9 @@ struct ParsedMail: Decodable, Sendable {
         var charset: String?
         var transfer_encoding: String
         var content: String
+        /// The Content-Type's method parameter (text/calendar) and the attachment's file name.
+        var method: String?
+        var filename: String?
     }
 
     var mail_from: String
