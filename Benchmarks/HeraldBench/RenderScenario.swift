@@ -17,6 +17,7 @@ func runRendering(renders: Int) -> [EngineResult] {
     let cases: [(String, NotificationKind, String, MessageTemplate?)] = [
         ("render reminder e-mail (default template)", .reminder, "email", nil),
         ("render reminder SMS (tenant template)", .reminder, "sms", own),
+        ("render confirmation e-mail with its calendar invite", .confirmation, "email", nil),
     ]
     return cases.map { name, kind, channel, template in
         var bytes = 0
@@ -30,7 +31,7 @@ func runRendering(renders: Int) -> [EngineResult] {
             let message = renderer.render(
                 kind: kind, channel: channel, booking: booking, settings: settings, eventType: nil,
                 reminderOffsetMinutes: 60, template: template)
-            bytes += message.textBody.utf8.count + message.htmlBody.utf8.count
+            bytes += message.textBody.utf8.count + message.htmlBody.utf8.count + message.calendar.ics.utf8.count
         }
         let elapsed = ContinuousClock.now - began
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -38,6 +39,6 @@ func runRendering(renders: Int) -> [EngineResult] {
         return EngineResult(
             scenario: name, size: renders, result: "\(fixed(perRender, 1)) µs per message", target: "", met: nil,
             metrics: ["microseconds_per_render": perRender, "renders_per_second": Double(renders) / seconds],
-            notes: ["\(name): \(renders) bookings, \(bytes / renders) bytes of text and HTML each, one thread"])
+            notes: ["\(name): \(renders) bookings, \(bytes / renders) bytes of text, HTML and invite each, one thread"])
     }
 }

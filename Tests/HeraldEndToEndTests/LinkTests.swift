@@ -12,13 +12,14 @@ struct LinkTests {
     /// is refused; the one-click POST puts the address on the list for follow-ups, and
     /// the customer's next follow-up is skipped while the confirmation still goes.
     @Test func aFollowUpEmailUnsubscribesInOneClick() async throws {
-        let port = try freeTCPPort()
-        let publicURL = "http://127.0.0.1:\(port)"
+        // The public URL is the reverse proxy's, as in production; the test calls the
+        // gateway (on a port it picked itself) with the links' paths.
+        let publicURL = Self.publicURL
         let core = try await RunningCore.start(arguments: ["--public-url", publicURL])
         let smtp = try await SMTPPeer.start(
             in: core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
         let email = try await RunningEmailChannel.start("email-links", core: core, environment: EmailChannelTests.environment(smtp))
-        let gateway = try await RunningGateway.start(core: core, arguments: ["--listen", "127.0.0.1:\(port)"])
+        let gateway = try await RunningGateway.start(core: core)
         _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
         _ = try await core.heraldOK("settings", "set", "salon", "--follow-up", "1", "--quiet-hours", "off", "--sender-name", "Salon <Lumière>")
 
@@ -102,6 +103,8 @@ struct LinkTests {
         #expect(try await core.stop() == 0)
     }
 
+    static let publicURL = "https://book.example.test"
+
     /// Where test artefacts are kept (screenshots of the link pages): `.build/test-artefacts`.
     static let artefacts = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -128,13 +131,14 @@ struct LinkTests {
     /// signed webhook, the cancellation notice). Opening a link changes nothing; a
     /// moved appointment's old link says the time changed.
     @Test func aCustomerCancelsInARealBrowser() async throws {
-        let port = try freeTCPPort()
-        let publicURL = "http://127.0.0.1:\(port)"
+        // The public URL is the reverse proxy's, as in production; the test calls the
+        // gateway (on a port it picked itself) with the links' paths.
+        let publicURL = Self.publicURL
         let core = try await RunningCore.start(arguments: ["--public-url", publicURL])
         let smtp = try await SMTPPeer.start(
             in: core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
         let email = try await RunningEmailChannel.start("email-browser", core: core, environment: EmailChannelTests.environment(smtp))
-        let gateway = try await RunningGateway.start(core: core, arguments: ["--listen", "127.0.0.1:\(port)"])
+        let gateway = try await RunningGateway.start(core: core)
         _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
         _ = try await core.heraldOK("settings", "set", "salon", "--customer-links", "on", "--sender-name", "Salon Lumière")
         #expect(try await core.heraldOK("settings", "show", "salon").contains("on (confirm and cancel)"))
@@ -165,11 +169,12 @@ struct LinkTests {
         let cancel = try await book("b-1")
 
         // Opening it (a mail scanner, or the customer reading) changes nothing.
-        let looked = try await Self.browse(cancel, screenshots: "cancel-link-opened", press: false)
+        let local = gateway.baseURL + cancel.dropFirst(publicURL.count)
+        let looked = try await Self.browse(local, screenshots: "cancel-link-opened", press: false)
         #expect((looked["before"] as? [String: Any])?["h1"] as? String == "Cancel your appointment", "\(looked)")
         #expect(try await core.heraldOK("booking", "show", "b-1", "--json").contains("\"confirmed\""))
 
-        let report = try await Self.browse(cancel, screenshots: "cancel-link")
+        let report = try await Self.browse(local, screenshots: "cancel-link")
         let before = try #require(report["before"] as? [String: Any], "\(report)")
         #expect(before["h1"] as? String == "Cancel your appointment")
         #expect((before["text"] as? String)?.contains("Salon Lumière") == true, "\(before)")

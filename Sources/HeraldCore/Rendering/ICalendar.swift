@@ -40,10 +40,13 @@ public enum ICalendar {
         public var location: String?
         public var organizer: Person?
         public var attendee: Person
+        /// Not yet confirmed (a pending booking): STATUS:TENTATIVE instead of CONFIRMED.
+        public var tentative: Bool
 
         public init(
             method: Method, uid: String, sequence: Int, stamp: Date, start: Date, end: Date, summary: String,
-            description: String? = nil, location: String? = nil, organizer: Person? = nil, attendee: Person
+            description: String? = nil, location: String? = nil, organizer: Person? = nil, attendee: Person,
+            tentative: Bool = false
         ) {
             self.method = method
             self.uid = uid
@@ -56,6 +59,7 @@ public enum ICalendar {
             self.location = location
             self.organizer = organizer
             self.attendee = attendee
+            self.tentative = tentative
         }
     }
 
@@ -78,13 +82,13 @@ public enum ICalendar {
         if let description = event.description, !description.isEmpty { lines.append("DESCRIPTION:" + escapeText(description)) }
         if let location = event.location, !location.isEmpty { lines.append("LOCATION:" + escapeText(location)) }
         if let organizer = event.organizer {
-            lines.append("ORGANIZER;CN=\(parameter(organizer.name)):mailto:\(address(organizer.email))")
+            lines.append("ORGANIZER\(commonName(organizer.name)):mailto:\(address(organizer.email))")
         }
         lines.append(
-            "ATTENDEE;CN=\(parameter(event.attendee.name));ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:"
+            "ATTENDEE\(commonName(event.attendee.name));ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:"
                 + address(event.attendee.email))
         lines += [
-            "STATUS:" + (event.method == .cancel ? "CANCELLED" : "CONFIRMED"),
+            "STATUS:" + (event.method == .cancel ? "CANCELLED" : event.tentative ? "TENTATIVE" : "CONFIRMED"),
             "TRANSP:OPAQUE",
             "END:VEVENT",
             "END:VCALENDAR",
@@ -109,6 +113,12 @@ public enum ICalendar {
             }
         }
         return escaped
+    }
+
+    /// `;CN=<name>`, or nothing for a name that is empty once cleaned.
+    static func commonName(_ name: String) -> String {
+        let value = parameter(name)
+        return value.isEmpty || value == "\"\"" ? "" : ";CN=" + value
     }
 
     /// A parameter value (CN): quoted when it holds `:`, `;` or `,`; double quotes and
@@ -178,6 +188,6 @@ extension ICalendar {
             stamp: booking.updatedAt, start: booking.startAt, end: booking.endAt,
             summary: business.isEmpty ? what : "\(what) with \(business)",
             organizer: settings.replyToEmail.flatMap { $0.isEmpty ? nil : Person(name: business, email: $0) },
-            attendee: Person(name: booking.customerName, email: email))
+            attendee: Person(name: booking.customerName, email: email), tentative: booking.status == .pending)
     }
 }

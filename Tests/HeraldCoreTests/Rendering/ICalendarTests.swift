@@ -78,6 +78,17 @@ struct ICalendarTests {
         #expect(invite["lines_ok"] as? Bool == true, "\(invite)")
     }
 
+    /// A pending booking's invite is tentative; a name that is empty once cleaned gives no CN.
+    @Test func aPendingBookingIsTentativeAndAnEmptyNameHasNoCN() async throws {
+        var event = Self.event(attendee: "\"\"")
+        event.tentative = true
+        event.organizer = .init(name: "", email: "desk@salon.example")
+        let ics = ICalendar.render(event)
+        #expect(ics.contains("\r\nATTENDEE;ROLE=REQ-PARTICIPANT") && ics.contains("\r\nORGANIZER:mailto:desk@salon.example\r\n"), "\(ics)")
+        let invite = try #require(try await Self.parsed([event]).first)
+        #expect(invite["status"] as? String == "TENTATIVE" && invite["attendee_cn"] is NSNull, "\(invite)")
+    }
+
     @Test func linesFoldWithinSeventyFiveOctetsWithoutSplittingACharacter() {
         let folded = ICalendar.fold("SUMMARY:" + String(repeating: "é", count: 100))
         let lines = folded.components(separatedBy: "\r\n")
