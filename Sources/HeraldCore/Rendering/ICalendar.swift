@@ -99,6 +99,10 @@ public enum ICalendar {
     /// A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, line
     /// breaks as `\n`, other control characters dropped.
     static func escapeText(_ text: String) -> String {
+        // Most values (names, services) need nothing: one pass over the bytes says so.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
+            return text
+        }
         var escaped = ""
         for character in text {
             switch character {
@@ -138,26 +142,44 @@ public enum ICalendar {
     /// One content line folded as RFC 5545 §3.1 says: at most 75 octets per line, the
     /// rest on continuation lines that start with a space, never inside a character.
     static func fold(_ line: String) -> String {
-        var result = ""
-        var length = 0
-        for character in line {
-            let size = character.utf8.count
-            if length + size > 75 {
-                result += "\r\n "
-                length = 1
-            }
-            result.append(character)
-            length += size
+        let bytes = Array(line.utf8)
+        guard bytes.count > 75 else { return line }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + bytes.count / 70 * 3)
+        var start = 0, limit = 75
+        while bytes.count - start > limit {
+            // Back off to the start of a character: never before a continuation byte.
+            var end = start + limit
+            while end > start, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            result += bytes[start..<end]
+            result += [0x0D, 0x0A, 0x20]
+            start = end
+            limit = 74 // a continuation line's leading space is one of its 75 octets
         }
-        return result
+        result += bytes[start...]
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// `yyyyMMddTHHmmssZ`.
+    ///
+    /// Plain arithmetic on the seconds since 1970 (the proleptic Gregorian civil date
+    /// of a day count): Foundation's calendar took more time than the rest of an invite.
     static func utc(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let yearText = String(repeating: "0", count: max(0, 4 - "\(year)".count)) + "\(year)"
+        return yearText + two(month) + two(day) + "T" + two(secondOfDay / 3600) + two(secondOfDay % 3600 / 60) + two(secondOfDay % 60) + "Z"
     }
 }
 

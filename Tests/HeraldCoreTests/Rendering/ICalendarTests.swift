@@ -97,3 +97,21 @@ struct ICalendarTests {
         #expect(lines.first! + lines.dropFirst().map { String($0.dropFirst()) }.joined() == "SUMMARY:" + String(repeating: "é", count: 100))
     }
 }
+
+extension ICalendarTests {
+    /// The arithmetic UTC form agrees with Foundation's calendar, around leap days,
+    /// year ends and before 1970.
+    @Test(arguments: [
+        0.0, 59.0, 86_399.0, 951_782_400.0, 951_868_799.0, 1_709_164_800.5, 1_806_840_000.0, 4_102_444_799.0, -1.0, -86_401.0,
+        -2_208_988_800.0,
+    ])
+    func utcTimesMatchTheGregorianCalendar(_ seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let expected = String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        #expect(ICalendar.utc(date) == expected)
+    }
+}
