@@ -122,7 +122,7 @@ public enum ICalendar {
     /// `;CN=<name>`, or nothing for a name that is empty once cleaned.
     static func commonName(_ name: String) -> String {
         let value = parameter(name)
-        return value.isEmpty || value == "\"\"" ? "" : ";CN=" + value
+        return value.isEmpty ? "" : ";CN=" + value
     }
 
     /// A parameter value (CN): quoted when it holds `:`, `;` or `,`; double quotes and
