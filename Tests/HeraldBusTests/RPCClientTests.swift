@@ -5,16 +5,20 @@ import HeraldTesting
 import Testing
 
 @Suite struct RPCClientTests {
-    /// A loopback endpoint nothing listens on: bind a free port, then close it.
-    func deadEndpoint() throws -> String {
-        let socket = try ZMQSocket(context: testContext, kind: .router)
-        defer { socket.close() }
-        try socket.bind(anyPort)
-        return try socket.lastEndpoint()
+    /// This test's own directory; Swift Testing makes a new suite value for every test.
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory(prefix: "herald-rpc-client") }
+
+    /// An endpoint nothing listens on. It is an `ipc://` path in this test's directory rather than a
+    /// loopback port that was bound and closed: a closed port can be taken by another test running
+    /// beside this one (or a connect to it can meet itself), and then calls reach a stranger.
+    func deadEndpoint(_ name: String = "core") -> String {
+        "ipc://\(directory.appending(name).path)"
     }
 
     @Test func aCoreThatIsNotThereIsUnavailableWithinTheTimeout() async throws {
-        let endpoint = try deadEndpoint()
+        let endpoint = deadEndpoint()
         let client = try makeClient(endpoint)
         defer { client.close() }
         let started = ContinuousClock.now
@@ -29,19 +33,14 @@ import Testing
     }
 
     @Test func aClientReachesACoreThatStartsLater() async throws {
-        // Reserve a port, start the client first, then bind the server on that port.
-        let endpoint = try deadEndpoint()
+        // Start the client first, then the server on the endpoint it is trying to reach.
+        let endpoint = deadEndpoint()
         let client = try makeClient(endpoint)
         defer { client.close() }
         let answer = Task { try await client.call(Methods.echo, violation("late"), as: Herald_V1_Status.self, timeout: .seconds(10)) }
-        // libzmq releases a closed socket's port in its I/O thread, so binding may need a retry.
-        var server: RPCServer?
-        try await eventually("the reserved port to be free") {
-            server = try? RPCServer(context: testContext, configuration: RPCServerConfiguration(endpoint: endpoint),
-                                    router: .testRouter(), logger: testLogger)
-            return server != nil
-        }
-        let running = Task { [server] in try await server?.run() }
+        let server = try RPCServer(context: testContext, configuration: RPCServerConfiguration(endpoint: endpoint),
+                                   router: .testRouter(), logger: testLogger)
+        let running = Task { try await server.run() }
         defer { running.cancel() }
         let message = try await answer.value.message
         #expect(message == "echo:late")
@@ -49,7 +48,7 @@ import Testing
 
     /// Several cores, comma-separated: calls go to the ones that are there.
     @Test func aClientGivenSeveralCoresCallsTheOneThatIsThere() async throws {
-        let dead = try deadEndpoint()
+        let dead = deadEndpoint()
         try await withServer { server in
             for list in ["\(dead),\(server.boundEndpoint)", "\(server.boundEndpoint) , \(dead)"] {
                 let client = try makeClient(list)
@@ -64,7 +63,7 @@ import Testing
     }
 
     @Test func aClosedClientFailsItsCallsAtOnce() async throws {
-        let client = try makeClient(try deadEndpoint())
+        let client = try makeClient(deadEndpoint())
         client.close()
         let started = ContinuousClock.now
         let error = await #expect(throws: RPCError.self) {
@@ -75,7 +74,7 @@ import Testing
     }
 
     @Test func cancellingACallEndsItAtOnce() async throws {
-        let client = try makeClient(try deadEndpoint())
+        let client = try makeClient(deadEndpoint())
         defer { client.close() }
         let call = Task { try await client.call(Methods.echo, violation("x"), as: Herald_V1_Status.self, timeout: .seconds(30)) }
         call.cancel()
