@@ -347,6 +347,43 @@ public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
   /// Clears the value of `customerLinks`. Subsequent reads from it will return its default value.
   public mutating func clearCustomerLinks() {_uniqueStorage()._customerLinks = nil}
 
+  public var askConfirmation: Bool {
+    get {_storage._askConfirmation ?? false}
+    set {_uniqueStorage()._askConfirmation = newValue}
+  }
+  /// Returns true if `askConfirmation` has been explicitly set.
+  public var hasAskConfirmation: Bool {_storage._askConfirmation != nil}
+  /// Clears the value of `askConfirmation`. Subsequent reads from it will return its default value.
+  public mutating func clearAskConfirmation() {_uniqueStorage()._askConfirmation = nil}
+
+  /// 0 (no deadline) to 43200 (30 days).
+  public var confirmDeadlineMinutes: UInt32 {
+    get {_storage._confirmDeadlineMinutes ?? 0}
+    set {_uniqueStorage()._confirmDeadlineMinutes = newValue}
+  }
+  /// Returns true if `confirmDeadlineMinutes` has been explicitly set.
+  public var hasConfirmDeadlineMinutes: Bool {_storage._confirmDeadlineMinutes != nil}
+  /// Clears the value of `confirmDeadlineMinutes`. Subsequent reads from it will return its default value.
+  public mutating func clearConfirmDeadlineMinutes() {_uniqueStorage()._confirmDeadlineMinutes = nil}
+
+  public var cancelUnconfirmed: Bool {
+    get {_storage._cancelUnconfirmed ?? false}
+    set {_uniqueStorage()._cancelUnconfirmed = newValue}
+  }
+  /// Returns true if `cancelUnconfirmed` has been explicitly set.
+  public var hasCancelUnconfirmed: Bool {_storage._cancelUnconfirmed != nil}
+  /// Clears the value of `cancelUnconfirmed`. Subsequent reads from it will return its default value.
+  public mutating func clearCancelUnconfirmed() {_uniqueStorage()._cancelUnconfirmed = nil}
+
+  public var calendarInvites: Bool {
+    get {_storage._calendarInvites ?? false}
+    set {_uniqueStorage()._calendarInvites = newValue}
+  }
+  /// Returns true if `calendarInvites` has been explicitly set.
+  public var hasCalendarInvites: Bool {_storage._calendarInvites != nil}
+  /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
+  public mutating func clearCalendarInvites() {_uniqueStorage()._calendarInvites = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -426,6 +463,30 @@ public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
   /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
   public mutating func clearFallbackAfterMinutes() {self._fallbackAfterMinutes = nil}
 
+  /// Absent: the tenant's choice.
+  public var askConfirmation: Bool {
+    get {_askConfirmation ?? false}
+    set {_askConfirmation = newValue}
+  }
+  /// Returns true if `askConfirmation` has been explicitly set.
+  public var hasAskConfirmation: Bool {self._askConfirmation != nil}
+  /// Clears the value of `askConfirmation`. Subsequent reads from it will return its default value.
+  public mutating func clearAskConfirmation() {self._askConfirmation = nil}
+
+  public var calendarInvites: Bool {
+    get {_calendarInvites ?? false}
+    set {_calendarInvites = newValue}
+  }
+  /// Returns true if `calendarInvites` has been explicitly set.
+  public var hasCalendarInvites: Bool {self._calendarInvites != nil}
+  /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
+  public mutating func clearCalendarInvites() {self._calendarInvites = nil}
+
+  /// Up to 500 characters each.
+  public var location: String = String()
+
+  public var description_p: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -436,6 +497,8 @@ public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
   fileprivate var _sendRescheduleNotice: Bool? = nil
   fileprivate var _sendCancellationNotice: Bool? = nil
   fileprivate var _fallbackAfterMinutes: UInt32? = nil
+  fileprivate var _askConfirmation: Bool? = nil
+  fileprivate var _calendarInvites: Bool? = nil
 }
 
 public nonisolated struct Herald_V1_GetEventTypeRequest: Sendable {
@@ -477,110 +540,167 @@ public nonisolated struct Herald_V1_ListEventTypesResponse: Sendable {
 }
 
 /// Only the fields that are present change.
-public nonisolated struct Herald_V1_UpdateEventTypeRequest: Sendable {
+public nonisolated struct Herald_V1_UpdateEventTypeRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   public var name: String {
-    get {_name ?? String()}
-    set {_name = newValue}
+    get {_storage._name ?? String()}
+    set {_uniqueStorage()._name = newValue}
   }
   /// Returns true if `name` has been explicitly set.
-  public var hasName: Bool {self._name != nil}
+  public var hasName: Bool {_storage._name != nil}
   /// Clears the value of `name`. Subsequent reads from it will return its default value.
-  public mutating func clearName() {self._name = nil}
+  public mutating func clearName() {_uniqueStorage()._name = nil}
 
   public var durationMinutes: UInt32 {
-    get {_durationMinutes ?? 0}
-    set {_durationMinutes = newValue}
+    get {_storage._durationMinutes ?? 0}
+    set {_uniqueStorage()._durationMinutes = newValue}
   }
   /// Returns true if `durationMinutes` has been explicitly set.
-  public var hasDurationMinutes: Bool {self._durationMinutes != nil}
+  public var hasDurationMinutes: Bool {_storage._durationMinutes != nil}
   /// Clears the value of `durationMinutes`. Subsequent reads from it will return its default value.
-  public mutating func clearDurationMinutes() {self._durationMinutes = nil}
+  public mutating func clearDurationMinutes() {_uniqueStorage()._durationMinutes = nil}
 
   public var reminderOffsets: Herald_V1_ReminderOffsets {
-    get {_reminderOffsets ?? Herald_V1_ReminderOffsets()}
-    set {_reminderOffsets = newValue}
+    get {_storage._reminderOffsets ?? Herald_V1_ReminderOffsets()}
+    set {_uniqueStorage()._reminderOffsets = newValue}
   }
   /// Returns true if `reminderOffsets` has been explicitly set.
-  public var hasReminderOffsets: Bool {self._reminderOffsets != nil}
+  public var hasReminderOffsets: Bool {_storage._reminderOffsets != nil}
   /// Clears the value of `reminderOffsets`. Subsequent reads from it will return its default value.
-  public mutating func clearReminderOffsets() {self._reminderOffsets = nil}
+  public mutating func clearReminderOffsets() {_uniqueStorage()._reminderOffsets = nil}
 
   /// Removes the override so the tenant's offsets apply; conflicts with reminder_offsets.
-  public var clearReminderOffsets_p: Bool = false
+  public var clearReminderOffsets_p: Bool {
+    get {_storage._clearReminderOffsets_p}
+    set {_uniqueStorage()._clearReminderOffsets_p = newValue}
+  }
 
   /// Replaces the list when set_host_emails is true (so it can be emptied).
-  public var hostEmails: [String] = []
+  public var hostEmails: [String] {
+    get {_storage._hostEmails}
+    set {_uniqueStorage()._hostEmails = newValue}
+  }
 
-  public var setHostEmails: Bool = false
+  public var setHostEmails: Bool {
+    get {_storage._setHostEmails}
+    set {_uniqueStorage()._setHostEmails = newValue}
+  }
 
   public var sendConfirmation: Bool {
-    get {_sendConfirmation ?? false}
-    set {_sendConfirmation = newValue}
+    get {_storage._sendConfirmation ?? false}
+    set {_uniqueStorage()._sendConfirmation = newValue}
   }
   /// Returns true if `sendConfirmation` has been explicitly set.
-  public var hasSendConfirmation: Bool {self._sendConfirmation != nil}
+  public var hasSendConfirmation: Bool {_storage._sendConfirmation != nil}
   /// Clears the value of `sendConfirmation`. Subsequent reads from it will return its default value.
-  public mutating func clearSendConfirmation() {self._sendConfirmation = nil}
+  public mutating func clearSendConfirmation() {_uniqueStorage()._sendConfirmation = nil}
 
   public var sendRescheduleNotice: Bool {
-    get {_sendRescheduleNotice ?? false}
-    set {_sendRescheduleNotice = newValue}
+    get {_storage._sendRescheduleNotice ?? false}
+    set {_uniqueStorage()._sendRescheduleNotice = newValue}
   }
   /// Returns true if `sendRescheduleNotice` has been explicitly set.
-  public var hasSendRescheduleNotice: Bool {self._sendRescheduleNotice != nil}
+  public var hasSendRescheduleNotice: Bool {_storage._sendRescheduleNotice != nil}
   /// Clears the value of `sendRescheduleNotice`. Subsequent reads from it will return its default value.
-  public mutating func clearSendRescheduleNotice() {self._sendRescheduleNotice = nil}
+  public mutating func clearSendRescheduleNotice() {_uniqueStorage()._sendRescheduleNotice = nil}
 
   public var sendCancellationNotice: Bool {
-    get {_sendCancellationNotice ?? false}
-    set {_sendCancellationNotice = newValue}
+    get {_storage._sendCancellationNotice ?? false}
+    set {_uniqueStorage()._sendCancellationNotice = newValue}
   }
   /// Returns true if `sendCancellationNotice` has been explicitly set.
-  public var hasSendCancellationNotice: Bool {self._sendCancellationNotice != nil}
+  public var hasSendCancellationNotice: Bool {_storage._sendCancellationNotice != nil}
   /// Clears the value of `sendCancellationNotice`. Subsequent reads from it will return its default value.
-  public mutating func clearSendCancellationNotice() {self._sendCancellationNotice = nil}
+  public mutating func clearSendCancellationNotice() {_uniqueStorage()._sendCancellationNotice = nil}
 
   /// "email", "sms" or "off" for a rule of its own, "tenant" to follow the
   /// tenant's again; absent: unchanged.
   public var fallbackChannel: String {
-    get {_fallbackChannel ?? String()}
-    set {_fallbackChannel = newValue}
+    get {_storage._fallbackChannel ?? String()}
+    set {_uniqueStorage()._fallbackChannel = newValue}
   }
   /// Returns true if `fallbackChannel` has been explicitly set.
-  public var hasFallbackChannel: Bool {self._fallbackChannel != nil}
+  public var hasFallbackChannel: Bool {_storage._fallbackChannel != nil}
   /// Clears the value of `fallbackChannel`. Subsequent reads from it will return its default value.
-  public mutating func clearFallbackChannel() {self._fallbackChannel = nil}
+  public mutating func clearFallbackChannel() {_uniqueStorage()._fallbackChannel = nil}
 
   /// The wait of the event type's own rule; absent: unchanged.
   public var fallbackAfterMinutes: UInt32 {
-    get {_fallbackAfterMinutes ?? 0}
-    set {_fallbackAfterMinutes = newValue}
+    get {_storage._fallbackAfterMinutes ?? 0}
+    set {_uniqueStorage()._fallbackAfterMinutes = newValue}
   }
   /// Returns true if `fallbackAfterMinutes` has been explicitly set.
-  public var hasFallbackAfterMinutes: Bool {self._fallbackAfterMinutes != nil}
+  public var hasFallbackAfterMinutes: Bool {_storage._fallbackAfterMinutes != nil}
   /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
-  public mutating func clearFallbackAfterMinutes() {self._fallbackAfterMinutes = nil}
+  public mutating func clearFallbackAfterMinutes() {_uniqueStorage()._fallbackAfterMinutes = nil}
+
+  public var askConfirmation: Bool {
+    get {_storage._askConfirmation ?? false}
+    set {_uniqueStorage()._askConfirmation = newValue}
+  }
+  /// Returns true if `askConfirmation` has been explicitly set.
+  public var hasAskConfirmation: Bool {_storage._askConfirmation != nil}
+  /// Clears the value of `askConfirmation`. Subsequent reads from it will return its default value.
+  public mutating func clearAskConfirmation() {_uniqueStorage()._askConfirmation = nil}
+
+  /// Follow the tenant's ask_confirmation again; conflicts with ask_confirmation.
+  public var clearAskConfirmation_p: Bool {
+    get {_storage._clearAskConfirmation_p}
+    set {_uniqueStorage()._clearAskConfirmation_p = newValue}
+  }
+
+  public var calendarInvites: Bool {
+    get {_storage._calendarInvites ?? false}
+    set {_uniqueStorage()._calendarInvites = newValue}
+  }
+  /// Returns true if `calendarInvites` has been explicitly set.
+  public var hasCalendarInvites: Bool {_storage._calendarInvites != nil}
+  /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
+  public mutating func clearCalendarInvites() {_uniqueStorage()._calendarInvites = nil}
+
+  /// Follow the tenant's calendar_invites again; conflicts with calendar_invites.
+  public var clearCalendarInvites_p: Bool {
+    get {_storage._clearCalendarInvites_p}
+    set {_uniqueStorage()._clearCalendarInvites_p = newValue}
+  }
+
+  /// Empty removes it.
+  public var location: String {
+    get {_storage._location ?? String()}
+    set {_uniqueStorage()._location = newValue}
+  }
+  /// Returns true if `location` has been explicitly set.
+  public var hasLocation: Bool {_storage._location != nil}
+  /// Clears the value of `location`. Subsequent reads from it will return its default value.
+  public mutating func clearLocation() {_uniqueStorage()._location = nil}
+
+  public var description_p: String {
+    get {_storage._description_p ?? String()}
+    set {_uniqueStorage()._description_p = newValue}
+  }
+  /// Returns true if `description_p` has been explicitly set.
+  public var hasDescription_p: Bool {_storage._description_p != nil}
+  /// Clears the value of `description_p`. Subsequent reads from it will return its default value.
+  public mutating func clearDescription_p() {_uniqueStorage()._description_p = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _name: String? = nil
-  fileprivate var _durationMinutes: UInt32? = nil
-  fileprivate var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
-  fileprivate var _sendConfirmation: Bool? = nil
-  fileprivate var _sendRescheduleNotice: Bool? = nil
-  fileprivate var _sendCancellationNotice: Bool? = nil
-  fileprivate var _fallbackChannel: String? = nil
-  fileprivate var _fallbackAfterMinutes: UInt32? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Herald_V1_CreateBookingRequest: Sendable {
@@ -607,7 +727,8 @@ public nonisolated struct Herald_V1_CreateBookingRequest: Sendable {
   /// Default: start + the event type's duration, or 60 minutes.
   public var endAt: String = String()
 
-  /// PENDING or CONFIRMED; default CONFIRMED.
+  /// PENDING or CONFIRMED; default CONFIRMED, or PENDING when the tenant (or the
+  /// event type) asks customers to confirm.
   public var status: Herald_V1_BookingStatus = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1141,34 +1262,43 @@ public nonisolated struct Herald_V1_GetScheduleRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Herald_V1_GetScheduleResponse: Sendable {
+public nonisolated struct Herald_V1_GetScheduleResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var booking: Herald_V1_Booking {
-    get {_booking ?? Herald_V1_Booking()}
-    set {_booking = newValue}
+    get {_storage._booking ?? Herald_V1_Booking()}
+    set {_uniqueStorage()._booking = newValue}
   }
   /// Returns true if `booking` has been explicitly set.
-  public var hasBooking: Bool {self._booking != nil}
+  public var hasBooking: Bool {_storage._booking != nil}
   /// Clears the value of `booking`. Subsequent reads from it will return its default value.
-  public mutating func clearBooking() {self._booking = nil}
+  public mutating func clearBooking() {_uniqueStorage()._booking = nil}
 
   /// The tenant's time zone, in which `due_at_local` is given.
-  public var timezone: String = String()
+  public var timezone: String {
+    get {_storage._timezone}
+    set {_uniqueStorage()._timezone = newValue}
+  }
 
   /// Every job planned for the booking, by due time.
-  public var notifications: [Herald_V1_ScheduledNotification] = []
+  public var notifications: [Herald_V1_ScheduledNotification] {
+    get {_storage._notifications}
+    set {_uniqueStorage()._notifications = newValue}
+  }
 
   /// The booking's ReminderLog rows, newest first.
-  public var log: [Herald_V1_ReminderLogEntry] = []
+  public var log: [Herald_V1_ReminderLogEntry] {
+    get {_storage._log}
+    set {_uniqueStorage()._log = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _booking: Herald_V1_Booking? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Herald_V1_ListChannelsRequest: Sendable {
@@ -2024,7 +2154,7 @@ nonisolated extension Herald_V1_GetSettingsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateSettingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0\u{3}customer_links\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -2048,6 +2178,10 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
     var _replyCancelKeywords: [String] = []
     var _setReplyKeywords: Bool = false
     var _customerLinks: Bool? = nil
+    var _askConfirmation: Bool? = nil
+    var _confirmDeadlineMinutes: UInt32? = nil
+    var _cancelUnconfirmed: Bool? = nil
+    var _calendarInvites: Bool? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2079,6 +2213,10 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       _replyCancelKeywords = source._replyCancelKeywords
       _setReplyKeywords = source._setReplyKeywords
       _customerLinks = source._customerLinks
+      _askConfirmation = source._askConfirmation
+      _confirmDeadlineMinutes = source._confirmDeadlineMinutes
+      _cancelUnconfirmed = source._cancelUnconfirmed
+      _calendarInvites = source._calendarInvites
     }
   }
 
@@ -2118,6 +2256,10 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
         case 20: try { try decoder.decodeSingularBoolField(value: &_storage._setReplyKeywords) }()
         case 21: try { try decoder.decodeSingularBoolField(value: &_storage._customerLinks) }()
+        case 22: try { try decoder.decodeSingularBoolField(value: &_storage._askConfirmation) }()
+        case 23: try { try decoder.decodeSingularUInt32Field(value: &_storage._confirmDeadlineMinutes) }()
+        case 24: try { try decoder.decodeSingularBoolField(value: &_storage._cancelUnconfirmed) }()
+        case 25: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
         default: break
         }
       }
@@ -2193,6 +2335,18 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       try { if let v = _storage._customerLinks {
         try visitor.visitSingularBoolField(value: v, fieldNumber: 21)
       } }()
+      try { if let v = _storage._askConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 22)
+      } }()
+      try { if let v = _storage._confirmDeadlineMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 23)
+      } }()
+      try { if let v = _storage._cancelUnconfirmed {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 24)
+      } }()
+      try { if let v = _storage._calendarInvites {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 25)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2223,6 +2377,10 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
         if _storage._setReplyKeywords != rhs_storage._setReplyKeywords {return false}
         if _storage._customerLinks != rhs_storage._customerLinks {return false}
+        if _storage._askConfirmation != rhs_storage._askConfirmation {return false}
+        if _storage._confirmDeadlineMinutes != rhs_storage._confirmDeadlineMinutes {return false}
+        if _storage._cancelUnconfirmed != rhs_storage._cancelUnconfirmed {return false}
+        if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2234,7 +2392,7 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2253,6 +2411,10 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
       case 9: try { try decoder.decodeSingularBoolField(value: &self._sendCancellationNotice) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.fallbackChannel) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self._fallbackAfterMinutes) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self._askConfirmation) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self._calendarInvites) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.location) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       default: break
       }
     }
@@ -2296,6 +2458,18 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
     try { if let v = self._fallbackAfterMinutes {
       try visitor.visitSingularUInt32Field(value: v, fieldNumber: 11)
     } }()
+    try { if let v = self._askConfirmation {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 12)
+    } }()
+    try { if let v = self._calendarInvites {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 13)
+    } }()
+    if !self.location.isEmpty {
+      try visitor.visitSingularStringField(value: self.location, fieldNumber: 14)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2311,6 +2485,10 @@ nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, S
     if lhs._sendCancellationNotice != rhs._sendCancellationNotice {return false}
     if lhs.fallbackChannel != rhs.fallbackChannel {return false}
     if lhs._fallbackAfterMinutes != rhs._fallbackAfterMinutes {return false}
+    if lhs._askConfirmation != rhs._askConfirmation {return false}
+    if lhs._calendarInvites != rhs._calendarInvites {return false}
+    if lhs.location != rhs.location {return false}
+    if lhs.description_p != rhs.description_p {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2413,93 +2591,195 @@ nonisolated extension Herald_V1_ListEventTypesResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}clear_ask_confirmation\0\u{3}calendar_invites\0\u{3}clear_calendar_invites\0\u{1}location\0\u{1}description\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _id: String = String()
+    var _name: String? = nil
+    var _durationMinutes: UInt32? = nil
+    var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
+    var _clearReminderOffsets_p: Bool = false
+    var _hostEmails: [String] = []
+    var _setHostEmails: Bool = false
+    var _sendConfirmation: Bool? = nil
+    var _sendRescheduleNotice: Bool? = nil
+    var _sendCancellationNotice: Bool? = nil
+    var _fallbackChannel: String? = nil
+    var _fallbackAfterMinutes: UInt32? = nil
+    var _askConfirmation: Bool? = nil
+    var _clearAskConfirmation_p: Bool = false
+    var _calendarInvites: Bool? = nil
+    var _clearCalendarInvites_p: Bool = false
+    var _location: String? = nil
+    var _description_p: String? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _id = source._id
+      _name = source._name
+      _durationMinutes = source._durationMinutes
+      _reminderOffsets = source._reminderOffsets
+      _clearReminderOffsets_p = source._clearReminderOffsets_p
+      _hostEmails = source._hostEmails
+      _setHostEmails = source._setHostEmails
+      _sendConfirmation = source._sendConfirmation
+      _sendRescheduleNotice = source._sendRescheduleNotice
+      _sendCancellationNotice = source._sendCancellationNotice
+      _fallbackChannel = source._fallbackChannel
+      _fallbackAfterMinutes = source._fallbackAfterMinutes
+      _askConfirmation = source._askConfirmation
+      _clearAskConfirmation_p = source._clearAskConfirmation_p
+      _calendarInvites = source._calendarInvites
+      _clearCalendarInvites_p = source._clearCalendarInvites_p
+      _location = source._location
+      _description_p = source._description_p
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self._name) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self._durationMinutes) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._reminderOffsets) }()
-      case 6: try { try decoder.decodeSingularBoolField(value: &self.clearReminderOffsets_p) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.hostEmails) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self.setHostEmails) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self._sendConfirmation) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self._sendRescheduleNotice) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self._sendCancellationNotice) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self._fallbackChannel) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self._fallbackAfterMinutes) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._durationMinutes) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._reminderOffsets) }()
+        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._clearReminderOffsets_p) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._hostEmails) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._setHostEmails) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._sendConfirmation) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._sendRescheduleNotice) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._sendCancellationNotice) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._askConfirmation) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._clearAskConfirmation_p) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._clearCalendarInvites_p) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._location) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 2)
+      }
+      try { if let v = _storage._name {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._durationMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._reminderOffsets {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if _storage._clearReminderOffsets_p != false {
+        try visitor.visitSingularBoolField(value: _storage._clearReminderOffsets_p, fieldNumber: 6)
+      }
+      if !_storage._hostEmails.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._hostEmails, fieldNumber: 7)
+      }
+      if _storage._setHostEmails != false {
+        try visitor.visitSingularBoolField(value: _storage._setHostEmails, fieldNumber: 8)
+      }
+      try { if let v = _storage._sendConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
+      } }()
+      try { if let v = _storage._sendRescheduleNotice {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._sendCancellationNotice {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._fallbackChannel {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._fallbackAfterMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._askConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 14)
+      } }()
+      if _storage._clearAskConfirmation_p != false {
+        try visitor.visitSingularBoolField(value: _storage._clearAskConfirmation_p, fieldNumber: 15)
+      }
+      try { if let v = _storage._calendarInvites {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 16)
+      } }()
+      if _storage._clearCalendarInvites_p != false {
+        try visitor.visitSingularBoolField(value: _storage._clearCalendarInvites_p, fieldNumber: 17)
+      }
+      try { if let v = _storage._location {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 18)
+      } }()
+      try { if let v = _storage._description_p {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 19)
+      } }()
     }
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 2)
-    }
-    try { if let v = self._name {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
-    } }()
-    try { if let v = self._durationMinutes {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._reminderOffsets {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if self.clearReminderOffsets_p != false {
-      try visitor.visitSingularBoolField(value: self.clearReminderOffsets_p, fieldNumber: 6)
-    }
-    if !self.hostEmails.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.hostEmails, fieldNumber: 7)
-    }
-    if self.setHostEmails != false {
-      try visitor.visitSingularBoolField(value: self.setHostEmails, fieldNumber: 8)
-    }
-    try { if let v = self._sendConfirmation {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
-    } }()
-    try { if let v = self._sendRescheduleNotice {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 10)
-    } }()
-    try { if let v = self._sendCancellationNotice {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
-    } }()
-    try { if let v = self._fallbackChannel {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 12)
-    } }()
-    try { if let v = self._fallbackAfterMinutes {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 13)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_UpdateEventTypeRequest, rhs: Herald_V1_UpdateEventTypeRequest) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.id != rhs.id {return false}
-    if lhs._name != rhs._name {return false}
-    if lhs._durationMinutes != rhs._durationMinutes {return false}
-    if lhs._reminderOffsets != rhs._reminderOffsets {return false}
-    if lhs.clearReminderOffsets_p != rhs.clearReminderOffsets_p {return false}
-    if lhs.hostEmails != rhs.hostEmails {return false}
-    if lhs.setHostEmails != rhs.setHostEmails {return false}
-    if lhs._sendConfirmation != rhs._sendConfirmation {return false}
-    if lhs._sendRescheduleNotice != rhs._sendRescheduleNotice {return false}
-    if lhs._sendCancellationNotice != rhs._sendCancellationNotice {return false}
-    if lhs._fallbackChannel != rhs._fallbackChannel {return false}
-    if lhs._fallbackAfterMinutes != rhs._fallbackAfterMinutes {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._durationMinutes != rhs_storage._durationMinutes {return false}
+        if _storage._reminderOffsets != rhs_storage._reminderOffsets {return false}
+        if _storage._clearReminderOffsets_p != rhs_storage._clearReminderOffsets_p {return false}
+        if _storage._hostEmails != rhs_storage._hostEmails {return false}
+        if _storage._setHostEmails != rhs_storage._setHostEmails {return false}
+        if _storage._sendConfirmation != rhs_storage._sendConfirmation {return false}
+        if _storage._sendRescheduleNotice != rhs_storage._sendRescheduleNotice {return false}
+        if _storage._sendCancellationNotice != rhs_storage._sendCancellationNotice {return false}
+        if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
+        if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        if _storage._askConfirmation != rhs_storage._askConfirmation {return false}
+        if _storage._clearAskConfirmation_p != rhs_storage._clearAskConfirmation_p {return false}
+        if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
+        if _storage._clearCalendarInvites_p != rhs_storage._clearCalendarInvites_p {return false}
+        if _storage._location != rhs_storage._location {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3770,46 +4050,88 @@ nonisolated extension Herald_V1_GetScheduleResponse: SwiftProtobuf.Message, Swif
   public static let protoMessageName: String = _protobuf_package + ".GetScheduleResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}booking\0\u{1}timezone\0\u{1}notifications\0\u{1}log\0")
 
+  fileprivate class _StorageClass {
+    var _booking: Herald_V1_Booking? = nil
+    var _timezone: String = String()
+    var _notifications: [Herald_V1_ScheduledNotification] = []
+    var _log: [Herald_V1_ReminderLogEntry] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _booking = source._booking
+      _timezone = source._timezone
+      _notifications = source._notifications
+      _log = source._log
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._booking) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.timezone) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.notifications) }()
-      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.log) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._booking) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._timezone) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._notifications) }()
+        case 4: try { try decoder.decodeRepeatedMessageField(value: &_storage._log) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._booking {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if !self.timezone.isEmpty {
-      try visitor.visitSingularStringField(value: self.timezone, fieldNumber: 2)
-    }
-    if !self.notifications.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.notifications, fieldNumber: 3)
-    }
-    if !self.log.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.log, fieldNumber: 4)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._booking {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._timezone.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._timezone, fieldNumber: 2)
+      }
+      if !_storage._notifications.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._notifications, fieldNumber: 3)
+      }
+      if !_storage._log.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._log, fieldNumber: 4)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_GetScheduleResponse, rhs: Herald_V1_GetScheduleResponse) -> Bool {
-    if lhs._booking != rhs._booking {return false}
-    if lhs.timezone != rhs.timezone {return false}
-    if lhs.notifications != rhs.notifications {return false}
-    if lhs.log != rhs.log {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._booking != rhs_storage._booking {return false}
+        if _storage._timezone != rhs_storage._timezone {return false}
+        if _storage._notifications != rhs_storage._notifications {return false}
+        if _storage._log != rhs_storage._log {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

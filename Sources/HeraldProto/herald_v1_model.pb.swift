@@ -272,6 +272,35 @@ public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
     set {_uniqueStorage()._customerLinks = newValue}
   }
 
+  /// Ask customers to confirm: a booking made without a status starts PENDING,
+  /// and its confirmation and reminders ask the customer to confirm until they
+  /// do ({{awaiting_confirmation}}). Event types may override it. Default off.
+  public var askConfirmation: Bool {
+    get {_storage._askConfirmation}
+    set {_uniqueStorage()._askConfirmation = newValue}
+  }
+
+  /// Minutes before the start by which a booking whose customer was asked must be
+  /// confirmed; then the core records booking.unconfirmed (a note to the event
+  /// type's hosts, team destinations and webhooks that want it), or cancels it
+  /// with cancel_unconfirmed. 0: no deadline.
+  public var confirmDeadlineMinutes: UInt32 {
+    get {_storage._confirmDeadlineMinutes}
+    set {_uniqueStorage()._confirmDeadlineMinutes = newValue}
+  }
+
+  public var cancelUnconfirmed: Bool {
+    get {_storage._cancelUnconfirmed}
+    set {_uniqueStorage()._cancelUnconfirmed = newValue}
+  }
+
+  /// Calendar invites on confirmation, reschedule and cancellation e-mails.
+  /// Event types may override it. Default on.
+  public var calendarInvites: Bool {
+    get {_storage._calendarInvites}
+    set {_uniqueStorage()._calendarInvites = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -292,56 +321,123 @@ public nonisolated struct Herald_V1_ReminderOffsets: Sendable {
   public init() {}
 }
 
-public nonisolated struct Herald_V1_EventType: Sendable {
+public nonisolated struct Herald_V1_EventType: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// Default length of a booking when no end is given.
-  public var durationMinutes: UInt32 = 0
+  public var durationMinutes: UInt32 {
+    get {_storage._durationMinutes}
+    set {_uniqueStorage()._durationMinutes = newValue}
+  }
 
   /// Absent: the tenant's offsets apply.
   public var reminderOffsets: Herald_V1_ReminderOffsets {
-    get {_reminderOffsets ?? Herald_V1_ReminderOffsets()}
-    set {_reminderOffsets = newValue}
+    get {_storage._reminderOffsets ?? Herald_V1_ReminderOffsets()}
+    set {_uniqueStorage()._reminderOffsets = newValue}
   }
   /// Returns true if `reminderOffsets` has been explicitly set.
-  public var hasReminderOffsets: Bool {self._reminderOffsets != nil}
+  public var hasReminderOffsets: Bool {_storage._reminderOffsets != nil}
   /// Clears the value of `reminderOffsets`. Subsequent reads from it will return its default value.
-  public mutating func clearReminderOffsets() {self._reminderOffsets = nil}
+  public mutating func clearReminderOffsets() {_uniqueStorage()._reminderOffsets = nil}
 
   /// Host and team addresses told of new, moved and cancelled bookings.
-  public var hostEmails: [String] = []
+  public var hostEmails: [String] {
+    get {_storage._hostEmails}
+    set {_uniqueStorage()._hostEmails = newValue}
+  }
 
-  public var sendConfirmation: Bool = false
+  public var sendConfirmation: Bool {
+    get {_storage._sendConfirmation}
+    set {_uniqueStorage()._sendConfirmation = newValue}
+  }
 
-  public var sendRescheduleNotice: Bool = false
+  public var sendRescheduleNotice: Bool {
+    get {_storage._sendRescheduleNotice}
+    set {_uniqueStorage()._sendRescheduleNotice = newValue}
+  }
 
-  public var sendCancellationNotice: Bool = false
+  public var sendCancellationNotice: Bool {
+    get {_storage._sendCancellationNotice}
+    set {_uniqueStorage()._sendCancellationNotice = newValue}
+  }
 
-  public var createdAt: String = String()
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
 
-  public var updatedAt: String = String()
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
 
   /// Its own fallback rule: "email", "sms" or "off" (no fallback for its
   /// bookings); empty: the tenant's rule applies.
-  public var fallbackChannel: String = String()
+  public var fallbackChannel: String {
+    get {_storage._fallbackChannel}
+    set {_uniqueStorage()._fallbackChannel = newValue}
+  }
 
   /// With fallback_channel email or sms: minutes to wait for a delivery report
   /// (0: fall back only on a report of failure).
-  public var fallbackAfterMinutes: UInt32 = 0
+  public var fallbackAfterMinutes: UInt32 {
+    get {_storage._fallbackAfterMinutes}
+    set {_uniqueStorage()._fallbackAfterMinutes = newValue}
+  }
+
+  /// Absent: the tenant's choice.
+  public var askConfirmation: Bool {
+    get {_storage._askConfirmation ?? false}
+    set {_uniqueStorage()._askConfirmation = newValue}
+  }
+  /// Returns true if `askConfirmation` has been explicitly set.
+  public var hasAskConfirmation: Bool {_storage._askConfirmation != nil}
+  /// Clears the value of `askConfirmation`. Subsequent reads from it will return its default value.
+  public mutating func clearAskConfirmation() {_uniqueStorage()._askConfirmation = nil}
+
+  public var calendarInvites: Bool {
+    get {_storage._calendarInvites ?? false}
+    set {_uniqueStorage()._calendarInvites = newValue}
+  }
+  /// Returns true if `calendarInvites` has been explicitly set.
+  public var hasCalendarInvites: Bool {_storage._calendarInvites != nil}
+  /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
+  public mutating func clearCalendarInvites() {_uniqueStorage()._calendarInvites = nil}
+
+  /// The calendar invite's LOCATION (an address, a room, a video link).
+  public var location: String {
+    get {_storage._location}
+    set {_uniqueStorage()._location = newValue}
+  }
+
+  /// The calendar invite's DESCRIPTION (what the customer should know).
+  public var description_p: String {
+    get {_storage._description_p}
+    set {_uniqueStorage()._description_p = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Herald_V1_Booking: Sendable {
@@ -375,6 +471,13 @@ public nonisolated struct Herald_V1_Booking: Sendable {
   public var createdAt: String = String()
 
   public var updatedAt: String = String()
+
+  /// Made pending while its tenant asks customers to confirm: the customer is asked.
+  public var askedToConfirm: Bool = false
+
+  /// When a still-pending booking is overdue for confirmation; empty once it is
+  /// confirmed, cancelled or reported, or with no deadline.
+  public var confirmBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -909,7 +1012,7 @@ nonisolated extension Herald_V1_QuietHours: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NotificationSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}customer_links\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -932,6 +1035,10 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
     var _replyConfirmKeywords: [String] = []
     var _replyCancelKeywords: [String] = []
     var _customerLinks: Bool = false
+    var _askConfirmation: Bool = false
+    var _confirmDeadlineMinutes: UInt32 = 0
+    var _cancelUnconfirmed: Bool = false
+    var _calendarInvites: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -962,6 +1069,10 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       _replyConfirmKeywords = source._replyConfirmKeywords
       _replyCancelKeywords = source._replyCancelKeywords
       _customerLinks = source._customerLinks
+      _askConfirmation = source._askConfirmation
+      _confirmDeadlineMinutes = source._confirmDeadlineMinutes
+      _cancelUnconfirmed = source._cancelUnconfirmed
+      _calendarInvites = source._calendarInvites
     }
   }
 
@@ -1000,6 +1111,10 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         case 18: try { try decoder.decodeRepeatedStringField(value: &_storage._replyConfirmKeywords) }()
         case 19: try { try decoder.decodeRepeatedStringField(value: &_storage._replyCancelKeywords) }()
         case 20: try { try decoder.decodeSingularBoolField(value: &_storage._customerLinks) }()
+        case 21: try { try decoder.decodeSingularBoolField(value: &_storage._askConfirmation) }()
+        case 22: try { try decoder.decodeSingularUInt32Field(value: &_storage._confirmDeadlineMinutes) }()
+        case 23: try { try decoder.decodeSingularBoolField(value: &_storage._cancelUnconfirmed) }()
+        case 24: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
         default: break
         }
       }
@@ -1072,6 +1187,18 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       if _storage._customerLinks != false {
         try visitor.visitSingularBoolField(value: _storage._customerLinks, fieldNumber: 20)
       }
+      if _storage._askConfirmation != false {
+        try visitor.visitSingularBoolField(value: _storage._askConfirmation, fieldNumber: 21)
+      }
+      if _storage._confirmDeadlineMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._confirmDeadlineMinutes, fieldNumber: 22)
+      }
+      if _storage._cancelUnconfirmed != false {
+        try visitor.visitSingularBoolField(value: _storage._cancelUnconfirmed, fieldNumber: 23)
+      }
+      if _storage._calendarInvites != false {
+        try visitor.visitSingularBoolField(value: _storage._calendarInvites, fieldNumber: 24)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1101,6 +1228,10 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         if _storage._replyConfirmKeywords != rhs_storage._replyConfirmKeywords {return false}
         if _storage._replyCancelKeywords != rhs_storage._replyCancelKeywords {return false}
         if _storage._customerLinks != rhs_storage._customerLinks {return false}
+        if _storage._askConfirmation != rhs_storage._askConfirmation {return false}
+        if _storage._confirmDeadlineMinutes != rhs_storage._confirmDeadlineMinutes {return false}
+        if _storage._cancelUnconfirmed != rhs_storage._cancelUnconfirmed {return false}
+        if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1142,93 +1273,181 @@ nonisolated extension Herald_V1_ReminderOffsets: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EventType"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _id: String = String()
+    var _name: String = String()
+    var _durationMinutes: UInt32 = 0
+    var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
+    var _hostEmails: [String] = []
+    var _sendConfirmation: Bool = false
+    var _sendRescheduleNotice: Bool = false
+    var _sendCancellationNotice: Bool = false
+    var _createdAt: String = String()
+    var _updatedAt: String = String()
+    var _fallbackChannel: String = String()
+    var _fallbackAfterMinutes: UInt32 = 0
+    var _askConfirmation: Bool? = nil
+    var _calendarInvites: Bool? = nil
+    var _location: String = String()
+    var _description_p: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _id = source._id
+      _name = source._name
+      _durationMinutes = source._durationMinutes
+      _reminderOffsets = source._reminderOffsets
+      _hostEmails = source._hostEmails
+      _sendConfirmation = source._sendConfirmation
+      _sendRescheduleNotice = source._sendRescheduleNotice
+      _sendCancellationNotice = source._sendCancellationNotice
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+      _fallbackChannel = source._fallbackChannel
+      _fallbackAfterMinutes = source._fallbackAfterMinutes
+      _askConfirmation = source._askConfirmation
+      _calendarInvites = source._calendarInvites
+      _location = source._location
+      _description_p = source._description_p
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.durationMinutes) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._reminderOffsets) }()
-      case 6: try { try decoder.decodeRepeatedStringField(value: &self.hostEmails) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.sendConfirmation) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self.sendRescheduleNotice) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.sendCancellationNotice) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.fallbackChannel) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.fallbackAfterMinutes) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._durationMinutes) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._reminderOffsets) }()
+        case 6: try { try decoder.decodeRepeatedStringField(value: &_storage._hostEmails) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._sendConfirmation) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._sendRescheduleNotice) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._sendCancellationNotice) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._askConfirmation) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._location) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
-    }
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 2)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
-    }
-    if self.durationMinutes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.durationMinutes, fieldNumber: 4)
-    }
-    try { if let v = self._reminderOffsets {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.hostEmails.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.hostEmails, fieldNumber: 6)
-    }
-    if self.sendConfirmation != false {
-      try visitor.visitSingularBoolField(value: self.sendConfirmation, fieldNumber: 7)
-    }
-    if self.sendRescheduleNotice != false {
-      try visitor.visitSingularBoolField(value: self.sendRescheduleNotice, fieldNumber: 8)
-    }
-    if self.sendCancellationNotice != false {
-      try visitor.visitSingularBoolField(value: self.sendCancellationNotice, fieldNumber: 9)
-    }
-    if !self.createdAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 10)
-    }
-    if !self.updatedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 11)
-    }
-    if !self.fallbackChannel.isEmpty {
-      try visitor.visitSingularStringField(value: self.fallbackChannel, fieldNumber: 12)
-    }
-    if self.fallbackAfterMinutes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.fallbackAfterMinutes, fieldNumber: 13)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      if _storage._durationMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._durationMinutes, fieldNumber: 4)
+      }
+      try { if let v = _storage._reminderOffsets {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._hostEmails.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._hostEmails, fieldNumber: 6)
+      }
+      if _storage._sendConfirmation != false {
+        try visitor.visitSingularBoolField(value: _storage._sendConfirmation, fieldNumber: 7)
+      }
+      if _storage._sendRescheduleNotice != false {
+        try visitor.visitSingularBoolField(value: _storage._sendRescheduleNotice, fieldNumber: 8)
+      }
+      if _storage._sendCancellationNotice != false {
+        try visitor.visitSingularBoolField(value: _storage._sendCancellationNotice, fieldNumber: 9)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 10)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 11)
+      }
+      if !_storage._fallbackChannel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fallbackChannel, fieldNumber: 12)
+      }
+      if _storage._fallbackAfterMinutes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._fallbackAfterMinutes, fieldNumber: 13)
+      }
+      try { if let v = _storage._askConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._calendarInvites {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 15)
+      } }()
+      if !_storage._location.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._location, fieldNumber: 16)
+      }
+      if !_storage._description_p.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_EventType, rhs: Herald_V1_EventType) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.id != rhs.id {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.durationMinutes != rhs.durationMinutes {return false}
-    if lhs._reminderOffsets != rhs._reminderOffsets {return false}
-    if lhs.hostEmails != rhs.hostEmails {return false}
-    if lhs.sendConfirmation != rhs.sendConfirmation {return false}
-    if lhs.sendRescheduleNotice != rhs.sendRescheduleNotice {return false}
-    if lhs.sendCancellationNotice != rhs.sendCancellationNotice {return false}
-    if lhs.createdAt != rhs.createdAt {return false}
-    if lhs.updatedAt != rhs.updatedAt {return false}
-    if lhs.fallbackChannel != rhs.fallbackChannel {return false}
-    if lhs.fallbackAfterMinutes != rhs.fallbackAfterMinutes {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._durationMinutes != rhs_storage._durationMinutes {return false}
+        if _storage._reminderOffsets != rhs_storage._reminderOffsets {return false}
+        if _storage._hostEmails != rhs_storage._hostEmails {return false}
+        if _storage._sendConfirmation != rhs_storage._sendConfirmation {return false}
+        if _storage._sendRescheduleNotice != rhs_storage._sendRescheduleNotice {return false}
+        if _storage._sendCancellationNotice != rhs_storage._sendCancellationNotice {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
+        if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        if _storage._askConfirmation != rhs_storage._askConfirmation {return false}
+        if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
+        if _storage._location != rhs_storage._location {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1236,7 +1455,7 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Herald_V1_Booking: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Booking"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}tenant_id\0\u{3}event_type_id\0\u{3}customer_name\0\u{3}customer_email\0\u{3}customer_phone\0\u{3}start_at\0\u{3}end_at\0\u{1}status\0\u{3}schedule_version\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}tenant_id\0\u{3}event_type_id\0\u{3}customer_name\0\u{3}customer_email\0\u{3}customer_phone\0\u{3}start_at\0\u{3}end_at\0\u{1}status\0\u{3}schedule_version\0\u{3}created_at\0\u{3}updated_at\0\u{3}asked_to_confirm\0\u{3}confirm_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1256,6 +1475,8 @@ nonisolated extension Herald_V1_Booking: SwiftProtobuf.Message, SwiftProtobuf._M
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.scheduleVersion) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.askedToConfirm) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.confirmBy) }()
       default: break
       }
     }
@@ -1298,6 +1519,12 @@ nonisolated extension Herald_V1_Booking: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.updatedAt.isEmpty {
       try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 12)
     }
+    if self.askedToConfirm != false {
+      try visitor.visitSingularBoolField(value: self.askedToConfirm, fieldNumber: 13)
+    }
+    if !self.confirmBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.confirmBy, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1314,6 +1541,8 @@ nonisolated extension Herald_V1_Booking: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.scheduleVersion != rhs.scheduleVersion {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.askedToConfirm != rhs.askedToConfirm {return false}
+    if lhs.confirmBy != rhs.confirmBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -57,6 +57,13 @@ public struct SettingsView: Encodable {
     public var reply_cancel_keywords: [String]
     /// Signed confirm and cancel links in customers' messages.
     public var customer_links: Bool
+    /// Ask customers to confirm their bookings.
+    public var ask_confirmation: Bool
+    /// Minutes before the start by which an asked booking should be confirmed; 0: no deadline.
+    public var confirm_deadline_minutes: UInt32
+    /// At the deadline: cancel (true) or only report booking.unconfirmed (false).
+    public var cancel_unconfirmed: Bool
+    public var calendar_invites: Bool
     public var updated_at: String
 
     public init(_ settings: Herald_V1_NotificationSettings) {
@@ -79,6 +86,10 @@ public struct SettingsView: Encodable {
         reply_confirm_keywords = settings.replyConfirmKeywords
         reply_cancel_keywords = settings.replyCancelKeywords
         customer_links = settings.customerLinks
+        ask_confirmation = settings.askConfirmation
+        confirm_deadline_minutes = settings.confirmDeadlineMinutes
+        cancel_unconfirmed = settings.cancelUnconfirmed
+        calendar_invites = settings.calendarInvites
         updated_at = settings.updatedAt
     }
 }
@@ -98,6 +109,13 @@ public struct EventTypeView: Encodable {
     public var fallback_channel: String?
     /// With fallback_channel email or sms.
     public var fallback_after_minutes: UInt32?
+    /// Absent: the tenant's choice.
+    public var ask_confirmation: Bool?
+    /// Absent: the tenant's choice.
+    public var calendar_invites: Bool?
+    /// Absent: none.
+    public var location: String?
+    public var description: String?
     public var created_at: String
     public var updated_at: String
 
@@ -113,6 +131,10 @@ public struct EventTypeView: Encodable {
         send_cancellation_notice = eventType.sendCancellationNotice
         fallback_channel = eventType.fallbackChannel.isEmpty ? nil : eventType.fallbackChannel
         fallback_after_minutes = ["email", "sms"].contains(eventType.fallbackChannel) ? eventType.fallbackAfterMinutes : nil
+        ask_confirmation = eventType.hasAskConfirmation ? eventType.askConfirmation : nil
+        calendar_invites = eventType.hasCalendarInvites ? eventType.calendarInvites : nil
+        location = eventType.location.isEmpty ? nil : eventType.location
+        description = eventType.description_p.isEmpty ? nil : eventType.description_p
         created_at = eventType.createdAt
         updated_at = eventType.updatedAt
     }

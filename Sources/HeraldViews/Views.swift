@@ -16,6 +16,10 @@ public struct BookingView: Encodable {
     public var end_at: String
     public var status: String
     public var schedule_version: UInt32
+    /// Made pending while its tenant asks customers to confirm.
+    public var asked_to_confirm: Bool
+    /// When a still-pending booking is overdue for confirmation; absent when none.
+    public var confirm_by: String?
     public var created_at: String
     public var updated_at: String
 
@@ -30,6 +34,8 @@ public struct BookingView: Encodable {
         end_at = booking.endAt
         status = booking.status.word
         schedule_version = booking.scheduleVersion
+        asked_to_confirm = booking.askedToConfirm
+        confirm_by = booking.confirmBy.isEmpty ? nil : booking.confirmBy
         created_at = booking.createdAt
         updated_at = booking.updatedAt
     }

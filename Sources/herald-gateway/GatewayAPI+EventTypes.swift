@@ -28,6 +28,10 @@ extension GatewayAPI {
                 if let value = try body.bool("send_cancellation_notice") { create.sendCancellationNotice = value }
                 if let value = try Self.fallbackChannel(body) { create.fallbackChannel = value }
                 if let value = try body.uint32("fallback_after_minutes") { create.fallbackAfterMinutes = value }
+                if let value = try body.bool("ask_confirmation") { create.askConfirmation = value }
+                if let value = try body.bool("calendar_invites") { create.calendarInvites = value }
+                if let value = try body.string("location") { create.location = value }
+                if let value = try body.string("description") { create.description_p = value }
                 let eventType = try await core.admin.createEventType(create)
                 return try .json(EventTypeView(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
             }.response
@@ -64,6 +68,27 @@ extension GatewayAPI {
             if let value = try body.bool("send_cancellation_notice") { update.sendCancellationNotice = value }
             if let value = try Self.fallbackChannel(body) { update.fallbackChannel = value }
             if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
+            // null: follow the tenant's setting again.
+            if case JSONValue.null? = body.object["ask_confirmation"] {
+                update.clearAskConfirmation_p = true
+            } else if let value = try body.bool("ask_confirmation") {
+                update.askConfirmation = value
+            }
+            if case JSONValue.null? = body.object["calendar_invites"] {
+                update.clearCalendarInvites_p = true
+            } else if let value = try body.bool("calendar_invites") {
+                update.calendarInvites = value
+            }
+            if case JSONValue.null? = body.object["location"] {
+                update.location = ""
+            } else if let value = try body.string("location") {
+                update.location = value
+            }
+            if case JSONValue.null? = body.object["description"] {
+                update.description_p = ""
+            } else if let value = try body.string("description") {
+                update.description_p = value
+            }
             let eventType = try await core.admin.updateEventType(update)
             return try Reply.json(EventTypeView(eventType)).response
         }
@@ -72,7 +97,7 @@ extension GatewayAPI {
     static let eventTypeFields: Set<String> = [
         "name", "duration_minutes", "reminder_minutes_before", "reminder_hours_before", "booking_notification_emails",
         "send_confirmation", "send_reschedule_notice", "send_cancellation_notice", "fallback_channel",
-        "fallback_after_minutes",
+        "fallback_after_minutes", "ask_confirmation", "calendar_invites", "location", "description",
     ]
 
     /// An event type's `fallback_channel`: "email", "sms" or "off" for its own rule, null

@@ -67,6 +67,10 @@ extension GatewayAPI {
         }
         if let value = try body.uint32("fallback_after_minutes") { update.fallbackAfterMinutes = value }
         if let value = try body.bool("customer_links") { update.customerLinks = value }
+        if let value = try body.bool("ask_confirmation") { update.askConfirmation = value }
+        if let value = try body.uint32("confirm_deadline_minutes") { update.confirmDeadlineMinutes = value }
+        if let value = try body.bool("cancel_unconfirmed") { update.cancelUnconfirmed = value }
+        if let value = try body.bool("calendar_invites") { update.calendarInvites = value }
         let confirm = try body.stringList("reply_confirm_keywords")
         let cancel = try body.stringList("reply_cancel_keywords")
         if confirm != nil || cancel != nil {
@@ -82,7 +86,8 @@ extension GatewayAPI {
         "email_enabled", "sms_enabled", "whatsapp_enabled", "reminder_minutes_before", "reminder_hours_before",
         "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
         "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes", "reply_confirm_keywords",
-        "reply_cancel_keywords", "customer_links",
+        "reply_cancel_keywords", "customer_links", "ask_confirmation", "confirm_deadline_minutes", "cancel_unconfirmed",
+        "calendar_invites",
     ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.

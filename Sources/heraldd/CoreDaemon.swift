@@ -26,6 +26,8 @@ struct CoreDaemon {
     let reloader: AuthorizedKeysReloader?
     /// With PostgreSQL: wakes the dispatcher when another core writes jobs.
     let jobListener: JobListener?
+    /// Reports or cancels bookings still unconfirmed at their deadline.
+    let confirmationDeadlines: ConfirmationDeadlines
 
     init(configuration: CoreConfiguration, logger: Logger) async throws {
         self.logger = logger
@@ -138,6 +140,7 @@ struct CoreDaemon {
             jobsPlanned: { dispatcher.wake() },
             linkKeyring: linkKeyring)
         replyHandler.value = service
+        confirmationDeadlines = ConfirmationDeadlines(service: service)
         // Replies a previous run kept but had not acted on (it stopped in between).
         Task { await service.processReplies() }
         var router = RPCRouter()
@@ -172,7 +175,7 @@ struct CoreDaemon {
 
     func run() async throws {
         // Shut down in reverse order: stop serving HTTP and admin requests first, publish last.
-        var services: [any Service] = [publisher, dispatcher, admin]
+        var services: [any Service] = [publisher, dispatcher, confirmationDeadlines, admin]
         if let reloader { services.append(reloader) }
         if let jobListener { services.append(jobListener) }
         if let metricsServer {
@@ -234,6 +237,15 @@ struct JobListener: Service {
                 dispatcher.wake()
             }
         }
+    }
+}
+
+/// Runs the admin service's confirmation deadlines until heraldd stops.
+struct ConfirmationDeadlines: Service {
+    let service: AdminService
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await service.runConfirmationDeadlines() }
     }
 }
 

@@ -20,16 +20,16 @@ extension AdminService {
         if let start, let explicitEnd, explicitEnd <= start {
             validator.fail("end_at", "\(request.endAt) is not after start_at \(request.startAt)")
         }
-        let status: BookingStatus?
+        // Unspecified: pending when the tenant asks customers to confirm (known below).
+        var requestedStatus: BookingStatus?
         switch request.status {
-        case .unspecified, .confirmed: status = .confirmed
-        case .pending: status = .pending
-        default:
-            status = nil
-            validator.fail("status", "a new booking is pending or confirmed")
+        case .unspecified: break
+        case .confirmed: requestedStatus = .confirmed
+        case .pending: requestedStatus = .pending
+        default: validator.fail("status", "a new booking is pending or confirmed")
         }
         try validator.finish()
-        guard let id, let name, let email, let phone, let eventTypeID, let start, let status else {
+        guard let id, let name, let email, let phone, let eventTypeID, let start else {
             throw .invalidArgument(validator.violations)
         }
 
@@ -45,6 +45,8 @@ extension AdminService {
         }
 
         let duration = TimeInterval((eventType?.durationMinutes ?? 60) * 60)
+        let status = ConfirmationRequest.initialStatus(
+            requested: requestedStatus, asks: ConfirmationRequest.asks(settings: context.settings, eventType: eventType))
         let booking = Booking(
             id: id, tenantID: tenant.id, eventTypeID: eventType?.id,
             customerName: name, customerEmail: email.isEmpty ? nil : email,
@@ -53,7 +55,7 @@ extension AdminService {
             status: status, scheduleVersion: 1, createdAt: now, updatedAt: now)
         let event = try await commit(booking, replacing: nil, as: .created, context: context)
         logger.info("booking created", metadata: ["tenant": "\(tenant.id)", "booking": "\(id)", "event": "\(event.id)"])
-        return booking.proto
+        return event.booking.proto
     }
 
     public func getBooking(_ request: Herald_V1_GetBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
@@ -127,7 +129,7 @@ extension AdminService {
         booking.updatedAt = now
         let event = try await commit(booking, replacing: current, as: .rescheduled)
         logger.info("booking rescheduled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
-        return booking.proto
+        return event.booking.proto
     }
 
     public func cancelBooking(_ request: Herald_V1_CancelBookingRequest) async throws(AdminError) -> Herald_V1_Booking {
@@ -149,7 +151,7 @@ extension AdminService {
         booking.updatedAt = clock.now()
         let event = try await commit(booking, replacing: current, as: .cancelled, because: reason)
         logger.info("booking cancelled", metadata: ["booking": "\(booking.id)", "event": "\(event.id)"])
-        return booking.proto
+        return event.booking.proto
     }
 
     public func setBookingStatus(_ request: Herald_V1_SetBookingStatusRequest) async throws(AdminError) -> Herald_V1_Booking {
@@ -181,7 +183,7 @@ extension AdminService {
         booking.updatedAt = clock.now()
         let event = try await commit(booking, replacing: current, as: eventType)
         logger.info("booking status changed", metadata: ["booking": "\(booking.id)", "status": "\(target.rawValue)", "event": "\(event.id)"])
-        return booking.proto
+        return event.booking.proto
     }
 
     public func listEvents(_ request: Herald_V1_ListEventsRequest) async throws(AdminError) -> Herald_V1_ListEventsResponse {
@@ -226,9 +228,17 @@ extension AdminService {
     ///   the reason logged for the jobs this write cancels.
     /// - Parameter context: what the caller already read (for creates); read here otherwise.
     func commit(
-        _ booking: Booking, replacing previous: Booking?, as type: BookingEventType, because detail: String? = nil,
+        _ written: Booking, replacing previous: Booking?, as type: BookingEventType, because detail: String? = nil,
         context known: BookingContext? = nil
     ) async throws(AdminError) -> BookingEventRecord {
+        let context: BookingContext
+        if let known {
+            context = known
+        } else {
+            context = try await bookingContext(tenantID: written.tenantID, eventTypeID: written.eventTypeID, bookingID: nil)
+        }
+        let booking = ConfirmationRequest.stamped(
+            written, change: type, settings: context.settings, eventType: context.eventType, now: clock.now())
         let event = BookingEventRecord(
             sequence: nil, id: Identifier.make(prefix: "evt"), type: type,
             tenantID: booking.tenantID, bookingID: booking.id, occurredAt: booking.updatedAt,
@@ -236,12 +246,6 @@ extension AdminService {
             previousStartAt: type == .rescheduled ? previous?.startAt : nil,
             previousEndAt: type == .rescheduled ? previous?.endAt : nil,
             previousStatus: previous?.status)
-        let context: BookingContext
-        if let known {
-            context = known
-        } else {
-            context = try await bookingContext(tenantID: booking.tenantID, eventTypeID: booking.eventTypeID, bookingID: nil)
-        }
         // Only a tenant with anyone on its suppression list pays for looking the customer up.
         var suppressions: [Suppression] = []
         if context.hasSuppressions {

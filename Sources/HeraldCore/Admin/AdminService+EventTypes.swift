@@ -14,6 +14,8 @@ extension AdminService {
         let fallback = request.fallbackChannel.isEmpty || request.fallbackChannel == "tenant"
             ? (request.hasFallbackAfterMinutes ? Self.fallbackWithoutChannel(&validator) : nil)
             : validFallback(request.fallbackChannel, afterMinutes: request.hasFallbackAfterMinutes ? request.fallbackAfterMinutes : 0, &validator)
+        let location = validator.text("location", request.location, required: false, maxLength: 500)
+        let details = validator.paragraphs("description", request.description_p)
         try validator.finish()
         guard let id, let name, let duration else { throw .invalidArgument(validator.violations) }
 
@@ -24,7 +26,11 @@ extension AdminService {
             sendConfirmation: request.hasSendConfirmation ? request.sendConfirmation : true,
             sendRescheduleNotice: request.hasSendRescheduleNotice ? request.sendRescheduleNotice : true,
             sendCancellationNotice: request.hasSendCancellationNotice ? request.sendCancellationNotice : true,
-            fallback: fallback, createdAt: now, updatedAt: now)
+            fallback: fallback,
+            askConfirmation: request.hasAskConfirmation ? request.askConfirmation : nil,
+            calendarInvites: request.hasCalendarInvites ? request.calendarInvites : nil,
+            location: location.flatMap { $0.isEmpty ? nil : $0 }, details: details.flatMap { $0.isEmpty ? nil : $0 },
+            createdAt: now, updatedAt: now)
         try await storing { try await store.createEventType(eventType) }
         logger.info("event type created", metadata: ["tenant": "\(tenant.id)", "event_type": "\(id)"])
         return eventType.proto
@@ -80,6 +86,26 @@ extension AdminService {
             case nil:
                 _ = Self.fallbackWithoutChannel(&validator)
             }
+        }
+        if request.hasAskConfirmation && request.clearAskConfirmation_p {
+            validator.fail("ask_confirmation", "cannot be set and cleared in one request")
+        } else if request.clearAskConfirmation_p {
+            eventType.askConfirmation = nil
+        } else if request.hasAskConfirmation {
+            eventType.askConfirmation = request.askConfirmation
+        }
+        if request.hasCalendarInvites && request.clearCalendarInvites_p {
+            validator.fail("calendar_invites", "cannot be set and cleared in one request")
+        } else if request.clearCalendarInvites_p {
+            eventType.calendarInvites = nil
+        } else if request.hasCalendarInvites {
+            eventType.calendarInvites = request.calendarInvites
+        }
+        if request.hasLocation, let location = validator.text("location", request.location, required: false, maxLength: 500) {
+            eventType.location = location.isEmpty ? nil : location
+        }
+        if request.hasDescription_p, let details = validator.paragraphs("description", request.description_p) {
+            eventType.details = details.isEmpty ? nil : details
         }
         try validator.finish()
 

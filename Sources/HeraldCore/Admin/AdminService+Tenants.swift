@@ -95,6 +95,18 @@ extension AdminService {
             }
         }
         if request.hasCustomerLinks { settings.customerLinks = request.customerLinks }
+        if request.hasAskConfirmation { settings.askConfirmation = request.askConfirmation }
+        if request.hasConfirmDeadlineMinutes {
+            if request.confirmDeadlineMinutes > Self.longestConfirmDeadline {
+                validator.fail(
+                    "confirm_deadline_minutes",
+                    "must be between 0 (no deadline) and \(Self.longestConfirmDeadline) minutes (30 days)")
+            } else {
+                settings.confirmDeadlineMinutes = Int(request.confirmDeadlineMinutes)
+            }
+        }
+        if request.hasCancelUnconfirmed { settings.cancelUnconfirmed = request.cancelUnconfirmed }
+        if request.hasCalendarInvites { settings.calendarInvites = request.calendarInvites }
         if request.setReplyKeywords {
             let confirm = Self.replyKeywords("reply_confirm_keywords", request.replyConfirmKeywords, &validator)
             let cancel = Self.replyKeywords("reply_cancel_keywords", request.replyCancelKeywords, &validator)
@@ -173,4 +185,7 @@ extension AdminService {
 
     /// Words providers answer or act on before Herald could (help and opt-in/opt-out).
     static let providerReplyWords: Set<String> = ["HELP", "INFO", "YES", "REVOKE", "OPTOUT"]
+
+    /// The longest confirmation deadline: 30 days before the start.
+    static let longestConfirmDeadline: UInt32 = 30 * 24 * 60
 }

@@ -80,6 +80,10 @@ extension NotificationSettings {
             $0.replyConfirmKeywords = replyConfirmKeywords
             $0.replyCancelKeywords = replyCancelKeywords
             $0.customerLinks = customerLinks
+            $0.askConfirmation = askConfirmation
+            $0.confirmDeadlineMinutes = UInt32(confirmDeadlineMinutes)
+            $0.cancelUnconfirmed = cancelUnconfirmed
+            $0.calendarInvites = calendarInvites
             $0.updatedAt = Timestamp.format(updatedAt)
         }
     }
@@ -103,6 +107,10 @@ extension EventType {
                 $0.fallbackChannel = fallback.channelName
                 $0.fallbackAfterMinutes = UInt32(fallback.afterMinutes)
             }
+            if let askConfirmation { $0.askConfirmation = askConfirmation }
+            if let calendarInvites { $0.calendarInvites = calendarInvites }
+            $0.location = location ?? ""
+            $0.description_p = details ?? ""
             $0.createdAt = Timestamp.format(createdAt)
             $0.updatedAt = Timestamp.format(updatedAt)
         }
@@ -124,6 +132,8 @@ extension Booking {
             $0.scheduleVersion = UInt32(scheduleVersion)
             $0.createdAt = Timestamp.format(createdAt)
             $0.updatedAt = Timestamp.format(updatedAt)
+            $0.askedToConfirm = askedToConfirm
+            $0.confirmBy = confirmBy.map { Timestamp.format($0) } ?? ""
         }
     }
 }

@@ -64,8 +64,8 @@ public struct SendTimeCheck: Sendable {
     /// The booking states in which a notification of each kind still makes sense.
     static func allowedStatuses(for kind: NotificationKind) -> Set<BookingStatus> {
         switch kind {
-        case .confirmation, .reminder: [.confirmed]
-        case .reschedule: [.pending, .confirmed]
+        // A pending booking has them only when its customer is asked to confirm.
+        case .confirmation, .reminder, .reschedule: [.pending, .confirmed]
         case .cancellation: [.cancelled]
         case .followUp: [.completed]
         case .hostNotification, .webhook: Set(BookingStatus.allCases)

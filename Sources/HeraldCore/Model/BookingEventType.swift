@@ -6,4 +6,7 @@ public enum BookingEventType: String, Sendable, Equatable, Codable, CaseIterable
     case cancelled = "booking.cancelled"
     case completed = "booking.completed"
     case noShow = "booking.no_show"
+    /// A booking whose customer was asked to confirm reached its confirmation deadline
+    /// still pending; the booking itself did not change.
+    case unconfirmed = "booking.unconfirmed"
 }

@@ -15,6 +15,16 @@ public struct EventType: Sendable, Equatable, Codable {
     public var sendCancellationNotice: Bool
     /// Its own fallback rule (or none); `nil` means the tenant's.
     public var fallback: FallbackOverride?
+    /// Ask this type's customers to confirm (or not); `nil` means the tenant's choice.
+    public var askConfirmation: Bool?
+    /// Calendar invites on this type's e-mails (or not); `nil` means the tenant's choice.
+    public var calendarInvites: Bool?
+    /// Where the appointment takes place (an address, a room, a video link): the
+    /// invite's LOCATION.
+    public var location: String?
+    /// What the customer should know (the invite's DESCRIPTION), e.g. "Please arrive
+    /// ten minutes early"; "description" in the API.
+    public var details: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -29,6 +39,10 @@ public struct EventType: Sendable, Equatable, Codable {
         sendRescheduleNotice: Bool = true,
         sendCancellationNotice: Bool = true,
         fallback: FallbackOverride? = nil,
+        askConfirmation: Bool? = nil,
+        calendarInvites: Bool? = nil,
+        location: String? = nil,
+        details: String? = nil,
         createdAt: Date,
         updatedAt: Date
     ) {
@@ -42,6 +56,10 @@ public struct EventType: Sendable, Equatable, Codable {
         self.sendRescheduleNotice = sendRescheduleNotice
         self.sendCancellationNotice = sendCancellationNotice
         self.fallback = fallback
+        self.askConfirmation = askConfirmation
+        self.calendarInvites = calendarInvites
+        self.location = location
+        self.details = details
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

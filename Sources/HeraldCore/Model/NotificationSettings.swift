@@ -33,6 +33,19 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
     /// Confirm and cancel links in customers' messages (`{{confirm_url}}`,
     /// `{{cancel_url}}`, and in the default templates), when heraldd has --public-url.
     public var customerLinks: Bool
+    /// Ask customers to confirm: a new booking starts `pending` unless the booking app
+    /// says otherwise, and its confirmation and reminders ask the customer to confirm
+    /// until they do (see ``ConfirmationRequest``). An event type may override it.
+    public var askConfirmation: Bool
+    /// With ``askConfirmation``: minutes before the start by which a pending booking
+    /// should be confirmed; then the team is told (`booking.unconfirmed`), or the booking
+    /// cancelled with ``cancelUnconfirmed``. 0: no deadline.
+    public var confirmDeadlineMinutes: Int
+    /// At the deadline, cancel a booking still not confirmed (with the usual notices).
+    public var cancelUnconfirmed: Bool
+    /// Calendar invites (iCalendar) on confirmation, reschedule and cancellation e-mails;
+    /// an event type may override it.
+    public var calendarInvites: Bool
     public var updatedAt: Date
 
     public init(
@@ -55,6 +68,10 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         replyConfirmKeywords: [String] = [],
         replyCancelKeywords: [String] = [],
         customerLinks: Bool = false,
+        askConfirmation: Bool = false,
+        confirmDeadlineMinutes: Int = 0,
+        cancelUnconfirmed: Bool = false,
+        calendarInvites: Bool = true,
         updatedAt: Date
     ) {
         self.tenantID = tenantID
@@ -76,6 +93,10 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         self.replyConfirmKeywords = replyConfirmKeywords
         self.replyCancelKeywords = replyCancelKeywords
         self.customerLinks = customerLinks
+        self.askConfirmation = askConfirmation
+        self.confirmDeadlineMinutes = confirmDeadlineMinutes
+        self.cancelUnconfirmed = cancelUnconfirmed
+        self.calendarInvites = calendarInvites
         self.updatedAt = updatedAt
     }
 

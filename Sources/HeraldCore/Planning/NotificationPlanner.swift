@@ -14,16 +14,23 @@ public enum NotificationPlanner {
 
         switch input.change {
         case .created, .confirmed:
-            if input.booking.status == .confirmed {
+            if input.change == .confirmed, input.booking.askedToConfirm {
+                // Asked while pending: its reminders stand and now read as for a confirmed
+                // booking; a request not yet sent would only repeat the acknowledgement.
+                cancellation = (.kinds([.confirmation]), "booking confirmed")
+                immediate += confirmations(input, acknowledging: true)
+            } else if input.booking.status == .confirmed || input.booking.awaitingConfirmation {
                 immediate += confirmations(input)
                 timed += reminders(input)
             }
         case .rescheduled:
             cancellation = (rescheduledBookingScope, "booking rescheduled")
             immediate += rescheduleNotices(input)
-            if input.booking.status == .confirmed {
+            if input.booking.status == .confirmed || input.booking.awaitingConfirmation {
                 timed += reminders(input)
             }
+        case .unconfirmed:
+            break  // Only the team and webhooks hear of it (below).
         case .cancelled:
             cancellation = (cancelledBookingScope, "booking cancelled")
             immediate += cancellationNotices(input)
@@ -95,10 +102,18 @@ public enum NotificationPlanner {
     // MARK: - Customer messages
 
     /// A confirmation per customer channel, at once, unless the event type turns them off.
-    /// Only a confirmed booking gets one: a pending booking is not yet promised.
-    static func confirmations(_ input: PlanningInput) -> [NotificationJob] {
+    /// A confirmed booking gets one; a pending one only when its customer is asked to
+    /// confirm, and then it asks (its wording follows the booking's status at send time).
+    ///
+    /// - Parameter acknowledging: the customer confirmed a booking they were asked to
+    ///   confirm: this confirmation carries the event's id, so it is a notification of
+    ///   its own beside the request sent before.
+    static func confirmations(_ input: PlanningInput, acknowledging: Bool = false) -> [NotificationJob] {
         guard input.eventType?.sendConfirmation ?? true else { return [] }
-        return customerNotices(.confirmation, notAfter: input.booking.startAt, input)
+        return Destination.customer(settings: input.settings, booking: input.booking).map { destination in
+            job(.confirmation, to: destination, input, dueAt: input.now, notAfter: input.booking.startAt,
+                eventID: acknowledging ? input.event.id : "")
+        }
     }
 
     /// A notice of the new time per customer channel, at once, unless the event type turns them off.
@@ -172,7 +187,7 @@ public enum NotificationPlanner {
     /// switches (`emailEnabled`, ...) do not apply to them.
     static func hostNotifications(_ input: PlanningInput) -> [NotificationJob] {
         var hosts: [(destination: Destination, teamDestinationID: String?)] = []
-        if [.created, .rescheduled, .cancelled].contains(input.change), let eventType = input.eventType {
+        if [.created, .rescheduled, .cancelled, .unconfirmed].contains(input.change), let eventType = input.eventType {
             hosts += eventType.hostEmails.map { (Destination(channel: "email", recipient: $0), nil) }
         }
         hosts += input.teamDestinations

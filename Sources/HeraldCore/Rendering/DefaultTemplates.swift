@@ -30,27 +30,46 @@ public enum DefaultTemplates {
     private static let shortLinks =
         "{{#confirm_url}} Confirm: {{confirm_url}}{{/confirm_url}}{{#cancel_url}} Cancel: {{cancel_url}}{{/cancel_url}}"
 
+    /// Where, when the event type says.
+    private static let place = "{{#location}}\n\nWhere: {{location}}{{/location}}"
+
+    /// The short messages' request to confirm, while the customer is asked to.
+    private static let shortConfirmRequest =
+        "{{#awaiting_confirmation}} Please confirm{{#confirm_reply}}: reply {{confirm_reply}}{{/confirm_reply}}.{{/awaiting_confirmation}}"
+
     private static func email(_ kind: NotificationKind) -> Text {
         switch kind {
         case .confirmation:
             Text(
-                subject: "Your appointment at {{business_name}} is confirmed",
+                subject: "{{#awaiting_confirmation}}Please confirm your appointment at {{business_name}}{{/awaiting_confirmation}}"
+                    + "{{^awaiting_confirmation}}Your appointment at {{business_name}} is confirmed{{/awaiting_confirmation}}",
                 body: """
                     Hi {{customer_first_name}},
 
                     Thank you for booking{{#service}} {{service}}{{/service}} with {{business_name}}. \
-                    Your appointment is confirmed for {{date}} at {{time}} ({{time_zone}}).
+                    {{#awaiting_confirmation}}Your appointment is reserved for {{date}} at {{time}} ({{time_zone}}): \
+                    please confirm that you will come.{{/awaiting_confirmation}}\
+                    {{^awaiting_confirmation}}Your appointment is confirmed for {{date}} at {{time}} ({{time_zone}}).\
+                    {{/awaiting_confirmation}}
+                    """ + place + """
+
 
                     If you need to change or cancel it, please let us know in good time.
                     """ + links + signOff)
         case .reminder:
             Text(
-                subject: "Reminder: your appointment at {{business_name}} is {{reminder}}",
+                subject: "{{#awaiting_confirmation}}Please confirm: {{/awaiting_confirmation}}"
+                    + "{{^awaiting_confirmation}}Reminder: {{/awaiting_confirmation}}"
+                    + "your appointment at {{business_name}} is {{reminder}}",
                 body: """
                     Hi {{customer_first_name}},
 
                     This is a friendly reminder of your{{#service}} {{service}}{{/service}} appointment \
                     with {{business_name}} on {{date}} at {{time}} ({{time_zone}}).
+                    """ + place + """
+                    {{#awaiting_confirmation}}
+
+                    You have not confirmed it yet: please let us know that you are coming.{{/awaiting_confirmation}}
 
                     If you can no longer make it, please let us know so we can offer the time to someone else.
                     """ + links + signOff)
@@ -111,9 +130,12 @@ public enum DefaultTemplates {
     private static func short(_ kind: NotificationKind) -> String {
         switch kind {
         case .confirmation:
-            "{{business_name}}: Hi {{customer_first_name}}, your{{#service}} {{service}}{{/service}} appointment is confirmed for {{date_short}} at {{time}}." + shortLinks
+            "{{business_name}}: Hi {{customer_first_name}}, your{{#service}} {{service}}{{/service}} appointment "
+                + "{{#awaiting_confirmation}}is reserved{{/awaiting_confirmation}}{{^awaiting_confirmation}}is confirmed{{/awaiting_confirmation}}"
+                + " for {{date_short}} at {{time}}." + shortConfirmRequest + shortLinks
         case .reminder:
-            "{{business_name}}: Hi {{customer_first_name}}, a reminder of your{{#service}} {{service}}{{/service}} appointment {{reminder}}, {{date_short}} at {{time}}." + shortLinks
+            "{{business_name}}: Hi {{customer_first_name}}, a reminder of your{{#service}} {{service}}{{/service}} appointment {{reminder}}, {{date_short}} at {{time}}."
+                + shortConfirmRequest + shortLinks
         case .reschedule:
             "{{business_name}}: Hi {{customer_first_name}}, your appointment has moved to {{date_short}} at {{time}}." + shortLinks
         case .cancellation:

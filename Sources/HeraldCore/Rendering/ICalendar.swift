@@ -192,7 +192,9 @@ extension ICalendar {
     /// version less one for a REQUEST (0 for the first), the version itself for a
     /// CANCEL, so the cancellation always outranks the last request. DTSTAMP: when the
     /// booking last changed, so a resend of the same e-mail is the same invite.
-    /// ORGANIZER: the tenant's reply-to address, when it has one.
+    /// ORGANIZER: the tenant's reply-to address, when it has one. LOCATION and
+    /// DESCRIPTION: the event type's. None at all when the event type, or else the
+    /// tenant, turned calendar invites off.
     public static func invite(
         kind: NotificationKind, booking: Booking, settings: NotificationSettings, eventType: EventType?
     ) -> Event? {
@@ -202,13 +204,16 @@ extension ICalendar {
         case .cancellation: method = .cancel
         default: return nil
         }
-        guard let email = booking.customerEmail, !email.isEmpty else { return nil }
+        guard eventType?.calendarInvites ?? settings.calendarInvites,
+              let email = booking.customerEmail, !email.isEmpty
+        else { return nil }
         let business = settings.senderName
         let what = eventType?.name ?? "Appointment"
         return Event(
             method: method, uid: "\(booking.id)@herald", sequence: booking.scheduleVersion - (method == .request ? 1 : 0),
             stamp: booking.updatedAt, start: booking.startAt, end: booking.endAt,
             summary: business.isEmpty ? what : "\(what) with \(business)",
+            description: eventType?.details, location: eventType?.location,
             organizer: settings.replyToEmail.flatMap { $0.isEmpty ? nil : Person(name: business, email: $0) },
             attendee: Person(name: booking.customerName, email: email), tentative: booking.status == .pending)
     }

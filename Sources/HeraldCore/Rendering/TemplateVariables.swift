@@ -31,6 +31,9 @@ public enum TemplateVariables {
         ("unsubscribe_url", "in follow-up e-mails, when heraldd has --public-url: the link that stops follow-ups to this address"),
         ("confirm_url", "with customer links on (and --public-url): the link that confirms a pending booking"),
         ("cancel_url", "with customer links on (and --public-url): the link that cancels the booking"),
+        ("awaiting_confirmation", "present while the customer is asked to confirm a pending booking (ask for confirmation)"),
+        ("confirm_reply", "while awaiting confirmation: the first of the tenant's reply confirm keywords, if any"),
+        ("location", "the event type's location, if it has one"),
     ]
 
     static let names = Set(documented.map(\.name))
@@ -68,6 +71,11 @@ public enum TemplateVariables {
         if let phone = booking.customerPhone, !phone.isEmpty { values["customer_phone"] = phone }
         if let replyTo = settings.replyToEmail, !replyTo.isEmpty { values["reply_to"] = replyTo }
         if let service = eventType?.name, !service.isEmpty { values["service"] = service }
+        if let location = eventType?.location, !location.isEmpty { values["location"] = location }
+        if booking.awaitingConfirmation {
+            values["awaiting_confirmation"] = "yes"
+            if let word = settings.replyConfirmKeywords.first { values["confirm_reply"] = word }
+        }
         if reminderOffsetMinutes > 0 {
             values["reminder"] = relative(minutes: reminderOffsetMinutes)
             values["reminder_minutes"] = String(reminderOffsetMinutes)

@@ -179,6 +179,14 @@ public protocol AdminStore: TenantConfigurationStore {
     /// and that start after `after`, soonest first, at most `limit` (a reply's candidates).
     func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking]
 
+    // MARK: Confirmation deadlines
+
+    /// Bookings whose confirmation deadline (``Booking/confirmBy``) is at or before
+    /// `now`, earliest deadline first, at most `limit`.
+    func bookingsPastConfirmBy(_ now: Date, limit: Int) async throws -> [Booking]
+    /// The earliest confirmation deadline of any booking; nil when none has one.
+    func nextConfirmBy() async throws -> Date?
+
     // MARK: Link keys
 
     /// Every key that signs or still verifies customers' links, the current one first,

@@ -70,6 +70,22 @@ public struct FieldValidator: Sendable {
         return trimmed
     }
 
+    /// Free text of several lines (an event type's description): like ``text(_:_:required:maxLength:)``
+    /// but line breaks are kept, as LF (CR LF and lone CR become LF).
+    public mutating func paragraphs(_ field: String, _ value: String, maxLength: Int = 1000) -> String? {
+        let lines = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let trimmed = lines.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.unicodeScalars.contains(where: { $0 != "\n" && Self.breaksALine($0) }) {
+            fail(field, "must not contain control characters other than line breaks")
+            return nil
+        }
+        if trimmed.count > maxLength {
+            fail(field, "is longer than \(maxLength) characters")
+            return nil
+        }
+        return trimmed
+    }
+
     // MARK: Contacts
 
     /// An email address (addr-spec, pragmatic): one `@`, a local part of

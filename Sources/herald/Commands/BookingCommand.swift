@@ -21,7 +21,8 @@ struct BookingCommand: AsyncParsableCommand {
         @Option(help: "The customer's email address.") var email: String?
         @Option(help: ArgumentHelp("The customer's phone number in E.164 form.", valueName: "+4915112345678")) var phone: String?
         @Option(name: .customLong("event-type"), help: "The event type's id.") var eventType: String?
-        @Option(help: "pending or confirmed (default confirmed).") var status: String?
+        @Option(help: "pending or confirmed (default confirmed, or pending when the tenant or event type asks customers to confirm).")
+        var status: String?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -41,7 +42,11 @@ struct BookingCommand: AsyncParsableCommand {
                 request.customerEmail = email ?? ""
                 request.customerPhone = phone ?? ""
                 request.eventTypeID = eventType ?? ""
-                request.status = status == "pending" ? .pending : .confirmed
+                switch status {
+                case "pending": request.status = .pending
+                case "confirmed": request.status = .confirmed
+                default: break  // The core decides.
+                }
             }
             let booking = try await CoreConnection.with(core) {
                 try await $0.admin.createBooking(request)

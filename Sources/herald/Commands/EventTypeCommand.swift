@@ -32,6 +32,18 @@ struct EventTypeCommand: AsyncParsableCommand {
             "With --fallback email or sms: also fall back when a message is not reported delivered within this many minutes (default 0: only on a report of failure).",
             valueName: "minutes"))
         var fallbackAfter: UInt32?
+        @Option(
+            name: .customLong("ask-confirmation"),
+            help: "Ask its customers to confirm (pending bookings, reminders asking until they do): on, off, or tenant (the tenant's setting).")
+        var askConfirmation: OverrideSwitch?
+        @Option(
+            name: .customLong("calendar-invites"),
+            help: "Calendar invites on its e-mails: on, off, or tenant (the tenant's setting).")
+        var calendarInvites: OverrideSwitch?
+        @Option(help: "Where its appointments take place (the calendar invite's LOCATION and {{location}}); \"\" removes it.")
+        var location: String?
+        @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
+        var description: String?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -48,6 +60,10 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
                 if let fallback { request.fallbackChannel = fallback }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
+                if let value = askConfirmation?.value { request.askConfirmation = value }
+                if let value = calendarInvites?.value { request.calendarInvites = value }
+                if let location { request.location = location }
+                if let description { request.description_p = description }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.createEventType(request)
@@ -126,6 +142,18 @@ struct EventTypeCommand: AsyncParsableCommand {
         @Option(name: .customLong("fallback-after"), help: ArgumentHelp(
             "The wait of its own rule, in minutes (0: only on a report of failure).", valueName: "minutes"))
         var fallbackAfter: UInt32?
+        @Option(
+            name: .customLong("ask-confirmation"),
+            help: "Ask its customers to confirm (pending bookings, reminders asking until they do): on, off, or tenant (the tenant's setting).")
+        var askConfirmation: OverrideSwitch?
+        @Option(
+            name: .customLong("calendar-invites"),
+            help: "Calendar invites on its e-mails: on, off, or tenant (the tenant's setting).")
+        var calendarInvites: OverrideSwitch?
+        @Option(help: "Where its appointments take place (the calendar invite's LOCATION and {{location}}); \"\" removes it.")
+        var location: String?
+        @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
+        var description: String?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -155,6 +183,14 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
                 if let fallback { request.fallbackChannel = fallback }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
+                if let askConfirmation {
+                    if let value = askConfirmation.value { request.askConfirmation = value } else { request.clearAskConfirmation_p = true }
+                }
+                if let calendarInvites {
+                    if let value = calendarInvites.value { request.calendarInvites = value } else { request.clearCalendarInvites_p = true }
+                }
+                if let location { request.location = location }
+                if let description { request.description_p = description }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.updateEventType(request)
@@ -186,6 +222,10 @@ private func printEventType(_ eventType: Herald_V1_EventType, json: Bool) throws
     fields.append("reschedule notice", onOff(eventType.sendRescheduleNotice))
     fields.append("cancellation notice", onOff(eventType.sendCancellationNotice))
     fields.append("fallback", fallbackText(eventType))
+    fields.append("ask confirmation", eventType.hasAskConfirmation ? onOff(eventType.askConfirmation) : "the tenant's")
+    fields.append("calendar invites", eventType.hasCalendarInvites ? onOff(eventType.calendarInvites) : "the tenant's")
+    if !eventType.location.isEmpty { fields.append("location", eventType.location) }
+    if !eventType.description_p.isEmpty { fields.append("description", eventType.description_p) }
     fields.append("updated", eventType.updatedAt)
     print(fields.render())
 }

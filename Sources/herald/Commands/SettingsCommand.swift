@@ -69,6 +69,24 @@ struct SettingsCommand: AsyncParsableCommand {
             name: .customLong("customer-links"),
             help: "Signed confirm and cancel links in customers' confirmations, reminders and reschedule notices (heraldd needs --public-url): on or off.")
         var customerLinks: Switch?
+        @Option(
+            name: .customLong("ask-confirmation"),
+            help: "Ask customers to confirm: new bookings start pending and their confirmation and reminders ask until they do: on or off.")
+        var askConfirmation: Switch?
+        @Option(
+            name: .customLong("confirm-deadline"),
+            help: ArgumentHelp(
+                "A pending booking not confirmed this many minutes before the start is reported to the team as booking.unconfirmed (0: no deadline).",
+                valueName: "minutes"))
+        var confirmDeadline: UInt32?
+        @Option(
+            name: .customLong("cancel-unconfirmed"),
+            help: "At the deadline, cancel a booking still not confirmed (with the usual notices) instead of only reporting it: on or off.")
+        var cancelUnconfirmed: Switch?
+        @Option(
+            name: .customLong("calendar-invites"),
+            help: "Calendar invites on confirmation, reschedule and cancellation e-mails: on or off.")
+        var calendarInvites: Switch?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -120,6 +138,10 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let fallback { request.fallbackChannel = fallback.lowercased() == "off" ? "" : fallback.lowercased() }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
                 if let customerLinks { request.customerLinks = customerLinks.isOn }
+                if let askConfirmation { request.askConfirmation = askConfirmation.isOn }
+                if let confirmDeadline { request.confirmDeadlineMinutes = confirmDeadline }
+                if let cancelUnconfirmed { request.cancelUnconfirmed = cancelUnconfirmed.isOn }
+                if let calendarInvites { request.calendarInvites = calendarInvites.isOn }
                 if let keywords {
                     request.setReplyKeywords = true
                     request.replyConfirmKeywords = keywords.confirm
@@ -162,6 +184,13 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
         .filter { !$0.1.isEmpty }.map { "\($0.1.joined(separator: ",")) to \($0.0)" }
     fields.append("reply keywords", replies.isEmpty ? "off" : replies.joined(separator: "; "))
     fields.append("customer links", settings.customerLinks ? "on (confirm and cancel)" : "off")
+    var asking = onOff(settings.askConfirmation)
+    if settings.askConfirmation, settings.confirmDeadlineMinutes > 0 {
+        asking += ", by \(settings.confirmDeadlineMinutes) minutes before the start, then "
+            + (settings.cancelUnconfirmed ? "cancelled" : "reported to the team")
+    }
+    fields.append("ask confirmation", asking)
+    fields.append("calendar invites", onOff(settings.calendarInvites))
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

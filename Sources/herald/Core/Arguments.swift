@@ -16,6 +16,24 @@ struct Switch: ExpressibleByArgument {
     static var allValueStrings: [String] { ["on", "off"] }
 }
 
+/// on, off, or tenant (follow the tenant's setting): an event type's override of a tenant switch.
+struct OverrideSwitch: ExpressibleByArgument {
+    /// nil: the tenant's.
+    var value: Bool?
+
+    init?(argument: String) {
+        if argument.lowercased() == "tenant" {
+            value = nil
+        } else if let on = Switch(argument: argument) {
+            value = on.isOn
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { ["on", "off", "tenant"] }
+}
+
 /// A comma-separated list of minutes before the start, e.g. `1440,60`.
 struct MinutesList: ExpressibleByArgument {
     var minutes: [UInt32]

@@ -36,10 +36,18 @@ struct SendTimeCheckTests {
         #expect(reason.contains("rescheduled"))
     }
 
-    @Test(arguments: [BookingStatus.cancelled, .completed, .noShow, .pending])
-    func aReminderForABookingNoLongerConfirmedIsCancelled(_ status: BookingStatus) {
+    @Test(arguments: [BookingStatus.cancelled, .completed, .noShow])
+    func aReminderForABookingNoLongerActiveIsCancelled(_ status: BookingStatus) {
         let candidate = LeaseCandidate(job: job(.reminder), booking: booking(status: status), subscription: nil, event: nil)
         #expect(check.decide(candidate, now: now) == .cancel(reason: "booking is \(status.rawValue)"))
+    }
+
+    /// A pending booking has reminders and a confirmation only when its customer is
+    /// asked to confirm; they ask, and go out while it is pending.
+    @Test(arguments: [NotificationKind.reminder, .confirmation])
+    func aPendingBookingsRequestToConfirmIsLeased(_ kind: NotificationKind) {
+        let candidate = LeaseCandidate(job: job(kind), booking: booking(status: .pending), subscription: nil, event: nil)
+        #expect(check.decide(candidate, now: now) == .lease)
     }
 
     @Test func aCancellationNoticeNeedsACancelledBooking() {

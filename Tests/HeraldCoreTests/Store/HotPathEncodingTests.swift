@@ -43,6 +43,7 @@ struct HotPathEncodingTests {
                 customerPhone: index % 2 == 0 ? "+4915112345678" : nil,
                 startAt: now.addingTimeInterval(86_400), endAt: now.addingTimeInterval(90_000.5),
                 status: index % 2 == 0 ? .confirmed : .pending, scheduleVersion: index + 1,
+                askedToConfirm: index % 2 == 1, confirmBy: index % 4 == 1 ? now.addingTimeInterval(3_600.25) : nil,
                 createdAt: now, updatedAt: now.addingTimeInterval(0.001))
             let generic = String(decoding: try JSONColumn.encoder().encode(booking), as: UTF8.self)
             #expect(try JSONColumn.encode(booking) == generic, "\(name)")

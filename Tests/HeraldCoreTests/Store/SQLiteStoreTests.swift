@@ -10,7 +10,7 @@ import Testing
 struct SQLiteStoreTests {
     @Test func migrationAddsTheDispatchSchemaAndFallbackProviderRoundTrips() async throws {
         try await withTemporaryStore { store, path in
-            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations", "v5-api-keys", "v6-idempotency-keys", "v7-delivery-states", "v8-link-keys", "v9-event-type-fallback", "v10-pending-replies", "v11-customer-links"])
+            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations", "v5-api-keys", "v6-idempotency-keys", "v7-delivery-states", "v8-link-keys", "v9-event-type-fallback", "v10-pending-replies", "v11-customer-links", "v12-ask-confirmation"])
             #expect(try await store.appliedMigrations() == SQLiteStore.migrationNames)
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()

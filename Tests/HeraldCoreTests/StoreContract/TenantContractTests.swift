@@ -30,6 +30,10 @@ struct TenantContractTests {
             settings.quietHours = QuietHours(startMinute: 22 * 60, endMinute: 7 * 60)
             settings.timeZone = "Europe/Paris"
             settings.replyToEmail = "desk@acme.test"
+            settings.askConfirmation = true
+            settings.confirmDeadlineMinutes = 1440
+            settings.cancelUnconfirmed = true
+            settings.calendarInvites = false
             try await store.saveSettings(settings)
             #expect(try await store.settings(tenantID: "acme") == settings)
         }
@@ -58,8 +62,16 @@ struct TenantContractTests {
             #expect(try await store.eventType(tenantID: "acme", id: "consult") == eventType)
 
             eventType.reminderOffsets = [120]
+            eventType.askConfirmation = true
+            eventType.calendarInvites = false
+            eventType.location = "Room 2, Hauptstraße 1"
+            eventType.details = "Bring your card.\nArrive early."
             try await store.saveEventType(eventType)
             #expect(try await store.eventTypes(tenantID: "acme") == [eventType])
+            eventType.askConfirmation = nil
+            eventType.location = nil
+            try await store.saveEventType(eventType)
+            #expect(try await store.eventType(tenantID: "acme", id: "consult") == eventType)
 
             let unknown = EventType(
                 tenantID: "acme", id: "nope", name: "x", createdAt: Fixture.now, updatedAt: Fixture.now)

@@ -44,6 +44,8 @@ enum PostgresBatch {
         var schedule_version: Int
         var created_ms: Int64
         var updated_ms: Int64
+        var asked_to_confirm: Bool
+        var confirm_by_ms: Int64?
 
         init(_ b: Booking) {
             id = b.id
@@ -58,6 +60,8 @@ enum PostgresBatch {
             schedule_version = b.scheduleVersion
             created_ms = PostgresDate(b.createdAt).milliseconds
             updated_ms = PostgresDate(b.updatedAt).milliseconds
+            asked_to_confirm = b.askedToConfirm
+            confirm_by_ms = b.confirmBy.map { PostgresDate($0).milliseconds }
         }
     }
 

@@ -25,7 +25,9 @@ enum PostgresInsert {
                     sender_name = \(s.senderName), reply_to_email = \(s.replyToEmail), locale = \(s.locale),
                     fallback_channel = \(s.fallbackChannel?.rawValue), fallback_after_minutes = \(s.fallbackAfterMinutes),
                     reply_confirm_keywords = \(confirm), reply_cancel_keywords = \(cancel),
-                    customer_links = \(s.customerLinks), updated_at = \(s.updatedAt.postgres)
+                    customer_links = \(s.customerLinks), ask_confirmation = \(s.askConfirmation),
+                    confirm_deadline_minutes = \(s.confirmDeadlineMinutes), cancel_unconfirmed = \(s.cancelUnconfirmed),
+                    calendar_invites = \(s.calendarInvites), updated_at = \(s.updatedAt.postgres)
                 WHERE tenant_id = \(s.tenantID)
                 RETURNING 1
                 """
@@ -35,12 +37,14 @@ enum PostgresInsert {
                 tenant_id, email_enabled, sms_enabled, whatsapp_enabled, reminder_offsets, sms_provider,
                 sms_failover, time_zone, quiet_start_minute, quiet_end_minute, follow_up_enabled,
                 follow_up_minutes, sender_name, reply_to_email, locale, fallback_channel, fallback_after_minutes,
-                reply_confirm_keywords, reply_cancel_keywords, customer_links, updated_at
+                reply_confirm_keywords, reply_cancel_keywords, customer_links, ask_confirmation,
+                confirm_deadline_minutes, cancel_unconfirmed, calendar_invites, updated_at
             ) VALUES (
                 \(s.tenantID), \(s.emailEnabled), \(s.smsEnabled), \(s.whatsappEnabled), \(offsets),
                 \(s.smsProvider.rawValue), \(s.smsFailover), \(s.timeZone), \(start), \(end),
                 \(s.followUpEnabled), \(s.followUpMinutes), \(s.senderName), \(s.replyToEmail), \(s.locale),
                 \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(confirm), \(cancel), \(s.customerLinks),
+                \(s.askConfirmation), \(s.confirmDeadlineMinutes), \(s.cancelUnconfirmed), \(s.calendarInvites),
                 \(s.updatedAt.postgres)
             )
             """
@@ -57,6 +61,8 @@ enum PostgresInsert {
                     send_reschedule_notice = \(e.sendRescheduleNotice),
                     send_cancellation_notice = \(e.sendCancellationNotice),
                     fallback_channel = \(e.fallback?.channelName), fallback_after_minutes = \(e.fallback?.afterMinutes ?? 0),
+                    ask_confirmation = \(e.askConfirmation), calendar_invites = \(e.calendarInvites),
+                    location = \(e.location), description = \(e.details),
                     created_at = \(e.createdAt.postgres), updated_at = \(e.updatedAt.postgres)
                 WHERE tenant_id = \(e.tenantID) AND id = \(e.id)
                 RETURNING 1
@@ -66,11 +72,12 @@ enum PostgresInsert {
             INSERT INTO event_types (
                 tenant_id, id, name, duration_minutes, reminder_offsets, host_emails, send_confirmation,
                 send_reschedule_notice, send_cancellation_notice, fallback_channel, fallback_after_minutes,
-                created_at, updated_at
+                ask_confirmation, calendar_invites, location, description, created_at, updated_at
             ) VALUES (
                 \(e.tenantID), \(e.id), \(e.name), \(e.durationMinutes), \(offsets), \(hosts),
                 \(e.sendConfirmation), \(e.sendRescheduleNotice), \(e.sendCancellationNotice),
-                \(e.fallback?.channelName), \(e.fallback?.afterMinutes ?? 0), \(e.createdAt.postgres), \(e.updatedAt.postgres)
+                \(e.fallback?.channelName), \(e.fallback?.afterMinutes ?? 0), \(e.askConfirmation), \(e.calendarInvites),
+                \(e.location), \(e.details), \(e.createdAt.postgres), \(e.updatedAt.postgres)
             )
             """
     }
@@ -79,11 +86,11 @@ enum PostgresInsert {
         """
         INSERT INTO bookings (
             id, tenant_id, event_type_id, customer_name, customer_email, customer_phone, start_at, end_at,
-            status, schedule_version, created_at, updated_at
+            status, schedule_version, created_at, updated_at, asked_to_confirm, confirm_by
         ) VALUES (
             \(b.id), \(b.tenantID), \(b.eventTypeID), \(b.customerName), \(b.customerEmail), \(b.customerPhone),
             \(b.startAt.postgres), \(b.endAt.postgres), \(b.status.rawValue), \(b.scheduleVersion),
-            \(b.createdAt.postgres), \(b.updatedAt.postgres)
+            \(b.createdAt.postgres), \(b.updatedAt.postgres), \(b.askedToConfirm), \(b.confirmBy?.postgres)
         )
         """
     }
@@ -95,7 +102,8 @@ enum PostgresInsert {
             customer_email = \(b.customerEmail), customer_phone = \(b.customerPhone),
             start_at = \(b.startAt.postgres), end_at = \(b.endAt.postgres), status = \(b.status.rawValue),
             schedule_version = \(b.scheduleVersion), created_at = \(b.createdAt.postgres),
-            updated_at = \(b.updatedAt.postgres)
+            updated_at = \(b.updatedAt.postgres), asked_to_confirm = \(b.askedToConfirm),
+            confirm_by = \(b.confirmBy?.postgres)
         WHERE id = \(b.id)
         """
     }

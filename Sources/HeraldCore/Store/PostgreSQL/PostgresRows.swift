@@ -64,7 +64,9 @@ extension NotificationSettings: PostgresModel {
             fallbackChannel: try (c("fallback_channel", as: String?.self)).flatMap(FallbackChannel.init(rawValue:)),
             fallbackAfterMinutes: try c.int("fallback_after_minutes"),
             replyConfirmKeywords: try c.json("reply_confirm_keywords"), replyCancelKeywords: try c.json("reply_cancel_keywords"),
-            customerLinks: try c("customer_links"), updatedAt: try c.date("updated_at"))
+            customerLinks: try c("customer_links"), askConfirmation: try c("ask_confirmation"),
+            confirmDeadlineMinutes: try c.int("confirm_deadline_minutes"), cancelUnconfirmed: try c("cancel_unconfirmed"),
+            calendarInvites: try c("calendar_invites"), updatedAt: try c.date("updated_at"))
     }
 }
 
@@ -80,6 +82,8 @@ extension EventType: PostgresModel {
             sendRescheduleNotice: try c("send_reschedule_notice"),
             sendCancellationNotice: try c("send_cancellation_notice"),
             fallback: FallbackOverride(channel: try c("fallback_channel"), afterMinutes: try c.int("fallback_after_minutes")),
+            askConfirmation: try c("ask_confirmation"), calendarInvites: try c("calendar_invites"),
+            location: try c("location"), details: try c("description"),
             createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"))
     }
 }
@@ -92,6 +96,7 @@ extension Booking: PostgresModel {
             customerName: try c("customer_name"), customerEmail: try c("customer_email"),
             customerPhone: try c("customer_phone"), startAt: try c.date("start_at"), endAt: try c.date("end_at"),
             status: try c.value("status"), scheduleVersion: try c.int("schedule_version"),
+            askedToConfirm: try c("asked_to_confirm"), confirmBy: try c.optionalDate("confirm_by"),
             createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"))
     }
 }

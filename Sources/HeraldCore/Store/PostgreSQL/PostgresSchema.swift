@@ -27,6 +27,7 @@ enum PostgresSchema {
         ("v11-pending-replies", v11PendingReplies),
         // Confirm and cancel links in customers' messages, per tenant.
         ("v12-customer-links", "ALTER TABLE notification_settings ADD COLUMN customer_links boolean NOT NULL DEFAULT false"),
+        ("v13-ask-confirmation", v13AskConfirmation),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no
@@ -326,6 +327,28 @@ enum PostgresSchema {
             CHECK (fallback_channel IN ('email', 'sms', 'off'));
         ALTER TABLE event_types ADD COLUMN fallback_after_minutes bigint NOT NULL DEFAULT 0
             CHECK (fallback_after_minutes >= 0);
+        """
+
+    /// Asking customers to confirm (tenant and event type), calendar invites switched
+    /// per tenant and event type, the event type's location and description, each
+    /// booking's confirmation state, and the `booking.unconfirmed` event.
+    private static let v13AskConfirmation = """
+        ALTER TABLE notification_settings ADD COLUMN ask_confirmation boolean NOT NULL DEFAULT false;
+        ALTER TABLE notification_settings ADD COLUMN confirm_deadline_minutes bigint NOT NULL DEFAULT 0
+            CHECK (confirm_deadline_minutes >= 0);
+        ALTER TABLE notification_settings ADD COLUMN cancel_unconfirmed boolean NOT NULL DEFAULT false;
+        ALTER TABLE notification_settings ADD COLUMN calendar_invites boolean NOT NULL DEFAULT true;
+        ALTER TABLE event_types ADD COLUMN ask_confirmation boolean;
+        ALTER TABLE event_types ADD COLUMN calendar_invites boolean;
+        ALTER TABLE event_types ADD COLUMN location text;
+        ALTER TABLE event_types ADD COLUMN description text;
+        ALTER TABLE bookings ADD COLUMN asked_to_confirm boolean NOT NULL DEFAULT false;
+        ALTER TABLE bookings ADD COLUMN confirm_by timestamptz;
+        CREATE INDEX bookings_by_confirm_by ON bookings(confirm_by) WHERE confirm_by IS NOT NULL;
+        ALTER TABLE booking_events DROP CONSTRAINT booking_events_type_check;
+        ALTER TABLE booking_events ADD CONSTRAINT booking_events_type_check CHECK (type IN ('booking.created',
+            'booking.confirmed', 'booking.rescheduled', 'booking.cancelled', 'booking.completed', 'booking.no_show',
+            'booking.unconfirmed'));
         """
 
     private static let v11PendingReplies = """

@@ -113,14 +113,15 @@ extension PostgresStore {
         let bookings = try PostgresBatch.json(writes.map { PostgresBatch.BookingRow($0.booking) })
         try await connection.run("""
             INSERT INTO bookings (id, tenant_id, event_type_id, customer_name, customer_email, customer_phone, start_at,
-                end_at, status, schedule_version, created_at, updated_at)
+                end_at, status, schedule_version, created_at, updated_at, asked_to_confirm, confirm_by)
             SELECT id, tenant_id, event_type_id, customer_name, customer_email, customer_phone,
                 \(unescaped: PostgresBatch.timestamp("start_ms")), \(unescaped: PostgresBatch.timestamp("end_ms")), status,
                 schedule_version, \(unescaped: PostgresBatch.timestamp("created_ms")),
-                \(unescaped: PostgresBatch.timestamp("updated_ms"))
+                \(unescaped: PostgresBatch.timestamp("updated_ms")), asked_to_confirm,
+                \(unescaped: PostgresBatch.timestamp("confirm_by_ms"))
             FROM jsonb_to_recordset(\(bookings)::jsonb) AS b(id text, tenant_id text, event_type_id text, customer_name text,
                 customer_email text, customer_phone text, start_ms bigint, end_ms bigint, status text,
-                schedule_version bigint, created_ms bigint, updated_ms bigint)
+                schedule_version bigint, created_ms bigint, updated_ms bigint, asked_to_confirm boolean, confirm_by_ms bigint)
             """, logger)
         let jobs = writes.flatMap(\.newJobs)
         if !jobs.isEmpty {

@@ -17,6 +17,8 @@ struct BookingRow: ModelRow, PersistableRecord {
     var scheduleVersion: Int
     var createdAt: Date
     var updatedAt: Date
+    var askedToConfirm: Bool
+    var confirmBy: Date?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id
@@ -31,6 +33,8 @@ struct BookingRow: ModelRow, PersistableRecord {
         case scheduleVersion = "schedule_version"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case askedToConfirm = "asked_to_confirm"
+        case confirmBy = "confirm_by"
     }
 
     enum Columns {
@@ -46,6 +50,7 @@ struct BookingRow: ModelRow, PersistableRecord {
         static let scheduleVersion = Column(CodingKeys.scheduleVersion)
         static let createdAt = Column(CodingKeys.createdAt)
         static let updatedAt = Column(CodingKeys.updatedAt)
+        static let confirmBy = Column(CodingKeys.confirmBy)
     }
 
     init(_ booking: Booking) {
@@ -61,13 +66,16 @@ struct BookingRow: ModelRow, PersistableRecord {
         scheduleVersion = booking.scheduleVersion
         createdAt = booking.createdAt
         updatedAt = booking.updatedAt
+        askedToConfirm = booking.askedToConfirm
+        confirmBy = booking.confirmBy
     }
 
     var model: Booking {
         Booking(
             id: id, tenantID: tenantID, eventTypeID: eventTypeID, customerName: customerName,
             customerEmail: customerEmail, customerPhone: customerPhone, startAt: startAt, endAt: endAt,
-            status: status, scheduleVersion: scheduleVersion, createdAt: createdAt, updatedAt: updatedAt)
+            status: status, scheduleVersion: scheduleVersion, askedToConfirm: askedToConfirm, confirmBy: confirmBy,
+            createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

@@ -53,7 +53,7 @@ extension BookingRow: CachedInsert {
         [
             value(id), value(tenantID), value(eventTypeID), value(customerName), value(customerEmail),
             value(customerPhone), text(startAt), text(endAt), value(status), value(scheduleVersion),
-            text(createdAt), text(updatedAt),
+            text(createdAt), text(updatedAt), value(askedToConfirm), optionalText(confirmBy),
         ]
     }
 }

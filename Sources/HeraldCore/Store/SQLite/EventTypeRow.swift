@@ -16,6 +16,10 @@ struct EventTypeRow: ModelRow, PersistableRecord {
     var sendCancellationNotice: Bool
     var fallbackChannel: String?
     var fallbackAfterMinutes: Int
+    var askConfirmation: Bool?
+    var calendarInvites: Bool?
+    var location: String?
+    var details: String?
     var createdAt: Date
     var updatedAt: Date
 
@@ -31,6 +35,10 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         case sendCancellationNotice = "send_cancellation_notice"
         case fallbackChannel = "fallback_channel"
         case fallbackAfterMinutes = "fallback_after_minutes"
+        case askConfirmation = "ask_confirmation"
+        case calendarInvites = "calendar_invites"
+        case location
+        case details = "description"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -61,6 +69,10 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         sendCancellationNotice = eventType.sendCancellationNotice
         fallbackChannel = eventType.fallback?.channelName
         fallbackAfterMinutes = eventType.fallback?.afterMinutes ?? 0
+        askConfirmation = eventType.askConfirmation
+        calendarInvites = eventType.calendarInvites
+        location = eventType.location
+        details = eventType.details
         createdAt = eventType.createdAt
         updatedAt = eventType.updatedAt
     }
@@ -71,6 +83,7 @@ struct EventTypeRow: ModelRow, PersistableRecord {
             reminderOffsets: reminderOffsets, hostEmails: hostEmails, sendConfirmation: sendConfirmation,
             sendRescheduleNotice: sendRescheduleNotice, sendCancellationNotice: sendCancellationNotice,
             fallback: FallbackOverride(channel: fallbackChannel, afterMinutes: fallbackAfterMinutes),
+            askConfirmation: askConfirmation, calendarInvites: calendarInvites, location: location, details: details,
             createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -77,6 +77,9 @@ extension JSONColumn {
             key(name)
             try appendString(value, to: &json)
         }
+        key("askedToConfirm")
+        json.append(booking.askedToConfirm ? "true" : "false")
+        try string("confirmBy", booking.confirmBy.map(DatabaseDate.text))
         try string("createdAt", DatabaseDate.text(booking.createdAt))
         try string("customerEmail", booking.customerEmail)
         try string("customerName", booking.customerName)

@@ -26,6 +26,10 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
     var replyConfirmKeywords: [String]
     var replyCancelKeywords: [String]
     var customerLinks: Bool
+    var askConfirmation: Bool
+    var confirmDeadlineMinutes: Int
+    var cancelUnconfirmed: Bool
+    var calendarInvites: Bool
     var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -49,6 +53,10 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         case replyConfirmKeywords = "reply_confirm_keywords"
         case replyCancelKeywords = "reply_cancel_keywords"
         case customerLinks = "customer_links"
+        case askConfirmation = "ask_confirmation"
+        case confirmDeadlineMinutes = "confirm_deadline_minutes"
+        case cancelUnconfirmed = "cancel_unconfirmed"
+        case calendarInvites = "calendar_invites"
         case updatedAt = "updated_at"
     }
 
@@ -77,6 +85,10 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         replyConfirmKeywords = settings.replyConfirmKeywords
         replyCancelKeywords = settings.replyCancelKeywords
         customerLinks = settings.customerLinks
+        askConfirmation = settings.askConfirmation
+        confirmDeadlineMinutes = settings.confirmDeadlineMinutes
+        cancelUnconfirmed = settings.cancelUnconfirmed
+        calendarInvites = settings.calendarInvites
         updatedAt = settings.updatedAt
     }
 
@@ -92,7 +104,9 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
             senderName: senderName, replyToEmail: replyToEmail, locale: locale,
             fallbackChannel: fallbackChannel.flatMap(FallbackChannel.init(rawValue:)),
             fallbackAfterMinutes: fallbackAfterMinutes, replyConfirmKeywords: replyConfirmKeywords,
-            replyCancelKeywords: replyCancelKeywords, customerLinks: customerLinks, updatedAt: updatedAt)
+            replyCancelKeywords: replyCancelKeywords, customerLinks: customerLinks,
+            askConfirmation: askConfirmation, confirmDeadlineMinutes: confirmDeadlineMinutes,
+            cancelUnconfirmed: cancelUnconfirmed, calendarInvites: calendarInvites, updatedAt: updatedAt)
     }
 }
 

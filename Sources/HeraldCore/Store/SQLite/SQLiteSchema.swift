@@ -45,6 +45,19 @@ enum SQLiteSchema {
         migrator.registerMigration("v11-customer-links") { db in
             try db.execute(sql: "ALTER TABLE notification_settings ADD COLUMN customer_links INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v12-ask-confirmation") { db in
+            try db.execute(sql: v12AskConfirmation)
+            // booking.unconfirmed is a new event type, and SQLite cannot change a CHECK:
+            // the events table is rebuilt, keeping the sequence's high-water mark (events
+            // trimmed from the end must not have their sequences handed out again).
+            let highWater = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'booking_events'")
+            try db.execute(sql: v12BookingEventsRebuild)
+            if let highWater {
+                try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'booking_events'")
+                try db.execute(
+                    sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('booking_events', ?)", arguments: [highWater])
+            }
+        }
         return migrator
     }
 
@@ -378,6 +391,48 @@ enum SQLiteSchema {
         """
 
     /// An event type's own fallback rule: NULL channel for the tenant's, 'off' for none.
+    /// Asking customers to confirm (tenant and event type), calendar invites switched
+    /// per tenant and event type, the event type's location and description, and each
+    /// booking's confirmation state.
+    static let v12AskConfirmation = """
+        ALTER TABLE notification_settings ADD COLUMN ask_confirmation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE notification_settings ADD COLUMN confirm_deadline_minutes INTEGER NOT NULL DEFAULT 0
+            CHECK (confirm_deadline_minutes >= 0);
+        ALTER TABLE notification_settings ADD COLUMN cancel_unconfirmed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE notification_settings ADD COLUMN calendar_invites INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE event_types ADD COLUMN ask_confirmation INTEGER;
+        ALTER TABLE event_types ADD COLUMN calendar_invites INTEGER;
+        ALTER TABLE event_types ADD COLUMN location TEXT;
+        ALTER TABLE event_types ADD COLUMN description TEXT;
+        ALTER TABLE bookings ADD COLUMN asked_to_confirm INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE bookings ADD COLUMN confirm_by TEXT;
+        CREATE INDEX bookings_by_confirm_by ON bookings(confirm_by) WHERE confirm_by IS NOT NULL;
+        """
+
+    /// `booking_events` as v1 made it, with `booking.unconfirmed` allowed.
+    static let v12BookingEventsRebuild = """
+        CREATE TABLE booking_events_v12 (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL CHECK (type IN ('booking.created', 'booking.confirmed',
+                'booking.rescheduled', 'booking.cancelled', 'booking.completed', 'booking.no_show',
+                'booking.unconfirmed')),
+            tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            booking_id TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+            occurred_at TEXT NOT NULL,
+            booking TEXT NOT NULL,
+            previous_start_at TEXT,
+            previous_end_at TEXT,
+            previous_status TEXT
+                CHECK (previous_status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show'))
+        );
+        INSERT INTO booking_events_v12 SELECT * FROM booking_events;
+        DROP TABLE booking_events;
+        ALTER TABLE booking_events_v12 RENAME TO booking_events;
+        CREATE INDEX booking_events_by_tenant ON booking_events(tenant_id, sequence);
+        CREATE INDEX booking_events_by_booking ON booking_events(booking_id, sequence);
+        """
+
     static let v9EventTypeFallback = """
         ALTER TABLE event_types ADD COLUMN fallback_channel TEXT
             CHECK (fallback_channel IN ('email', 'sms', 'off'));
