@@ -482,9 +482,10 @@ public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
   /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
   public mutating func clearCalendarInvites() {self._calendarInvites = nil}
 
-  /// Up to 500 characters each.
+  /// One line of up to 500 characters.
   public var location: String = String()
 
+  /// Up to 1000 characters; line breaks allowed.
   public var description_p: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -209,4 +209,109 @@ struct LinkTests {
         #expect(try await email.stop() == 0)
         #expect(try await core.stop() == 0)
     }
+
+    /// Issue 19's "ask for confirmation" end to end: the tenant asks, a new booking starts
+    /// pending and its e-mail asks the customer to confirm; the customer opens the confirm
+    /// link in a real browser and presses the button; the booking is confirmed with its
+    /// event, a signed webhook and an acknowledgement e-mail. A booking nobody confirms is
+    /// reported to the desk at its deadline (booking.unconfirmed, a host e-mail and the
+    /// webhook), and with cancel_unconfirmed it is cancelled with the usual notice.
+    @Test func aCustomerConfirmsInARealBrowserAndTheDeadlineReportsOrCancels() async throws {
+        let publicURL = Self.publicURL
+        let core = try await RunningCore.start(arguments: ["--public-url", publicURL])
+        let smtp = try await SMTPPeer.start(
+            in: core.directory, mode: .starttls, user: EmailChannelTests.user, password: EmailChannelTests.password)
+        let email = try await RunningEmailChannel.start("email-confirm", core: core, environment: EmailChannelTests.environment(smtp))
+        let gateway = try await RunningGateway.start(core: core)
+        _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
+        // A deadline one minute before the start: bookings made 80 s ahead reach it in about 20 s.
+        _ = try await core.heraldOK(
+            "settings", "set", "salon", "--customer-links", "on", "--sender-name", "Salon Lumière",
+            "--ask-confirmation", "on", "--confirm-deadline", "1")
+        #expect(try await core.heraldOK("settings", "show", "salon").contains("on, by 1 minutes before the start, then reported to the team"))
+        _ = try await core.heraldOK(
+            "event-type", "create", "salon", "cut", "--name", "Haircut", "--host-emails", "desk@salon.example",
+            "--location", "Rue de la Paix 1, Paris")
+
+        let secretFile = core.directory.appendingPathComponent("webhook-secret")
+        let subscriber = try await RunningPeer.start("webhook_peer.py", directory: core.directory, arguments: ["--secret-file", secretFile.path])
+        let added = try await core.heraldOrThrow([
+            "webhook", "add", "salon", "--url", "\(subscriber.baseURL)/hook/200", "--events", "booking.confirmed,booking.unconfirmed",
+            "--json",
+        ])
+        let secret = try #require((try JSONSerialization.jsonObject(with: Data(added.utf8)) as? [String: Any])?["secret"] as? String)
+        try Data(secret.utf8).write(to: secretFile)
+        let webhooks = try await ProviderChannel.start("herald-webhook", core: core, environment: ["HERALD_WEBHOOK_ALLOW": "127.0.0.1"])
+
+        func book(_ id: String, in seconds: TimeInterval) async throws -> [String: Any] {
+            let created = try await core.heraldOrThrow([
+                "booking", "create", "salon", "--id", id, "--start", iso8601(Date().addingTimeInterval(seconds)),
+                "--email", "\(id)@example.com", "--name", "Ada Lovelace", "--event-type", "cut", "--json",
+            ])
+            return try #require(try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any], "\(created)")
+        }
+        func mails(to address: String) throws -> [ParsedMail] {
+            try smtp.messages().map(\.parsed).filter { $0.rcpt_tos == [address] }
+        }
+        func text(_ mail: ParsedMail) -> String { mail.parts.first { $0.content_type == "text/plain" }?.content ?? "" }
+
+        // Made without a status: pending, and asked.
+        let booked = try await book("b-1", in: 2 * 86400)
+        #expect(booked["status"] as? String == "pending" && booked["asked_to_confirm"] as? Bool == true, "\(booked)")
+        #expect(booked["confirm_by"] is String, "\(booked)")
+        let request = try await waitFor("the e-mail asking b-1 to confirm", within: .seconds(60)) { try mails(to: "b-1@example.com").first }
+        #expect(request.headers["subject"] == ["Please confirm your appointment at Salon Lumière"], "\(request.headers)")
+        #expect(text(request).contains("Where: Rue de la Paix 1, Paris"), "\(text(request))")
+        #expect(request.parts.contains { $0.method == "REQUEST" && $0.content.contains("STATUS:TENTATIVE") && $0.content.contains("LOCATION:Rue de la Paix 1\\, Paris") },
+                "\(request.parts.map(\.content))")
+        let start = try #require(text(request).range(of: "Please confirm it here: "), "\(text(request))").upperBound
+        let confirm = String(text(request)[start...].prefix { !$0.isWhitespace })
+        #expect(confirm.hasPrefix(publicURL + "/links/"), "\(confirm)")
+
+        let report = try await Self.browse(gateway.baseURL + confirm.dropFirst(publicURL.count), screenshots: "confirm-link")
+        #expect((report["before"] as? [String: Any])?["h1"] as? String == "Confirm your appointment", "\(report)")
+        #expect(report["button"] as? String == "Confirm appointment" && report["focused_by_tab"] as? Bool == true, "\(report)")
+        #expect((report["after"] as? [String: Any])?["h1"] as? String == "Your appointment is confirmed", "\(report)")
+        #expect(try await core.heraldOK("booking", "show", "b-1", "--json").contains("\"confirmed\""))
+        let confirmedHook = try await waitFor("the booking.confirmed webhook", within: .seconds(60)) {
+            subscriber.requests.first { $0.json?["type"] as? String == "booking.confirmed" }
+        }
+        #expect(confirmedHook.verified == true)
+        let acknowledgement = try await waitFor("the acknowledgement of b-1", within: .seconds(60)) {
+            try mails(to: "b-1@example.com").first { $0.headers["subject"] == ["Your appointment at Salon Lumière is confirmed"] }
+        }
+        #expect(!text(acknowledgement).contains("Please confirm"), "\(text(acknowledgement))")
+        #expect(acknowledgement.parts.contains { $0.method == "REQUEST" && $0.content.contains("STATUS:CONFIRMED") })
+
+        // Nobody confirms b-2: at its deadline the desk and the webhook hear of it; it stays pending.
+        _ = try await book("b-2", in: 80)
+        let unconfirmedHook = try await waitFor("the booking.unconfirmed webhook", within: .seconds(90)) {
+            subscriber.requests.first { $0.json?["type"] as? String == "booking.unconfirmed" }
+        }
+        #expect(unconfirmedHook.verified == true)
+        let data = try #require(unconfirmedHook.json?["data"] as? [String: Any], "\(String(describing: unconfirmedHook.json))")
+        #expect(data["booking_id"] as? String == "b-2" && data["status"] as? String == "pending", "\(data)")
+        #expect(data["asked_to_confirm"] as? Bool == true && data["confirm_by"] == nil, "\(data)")
+        let note = try await waitFor("the desk's note about b-2", within: .seconds(60)) {
+            try mails(to: "desk@salon.example").first { text($0).contains("Booking b-2 is pending") }
+        }
+        #expect(note.headers["subject"]?.first?.hasPrefix("Booking pending: Ada Lovelace") == true, "\(note.headers)")
+        #expect(try await core.heraldOK("booking", "show", "b-2", "--json").contains("\"pending\""))
+
+        // With cancel_unconfirmed, b-3 is cancelled at its deadline, with the usual notice.
+        _ = try await core.heraldOK("settings", "set", "salon", "--cancel-unconfirmed", "on")
+        _ = try await book("b-3", in: 80)
+        let cancellation = try await waitFor("b-3's cancellation notice", within: .seconds(90)) {
+            try mails(to: "b-3@example.com").first { $0.parts.contains { $0.method == "CANCEL" } }
+        }
+        #expect(cancellation.headers["subject"] == ["Your appointment at Salon Lumière is cancelled"], "\(cancellation.headers)")
+        #expect(try await core.heraldOK("booking", "show", "b-3", "--json").contains("\"cancelled\""))
+        let events = try await core.heraldOrThrow(["events", "salon", "--booking", "b-3"])
+        #expect(events.contains("booking.cancelled") && !events.contains("booking.unconfirmed"), "\(events)")
+
+        #expect(try await webhooks.stop() == 0)
+        #expect(try await gateway.stop() == 0)
+        #expect(try await email.stop() == 0)
+        #expect(try await core.stop() == 0)
+    }
 }

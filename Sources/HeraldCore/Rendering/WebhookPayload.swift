@@ -19,6 +19,8 @@ public enum WebhookPayload {
             "customer_phone": booking.customerPhone ?? NSNull(),
             "event_type_id": booking.eventTypeID ?? NSNull(),
         ]
+        if booking.askedToConfirm { data["asked_to_confirm"] = true }
+        if let confirmBy = booking.confirmBy { data["confirm_by"] = Timestamp.format(confirmBy) }
         if let previous = event.previousStartAt { data["previous_start_at"] = Timestamp.format(previous) }
         if let previous = event.previousEndAt { data["previous_end_at"] = Timestamp.format(previous) }
         if let previous = event.previousStatus { data["previous_status"] = previous.rawValue }

@@ -32,18 +32,7 @@ struct EventTypeCommand: AsyncParsableCommand {
             "With --fallback email or sms: also fall back when a message is not reported delivered within this many minutes (default 0: only on a report of failure).",
             valueName: "minutes"))
         var fallbackAfter: UInt32?
-        @Option(
-            name: .customLong("ask-confirmation"),
-            help: "Ask its customers to confirm (pending bookings, reminders asking until they do): on, off, or tenant (the tenant's setting).")
-        var askConfirmation: OverrideSwitch?
-        @Option(
-            name: .customLong("calendar-invites"),
-            help: "Calendar invites on its e-mails: on, off, or tenant (the tenant's setting).")
-        var calendarInvites: OverrideSwitch?
-        @Option(help: "Where its appointments take place (the calendar invite's LOCATION and {{location}}); \"\" removes it.")
-        var location: String?
-        @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
-        var description: String?
+        @OptionGroup var customer: EventTypeCustomerOptions
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -60,10 +49,10 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
                 if let fallback { request.fallbackChannel = fallback }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
-                if let value = askConfirmation?.value { request.askConfirmation = value }
-                if let value = calendarInvites?.value { request.calendarInvites = value }
-                if let location { request.location = location }
-                if let description { request.description_p = description }
+                if let value = customer.askConfirmation?.value { request.askConfirmation = value }
+                if let value = customer.calendarInvites?.value { request.calendarInvites = value }
+                if let location = customer.location { request.location = location }
+                if let description = customer.description { request.description_p = description }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.createEventType(request)
@@ -142,18 +131,7 @@ struct EventTypeCommand: AsyncParsableCommand {
         @Option(name: .customLong("fallback-after"), help: ArgumentHelp(
             "The wait of its own rule, in minutes (0: only on a report of failure).", valueName: "minutes"))
         var fallbackAfter: UInt32?
-        @Option(
-            name: .customLong("ask-confirmation"),
-            help: "Ask its customers to confirm (pending bookings, reminders asking until they do): on, off, or tenant (the tenant's setting).")
-        var askConfirmation: OverrideSwitch?
-        @Option(
-            name: .customLong("calendar-invites"),
-            help: "Calendar invites on its e-mails: on, off, or tenant (the tenant's setting).")
-        var calendarInvites: OverrideSwitch?
-        @Option(help: "Where its appointments take place (the calendar invite's LOCATION and {{location}}); \"\" removes it.")
-        var location: String?
-        @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
-        var description: String?
+        @OptionGroup var customer: EventTypeCustomerOptions
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -183,14 +161,14 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let cancellationNotice { request.sendCancellationNotice = cancellationNotice.isOn }
                 if let fallback { request.fallbackChannel = fallback }
                 if let fallbackAfter { request.fallbackAfterMinutes = fallbackAfter }
-                if let askConfirmation {
+                if let askConfirmation = customer.askConfirmation {
                     if let value = askConfirmation.value { request.askConfirmation = value } else { request.clearAskConfirmation_p = true }
                 }
-                if let calendarInvites {
+                if let calendarInvites = customer.calendarInvites {
                     if let value = calendarInvites.value { request.calendarInvites = value } else { request.clearCalendarInvites_p = true }
                 }
-                if let location { request.location = location }
-                if let description { request.description_p = description }
+                if let location = customer.location { request.location = location }
+                if let description = customer.description { request.description_p = description }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.updateEventType(request)
@@ -198,6 +176,23 @@ struct EventTypeCommand: AsyncParsableCommand {
             try printEventType(eventType, json: output.json)
         }
     }
+}
+
+/// What an event type's customers get beyond the notices: being asked to confirm,
+/// calendar invites, and where and what the appointment is (create and update).
+struct EventTypeCustomerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("ask-confirmation"),
+        help: "Ask its customers to confirm (pending bookings, reminders asking until they do): on, off, or tenant (the tenant's setting).")
+    var askConfirmation: OverrideSwitch?
+    @Option(
+        name: .customLong("calendar-invites"),
+        help: "Calendar invites on its e-mails: on, off, or tenant (the tenant's setting).")
+    var calendarInvites: OverrideSwitch?
+    @Option(help: "Where its appointments take place (the calendar invite's LOCATION and {{location}}); \"\" removes it.")
+    var location: String?
+    @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
+    var description: String?
 }
 
 private func reminderText(_ eventType: Herald_V1_EventType) -> String {
