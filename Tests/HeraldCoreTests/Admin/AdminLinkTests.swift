@@ -124,6 +124,10 @@ extension AdminLinkTests {
             // Another tenant's name on this booking's id opens nothing.
             let foreign = try await Self.bookingLink(service, .cancel, tenant: "other", version: 2)
             #expect(try await service.describeLink(.with { $0.token = foreign }).state == "invalid")
+            // A link signed for a booking that is not there (another booking's, removed) acts on none.
+            let nowhere = try await Self.bookingLink(service, .cancel, booking: "b404", version: 1)
+            #expect(try await service.followLink(.with { $0.token = nowhere }).state == "invalid")
+            #expect(published.types.filter { $0 == "booking.cancelled" }.count == 1)
         }
     }
 }
