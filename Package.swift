@@ -129,6 +129,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // SIGHUP rereads the provider accounts file (--accounts).
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // A channel that sends nothing: answers each delivery as told (sent, retry,

@@ -11,6 +11,10 @@ struct TwilioConfiguration: ChannelConfiguration {
 
     static let defaultBase = "https://api.twilio.com"
 
+    static let accountVariables: Set<String> = [
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER", "TWILIO_MESSAGING_SERVICE_SID",
+    ]
+
     var accountSID: String
     var authToken: String
     var sender: Sender
@@ -18,6 +22,14 @@ struct TwilioConfiguration: ChannelConfiguration {
     var apiBase: String
     /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.
     var callbackURL: String?
+
+    /// The number or Messaging Service its messages come from.
+    var senders: [String] {
+        switch sender {
+        case .phoneNumber(let number): [number]
+        case .messagingService(let sid): [sid]
+        }
+    }
 
     init(environment: [String: String]) throws(ChannelConfigurationError) {
         accountSID = try ChannelConfigurationError.require("TWILIO_ACCOUNT_SID", in: environment)

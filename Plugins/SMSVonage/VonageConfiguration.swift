@@ -5,10 +5,16 @@ import HeraldChannelKit
 struct VonageConfiguration: ChannelConfiguration {
     static let defaultBase = "https://rest.nexmo.com"
 
+    static let accountVariables: Set<String> = [
+        "VONAGE_API_KEY", "VONAGE_API_SECRET", "VONAGE_NUMBER", "VONAGE_SIGNATURE_SECRET", "VONAGE_SIGNATURE_METHOD",
+    ]
+
     var apiKey: String
     var apiSecret: String
     /// A number (digits) or an alphanumeric sender id.
     var sender: String
+
+    var senders: [String] { [sender] }
     /// Without a trailing slash.
     var apiBase: String
     /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.

@@ -4,11 +4,18 @@ import HeraldChannelKit
 /// The Cloud API endpoint and credentials, from the environment.
 struct WhatsAppConfiguration: ChannelConfiguration {
     static let defaultVersion = "v21.0"
+
+    static let accountVariables: Set<String> = [
+        "WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+    ]
     /// When a delivery names a template but not its language.
     static let defaultTemplateLanguage = "en_US"
 
     var token: String
     var phoneNumberID: String
+
+    /// The WhatsApp business phone number (by its id) messages come from.
+    var senders: [String] { [phoneNumberID] }
     /// Without a trailing slash.
     var apiBase: String
     var apiVersion: String

@@ -82,6 +82,9 @@ public enum Herald_V1_Admin {
         /// A link that opens nothing is not an error: the answer's state says why.
         public static let describeLink = RPCMethod(service: serviceName, name: "DescribeLink")
         public static let followLink = RPCMethod(service: serviceName, name: "FollowLink")
+        /// The provider accounts channel workers registered (never a secret), with the
+        /// workers connected to this core that have each and its queue.
+        public static let listAccounts = RPCMethod(service: serviceName, name: "ListAccounts")
         /// The keys that sign links, without their secrets: the current one first.
         public static let listLinkKeys = RPCMethod(service: serviceName, name: "ListLinkKeys")
         /// A new current key; the old one still opens its links for grace_seconds.
@@ -143,6 +146,7 @@ public enum Herald_V1_Admin {
             removeSuppression,
             describeLink,
             followLink,
+            listAccounts,
             listLinkKeys,
             rotateLinkKeys,
             createApiKey,
@@ -265,6 +269,10 @@ public enum Herald_V1_Admin {
         func describeLink(_ request: Herald_V1_LinkRequest) async throws -> Herald_V1_LinkAnswer
 
         func followLink(_ request: Herald_V1_LinkRequest) async throws -> Herald_V1_LinkAnswer
+
+        /// The provider accounts channel workers registered (never a secret), with the
+        /// workers connected to this core that have each and its queue.
+        func listAccounts(_ request: Herald_V1_ListAccountsRequest) async throws -> Herald_V1_ListAccountsResponse
 
         /// The keys that sign links, without their secrets: the current one first.
         func listLinkKeys(_ request: Herald_V1_ListLinkKeysRequest) async throws -> Herald_V1_ListLinkKeysResponse
@@ -569,6 +577,14 @@ public enum Herald_V1_Admin {
             try await caller.call(Method.followLink, request, as: Herald_V1_LinkAnswer.self, options: options)
         }
 
+        /// The provider accounts channel workers registered (never a secret), with the
+        /// workers connected to this core that have each and its queue.
+        public func listAccounts(
+            _ request: Herald_V1_ListAccountsRequest = Herald_V1_ListAccountsRequest(), options: RPCCallOptions = .defaults
+        ) async throws -> Herald_V1_ListAccountsResponse {
+            try await caller.call(Method.listAccounts, request, as: Herald_V1_ListAccountsResponse.self, options: options)
+        }
+
         /// The keys that sign links, without their secrets: the current one first.
         public func listLinkKeys(
             _ request: Herald_V1_ListLinkKeysRequest = Herald_V1_ListLinkKeysRequest(), options: RPCCallOptions = .defaults
@@ -751,6 +767,9 @@ extension Herald_V1_Admin.ServiceProtocol {
         }
         router.register(Herald_V1_Admin.Method.followLink) { (request: Herald_V1_LinkRequest, _) in
             try await self.followLink(request)
+        }
+        router.register(Herald_V1_Admin.Method.listAccounts) { (request: Herald_V1_ListAccountsRequest, _) in
+            try await self.listAccounts(request)
         }
         router.register(Herald_V1_Admin.Method.listLinkKeys) { (request: Herald_V1_ListLinkKeysRequest, _) in
             try await self.listLinkKeys(request)

@@ -384,6 +384,35 @@ public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
   /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
   public mutating func clearCalendarInvites() {_uniqueStorage()._calendarInvites = nil}
 
+  /// An account some worker of the channel registered; "" or "default": the
+  /// workers' default account. Pending jobs of the channel follow the change.
+  public var emailAccount: String {
+    get {_storage._emailAccount ?? String()}
+    set {_uniqueStorage()._emailAccount = newValue}
+  }
+  /// Returns true if `emailAccount` has been explicitly set.
+  public var hasEmailAccount: Bool {_storage._emailAccount != nil}
+  /// Clears the value of `emailAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearEmailAccount() {_uniqueStorage()._emailAccount = nil}
+
+  public var smsAccount: String {
+    get {_storage._smsAccount ?? String()}
+    set {_uniqueStorage()._smsAccount = newValue}
+  }
+  /// Returns true if `smsAccount` has been explicitly set.
+  public var hasSmsAccount: Bool {_storage._smsAccount != nil}
+  /// Clears the value of `smsAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearSmsAccount() {_uniqueStorage()._smsAccount = nil}
+
+  public var whatsappAccount: String {
+    get {_storage._whatsappAccount ?? String()}
+    set {_uniqueStorage()._whatsappAccount = newValue}
+  }
+  /// Returns true if `whatsappAccount` has been explicitly set.
+  public var hasWhatsappAccount: Bool {_storage._whatsappAccount != nil}
+  /// Clears the value of `whatsappAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearWhatsappAccount() {_uniqueStorage()._whatsappAccount = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1877,6 +1906,65 @@ public nonisolated struct Herald_V1_LinkKey: Sendable {
   public init() {}
 }
 
+public nonisolated struct Herald_V1_ListAccountsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Herald_V1_ListAccountsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var accounts: [Herald_V1_AccountInfo] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Herald_V1_AccountInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var channel: String = String()
+
+  /// Empty for an account jobs wait for that no worker has registered.
+  public var provider: String = String()
+
+  /// "default": the workers' own environment.
+  public var name: String = String()
+
+  public var senders: [String] = []
+
+  /// Messages per second; 0: the channel's default.
+  public var ratePerSecond: Double = 0
+
+  /// When a worker last registered it (with any core); empty if never.
+  public var seenAt: String = String()
+
+  /// Workers connected to this core that have it.
+  public var workersHere: UInt32 = 0
+
+  /// Its pending jobs (of every provider of the channel): due now, and due later.
+  public var dueNow: UInt64 = 0
+
+  public var scheduled: UInt64 = 0
+
+  /// The due time of its oldest job due now; empty when none.
+  public var oldestDueAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Herald_V1_ListLinkKeysRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -2155,7 +2243,7 @@ nonisolated extension Herald_V1_GetSettingsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateSettingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}clear_quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}set_reply_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0\u{3}email_account\0\u{3}sms_account\0\u{3}whatsapp_account\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -2183,6 +2271,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
     var _confirmDeadlineMinutes: UInt32? = nil
     var _cancelUnconfirmed: Bool? = nil
     var _calendarInvites: Bool? = nil
+    var _emailAccount: String? = nil
+    var _smsAccount: String? = nil
+    var _whatsappAccount: String? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2218,6 +2309,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       _confirmDeadlineMinutes = source._confirmDeadlineMinutes
       _cancelUnconfirmed = source._cancelUnconfirmed
       _calendarInvites = source._calendarInvites
+      _emailAccount = source._emailAccount
+      _smsAccount = source._smsAccount
+      _whatsappAccount = source._whatsappAccount
     }
   }
 
@@ -2261,6 +2355,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         case 23: try { try decoder.decodeSingularUInt32Field(value: &_storage._confirmDeadlineMinutes) }()
         case 24: try { try decoder.decodeSingularBoolField(value: &_storage._cancelUnconfirmed) }()
         case 25: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
+        case 26: try { try decoder.decodeSingularStringField(value: &_storage._emailAccount) }()
+        case 27: try { try decoder.decodeSingularStringField(value: &_storage._smsAccount) }()
+        case 28: try { try decoder.decodeSingularStringField(value: &_storage._whatsappAccount) }()
         default: break
         }
       }
@@ -2348,6 +2445,15 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
       try { if let v = _storage._calendarInvites {
         try visitor.visitSingularBoolField(value: v, fieldNumber: 25)
       } }()
+      try { if let v = _storage._emailAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 26)
+      } }()
+      try { if let v = _storage._smsAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 27)
+      } }()
+      try { if let v = _storage._whatsappAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 28)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2382,6 +2488,9 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
         if _storage._confirmDeadlineMinutes != rhs_storage._confirmDeadlineMinutes {return false}
         if _storage._cancelUnconfirmed != rhs_storage._cancelUnconfirmed {return false}
         if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
+        if _storage._emailAccount != rhs_storage._emailAccount {return false}
+        if _storage._smsAccount != rhs_storage._smsAccount {return false}
+        if _storage._whatsappAccount != rhs_storage._whatsappAccount {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -5231,6 +5340,130 @@ nonisolated extension Herald_V1_LinkKey: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.id != rhs.id {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.retiresAt != rhs.retiresAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ListAccountsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAccountsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ListAccountsRequest, rhs: Herald_V1_ListAccountsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ListAccountsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAccountsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}accounts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.accounts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.accounts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ListAccountsResponse, rhs: Herald_V1_ListAccountsResponse) -> Bool {
+    if lhs.accounts != rhs.accounts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_AccountInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AccountInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{1}name\0\u{1}senders\0\u{3}rate_per_second\0\u{3}seen_at\0\u{3}workers_here\0\u{3}due_now\0\u{1}scheduled\0\u{3}oldest_due_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.senders) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.ratePerSecond) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.seenAt) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.workersHere) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.dueNow) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.scheduled) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.oldestDueAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 1)
+    }
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.senders.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.senders, fieldNumber: 4)
+    }
+    if self.ratePerSecond.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.ratePerSecond, fieldNumber: 5)
+    }
+    if !self.seenAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.seenAt, fieldNumber: 6)
+    }
+    if self.workersHere != 0 {
+      try visitor.visitSingularUInt32Field(value: self.workersHere, fieldNumber: 7)
+    }
+    if self.dueNow != 0 {
+      try visitor.visitSingularUInt64Field(value: self.dueNow, fieldNumber: 8)
+    }
+    if self.scheduled != 0 {
+      try visitor.visitSingularUInt64Field(value: self.scheduled, fieldNumber: 9)
+    }
+    if !self.oldestDueAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldestDueAt, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_AccountInfo, rhs: Herald_V1_AccountInfo) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.provider != rhs.provider {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.senders != rhs.senders {return false}
+    if lhs.ratePerSecond != rhs.ratePerSecond {return false}
+    if lhs.seenAt != rhs.seenAt {return false}
+    if lhs.workersHere != rhs.workersHere {return false}
+    if lhs.dueNow != rhs.dueNow {return false}
+    if lhs.scheduled != rhs.scheduled {return false}
+    if lhs.oldestDueAt != rhs.oldestDueAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

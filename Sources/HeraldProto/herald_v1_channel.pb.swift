@@ -276,6 +276,14 @@ public nonisolated struct Herald_V1_WorkerMessage: Sendable {
     set {body = .report(newValue)}
   }
 
+  public var accountsChanged: Herald_V1_AccountsChanged {
+    get {
+      if case .accountsChanged(let v)? = body {return v}
+      return Herald_V1_AccountsChanged()
+    }
+    set {body = .accountsChanged(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -284,6 +292,7 @@ public nonisolated struct Herald_V1_WorkerMessage: Sendable {
     case heartbeat(Herald_V1_Heartbeat)
     case goodbye(Herald_V1_Goodbye)
     case report(Herald_V1_Report)
+    case accountsChanged(Herald_V1_AccountsChanged)
 
   }
 
@@ -387,6 +396,46 @@ public nonisolated struct Herald_V1_Register: Sendable {
   /// "outbox"): the provider whose jobs it takes, e.g. "twilio", so SMS jobs that
   /// prefer Twilio reach it. Its results still name provider "outbox".
   public var standsInFor: String = String()
+
+  /// The provider accounts the worker sends with (`--accounts FILE`): "default" is
+  /// the one of its environment, for deliveries that name no account. Empty: the
+  /// default account only (a worker that knows nothing of accounts).
+  public var accounts: [Herald_V1_ChannelAccount] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One provider account of a worker, as the core may show it: never a secret.
+public nonisolated struct Herald_V1_ChannelAccount: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "default", or the name in the worker's accounts file.
+  public var name: String = String()
+
+  /// Who its messages come from: phone numbers, sender ids, Messaging Service or
+  /// phone-number ids, From addresses.
+  public var senders: [String] = []
+
+  /// Messages per second its sender may send; 0: the channel's default.
+  public var ratePerSecond: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Worker -> core: its accounts changed (the accounts file was reread on SIGHUP).
+/// Replaces the list it registered with.
+public nonisolated struct Herald_V1_AccountsChanged: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var accounts: [Herald_V1_ChannelAccount] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -670,6 +719,12 @@ public nonisolated struct Herald_V1_Delivery: @unchecked Sendable {
     set {_uniqueStorage()._scheduleVersion = newValue}
   }
 
+  /// The provider account to send with; empty: the worker's default account.
+  public var account: String {
+    get {_storage._account}
+    set {_uniqueStorage()._account = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Content: Equatable, Sendable {
@@ -858,7 +913,7 @@ nonisolated extension Herald_V1_DeliveryStatus: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}register\0\u{1}result\0\u{1}heartbeat\0\u{1}goodbye\0\u{1}report\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}register\0\u{1}result\0\u{1}heartbeat\0\u{1}goodbye\0\u{1}report\0\u{3}accounts_changed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -931,6 +986,19 @@ nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProto
           self.body = .report(v)
         }
       }()
+      case 6: try {
+        var v: Herald_V1_AccountsChanged?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .accountsChanged(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .accountsChanged(v)
+        }
+      }()
       default: break
       }
     }
@@ -961,6 +1029,10 @@ nonisolated extension Herald_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProto
     case .report?: try {
       guard case .report(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .accountsChanged?: try {
+      guard case .accountsChanged(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -1111,7 +1183,7 @@ nonisolated extension Herald_V1_CoreMessage: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Register"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{1}capabilities\0\u{3}stands_in_for\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{1}capabilities\0\u{3}stands_in_for\0\u{1}accounts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1127,6 +1199,7 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.maxInFlight) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.capabilities) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.standsInFor) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
       default: break
       }
     }
@@ -1157,6 +1230,9 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.standsInFor.isEmpty {
       try visitor.visitSingularStringField(value: self.standsInFor, fieldNumber: 8)
     }
+    if !self.accounts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.accounts, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1169,6 +1245,77 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.maxInFlight != rhs.maxInFlight {return false}
     if lhs.capabilities != rhs.capabilities {return false}
     if lhs.standsInFor != rhs.standsInFor {return false}
+    if lhs.accounts != rhs.accounts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChannelAccount"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}senders\0\u{3}rate_per_second\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.senders) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.ratePerSecond) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.senders.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.senders, fieldNumber: 2)
+    }
+    if self.ratePerSecond.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.ratePerSecond, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_ChannelAccount, rhs: Herald_V1_ChannelAccount) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.senders != rhs.senders {return false}
+    if lhs.ratePerSecond != rhs.ratePerSecond {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_AccountsChanged: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AccountsChanged"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}accounts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.accounts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.accounts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_AccountsChanged, rhs: Herald_V1_AccountsChanged) -> Bool {
+    if lhs.accounts != rhs.accounts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1555,7 +1702,7 @@ nonisolated extension Herald_V1_WebhookRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Delivery"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{1}attempt\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}kind\0\u{1}channel\0\u{1}provider\0\u{1}recipient\0\u{1}message\0\u{1}webhook\0\u{3}not_after_ms\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{1}attempt\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}kind\0\u{1}channel\0\u{1}provider\0\u{1}recipient\0\u{1}message\0\u{1}webhook\0\u{3}not_after_ms\0\u{3}reminder_offset_minutes\0\u{3}schedule_version\0\u{1}account\0")
 
   fileprivate class _StorageClass {
     var _deliveryID: String = String()
@@ -1570,6 +1717,7 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
     var _notAfterMs: Int64 = 0
     var _reminderOffsetMinutes: UInt32 = 0
     var _scheduleVersion: UInt32 = 0
+    var _account: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1592,6 +1740,7 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
       _notAfterMs = source._notAfterMs
       _reminderOffsetMinutes = source._reminderOffsetMinutes
       _scheduleVersion = source._scheduleVersion
+      _account = source._account
     }
   }
 
@@ -1647,6 +1796,7 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
         case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._notAfterMs) }()
         case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._reminderOffsetMinutes) }()
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._scheduleVersion) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._account) }()
         default: break
         }
       }
@@ -1703,6 +1853,9 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._scheduleVersion != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._scheduleVersion, fieldNumber: 13)
       }
+      if !_storage._account.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._account, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1724,6 +1877,7 @@ nonisolated extension Herald_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._notAfterMs != rhs_storage._notAfterMs {return false}
         if _storage._reminderOffsetMinutes != rhs_storage._reminderOffsetMinutes {return false}
         if _storage._scheduleVersion != rhs_storage._scheduleVersion {return false}
+        if _storage._account != rhs_storage._account {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -301,6 +301,23 @@ public nonisolated struct Herald_V1_NotificationSettings: @unchecked Sendable {
     set {_uniqueStorage()._calendarInvites = newValue}
   }
 
+  /// The provider account (a name in the channel workers' accounts files) each
+  /// channel's messages go out with; empty: the workers' default account.
+  public var emailAccount: String {
+    get {_storage._emailAccount}
+    set {_uniqueStorage()._emailAccount = newValue}
+  }
+
+  public var smsAccount: String {
+    get {_storage._smsAccount}
+    set {_uniqueStorage()._smsAccount = newValue}
+  }
+
+  public var whatsappAccount: String {
+    get {_storage._whatsappAccount}
+    set {_uniqueStorage()._whatsappAccount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1012,7 +1029,7 @@ nonisolated extension Herald_V1_QuietHours: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NotificationSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}email_enabled\0\u{3}sms_enabled\0\u{3}whatsapp_enabled\0\u{3}reminder_offsets_minutes\0\u{3}sms_provider\0\u{3}sms_failover\0\u{1}timezone\0\u{3}quiet_hours\0\u{3}follow_up_enabled\0\u{3}follow_up_minutes\0\u{3}sender_name\0\u{3}reply_to_email\0\u{1}locale\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}reply_confirm_keywords\0\u{3}reply_cancel_keywords\0\u{3}customer_links\0\u{3}ask_confirmation\0\u{3}confirm_deadline_minutes\0\u{3}cancel_unconfirmed\0\u{3}calendar_invites\0\u{3}email_account\0\u{3}sms_account\0\u{3}whatsapp_account\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -1039,6 +1056,9 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
     var _confirmDeadlineMinutes: UInt32 = 0
     var _cancelUnconfirmed: Bool = false
     var _calendarInvites: Bool = false
+    var _emailAccount: String = String()
+    var _smsAccount: String = String()
+    var _whatsappAccount: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1073,6 +1093,9 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       _confirmDeadlineMinutes = source._confirmDeadlineMinutes
       _cancelUnconfirmed = source._cancelUnconfirmed
       _calendarInvites = source._calendarInvites
+      _emailAccount = source._emailAccount
+      _smsAccount = source._smsAccount
+      _whatsappAccount = source._whatsappAccount
     }
   }
 
@@ -1115,6 +1138,9 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         case 22: try { try decoder.decodeSingularUInt32Field(value: &_storage._confirmDeadlineMinutes) }()
         case 23: try { try decoder.decodeSingularBoolField(value: &_storage._cancelUnconfirmed) }()
         case 24: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
+        case 25: try { try decoder.decodeSingularStringField(value: &_storage._emailAccount) }()
+        case 26: try { try decoder.decodeSingularStringField(value: &_storage._smsAccount) }()
+        case 27: try { try decoder.decodeSingularStringField(value: &_storage._whatsappAccount) }()
         default: break
         }
       }
@@ -1199,6 +1225,15 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
       if _storage._calendarInvites != false {
         try visitor.visitSingularBoolField(value: _storage._calendarInvites, fieldNumber: 24)
       }
+      if !_storage._emailAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._emailAccount, fieldNumber: 25)
+      }
+      if !_storage._smsAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._smsAccount, fieldNumber: 26)
+      }
+      if !_storage._whatsappAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._whatsappAccount, fieldNumber: 27)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1232,6 +1267,9 @@ nonisolated extension Herald_V1_NotificationSettings: SwiftProtobuf.Message, Swi
         if _storage._confirmDeadlineMinutes != rhs_storage._confirmDeadlineMinutes {return false}
         if _storage._cancelUnconfirmed != rhs_storage._cancelUnconfirmed {return false}
         if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
+        if _storage._emailAccount != rhs_storage._emailAccount {return false}
+        if _storage._smsAccount != rhs_storage._smsAccount {return false}
+        if _storage._whatsappAccount != rhs_storage._whatsappAccount {return false}
         return true
       }
       if !storagesAreEqual {return false}

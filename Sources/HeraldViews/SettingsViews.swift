@@ -64,6 +64,10 @@ public struct SettingsView: Encodable {
     /// At the deadline: cancel (true) or only report booking.unconfirmed (false).
     public var cancel_unconfirmed: Bool
     public var calendar_invites: Bool
+    /// Provider accounts per channel; absent: the workers' default account.
+    public var email_account: String?
+    public var sms_account: String?
+    public var whatsapp_account: String?
     public var updated_at: String
 
     public init(_ settings: Herald_V1_NotificationSettings) {
@@ -90,6 +94,9 @@ public struct SettingsView: Encodable {
         confirm_deadline_minutes = settings.confirmDeadlineMinutes
         cancel_unconfirmed = settings.cancelUnconfirmed
         calendar_invites = settings.calendarInvites
+        email_account = settings.emailAccount.isEmpty ? nil : settings.emailAccount
+        sms_account = settings.smsAccount.isEmpty ? nil : settings.smsAccount
+        whatsapp_account = settings.whatsappAccount.isEmpty ? nil : settings.whatsappAccount
         updated_at = settings.updatedAt
     }
 }

@@ -243,3 +243,32 @@ public struct SuppressionView: Encodable {
         created_at = entry.createdAt
     }
 }
+
+/// A provider account as `herald account list --json` shows it: never a secret.
+public struct AccountView: Encodable {
+    public var channel: String
+    /// nil: jobs wait for it and no worker has registered it.
+    public var provider: String?
+    public var name: String
+    public var senders: [String]
+    /// nil: the channel's default.
+    public var rate_per_second: Double?
+    public var seen_at: String?
+    public var workers_here: UInt32
+    public var due_now: UInt64
+    public var scheduled: UInt64
+    public var oldest_due_at: String?
+
+    public init(_ account: Herald_V1_AccountInfo) {
+        channel = account.channel
+        provider = account.provider.isEmpty ? nil : account.provider
+        name = account.name
+        senders = account.senders
+        rate_per_second = account.ratePerSecond > 0 ? account.ratePerSecond : nil
+        seen_at = account.seenAt.isEmpty ? nil : account.seenAt
+        workers_here = account.workersHere
+        due_now = account.dueNow
+        scheduled = account.scheduled
+        oldest_due_at = account.oldestDueAt.isEmpty ? nil : account.oldestDueAt
+    }
+}

@@ -71,6 +71,18 @@ extension GatewayAPI {
         if let value = try body.uint32("confirm_deadline_minutes") { update.confirmDeadlineMinutes = value }
         if let value = try body.bool("cancel_unconfirmed") { update.cancelUnconfirmed = value }
         if let value = try body.bool("calendar_invites") { update.calendarInvites = value }
+        // null: the workers' default account.
+        for (field, set) in [
+            ("email_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.emailAccount = v }),
+            ("sms_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.smsAccount = v }),
+            ("whatsapp_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.whatsappAccount = v }),
+        ] {
+            if case JSONValue.null? = body.object[field] {
+                set(&update, "")
+            } else if let value = try body.string(field) {
+                set(&update, value)
+            }
+        }
         let confirm = try body.stringList("reply_confirm_keywords")
         let cancel = try body.stringList("reply_cancel_keywords")
         if confirm != nil || cancel != nil {
@@ -87,7 +99,7 @@ extension GatewayAPI {
         "sms_provider", "provider", "sms_failover", "timezone", "quiet_hours", "follow_up_enabled", "follow_up_minutes",
         "sender_name", "reply_to_email", "locale", "fallback_channel", "fallback_after_minutes", "reply_confirm_keywords",
         "reply_cancel_keywords", "customer_links", "ask_confirmation", "confirm_deadline_minutes", "cancel_unconfirmed",
-        "calendar_invites",
+        "calendar_invites", "email_account", "sms_account", "whatsapp_account",
     ]
 
     /// `reminder_minutes_before: [1440, 60]`, or `reminder_hours_before` as a number or a list.

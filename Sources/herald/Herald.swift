@@ -26,6 +26,7 @@ struct Herald: AsyncParsableCommand {
             APIKeyCommand.self,
             KeysCommand.self,
             LinkKeysCommand.self,
+            AccountCommand.self,
             ScheduleCommand.self,
             LogCommand.self,
             ChannelsCommand.self,

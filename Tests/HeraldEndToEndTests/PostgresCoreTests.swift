@@ -158,6 +158,7 @@ extension PostgresCoreTests {
         #expect(copy.stdout.contains("booking_events: 2 rows"), "\(copy.stdout)")
         #expect(copy.stdout.contains("reminder_log: \(before.count) rows"), "\(copy.stdout)")
         #expect(copy.stdout.contains("delivery_states: 1 rows"), "\(copy.stdout)")
+        #expect(copy.stdout.contains("provider_accounts: "), "\(copy.stdout)")
         #expect(!copy.stdout.contains(TestPostgres.password(of: database)), "the password was printed")
         let again = try await CommandResult.run(
             Binaries.heraldd, ["copy", "--from", sqlite.databasePath, "--to", database])

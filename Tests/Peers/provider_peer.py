@@ -31,6 +31,10 @@ manner of Twilio's magic test numbers (the last four digits count):
             ...0429  429 code 130429 on the first request for the number, then 200
             other    200 with messages[0].id
 
+More Twilio accounts: --twilio-account SID:TOKEN (repeatable); a send must use
+one account's SID in its path with that account's credentials, and its receipts
+carry that AccountSid and are signed with that account's token.
+
 Wrong credentials get each provider's authentication error (Twilio 401 code
 20003; Vonage status "4"; WhatsApp 401 code 190).
 
@@ -235,10 +239,20 @@ def twilio_error(status, code, message):
     }
 
 
+def twilio_tokens(options):
+    """Every Twilio account the peer knows (--twilio-sid and each --twilio-account), by SID."""
+    tokens = {options.twilio_sid: options.twilio_token}
+    for pair in options.twilio_account or []:
+        sid, _, token = pair.partition(":")
+        tokens[sid] = token
+    return tokens
+
+
 def twilio(state, headers, account, body, later):
     options = state.options
-    expected = "Basic " + base64.b64encode(("%s:%s" % (options.twilio_sid, options.twilio_token)).encode()).decode()
-    if headers.get("Authorization") != expected or account != options.twilio_sid:
+    token = twilio_tokens(options).get(account)
+    expected = "Basic " + base64.b64encode(("%s:%s" % (account, token)).encode()).decode()
+    if token is None or headers.get("Authorization") != expected:
         return twilio_error(401, 20003, "Authenticate")
     form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
     to = form.get("To", "")
@@ -261,7 +275,7 @@ def twilio(state, headers, account, body, later):
     sid = "SM" + uuid.uuid4().hex
     if form.get("StatusCallback"):
         state.remember(sid, provider="twilio", to=to, sender=form.get("From") or DEFAULT_FROM,
-                       service=form.get("MessagingServiceSid"), url=form["StatusCallback"])
+                       service=form.get("MessagingServiceSid"), url=form["StatusCallback"], account=account)
         later.append(lambda: send_receipts(state, sid, TWILIO_PLANS.get(case, TWILIO_PLANS["other"])))
     return 201, {}, {
         "account_sid": account,
@@ -542,7 +556,9 @@ def receipt(state, provider, message_id, info, status, error_code, url, signing)
     """The callback telling `url` that `message_id` reached `status`."""
     options = state.options
     if provider == "twilio":
-        return twilio_callback(options, url, twilio_receipt(options, message_id, info, status, error_code), signing)
+        token = twilio_tokens(options).get(info.get("account") or options.twilio_sid, options.twilio_token)
+        return twilio_callback(options, url, twilio_receipt(options, message_id, info, status, error_code), signing,
+                               token=token)
     if provider == "vonage":
         return vonage_callback(options, url, vonage_receipt(options, message_id, info, status, error_code), signing)
     value = whatsapp_value(options, statuses=[whatsapp_status(message_id, info, status, error_code)])
@@ -557,7 +573,7 @@ def twilio_signature(token, url, params):
     return base64.b64encode(hmac.new(token.encode(), message.encode(), hashlib.sha1).digest()).decode()
 
 
-def twilio_callback(options, url, params, signing):
+def twilio_callback(options, url, params, signing, token=None):
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Accept": "*/*",
@@ -565,7 +581,8 @@ def twilio_callback(options, url, params, signing):
         "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
     }
     if signing != UNSIGNED:
-        token = options.twilio_token if signing == SIGNED else "forged-" + options.twilio_token
+        token = token or options.twilio_token
+        token = token if signing == SIGNED else "forged-" + token
         headers["X-Twilio-Signature"] = twilio_signature(token, url, params)
     return Callback("twilio", "POST", url, headers, urlencode(params).encode())
 
@@ -590,7 +607,7 @@ def twilio_receipt(options, sid, info, status, error_code):
         params.append(("RawDlrDoneDate", time.strftime("%y%m%d%H%M", time.gmtime())))
     params += [
         ("MessageSid", sid),
-        ("AccountSid", options.twilio_sid),
+        ("AccountSid", info.get("account") or options.twilio_sid),
         ("From", info.get("sender") or DEFAULT_FROM),
         ("ApiVersion", "2010-04-01"),
     ]
@@ -842,6 +859,8 @@ def main():
     parser.add_argument("--record", required=True, help="append one JSON line per request here")
     parser.add_argument("--twilio-sid", default="AC00000000000000000000000000000000")
     parser.add_argument("--twilio-token", default="twilio-token")
+    parser.add_argument("--twilio-account", action="append", metavar="SID:TOKEN",
+                        help="another Twilio account the peer accepts (its receipts are signed with its token)")
     parser.add_argument("--vonage-key", default="vonage-key")
     parser.add_argument("--vonage-secret", default="vonage-secret")
     parser.add_argument("--whatsapp-token", default="whatsapp-token")

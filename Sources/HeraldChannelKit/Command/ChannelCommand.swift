@@ -48,4 +48,13 @@ extension ChannelCommand where Plugin: ConfiguredChannelPlugin {
     public func makePlugin(environment: [String: String]) -> Plugin {
         Plugin(environment: environment)
     }
+
+    /// Runs the plugin once per provider account: the environment's, and those of
+    /// `--accounts FILE` (``AccountsPlugin``).
+    public func run() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment[ChannelOptions.callbackURLVariable] = try options.callbacks()?.publicURL
+        let plugin = AccountsPlugin<Plugin>(environment: environment, file: options.accountsFile(environment: environment))
+        try await ChannelMain.run(plugin: plugin, options: options)
+    }
 }

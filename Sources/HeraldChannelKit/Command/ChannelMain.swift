@@ -58,6 +58,10 @@ public enum ChannelMain {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let accounts = running as? any ReloadableAccounts, accounts.file != nil {
+            logger.notice("provider accounts", metadata: ["accounts": "\(accounts.accounts.map(\.name).joined(separator: ","))"])
+            services.append(.init(service: AccountsReloader(accounts: accounts, runner: runner, logger: logger)))
+        }
         // Asked for with the options, callbacks the program cannot take are an error;
         // from the variables alone (an environment shared by several channels, as under
         // `herald up`), they concern only the channels that take callbacks.

@@ -46,6 +46,11 @@ public struct ChannelOptions: ParsableArguments, Sendable {
                                valueName: "url"))
     public var callbackURL: String?
 
+    @Option(name: .customLong("accounts"),
+            help: ArgumentHelp("A JSON file of named provider accounts, each with its own credentials and sender ($HERALD_ACCOUNTS_FILE); reread on SIGHUP. Its entries give the same variables as the environment.",
+                               valueName: "file"))
+    public var accounts: String?
+
     @Option(name: .customLong("log-level"),
             help: ArgumentHelp("trace, debug, info, notice, warning, error or critical ($HERALD_LOG_LEVEL, default info).",
                                valueName: "level"))
@@ -61,6 +66,13 @@ public struct ChannelOptions: ParsableArguments, Sendable {
         _ = try resolvedLogLevel(environment: ProcessInfo.processInfo.environment)
         _ = try curve()
         _ = try callbacks()
+    }
+
+    public static let accountsFileVariable = "HERALD_ACCOUNTS_FILE"
+
+    /// `--accounts`, else `$HERALD_ACCOUNTS_FILE`; nil when neither is set.
+    public func accountsFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        (accounts ?? environment[Self.accountsFileVariable]).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public static let callbackListenVariable = "HERALD_CALLBACK_LISTEN"

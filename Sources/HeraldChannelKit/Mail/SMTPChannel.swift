@@ -6,7 +6,7 @@ import Foundation
 ///
 /// It lives in the SDK rather than in the program so that tests can hand it a
 /// delivery in-process, e.g. one the core would never produce.
-public struct SMTPChannel: ChannelPlugin {
+public struct SMTPChannel: ConfiguredChannelPlugin {
     public let channel = "email"
     public let provider = "smtp"
     public let version = "1.0.0"
@@ -29,14 +29,10 @@ public struct SMTPChannel: ChannelPlugin {
         public var from: MailAddress
     }
 
-    private let settings: Result<Settings, ChannelConfigurationError>
+    public let configuration: Result<Settings, ChannelConfigurationError>
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        settings = Result { () throws(ChannelConfigurationError) in try Self.settings(from: environment) }
-    }
-
-    public func checkConfiguration() throws {
-        _ = try settings.get()
+    public init(configuration: Result<Settings, ChannelConfigurationError>) {
+        self.configuration = configuration
     }
 
     /// Reads and checks the variables; the error names the one at fault.
@@ -94,12 +90,7 @@ public struct SMTPChannel: ChannelPlugin {
         return url[..<schemeEnd.upperBound] + "***" + url[at...]
     }
 
-    public func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
-        let settings: Settings
-        switch self.settings {
-        case .success(let checked): settings = checked
-        case .failure(let error): return .retry(error: "not configured: \(error)", code: "not_configured")
-        }
+    public func send(_ delivery: Herald_V1_Delivery, configuration settings: Settings) async -> Outcome {
         guard case .message(let content)? = delivery.content else {
             return .failed(error: "the delivery carries no rendered message", code: "invalid_delivery")
         }
@@ -160,4 +151,15 @@ public struct SMTPChannel: ChannelPlugin {
         default: return .retry(error: message, code: "curl_\(curlCode)")
         }
     }
+}
+
+extension SMTPChannel.Settings: ChannelConfiguration {
+    public init(environment: [String: String]) throws(ChannelConfigurationError) {
+        self = try SMTPChannel.settings(from: environment)
+    }
+
+    public var senders: [String] { [from.address] }
+
+    /// An account gives its From address; it may share the environment's server and login.
+    public static var accountVariables: Set<String> { [SMTPChannel.Variable.from] }
 }

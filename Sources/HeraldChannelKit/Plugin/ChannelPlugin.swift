@@ -20,6 +20,9 @@ public protocol ChannelPlugin: Sendable {
     /// The provider whose jobs this plugin takes in its own provider's place, sent in
     /// `Register` (the outbox standing in for "twilio"); nil for a real provider.
     var standsInFor: String? { get }
+    /// The provider accounts it sends with, sent in `Register`; empty: only the default
+    /// account of its environment (``AccountsPlugin`` lists its accounts).
+    var accounts: [Herald_V1_ChannelAccount] { get }
 
     /// Checks, before anything connects, that the channel can send: credentials
     /// present, URLs well formed. Throw ``ChannelConfigurationError`` naming
@@ -39,5 +42,6 @@ public protocol ChannelPlugin: Sendable {
 extension ChannelPlugin {
     public var capabilities: [String] { [] }
     public var standsInFor: String? { nil }
+    public var accounts: [Herald_V1_ChannelAccount] { [] }
     public func checkConfiguration() throws {}
 }

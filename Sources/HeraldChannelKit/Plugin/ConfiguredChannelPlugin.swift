@@ -6,6 +6,19 @@ public protocol ChannelConfiguration: Sendable {
     /// Reads and checks the variables; the error names the one at fault
     /// (``ChannelConfigurationError/require(_:in:)`` does it for a required one).
     init(environment: [String: String]) throws(ChannelConfigurationError)
+    /// Who messages sent with it come from (a number, a sender id, a From address), as
+    /// `herald account list` shows them; never a secret. Default: none named.
+    var senders: [String] { get }
+    /// The variables that make an account, its credentials and sender: a named account
+    /// (``AccountsFile``) gives them itself and never takes them from the program's
+    /// environment, so an entry that forgets its token is refused instead of sending
+    /// with the default account's. Other variables (an API base, a timeout) it may share.
+    static var accountVariables: Set<String> { get }
+}
+
+extension ChannelConfiguration {
+    public var senders: [String] { [] }
+    public static var accountVariables: Set<String> { [] }
 }
 
 /// A channel plugin that is its configuration type and its send: the protocol

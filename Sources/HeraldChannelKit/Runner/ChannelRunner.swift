@@ -101,6 +101,12 @@ public final class ChannelRunner: Service, Sendable {
         }
     }
 
+    /// Tells the core the plugin's accounts changed (``AccountsPlugin/reload()``), so
+    /// deliveries of a new account come to this worker and those of a removed one no longer do.
+    public func accountsChanged() {
+        _ = loopInbox.withLock { $0 }?.yield(.accountsChanged)
+    }
+
     /// Counts a provider callback the listener refused (a missing or wrong signature);
     /// the count goes to the core with each heartbeat.
     public func countRefusedCallback() { reports.countRefusedCallback() }

@@ -14,5 +14,7 @@ enum RunnerEvent: Sendable {
     /// the `Report` with this id.
     case reportRequested(id: UInt64, report: Herald_V1_Report)
     case shutdownRequested(reason: String)
+    /// The plugin's accounts changed (a reload): the core is told.
+    case accountsChanged
     case drainTimedOut
 }

@@ -125,6 +125,12 @@ final class RunnerLoop {
         case .shutdownRequested(let reason):
             await beginDraining(reason: reason, in: &group)
 
+        case .accountsChanged:
+            // A connection not yet welcomed registers with the new list anyway.
+            guard let connection, heartbeatInterval != nil else { return }
+            let accounts = plugin.accounts
+            connection.send(.accountsChanged(.with { $0.accounts = accounts }))
+
         case .drainTimedOut:
             guard !isFinished else { return }
             logger.warning("in-flight sends outlived the shutdown timeout; cancelling them", metadata: [
@@ -292,6 +298,7 @@ final class RunnerLoop {
             $0.maxInFlight = UInt32(clamping: configuration.maxInFlight)
             $0.capabilities = plugin.capabilities
             $0.standsInFor = plugin.standsInFor ?? ""
+            $0.accounts = plugin.accounts
         }), deadline: .now + configuration.registerTimeout)
         schedule(.registerTimedOut(connection: serial), after: configuration.registerTimeout, in: &group)
     }

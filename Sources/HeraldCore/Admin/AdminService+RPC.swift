@@ -31,6 +31,12 @@ extension AdminService: Herald_V1_Admin.ServiceProtocol {
         try await listChannels(request, workers: runtime.workers())
     }
 
+    public func listAccounts(_ request: Herald_V1_ListAccountsRequest) async throws(AdminError)
+        -> Herald_V1_ListAccountsResponse
+    {
+        try await listAccounts(workers: runtime.workers())
+    }
+
     public func getStats(_ request: Herald_V1_GetStatsRequest) async throws(AdminError) -> Herald_V1_GetStatsResponse {
         try await getStats(request, workers: runtime.workers())
     }

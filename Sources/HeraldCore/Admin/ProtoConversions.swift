@@ -84,6 +84,9 @@ extension NotificationSettings {
             $0.confirmDeadlineMinutes = UInt32(confirmDeadlineMinutes)
             $0.cancelUnconfirmed = cancelUnconfirmed
             $0.calendarInvites = calendarInvites
+            $0.emailAccount = emailAccount ?? ""
+            $0.smsAccount = smsAccount ?? ""
+            $0.whatsappAccount = whatsappAccount ?? ""
             $0.updatedAt = Timestamp.format(updatedAt)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldProto
 
 /// A channel worker that registered on the channel endpoint, as the
 /// dispatcher sees it: what it serves, how much it can hold, what it holds.
@@ -18,6 +19,11 @@ struct ConnectedWorker: Equatable {
     var note: String? = nil
     /// Job ids handed to it whose result has not come back.
     var inFlight: Set<String> = []
+    /// The provider accounts it sends with; a worker that named none has the default one.
+    var accounts: [Herald_V1_ChannelAccount] = [ProviderAccounts.defaultAccount]
+
+    /// The `account` values of the jobs it may take ("" is the default account).
+    var jobAccounts: Set<String> { Set(accounts.map { ProviderAccounts.jobAccount($0.name) }) }
 
     var freeCredit: Int { max(0, maxInFlight - inFlight.count) }
 
@@ -61,4 +67,6 @@ public struct WorkerSnapshot: Sendable, Equatable {
     public var lastHeardAt: Date
     /// A warning about how it registered (``RegisterCheck``); empty when none.
     public var note: String = ""
+    /// The names of its provider accounts ("default": its environment's).
+    public var accounts: [String] = [ProviderAccounts.defaultName]
 }

@@ -134,6 +134,7 @@ final class DeliveryCourier: Sendable {
             if let notAfter = job.notAfter { $0.notAfterMs = Int64(notAfter.timeIntervalSince1970 * 1000) }
             $0.reminderOffsetMinutes = UInt32(job.reminderOffsetMinutes)
             $0.scheduleVersion = UInt32(job.scheduleVersion)
+            $0.account = job.account
         }
     }
 }

@@ -67,6 +67,8 @@ struct DispatchState {
         /// The probe's holder left before answering.
         case probeLost(id: String)
         case registered(ConnectedWorker)
+        /// A worker's accounts changed (its accounts file was reread).
+        case accountsChanged(ConnectedWorker)
         case left(ConnectedWorker, reason: String)
         case silent(ConnectedWorker)
         case recipientGone(deliveryID: String)
@@ -118,6 +120,17 @@ struct DispatchState {
                     instance: worker.instanceID)]
             }
             return []
+        case .accountsChanged(let changed):
+            guard let worker = workers[peer] else {
+                return [.refuse(.notRegistered, peer: peer, detail: "accounts before Register", instance: nil)]
+            }
+            if let problem = ProviderAccounts.problem(with: changed.accounts) {
+                return [.refuse(.invalidRegister, peer: peer, detail: problem, instance: worker.instanceID)]
+            }
+            workers[peer]?.accounts = changed.accounts.isEmpty ? [ProviderAccounts.defaultAccount] : changed.accounts
+            // Jobs of a new account may be waiting: ask for them at the next hand-out.
+            drainedChannels.remove(worker.channel)
+            return [.accountsChanged(workers[peer]!)]
         case .goodbye(let goodbye):
             guard let worker = workers.removeValue(forKey: peer) else {
                 return [.refuse(.notRegistered, peer: peer, detail: "goodbye before Register", instance: nil)]
@@ -148,7 +161,8 @@ struct DispatchState {
             peer: peer, channel: register.channel, provider: register.provider,
             standsInFor: register.standsInFor.isEmpty ? nil : register.standsInFor, instanceID: register.instanceID,
             pluginVersion: register.pluginVersion, maxInFlight: Int(register.maxInFlight), connectedAt: now,
-            lastHeardAt: now, note: note)
+            lastHeardAt: now, note: note,
+            accounts: register.accounts.isEmpty ? [ProviderAccounts.defaultAccount] : register.accounts)
         workers[peer] = worker
         drainedChannels.remove(register.channel)
         effects.append(.send(.welcome(.with {
@@ -358,7 +372,7 @@ struct DispatchState {
     func leaseQuery(for peer: Data, now: Date, presentProviders: [String: Set<String>]) -> LeaseQuery? {
         guard let worker = workers[peer], worker.freeCredit > 0 else { return nil }
         return LeaseQuery(
-            channel: worker.channel, provider: worker.jobProvider,
+            channel: worker.channel, provider: worker.jobProvider, accounts: worker.jobAccounts,
             presentProviders: presentProviders[worker.channel] ?? [], limit: min(worker.freeCredit, configuration.batchSize),
             now: now, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
     }
@@ -426,7 +440,7 @@ struct DispatchState {
             WorkerSnapshot(
                 channel: $0.channel, provider: $0.provider, instanceID: $0.instanceID, pluginVersion: $0.pluginVersion,
                 maxInFlight: $0.maxInFlight, inFlight: $0.inFlight.count, connectedAt: $0.connectedAt,
-                lastHeardAt: $0.lastHeardAt, note: $0.note ?? "")
+                lastHeardAt: $0.lastHeardAt, note: $0.note ?? "", accounts: $0.accounts.map(\.name))
         }
         .sorted { ($0.channel, $0.provider, $0.instanceID) < ($1.channel, $1.provider, $1.instanceID) }
     }

@@ -413,6 +413,25 @@ final class DispatchLoop {
         carryOut(state.receive(body, from: peer, now: clock.now()))
     }
 
+    /// Keeps the worker's accounts in the store, for tenants to choose from and
+    /// `herald account list` (whichever core the worker is connected to).
+    private func remember(_ worker: ConnectedWorker) {
+        let now = clock.now()
+        let records = worker.accounts.map {
+            ProviderAccountRecord(
+                channel: worker.channel, provider: worker.jobProvider, name: $0.name, senders: $0.senders,
+                ratePerSecond: $0.ratePerSecond, seenAt: now)
+        }
+        let (store, logger) = (store, logger)
+        Task {
+            do {
+                try await store.recordAccounts(records)
+            } catch {
+                logger.warning("a worker's accounts could not be stored", metadata: ["instance": "\(worker.instanceID)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Sends, logs and counts what the state decided.
     func carryOut(_ effects: [DispatchState.Effect]) {
         for effect in effects {
@@ -436,12 +455,19 @@ final class DispatchLoop {
                         "channel": "\(worker.channel)", "provider": "\(worker.provider)",
                         "stands_in_for": "\(worker.standsInFor ?? "")", "instance": "\(worker.instanceID)",
                         "max_in_flight": "\(worker.maxInFlight)",
+                        "accounts": "\(worker.accounts.map(\.name).joined(separator: ","))",
                     ])
+                remember(worker)
                 if let note = worker.note {
                     logger.warning("worker registered with a setting that has no effect", metadata: [
                         "instance": "\(worker.instanceID)", "note": "\(note)",
                     ])
                 }
+            case .accountsChanged(let worker):
+                logger.info("worker's accounts changed", metadata: [
+                    "instance": "\(worker.instanceID)", "accounts": "\(worker.accounts.map(\.name).joined(separator: ","))",
+                ])
+                remember(worker)
             case .left(let worker, let reason):
                 logger.info("worker left", metadata: ["instance": "\(worker.instanceID)", "reason": "\(reason)"])
             case .silent(let worker):

@@ -48,6 +48,9 @@ enum RegisterCheck: Equatable {
         if register.capabilities.count > 64 || register.capabilities.contains(where: { $0.count > 64 }) {
             return .reject("capabilities must be at most 64 names of at most 64 characters")
         }
+        if let problem = ProviderAccounts.problem(with: register.accounts) {
+            return .reject(problem)
+        }
         let providers = SMSProvider.allCases.map(\.rawValue)
         if register.channel == "sms" {
             let jobProvider = register.standsInFor.isEmpty ? register.provider : register.standsInFor

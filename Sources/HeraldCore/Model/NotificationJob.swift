@@ -43,6 +43,10 @@ public struct NotificationJob: Sendable, Equatable, Codable {
     /// The body of a webhook whose event is not a booking event (a delivery status a
     /// provider reported), fixed when the job was made and sent as is; nil otherwise.
     public var payload: String?
+    /// The provider account it is sent with, by name (the tenant's choice for its
+    /// channel when it was planned); "" is the workers' default account. Only a worker
+    /// that registered this account takes it.
+    public var account: String
 
     public init(
         id: String,
@@ -67,7 +71,8 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         lastError: String? = nil,
         createdAt: Date,
         updatedAt: Date,
-        payload: String? = nil
+        payload: String? = nil,
+        account: String = ""
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -92,5 +97,6 @@ public struct NotificationJob: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.payload = payload
+        self.account = account
     }
 }

@@ -46,6 +46,11 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
     /// Calendar invites (iCalendar) on confirmation, reschedule and cancellation e-mails;
     /// an event type may override it.
     public var calendarInvites: Bool
+    /// The provider account (of the channel workers' accounts files) each channel's
+    /// messages go out with; nil: the workers' default account.
+    public var emailAccount: String?
+    public var smsAccount: String?
+    public var whatsappAccount: String?
     public var updatedAt: Date
 
     public init(
@@ -72,6 +77,9 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         confirmDeadlineMinutes: Int = 0,
         cancelUnconfirmed: Bool = false,
         calendarInvites: Bool = true,
+        emailAccount: String? = nil,
+        smsAccount: String? = nil,
+        whatsappAccount: String? = nil,
         updatedAt: Date
     ) {
         self.tenantID = tenantID
@@ -97,11 +105,39 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
         self.confirmDeadlineMinutes = confirmDeadlineMinutes
         self.cancelUnconfirmed = cancelUnconfirmed
         self.calendarInvites = calendarInvites
+        self.emailAccount = emailAccount
+        self.smsAccount = smsAccount
+        self.whatsappAccount = whatsappAccount
         self.updatedAt = updatedAt
     }
 
     /// The settings a new tenant starts with: email on, reminders a day and an hour before.
     public static func defaults(tenantID: String, timeZone: String = "UTC", now: Date) -> NotificationSettings {
         NotificationSettings(tenantID: tenantID, timeZone: timeZone, updatedAt: now)
+    }
+}
+
+extension NotificationSettings {
+    /// The account a job on `channel` names: the tenant's choice for e-mail, SMS or
+    /// WhatsApp, "" (the default account) otherwise.
+    public func account(for channel: String) -> String {
+        switch channel {
+        case "email": emailAccount ?? ""
+        case "sms": smsAccount ?? ""
+        case "whatsapp": whatsappAccount ?? ""
+        default: ""
+        }
+    }
+}
+
+/// The channels whose provider account a settings change moves, with the old and the
+/// new account as jobs name them: pending jobs of the tenant on that channel follow.
+enum AccountMove {
+    static func moves(from old: NotificationSettings?, to new: NotificationSettings) -> [(channel: String, from: String, to: String)] {
+        guard let old else { return [] }
+        return ["email", "sms", "whatsapp"].compactMap { channel in
+            let (from, to) = (old.account(for: channel), new.account(for: channel))
+            return from == to ? nil : (channel, from, to)
+        }
     }
 }

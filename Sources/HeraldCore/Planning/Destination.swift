@@ -8,6 +8,8 @@ struct Destination: Sendable, Equatable {
     var recipient: String
     var provider: String? = nil
     var fallbackProvider: String? = nil
+    /// The provider account it goes out with ("" the default).
+    var account: String = ""
 
     /// The channels on which the booking's customer can be reached, in the order email, SMS, WhatsApp.
     ///
@@ -17,7 +19,7 @@ struct Destination: Sendable, Equatable {
     static func customer(settings: NotificationSettings, booking: Booking) -> [Destination] {
         var destinations: [Destination] = []
         if settings.emailEnabled, let email = present(booking.customerEmail) {
-            destinations.append(Destination(channel: "email", recipient: email))
+            destinations.append(Destination(channel: "email", recipient: email, account: settings.account(for: "email")))
         }
         if let phone = present(booking.customerPhone) {
             if settings.smsEnabled {
@@ -25,11 +27,12 @@ struct Destination: Sendable, Equatable {
                     channel: "sms",
                     recipient: phone,
                     provider: settings.smsProvider.rawValue,
-                    fallbackProvider: smsFallback(settings)
+                    fallbackProvider: smsFallback(settings),
+                    account: settings.account(for: "sms")
                 ))
             }
             if settings.whatsappEnabled {
-                destinations.append(Destination(channel: "whatsapp", recipient: phone))
+                destinations.append(Destination(channel: "whatsapp", recipient: phone, account: settings.account(for: "whatsapp")))
             }
         }
         return destinations

@@ -188,11 +188,13 @@ public enum NotificationPlanner {
     static func hostNotifications(_ input: PlanningInput) -> [NotificationJob] {
         var hosts: [(destination: Destination, teamDestinationID: String?)] = []
         if [.created, .rescheduled, .cancelled, .unconfirmed].contains(input.change), let eventType = input.eventType {
-            hosts += eventType.hostEmails.map { (Destination(channel: "email", recipient: $0), nil) }
+            hosts += eventType.hostEmails.map {
+                (Destination(channel: "email", recipient: $0, account: input.settings.account(for: "email")), nil)
+            }
         }
         hosts += input.teamDestinations
             .filter { $0.wants(input.change) && $0.tenantID == input.booking.tenantID }
-            .map { (Destination(channel: $0.channel, recipient: $0.recipient), $0.id) }
+            .map { (Destination(channel: $0.channel, recipient: $0.recipient, account: input.settings.account(for: $0.channel)), $0.id) }
 
         var seen = Set<String>()
         return hosts.compactMap { host in
@@ -255,7 +257,8 @@ public enum NotificationPlanner {
             status: .pending,
             attempt: 0,
             createdAt: input.now,
-            updatedAt: input.now
+            updatedAt: input.now,
+            account: destination.account
         )
     }
 

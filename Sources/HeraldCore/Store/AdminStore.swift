@@ -179,6 +179,13 @@ public protocol AdminStore: TenantConfigurationStore {
     /// and that start after `after`, soonest first, at most `limit` (a reply's candidates).
     func upcomingBookings(customerPhone phone: String, after: Date, limit: Int) async throws -> [Booking]
 
+    // MARK: Provider accounts
+
+    /// Every account workers registered, by channel, provider and name.
+    func providerAccounts() async throws -> [ProviderAccountRecord]
+    /// The pending jobs per channel and account, by channel and account.
+    func accountQueues(now: Date) async throws -> [AccountQueueStats]
+
     // MARK: Confirmation deadlines
 
     /// Bookings whose confirmation deadline (``Booking/confirmBy``) is at or before

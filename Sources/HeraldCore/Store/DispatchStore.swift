@@ -178,6 +178,10 @@ public protocol DispatchStore: Sendable {
 
     /// The earliest `leaseExpiresAt` of `leased` jobs; nil when none is leased.
     func nextLeaseExpiry() async throws -> Date?
+
+    /// Remembers the accounts a worker registered (replacing what this channel and
+    /// provider had under the same names, keeping other names).
+    func recordAccounts(_ accounts: [ProviderAccountRecord]) async throws
 }
 
 extension DispatchStore {

@@ -11,6 +11,9 @@ public struct LeaseQuery: Sendable, Equatable {
     /// or its `fallbackProvider` equals this and its provider is not in `presentProviders`
     /// (the preferred provider has no worker: fail over).
     public var provider: String
+    /// The provider accounts of the asking worker, as jobs name them ("" is the
+    /// default account): only their jobs are leased.
+    public var accounts: Set<String>
     /// Providers of this channel that currently have a worker.
     public var presentProviders: Set<String>
     /// At most this many jobs are leased.
@@ -25,6 +28,7 @@ public struct LeaseQuery: Sendable, Equatable {
     public init(
         channel: String,
         provider: String,
+        accounts: Set<String> = [""],
         presentProviders: Set<String> = [],
         limit: Int,
         now: Date,
@@ -33,6 +37,7 @@ public struct LeaseQuery: Sendable, Equatable {
     ) {
         self.channel = channel
         self.provider = provider
+        self.accounts = accounts
         self.presentProviders = presentProviders
         self.limit = limit
         self.now = now
@@ -286,6 +291,24 @@ public struct DispatchTurnOutcome: Sendable, Equatable {
 }
 
 /// One channel's queue, as ``AdminStore/queueStats(now:)`` counts it.
+/// The pending jobs of one provider account of a channel ("" the default account).
+public struct AccountQueueStats: Sendable, Equatable {
+    public var channel: String
+    public var account: String
+    public var dueNow: Int
+    public var scheduled: Int
+    /// The due time of the oldest job due now.
+    public var oldestDue: Date?
+
+    public init(channel: String, account: String, dueNow: Int, scheduled: Int, oldestDue: Date?) {
+        self.channel = channel
+        self.account = account
+        self.dueNow = dueNow
+        self.scheduled = scheduled
+        self.oldestDue = oldestDue
+    }
+}
+
 public struct ChannelQueueStats: Sendable, Equatable {
     public var channel: String
     /// Pending jobs with `dueAt <= now`.

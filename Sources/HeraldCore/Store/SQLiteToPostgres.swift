@@ -20,7 +20,7 @@ public enum SQLiteToPostgres {
         ("tenants", "rowid"), ("notification_settings", "rowid"), ("event_types", "rowid"), ("bookings", "rowid"),
         ("webhook_subscriptions", "rowid"), ("team_destinations", "rowid"), ("message_templates", "rowid"),
         ("api_keys", "rowid"), ("idempotency_keys", "rowid"), ("suppressions", "rowid"), ("inbound_messages", "rowid"),
-        ("link_keys", "rowid"), ("pending_replies", "id"), ("notification_jobs", "rowid"),
+        ("link_keys", "rowid"), ("pending_replies", "id"), ("provider_accounts", "rowid"), ("notification_jobs", "rowid"),
         ("booking_events", "sequence"), ("reminder_log", "id"), ("delivery_states", "log_id"),
     ]
 
@@ -145,6 +145,14 @@ public enum SQLiteToPostgres {
                 VALUES (\(row["channel"] as String), \(row["provider"] as String), \(row["provider_message_id"] as String),
                         \(row["sender"] as String), \(row["text"] as String), \(receivedAt.postgres),
                         \(row["booking_id"] as String?), \(row["action"] as String?))
+                """
+        case "provider_accounts":
+            // Tenants' account choices are checked against these until workers register again.
+            let seenAt: Date = row["seen_at"]
+            return """
+                INSERT INTO provider_accounts (channel, provider, name, senders, rate_per_second, seen_at)
+                VALUES (\(row["channel"] as String), \(row["provider"] as String), \(row["name"] as String),
+                        \(row["senders"] as String), \(row["rate_per_second"] as Double), \(seenAt.postgres))
                 """
         case "link_keys":
             // Links already in customers' inboxes keep opening after the move.

@@ -87,6 +87,18 @@ struct SettingsCommand: AsyncParsableCommand {
             name: .customLong("calendar-invites"),
             help: "Calendar invites on confirmation, reschedule and cancellation e-mails: on or off.")
         var calendarInvites: Switch?
+        @Option(
+            name: .customLong("email-account"),
+            help: ArgumentHelp("The provider account e-mails go out with: a name in the e-mail workers' accounts files, or default.", valueName: "name"))
+        var emailAccount: String?
+        @Option(
+            name: .customLong("sms-account"),
+            help: ArgumentHelp("The provider account SMS go out with (the same name on Twilio and Vonage for failover), or default.", valueName: "name"))
+        var smsAccount: String?
+        @Option(
+            name: .customLong("whatsapp-account"),
+            help: ArgumentHelp("The provider account WhatsApp messages go out with, or default.", valueName: "name"))
+        var whatsappAccount: String?
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -142,6 +154,9 @@ struct SettingsCommand: AsyncParsableCommand {
                 if let confirmDeadline { request.confirmDeadlineMinutes = confirmDeadline }
                 if let cancelUnconfirmed { request.cancelUnconfirmed = cancelUnconfirmed.isOn }
                 if let calendarInvites { request.calendarInvites = calendarInvites.isOn }
+                if let emailAccount { request.emailAccount = emailAccount }
+                if let smsAccount { request.smsAccount = smsAccount }
+                if let whatsappAccount { request.whatsappAccount = whatsappAccount }
                 if let keywords {
                     request.setReplyKeywords = true
                     request.replyConfirmKeywords = keywords.confirm
@@ -191,6 +206,9 @@ private func printSettings(_ settings: Herald_V1_NotificationSettings, json: Boo
     }
     fields.append("ask confirmation", asking)
     fields.append("calendar invites", onOff(settings.calendarInvites))
+    let accounts = [("email", settings.emailAccount), ("sms", settings.smsAccount), ("whatsapp", settings.whatsappAccount)]
+        .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1)" }
+    fields.append("accounts", accounts.isEmpty ? "default" : accounts.joined(separator: ", ") + " (others default)")
     fields.append("updated", settings.updatedAt)
     print(fields.render())
 }

@@ -41,4 +41,5 @@ final class InterleavingStore: DispatchStore {
     func expireLeases(now: Date) async throws -> Int { try await base.expireLeases(now: now) }
     func releaseAllLeases(now: Date) async throws -> Int { try await base.releaseAllLeases(now: now) }
     func nextLeaseExpiry() async throws -> Date? { try await base.nextLeaseExpiry() }
+    func recordAccounts(_ accounts: [ProviderAccountRecord]) async throws { try await base.recordAccounts(accounts) }
 }

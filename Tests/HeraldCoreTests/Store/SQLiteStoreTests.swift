@@ -10,7 +10,7 @@ import Testing
 struct SQLiteStoreTests {
     @Test func migrationAddsTheDispatchSchemaAndFallbackProviderRoundTrips() async throws {
         try await withTemporaryStore { store, path in
-            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations", "v5-api-keys", "v6-idempotency-keys", "v7-delivery-states", "v8-link-keys", "v9-event-type-fallback", "v10-pending-replies", "v11-customer-links", "v12-ask-confirmation"])
+            #expect(SQLiteStore.migrationNames == ["v1-initial-schema", "v2-dispatch", "v3-templates", "v4-team-destinations", "v5-api-keys", "v6-idempotency-keys", "v7-delivery-states", "v8-link-keys", "v9-event-type-fallback", "v10-pending-replies", "v11-customer-links", "v12-ask-confirmation", "v13-provider-accounts"])
             #expect(try await store.appliedMigrations() == SQLiteStore.migrationNames)
             try await Fixture.createTenant(store)
             let booking = Fixture.booking()
@@ -36,7 +36,7 @@ struct SQLiteStoreTests {
         try await withTemporaryStore { store, _ in
             let plan = try await store.database.read { db in
                 try queryPlan(db, SQLiteStore.leaseCandidatesSQL,
-                              ["email", Fixture.now, "smtp", "smtp", "[\"twilio\"]", 500])
+                              ["email", Fixture.now, "smtp", "smtp", "[\"twilio\"]", "[\"\",\"salon\"]", 500])
             }
             #expect(plan.contains("notification_jobs_pending_by_channel_due"), "\(plan)")
             #expect(!plan.contains("SCAN notification_jobs"), "\(plan)")

@@ -95,13 +95,14 @@ enum Fixture {
 func leaseQuery(
     channel: String = "email",
     provider: String = "smtp",
+    accounts: Set<String> = [""],
     present: Set<String> = [],
     limit: Int = 10,
     now: Date = Fixture.now,
     worker: String = "worker-1"
 ) -> LeaseQuery {
     LeaseQuery(
-        channel: channel, provider: provider, presentProviders: present, limit: limit,
+        channel: channel, provider: provider, accounts: accounts, presentProviders: present, limit: limit,
         now: now, leaseUntil: now.addingTimeInterval(60), leasedTo: worker)
 }
 

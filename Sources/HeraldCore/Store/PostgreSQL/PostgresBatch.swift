@@ -89,6 +89,7 @@ enum PostgresBatch {
         var last_error: String?
         var created_ms: Int64
         var updated_ms: Int64
+        var account: String
         var position: Int
 
         init(_ j: NotificationJob, position: Int) {
@@ -99,6 +100,7 @@ enum PostgresBatch {
             channel = j.channel
             provider = j.provider
             fallback_provider = j.fallbackProvider
+            account = j.account
             recipient = j.recipient
             reminder_offset_minutes = j.reminderOffsetMinutes
             schedule_version = j.scheduleVersion

@@ -27,7 +27,9 @@ enum PostgresInsert {
                     reply_confirm_keywords = \(confirm), reply_cancel_keywords = \(cancel),
                     customer_links = \(s.customerLinks), ask_confirmation = \(s.askConfirmation),
                     confirm_deadline_minutes = \(s.confirmDeadlineMinutes), cancel_unconfirmed = \(s.cancelUnconfirmed),
-                    calendar_invites = \(s.calendarInvites), updated_at = \(s.updatedAt.postgres)
+                    calendar_invites = \(s.calendarInvites), email_account = \(s.emailAccount),
+                    sms_account = \(s.smsAccount), whatsapp_account = \(s.whatsappAccount),
+                    updated_at = \(s.updatedAt.postgres)
                 WHERE tenant_id = \(s.tenantID)
                 RETURNING 1
                 """
@@ -38,14 +40,15 @@ enum PostgresInsert {
                 sms_failover, time_zone, quiet_start_minute, quiet_end_minute, follow_up_enabled,
                 follow_up_minutes, sender_name, reply_to_email, locale, fallback_channel, fallback_after_minutes,
                 reply_confirm_keywords, reply_cancel_keywords, customer_links, ask_confirmation,
-                confirm_deadline_minutes, cancel_unconfirmed, calendar_invites, updated_at
+                confirm_deadline_minutes, cancel_unconfirmed, calendar_invites, email_account, sms_account,
+                whatsapp_account, updated_at
             ) VALUES (
                 \(s.tenantID), \(s.emailEnabled), \(s.smsEnabled), \(s.whatsappEnabled), \(offsets),
                 \(s.smsProvider.rawValue), \(s.smsFailover), \(s.timeZone), \(start), \(end),
                 \(s.followUpEnabled), \(s.followUpMinutes), \(s.senderName), \(s.replyToEmail), \(s.locale),
                 \(s.fallbackChannel?.rawValue), \(s.fallbackAfterMinutes), \(confirm), \(cancel), \(s.customerLinks),
                 \(s.askConfirmation), \(s.confirmDeadlineMinutes), \(s.cancelUnconfirmed), \(s.calendarInvites),
-                \(s.updatedAt.postgres)
+                \(s.emailAccount), \(s.smsAccount), \(s.whatsappAccount), \(s.updatedAt.postgres)
             )
             """
     }
@@ -130,13 +133,13 @@ enum PostgresInsert {
             id, tenant_id, booking_id, kind, channel, provider, fallback_provider, recipient,
             reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
             due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at,
-            payload
+            payload, account
         ) VALUES (
             \(j.id), \(j.tenantID), \(j.bookingID), \(j.kind.rawValue), \(j.channel), \(j.provider),
             \(j.fallbackProvider), \(j.recipient), \(j.reminderOffsetMinutes), \(j.scheduleVersion), \(j.eventID),
             \(j.subscriptionID), \(j.teamDestinationID), \(j.dueAt.postgres), \(j.notAfter?.postgres),
             \(j.status.rawValue), \(j.attempt), \(j.leasedTo), \(j.leaseExpiresAt?.postgres), \(j.lastError),
-            \(j.createdAt.postgres), \(j.updatedAt.postgres), \(j.payload)
+            \(j.createdAt.postgres), \(j.updatedAt.postgres), \(j.payload), \(j.account)
         )
         """
     }

@@ -66,7 +66,8 @@ extension NotificationSettings: PostgresModel {
             replyConfirmKeywords: try c.json("reply_confirm_keywords"), replyCancelKeywords: try c.json("reply_cancel_keywords"),
             customerLinks: try c("customer_links"), askConfirmation: try c("ask_confirmation"),
             confirmDeadlineMinutes: try c.int("confirm_deadline_minutes"), cancelUnconfirmed: try c("cancel_unconfirmed"),
-            calendarInvites: try c("calendar_invites"), updatedAt: try c.date("updated_at"))
+            calendarInvites: try c("calendar_invites"), emailAccount: try c("email_account"),
+            smsAccount: try c("sms_account"), whatsappAccount: try c("whatsapp_account"), updatedAt: try c.date("updated_at"))
     }
 }
 
@@ -133,7 +134,8 @@ extension NotificationJob: PostgresModel {
             dueAt: try c.date("due_at"), notAfter: try c.optionalDate("not_after"), status: try c.value("status"),
             attempt: try c.int("attempt"), leasedTo: try c("leased_to"),
             leaseExpiresAt: try c.optionalDate("lease_expires_at"), lastError: try c("last_error"),
-            createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"), payload: try c("payload"))
+            createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"), payload: try c("payload"),
+            account: try c("account"))
     }
 }
 

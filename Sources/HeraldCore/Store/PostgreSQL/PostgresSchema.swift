@@ -28,6 +28,7 @@ enum PostgresSchema {
         // Confirm and cancel links in customers' messages, per tenant.
         ("v12-customer-links", "ALTER TABLE notification_settings ADD COLUMN customer_links boolean NOT NULL DEFAULT false"),
         ("v13-ask-confirmation", v13AskConfirmation),
+        ("v14-provider-accounts", v14ProviderAccounts),
     ]
 
     /// A migration's statements (each ends with `;` at the end of a line; no
@@ -349,6 +350,24 @@ enum PostgresSchema {
         ALTER TABLE booking_events ADD CONSTRAINT booking_events_type_check CHECK (type IN ('booking.created',
             'booking.confirmed', 'booking.rescheduled', 'booking.cancelled', 'booking.completed', 'booking.no_show',
             'booking.unconfirmed'));
+        """
+
+    /// Provider accounts: each job names the account it is sent with ("" the default),
+    /// and tenants choose one per channel.
+    private static let v14ProviderAccounts = """
+        ALTER TABLE notification_jobs ADD COLUMN account text NOT NULL DEFAULT '';
+        ALTER TABLE notification_settings ADD COLUMN email_account text;
+        ALTER TABLE notification_settings ADD COLUMN sms_account text;
+        ALTER TABLE notification_settings ADD COLUMN whatsapp_account text;
+        CREATE TABLE provider_accounts (
+            channel text NOT NULL,
+            provider text NOT NULL,
+            name text NOT NULL,
+            senders text NOT NULL,
+            rate_per_second double precision NOT NULL,
+            seen_at timestamptz NOT NULL,
+            PRIMARY KEY (channel, provider, name)
+        );
         """
 
     private static let v11PendingReplies = """

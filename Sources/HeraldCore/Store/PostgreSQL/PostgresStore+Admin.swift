@@ -73,8 +73,17 @@ extension PostgresStore {
     public func saveSettings(_ settings: NotificationSettings) async throws {
         let update = try PostgresInsert.settings(settings, update: true)
         try await writeConfiguration { connection in
+            let old: NotificationSettings? = try await connection.one(
+                "SELECT * FROM notification_settings WHERE tenant_id = \(settings.tenantID) FOR UPDATE", self.logger)
             guard try await connection.exists(update, self.logger) else {
                 throw StoreError.notFound(entity: StoreEntity.settings, id: settings.tenantID)
+            }
+            // Jobs not yet handed out follow a changed account.
+            for (channel, from, to) in AccountMove.moves(from: old, to: settings) {
+                try await connection.run("""
+                    UPDATE notification_jobs SET account = \(to)
+                    WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(settings.tenantID) AND account = \(from)
+                    """, self.logger)
             }
         }
     }

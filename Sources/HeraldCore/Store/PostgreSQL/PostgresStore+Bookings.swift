@@ -129,17 +129,19 @@ extension PostgresStore {
             try await connection.run("""
                 INSERT INTO notification_jobs (id, tenant_id, booking_id, kind, channel, provider, fallback_provider,
                     recipient, reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
-                    due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at)
+                    due_at, not_after, status, attempt, leased_to, lease_expires_at, last_error, created_at, updated_at,
+                    account)
                 SELECT id, tenant_id, booking_id, kind, channel, provider, fallback_provider, recipient,
                     reminder_offset_minutes, schedule_version, event_id, subscription_id, team_destination_id,
                     \(unescaped: PostgresBatch.timestamp("due_ms")), \(unescaped: PostgresBatch.timestamp("not_after_ms")),
                     status, attempt, leased_to, \(unescaped: PostgresBatch.timestamp("lease_expires_ms")), last_error,
-                    \(unescaped: PostgresBatch.timestamp("created_ms")), \(unescaped: PostgresBatch.timestamp("updated_ms"))
+                    \(unescaped: PostgresBatch.timestamp("created_ms")), \(unescaped: PostgresBatch.timestamp("updated_ms")),
+                    account
                 FROM jsonb_to_recordset(\(rows)::jsonb) AS j(id text, tenant_id text, booking_id text, kind text,
                     channel text, provider text, fallback_provider text, recipient text, reminder_offset_minutes bigint,
                     schedule_version bigint, event_id text, subscription_id text, team_destination_id text, due_ms bigint,
                     not_after_ms bigint, status text, attempt bigint, leased_to text, lease_expires_ms bigint,
-                    last_error text, created_ms bigint, updated_ms bigint, position bigint)
+                    last_error text, created_ms bigint, updated_ms bigint, account text, position bigint)
                 ORDER BY position
                 """, logger)
         }

@@ -48,6 +48,7 @@ extension PostgresStore {
     ) async throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
         let present = query.presentProviders.sorted()
+        let accounts = query.accounts.sorted()
         let now = query.now.postgres
         let leaseUntil = query.leaseUntil.postgres
         var batch = LeaseBatch()
@@ -60,6 +61,7 @@ extension PostgresStore {
                 WHERE status = 'pending' AND channel = \(query.channel) AND due_at <= \(now)
                   AND (provider IS NULL OR provider = \(query.provider)
                        OR (fallback_provider = \(query.provider) AND NOT (provider = ANY(\(present)::text[]))))
+                  AND account = ANY(\(accounts)::text[])
                 ORDER BY due_at, seq
                 LIMIT \(wanted)
                 FOR UPDATE SKIP LOCKED

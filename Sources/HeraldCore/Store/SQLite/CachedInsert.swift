@@ -67,7 +67,7 @@ extension NotificationJobRow: CachedInsert {
             value(fallbackProvider), value(recipient), value(reminderOffsetMinutes), value(scheduleVersion),
             value(eventID), value(subscriptionID), value(teamDestinationID), text(dueAt), optionalText(notAfter),
             value(status), value(attempt), value(leasedTo), optionalText(leaseExpiresAt), value(lastError),
-            text(createdAt), text(updatedAt), value(payload),
+            text(createdAt), text(updatedAt), value(payload), value(account),
         ]
     }
 }

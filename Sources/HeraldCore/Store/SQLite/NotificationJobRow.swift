@@ -28,6 +28,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
     var createdAt: Date
     var updatedAt: Date
     var payload: String?
+    var account: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id
@@ -53,6 +54,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case payload
+        case account
     }
 
     enum Columns {
@@ -105,6 +107,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
         createdAt = job.createdAt
         updatedAt = job.updatedAt
         payload = job.payload
+        account = job.account
     }
 
     var model: NotificationJob {
@@ -115,7 +118,7 @@ struct NotificationJobRow: ModelRow, PersistableRecord {
             subscriptionID: subscriptionID, teamDestinationID: teamDestinationID, dueAt: dueAt,
             notAfter: notAfter, status: status, attempt: attempt, leasedTo: leasedTo,
             leaseExpiresAt: leaseExpiresAt, lastError: lastError, createdAt: createdAt, updatedAt: updatedAt,
-            payload: payload)
+            payload: payload, account: account)
     }
 }
 

@@ -30,6 +30,9 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
     var confirmDeadlineMinutes: Int
     var cancelUnconfirmed: Bool
     var calendarInvites: Bool
+    var emailAccount: String?
+    var smsAccount: String?
+    var whatsappAccount: String?
     var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -57,6 +60,9 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         case confirmDeadlineMinutes = "confirm_deadline_minutes"
         case cancelUnconfirmed = "cancel_unconfirmed"
         case calendarInvites = "calendar_invites"
+        case emailAccount = "email_account"
+        case smsAccount = "sms_account"
+        case whatsappAccount = "whatsapp_account"
         case updatedAt = "updated_at"
     }
 
@@ -89,6 +95,9 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
         confirmDeadlineMinutes = settings.confirmDeadlineMinutes
         cancelUnconfirmed = settings.cancelUnconfirmed
         calendarInvites = settings.calendarInvites
+        emailAccount = settings.emailAccount
+        smsAccount = settings.smsAccount
+        whatsappAccount = settings.whatsappAccount
         updatedAt = settings.updatedAt
     }
 
@@ -106,7 +115,8 @@ struct NotificationSettingsRow: ModelRow, PersistableRecord {
             fallbackAfterMinutes: fallbackAfterMinutes, replyConfirmKeywords: replyConfirmKeywords,
             replyCancelKeywords: replyCancelKeywords, customerLinks: customerLinks,
             askConfirmation: askConfirmation, confirmDeadlineMinutes: confirmDeadlineMinutes,
-            cancelUnconfirmed: cancelUnconfirmed, calendarInvites: calendarInvites, updatedAt: updatedAt)
+            cancelUnconfirmed: cancelUnconfirmed, calendarInvites: calendarInvites, emailAccount: emailAccount,
+            smsAccount: smsAccount, whatsappAccount: whatsappAccount, updatedAt: updatedAt)
     }
 }
 

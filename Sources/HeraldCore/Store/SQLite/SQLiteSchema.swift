@@ -58,8 +58,29 @@ enum SQLiteSchema {
                     sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('booking_events', ?)", arguments: [highWater])
             }
         }
+        migrator.registerMigration("v13-provider-accounts") { db in
+            try db.execute(sql: v13ProviderAccounts)
+        }
         return migrator
     }
+
+    /// Provider accounts: each job names the account it is sent with ("" the default),
+    /// and tenants choose one per channel.
+    static let v13ProviderAccounts = """
+        ALTER TABLE notification_jobs ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        ALTER TABLE notification_settings ADD COLUMN email_account TEXT;
+        ALTER TABLE notification_settings ADD COLUMN sms_account TEXT;
+        ALTER TABLE notification_settings ADD COLUMN whatsapp_account TEXT;
+        CREATE TABLE provider_accounts (
+            channel TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            name TEXT NOT NULL,
+            senders TEXT NOT NULL, -- JSON array
+            rate_per_second REAL NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (channel, provider, name)
+        );
+        """
 
     private static let v1InitialSchema = """
         CREATE TABLE tenants (

@@ -18,9 +18,10 @@ import GRDB
 extension SQLiteStore {
     /// Pending jobs of `channel` due by `now` that a worker of `provider` may take,
     /// oldest first: jobs of no provider or of `provider`, and those whose fallback is
-    /// `provider` when their own provider is not among `presentProviders` (a JSON array).
+    /// `provider` when their own provider is not among `presentProviders` (a JSON array),
+    /// and only of the worker's `accounts` (a JSON array; "" is the default account).
     static func leaseCandidates(
-        channel: String, now: DatabaseValue, provider: String, presentProviders: String, limit: Int
+        channel: String, now: DatabaseValue, provider: String, presentProviders: String, accounts: String, limit: Int
     ) -> SQL {
         """
         SELECT * FROM notification_jobs
@@ -28,6 +29,7 @@ extension SQLiteStore {
           AND (provider IS NULL OR provider = \(provider)
                OR (fallback_provider = \(provider)
                    AND provider NOT IN (SELECT value FROM json_each(\(presentProviders)))))
+          AND account IN (SELECT value FROM json_each(\(accounts)))
         ORDER BY due_at, rowid
         LIMIT \(limit)
         """
@@ -48,7 +50,7 @@ extension SQLiteStore {
     /// ``leaseCandidates(channel:now:provider:presentProviders:limit:)``. Arguments: channel,
     /// now, provider, provider, present providers as a JSON array, limit.
     public static let leaseCandidatesSQL = text(of: leaseCandidates(
-        channel: "", now: "".databaseValue, provider: "", presentProviders: "", limit: 0))
+        channel: "", now: "".databaseValue, provider: "", presentProviders: "", accounts: "", limit: 0))
 
     /// ``nextDue(channel:after:)``. Arguments: channel, after (a date, or a date before
     /// any job to mean "any").
@@ -81,6 +83,7 @@ extension SQLiteStore {
     ) throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
         let present = try jsonArray(query.presentProviders.sorted())
+        let accounts = try jsonArray(query.accounts.sorted())
         // Formatting a date is costly (a DateFormatter): do it once per call, not per row.
         let stored = StoredDate(query.now)
         let now = stored.value
@@ -98,7 +101,7 @@ extension SQLiteStore {
             let jobs = try SQLRequest<NotificationJobRow>(
                 literal: Self.leaseCandidates(
                     channel: query.channel, now: now, provider: query.provider, presentProviders: present,
-                    limit: wanted),
+                    accounts: accounts, limit: wanted),
                 cached: true
             ).fetchAll(db).map(\.model)
             examined += jobs.count

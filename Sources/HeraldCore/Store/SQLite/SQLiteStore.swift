@@ -113,7 +113,16 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func saveSettings(_ settings: NotificationSettings) async throws {
         try await write { db in
+            let old = try NotificationSettingsRow.find(tenantID: settings.tenantID).fetchOne(db)?.model
             try update(settings, db, entity: StoreEntity.settings, id: settings.tenantID)
+            // Jobs not yet handed out follow a changed account.
+            for (channel, from, to) in AccountMove.moves(from: old, to: settings) {
+                try db.execute(
+                    literal: """
+                        UPDATE notification_jobs SET account = \(to)
+                        WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(settings.tenantID) AND account = \(from)
+                        """)
+            }
         }
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite("store contract: provider accounts")
+struct AccountContractTests {
+    @Test(arguments: StoreFactory.all) func registeredAccountsAreKeptAndUpdated(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let salon = ProviderAccountRecord(
+                channel: "sms", provider: "twilio", name: "salon", senders: ["+15550000100"], ratePerSecond: 1, seenAt: Fixture.now)
+            let fallback = ProviderAccountRecord(
+                channel: "sms", provider: "vonage", name: "salon", senders: ["Salon"], ratePerSecond: 0, seenAt: Fixture.now)
+            try await store.recordAccounts([salon, fallback])
+            var later = salon
+            later.senders = ["+15550000200"]
+            later.seenAt = Fixture.minutes(5)
+            try await store.recordAccounts([later])
+            #expect(try await store.providerAccounts() == [later, fallback])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func aWorkerLeasesOnlyTheJobsOfItsAccounts(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            var salon = Fixture.dueJob("job_salon", for: booking, due: Fixture.minutes(-2))
+            salon.account = "salon"
+            let plain = Fixture.dueJob("job_default", for: booking, due: Fixture.minutes(-1))
+            try await Fixture.insert(booking, jobs: [salon, plain], into: store)
+
+            let queues = try await store.accountQueues(now: Fixture.now)
+            #expect(queues == [
+                AccountQueueStats(channel: "email", account: "", dueNow: 1, scheduled: 0, oldestDue: Fixture.minutes(-1)),
+                AccountQueueStats(channel: "email", account: "salon", dueNow: 1, scheduled: 0, oldestDue: Fixture.minutes(-2)),
+            ])
+            let defaultOnly = try await store.leaseDueJobs(leaseQuery(accounts: [""])) { _ in .lease }
+            #expect(defaultOnly.leased.map(\.job.id) == ["job_default"])
+            let spa = try await store.leaseDueJobs(leaseQuery(accounts: ["spa"], worker: "worker-2")) { _ in .lease }
+            #expect(spa.leased.isEmpty)
+            let salonWorker = try await store.leaseDueJobs(leaseQuery(accounts: ["", "salon"], worker: "worker-3")) { _ in .lease }
+            #expect(salonWorker.leased.map(\.job.id) == ["job_salon"])
+            #expect(salonWorker.leased.first?.job.account == "salon")
+        }
+    }
+
+    @Test(arguments: StoreFactory.all) func pendingJobsFollowTheirTenantsNewAccount(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            let waiting = Fixture.dueJob("job_waiting", for: booking, due: Fixture.minutes(60))
+            let held = Fixture.dueJob("job_held", for: booking, due: Fixture.minutes(-1))
+            var sms = Fixture.dueJob("job_sms", for: booking, due: Fixture.minutes(60), channel: "sms", provider: "twilio")
+            sms.recipient = "+441234567890"
+            try await Fixture.insert(booking, jobs: [waiting, held, sms], into: store)
+            _ = try await store.leaseDueJobs(leaseQuery()) { _ in .lease }  // job_held is in a worker's hands
+
+            var settings = try #require(try await store.settings(tenantID: "acme"))
+            settings.emailAccount = "salon"
+            try await store.saveSettings(settings)
+            let jobs = Dictionary(uniqueKeysWithValues: try await store.jobs(bookingID: booking.id).map { ($0.id, $0) })
+            #expect(jobs["job_waiting"]?.account == "salon")
+            #expect(jobs["job_held"]?.account == "", "a leased job keeps the account it went out with")
+            #expect(jobs["job_sms"]?.account == "", "another channel's jobs keep theirs")
+
+            settings.emailAccount = nil
+            try await store.saveSettings(settings)
+            #expect(try await store.jobs(bookingID: booking.id).first { $0.id == "job_waiting" }?.account == "")
+            #expect(try await store.settings(tenantID: "acme") == settings)
+        }
+    }
+}
