@@ -420,115 +420,146 @@ public nonisolated struct Herald_V1_UpdateSettingsRequest: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Herald_V1_CreateEventTypeRequest: Sendable {
+public nonisolated struct Herald_V1_CreateEventTypeRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// Default 60.
   public var durationMinutes: UInt32 {
-    get {_durationMinutes ?? 0}
-    set {_durationMinutes = newValue}
+    get {_storage._durationMinutes ?? 0}
+    set {_uniqueStorage()._durationMinutes = newValue}
   }
   /// Returns true if `durationMinutes` has been explicitly set.
-  public var hasDurationMinutes: Bool {self._durationMinutes != nil}
+  public var hasDurationMinutes: Bool {_storage._durationMinutes != nil}
   /// Clears the value of `durationMinutes`. Subsequent reads from it will return its default value.
-  public mutating func clearDurationMinutes() {self._durationMinutes = nil}
+  public mutating func clearDurationMinutes() {_uniqueStorage()._durationMinutes = nil}
 
   public var reminderOffsets: Herald_V1_ReminderOffsets {
-    get {_reminderOffsets ?? Herald_V1_ReminderOffsets()}
-    set {_reminderOffsets = newValue}
+    get {_storage._reminderOffsets ?? Herald_V1_ReminderOffsets()}
+    set {_uniqueStorage()._reminderOffsets = newValue}
   }
   /// Returns true if `reminderOffsets` has been explicitly set.
-  public var hasReminderOffsets: Bool {self._reminderOffsets != nil}
+  public var hasReminderOffsets: Bool {_storage._reminderOffsets != nil}
   /// Clears the value of `reminderOffsets`. Subsequent reads from it will return its default value.
-  public mutating func clearReminderOffsets() {self._reminderOffsets = nil}
+  public mutating func clearReminderOffsets() {_uniqueStorage()._reminderOffsets = nil}
 
-  public var hostEmails: [String] = []
+  public var hostEmails: [String] {
+    get {_storage._hostEmails}
+    set {_uniqueStorage()._hostEmails = newValue}
+  }
 
   public var sendConfirmation: Bool {
-    get {_sendConfirmation ?? false}
-    set {_sendConfirmation = newValue}
+    get {_storage._sendConfirmation ?? false}
+    set {_uniqueStorage()._sendConfirmation = newValue}
   }
   /// Returns true if `sendConfirmation` has been explicitly set.
-  public var hasSendConfirmation: Bool {self._sendConfirmation != nil}
+  public var hasSendConfirmation: Bool {_storage._sendConfirmation != nil}
   /// Clears the value of `sendConfirmation`. Subsequent reads from it will return its default value.
-  public mutating func clearSendConfirmation() {self._sendConfirmation = nil}
+  public mutating func clearSendConfirmation() {_uniqueStorage()._sendConfirmation = nil}
 
   public var sendRescheduleNotice: Bool {
-    get {_sendRescheduleNotice ?? false}
-    set {_sendRescheduleNotice = newValue}
+    get {_storage._sendRescheduleNotice ?? false}
+    set {_uniqueStorage()._sendRescheduleNotice = newValue}
   }
   /// Returns true if `sendRescheduleNotice` has been explicitly set.
-  public var hasSendRescheduleNotice: Bool {self._sendRescheduleNotice != nil}
+  public var hasSendRescheduleNotice: Bool {_storage._sendRescheduleNotice != nil}
   /// Clears the value of `sendRescheduleNotice`. Subsequent reads from it will return its default value.
-  public mutating func clearSendRescheduleNotice() {self._sendRescheduleNotice = nil}
+  public mutating func clearSendRescheduleNotice() {_uniqueStorage()._sendRescheduleNotice = nil}
 
   public var sendCancellationNotice: Bool {
-    get {_sendCancellationNotice ?? false}
-    set {_sendCancellationNotice = newValue}
+    get {_storage._sendCancellationNotice ?? false}
+    set {_uniqueStorage()._sendCancellationNotice = newValue}
   }
   /// Returns true if `sendCancellationNotice` has been explicitly set.
-  public var hasSendCancellationNotice: Bool {self._sendCancellationNotice != nil}
+  public var hasSendCancellationNotice: Bool {_storage._sendCancellationNotice != nil}
   /// Clears the value of `sendCancellationNotice`. Subsequent reads from it will return its default value.
-  public mutating func clearSendCancellationNotice() {self._sendCancellationNotice = nil}
+  public mutating func clearSendCancellationNotice() {_uniqueStorage()._sendCancellationNotice = nil}
 
   /// "email", "sms" or "off" for a rule of its own; absent or empty: the tenant's.
-  public var fallbackChannel: String = String()
+  public var fallbackChannel: String {
+    get {_storage._fallbackChannel}
+    set {_uniqueStorage()._fallbackChannel = newValue}
+  }
 
   /// With fallback_channel email or sms; 0-10080, default 0.
   public var fallbackAfterMinutes: UInt32 {
-    get {_fallbackAfterMinutes ?? 0}
-    set {_fallbackAfterMinutes = newValue}
+    get {_storage._fallbackAfterMinutes ?? 0}
+    set {_uniqueStorage()._fallbackAfterMinutes = newValue}
   }
   /// Returns true if `fallbackAfterMinutes` has been explicitly set.
-  public var hasFallbackAfterMinutes: Bool {self._fallbackAfterMinutes != nil}
+  public var hasFallbackAfterMinutes: Bool {_storage._fallbackAfterMinutes != nil}
   /// Clears the value of `fallbackAfterMinutes`. Subsequent reads from it will return its default value.
-  public mutating func clearFallbackAfterMinutes() {self._fallbackAfterMinutes = nil}
+  public mutating func clearFallbackAfterMinutes() {_uniqueStorage()._fallbackAfterMinutes = nil}
 
   /// Absent: the tenant's choice.
   public var askConfirmation: Bool {
-    get {_askConfirmation ?? false}
-    set {_askConfirmation = newValue}
+    get {_storage._askConfirmation ?? false}
+    set {_uniqueStorage()._askConfirmation = newValue}
   }
   /// Returns true if `askConfirmation` has been explicitly set.
-  public var hasAskConfirmation: Bool {self._askConfirmation != nil}
+  public var hasAskConfirmation: Bool {_storage._askConfirmation != nil}
   /// Clears the value of `askConfirmation`. Subsequent reads from it will return its default value.
-  public mutating func clearAskConfirmation() {self._askConfirmation = nil}
+  public mutating func clearAskConfirmation() {_uniqueStorage()._askConfirmation = nil}
 
   public var calendarInvites: Bool {
-    get {_calendarInvites ?? false}
-    set {_calendarInvites = newValue}
+    get {_storage._calendarInvites ?? false}
+    set {_uniqueStorage()._calendarInvites = newValue}
   }
   /// Returns true if `calendarInvites` has been explicitly set.
-  public var hasCalendarInvites: Bool {self._calendarInvites != nil}
+  public var hasCalendarInvites: Bool {_storage._calendarInvites != nil}
   /// Clears the value of `calendarInvites`. Subsequent reads from it will return its default value.
-  public mutating func clearCalendarInvites() {self._calendarInvites = nil}
+  public mutating func clearCalendarInvites() {_uniqueStorage()._calendarInvites = nil}
 
   /// One line of up to 500 characters.
-  public var location: String = String()
+  public var location: String {
+    get {_storage._location}
+    set {_uniqueStorage()._location = newValue}
+  }
 
   /// Up to 1000 characters; line breaks allowed.
-  public var description_p: String = String()
+  public var description_p: String {
+    get {_storage._description_p}
+    set {_uniqueStorage()._description_p = newValue}
+  }
+
+  /// Its own provider account per channel (one a worker of the channel
+  /// registered, or "default"); empty: the tenant's.
+  public var emailAccount: String {
+    get {_storage._emailAccount}
+    set {_uniqueStorage()._emailAccount = newValue}
+  }
+
+  public var smsAccount: String {
+    get {_storage._smsAccount}
+    set {_uniqueStorage()._smsAccount = newValue}
+  }
+
+  public var whatsappAccount: String {
+    get {_storage._whatsappAccount}
+    set {_uniqueStorage()._whatsappAccount = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _durationMinutes: UInt32? = nil
-  fileprivate var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
-  fileprivate var _sendConfirmation: Bool? = nil
-  fileprivate var _sendRescheduleNotice: Bool? = nil
-  fileprivate var _sendCancellationNotice: Bool? = nil
-  fileprivate var _fallbackAfterMinutes: UInt32? = nil
-  fileprivate var _askConfirmation: Bool? = nil
-  fileprivate var _calendarInvites: Bool? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Herald_V1_GetEventTypeRequest: Sendable {
@@ -725,6 +756,34 @@ public nonisolated struct Herald_V1_UpdateEventTypeRequest: @unchecked Sendable 
   public var hasDescription_p: Bool {_storage._description_p != nil}
   /// Clears the value of `description_p`. Subsequent reads from it will return its default value.
   public mutating func clearDescription_p() {_uniqueStorage()._description_p = nil}
+
+  /// Its own provider account per channel; "" follows the tenant's again.
+  public var emailAccount: String {
+    get {_storage._emailAccount ?? String()}
+    set {_uniqueStorage()._emailAccount = newValue}
+  }
+  /// Returns true if `emailAccount` has been explicitly set.
+  public var hasEmailAccount: Bool {_storage._emailAccount != nil}
+  /// Clears the value of `emailAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearEmailAccount() {_uniqueStorage()._emailAccount = nil}
+
+  public var smsAccount: String {
+    get {_storage._smsAccount ?? String()}
+    set {_uniqueStorage()._smsAccount = newValue}
+  }
+  /// Returns true if `smsAccount` has been explicitly set.
+  public var hasSmsAccount: Bool {_storage._smsAccount != nil}
+  /// Clears the value of `smsAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearSmsAccount() {_uniqueStorage()._smsAccount = nil}
+
+  public var whatsappAccount: String {
+    get {_storage._whatsappAccount ?? String()}
+    set {_uniqueStorage()._whatsappAccount = newValue}
+  }
+  /// Returns true if `whatsappAccount` has been explicitly set.
+  public var hasWhatsappAccount: Bool {_storage._whatsappAccount != nil}
+  /// Clears the value of `whatsappAccount`. Subsequent reads from it will return its default value.
+  public mutating func clearWhatsappAccount() {_uniqueStorage()._whatsappAccount = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2502,103 +2561,188 @@ nonisolated extension Herald_V1_UpdateSettingsRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Herald_V1_CreateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0\u{3}email_account\0\u{3}sms_account\0\u{3}whatsapp_account\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _id: String = String()
+    var _name: String = String()
+    var _durationMinutes: UInt32? = nil
+    var _reminderOffsets: Herald_V1_ReminderOffsets? = nil
+    var _hostEmails: [String] = []
+    var _sendConfirmation: Bool? = nil
+    var _sendRescheduleNotice: Bool? = nil
+    var _sendCancellationNotice: Bool? = nil
+    var _fallbackChannel: String = String()
+    var _fallbackAfterMinutes: UInt32? = nil
+    var _askConfirmation: Bool? = nil
+    var _calendarInvites: Bool? = nil
+    var _location: String = String()
+    var _description_p: String = String()
+    var _emailAccount: String = String()
+    var _smsAccount: String = String()
+    var _whatsappAccount: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _id = source._id
+      _name = source._name
+      _durationMinutes = source._durationMinutes
+      _reminderOffsets = source._reminderOffsets
+      _hostEmails = source._hostEmails
+      _sendConfirmation = source._sendConfirmation
+      _sendRescheduleNotice = source._sendRescheduleNotice
+      _sendCancellationNotice = source._sendCancellationNotice
+      _fallbackChannel = source._fallbackChannel
+      _fallbackAfterMinutes = source._fallbackAfterMinutes
+      _askConfirmation = source._askConfirmation
+      _calendarInvites = source._calendarInvites
+      _location = source._location
+      _description_p = source._description_p
+      _emailAccount = source._emailAccount
+      _smsAccount = source._smsAccount
+      _whatsappAccount = source._whatsappAccount
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self._durationMinutes) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._reminderOffsets) }()
-      case 6: try { try decoder.decodeRepeatedStringField(value: &self.hostEmails) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self._sendConfirmation) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self._sendRescheduleNotice) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self._sendCancellationNotice) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.fallbackChannel) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self._fallbackAfterMinutes) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self._askConfirmation) }()
-      case 13: try { try decoder.decodeSingularBoolField(value: &self._calendarInvites) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.location) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._durationMinutes) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._reminderOffsets) }()
+        case 6: try { try decoder.decodeRepeatedStringField(value: &_storage._hostEmails) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._sendConfirmation) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._sendRescheduleNotice) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._sendCancellationNotice) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._fallbackChannel) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._fallbackAfterMinutes) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._askConfirmation) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._location) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._emailAccount) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._smsAccount) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._whatsappAccount) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
-    }
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 2)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
-    }
-    try { if let v = self._durationMinutes {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._reminderOffsets {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.hostEmails.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.hostEmails, fieldNumber: 6)
-    }
-    try { if let v = self._sendConfirmation {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
-    } }()
-    try { if let v = self._sendRescheduleNotice {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._sendCancellationNotice {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
-    } }()
-    if !self.fallbackChannel.isEmpty {
-      try visitor.visitSingularStringField(value: self.fallbackChannel, fieldNumber: 10)
-    }
-    try { if let v = self._fallbackAfterMinutes {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 11)
-    } }()
-    try { if let v = self._askConfirmation {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 12)
-    } }()
-    try { if let v = self._calendarInvites {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 13)
-    } }()
-    if !self.location.isEmpty {
-      try visitor.visitSingularStringField(value: self.location, fieldNumber: 14)
-    }
-    if !self.description_p.isEmpty {
-      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 15)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      try { if let v = _storage._durationMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._reminderOffsets {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._hostEmails.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._hostEmails, fieldNumber: 6)
+      }
+      try { if let v = _storage._sendConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._sendRescheduleNotice {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._sendCancellationNotice {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._fallbackChannel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fallbackChannel, fieldNumber: 10)
+      }
+      try { if let v = _storage._fallbackAfterMinutes {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._askConfirmation {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._calendarInvites {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 13)
+      } }()
+      if !_storage._location.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._location, fieldNumber: 14)
+      }
+      if !_storage._description_p.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 15)
+      }
+      if !_storage._emailAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._emailAccount, fieldNumber: 16)
+      }
+      if !_storage._smsAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._smsAccount, fieldNumber: 17)
+      }
+      if !_storage._whatsappAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._whatsappAccount, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Herald_V1_CreateEventTypeRequest, rhs: Herald_V1_CreateEventTypeRequest) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.id != rhs.id {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs._durationMinutes != rhs._durationMinutes {return false}
-    if lhs._reminderOffsets != rhs._reminderOffsets {return false}
-    if lhs.hostEmails != rhs.hostEmails {return false}
-    if lhs._sendConfirmation != rhs._sendConfirmation {return false}
-    if lhs._sendRescheduleNotice != rhs._sendRescheduleNotice {return false}
-    if lhs._sendCancellationNotice != rhs._sendCancellationNotice {return false}
-    if lhs.fallbackChannel != rhs.fallbackChannel {return false}
-    if lhs._fallbackAfterMinutes != rhs._fallbackAfterMinutes {return false}
-    if lhs._askConfirmation != rhs._askConfirmation {return false}
-    if lhs._calendarInvites != rhs._calendarInvites {return false}
-    if lhs.location != rhs.location {return false}
-    if lhs.description_p != rhs.description_p {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._durationMinutes != rhs_storage._durationMinutes {return false}
+        if _storage._reminderOffsets != rhs_storage._reminderOffsets {return false}
+        if _storage._hostEmails != rhs_storage._hostEmails {return false}
+        if _storage._sendConfirmation != rhs_storage._sendConfirmation {return false}
+        if _storage._sendRescheduleNotice != rhs_storage._sendRescheduleNotice {return false}
+        if _storage._sendCancellationNotice != rhs_storage._sendCancellationNotice {return false}
+        if _storage._fallbackChannel != rhs_storage._fallbackChannel {return false}
+        if _storage._fallbackAfterMinutes != rhs_storage._fallbackAfterMinutes {return false}
+        if _storage._askConfirmation != rhs_storage._askConfirmation {return false}
+        if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
+        if _storage._location != rhs_storage._location {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._emailAccount != rhs_storage._emailAccount {return false}
+        if _storage._smsAccount != rhs_storage._smsAccount {return false}
+        if _storage._whatsappAccount != rhs_storage._whatsappAccount {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2701,7 +2845,7 @@ nonisolated extension Herald_V1_ListEventTypesResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateEventTypeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}clear_ask_confirmation\0\u{3}calendar_invites\0\u{3}clear_calendar_invites\0\u{1}location\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}clear_reminder_offsets\0\u{3}host_emails\0\u{3}set_host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}clear_ask_confirmation\0\u{3}calendar_invites\0\u{3}clear_calendar_invites\0\u{1}location\0\u{1}description\0\u{3}email_account\0\u{3}sms_account\0\u{3}whatsapp_account\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -2723,6 +2867,9 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
     var _clearCalendarInvites_p: Bool = false
     var _location: String? = nil
     var _description_p: String? = nil
+    var _emailAccount: String? = nil
+    var _smsAccount: String? = nil
+    var _whatsappAccount: String? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2752,6 +2899,9 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
       _clearCalendarInvites_p = source._clearCalendarInvites_p
       _location = source._location
       _description_p = source._description_p
+      _emailAccount = source._emailAccount
+      _smsAccount = source._smsAccount
+      _whatsappAccount = source._whatsappAccount
     }
   }
 
@@ -2789,6 +2939,9 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
         case 17: try { try decoder.decodeSingularBoolField(value: &_storage._clearCalendarInvites_p) }()
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._location) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._emailAccount) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._smsAccount) }()
+        case 22: try { try decoder.decodeSingularStringField(value: &_storage._whatsappAccount) }()
         default: break
         }
       }
@@ -2858,6 +3011,15 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
       try { if let v = _storage._description_p {
         try visitor.visitSingularStringField(value: v, fieldNumber: 19)
       } }()
+      try { if let v = _storage._emailAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._smsAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 21)
+      } }()
+      try { if let v = _storage._whatsappAccount {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 22)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2886,6 +3048,9 @@ nonisolated extension Herald_V1_UpdateEventTypeRequest: SwiftProtobuf.Message, S
         if _storage._clearCalendarInvites_p != rhs_storage._clearCalendarInvites_p {return false}
         if _storage._location != rhs_storage._location {return false}
         if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._emailAccount != rhs_storage._emailAccount {return false}
+        if _storage._smsAccount != rhs_storage._smsAccount {return false}
+        if _storage._whatsappAccount != rhs_storage._whatsappAccount {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -450,6 +450,22 @@ public nonisolated struct Herald_V1_EventType: @unchecked Sendable {
     set {_uniqueStorage()._description_p = newValue}
   }
 
+  /// Its own provider account per channel; empty: the tenant's.
+  public var emailAccount: String {
+    get {_storage._emailAccount}
+    set {_uniqueStorage()._emailAccount = newValue}
+  }
+
+  public var smsAccount: String {
+    get {_storage._smsAccount}
+    set {_uniqueStorage()._smsAccount = newValue}
+  }
+
+  public var whatsappAccount: String {
+    get {_storage._whatsappAccount}
+    set {_uniqueStorage()._whatsappAccount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1311,7 +1327,7 @@ nonisolated extension Herald_V1_ReminderOffsets: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EventType"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}id\0\u{1}name\0\u{3}duration_minutes\0\u{3}reminder_offsets\0\u{3}host_emails\0\u{3}send_confirmation\0\u{3}send_reschedule_notice\0\u{3}send_cancellation_notice\0\u{3}created_at\0\u{3}updated_at\0\u{3}fallback_channel\0\u{3}fallback_after_minutes\0\u{3}ask_confirmation\0\u{3}calendar_invites\0\u{1}location\0\u{1}description\0\u{3}email_account\0\u{3}sms_account\0\u{3}whatsapp_account\0")
 
   fileprivate class _StorageClass {
     var _tenantID: String = String()
@@ -1331,6 +1347,9 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
     var _calendarInvites: Bool? = nil
     var _location: String = String()
     var _description_p: String = String()
+    var _emailAccount: String = String()
+    var _smsAccount: String = String()
+    var _whatsappAccount: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1358,6 +1377,9 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
       _calendarInvites = source._calendarInvites
       _location = source._location
       _description_p = source._description_p
+      _emailAccount = source._emailAccount
+      _smsAccount = source._smsAccount
+      _whatsappAccount = source._whatsappAccount
     }
   }
 
@@ -1393,6 +1415,9 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
         case 15: try { try decoder.decodeSingularBoolField(value: &_storage._calendarInvites) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._location) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._emailAccount) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._smsAccount) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._whatsappAccount) }()
         default: break
         }
       }
@@ -1456,6 +1481,15 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._description_p.isEmpty {
         try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 17)
       }
+      if !_storage._emailAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._emailAccount, fieldNumber: 18)
+      }
+      if !_storage._smsAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._smsAccount, fieldNumber: 19)
+      }
+      if !_storage._whatsappAccount.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._whatsappAccount, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1482,6 +1516,9 @@ nonisolated extension Herald_V1_EventType: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._calendarInvites != rhs_storage._calendarInvites {return false}
         if _storage._location != rhs_storage._location {return false}
         if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._emailAccount != rhs_storage._emailAccount {return false}
+        if _storage._smsAccount != rhs_storage._smsAccount {return false}
+        if _storage._whatsappAccount != rhs_storage._whatsappAccount {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -123,6 +123,10 @@ public struct EventTypeView: Encodable {
     /// Absent: none.
     public var location: String?
     public var description: String?
+    /// Its own provider accounts; absent: the tenant's.
+    public var email_account: String?
+    public var sms_account: String?
+    public var whatsapp_account: String?
     public var created_at: String
     public var updated_at: String
 
@@ -142,6 +146,9 @@ public struct EventTypeView: Encodable {
         calendar_invites = eventType.hasCalendarInvites ? eventType.calendarInvites : nil
         location = eventType.location.isEmpty ? nil : eventType.location
         description = eventType.description_p.isEmpty ? nil : eventType.description_p
+        email_account = eventType.emailAccount.isEmpty ? nil : eventType.emailAccount
+        sms_account = eventType.smsAccount.isEmpty ? nil : eventType.smsAccount
+        whatsapp_account = eventType.whatsappAccount.isEmpty ? nil : eventType.whatsappAccount
         created_at = eventType.createdAt
         updated_at = eventType.updatedAt
     }

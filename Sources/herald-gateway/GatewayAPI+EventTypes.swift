@@ -32,6 +32,9 @@ extension GatewayAPI {
                 if let value = try body.bool("calendar_invites") { create.calendarInvites = value }
                 if let value = try body.string("location") { create.location = value }
                 if let value = try body.string("description") { create.description_p = value }
+                if let value = try body.string("email_account") { create.emailAccount = value }
+                if let value = try body.string("sms_account") { create.smsAccount = value }
+                if let value = try body.string("whatsapp_account") { create.whatsappAccount = value }
                 let eventType = try await core.admin.createEventType(create)
                 return try .json(EventTypeView(eventType), status: .created, location: "/api/event-types/\(eventType.id)")
             }.response
@@ -89,6 +92,22 @@ extension GatewayAPI {
             } else if let value = try body.string("description") {
                 update.description_p = value
             }
+            // null: the tenant's account again.
+            if case JSONValue.null? = body.object["email_account"] {
+                update.emailAccount = ""
+            } else if let value = try body.string("email_account") {
+                update.emailAccount = value
+            }
+            if case JSONValue.null? = body.object["sms_account"] {
+                update.smsAccount = ""
+            } else if let value = try body.string("sms_account") {
+                update.smsAccount = value
+            }
+            if case JSONValue.null? = body.object["whatsapp_account"] {
+                update.whatsappAccount = ""
+            } else if let value = try body.string("whatsapp_account") {
+                update.whatsappAccount = value
+            }
             let eventType = try await core.admin.updateEventType(update)
             return try Reply.json(EventTypeView(eventType)).response
         }
@@ -97,7 +116,8 @@ extension GatewayAPI {
     static let eventTypeFields: Set<String> = [
         "name", "duration_minutes", "reminder_minutes_before", "reminder_hours_before", "booking_notification_emails",
         "send_confirmation", "send_reschedule_notice", "send_cancellation_notice", "fallback_channel",
-        "fallback_after_minutes", "ask_confirmation", "calendar_invites", "location", "description",
+        "fallback_after_minutes", "ask_confirmation", "calendar_invites", "location", "description", "email_account",
+        "sms_account", "whatsapp_account",
     ]
 
     /// An event type's `fallback_channel`: "email", "sms" or "off" for its own rule, null

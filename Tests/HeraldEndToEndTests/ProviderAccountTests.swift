@@ -94,9 +94,18 @@ extension ChannelEndToEnd {
             let refused = try await core.herald("settings", "set", "salon", "--sms-account", "nope")
             #expect(refused.status != 0 && refused.stderr.contains("no sms worker has registered an account \"nope\""), "\(refused)")
             #expect(refused.stderr.contains("clinic, salon"), "\(refused)")
+            let eventTypeRefused = try await core.herald("event-type", "create", "salon", "express", "--name", "Express", "--sms-account", "nope")
+            #expect(eventTypeRefused.status != 0 && eventTypeRefused.stderr.contains("sms_account"), "\(eventTypeRefused)")
+            // An event type may choose its own account: its bookings go out with it.
+            _ = try await core.heraldOrThrow(["event-type", "create", "clinic", "vaccine", "--name", "Vaccination", "--sms-account", "salon"])
+            #expect(try await core.heraldOK("event-type", "show", "clinic", "vaccine").contains("sms salon"))
 
             try await core.createPhoneBooking("salon", id: "b-salon", phone: "+4915100000033")
             try await core.createPhoneBooking("clinic", id: "b-clinic", phone: "+4915199990033")
+            _ = try await core.heraldOrThrow([
+                "booking", "create", "clinic", "--id", "b-vaccine", "--start", iso8601(Date().addingTimeInterval(3 * 86400)),
+                "--phone", "+4915177770033", "--name", "Bo", "--event-type", "vaccine",
+            ])
             // Each receipt came back to its account's callback URL, signed with its token.
             _ = try await Self.waitForDelivered(core, tenant: "salon", booking: "b-salon")
             _ = try await Self.waitForDelivered(core, tenant: "clinic", booking: "b-clinic")
@@ -112,6 +121,9 @@ extension ChannelEndToEnd {
             #expect(clinicRequest.headers["authorization"] == "Basic " + Data("\(Self.clinicSID):\(Self.clinicToken)".utf8).base64EncodedString())
             #expect(clinicRequest.form["MessagingServiceSid"] == "MG00000000000000000000000000clinic" && clinicRequest.form["From"] == nil)
             #expect(clinicRequest.form["StatusCallback"]?.hasSuffix("/accounts/clinic/status") == true, "\(clinicRequest.form)")
+            _ = try await Self.waitForDelivered(core, tenant: "clinic", booking: "b-vaccine")
+            let vaccine = try #require(setup.peer.requests.first { $0.form["To"] == "+4915177770033" })
+            #expect(vaccine.path == "/2010-04-01/Accounts/\(Self.salonSID)/Messages.json", "the event type's account: \(vaccine.path)")
             #expect(requests.allSatisfy { $0.status == 201 }, "\(requests.map(\.status))")
 
             #expect(try await setup.channel.stop() == 0)

@@ -1,7 +1,43 @@
 import Foundation
 import HeraldProto
 
+/// A request's choice of provider account for a channel (`sms_account`, ...).
+struct AccountChoice {
+    var channel: String
+    var name: String
+    var field: String { channel + "_account" }
+}
+
 extension AdminService {
+    /// The choices that name an account some worker of the channel registered (or the
+    /// default, "" or "default"), by channel; every other choice fails its field,
+    /// naming the accounts there are. Reads the registered accounts only when a choice
+    /// names one.
+    func checkedAccounts(
+        _ choices: [AccountChoice?], _ validator: inout FieldValidator
+    ) async throws(AdminError) -> [String: String] {
+        let given = choices.compactMap { $0 }
+        var checked: [String: String] = [:]
+        var known: [ProviderAccountRecord] = []
+        if given.contains(where: { !ProviderAccounts.isDefault($0.name) }) {
+            known = try await storing { try await store.providerAccounts() }
+        }
+        for choice in given {
+            if ProviderAccounts.isDefault(choice.name)
+                || known.contains(where: { $0.channel == choice.channel && $0.name == choice.name })
+            {
+                checked[choice.channel] = choice.name
+            } else {
+                let names = Set(known.filter { $0.channel == choice.channel }.map(\.name)).sorted()
+                validator.fail(
+                    choice.field,
+                    "no \(choice.channel) worker has registered an account \"\(choice.name.prefix(64))\" (known: "
+                        + (names.isEmpty ? "none yet; start the channel with --accounts FILE" : names.joined(separator: ", ")) + ")")
+            }
+        }
+        return checked
+    }
+
     /// Every provider account workers registered (with any core), and accounts jobs
     /// wait for that none registered, with this core's workers that have each and its
     /// queue. Jobs name an account per channel, so an account's queue is the channel's

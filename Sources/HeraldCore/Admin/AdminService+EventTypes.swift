@@ -16,6 +16,12 @@ extension AdminService {
             : validFallback(request.fallbackChannel, afterMinutes: request.hasFallbackAfterMinutes ? request.fallbackAfterMinutes : 0, &validator)
         let location = validator.text("location", request.location, required: false, maxLength: 500)
         let details = validator.paragraphs("description", request.description_p)
+        // Empty: the tenant's; "default" (or a name): its own.
+        let accounts = try await checkedAccounts([
+            request.emailAccount.isEmpty ? nil : AccountChoice(channel: "email", name: request.emailAccount),
+            request.smsAccount.isEmpty ? nil : AccountChoice(channel: "sms", name: request.smsAccount),
+            request.whatsappAccount.isEmpty ? nil : AccountChoice(channel: "whatsapp", name: request.whatsappAccount),
+        ], &validator)
         try validator.finish()
         guard let id, let name, let duration else { throw .invalidArgument(validator.violations) }
 
@@ -30,6 +36,7 @@ extension AdminService {
             askConfirmation: request.hasAskConfirmation ? request.askConfirmation : nil,
             calendarInvites: request.hasCalendarInvites ? request.calendarInvites : nil,
             location: location.flatMap { $0.isEmpty ? nil : $0 }, details: details.flatMap { $0.isEmpty ? nil : $0 },
+            emailAccount: accounts["email"], smsAccount: accounts["sms"], whatsappAccount: accounts["whatsapp"],
             createdAt: now, updatedAt: now)
         try await storing { try await store.createEventType(eventType) }
         logger.info("event type created", metadata: ["tenant": "\(tenant.id)", "event_type": "\(id)"])
@@ -107,6 +114,16 @@ extension AdminService {
         if request.hasDescription_p, let details = validator.paragraphs("description", request.description_p) {
             eventType.details = details.isEmpty ? nil : details
         }
+        // "": the tenant's again.
+        let accounts = try await checkedAccounts([
+            request.hasEmailAccount && !request.emailAccount.isEmpty ? AccountChoice(channel: "email", name: request.emailAccount) : nil,
+            request.hasSmsAccount && !request.smsAccount.isEmpty ? AccountChoice(channel: "sms", name: request.smsAccount) : nil,
+            request.hasWhatsappAccount && !request.whatsappAccount.isEmpty
+                ? AccountChoice(channel: "whatsapp", name: request.whatsappAccount) : nil,
+        ], &validator)
+        if request.hasEmailAccount { eventType.emailAccount = accounts["email"] }
+        if request.hasSmsAccount { eventType.smsAccount = accounts["sms"] }
+        if request.hasWhatsappAccount { eventType.whatsappAccount = accounts["whatsapp"] }
         try validator.finish()
 
         eventType.updatedAt = clock.now()

@@ -138,28 +138,16 @@ extension AdminService {
                 settings.locale = request.locale
             }
         }
-        let accountChoices: [(field: String, channel: String, given: Bool, name: String, set: (inout NotificationSettings, String?) -> Void)] = [
-            ("email_account", "email", request.hasEmailAccount, request.emailAccount, { $0.emailAccount = $1 }),
-            ("sms_account", "sms", request.hasSmsAccount, request.smsAccount, { $0.smsAccount = $1 }),
-            ("whatsapp_account", "whatsapp", request.hasWhatsappAccount, request.whatsappAccount, { $0.whatsappAccount = $1 }),
-        ]
-        if accountChoices.contains(where: { $0.given && !ProviderAccounts.isDefault($0.name) }) {
-            let known = try await storing { try await store.providerAccounts() }
-            for choice in accountChoices where choice.given {
-                if ProviderAccounts.isDefault(choice.name) {
-                    choice.set(&settings, nil)
-                } else if known.contains(where: { $0.channel == choice.channel && $0.name == choice.name }) {
-                    choice.set(&settings, choice.name)
-                } else {
-                    let names = Set(known.filter { $0.channel == choice.channel }.map(\.name)).sorted()
-                    validator.fail(
-                        choice.field,
-                        "no \(choice.channel) worker has registered an account \"\(choice.name.prefix(64))\" (known: "
-                            + (names.isEmpty ? "none yet; start the channel with --accounts FILE" : names.joined(separator: ", ")) + ")")
-                }
-            }
-        } else {
-            for choice in accountChoices where choice.given { choice.set(&settings, nil) }
+        // "" or "default": the workers' default account, stored as none.
+        let accounts = try await checkedAccounts([
+            request.hasEmailAccount ? AccountChoice(channel: "email", name: request.emailAccount) : nil,
+            request.hasSmsAccount ? AccountChoice(channel: "sms", name: request.smsAccount) : nil,
+            request.hasWhatsappAccount ? AccountChoice(channel: "whatsapp", name: request.whatsappAccount) : nil,
+        ], &validator)
+        if request.hasEmailAccount { settings.emailAccount = accounts["email"].flatMap { ProviderAccounts.isDefault($0) ? nil : $0 } }
+        if request.hasSmsAccount { settings.smsAccount = accounts["sms"].flatMap { ProviderAccounts.isDefault($0) ? nil : $0 } }
+        if request.hasWhatsappAccount {
+            settings.whatsappAccount = accounts["whatsapp"].flatMap { ProviderAccounts.isDefault($0) ? nil : $0 }
         }
         try validator.finish()
 

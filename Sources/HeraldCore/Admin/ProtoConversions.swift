@@ -114,6 +114,9 @@ extension EventType {
             if let calendarInvites { $0.calendarInvites = calendarInvites }
             $0.location = location ?? ""
             $0.description_p = details ?? ""
+            $0.emailAccount = emailAccount ?? ""
+            $0.smsAccount = smsAccount ?? ""
+            $0.whatsappAccount = whatsappAccount ?? ""
             $0.createdAt = Timestamp.format(createdAt)
             $0.updatedAt = Timestamp.format(updatedAt)
         }

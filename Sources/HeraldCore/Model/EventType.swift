@@ -25,6 +25,10 @@ public struct EventType: Sendable, Equatable, Codable {
     /// What the customer should know (the invite's DESCRIPTION), e.g. "Please arrive
     /// ten minutes early"; "description" in the API.
     public var details: String?
+    /// Its own provider account per channel (nil: the tenant's choice).
+    public var emailAccount: String?
+    public var smsAccount: String?
+    public var whatsappAccount: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -43,6 +47,9 @@ public struct EventType: Sendable, Equatable, Codable {
         calendarInvites: Bool? = nil,
         location: String? = nil,
         details: String? = nil,
+        emailAccount: String? = nil,
+        smsAccount: String? = nil,
+        whatsappAccount: String? = nil,
         createdAt: Date,
         updatedAt: Date
     ) {
@@ -60,7 +67,22 @@ public struct EventType: Sendable, Equatable, Codable {
         self.calendarInvites = calendarInvites
         self.location = location
         self.details = details
+        self.emailAccount = emailAccount
+        self.smsAccount = smsAccount
+        self.whatsappAccount = whatsappAccount
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+extension EventType {
+    /// Its own account on `channel`, if it chose one.
+    public func account(for channel: String) -> String? {
+        switch channel {
+        case "email": emailAccount
+        case "sms": smsAccount
+        case "whatsapp": whatsappAccount
+        default: nil
+        }
     }
 }

@@ -118,6 +118,12 @@ public struct NotificationSettings: Sendable, Equatable, Codable {
 }
 
 extension NotificationSettings {
+    /// The account a job on `channel` of a booking of `eventType` names: the event
+    /// type's choice, else the tenant's, else "" (the default account).
+    public func account(for channel: String, eventType: EventType?) -> String {
+        eventType?.account(for: channel).map(ProviderAccounts.jobAccount) ?? account(for: channel)
+    }
+
     /// The account a job on `channel` names: the tenant's choice for e-mail, SMS or
     /// WhatsApp, "" (the default account) otherwise.
     public func account(for channel: String) -> String {
@@ -130,13 +136,32 @@ extension NotificationSettings {
     }
 }
 
-/// The channels whose provider account a settings change moves, with the old and the
-/// new account as jobs name them: pending jobs of the tenant on that channel follow.
+/// Where pending jobs go when a tenant or an event type chooses another provider
+/// account: the channel, and the account jobs name before and after. Only jobs not
+/// yet handed out move; a job in a worker's hands keeps the account it went out with.
 enum AccountMove {
+    static let channels = ["email", "sms", "whatsapp"]
+
+    /// The column of `event_types` (and `notification_settings`) holding a channel's account.
+    static func column(_ channel: String) -> String { channel + "_account" }
+
+    /// A tenant's change: its jobs on the channel move, except those of bookings whose
+    /// event type chose its own account there.
     static func moves(from old: NotificationSettings?, to new: NotificationSettings) -> [(channel: String, from: String, to: String)] {
         guard let old else { return [] }
-        return ["email", "sms", "whatsapp"].compactMap { channel in
+        return channels.compactMap { channel in
             let (from, to) = (old.account(for: channel), new.account(for: channel))
+            return from == to ? nil : (channel, from, to)
+        }
+    }
+
+    /// An event type's change: the jobs of its bookings move.
+    static func moves(
+        from old: EventType?, to new: EventType, settings: NotificationSettings?
+    ) -> [(channel: String, from: String, to: String)] {
+        guard let old, let settings else { return [] }
+        return channels.compactMap { channel in
+            let (from, to) = (settings.account(for: channel, eventType: old), settings.account(for: channel, eventType: new))
             return from == to ? nil : (channel, from, to)
         }
     }

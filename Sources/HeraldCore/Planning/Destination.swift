@@ -16,10 +16,10 @@ struct Destination: Sendable, Equatable {
     /// A channel needs both the tenant's consent (it is enabled) and somewhere to send
     /// (the booking has the address or phone); a blank address counts as none, since a
     /// job without a recipient could only fail.
-    static func customer(settings: NotificationSettings, booking: Booking) -> [Destination] {
+    static func customer(settings: NotificationSettings, booking: Booking, eventType: EventType? = nil) -> [Destination] {
         var destinations: [Destination] = []
         if settings.emailEnabled, let email = present(booking.customerEmail) {
-            destinations.append(Destination(channel: "email", recipient: email, account: settings.account(for: "email")))
+            destinations.append(Destination(channel: "email", recipient: email, account: settings.account(for: "email", eventType: eventType)))
         }
         if let phone = present(booking.customerPhone) {
             if settings.smsEnabled {
@@ -28,11 +28,11 @@ struct Destination: Sendable, Equatable {
                     recipient: phone,
                     provider: settings.smsProvider.rawValue,
                     fallbackProvider: smsFallback(settings),
-                    account: settings.account(for: "sms")
+                    account: settings.account(for: "sms", eventType: eventType)
                 ))
             }
             if settings.whatsappEnabled {
-                destinations.append(Destination(channel: "whatsapp", recipient: phone, account: settings.account(for: "whatsapp")))
+                destinations.append(Destination(channel: "whatsapp", recipient: phone, account: settings.account(for: "whatsapp", eventType: eventType)))
             }
         }
         return destinations

@@ -209,7 +209,7 @@ public enum Fallback {
             kind: original.kind, channel: channel.rawValue, provider: provider, recipient: recipient,
             reminderOffsetMinutes: original.reminderOffsetMinutes, scheduleVersion: original.scheduleVersion,
             eventID: eventID(forLogID: logID), dueAt: due, notAfter: booking.startAt, status: .pending, attempt: 0,
-            lastError: reason, createdAt: now, updatedAt: now, account: situation.settings.account(for: channel.rawValue)))
+            lastError: reason, createdAt: now, updatedAt: now, account: situation.settings.account(for: channel.rawValue, eventType: situation.eventType)))
     }
 }
 

@@ -110,7 +110,7 @@ public enum NotificationPlanner {
     ///   its own beside the request sent before.
     static func confirmations(_ input: PlanningInput, acknowledging: Bool = false) -> [NotificationJob] {
         guard input.eventType?.sendConfirmation ?? true else { return [] }
-        return Destination.customer(settings: input.settings, booking: input.booking).map { destination in
+        return Destination.customer(settings: input.settings, booking: input.booking, eventType: input.eventType).map { destination in
             job(.confirmation, to: destination, input, dueAt: input.now, notAfter: input.booking.startAt,
                 eventID: acknowledging ? input.event.id : "")
         }
@@ -138,7 +138,7 @@ public enum NotificationPlanner {
     /// or after the start is no reminder, and a repeat would be a duplicate message.
     static func reminders(_ input: PlanningInput) -> [NotificationJob] {
         let offsets = Set(input.eventType?.reminderOffsets ?? input.settings.reminderOffsets).filter { $0 >= 1 }
-        return Destination.customer(settings: input.settings, booking: input.booking).flatMap { destination in
+        return Destination.customer(settings: input.settings, booking: input.booking, eventType: input.eventType).flatMap { destination in
             offsets.map { offset in
                 job(
                     .reminder, to: destination, input,
@@ -158,7 +158,7 @@ public enum NotificationPlanner {
     /// sending for a week.
     static func followUp(_ input: PlanningInput) -> NotificationJob? {
         guard input.settings.followUpEnabled,
-              let destination = Destination.customer(settings: input.settings, booking: input.booking).first
+              let destination = Destination.customer(settings: input.settings, booking: input.booking, eventType: input.eventType).first
         else { return nil }
         let due = input.booking.endAt.addingTimeInterval(Double(input.settings.followUpMinutes) * 60)
         return job(.followUp, to: destination, input, dueAt: due, notAfter: due.addingTimeInterval(followUpLifetime))
@@ -168,7 +168,7 @@ public enum NotificationPlanner {
     static let followUpLifetime: TimeInterval = 7 * 24 * 60 * 60
 
     private static func customerNotices(_ kind: NotificationKind, notAfter: Date, _ input: PlanningInput) -> [NotificationJob] {
-        Destination.customer(settings: input.settings, booking: input.booking).map { destination in
+        Destination.customer(settings: input.settings, booking: input.booking, eventType: input.eventType).map { destination in
             job(kind, to: destination, input, dueAt: input.now, notAfter: notAfter)
         }
     }
@@ -189,12 +189,12 @@ public enum NotificationPlanner {
         var hosts: [(destination: Destination, teamDestinationID: String?)] = []
         if [.created, .rescheduled, .cancelled, .unconfirmed].contains(input.change), let eventType = input.eventType {
             hosts += eventType.hostEmails.map {
-                (Destination(channel: "email", recipient: $0, account: input.settings.account(for: "email")), nil)
+                (Destination(channel: "email", recipient: $0, account: input.settings.account(for: "email", eventType: input.eventType)), nil)
             }
         }
         hosts += input.teamDestinations
             .filter { $0.wants(input.change) && $0.tenantID == input.booking.tenantID }
-            .map { (Destination(channel: $0.channel, recipient: $0.recipient, account: input.settings.account(for: $0.channel)), $0.id) }
+            .map { (Destination(channel: $0.channel, recipient: $0.recipient, account: input.settings.account(for: $0.channel, eventType: input.eventType)), $0.id) }
 
         var seen = Set<String>()
         return hosts.compactMap { host in

@@ -33,6 +33,7 @@ struct EventTypeCommand: AsyncParsableCommand {
             valueName: "minutes"))
         var fallbackAfter: UInt32?
         @OptionGroup var customer: EventTypeCustomerOptions
+        @OptionGroup var accounts: EventTypeAccountOptions
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -53,6 +54,9 @@ struct EventTypeCommand: AsyncParsableCommand {
                 if let value = customer.calendarInvites?.value { request.calendarInvites = value }
                 if let location = customer.location { request.location = location }
                 if let description = customer.description { request.description_p = description }
+                if let name = accounts.emailAccount, name != "tenant" { request.emailAccount = name }
+                if let name = accounts.smsAccount, name != "tenant" { request.smsAccount = name }
+                if let name = accounts.whatsappAccount, name != "tenant" { request.whatsappAccount = name }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.createEventType(request)
@@ -132,6 +136,7 @@ struct EventTypeCommand: AsyncParsableCommand {
             "The wait of its own rule, in minutes (0: only on a report of failure).", valueName: "minutes"))
         var fallbackAfter: UInt32?
         @OptionGroup var customer: EventTypeCustomerOptions
+        @OptionGroup var accounts: EventTypeAccountOptions
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
 
@@ -169,6 +174,9 @@ struct EventTypeCommand: AsyncParsableCommand {
                 }
                 if let location = customer.location { request.location = location }
                 if let description = customer.description { request.description_p = description }
+                if let name = accounts.emailAccount { request.emailAccount = name == "tenant" ? "" : name }
+                if let name = accounts.smsAccount { request.smsAccount = name == "tenant" ? "" : name }
+                if let name = accounts.whatsappAccount { request.whatsappAccount = name == "tenant" ? "" : name }
             }
             let eventType = try await CoreConnection.with(core) {
                 try await $0.admin.updateEventType(request)
@@ -193,6 +201,19 @@ struct EventTypeCustomerOptions: ParsableArguments {
     var location: String?
     @Option(help: "What its customers should know (the calendar invite's DESCRIPTION); \"\" removes it.")
     var description: String?
+}
+
+/// The provider accounts an event type's messages go out with (create and update).
+struct EventTypeAccountOptions: ParsableArguments {
+    @Option(name: .customLong("email-account"), help: ArgumentHelp(
+        "Its e-mails' provider account: a registered name, default, or tenant (the tenant's).", valueName: "name"))
+    var emailAccount: String?
+    @Option(name: .customLong("sms-account"), help: ArgumentHelp(
+        "Its SMS' provider account: a registered name, default, or tenant.", valueName: "name"))
+    var smsAccount: String?
+    @Option(name: .customLong("whatsapp-account"), help: ArgumentHelp(
+        "Its WhatsApp messages' provider account: a registered name, default, or tenant.", valueName: "name"))
+    var whatsappAccount: String?
 }
 
 private func reminderText(_ eventType: Herald_V1_EventType) -> String {
@@ -221,6 +242,9 @@ private func printEventType(_ eventType: Herald_V1_EventType, json: Bool) throws
     fields.append("calendar invites", eventType.hasCalendarInvites ? onOff(eventType.calendarInvites) : "the tenant's")
     if !eventType.location.isEmpty { fields.append("location", eventType.location) }
     if !eventType.description_p.isEmpty { fields.append("description", eventType.description_p) }
+    let accounts = [("email", eventType.emailAccount), ("sms", eventType.smsAccount), ("whatsapp", eventType.whatsappAccount)]
+        .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1)" }
+    fields.append("accounts", accounts.isEmpty ? "the tenant's" : accounts.joined(separator: ", ") + " (others the tenant's)")
     fields.append("updated", eventType.updatedAt)
     print(fields.render())
 }

@@ -333,8 +333,8 @@ enum StoredFormatSample {
         INSERT INTO tenants VALUES('beta','Beta','2027-01-15 08:01:30.500');
         INSERT INTO notification_settings VALUES('acme',1,1,1,'[2880,60,5]','vonage',1,'Europe/Berlin',1320,420,1,90,'Zoë & Co / Salon','desk@acme.example','de-DE','2027-01-15 08:00:00.000',NULL,0,'[]','[]',0,0,0,0,1,NULL,NULL,NULL);
         INSERT INTO notification_settings VALUES('beta',1,0,0,'[1440,60]','twilio',0,'UTC',NULL,NULL,0,120,'',NULL,'en-US','2027-01-15 08:01:30.500',NULL,0,'[]','[]',0,0,0,0,1,NULL,NULL,NULL);
-        INSERT INTO event_types VALUES('acme','haircut','Haircut',45,'[1440,30]','["front-desk@acme.example","owner@acme.example"]',1,1,1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,0,NULL,NULL,NULL,NULL);
-        INSERT INTO event_types VALUES('acme','consult','Consult',60,NULL,'[]',0,0,0,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000',NULL,0,NULL,NULL,NULL,NULL);
+        INSERT INTO event_types VALUES('acme','haircut','Haircut',45,'[1440,30]','["front-desk@acme.example","owner@acme.example"]',1,1,1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',NULL,0,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+        INSERT INTO event_types VALUES('acme','consult','Consult',60,NULL,'[]',0,0,0,'2027-01-15 08:00:00.000','2027-01-15 08:00:00.000',NULL,0,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
         INSERT INTO bookings VALUES('bk_1','acme','haircut','Zoë "Q" O''Neil / 東京','zoe@example.com','+4915112345678','2027-01-18 08:00:00.250','2027-01-18 08:45:00.250','confirmed',1,'2027-01-15 08:00:00.000','2027-01-15 08:01:30.500',0,NULL);
         INSERT INTO bookings VALUES('bk_2','beta',NULL,'Ada',NULL,NULL,'2027-01-18 08:00:00.250','2027-01-18 08:00:00.250','pending',1,'2027-01-15 08:01:30.500','2027-01-15 08:01:30.500',0,NULL);
         INSERT INTO webhook_subscriptions VALUES('wh_1','acme','https://hooks.acme.example/herald/in?x=1','["booking.created","booking.cancelled"]','whsec_c2VjcmV0',0,'the endpoint answered: 410 Gone','2027-01-15 08:00:00.000');

@@ -68,4 +68,45 @@ struct AccountContractTests {
             #expect(try await store.settings(tenantID: "acme") == settings)
         }
     }
+
+    /// A booking of an event type that chose its own account keeps it when the tenant
+    /// changes its own, and follows the event type's changes.
+    @Test(arguments: StoreFactory.all) func anEventTypesAccountComesBeforeTheTenants(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            var consult = EventType(
+                tenantID: "acme", id: "consult", name: "Consultation", smsAccount: "clinic",
+                createdAt: Fixture.now, updatedAt: Fixture.now)
+            try await store.createEventType(consult)
+            #expect(try await store.eventType(tenantID: "acme", id: "consult") == consult)
+
+            var own = Fixture.booking(id: "b_own")
+            own.eventTypeID = "consult"
+            let plain = Fixture.booking(id: "b_plain")
+            func smsJob(_ id: String, _ booking: Booking, account: String) -> NotificationJob {
+                var job = Fixture.dueJob(id, for: booking, due: Fixture.minutes(60), channel: "sms", provider: "twilio")
+                job.account = account
+                return job
+            }
+            try await Fixture.insert(own, jobs: [smsJob("job_own", own, account: "clinic")], into: store)
+            try await Fixture.insert(plain, jobs: [smsJob("job_plain", plain, account: "")], into: store)
+            func account(_ booking: String) async throws -> String? {
+                try await store.jobs(bookingID: booking).first?.account
+            }
+
+            var settings = try #require(try await store.settings(tenantID: "acme"))
+            settings.smsAccount = "salon"
+            try await store.saveSettings(settings)
+            #expect(try await account("b_plain") == "salon")
+            #expect(try await account("b_own") == "clinic", "the event type's own account stays")
+
+            consult.smsAccount = nil
+            try await store.saveEventType(consult)
+            #expect(try await account("b_own") == "salon", "back to the tenant's")
+            consult.smsAccount = "default"
+            try await store.saveEventType(consult)
+            #expect(try await account("b_own") == "", "the default account, by its own choice")
+            #expect(try await account("b_plain") == "salon")
+        }
+    }
 }

@@ -66,6 +66,7 @@ enum PostgresInsert {
                     fallback_channel = \(e.fallback?.channelName), fallback_after_minutes = \(e.fallback?.afterMinutes ?? 0),
                     ask_confirmation = \(e.askConfirmation), calendar_invites = \(e.calendarInvites),
                     location = \(e.location), description = \(e.details),
+                    email_account = \(e.emailAccount), sms_account = \(e.smsAccount), whatsapp_account = \(e.whatsappAccount),
                     created_at = \(e.createdAt.postgres), updated_at = \(e.updatedAt.postgres)
                 WHERE tenant_id = \(e.tenantID) AND id = \(e.id)
                 RETURNING 1
@@ -75,12 +76,14 @@ enum PostgresInsert {
             INSERT INTO event_types (
                 tenant_id, id, name, duration_minutes, reminder_offsets, host_emails, send_confirmation,
                 send_reschedule_notice, send_cancellation_notice, fallback_channel, fallback_after_minutes,
-                ask_confirmation, calendar_invites, location, description, created_at, updated_at
+                ask_confirmation, calendar_invites, location, description, email_account, sms_account,
+                whatsapp_account, created_at, updated_at
             ) VALUES (
                 \(e.tenantID), \(e.id), \(e.name), \(e.durationMinutes), \(offsets), \(hosts),
                 \(e.sendConfirmation), \(e.sendRescheduleNotice), \(e.sendCancellationNotice),
                 \(e.fallback?.channelName), \(e.fallback?.afterMinutes ?? 0), \(e.askConfirmation), \(e.calendarInvites),
-                \(e.location), \(e.details), \(e.createdAt.postgres), \(e.updatedAt.postgres)
+                \(e.location), \(e.details), \(e.emailAccount), \(e.smsAccount), \(e.whatsappAccount),
+                \(e.createdAt.postgres), \(e.updatedAt.postgres)
             )
             """
     }

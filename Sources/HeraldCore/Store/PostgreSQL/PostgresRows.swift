@@ -85,6 +85,7 @@ extension EventType: PostgresModel {
             fallback: FallbackOverride(channel: try c("fallback_channel"), afterMinutes: try c.int("fallback_after_minutes")),
             askConfirmation: try c("ask_confirmation"), calendarInvites: try c("calendar_invites"),
             location: try c("location"), details: try c("description"),
+            emailAccount: try c("email_account"), smsAccount: try c("sms_account"), whatsappAccount: try c("whatsapp_account"),
             createdAt: try c.date("created_at"), updatedAt: try c.date("updated_at"))
     }
 }

@@ -359,6 +359,9 @@ enum PostgresSchema {
         ALTER TABLE notification_settings ADD COLUMN email_account text;
         ALTER TABLE notification_settings ADD COLUMN sms_account text;
         ALTER TABLE notification_settings ADD COLUMN whatsapp_account text;
+        ALTER TABLE event_types ADD COLUMN email_account text;
+        ALTER TABLE event_types ADD COLUMN sms_account text;
+        ALTER TABLE event_types ADD COLUMN whatsapp_account text;
         CREATE TABLE provider_accounts (
             channel text NOT NULL,
             provider text NOT NULL,

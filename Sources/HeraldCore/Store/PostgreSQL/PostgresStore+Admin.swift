@@ -83,6 +83,9 @@ extension PostgresStore {
                 try await connection.run("""
                     UPDATE notification_jobs SET account = \(to)
                     WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(settings.tenantID) AND account = \(from)
+                      AND booking_id NOT IN (
+                          SELECT b.id FROM bookings b JOIN event_types e ON e.tenant_id = b.tenant_id AND e.id = b.event_type_id
+                          WHERE b.tenant_id = \(settings.tenantID) AND e.\(unescaped: AccountMove.column(channel)) IS NOT NULL)
                     """, self.logger)
             }
         }
@@ -118,8 +121,21 @@ extension PostgresStore {
     public func saveEventType(_ eventType: EventType) async throws {
         let update = try PostgresInsert.eventType(eventType, update: true)
         try await writeConfiguration { connection in
+            let old: EventType? = try await connection.one(
+                "SELECT * FROM event_types WHERE tenant_id = \(eventType.tenantID) AND id = \(eventType.id) FOR UPDATE", self.logger)
+            let settings: NotificationSettings? = try await connection.one(
+                "SELECT * FROM notification_settings WHERE tenant_id = \(eventType.tenantID)", self.logger)
             guard try await connection.exists(update, self.logger) else {
                 throw StoreError.notFound(entity: StoreEntity.eventType, id: eventType.id)
+            }
+            // Jobs of its bookings not yet handed out follow a changed account.
+            for (channel, from, to) in AccountMove.moves(from: old, to: eventType, settings: settings) {
+                try await connection.run("""
+                    UPDATE notification_jobs SET account = \(to)
+                    WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(eventType.tenantID) AND account = \(from)
+                      AND booking_id IN (
+                          SELECT id FROM bookings WHERE tenant_id = \(eventType.tenantID) AND event_type_id = \(eventType.id))
+                    """, self.logger)
             }
         }
     }

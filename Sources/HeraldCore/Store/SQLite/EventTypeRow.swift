@@ -20,6 +20,9 @@ struct EventTypeRow: ModelRow, PersistableRecord {
     var calendarInvites: Bool?
     var location: String?
     var details: String?
+    var emailAccount: String?
+    var smsAccount: String?
+    var whatsappAccount: String?
     var createdAt: Date
     var updatedAt: Date
 
@@ -39,6 +42,9 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         case calendarInvites = "calendar_invites"
         case location
         case details = "description"
+        case emailAccount = "email_account"
+        case smsAccount = "sms_account"
+        case whatsappAccount = "whatsapp_account"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -73,6 +79,9 @@ struct EventTypeRow: ModelRow, PersistableRecord {
         calendarInvites = eventType.calendarInvites
         location = eventType.location
         details = eventType.details
+        emailAccount = eventType.emailAccount
+        smsAccount = eventType.smsAccount
+        whatsappAccount = eventType.whatsappAccount
         createdAt = eventType.createdAt
         updatedAt = eventType.updatedAt
     }
@@ -84,6 +93,7 @@ struct EventTypeRow: ModelRow, PersistableRecord {
             sendRescheduleNotice: sendRescheduleNotice, sendCancellationNotice: sendCancellationNotice,
             fallback: FallbackOverride(channel: fallbackChannel, afterMinutes: fallbackAfterMinutes),
             askConfirmation: askConfirmation, calendarInvites: calendarInvites, location: location, details: details,
+            emailAccount: emailAccount, smsAccount: smsAccount, whatsappAccount: whatsappAccount,
             createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -71,6 +71,9 @@ enum SQLiteSchema {
         ALTER TABLE notification_settings ADD COLUMN email_account TEXT;
         ALTER TABLE notification_settings ADD COLUMN sms_account TEXT;
         ALTER TABLE notification_settings ADD COLUMN whatsapp_account TEXT;
+        ALTER TABLE event_types ADD COLUMN email_account TEXT;
+        ALTER TABLE event_types ADD COLUMN sms_account TEXT;
+        ALTER TABLE event_types ADD COLUMN whatsapp_account TEXT;
         CREATE TABLE provider_accounts (
             channel TEXT NOT NULL,
             provider TEXT NOT NULL,

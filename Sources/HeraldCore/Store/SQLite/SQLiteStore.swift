@@ -121,6 +121,9 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                     literal: """
                         UPDATE notification_jobs SET account = \(to)
                         WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(settings.tenantID) AND account = \(from)
+                          AND booking_id NOT IN (
+                              SELECT b.id FROM bookings b JOIN event_types e ON e.tenant_id = b.tenant_id AND e.id = b.event_type_id
+                              WHERE b.tenant_id = \(settings.tenantID) AND e.\(sql: AccountMove.column(channel)) IS NOT NULL)
                         """)
             }
         }
@@ -148,7 +151,19 @@ public final class SQLiteStore: DispatchStore, AdminStore {
 
     public func saveEventType(_ eventType: EventType) async throws {
         try await write { db in
+            let old = try EventTypeRow.find(tenantID: eventType.tenantID, id: eventType.id).fetchOne(db)?.model
+            let settings = try NotificationSettingsRow.find(tenantID: eventType.tenantID).fetchOne(db)?.model
             try update(eventType, db, entity: StoreEntity.eventType, id: eventType.id)
+            // Jobs of its bookings not yet handed out follow a changed account.
+            for (channel, from, to) in AccountMove.moves(from: old, to: eventType, settings: settings) {
+                try db.execute(
+                    literal: """
+                        UPDATE notification_jobs SET account = \(to)
+                        WHERE status = 'pending' AND channel = \(channel) AND tenant_id = \(eventType.tenantID) AND account = \(from)
+                          AND booking_id IN (
+                              SELECT id FROM bookings WHERE tenant_id = \(eventType.tenantID) AND event_type_id = \(eventType.id))
+                        """)
+            }
         }
     }
 
