@@ -23,6 +23,23 @@ struct TwilioConfiguration: ChannelConfiguration {
     /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.
     var callbackURL: String?
 
+    /// Twilio's published sending rates per sender: 1 message a second from a US (or
+    /// any) long code, 3 from a US toll-free number, 100 from a short code. A Messaging
+    /// Service spreads messages over its numbers, so Herald sets no limit of its own;
+    /// give `rate_per_second` where these do not fit.
+    var defaultRatePerSecond: Double? {
+        switch sender {
+        case .messagingService: return nil
+        case .phoneNumber(let number):
+            let digits = number.filter(\.isNumber)
+            if !number.hasPrefix("+"), (3...6).contains(digits.count) { return 100 }
+            if number.hasPrefix("+1"), ["800", "833", "844", "855", "866", "877", "888"].contains(String(digits.dropFirst().prefix(3))) {
+                return 3
+            }
+            return 1
+        }
+    }
+
     /// The number or Messaging Service its messages come from.
     var senders: [String] {
         switch sender {

@@ -15,6 +15,9 @@ struct VonageConfiguration: ChannelConfiguration {
     var sender: String
 
     var senders: [String] { [sender] }
+
+    /// Vonage's default: 30 requests a second per API key.
+    var defaultRatePerSecond: Double? { 30 }
     /// Without a trailing slash.
     var apiBase: String
     /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.

@@ -16,6 +16,9 @@ struct WhatsAppConfiguration: ChannelConfiguration {
 
     /// The WhatsApp business phone number (by its id) messages come from.
     var senders: [String] { [phoneNumberID] }
+
+    /// Meta's default throughput: 80 messages a second per business phone number.
+    var defaultRatePerSecond: Double? { 80 }
     /// Without a trailing slash.
     var apiBase: String
     var apiVersion: String

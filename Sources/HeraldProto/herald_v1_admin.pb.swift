@@ -2002,7 +2002,7 @@ public nonisolated struct Herald_V1_AccountInfo: Sendable {
 
   public var senders: [String] = []
 
-  /// Messages per second; 0: the channel's default.
+  /// Messages per second the core hands out; 0: no limit.
   public var ratePerSecond: Double = 0
 
   /// When a worker last registered it (with any core); empty if never.

@@ -420,7 +420,9 @@ public nonisolated struct Herald_V1_ChannelAccount: Sendable {
   /// phone-number ids, From addresses.
   public var senders: [String] = []
 
-  /// Messages per second its sender may send; 0: the channel's default.
+  /// Messages per second its sender may send (the core hands out no more); 0: no
+  /// limit. HeraldChannelKit sends the account's rate_per_second, else the
+  /// provider's published limit for the sender.
   public var ratePerSecond: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

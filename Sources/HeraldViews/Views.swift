@@ -251,7 +251,7 @@ public struct AccountView: Encodable {
     public var provider: String?
     public var name: String
     public var senders: [String]
-    /// nil: the channel's default.
+    /// Messages a second the core hands out; nil: no limit.
     public var rate_per_second: Double?
     public var seen_at: String?
     public var workers_here: UInt32

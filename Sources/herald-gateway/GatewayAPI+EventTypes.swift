@@ -15,7 +15,9 @@ extension GatewayAPI {
             return try await idempotent(request, context, body: data) {
                 let body = try JSONBody(data).acceptingFormerNames(of: Self.eventTypeFields)
                 try body.allowOnly(Self.eventTypeFields.union(["tenant_id", "id"]))
-                let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+                let caller = try context.requireCaller()
+                let tenant = try caller.tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+                try Self.accountsNeedAnAdmin(caller, body)
                 var create = Herald_V1_CreateEventTypeRequest()
                 create.tenantID = tenant
                 create.id = try body.string("id") ?? ""
@@ -51,7 +53,9 @@ extension GatewayAPI {
             let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.eventTypeFields)
             try body.allowOnly(Self.eventTypeFields.union(["tenant_id"]))
             try body.requireAny(of: Self.eventTypeFields)
-            let tenant = try context.requireCaller().tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+            let caller = try context.requireCaller()
+            let tenant = try caller.tenant(try body.string("tenant_id") ?? request.uri.queryParameters.get("tenant_id"))
+            try Self.accountsNeedAnAdmin(caller, body)
             var update = Herald_V1_UpdateEventTypeRequest()
             update.tenantID = tenant
             update.id = context.path("id") ?? ""

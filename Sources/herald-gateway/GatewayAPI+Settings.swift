@@ -11,8 +11,10 @@ extension GatewayAPI {
             return try Reply.json(SettingsView(settings)).response
         }
         api.patch("tenants/{tenant}/settings") { request, context in
-            let tenant = try context.requireCaller().tenant(context.path("tenant"), field: "tenant")
+            let caller = try context.requireCaller()
+            let tenant = try caller.tenant(context.path("tenant"), field: "tenant")
             let body = try JSONBody(try await Self.readBody(request)).acceptingFormerNames(of: Self.settingsFields)
+            try Self.accountsNeedAnAdmin(caller, body)
             // Replacing one keyword list keeps the other: read it first.
             let current = body.has("reply_confirm_keywords") != body.has("reply_cancel_keywords")
                 ? try await core.admin.getSettings(.with { $0.tenantID = tenant }) : nil
@@ -92,6 +94,16 @@ extension GatewayAPI {
             update.replyCancelKeywords = cancel ?? current?.replyCancelKeywords ?? []
         }
         return update
+    }
+
+    /// The provider accounts (whose credentials and senders they are) are the
+    /// operator's to assign: a tenant key may not choose one, so a business can never
+    /// send as another's number.
+    static let accountFields = ["email_account", "sms_account", "whatsapp_account"]
+
+    static func accountsNeedAnAdmin(_ caller: Caller, _ body: JSONBody) throws(Problem) {
+        guard caller.role != .admin, let field = accountFields.first(where: { body.has($0) }) else { return }
+        throw .forbidden("\(field): provider accounts are assigned with an admin key")
     }
 
     static let settingsFields: Set<String> = [

@@ -70,9 +70,10 @@ public final class AccountsPlugin<Plugin: ConfiguredChannelPlugin>: ChannelPlugi
         current.withLock { accounts in
             accounts.sorted { $0.key < $1.key }.map { name, account in
                 .with {
+                    let configuration = try? account.plugin.configuration.get()
                     $0.name = name
-                    $0.senders = (try? account.plugin.configuration.get())?.senders ?? []
-                    $0.ratePerSecond = account.rate ?? 0
+                    $0.senders = configuration?.senders ?? []
+                    $0.ratePerSecond = account.rate ?? configuration?.defaultRatePerSecond ?? 0
                 }
             }
         }
@@ -116,7 +117,7 @@ public final class AccountsPlugin<Plugin: ConfiguredChannelPlugin>: ChannelPlugi
         }
         for entry in try AccountsFile.load(path: file) {
             // An account's own variables come from its entry only, never the environment.
-            var variables = environment.filter { !Plugin.Configuration.accountVariables.contains($0.key) }
+            var variables = Plugin.Configuration.shared(environment, with: entry.variables)
                 .merging(entry.variables) { _, account in account }
             if let base = environment[ChannelOptions.callbackURLVariable], !base.isEmpty {
                 variables[ChannelOptions.callbackURLVariable] = base + callbackPrefix(entry.name)

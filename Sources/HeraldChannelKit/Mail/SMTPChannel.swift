@@ -162,4 +162,15 @@ extension SMTPChannel.Settings: ChannelConfiguration {
 
     /// An account gives its From address; it may share the environment's server and login.
     public static var accountVariables: Set<String> { [SMTPChannel.Variable.from] }
+
+    /// An account on its own server never takes the environment's login (or CA) there.
+    public static func shared(_ environment: [String: String], with variables: [String: String]) -> [String: String] {
+        var shared = environment.filter { !accountVariables.contains($0.key) }
+        if variables[SMTPChannel.Variable.url] != nil {
+            for variable in [SMTPChannel.Variable.username, SMTPChannel.Variable.password, SMTPChannel.Variable.caFile] {
+                shared.removeValue(forKey: variable)
+            }
+        }
+        return shared
+    }
 }

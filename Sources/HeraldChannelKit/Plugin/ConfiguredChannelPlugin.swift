@@ -14,11 +14,22 @@ public protocol ChannelConfiguration: Sendable {
     /// environment, so an entry that forgets its token is refused instead of sending
     /// with the default account's. Other variables (an API base, a timeout) it may share.
     static var accountVariables: Set<String> { get }
+    /// The part of the program's environment a named account with `variables` shares:
+    /// by default all but ``accountVariables``.
+    static func shared(_ environment: [String: String], with variables: [String: String]) -> [String: String]
+    /// How many messages a second its sender may send by the provider's published
+    /// limits, when its account names no `rate_per_second`; nil: no limit.
+    var defaultRatePerSecond: Double? { get }
 }
 
 extension ChannelConfiguration {
     public var senders: [String] { [] }
+    public var defaultRatePerSecond: Double? { nil }
     public static var accountVariables: Set<String> { [] }
+
+    public static func shared(_ environment: [String: String], with variables: [String: String]) -> [String: String] {
+        environment.filter { !accountVariables.contains($0.key) }
+    }
 }
 
 /// A channel plugin that is its configuration type and its send: the protocol

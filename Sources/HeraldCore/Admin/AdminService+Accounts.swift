@@ -60,8 +60,7 @@ extension AdminService {
                 $0.ratePerSecond = record.ratePerSecond
                 $0.seenAt = Timestamp.format(record.seenAt)
                 $0.workersHere = UInt32(workers.filter {
-                    $0.channel == record.channel && ($0.provider == record.provider || $0.provider == "outbox")
-                        && $0.accounts.contains(record.name)
+                    $0.channel == record.channel && $0.provider == record.provider && $0.accounts.contains(record.name)
                 }.count)
                 $0.dueNow = UInt64(queue?.dueNow ?? 0)
                 $0.scheduled = UInt64(queue?.scheduled ?? 0)

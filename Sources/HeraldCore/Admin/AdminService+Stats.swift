@@ -22,8 +22,12 @@ extension AdminService {
     /// (the query behind `ListChannels`) and connected workers are counted now.
     /// - Parameter workers: the dispatcher's view of connected workers.
     public func metricsExposition(workers: [WorkerSnapshot]) async throws(AdminError) -> String {
-        let queues = try await storing { try await store.queueStats(now: clock.now()) }
+        let now = clock.now()
+        let (queues, accounts) = try await storing {
+            (try await store.queueStats(now: now), try await store.accountQueues(now: now))
+        }
         metrics.updateGauges(queues: queues, workers: workers)
+        metrics.updateAccountGauges(accounts, now: now)
         return metrics.exposition()
     }
 }

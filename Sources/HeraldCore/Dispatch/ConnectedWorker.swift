@@ -25,6 +25,11 @@ struct ConnectedWorker: Equatable {
     /// The `account` values of the jobs it may take ("" is the default account).
     var jobAccounts: Set<String> { Set(accounts.map { ProviderAccounts.jobAccount($0.name) }) }
 
+    /// Its paced accounts: each job account with the rate its sender may send at.
+    var accountRates: [String: Double] {
+        Dictionary(accounts.filter { $0.ratePerSecond > 0 }.map { (ProviderAccounts.jobAccount($0.name), $0.ratePerSecond) }) { a, _ in a }
+    }
+
     var freeCredit: Int { max(0, maxInFlight - inFlight.count) }
 
     /// The provider whose jobs it is given.
@@ -44,6 +49,8 @@ struct InFlightDelivery {
     let notAfter: Date?
     let leaseExpiresAt: Date
     let hasFallbackProvider: Bool
+    /// Its sender's bucket (``Pacer/key(pool:account:)``), when its account is paced.
+    var paceKey: String? = nil
 }
 
 /// A worker's answer waiting to be committed, with what the metrics count of it

@@ -38,6 +38,11 @@ struct DispatchState {
     /// Channels whose last lease came back short: nothing more was due for them at
     /// `drainedAt`, so only their jobs due after that count for the next deadline.
     private(set) var drainedChannels: Set<String> = []
+    /// Senders' rate limits (``Pacer``).
+    private(set) var pacer = Pacer()
+    /// Paced senders that had jobs due beyond their budget at the last hand-out: the
+    /// loop wakes when the first of them has a token again.
+    private(set) var pacedKeys: Set<String> = []
     /// The time the last hand-out looked at. Not a fresh reading of the clock: a job
     /// that fell due between the two would be missed until the next heartbeat.
     private(set) var drainedAt = Date.distantPast
@@ -72,6 +77,8 @@ struct DispatchState {
         case left(ConnectedWorker, reason: String)
         case silent(ConnectedWorker)
         case recipientGone(deliveryID: String)
+        /// A provider throttled a paced sender: it sends nothing for `seconds`.
+        case throttled(paceKey: String, seconds: TimeInterval)
         /// A worker's listener refused this many more provider callbacks (bad signatures).
         case callbacksRefused(ConnectedWorker, count: UInt64)
     }
@@ -249,6 +256,11 @@ struct DispatchState {
             if result.recipientGone { effects.append(.recipientGone(deliveryID: result.deliveryID)) }
         case .retry, .unspecified, .UNRECOGNIZED:
             let retryAfter = result.retryAfterMs > 0 ? TimeInterval(result.retryAfterMs) / 1000 : nil
+            // The provider throttled the sender: the whole account waits, not only this message.
+            if let key = known?.paceKey, let wait = Throttling.pause(errorCode: result.errorCode, retryAfter: retryAfter) {
+                pacer.pause(key, until: now.addingTimeInterval(wait))
+                effects.append(.throttled(paceKey: key, seconds: wait))
+            }
             let policy = known?.kind == .webhook ? configuration.webhookRetry : configuration.retry
             let decision = policy.decide(
                 attempt: attempt, dueAt: known?.dueAt ?? now, notAfter: known?.notAfter, retryAfter: retryAfter, now: now,
@@ -368,24 +380,61 @@ struct DispatchState {
     }
 
     /// The lease query for `peer` at `now`, or nil when it cannot take work (gone,
-    /// no credit).
-    func leaseQuery(for peer: Data, now: Date, presentProviders: [String: Set<String>]) -> LeaseQuery? {
+    /// no credit). A paced account's budget is its sender's whole tokens less what
+    /// `allocated` already promised to workers asking before this one in the same turn.
+    mutating func leaseQuery(
+        for peer: Data, now: Date, presentProviders: [String: Set<String>], allocated: inout [String: Int]
+    ) -> LeaseQuery? {
         guard let worker = workers[peer], worker.freeCredit > 0 else { return nil }
+        let limit = min(worker.freeCredit, configuration.batchSize)
+        var budgets: [String: Int] = [:]
+        for (account, rate) in worker.accountRates {
+            let key = Pacer.key(pool: worker.pool, account: account)
+            let budget = max(0, pacer.budget(key, rate: rate, now: now) - allocated[key, default: 0])
+            budgets[account] = min(budget, limit)
+            // Nothing of it this turn: its jobs (if any) are asked for at its next token.
+            if budget == 0 { pacedKeys.insert(key) }
+            allocated[key, default: 0] += budgets[account] ?? 0
+        }
         return LeaseQuery(
-            channel: worker.channel, provider: worker.jobProvider, accounts: worker.jobAccounts,
-            presentProviders: presentProviders[worker.channel] ?? [], limit: min(worker.freeCredit, configuration.batchSize),
+            channel: worker.channel, provider: worker.jobProvider, accounts: worker.jobAccounts, budgets: budgets,
+            presentProviders: presentProviders[worker.channel] ?? [], limit: limit,
             now: now, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
+    }
+
+    /// A turn's lease queries are about to be built: which senders wait is learnt anew.
+    mutating func beginAsking() { pacedKeys = [] }
+
+    /// The lease query for `peer` alone (no other worker asks in this turn).
+    mutating func leaseQuery(for peer: Data, now: Date, presentProviders: [String: Set<String>]) -> LeaseQuery? {
+        var allocated: [String: Int] = [:]
+        return leaseQuery(for: peer, now: now, presentProviders: presentProviders, allocated: &allocated)
+    }
+
+    /// The paced accounts of `peer`'s pool that had more due than their budget.
+    mutating func paced(_ accounts: Set<String>, of peer: Data) {
+        guard let worker = workers[peer] else { return }
+        for account in accounts { pacedKeys.insert(Pacer.key(pool: worker.pool, account: account)) }
+    }
+
+    /// When the first sender that left jobs waiting has a token again.
+    func nextPaceAt(now: Date) -> Date? {
+        pacedKeys.compactMap { pacer.nextToken($0, now: now) }.min()
     }
 
     /// Jobs leased for `peer` by `query` are in its hands now. A batch shorter than
     /// asked drains its channel until the next hand-out.
     mutating func handedOut(_ leased: [LeasedJob], to peer: Data, query: LeaseQuery) {
         if leased.count < query.limit { drainedChannels.insert(query.channel) }
+        let pool = workers[peer]?.pool ?? query.channel + "/" + query.provider
         for job in leased.map(\.job) {
             workers[peer]?.inFlight.insert(job.id)
+            let paceKey = query.budgets[job.account] != nil ? Pacer.key(pool: pool, account: job.account) : nil
+            if let paceKey { pacer.spend(paceKey, 1) }
             inFlight[job.id] = InFlightDelivery(
                 jobID: job.id, attempt: job.attempt, peer: peer, kind: job.kind, dueAt: job.dueAt, notAfter: job.notAfter,
-                leaseExpiresAt: job.leaseExpiresAt ?? query.leaseUntil, hasFallbackProvider: job.fallbackProvider != nil)
+                leaseExpiresAt: job.leaseExpiresAt ?? query.leaseUntil, hasFallbackProvider: job.fallbackProvider != nil,
+                paceKey: paceKey)
         }
     }
 

@@ -261,8 +261,15 @@ final class DispatchLoop {
         carryOut(state.tick(now: now))
         let results = state.resultsToStore
         let handOut = state.handOutCandidates()
-        let asks = handOut.candidates.compactMap { worker in
-            state.leaseQuery(for: worker.peer, now: now, presentProviders: handOut.presentProviders).map { (worker, $0) }
+        var allocated: [String: Int] = [:]
+        var asks: [(ConnectedWorker, LeaseQuery)] = []
+        state.beginAsking()
+        for worker in handOut.candidates {
+            if let query = state.leaseQuery(
+                for: worker.peer, now: now, presentProviders: handOut.presentProviders, allocated: &allocated)
+            {
+                asks.append((worker, query))
+            }
         }
         let reports = state.pendingReports
         let parked = Array(state.parkedDue(by: now))
@@ -297,6 +304,7 @@ final class DispatchLoop {
                 ])
             }
             state.handedOut(batch.leased, to: worker.peer, query: query)
+            state.paced(batch.paced, of: worker.peer)
             if !batch.leased.isEmpty {
                 handedOut.append(DeliveryCourier.Batch(peer: worker.peer, provider: worker.jobProvider, leased: batch.leased))
             }
@@ -404,6 +412,8 @@ final class DispatchLoop {
         }
         if let storeLeaseExpiry { candidates.append(storeLeaseExpiry) }
         if let parked = state.parkedReceipts.first { candidates.append(parked.retryAt) }
+        // Jobs waiting for their sender's rate: the next token.
+        if let paced = state.nextPaceAt(now: clock.now()) { candidates.append(paced) }
         return candidates.min()
     }
 
@@ -418,8 +428,10 @@ final class DispatchLoop {
     private func remember(_ worker: ConnectedWorker) {
         let now = clock.now()
         let records = worker.accounts.map {
+            // Under its own provider: an outbox standing in for Twilio must not replace
+            // the real worker's senders.
             ProviderAccountRecord(
-                channel: worker.channel, provider: worker.jobProvider, name: $0.name, senders: $0.senders,
+                channel: worker.channel, provider: worker.provider, name: $0.name, senders: $0.senders,
                 ratePerSecond: $0.ratePerSecond, seenAt: now)
         }
         let (store, logger) = (store, logger)
@@ -463,6 +475,11 @@ final class DispatchLoop {
                         "instance": "\(worker.instanceID)", "note": "\(note)",
                     ])
                 }
+            case .throttled(let key, let seconds):
+                metrics.recordThrottled(sender: key)
+                logger.notice("a provider throttled a sender; it waits", metadata: [
+                    "sender": "\(key)", "seconds": "\(String(format: "%.1f", seconds))",
+                ])
             case .accountsChanged(let worker):
                 logger.info("worker's accounts changed", metadata: [
                     "instance": "\(worker.instanceID)", "accounts": "\(worker.accounts.map(\.name).joined(separator: ","))",

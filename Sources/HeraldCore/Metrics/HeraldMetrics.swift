@@ -45,9 +45,15 @@ public final class HeraldMetrics: Sendable {
     static let jobsRetried = MetricName("herald_jobs_retried_total", labels: "channel", "provider")
     /// Jobs found too late to send at send time.
     static let jobsMissed = MetricName("herald_jobs_missed_total", labels: "channel")
+    /// Retry answers by which a provider throttled a paced sender (pool#account), which then paused.
+    static let sendersThrottled = MetricName("herald_sender_throttled_total", labels: "sender")
     /// Seconds from a job's due time to the core recording it sent.
     static let deliveryLateness = MetricName("herald_delivery_lateness_seconds", labels: "channel")
     static let queueDepth = MetricName("herald_queue_depth", labels: "channel", "state")
+    /// Jobs due now per provider account ("default" for the workers' own), and how
+    /// long the oldest of them has waited: a paced sender's backlog.
+    static let accountQueueDue = MetricName("herald_account_queue_due", labels: "channel", "account")
+    static let accountQueueAge = MetricName("herald_account_queue_age_seconds", labels: "channel", "account")
     static let workersConnected = MetricName("herald_workers_connected", labels: "channel")
     /// Frames dropped as malformed on an endpoint (what `herald ping` reports).
     static let framesUndecodable = MetricName("herald_frames_undecodable_total", labels: "endpoint")
@@ -88,6 +94,11 @@ public final class HeraldMetrics: Sendable {
     }
 
     /// One lease call's work for one worker pool.
+    /// A provider throttled a paced sender (``Pacer``).
+    func recordThrottled(sender: String) {
+        counter(Self.sendersThrottled, [sender]).increment(by: 1)
+    }
+
     func recordLease(channel: String, provider: String, leased: Int, missed: Int) {
         if leased > 0 { counter(Self.jobsDispatched, [channel, provider]).increment(by: leased) }
         if missed > 0 { counter(Self.jobsMissed, [channel]).increment(by: missed) }
@@ -207,6 +218,23 @@ public final class HeraldMetrics: Sendable {
         }
     }
 
+    /// Sets the due jobs and the oldest one's age per channel and account. An account
+    /// once seen keeps its series, at 0.
+    func updateAccountGauges(_ queues: [AccountQueueStats], now: Date) {
+        let current = Dictionary(queues.map { ("\($0.channel)\u{0}\($0.account)", $0) }, uniquingKeysWith: { first, _ in first })
+        let keys = handles.withLock { handles in
+            handles.accounts.formUnion(current.keys)
+            return handles.accounts
+        }
+        for key in keys {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            let (channel, account) = (parts[0], parts.count > 1 && !parts[1].isEmpty ? parts[1] : ProviderAccounts.defaultName)
+            let queue = current[key]
+            gauge(Self.accountQueueDue, [channel, account]).record(queue?.dueNow ?? 0)
+            gauge(Self.accountQueueAge, [channel, account]).record(queue?.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        }
+    }
+
     // MARK: Reading
 
     /// Every metric in the Prometheus text format (version 0.0.4).
@@ -270,6 +298,8 @@ public final class HeraldMetrics: Sendable {
         var seriesCount: [String: Int] = [:]
         /// Channels that have queue and worker gauges.
         var channels: Set<String> = []
+        /// Channel and account (joined by a NUL) of every account queue seen.
+        var accounts: Set<String> = []
     }
 }
 

@@ -9,7 +9,7 @@ public struct ProviderAccountRecord: Sendable, Equatable {
     /// "default" for a worker's own environment, else its accounts file's name.
     public var name: String
     public var senders: [String]
-    /// Messages per second its sender may send; 0: the channel's default.
+    /// Messages per second its sender may send; 0: no limit.
     public var ratePerSecond: Double
     /// When a worker last registered it (with any core).
     public var seenAt: Date

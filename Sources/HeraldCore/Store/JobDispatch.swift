@@ -14,6 +14,9 @@ public struct LeaseQuery: Sendable, Equatable {
     /// The provider accounts of the asking worker, as jobs name them ("" is the
     /// default account): only their jobs are leased.
     public var accounts: Set<String>
+    /// How many jobs of a paced account (by its `account` value) this call may lease at
+    /// most: its sender's rate allows no more now. Accounts not named are not paced.
+    public var budgets: [String: Int]
     /// Providers of this channel that currently have a worker.
     public var presentProviders: Set<String>
     /// At most this many jobs are leased.
@@ -29,6 +32,7 @@ public struct LeaseQuery: Sendable, Equatable {
         channel: String,
         provider: String,
         accounts: Set<String> = [""],
+        budgets: [String: Int] = [:],
         presentProviders: Set<String> = [],
         limit: Int,
         now: Date,
@@ -38,6 +42,7 @@ public struct LeaseQuery: Sendable, Equatable {
         self.channel = channel
         self.provider = provider
         self.accounts = accounts
+        self.budgets = budgets
         self.presentProviders = presentProviders
         self.limit = limit
         self.now = now
@@ -130,6 +135,35 @@ public struct LeasedJob: Sendable, Equatable {
 /// Cancelled and missed jobs do not count toward the limit, but the work per call is
 /// bounded: when `leased.count < limit` and `cancelled + missed + skipped > 0`, more jobs may
 /// still be due, so call again.
+/// What one lease call may still take of each paced account (``LeaseQuery/budgets``):
+/// the stores ask only for accounts with budget left and lease a job of a paced account
+/// only while its budget lasts. Jobs beyond it stay pending, in due order.
+struct LeaseBudget {
+    private var left: [String: Int]
+    private(set) var paced: Set<String> = []
+
+    init(_ query: LeaseQuery) { left = query.budgets }
+
+    /// The accounts worth asking for now: the query's, less those with no budget left.
+    func accounts(of query: LeaseQuery) -> Set<String> {
+        query.accounts.filter { (left[$0] ?? 1) > 0 }
+    }
+
+    /// Whether a job of `account` may be leased (its budget is not spent); a job that
+    /// may not marks its account paced.
+    mutating func admits(_ account: String) -> Bool {
+        guard let budget = left[account] else { return true }
+        if budget > 0 { return true }
+        paced.insert(account)
+        return false
+    }
+
+    /// A job of `account` was leased.
+    mutating func spend(_ account: String) {
+        if let budget = left[account] { left[account] = budget - 1 }
+    }
+}
+
 public struct LeaseBatch: Sendable, Equatable {
     /// In due order, oldest first.
     public var leased: [LeasedJob]
@@ -138,6 +172,8 @@ public struct LeaseBatch: Sendable, Equatable {
     public var skipped: Int
     /// The ReminderLog rows of the cancelled, missed and skipped jobs, as written (with their ids).
     public var logged: [ReminderLogEntry]
+    /// Accounts that had jobs due beyond their budget: they wait for their sender's rate.
+    public var paced: Set<String> = []
 
     public init(
         leased: [LeasedJob] = [], cancelled: Int = 0, missed: Int = 0, skipped: Int = 0, logged: [ReminderLogEntry] = []

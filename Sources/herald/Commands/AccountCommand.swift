@@ -32,7 +32,7 @@ struct AccountCommand: AsyncParsableCommand {
                 table.append([
                     account.channel, account.provider.isEmpty ? "(none registered)" : account.provider, account.name,
                     account.senders.joined(separator: ","),
-                    account.ratePerSecond > 0 ? String(account.ratePerSecond) : "default",
+                    account.ratePerSecond > 0 ? String(account.ratePerSecond) : "no limit",
                     String(account.workersHere), String(account.dueNow), String(account.scheduled),
                     account.oldestDueAt.isEmpty ? "-" : account.oldestDueAt,
                 ])

@@ -48,13 +48,15 @@ extension PostgresStore {
     ) async throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
         let present = query.presentProviders.sorted()
-        let accounts = query.accounts.sorted()
+        var budget = LeaseBudget(query)
         let now = query.now.postgres
         let leaseUntil = query.leaseUntil.postgres
         var batch = LeaseBatch()
         var examined = 0
         let maxExamined = query.limit * Self.leaseExaminedFactor
         while batch.leased.count < query.limit, examined < maxExamined {
+            let accounts = budget.accounts(of: query).sorted()
+            if accounts.isEmpty { break }
             let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
             let jobs: [NotificationJob] = try await connection.all("""
                 SELECT * FROM notification_jobs
@@ -80,6 +82,8 @@ extension PostgresStore {
             var leasedIDs: [String] = []
             let suppressed = try await suppressions(for: jobs, connection)
             for job in jobs {
+                // Beyond its sender's rate: it stays pending, in due order, for a later turn.
+                guard budget.admits(job.account) else { continue }
                 let candidate = LeaseCandidate(
                     job: job, booking: bookings[job.bookingID],
                     subscription: job.subscriptionID.flatMap { subscriptions[$0] },
@@ -92,6 +96,7 @@ extension PostgresStore {
                 }
                 switch decision {
                 case .lease:
+                    budget.spend(job.account)
                     leasedIDs.append(job.id)
                     var leased = job
                     leased.status = .leased
@@ -123,6 +128,7 @@ extension PostgresStore {
             }
             if jobs.count < wanted { break }
         }
+        batch.paced = budget.paced
         try await addConfiguration(to: &batch.leased, connection)
         return batch
     }

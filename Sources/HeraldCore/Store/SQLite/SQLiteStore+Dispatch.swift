@@ -83,7 +83,7 @@ extension SQLiteStore {
     ) throws -> LeaseBatch {
         guard query.limit > 0 else { return LeaseBatch() }
         let present = try jsonArray(query.presentProviders.sorted())
-        let accounts = try jsonArray(query.accounts.sorted())
+        var budget = LeaseBudget(query)
         // Formatting a date is costly (a DateFormatter): do it once per call, not per row.
         let stored = StoredDate(query.now)
         let now = stored.value
@@ -95,6 +95,9 @@ extension SQLiteStore {
         var examined = 0
         let maxExamined = query.limit * Self.leaseExaminedFactor
         while batch.leased.count < query.limit, examined < maxExamined {
+            let asked = budget.accounts(of: query)
+            if asked.isEmpty { break }
+            let accounts = try jsonArray(asked.sorted())
             // Jobs handled in an earlier round are no longer pending, so the same
             // query yields the next ones.
             let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
@@ -123,6 +126,8 @@ extension SQLiteStore {
             var leasedIDs: [String] = []
             let suppressed = try Self.suppressions(for: jobs, db)
             for job in jobs {
+                // Beyond its sender's rate: it stays pending, in due order, for a later turn.
+                guard budget.admits(job.account) else { continue }
                 let candidate = LeaseCandidate(
                     job: job,
                     booking: bookingsByID[job.bookingID],
@@ -136,6 +141,7 @@ extension SQLiteStore {
                 }
                 switch decision {
                 case .lease:
+                    budget.spend(job.account)
                     leasedIDs.append(job.id)
                     var leasedJob = job
                     leasedJob.status = .leased
@@ -175,6 +181,7 @@ extension SQLiteStore {
             }
             if jobs.count < wanted { break } // nothing more is due
         }
+        batch.paced = budget.paced
         try Self.addConfiguration(to: &batch.leased, cache: cache, db)
         return batch
     }
