@@ -86,32 +86,12 @@ extension GatewayAPI {
             } else if let value = try body.bool("calendar_invites") {
                 update.calendarInvites = value
             }
-            if case JSONValue.null? = body.object["location"] {
-                update.location = ""
-            } else if let value = try body.string("location") {
-                update.location = value
-            }
-            if case JSONValue.null? = body.object["description"] {
-                update.description_p = ""
-            } else if let value = try body.string("description") {
-                update.description_p = value
-            }
+            if let value = try body.stringOrNull("location") { update.location = value }
+            if let value = try body.stringOrNull("description") { update.description_p = value }
             // null: the tenant's account again.
-            if case JSONValue.null? = body.object["email_account"] {
-                update.emailAccount = ""
-            } else if let value = try body.string("email_account") {
-                update.emailAccount = value
-            }
-            if case JSONValue.null? = body.object["sms_account"] {
-                update.smsAccount = ""
-            } else if let value = try body.string("sms_account") {
-                update.smsAccount = value
-            }
-            if case JSONValue.null? = body.object["whatsapp_account"] {
-                update.whatsappAccount = ""
-            } else if let value = try body.string("whatsapp_account") {
-                update.whatsappAccount = value
-            }
+            if let value = try body.stringOrNull("email_account") { update.emailAccount = value }
+            if let value = try body.stringOrNull("sms_account") { update.smsAccount = value }
+            if let value = try body.stringOrNull("whatsapp_account") { update.whatsappAccount = value }
             let eventType = try await core.admin.updateEventType(update)
             return try Reply.json(EventTypeView(eventType)).response
         }

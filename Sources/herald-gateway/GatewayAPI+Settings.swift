@@ -74,17 +74,9 @@ extension GatewayAPI {
         if let value = try body.bool("cancel_unconfirmed") { update.cancelUnconfirmed = value }
         if let value = try body.bool("calendar_invites") { update.calendarInvites = value }
         // null: the workers' default account.
-        for (field, set) in [
-            ("email_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.emailAccount = v }),
-            ("sms_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.smsAccount = v }),
-            ("whatsapp_account", { (u: inout Herald_V1_UpdateSettingsRequest, v: String) in u.whatsappAccount = v }),
-        ] {
-            if case JSONValue.null? = body.object[field] {
-                set(&update, "")
-            } else if let value = try body.string(field) {
-                set(&update, value)
-            }
-        }
+        if let value = try body.stringOrNull("email_account") { update.emailAccount = value }
+        if let value = try body.stringOrNull("sms_account") { update.smsAccount = value }
+        if let value = try body.stringOrNull("whatsapp_account") { update.whatsappAccount = value }
         let confirm = try body.stringList("reply_confirm_keywords")
         let cancel = try body.stringList("reply_cancel_keywords")
         if confirm != nil || cancel != nil {

@@ -116,6 +116,13 @@ struct JSONBody {
         return text
     }
 
+    /// A string field that `null` clears: "" for `null`, the text for a string, nil
+    /// when the body does not name the field.
+    func stringOrNull(_ field: String) throws(Problem) -> String? {
+        if case .null? = value(field) { return "" }
+        return try string(field)
+    }
+
     func bool(_ field: String) throws(Problem) -> Bool? {
         guard let value = value(field) else { return nil }
         guard case .bool(let flag) = value else { throw .badRequest(field: field, "\(field): must be true or false") }
