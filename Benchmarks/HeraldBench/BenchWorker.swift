@@ -69,7 +69,7 @@ final class BenchWorker: Sendable {
 
     init(
         context: ZMQContext, endpoint: String, channel: String, instanceID: String, maxInFlight: Int,
-        provider: String = "bench", curve: CurveOptions? = nil, logger: Logger
+        provider: String = "bench", accounts: [Herald_V1_ChannelAccount] = [], curve: CurveOptions? = nil, logger: Logger
     ) throws {
         let inbox = Inbox(provider: provider)
         self.inbox = inbox
@@ -92,6 +92,7 @@ final class BenchWorker: Sendable {
             $0.instanceID = instanceID
             $0.pluginVersion = "herald-bench"
             $0.maxInFlight = UInt32(maxInFlight)
+            $0.accounts = accounts
         }))
         // The core retires a worker silent for three heartbeat intervals (15 s by default).
         heartbeats.withLock {

@@ -65,10 +65,14 @@ struct LatenessTarget {
 /// N bookings made while no worker is connected, so each leaves one confirmation
 /// due now (its reminders are a month away); then K herald-test-channel workers
 /// start and the clock runs until every confirmation's result is committed.
+///
+/// With `accounts` (the pacing scenario), the workers hold that many provider accounts
+/// and each booking's event type sends with one of them in turn.
 func runDispatchThroughput(
-    environment: BenchEnvironment, context: ZMQContext, jobs n: Int, workers k: Int, maxInFlight: Int
+    environment: BenchEnvironment, context: ZMQContext, jobs n: Int, workers k: Int, maxInFlight: Int,
+    accounts: BenchAccounts? = nil
 ) async throws -> [EngineResult] {
-    let directory = try environment.scenarioDirectory("dispatch")
+    let directory = try environment.scenarioDirectory(accounts.map { "dispatch-\($0.slug)" } ?? "dispatch")
     let database = try environment.makeDatabase(in: directory)
     let group = try CoreGroup(environment: environment, context: context, database: database, directory: directory)
     defer { group.stop() }
@@ -76,6 +80,9 @@ func runDispatchThroughput(
     let cores = group.cores.count
     let onCores = cores > 1 ? ", \(cores) cores on one database" : ""
     try await caller.createTenant("tp")
+    if let accounts {
+        try await accounts.createEventTypes(tenant: "tp", caller: caller, core: group.first.channel, context: context, environment: environment)
+    }
 
     // Setup, which is also the ingest figure: CreateBooking from 32 clients, planner
     // active; with several cores, the clients take turns among them.
@@ -86,7 +93,9 @@ func runDispatchThroughput(
     let callers = group.callers
     let ingest = try await measure(Herald_V1_Admin.Method.createBooking.name, total: n, concurrency: 32) { index in
         _ = try await callers[index % callers.count].admin.createBooking(
-            bookingRequest(tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000))
+            bookingRequest(
+                tenant: "tp", id: "tp-\(index)", startMs: startMs + Int64(index) * 60_000,
+                eventType: accounts.map { BenchAccounts.eventType(index % $0.count) }))
     }
     let ingestCPU = group.cpuSeconds - ingestCPUBefore
     let ingestDatabaseCPU = database.serverCPUSeconds - ingestDatabaseBefore
@@ -111,7 +120,8 @@ func runDispatchThroughput(
     progress("dispatch: \(before.dueNow) confirmations due; starting \(k) herald-test-channel workers (max in flight \(maxInFlight))")
     let workers = try TestWorkers(
         binary: environment.testChannel, cores: group.cores.map(\.channel), count: k, maxInFlight: maxInFlight,
-        directory: directory, name: "tp", curveArguments: environment.curve?.channelArguments ?? [])
+        directory: directory, name: "tp", curveArguments: environment.curve?.channelArguments ?? [],
+        extraArguments: accounts?.workerArguments ?? [])
     defer { workers.stop() }
     let counter = try RecordCounter(workers.records)
     let coreCPUBefore = group.cpuSeconds
@@ -148,7 +158,7 @@ func runDispatchThroughput(
     let fromLaunch = milliseconds(committed - launched) / 1000
     let rate = Double(n) / fromFirst
     var result = EngineResult(
-        scenario: "dispatch throughput (\(k) workers\(onCores))", size: n,
+        scenario: "dispatch throughput (\(k) workers\(onCores)\(accounts.map { ", " + $0.label } ?? ""))", size: n,
         result: "\(fixed(rate, 0)) deliveries/s (\(fixed(fromFirst, 2)) s), \(fixed(coreCPU / Double(n) * 1e6, 0)) µs heraldd CPU each",
         // Issue 15's target.
         target: ">= 30000 deliveries/s, <= 40 µs CPU each", met: rate >= 30_000 && coreCPU / Double(n) * 1e6 <= 40,

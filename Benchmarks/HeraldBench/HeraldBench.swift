@@ -11,7 +11,7 @@ import HeraldBus
 
 /// A scenario `--only` can pick.
 enum Scenario: String, CaseIterable, Sendable {
-    case admin, render, dispatch, lateness, cluster, gateway, callbacks, idle
+    case admin, render, dispatch, pacing, lateness, cluster, gateway, callbacks, idle
 
     var help: String {
         switch self {
@@ -19,6 +19,7 @@ enum Scenario: String, CaseIterable, Sendable {
             "admin RPC throughput and latency from a client's view: ZeroMQ RPC, field validation, the SQLite write with its booking event and planned jobs"
         case .render: "template rendering in process, one thread"
         case .dispatch: "dispatch throughput to real herald-test-channel workers, and booking ingest with the planner active"
+        case .pacing: "dispatch to workers holding --pacing-accounts provider accounts, unpaced and then each with a rate of its own: what pacing costs"
         case .lateness: "lateness of reminders falling due at a steady rate, at each of --lateness-rates"
         case .cluster: "reminders all due in the same second (appointments on the hour): drain time, lateness"
         case .gateway: "herald-gateway's POST /api/tenants/{t}/bookings under wrk, with a heraldd behind it"
@@ -108,6 +109,9 @@ struct Options: ParsableArguments {
 
     @Option(help: ArgumentHelp("Confirmations for the dispatch scenario (default 20000, with --quick 4000).", valueName: "n"))
     var dispatchJobs: Count?
+
+    @Option(help: ArgumentHelp("Provider accounts in the pacing scenario, one event type each.", valueName: "n"))
+    var pacingAccounts = Count(1000)
 
     @Option(help: ArgumentHelp("Reminders for each run of the lateness scenario (default 10000 or 5 s of them, whichever is more; with --quick 2 s of them).", valueName: "n"))
     var latenessJobs: Count?
@@ -233,6 +237,11 @@ struct HeraldBench: AsyncParsableCommand {
                 workers: options.workers.value, maxInFlight: 256)
             ingestRate = results.compactMap { $0.metrics["bookings_per_second"] }.first ?? ingestRate
             report.engine += results
+        }
+        await attempt("pacing") {
+            report.engine += try await runPacing(
+                environment: environment, context: context, jobs: options.dispatchJobs?.value ?? (options.quick ? 4000 : 20_000),
+                workers: options.workers.value, accounts: options.pacingAccounts.value)
         }
         // The setup makes every booking before the first reminder falls due, so it plans on a
         // share of the ingest rate seen so far: 40 % of the dispatch scenario's (no worker

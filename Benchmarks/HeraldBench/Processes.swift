@@ -141,7 +141,8 @@ final class TestWorkers {
     let records: [URL]
 
     init(
-        binary: String, cores: [String], count: Int, maxInFlight: Int, directory: URL, name: String, curveArguments: [String] = []
+        binary: String, cores: [String], count: Int, maxInFlight: Int, directory: URL, name: String, curveArguments: [String] = [],
+        extraArguments: [String] = []
     ) throws {
         var processes: [Process] = []
         var records: [URL] = []
@@ -155,7 +156,7 @@ final class TestWorkers {
             process.arguments = [
                 "--core", cores[index % cores.count], "--instance", "\(name)-\(index)", "--max-in-flight", "\(maxInFlight)",
                 "--log-level", "warning", "--record", record.path,
-            ] + curveArguments
+            ] + curveArguments + extraArguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             processes.append(process)

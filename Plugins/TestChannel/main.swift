@@ -45,9 +45,37 @@ struct HeraldTestChannel: ChannelCommand {
                                valueName: "file"))
     var record: String?
 
+    @Option(name: .customLong("numbered-accounts"),
+            help: ArgumentHelp("Register N provider accounts, a0 ... a<N-1> (herald-bench's pacing scenario).", valueName: "n"))
+    var numberedAccounts: Int = 0
+
+    @Option(name: .customLong("account-rates"),
+            help: ArgumentHelp("With --numbered-accounts: rates per second given to the accounts in turn (a0 the first, a1 the second, ...); none: unpaced.",
+                               valueName: "list"))
+    var accountRates: String = ""
+
     func validate() throws {
         guard delayMs >= 0, failFirst >= 0, (retryAfterMs ?? 0) >= 0 else {
             throw ValidationError("--delay-ms, --retry-after-ms and --fail-first cannot be negative")
+        }
+        guard (0...10_000).contains(numberedAccounts) else { throw ValidationError("--numbered-accounts takes 0 to 10000") }
+        guard rates != nil else { throw ValidationError("--account-rates takes numbers from 0 to 10000, comma-separated") }
+    }
+
+    /// `--account-rates` parsed; nil when it is not a list of rates.
+    private var rates: [Double]? {
+        let rates = accountRates.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard rates.allSatisfy({ $0.map { (0...10_000).contains($0) } ?? false }) else { return nil }
+        return rates.compactMap { $0 }
+    }
+
+    private var accounts: [Herald_V1_ChannelAccount] {
+        let rates = rates ?? []
+        return (0..<numberedAccounts).map { index in
+            .with {
+                $0.name = "a\(index)"
+                if !rates.isEmpty { $0.ratePerSecond = rates[index % rates.count] }
+            }
         }
     }
 
@@ -60,7 +88,7 @@ struct HeraldTestChannel: ChannelCommand {
         return TestChannel(
             channel: channel, provider: provider, delay: .milliseconds(delayMs), answer: outcome,
             retryAfter: retryAfterMs.map { .milliseconds($0) }, failFirst: failFirst, recorder: recorder,
-            gate: holdWhile)
+            gate: holdWhile, accounts: accounts)
     }
 }
 
@@ -74,6 +102,7 @@ struct TestChannel: ChannelPlugin {
     let failFirst: Int
     let recorder: DeliveryRecorder?
     var gate: String? = nil
+    var accounts: [Herald_V1_ChannelAccount] = []
 
     func send(_ delivery: Herald_V1_Delivery) async -> Outcome {
         recorder?.record(delivery)
