@@ -20,14 +20,56 @@ struct ConnectedWorker: Equatable {
     /// Job ids handed to it whose result has not come back.
     var inFlight: Set<String> = []
     /// The provider accounts it sends with; a worker that named none has the default one.
-    var accounts: [Herald_V1_ChannelAccount] = [ProviderAccounts.defaultAccount]
+    /// What the dispatcher asks for on its behalf at every turn is derived here, once.
+    var accounts: [Herald_V1_ChannelAccount] = [ProviderAccounts.defaultAccount] {
+        didSet { (jobAccounts, pacedAccounts) = Self.derive(accounts, pool: pool) }
+    }
 
     /// The `account` values of the jobs it may take ("" is the default account).
-    var jobAccounts: Set<String> { Set(accounts.map { ProviderAccounts.jobAccount($0.name) }) }
+    private(set) var jobAccounts: Set<String> = [""]
 
-    /// Its paced accounts: each job account with the rate its sender may send at.
-    var accountRates: [String: Double] {
-        Dictionary(accounts.filter { $0.ratePerSecond > 0 }.map { (ProviderAccounts.jobAccount($0.name), $0.ratePerSecond) }) { a, _ in a }
+    /// Its paced accounts: each job account with its sender's bucket and rate.
+    private(set) var pacedAccounts: [PacedAccount] = []
+
+    struct PacedAccount: Equatable {
+        /// As jobs name it.
+        var account: String
+        /// Its sender's bucket (``Pacer/key(pool:account:)``).
+        var paceKey: String
+        var ratePerSecond: Double
+    }
+
+    init(
+        peer: Data, channel: String, provider: String, standsInFor: String?, instanceID: String, pluginVersion: String,
+        maxInFlight: Int, connectedAt: Date, lastHeardAt: Date, note: String? = nil,
+        accounts: [Herald_V1_ChannelAccount] = [ProviderAccounts.defaultAccount]
+    ) {
+        self.peer = peer
+        self.channel = channel
+        self.provider = provider
+        self.standsInFor = standsInFor
+        self.instanceID = instanceID
+        self.pluginVersion = pluginVersion
+        self.maxInFlight = maxInFlight
+        self.connectedAt = connectedAt
+        self.lastHeardAt = lastHeardAt
+        self.note = note
+        self.accounts = accounts
+        (jobAccounts, pacedAccounts) = Self.derive(accounts, pool: pool)
+    }
+
+    private static func derive(
+        _ accounts: [Herald_V1_ChannelAccount], pool: String
+    ) -> (Set<String>, [PacedAccount]) {
+        var paced: [PacedAccount] = []
+        var seen = Set<String>()
+        for account in accounts {
+            let name = ProviderAccounts.jobAccount(account.name)
+            guard seen.insert(name).inserted, account.ratePerSecond > 0 else { continue }
+            paced.append(PacedAccount(
+                account: name, paceKey: Pacer.key(pool: pool, account: name), ratePerSecond: account.ratePerSecond))
+        }
+        return (seen, paced)
     }
 
     var freeCredit: Int { max(0, maxInFlight - inFlight.count) }

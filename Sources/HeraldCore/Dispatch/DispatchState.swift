@@ -388,13 +388,13 @@ struct DispatchState {
         guard let worker = workers[peer], worker.freeCredit > 0 else { return nil }
         let limit = min(worker.freeCredit, configuration.batchSize)
         var budgets: [String: Int] = [:]
-        for (account, rate) in worker.accountRates {
-            let key = Pacer.key(pool: worker.pool, account: account)
-            let budget = max(0, pacer.budget(key, rate: rate, now: now) - allocated[key, default: 0])
-            budgets[account] = min(budget, limit)
+        for paced in worker.pacedAccounts {
+            let key = paced.paceKey
+            let budget = min(max(0, pacer.budget(key, rate: paced.ratePerSecond, now: now) - allocated[key, default: 0]), limit)
+            budgets[paced.account] = budget
             // Nothing of it this turn: its jobs (if any) are asked for at its next token.
             if budget == 0 { pacedKeys.insert(key) }
-            allocated[key, default: 0] += budgets[account] ?? 0
+            allocated[key, default: 0] += budget
         }
         return LeaseQuery(
             channel: worker.channel, provider: worker.jobProvider, accounts: worker.jobAccounts, budgets: budgets,

@@ -30,6 +30,26 @@ struct HotPathEncodingTests {
         }
     }
 
+    /// Lease calls pass accounts and ids as JSON arrays written by hand; SQLite's
+    /// json_each must read back exactly the strings given, whatever they hold.
+    @Test func stringArraysReadBackAsGiven() throws {
+        let lists: [[String]] = [
+            [], [""], ["a0", "a1", "default"], ["job-1", "job_2.x"], ["日本語", "emoji 🎉", "\u{7F}", "\u{2028}"],
+            ["quote\"d"], ["back\\slash", "plain"], ["tab\there"], ["line\nbreak", "\u{1}"], ["/slash/"],
+        ]
+        let queue = try DatabaseQueue()
+        for list in lists {
+            let text = try JSONColumn.encode(strings: list)
+            #expect(try JSONColumn.decode([String].self, from: text) == list, "\(text)")
+            let read = try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key", arguments: [text])
+            }
+            #expect(read == list, "\(text)")
+        }
+        // What needs no escaping is written as the encoder writes it.
+        #expect(try JSONColumn.encode(strings: ["a0", "日本語", "/x"]) == JSONColumn.encode(["a0", "日本語", "/x"]))
+    }
+
     @Test func bookingSnapshotIsJSONEncodersText() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000.123)
         let names = [

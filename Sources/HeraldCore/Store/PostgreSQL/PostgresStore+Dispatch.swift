@@ -55,7 +55,7 @@ extension PostgresStore {
         var examined = 0
         let maxExamined = query.limit * Self.leaseExaminedFactor
         while batch.leased.count < query.limit, examined < maxExamined {
-            let accounts = budget.accounts(of: query).sorted()
+            let accounts = Array(budget.accounts(of: query))
             if accounts.isEmpty { break }
             let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
             let jobs: [NotificationJob] = try await connection.all("""

@@ -97,7 +97,7 @@ extension SQLiteStore {
         while batch.leased.count < query.limit, examined < maxExamined {
             let asked = budget.accounts(of: query)
             if asked.isEmpty { break }
-            let accounts = try jsonArray(asked.sorted())
+            let accounts = try jsonArray(asked)
             // Jobs handled in an earlier round are no longer pending, so the same
             // query yields the next ones.
             let wanted = min(query.limit - batch.leased.count, maxExamined - examined)
@@ -494,8 +494,8 @@ private struct DateValues {
 }
 
 /// A JSON array of strings, for `IN (SELECT value FROM json_each(\(array)))`.
-func jsonArray(_ values: [String]) throws -> String {
-    try JSONColumn.encode(values)
+func jsonArray(_ values: some Collection<String>) throws -> String {
+    try JSONColumn.encode(strings: values)
 }
 
 extension SQLiteStore {
