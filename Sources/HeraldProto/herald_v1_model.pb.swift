@@ -843,6 +843,9 @@ public nonisolated struct Herald_V1_WorkerInfo: Sendable {
   /// provider is not "outbox"); empty when none.
   public var note: String = String()
 
+  /// The provider accounts it sends with ("default": its environment's).
+  public var accounts: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2177,7 +2180,7 @@ nonisolated extension Herald_V1_ScheduledNotification: SwiftProtobuf.Message, Sw
 
 nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{3}in_flight\0\u{3}connected_at\0\u{3}last_heard_at\0\u{1}note\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}provider\0\u{3}instance_id\0\u{3}plugin_version\0\u{3}max_in_flight\0\u{3}in_flight\0\u{3}connected_at\0\u{3}last_heard_at\0\u{1}note\0\u{1}accounts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2194,6 +2197,7 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
       case 7: try { try decoder.decodeSingularStringField(value: &self.connectedAt) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.lastHeardAt) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.accounts) }()
       default: break
       }
     }
@@ -2227,6 +2231,9 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if !self.note.isEmpty {
       try visitor.visitSingularStringField(value: self.note, fieldNumber: 9)
     }
+    if !self.accounts.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.accounts, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2240,6 +2247,7 @@ nonisolated extension Herald_V1_WorkerInfo: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.connectedAt != rhs.connectedAt {return false}
     if lhs.lastHeardAt != rhs.lastHeardAt {return false}
     if lhs.note != rhs.note {return false}
+    if lhs.accounts != rhs.accounts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -174,6 +174,14 @@ extension ChannelEndToEnd {
                 try await Self.accounts(core).first { $0["name"] as? String == "clinic" }?["due_now"] as? Int == 1
             }
             #expect(setup.peer.requests.isEmpty)
+            // `herald channels` shows the queue per account, and which one waits for a worker.
+            let channels = try await core.heraldOrThrow(["channels"])
+            let clinicRow = channels.split(separator: "\n").first { $0.hasPrefix("sms") && $0.contains(" clinic ") }
+            #expect(clinicRow?.contains("none: jobs wait") == true, "\(channels)")
+            #expect(clinicRow.map { $0.split(separator: " ", omittingEmptySubsequences: true)[2] } == "1", "\(channels)")
+            let channelsJSON = try JSONSerialization.jsonObject(with: Data(try await core.heraldOrThrow(["channels", "--json"]).utf8))
+            let worker = try #require(((channelsJSON as? [String: Any])?["workers"] as? [[String: Any]])?.first, "\(channelsJSON)")
+            #expect(worker["accounts"] as? [String] == ["salon"], "\(worker)")
 
             // A bad file is refused and the accounts stay.
             var broken = Self.clinicEntry()

@@ -97,6 +97,7 @@ extension AdminService {
                     $0.connectedAt = Timestamp.format(worker.connectedAt)
                     $0.lastHeardAt = Timestamp.format(worker.lastHeardAt)
                     $0.note = worker.note
+                    $0.accounts = worker.accounts
                 }
             }
             $0.queues = queues.map { queue in

@@ -72,17 +72,20 @@ struct ChannelsCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let answer = try await CoreConnection.with(core) {
-            try await $0.admin.listChannels()
+        let (answer, accounts) = try await CoreConnection.with(core) {
+            (try await $0.admin.listChannels(), try await $0.admin.listAccounts(.init()).accounts)
         }
         if output.json {
-            try printJSON(ChannelsView(answer))
+            try printJSON(ChannelsView(answer, accounts: accounts))
             return
         }
-        var workers = Table("channel", "provider", "instance", "in flight", "last heartbeat", "connected", "version")
+        var workers = Table("channel", "provider", "instance", "accounts", "in flight", "last heartbeat", "connected", "version")
         for worker in answer.workers {
+            let accounts = worker.accounts.count <= 3
+                ? worker.accounts.joined(separator: ",")
+                : worker.accounts.prefix(2).joined(separator: ",") + ",... (\(worker.accounts.count))"
             workers.append([
-                worker.channel, worker.provider, worker.instanceID, "\(worker.inFlight)/\(worker.maxInFlight)",
+                worker.channel, worker.provider, worker.instanceID, accounts, "\(worker.inFlight)/\(worker.maxInFlight)",
                 worker.lastHeardAt, worker.connectedAt, worker.pluginVersion,
             ])
         }
@@ -100,6 +103,29 @@ struct ChannelsCommand: AsyncParsableCommand {
             ])
         }
         print(answer.queues.isEmpty ? "no jobs are queued" : queues.render())
+        if let perAccount = Self.accountQueues(accounts) {
+            print("")
+            print(perAccount)
+        }
+    }
+
+    /// Each account's queue, once provider accounts are in use (an account other than
+    /// "default" exists): a job waits for a worker that has its account.
+    static func accountQueues(_ accounts: [Herald_V1_AccountInfo]) -> String? {
+        guard accounts.contains(where: { $0.name != "default" }) else { return nil }
+        var table = Table("channel", "account", "due now", "scheduled", "oldest due", "workers")
+        // One row per channel and account: its queue is the channel's whatever the provider.
+        var seen = Set<[String]>()
+        for account in accounts where seen.insert([account.channel, account.name]).inserted {
+            let workers = accounts.filter { $0.channel == account.channel && $0.name == account.name }
+                .reduce(0) { $0 + Int($1.workersHere) }
+            table.append([
+                account.channel, account.name, "\(account.dueNow)", "\(account.scheduled)",
+                account.oldestDueAt.isEmpty ? "-" : account.oldestDueAt,
+                workers == 0 ? "none: jobs wait" : "\(workers)",
+            ])
+        }
+        return table.render()
     }
 }
 
@@ -137,6 +163,8 @@ struct ChannelsView: Encodable {
         var last_heard_at: String
         /// A warning about how the worker registered; empty when none.
         var note: String
+        /// The provider accounts it sends with ("default": its environment's).
+        var accounts: [String]
     }
 
     struct Queue: Encodable {
@@ -148,13 +176,16 @@ struct ChannelsView: Encodable {
 
     var workers: [Worker]
     var queues: [Queue]
+    /// Every provider account with its queue (`herald account list --json`).
+    var accounts: [AccountView]
 
-    init(_ answer: Herald_V1_ListChannelsResponse) {
+    init(_ answer: Herald_V1_ListChannelsResponse, accounts: [Herald_V1_AccountInfo]) {
+        self.accounts = accounts.map(AccountView.init)
         workers = answer.workers.map {
             Worker(
                 channel: $0.channel, provider: $0.provider, instance_id: $0.instanceID, plugin_version: $0.pluginVersion,
                 max_in_flight: $0.maxInFlight, in_flight: $0.inFlight, connected_at: $0.connectedAt,
-                last_heard_at: $0.lastHeardAt, note: $0.note)
+                last_heard_at: $0.lastHeardAt, note: $0.note, accounts: $0.accounts)
         }
         queues = answer.queues.map { Queue(channel: $0.channel, due_now: $0.dueNow, scheduled: $0.scheduled, leased: $0.leased) }
     }
