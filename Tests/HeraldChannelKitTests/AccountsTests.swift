@@ -55,11 +55,14 @@ struct AccountsTests {
 
     @Test func entriesGiveVariablesAndARate() throws {
         let accounts = try AccountsFile.load(path: try file("""
-            {"accounts": [{"name": "salon", "ECHO_SENDER": "+1555", "rate_per_second": 2.5}, {"name": "clinic-2", "ECHO_SENDER": "MG1"}]}
+            {"accounts": [{"name": "salon", "ECHO_SENDER": "+1555", "rate_per_second": 2.5}, {"name": "clinic-2", "ECHO_SENDER": "MG1"},
+                          {"name": "long-code", "ECHO_SENDER": "+1556", "rate_per_second": 1}]}
             """))
         #expect(accounts == [
             ProviderAccount(name: "salon", variables: ["ECHO_SENDER": "+1555"], ratePerSecond: 2.5),
             ProviderAccount(name: "clinic-2", variables: ["ECHO_SENDER": "MG1"]),
+            // A whole 1 (which Foundation also takes for true) is a rate.
+            ProviderAccount(name: "long-code", variables: ["ECHO_SENDER": "+1556"], ratePerSecond: 1),
         ])
     }
 
@@ -77,6 +80,7 @@ struct AccountsTests {
         #expect(try refusal("{\"accounts\": [{\"name\": \"a\", \"ECHO_SENDER\": 1}]}").contains("ECHO_SENDER must be a string"))
         #expect(try refusal("{\"accounts\": [{\"name\": \"a\", \"rate_per_second\": 0}]}").contains("rate_per_second must be"))
         #expect(try refusal("{\"accounts\": [{\"name\": \"a\", \"rate_per_second\": true}]}").contains("rate_per_second must be"))
+        #expect(try refusal("{\"accounts\": [{\"name\": \"a\", \"rate_per_second\": false}]}").contains("rate_per_second must be"))
         let missing = URL(fileURLWithPath: directory.path).appendingPathComponent("none.json").path
         #expect(throws: ChannelConfigurationError.self) { try AccountsFile.load(path: missing) }
     }

@@ -18,8 +18,10 @@ extension ChannelEndToEnd {
             let adminKey: String
         }
 
-        static func setUp(salonRate: Double, clinicRate: Double, retryAfter: Int = 1) async throws -> Setup {
-            let core = try await RunningCore.start()
+        static func setUp(
+            salonRate: Double, clinicRate: Double, retryAfter: Int = 1, coreArguments: [String] = []
+        ) async throws -> Setup {
+            let core = try await RunningCore.start(arguments: coreArguments)
             let peer = try await RunningPeer.start(
                 "provider_peer.py", directory: core.directory,
                 arguments: [
@@ -49,9 +51,11 @@ extension ChannelEndToEnd {
             return Setup(core: core, peer: peer, channel: channel, gateway: gateway, adminKey: key)
         }
 
-        static func book(_ setup: Setup, _ tenant: String, phone: String, id: String) async throws {
+        static func book(
+            _ setup: Setup, _ tenant: String, phone: String, id: String, start: String = AdminCLITests.future(days: 3)
+        ) async throws {
             let answer = try await setup.gateway.request("POST", "/api/tenants/\(tenant)/bookings", key: setup.adminKey, body: [
-                "id": id, "customer_name": "Ada", "customer_phone": phone, "start_at": AdminCLITests.future(days: 3),
+                "id": id, "customer_name": "Ada", "customer_phone": phone, "start_at": start,
                 "status": "confirmed",
             ])
             #expect(answer.status == 201, "\(answer)")
@@ -103,6 +107,38 @@ extension ChannelEndToEnd {
             #expect(clinicSpan >= 8.5, "100 at 10/s in \(clinicSpan) s")
             // Each sender at its own pace: the clinic's did not wait behind the salon's.
             #expect(clinicTimes.last! < salonTimes.last! - 5, "clinic done at \(clinicTimes.last!), salon at \(salonTimes.last!)")
+            #expect(try await setup.gateway.stop() == 0)
+            #expect(try await setup.channel.stop() == 0)
+            #expect(try await setup.core.stop() == 0)
+        }
+
+        /// Reminders the sender's rate will hold past their deadline are told of (logged
+        /// and counted) as soon as that is certain, before their turn comes: at one message
+        /// a second, 15 confirmations (14 s of them) go ahead of 15 reminders due 8 s from
+        /// now that may be at most 3 s late (`--late-grace 0.05`), so every reminder is
+        /// reported, and then missed.
+        @Test func remindersPacingWillHoldTooLongAreToldOfBeforeTheirTurn() async throws {
+            let setup = try await Self.setUp(salonRate: 1, clinicRate: 1, coreArguments: ["--late-grace", "0.05"])
+            _ = try await setup.core.heraldOrThrow(["settings", "set", "salon", "--reminders", "1"])
+            // Every reminder due 1 minute before a start 68 s away: 8 s from now.
+            let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(68))
+            for index in 0..<15 {
+                try await Self.book(setup, "salon", phone: "+491510000\(1000 + index)", id: "s-\(index)", start: start)
+            }
+            func reported() async throws -> Double? {
+                try await setup.core.decoded(StatsReport.self, ["stats", "--json"]).counters.first {
+                    $0.name == "herald_paced_past_deadline_total" && $0.labels["sender"] == "sms/twilio#salon"
+                }?.value
+            }
+            try await eventually("all 15 reminders reported", within: .seconds(60)) { try await reported() == 15 }
+            #expect(setup.core.process.stderr.contains("pacing will hold due messages past their deadline"))
+            // Told before any of them was missed.
+            #expect(try await setup.core.log(tenant: "salon").filter { $0.outcome == "missed" }.count < 15)
+            try await eventually("the 15 reminders missed", within: .seconds(60)) {
+                try await setup.core.log(tenant: "salon").filter { $0.outcome == "missed" && $0.kind == "reminder" }.count == 15
+            }
+            #expect(try await reported() == 15, "each reported once")
+            #expect(setup.peer.requests.count == 15, "the confirmations only")
             #expect(try await setup.gateway.stop() == 0)
             #expect(try await setup.channel.stop() == 0)
             #expect(try await setup.core.stop() == 0)

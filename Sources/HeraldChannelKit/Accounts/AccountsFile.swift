@@ -84,7 +84,10 @@ public enum AccountsFile {
             var account = ProviderAccount(name: name, variables: [:])
             for (key, value) in entry where key != "name" {
                 if key == "rate_per_second" {
-                    guard let rate = (value as? NSNumber)?.doubleValue, rate > 0, rate <= 10_000, !(value is Bool) else {
+                    // JSONSerialization gives true and false as NSNumbers too; `is Bool` holds for
+                    // every 0 and 1 as well, so booleans are told by their type code ("c").
+                    guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                          case let rate = number.doubleValue, rate > 0, rate <= 10_000 else {
                         throw ChannelConfigurationError("\(named): rate_per_second must be a number above 0 and at most 10000")
                     }
                     account.ratePerSecond = rate

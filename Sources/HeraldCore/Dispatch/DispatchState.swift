@@ -417,6 +417,18 @@ struct DispatchState {
         for account in accounts { pacedKeys.insert(Pacer.key(pool: worker.pool, account: account)) }
     }
 
+    /// The paced senders that left jobs waiting at the last hand-out: each bucket with
+    /// the channel and job account whose queue it drains.
+    var waitingSenders: [PacingWatch.Sender] {
+        var senders: [String: PacingWatch.Sender] = [:]
+        for worker in workers.values {
+            for paced in worker.pacedAccounts where pacedKeys.contains(paced.paceKey) {
+                senders[paced.paceKey] = PacingWatch.Sender(key: paced.paceKey, channel: worker.channel, account: paced.account)
+            }
+        }
+        return senders.values.sorted { $0.key < $1.key }
+    }
+
     /// When the first sender that left jobs waiting has a token again.
     func nextPaceAt(now: Date) -> Date? {
         pacedKeys.compactMap { pacer.nextToken($0, now: now) }.min()

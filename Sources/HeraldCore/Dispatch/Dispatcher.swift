@@ -132,6 +132,8 @@ final class DispatchLoop {
     let courier: DeliveryCourier
     /// When results wait for the next turn instead of making their own.
     let resultHold: ResultHold
+    /// Tells ahead of time of messages pacing will hold past their deadline.
+    let pacingWatch: PacingWatch
     var publish: (@Sendable ([WorkerSnapshot]) -> Void)?
     var logged: (@Sendable ([ReminderLogEntry]) -> Void)?
     var deliveryChanged: (@Sendable ([ReminderLogEntry]) -> Void)?
@@ -160,6 +162,7 @@ final class DispatchLoop {
         self.sendTimeCheck = SendTimeCheck(lateGrace: configuration.lateGrace)
         self.courier = DeliveryCourier(endpoint: endpoint, renderer: MessageRenderer(), links: links)
         self.resultHold = ResultHold(maximum: configuration.resultHold)
+        self.pacingWatch = PacingWatch(store: store, check: sendTimeCheck, metrics: metrics, logger: logger)
         self.state = DispatchState(configuration: configuration, coreVersion: coreVersion)
     }
 
@@ -312,6 +315,9 @@ final class DispatchLoop {
         for batch in handedOut { courier.hand(batch) }
         let rows = outcome.logged
         if let logged, !rows.isEmpty { logged(rows) }
+        if !state.pacedKeys.isEmpty {
+            pacingWatch.lookIfDue(now: now, pacer: state.pacer) { state.waitingSenders }
+        }
         return deadline(after: outcome)
     }
 

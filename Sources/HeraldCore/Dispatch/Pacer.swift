@@ -58,6 +58,17 @@ struct Pacer {
         buckets[key] = bucket
     }
 
+    /// When the sender's message at `position` in its queue (0: the next) can go out at
+    /// the earliest, if only its queue spends its tokens: after its pause, then one token
+    /// at a time at its rate. nil for a sender it does not know.
+    func earliest(_ position: Int, of key: String, now: Date) -> Date? {
+        guard var bucket = buckets[key], bucket.rate > 0 else { return nil }
+        let start = max(now, bucket.pausedUntil ?? now, bucket.updatedAt)
+        bucket.refill(at: start)
+        let missing = Double(position + 1) - bucket.tokens
+        return missing <= 0 ? start : start.addingTimeInterval(missing / bucket.rate)
+    }
+
     /// When `key` next has a whole token (after its pause, if paused); nil if unknown.
     func nextToken(_ key: String, now: Date) -> Date? {
         guard let bucket = buckets[key] else { return nil }

@@ -61,6 +61,14 @@ public struct SendTimeCheck: Sendable {
         return .lease
     }
 
+    /// The moment from which a job is missed at send time (see ``decide(_:now:)``): its
+    /// `notAfter`, and for reminders and follow-ups the end of the grace after their due
+    /// time, whichever comes first; nil when it has none.
+    public func deadline(kind: NotificationKind, dueAt: Date, notAfter: Date?) -> Date? {
+        let graceEnds = kind == .reminder || kind == .followUp ? dueAt.addingTimeInterval(lateGrace) : nil
+        return [notAfter, graceEnds].compactMap { $0 }.min()
+    }
+
     /// The booking states in which a notification of each kind still makes sense.
     static func allowedStatuses(for kind: NotificationKind) -> Set<BookingStatus> {
         switch kind {

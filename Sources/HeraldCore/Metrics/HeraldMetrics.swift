@@ -47,6 +47,9 @@ public final class HeraldMetrics: Sendable {
     static let jobsMissed = MetricName("herald_jobs_missed_total", labels: "channel")
     /// Retry answers by which a provider throttled a paced sender (pool#account), which then paused.
     static let sendersThrottled = MetricName("herald_sender_throttled_total", labels: "sender")
+    /// Due messages a paced sender's rate will hold past their deadline, each counted
+    /// once when that became certain (``PacingWatch``).
+    static let pacedPastDeadline = MetricName("herald_paced_past_deadline_total", labels: "sender")
     /// Seconds from a job's due time to the core recording it sent.
     static let deliveryLateness = MetricName("herald_delivery_lateness_seconds", labels: "channel")
     static let queueDepth = MetricName("herald_queue_depth", labels: "channel", "state")
@@ -97,6 +100,11 @@ public final class HeraldMetrics: Sendable {
     /// A provider throttled a paced sender (``Pacer``).
     func recordThrottled(sender: String) {
         counter(Self.sendersThrottled, [sender]).increment(by: 1)
+    }
+
+    /// Due messages of a paced sender found certain to pass their deadline.
+    func recordPacedPastDeadline(sender: String, count: Int) {
+        counter(Self.pacedPastDeadline, [sender]).increment(by: count)
     }
 
     func recordLease(channel: String, provider: String, leased: Int, missed: Int) {

@@ -179,6 +179,11 @@ public protocol DispatchStore: Sendable {
     /// The earliest `leaseExpiresAt` of `leased` jobs; nil when none is leased.
     func nextLeaseExpiry() async throws -> Date?
 
+    /// The `pending` jobs of `channel` sent with `account` ("" the default) that are due
+    /// at `now`, in the order they are leased in (oldest due first), at most `limit`:
+    /// the queue of a paced sender.
+    func dueJobTimings(channel: String, account: String, now: Date, limit: Int) async throws -> [DueJobTiming]
+
     /// Remembers the accounts a worker registered (replacing what this channel and
     /// provider had under the same names, keeping other names).
     func recordAccounts(_ accounts: [ProviderAccountRecord]) async throws

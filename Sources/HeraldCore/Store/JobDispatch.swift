@@ -382,3 +382,23 @@ extension JobResult {
         return nil
     }
 }
+
+/// A due job's place in its sender's queue (``DispatchStore/dueJobTimings(channel:account:now:limit:)``):
+/// enough to tell when pacing lets it go and whether that is too late.
+public struct DueJobTiming: Sendable, Equatable {
+    public var id: String
+    public var tenantID: String
+    public var bookingID: String
+    public var kind: NotificationKind
+    public var dueAt: Date
+    public var notAfter: Date?
+
+    public init(id: String, tenantID: String, bookingID: String, kind: NotificationKind, dueAt: Date, notAfter: Date?) {
+        self.id = id
+        self.tenantID = tenantID
+        self.bookingID = bookingID
+        self.kind = kind
+        self.dueAt = dueAt
+        self.notAfter = notAfter
+    }
+}

@@ -41,5 +41,8 @@ final class InterleavingStore: DispatchStore {
     func expireLeases(now: Date) async throws -> Int { try await base.expireLeases(now: now) }
     func releaseAllLeases(now: Date) async throws -> Int { try await base.releaseAllLeases(now: now) }
     func nextLeaseExpiry() async throws -> Date? { try await base.nextLeaseExpiry() }
+    func dueJobTimings(channel: String, account: String, now: Date, limit: Int) async throws -> [DueJobTiming] {
+        try await base.dueJobTimings(channel: channel, account: account, now: now, limit: limit)
+    }
     func recordAccounts(_ accounts: [ProviderAccountRecord]) async throws { try await base.recordAccounts(accounts) }
 }

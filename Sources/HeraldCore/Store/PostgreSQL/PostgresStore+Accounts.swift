@@ -51,3 +51,22 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    public func dueJobTimings(channel: String, account: String, now: Date, limit: Int) async throws -> [DueJobTiming] {
+        try await read { connection in
+            try await connection.rows("""
+                SELECT id, tenant_id, booking_id, kind, due_at, not_after FROM notification_jobs
+                WHERE status = 'pending' AND channel = \(channel) AND account = \(account) AND due_at <= \(now.postgres)
+                ORDER BY due_at, seq
+                LIMIT \(limit)
+                """, self.logger
+            ).map { row in
+                let c = PostgresColumns(row)
+                return DueJobTiming(
+                    id: try c("id"), tenantID: try c("tenant_id"), bookingID: try c("booking_id"), kind: try c.value("kind"),
+                    dueAt: try c.date("due_at"), notAfter: try c.optionalDate("not_after"))
+            }
+        }
+    }
+}

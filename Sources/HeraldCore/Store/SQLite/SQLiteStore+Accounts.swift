@@ -50,3 +50,22 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func dueJobTimings(channel: String, account: String, now: Date, limit: Int) async throws -> [DueJobTiming] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, tenant_id, booking_id, kind, due_at, not_after FROM notification_jobs
+                WHERE status = 'pending' AND channel = ? AND account = ? AND due_at <= ?
+                ORDER BY due_at, rowid
+                LIMIT ?
+                """, arguments: [channel, account, now, limit]
+            ).compactMap { row in
+                guard let kind = NotificationKind(rawValue: row["kind"]) else { return nil }
+                return DueJobTiming(
+                    id: row["id"], tenantID: row["tenant_id"], bookingID: row["booking_id"], kind: kind,
+                    dueAt: row["due_at"], notAfter: row["not_after"])
+            }
+        }
+    }
+}
