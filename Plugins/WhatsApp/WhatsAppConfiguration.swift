@@ -19,6 +19,9 @@ struct WhatsAppConfiguration: ChannelConfiguration {
 
     /// Meta's default throughput: 80 messages a second per business phone number.
     var defaultRatePerSecond: Double? { 80 }
+    /// Meta's pair rate limit: about one message every 6 s from a business number to
+    /// one user (beyond: error 131056).
+    var recipientGap: Double? { 6 }
     /// Without a trailing slash.
     var apiBase: String
     var apiVersion: String

@@ -425,6 +425,11 @@ public nonisolated struct Herald_V1_ChannelAccount: Sendable {
   /// provider's published limit for the sender.
   public var ratePerSecond: Double = 0
 
+  /// At least this long between two of its messages to one recipient (the core
+  /// holds the later one back); 0: no gap. HeraldChannelKit sends the provider's
+  /// published pair limit (WhatsApp: about one message every 6 s to one user).
+  public var recipientGapMs: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1255,7 +1260,7 @@ nonisolated extension Herald_V1_Register: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Herald_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChannelAccount"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}senders\0\u{3}rate_per_second\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}senders\0\u{3}rate_per_second\0\u{3}recipient_gap_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1266,6 +1271,7 @@ nonisolated extension Herald_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.senders) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.ratePerSecond) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.recipientGapMs) }()
       default: break
       }
     }
@@ -1281,6 +1287,9 @@ nonisolated extension Herald_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProt
     if self.ratePerSecond.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.ratePerSecond, fieldNumber: 3)
     }
+    if self.recipientGapMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.recipientGapMs, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1288,6 +1297,7 @@ nonisolated extension Herald_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProt
     if lhs.name != rhs.name {return false}
     if lhs.senders != rhs.senders {return false}
     if lhs.ratePerSecond != rhs.ratePerSecond {return false}
+    if lhs.recipientGapMs != rhs.recipientGapMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -34,6 +34,10 @@ manner of Twilio's magic test numbers (the last four digits count):
 More Twilio accounts: --twilio-account SID:TOKEN (repeatable); a send must use
 one account's SID in its path with that account's credentials, and its receipts
 carry that AccountSid and are signed with that account's token.
+More Vonage keys: --vonage-account KEY:SECRET (repeatable); a send must carry one
+of the known keys with its own secret. More WhatsApp phone numbers:
+--whatsapp-account PHONE_ID:TOKEN (repeatable); a send to a phone-number id must
+carry that number's token.
 
 Wrong credentials get each provider's authentication error (Twilio 401 code
 20003; Vonage status "4"; WhatsApp 401 code 190).
@@ -301,7 +305,9 @@ def vonage_error(status, text):
 def vonage(state, body, later):
     options = state.options
     form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
-    if form.get("api_key") != options.vonage_key or form.get("api_secret") != options.vonage_secret:
+    secrets = {options.vonage_key: options.vonage_secret}
+    secrets.update(pair.partition(":")[::2] for pair in options.vonage_account or [])
+    if form.get("api_key") not in secrets or form.get("api_secret") != secrets[form.get("api_key")]:
         return vonage_error("4", "Bad Credentials")
     for field in ("from", "to", "text"):
         if not form.get(field):
@@ -347,10 +353,14 @@ def graph_error(status, code, message, subcode=None, details=None):
 
 def whatsapp(state, headers, phone_id, body, later):
     options = state.options
-    if headers.get("Authorization") != "Bearer " + options.whatsapp_token:
+    tokens = {options.whatsapp_phone_id: options.whatsapp_token}
+    tokens.update(pair.partition(":")[::2] for pair in options.whatsapp_account or [])
+    authorization = headers.get("Authorization")
+    if authorization not in {"Bearer " + token for token in tokens.values()}:
         return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token")
-    if phone_id != options.whatsapp_phone_id:
-        return graph_error(400, 100, "Unsupported post request. Object with ID '%s' does not exist" % phone_id, 33)
+    # Another number's token: to Meta, that number's object does not exist for it.
+    if authorization != "Bearer " + tokens.get(phone_id, ""):
+        return graph_error(400, 100, "Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions" % phone_id, 33)
     try:
         message = json.loads(body)
     except ValueError:
@@ -861,6 +871,10 @@ def main():
     parser.add_argument("--twilio-token", default="twilio-token")
     parser.add_argument("--twilio-account", action="append", metavar="SID:TOKEN",
                         help="another Twilio account the peer accepts (its receipts are signed with its token)")
+    parser.add_argument("--vonage-account", action="append", metavar="KEY:SECRET",
+                        help="another Vonage API key the peer accepts, with its secret")
+    parser.add_argument("--whatsapp-account", action="append", metavar="PHONE_ID:TOKEN",
+                        help="another WhatsApp phone-number id the peer accepts, with its access token")
     parser.add_argument("--vonage-key", default="vonage-key")
     parser.add_argument("--vonage-secret", default="vonage-secret")
     parser.add_argument("--whatsapp-token", default="whatsapp-token")

@@ -65,7 +65,8 @@ public final class AccountsPlugin<Plugin: ConfiguredChannelPlugin>: ChannelPlugi
         return self.accounts
     }
 
-    /// What the worker registers: each account's name, senders and rate, sorted by name.
+    /// What the worker registers: each account's name, senders, rate and recipient gap,
+    /// sorted by name.
     public var accounts: [Herald_V1_ChannelAccount] {
         current.withLock { accounts in
             accounts.sorted { $0.key < $1.key }.map { name, account in
@@ -74,6 +75,7 @@ public final class AccountsPlugin<Plugin: ConfiguredChannelPlugin>: ChannelPlugi
                     $0.name = name
                     $0.senders = configuration?.senders ?? []
                     $0.ratePerSecond = account.rate ?? configuration?.defaultRatePerSecond ?? 0
+                    $0.recipientGapMs = UInt32(((configuration?.recipientGap ?? 0) * 1000).rounded())
                 }
             }
         }

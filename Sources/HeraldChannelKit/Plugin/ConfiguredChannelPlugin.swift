@@ -20,11 +20,15 @@ public protocol ChannelConfiguration: Sendable {
     /// How many messages a second its sender may send by the provider's published
     /// limits, when its account names no `rate_per_second`; nil: no limit.
     var defaultRatePerSecond: Double? { get }
+    /// The least time between two messages from its sender to one recipient by the
+    /// provider's published limits, in seconds; nil: none.
+    var recipientGap: Double? { get }
 }
 
 extension ChannelConfiguration {
     public var senders: [String] { [] }
     public var defaultRatePerSecond: Double? { nil }
+    public var recipientGap: Double? { nil }
     public static var accountVariables: Set<String> { [] }
 
     public static func shared(_ environment: [String: String], with variables: [String: String]) -> [String: String] {

@@ -22,7 +22,7 @@ struct ConnectedWorker: Equatable {
     /// The provider accounts it sends with; a worker that named none has the default one.
     /// What the dispatcher asks for on its behalf at every turn is derived here, once.
     var accounts: [Herald_V1_ChannelAccount] = [ProviderAccounts.defaultAccount] {
-        didSet { (jobAccounts, pacedAccounts) = Self.derive(accounts, pool: pool) }
+        didSet { (jobAccounts, pacedAccounts, spacedAccounts) = Self.derive(accounts, pool: pool) }
     }
 
     /// The `account` values of the jobs it may take ("" is the default account).
@@ -30,6 +30,16 @@ struct ConnectedWorker: Equatable {
 
     /// Its paced accounts: each job account with its sender's bucket and rate.
     private(set) var pacedAccounts: [PacedAccount] = []
+
+    /// Its accounts whose messages to one recipient must be spaced, by job account.
+    private(set) var spacedAccounts: [String: SpacedAccount] = [:]
+
+    struct SpacedAccount: Equatable {
+        /// Its sender (``Pacer/key(pool:account:)``): the recipients it sent to lately are kept per sender.
+        var paceKey: String
+        /// The least time between two messages to one recipient.
+        var gap: TimeInterval
+    }
 
     struct PacedAccount: Equatable {
         /// As jobs name it.
@@ -55,21 +65,27 @@ struct ConnectedWorker: Equatable {
         self.lastHeardAt = lastHeardAt
         self.note = note
         self.accounts = accounts
-        (jobAccounts, pacedAccounts) = Self.derive(accounts, pool: pool)
+        (jobAccounts, pacedAccounts, spacedAccounts) = Self.derive(accounts, pool: pool)
     }
 
     private static func derive(
         _ accounts: [Herald_V1_ChannelAccount], pool: String
-    ) -> (Set<String>, [PacedAccount]) {
+    ) -> (Set<String>, [PacedAccount], [String: SpacedAccount]) {
         var paced: [PacedAccount] = []
+        var spaced: [String: SpacedAccount] = [:]
         var seen = Set<String>()
         for account in accounts {
             let name = ProviderAccounts.jobAccount(account.name)
-            guard seen.insert(name).inserted, account.ratePerSecond > 0 else { continue }
-            paced.append(PacedAccount(
-                account: name, paceKey: Pacer.key(pool: pool, account: name), ratePerSecond: account.ratePerSecond))
+            guard seen.insert(name).inserted else { continue }
+            let key = Pacer.key(pool: pool, account: name)
+            if account.ratePerSecond > 0 {
+                paced.append(PacedAccount(account: name, paceKey: key, ratePerSecond: account.ratePerSecond))
+            }
+            if account.recipientGapMs > 0 {
+                spaced[name] = SpacedAccount(paceKey: key, gap: Double(account.recipientGapMs) / 1000)
+            }
         }
-        return (seen, paced)
+        return (seen, paced, spaced)
     }
 
     var freeCredit: Int { max(0, maxInFlight - inFlight.count) }

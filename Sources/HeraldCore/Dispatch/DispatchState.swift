@@ -43,6 +43,11 @@ struct DispatchState {
     /// Paced senders that had jobs due beyond their budget at the last hand-out: the
     /// loop wakes when the first of them has a token again.
     private(set) var pacedKeys: Set<String> = []
+    /// The recipients each spaced sender (``ConnectedWorker/spacedAccounts``) sent to
+    /// lately, with when each may be sent to again.
+    private(set) var recentRecipients: [String: [String: Date]] = [:]
+    /// Spaced senders that held a job back for its recipient at the last hand-out.
+    private(set) var spacedKeys: Set<String> = []
     /// The time the last hand-out looked at. Not a fresh reading of the clock: a job
     /// that fell due between the two would be missed until the next heartbeat.
     private(set) var drainedAt = Date.distantPast
@@ -396,14 +401,25 @@ struct DispatchState {
             if budget == 0 { pacedKeys.insert(key) }
             allocated[key, default: 0] += budget
         }
+        var spacing: [String: Set<String>] = [:]
+        for (account, spaced) in worker.spacedAccounts {
+            // Recipients whose gap is over may be sent to again.
+            let recent = (recentRecipients[spaced.paceKey] ?? [:]).filter { $0.value > now }
+            recentRecipients[spaced.paceKey] = recent.isEmpty ? nil : recent
+            spacing[account] = Set(recent.keys)
+        }
         return LeaseQuery(
             channel: worker.channel, provider: worker.jobProvider, accounts: worker.jobAccounts, budgets: budgets,
+            spacing: spacing,
             presentProviders: presentProviders[worker.channel] ?? [], limit: limit,
             now: now, leaseUntil: now.addingTimeInterval(configuration.leaseDuration), leasedTo: worker.instanceID)
     }
 
     /// A turn's lease queries are about to be built: which senders wait is learnt anew.
-    mutating func beginAsking() { pacedKeys = [] }
+    mutating func beginAsking() {
+        pacedKeys = []
+        spacedKeys = []
+    }
 
     /// The lease query for `peer` alone (no other worker asks in this turn).
     mutating func leaseQuery(for peer: Data, now: Date, presentProviders: [String: Set<String>]) -> LeaseQuery? {
@@ -429,9 +445,20 @@ struct DispatchState {
         return senders.values.sorted { $0.key < $1.key }
     }
 
-    /// When the first sender that left jobs waiting has a token again.
+    /// The spaced accounts of `peer`'s pool that held jobs back for their recipients.
+    mutating func spaced(_ accounts: Set<String>, of peer: Data) {
+        guard let worker = workers[peer] else { return }
+        for account in accounts {
+            if let spaced = worker.spacedAccounts[account] { spacedKeys.insert(spaced.paceKey) }
+        }
+    }
+
+    /// When the first sender that left jobs waiting has a token again, or the first
+    /// recipient a spaced sender held jobs back for may be sent to again.
     func nextPaceAt(now: Date) -> Date? {
-        pacedKeys.compactMap { pacer.nextToken($0, now: now) }.min()
+        let tokens = pacedKeys.compactMap { pacer.nextToken($0, now: now) }
+        let gaps = spacedKeys.compactMap { recentRecipients[$0]?.values.min() }
+        return (tokens + gaps).min()
     }
 
     /// Jobs leased for `peer` by `query` are in its hands now. A batch shorter than
@@ -443,6 +470,9 @@ struct DispatchState {
             workers[peer]?.inFlight.insert(job.id)
             let paceKey = query.budgets[job.account] != nil ? Pacer.key(pool: pool, account: job.account) : nil
             if let paceKey { pacer.spend(paceKey, 1) }
+            if let spaced = query.spacing[job.account] != nil ? workers[peer]?.spacedAccounts[job.account] : nil {
+                recentRecipients[spaced.paceKey, default: [:]][job.recipient] = query.now.addingTimeInterval(spaced.gap)
+            }
             inFlight[job.id] = InFlightDelivery(
                 jobID: job.id, attempt: job.attempt, peer: peer, kind: job.kind, dueAt: job.dueAt, notAfter: job.notAfter,
                 leaseExpiresAt: job.leaseExpiresAt ?? query.leaseUntil, hasFallbackProvider: job.fallbackProvider != nil,

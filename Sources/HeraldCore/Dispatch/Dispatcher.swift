@@ -308,6 +308,7 @@ final class DispatchLoop {
             }
             state.handedOut(batch.leased, to: worker.peer, query: query)
             state.paced(batch.paced, of: worker.peer)
+            state.spaced(batch.spaced, of: worker.peer)
             if !batch.leased.isEmpty {
                 handedOut.append(DeliveryCourier.Batch(peer: worker.peer, provider: worker.jobProvider, leased: batch.leased))
             }

@@ -30,6 +30,9 @@ enum ProviderAccounts {
             if !account.ratePerSecond.isFinite || account.ratePerSecond < 0 || account.ratePerSecond > 10_000 {
                 return "account \"\(account.name)\": rate_per_second must be between 0 (the channel's default) and 10000"
             }
+            if account.recipientGapMs > 3_600_000 {
+                return "account \"\(account.name)\": recipient_gap_ms must be at most 3600000 (an hour)"
+            }
         }
         return nil
     }

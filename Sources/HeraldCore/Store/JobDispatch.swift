@@ -17,6 +17,10 @@ public struct LeaseQuery: Sendable, Equatable {
     /// How many jobs of a paced account (by its `account` value) this call may lease at
     /// most: its sender's rate allows no more now. Accounts not named are not paced.
     public var budgets: [String: Int]
+    /// The accounts whose messages to one recipient are spaced (by their `account`
+    /// value), each with the recipients that must wait now: none of their jobs is
+    /// leased, and a call leases at most one job per recipient of such an account.
+    public var spacing: [String: Set<String>]
     /// Providers of this channel that currently have a worker.
     public var presentProviders: Set<String>
     /// At most this many jobs are leased.
@@ -33,6 +37,7 @@ public struct LeaseQuery: Sendable, Equatable {
         provider: String,
         accounts: Set<String> = [""],
         budgets: [String: Int] = [:],
+        spacing: [String: Set<String>] = [:],
         presentProviders: Set<String> = [],
         limit: Int,
         now: Date,
@@ -43,6 +48,7 @@ public struct LeaseQuery: Sendable, Equatable {
         self.provider = provider
         self.accounts = accounts
         self.budgets = budgets
+        self.spacing = spacing
         self.presentProviders = presentProviders
         self.limit = limit
         self.now = now
@@ -137,30 +143,42 @@ public struct LeasedJob: Sendable, Equatable {
 /// still be due, so call again.
 /// What one lease call may still take of each paced account (``LeaseQuery/budgets``):
 /// the stores ask only for accounts with budget left and lease a job of a paced account
-/// only while its budget lasts. Jobs beyond it stay pending, in due order.
+/// only while its budget lasts, and of a spaced account (``LeaseQuery/spacing``) only
+/// for a recipient that need not wait. Jobs held back stay pending, in due order.
 struct LeaseBudget {
     private var left: [String: Int]
+    private var waiting: [String: Set<String>]
     private(set) var paced: Set<String> = []
+    private(set) var spaced: Set<String> = []
 
-    init(_ query: LeaseQuery) { left = query.budgets }
+    init(_ query: LeaseQuery) {
+        left = query.budgets
+        waiting = query.spacing
+    }
 
     /// The accounts worth asking for now: the query's, less those with no budget left.
     func accounts(of query: LeaseQuery) -> Set<String> {
         query.accounts.filter { (left[$0] ?? 1) > 0 }
     }
 
-    /// Whether a job of `account` may be leased (its budget is not spent); a job that
-    /// may not marks its account paced.
-    mutating func admits(_ account: String) -> Bool {
-        guard let budget = left[account] else { return true }
-        if budget > 0 { return true }
-        paced.insert(account)
-        return false
+    /// Whether `job` may be leased: its account's budget is not spent and its recipient
+    /// need not wait. A job that may not marks its account paced or spaced.
+    mutating func admits(_ job: NotificationJob) -> Bool {
+        if let budget = left[job.account], budget <= 0 {
+            paced.insert(job.account)
+            return false
+        }
+        if waiting[job.account]?.contains(job.recipient) == true {
+            spaced.insert(job.account)
+            return false
+        }
+        return true
     }
 
-    /// A job of `account` was leased.
-    mutating func spend(_ account: String) {
-        if let budget = left[account] { left[account] = budget - 1 }
+    /// `job` was leased.
+    mutating func spend(_ job: NotificationJob) {
+        if let budget = left[job.account] { left[job.account] = budget - 1 }
+        waiting[job.account]?.insert(job.recipient)
     }
 }
 
@@ -172,6 +190,9 @@ public struct LeaseBatch: Sendable, Equatable {
     public var skipped: Int
     /// The ReminderLog rows of the cancelled, missed and skipped jobs, as written (with their ids).
     public var logged: [ReminderLogEntry]
+    /// Accounts that had jobs held back because their recipient was sent to lately
+    /// (``LeaseQuery/spacing``): they wait for that recipient's gap.
+    public var spaced: Set<String> = []
     /// Accounts that had jobs due beyond their budget: they wait for their sender's rate.
     public var paced: Set<String> = []
 

@@ -76,6 +76,35 @@ struct PacingTests {
         #expect(second?.budgets == ["salon": 0])
     }
 
+    /// WhatsApp's gap per recipient: a recipient just sent to waits, by sender; the loop
+    /// wakes when the gap is over and the recipient is free again.
+    @Test func aSpacedSenderHoldsARecipientForItsGap() {
+        var state = S.state()
+        _ = state.receive(.register(.with {
+            $0.protocolVersion = .protocolVersion1
+            $0.channel = "whatsapp"
+            $0.provider = "meta"
+            $0.instanceID = "a"
+            $0.maxInFlight = 100
+            $0.accounts = [.with { $0.name = "salon"; $0.ratePerSecond = 80; $0.recipientGapMs = 6000 },
+                           .with { $0.name = "clinic" }]
+        }), from: S.alice, now: Fixture.now)
+        let first = state.leaseQuery(for: S.alice, now: Fixture.now, presentProviders: [:])!
+        #expect(first.spacing == ["salon": []], "the clinic's account is not spaced")
+        var sent = S.job("job_1")
+        sent.job.channel = "whatsapp"
+        sent.job.account = "salon"
+        sent.job.recipient = "+4915100000001"
+        state.handedOut([sent], to: S.alice, query: first)
+        let second = state.leaseQuery(for: S.alice, now: Fixture.now.addingTimeInterval(1), presentProviders: [:])!
+        #expect(second.spacing == ["salon": ["+4915100000001"]])
+        state.beginAsking()
+        state.spaced(["salon"], of: S.alice)
+        #expect(state.nextPaceAt(now: Fixture.now.addingTimeInterval(1)) == Fixture.now.addingTimeInterval(6))
+        let later = state.leaseQuery(for: S.alice, now: Fixture.now.addingTimeInterval(6), presentProviders: [:])!
+        #expect(later.spacing == ["salon": []], "free again after 6 s")
+    }
+
     /// A 429 with Retry-After for one sender's message pauses that sender only.
     @Test func aRetryAfterPausesTheSenderOfTheMessageOnly() {
         var state = S.state()

@@ -30,6 +30,30 @@ struct RegisterCheckTests {
         #expect(reason == "channel " + (ChannelName.problem(with: channel) ?? "-"))
     }
 
+    /// A worker's account list is refused with the account and the rule it breaks.
+    @Test func accountListsBreakingARuleAreRejected() {
+        func reason(_ accounts: [Herald_V1_ChannelAccount]) -> String? {
+            var register = Self.register()
+            register.accounts = accounts
+            guard case .reject(let reason) = RegisterCheck.check(register) else { return nil }
+            return reason
+        }
+        func account(_ name: String, rate: Double = 0, gapMs: UInt32 = 0) -> Herald_V1_ChannelAccount {
+            .with { $0.name = name; $0.ratePerSecond = rate; $0.recipientGapMs = gapMs }
+        }
+        #expect(reason([account("salon", rate: 80, gapMs: 6000), account("default")]) == nil)
+        #expect(reason([account("salon"), account("salon")])?.contains("account \"salon\" is named twice") == true)
+        #expect(reason([account("-x")])?.contains("account names are 1-64") == true)
+        #expect(reason([account("a", rate: -1)])?.contains("rate_per_second must be between 0") == true)
+        #expect(reason([account("a", rate: .infinity)])?.contains("rate_per_second must be between 0") == true)
+        #expect(reason([account("a", gapMs: 3_600_001)])?.contains("recipient_gap_ms must be at most 3600000") == true)
+        #expect(reason([account("a", gapMs: 3_600_000)]) == nil)
+        var senders = account("a")
+        senders.senders = Array(repeating: "+15550000100", count: 17)
+        #expect(reason([senders])?.contains("at most 16 senders") == true)
+        #expect(reason((0...10_000).map { account("a\($0)") })?.contains("at most 10000 accounts") == true)
+    }
+
     @Test(arguments: ["email", "sms", "whatsapp", "webhook", "chat", "team_chat-2"])
     func aChannelNameTeamAddAcceptsIsAdmitted(channel: String) {
         let provider = channel == "sms" ? "twilio" : "anything"

@@ -43,6 +43,36 @@ struct AccountContractTests {
         }
     }
 
+    /// A spaced account's recipients get one message per lease call, none while they
+    /// wait; the others stay pending in due order and the batch says the account waits.
+    @Test(arguments: StoreFactory.all) func aSpacedAccountLeasesOneJobPerRecipient(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            try await Fixture.createTenant(store)
+            let booking = Fixture.booking()
+            func job(_ id: String, to recipient: String, due minutes: Double) -> NotificationJob {
+                var job = Fixture.dueJob(id, for: booking, due: Fixture.minutes(minutes), channel: "whatsapp", provider: "meta")
+                job.account = "salon"
+                job.recipient = recipient
+                return job
+            }
+            let jobs = [
+                job("job_ada_1", to: "+4915100000001", due: -4), job("job_ada_2", to: "+4915100000001", due: -3),
+                job("job_bob", to: "+4915100000002", due: -2), job("job_cy", to: "+4915100000003", due: -1),
+            ]
+            try await Fixture.insert(booking, jobs: jobs, into: store)
+            var query = leaseQuery(channel: "whatsapp", provider: "meta", accounts: ["salon"])
+            query.spacing = ["salon": ["+4915100000003"]]
+            let batch = try await store.leaseDueJobs(query) { _ in .lease }
+            #expect(batch.leased.map(\.job.id) == ["job_ada_1", "job_bob"])
+            #expect(batch.spaced == ["salon"])
+            query.spacing = ["salon": []]
+            query.leasedTo = "worker-2"
+            let next = try await store.leaseDueJobs(query) { _ in .lease }
+            #expect(next.leased.map(\.job.id) == ["job_ada_2", "job_cy"])
+            #expect(next.spaced.isEmpty)
+        }
+    }
+
     @Test(arguments: StoreFactory.all) func pendingJobsFollowTheirTenantsNewAccount(_ factory: StoreFactory) async throws {
         try await factory.withStore { store in
             try await Fixture.createTenant(store)

@@ -83,7 +83,7 @@ extension PostgresStore {
             let suppressed = try await suppressions(for: jobs, connection)
             for job in jobs {
                 // Beyond its sender's rate: it stays pending, in due order, for a later turn.
-                guard budget.admits(job.account) else { continue }
+                guard budget.admits(job) else { continue }
                 let candidate = LeaseCandidate(
                     job: job, booking: bookings[job.bookingID],
                     subscription: job.subscriptionID.flatMap { subscriptions[$0] },
@@ -96,7 +96,7 @@ extension PostgresStore {
                 }
                 switch decision {
                 case .lease:
-                    budget.spend(job.account)
+                    budget.spend(job)
                     leasedIDs.append(job.id)
                     var leased = job
                     leased.status = .leased
@@ -129,6 +129,7 @@ extension PostgresStore {
             if jobs.count < wanted { break }
         }
         batch.paced = budget.paced
+        batch.spaced = budget.spaced
         try await addConfiguration(to: &batch.leased, connection)
         return batch
     }

@@ -127,7 +127,7 @@ extension SQLiteStore {
             let suppressed = try Self.suppressions(for: jobs, db)
             for job in jobs {
                 // Beyond its sender's rate: it stays pending, in due order, for a later turn.
-                guard budget.admits(job.account) else { continue }
+                guard budget.admits(job) else { continue }
                 let candidate = LeaseCandidate(
                     job: job,
                     booking: bookingsByID[job.bookingID],
@@ -141,7 +141,7 @@ extension SQLiteStore {
                 }
                 switch decision {
                 case .lease:
-                    budget.spend(job.account)
+                    budget.spend(job)
                     leasedIDs.append(job.id)
                     var leasedJob = job
                     leasedJob.status = .leased
@@ -182,6 +182,7 @@ extension SQLiteStore {
             if jobs.count < wanted { break } // nothing more is due
         }
         batch.paced = budget.paced
+        batch.spaced = budget.spaced
         try Self.addConfiguration(to: &batch.leased, cache: cache, db)
         return batch
     }
