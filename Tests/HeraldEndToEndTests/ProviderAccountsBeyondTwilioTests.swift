@@ -102,6 +102,61 @@ extension ChannelEndToEnd {
             #expect(try await core.stop() == 0)
         }
 
+        /// SMS failover with accounts on both providers: the tenant's account, named alike in
+        /// the Twilio and the Vonage program, carries its text to Vonage with the tenant's
+        /// own Vonage key and sender when Twilio keeps failing.
+        @Test func failoverToVonageKeepsTheTenantsAccount() async throws {
+            typealias A = ProviderAccountTests
+            let core = try await RunningCore.start()
+            let peer = try await RunningPeer.start(
+                "provider_peer.py", directory: core.directory,
+                arguments: [
+                    "--twilio-sid", A.clinicSID, "--twilio-token", A.clinicToken, "--twilio-account", "\(A.salonSID):\(A.salonToken)",
+                    "--vonage-key", "vonage-default", "--vonage-secret", "vonage-default-secret",
+                    "--vonage-account", "vonage-salon:vonage-salon-secret",
+                ])
+            let twilioFile = core.directory.appendingPathComponent("twilio-accounts.json")
+            try A.writeAccounts([A.salonEntry()], to: twilioFile)
+            let vonageFile = core.directory.appendingPathComponent("vonage-accounts.json")
+            try A.writeAccounts([[
+                "name": "salon", "VONAGE_API_KEY": "vonage-salon", "VONAGE_API_SECRET": "vonage-salon-secret",
+                "VONAGE_NUMBER": "SalonSMS",
+            ]], to: vonageFile)
+            let twilio = try await ProviderChannel.start(
+                "herald-sms-twilio", core: core,
+                environment: [
+                    "TWILIO_ACCOUNT_SID": A.clinicSID, "TWILIO_AUTH_TOKEN": A.clinicToken, "TWILIO_PHONE_NUMBER": "+15550000999",
+                    "TWILIO_API_BASE": peer.baseURL,
+                ],
+                arguments: ["--accounts", twilioFile.path])
+            let vonage = try await ProviderChannel.start(
+                "herald-sms-vonage", core: core,
+                environment: [
+                    "VONAGE_API_KEY": "vonage-default", "VONAGE_API_SECRET": "vonage-default-secret", "VONAGE_NUMBER": "Herald",
+                    "VONAGE_API_BASE": peer.baseURL,
+                ],
+                arguments: ["--accounts", vonageFile.path])
+            try await core.createTenant("salon")
+            _ = try await core.heraldOrThrow([
+                "settings", "set", "salon", "--email", "off", "--sms", "on", "--sms-provider", "twilio", "--sms-failover", "on",
+                "--sms-account", "salon",
+            ])
+            // Twilio answers 503 to this number every time: RETRY twice, then Vonage (from a
+            // RETRY of attempt 2 on).
+            try await core.createPhoneBooking("salon", id: "b-failover", phone: "+4915100000503")
+            let row = try await core.waitForOutcome(tenant: "salon", booking: "b-failover", channel: "sms")
+            #expect(row.outcome == "sent" && row.provider == "vonage", "\(row)")
+            let requests = peer.requests
+            let tried = try #require(requests.first { $0.path.contains("/Accounts/") }, "\(requests)")
+            #expect(tried.path == "/2010-04-01/Accounts/\(A.salonSID)/Messages.json" && tried.status == 503, "\(tried)")
+            let sent = try #require(requests.first { $0.path == "/sms/json" }, "\(requests)")
+            #expect(sent.form["api_key"] == "vonage-salon" && sent.form["from"] == "SalonSMS", "\(sent.form)")
+            #expect(requests.filter { $0.path == "/sms/json" }.count == 1)
+            #expect(try await twilio.stop() == 0)
+            #expect(try await vonage.stop() == 0)
+            #expect(try await core.stop() == 0)
+        }
+
         /// WhatsApp takes about one message every 6 s from a number to one customer: a
         /// customer's second booking made at once waits its gap, another customer's does not.
         @Test func aWhatsAppCustomerGetsTheirMessagesSixSecondsApart() async throws {

@@ -22,6 +22,7 @@ manner of Twilio's magic test numbers (the last four digits count):
             ...0429  429 code 20429 with Retry-After (see --retry-after) on the
                      first request for the number, then 201
             ...0500  500 on every request
+            ...0503  503 on every request (Vonage sends to it: a failover)
             other    201 with a message sid
   Vonage    ...0001  status "1" (throttled) on the first request for the number, then "0"
             ...0002  status "2" (missing parameters)
@@ -276,6 +277,8 @@ def twilio(state, headers, account, body, later):
         return status, {"Retry-After": str(options.retry_after)}, answer
     if case == "0500":
         return twilio_error(500, 20500, "Internal Server Error")
+    if case == "0503":
+        return twilio_error(503, 20503, "Service Unavailable")
     sid = "SM" + uuid.uuid4().hex
     if form.get("StatusCallback"):
         state.remember(sid, provider="twilio", to=to, sender=form.get("From") or DEFAULT_FROM,
