@@ -30,14 +30,14 @@ struct TwilioPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
         let request = HTTPRequest(
             url: configuration.messagesURL,
             headers: [
-                .basicAuthorization(user: configuration.accountSID, password: configuration.authToken),
+                .basicAuthorization(user: configuration.credentials.user, password: configuration.credentials.password),
                 FormEncoding.contentType,
                 HTTPHeader("Accept", "application/json"),
             ],
             body: Data(FormEncoding.encode(fields).utf8))
         do {
             let response = try await client.send(request)
-            return Self.outcome(for: response).redactingSecrets([configuration.authToken])
+            return Self.outcome(for: response).redactingSecrets(configuration.secrets)
         } catch {
             return error.outcome
         }
@@ -47,7 +47,11 @@ struct TwilioPlugin: ConfiguredChannelPlugin, CallbackChannelPlugin {
         guard case .success(let configuration) = configuration else {
             return .rejected(status: 503, reason: "the channel is not configured")
         }
-        return TwilioCallbacks.answer(request, authToken: configuration.authToken)
+        // Callbacks come only where --callback-url was given, which makes the token required.
+        guard let authToken = configuration.authToken else {
+            return .rejected(status: 503, reason: "the channel has no auth token to check callbacks with")
+        }
+        return TwilioCallbacks.answer(request, authToken: authToken)
     }
 
     /// "Attempt to send to unsubscribed recipient".

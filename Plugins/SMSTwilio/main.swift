@@ -10,11 +10,14 @@ struct HeraldSMSTwilio: ChannelCommand {
         discussion: """
             Registers for channel "sms", provider "twilio". Each delivery becomes one
             POST {TWILIO_API_BASE}/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json
-            (To, From or MessagingServiceSid, Body; Basic auth).
+            (To, From or MessagingServiceSid, Body; Basic auth with the account SID and
+            auth token, or with the API key's SID and secret when one is given).
 
             Environment:
               TWILIO_ACCOUNT_SID            the account (required)
-              TWILIO_AUTH_TOKEN             its auth token (required; never logged)
+              TWILIO_AUTH_TOKEN             its auth token (required, but for an API key without callbacks; never logged)
+              TWILIO_API_KEY_SID            an API key of the account (SK...) to sign in with instead of the token
+              TWILIO_API_KEY_SECRET         its secret (with the SID; never logged)
               TWILIO_PHONE_NUMBER           the sender number, E.164 (this or the next is required)
               TWILIO_MESSAGING_SERVICE_SID  a Messaging Service to send from instead (wins over the number)
               TWILIO_API_BASE               default https://api.twilio.com (a local test peer, say)

@@ -21,14 +21,14 @@ struct BenchCLITests {
         for option in [
             "--quick", "--json", "--only <list>", "--workers <k>", "--dispatch-jobs <n>", "--lateness-jobs <n>",
             "--lateness-rate <r>", "--lateness-rates <list>", "--cluster-reminders <n>", "--gateway-seconds <s>",
-            "--gateway-connections <c>", "--idle-jobs <n>", "--idle-seconds <s>", "--curve",
+            "--gateway-connections <c>", "--idle-jobs <n>", "--idle-seconds <s>", "--curve", "--pacing-accounts <n>",
         ] {
             #expect(help.stdout.contains(option), "\(option) in \(help.stdout)")
         }
         // Help is wrapped to the terminal's width: compare with the line breaks as spaces.
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for expected in [
-            "(default: admin,render,dispatch,lateness,cluster,gateway,callbacks,idle)", "256 in flight each. (default: 2)",
+            "(default: admin,render,dispatch,pacing,lateness,cluster,gateway,callbacks,idle)", "256 in flight each. (default: 2)",
             "(default 1000,5000; several reminders may share a millisecond)", "scenario. (default: 32)",
         ] {
             #expect(text.contains(expected), "\(expected) in \(help.stdout)")

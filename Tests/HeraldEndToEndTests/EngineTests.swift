@@ -232,8 +232,10 @@ struct EngineTests {
             try await core.createBooking("salon", id: "b-\(index)")
         }
         let worker = try await RunningChannel.start(
-            "email-slow", core: core, directory: core.directory, arguments: ["--max-in-flight", "2", "--delay-ms", "300"])
+            "email-slow", core: core, directory: core.directory, arguments: ["--max-in-flight", "2", "--delay-ms", "1000"])
 
+        // Each delivery takes the worker a second, so the polls (two herald runs each,
+        // slow on a busy machine) see deliveries in its hands for five seconds.
         var maxWorkerInFlight = 0
         var maxLeased = 0
         var sawWork = false

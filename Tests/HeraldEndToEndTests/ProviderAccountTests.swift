@@ -40,13 +40,14 @@ extension ChannelEndToEnd {
 
         /// A core, the peer with both accounts, and herald-sms-twilio with `entries`
         /// (and no account of its own environment), taking callbacks.
-        static func setUp(_ entries: [[String: Any]]) async throws -> Setup {
+        static func setUp(_ entries: [[String: Any]], peerArguments: [String] = []) async throws -> Setup {
             let core = try await RunningCore.start(arguments: ["--heartbeat-interval", "0.5"])
             let port = try freeTCPPort()
             let callbackURL = "http://127.0.0.1:\(port)"
             let peer = try await RunningPeer.start(
                 "provider_peer.py", directory: core.directory,
-                arguments: ["--twilio-sid", salonSID, "--twilio-token", salonToken, "--twilio-account", "\(clinicSID):\(clinicToken)"])
+                arguments: ["--twilio-sid", salonSID, "--twilio-token", salonToken, "--twilio-account", "\(clinicSID):\(clinicToken)"]
+                    + peerArguments)
             let accountsFile = core.directory.appendingPathComponent("twilio-accounts.json")
             try writeAccounts(entries, to: accountsFile)
             let channel = try await ProviderChannel.start(
@@ -130,6 +131,41 @@ extension ChannelEndToEnd {
             let log = setup.channel.process.stderr
             #expect(!log.contains(Self.salonToken) && !log.contains(Self.clinicToken), "a token reached the channel's log")
             #expect(try await core.stop() == 0)
+        }
+
+        /// An account may sign in with an API key of its Twilio account instead of its auth
+        /// token. Twilio signs callbacks with the token, so with callbacks the token stays required.
+        @Test func anAccountSignsInWithItsAPIKey() async throws {
+            let keySID = "SK" + String(repeating: "5e", count: 16), keySecret = "clinic-key-secret-77"
+            var keyed = Self.clinicEntry()
+            keyed["TWILIO_API_KEY_SID"] = keySID
+            keyed["TWILIO_API_KEY_SECRET"] = keySecret
+            var tokenless = keyed
+            tokenless.removeValue(forKey: "TWILIO_AUTH_TOKEN")
+            let directory = try makeTemporaryDirectory(prefix: "herald-e2e")
+            let file = directory.appendingPathComponent("accounts.json")
+            try Self.writeAccounts([tokenless], to: file)
+            let refused = try await ProviderChannel.refusal(
+                "herald-sms-twilio", environment: [:],
+                arguments: ["--accounts", file.path, "--callback-url", "https://herald.example/twilio", "--callback-listen", "127.0.0.1:0"])
+            #expect(refused.status == 78 && refused.stderr.contains("TWILIO_AUTH_TOKEN"), "\(refused)")
+            var halfKey = keyed
+            halfKey.removeValue(forKey: "TWILIO_API_KEY_SECRET")
+            try Self.writeAccounts([halfKey], to: file)
+            let half = try await ProviderChannel.refusal("herald-sms-twilio", environment: [:], arguments: ["--accounts", file.path])
+            #expect(half.status == 78 && half.stderr.contains("TWILIO_API_KEY_SECRET is not set"), "\(half)")
+
+            let setup = try await Self.setUp(
+                [Self.salonEntry(), keyed], peerArguments: ["--twilio-api-key", "\(Self.clinicSID):\(keySID):\(keySecret)"])
+            _ = try await setup.core.heraldOrThrow(["settings", "set", "clinic", "--sms-account", "clinic"])
+            try await setup.core.createPhoneBooking("clinic", id: "b-key", phone: "+4915199990044")
+            _ = try await Self.waitForDelivered(setup.core, tenant: "clinic", booking: "b-key")
+            let request = try #require(setup.peer.requests.first { $0.form["To"] == "+4915199990044" })
+            #expect(request.path == "/2010-04-01/Accounts/\(Self.clinicSID)/Messages.json")
+            #expect(request.headers["authorization"] == "Basic " + Data("\(keySID):\(keySecret)".utf8).base64EncodedString())
+            #expect(try await setup.channel.stop() == 0)
+            #expect(!setup.channel.process.stderr.contains(keySecret), "the key's secret reached the channel's log")
+            #expect(try await setup.core.stop() == 0)
         }
 
         @Test func aBadAccountsFileIsRefusedAtStartNamingTheEntry() async throws {

@@ -35,6 +35,8 @@ manner of Twilio's magic test numbers (the last four digits count):
 More Twilio accounts: --twilio-account SID:TOKEN (repeatable); a send must use
 one account's SID in its path with that account's credentials, and its receipts
 carry that AccountSid and are signed with that account's token.
+API keys: --twilio-api-key ACCOUNT_SID:KEY_SID:SECRET (repeatable) lets sends to
+that account sign in with the key's SID and secret instead of its auth token.
 More Vonage keys: --vonage-account KEY:SECRET (repeatable); a send must carry one
 of the known keys with its own secret. More WhatsApp phone numbers:
 --whatsapp-account PHONE_ID:TOKEN (repeatable); a send to a phone-number id must
@@ -256,8 +258,14 @@ def twilio_tokens(options):
 def twilio(state, headers, account, body, later):
     options = state.options
     token = twilio_tokens(options).get(account)
-    expected = "Basic " + base64.b64encode(("%s:%s" % (account, token)).encode()).decode()
-    if token is None or headers.get("Authorization") != expected:
+    # The account's SID and auth token, or one of its API keys (SID and secret).
+    logins = [(account, token)] if token is not None else []
+    for triple in options.twilio_api_key or []:
+        owner, key_sid, secret = triple.split(":", 2)
+        if owner == account:
+            logins.append((key_sid, secret))
+    accepted = {"Basic " + base64.b64encode(("%s:%s" % login).encode()).decode() for login in logins}
+    if token is None or headers.get("Authorization") not in accepted:
         return twilio_error(401, 20003, "Authenticate")
     form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
     to = form.get("To", "")
@@ -874,6 +882,8 @@ def main():
     parser.add_argument("--twilio-token", default="twilio-token")
     parser.add_argument("--twilio-account", action="append", metavar="SID:TOKEN",
                         help="another Twilio account the peer accepts (its receipts are signed with its token)")
+    parser.add_argument("--twilio-api-key", action="append", metavar="ACCOUNT_SID:KEY_SID:SECRET",
+                        help="an API key of a known Twilio account, which sends sign in with instead of its token")
     parser.add_argument("--vonage-account", action="append", metavar="KEY:SECRET",
                         help="another Vonage API key the peer accepts, with its secret")
     parser.add_argument("--whatsapp-account", action="append", metavar="PHONE_ID:TOKEN",
