@@ -43,6 +43,29 @@ struct OutboxTests {
         #expect(json.contains("\"delivery_id\" : \"dlv-42\""))
     }
 
+    /// An outbox standing in for a program with provider accounts registers their names
+    /// and senders (no rate: nothing reaches the provider) and records the account.
+    @Test func anOutboxTakesTheStoodInProgramsAccounts() async throws {
+        let temporary = try TemporaryDirectory(prefix: "herald-outbox")
+        let path = try temporary.write("accounts.json", """
+            {"accounts": [{"name": "salon", "ECHO_SENDER": "+1555", "rate_per_second": 2}]}
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let accounts = AccountsPlugin<SenderEchoPlugin>(environment: ["ECHO_SENDER": "+1000"], file: path)
+        try accounts.checkConfiguration()
+        let outbox = OutboxPlugin(standingInFor: accounts, directory: temporary.url.appendingPathComponent("out"))
+        #expect(outbox.accounts.map(\.name) == ["default", "salon"])
+        #expect(outbox.accounts.map(\.senders) == [["+1000"], ["+1555"]])
+        #expect(outbox.accounts.allSatisfy { $0.ratePerSecond == 0 && $0.recipientGapMs == 0 })
+        try outbox.checkConfiguration()
+        var delivery = makeDelivery("dlv-7", attempt: 1)
+        delivery.account = "salon"
+        #expect(await outbox.send(delivery) == .sent(providerMessageID: "outbox:dlv-7.json"))
+        let data = try Data(contentsOf: temporary.url.appendingPathComponent("out/dlv-7.json"))
+        let record = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(record["account"] as? String == "salon")
+    }
+
     @Test func aWebhookIsWrittenWithoutItsSecret() async throws {
         let temporary = try TemporaryDirectory(prefix: "herald-outbox")
         let directory = temporary.url

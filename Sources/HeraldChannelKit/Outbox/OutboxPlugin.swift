@@ -17,25 +17,33 @@ public struct OutboxPlugin: ChannelPlugin {
     public let capabilities: [String]
     public let standsInFor: String?
     public let directory: URL
+    /// The stood-in plugin's accounts (names and senders), so their deliveries reach
+    /// the outbox too; none paced, since nothing reaches the provider.
+    public let accounts: [Herald_V1_ChannelAccount]
 
     /// - Parameters:
     ///   - channel: the channel it stands in for; it registers under that name.
     ///   - version: the stood-in plugin's version.
     ///   - standsInFor: the stood-in plugin's provider: the core hands the outbox the
     ///     jobs meant for it (an SMS job that prefers Twilio).
-    public init(channel: String, version: String, capabilities: [String] = [], standsInFor: String? = nil, directory: URL) {
+    public init(
+        channel: String, version: String, capabilities: [String] = [], standsInFor: String? = nil, directory: URL,
+        accounts: [Herald_V1_ChannelAccount] = []
+    ) {
         self.channel = channel
         self.version = version
         self.capabilities = capabilities
         self.standsInFor = standsInFor
         self.directory = directory
+        self.accounts = accounts
     }
 
     /// The outbox standing in for `plugin`.
     public init(standingInFor plugin: some ChannelPlugin, directory: URL) {
         self.init(
             channel: plugin.channel, version: plugin.version, capabilities: plugin.capabilities,
-            standsInFor: plugin.provider, directory: directory)
+            standsInFor: plugin.provider, directory: directory,
+            accounts: plugin.accounts.map { account in .with { $0.name = account.name; $0.senders = account.senders } })
     }
 
     /// Creates the directory if needed and checks that it can be written.

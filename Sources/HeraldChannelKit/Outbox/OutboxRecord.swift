@@ -48,6 +48,8 @@ struct OutboxRecord: Encodable, Equatable {
     var webhook: Webhook?
     var notAfter: Date?
     var reminderOffsetMinutes: UInt32?
+    /// The provider account the delivery names; nil for the default one.
+    var account: String?
     var scheduleVersion: UInt32
     var writtenAt: Date
 
@@ -83,6 +85,7 @@ struct OutboxRecord: Encodable, Equatable {
         }
         notAfter = delivery.notAfterMs > 0 ? Date(timeIntervalSince1970: Double(delivery.notAfterMs) / 1000) : nil
         reminderOffsetMinutes = delivery.kind == .reminder ? delivery.reminderOffsetMinutes : nil
+        account = delivery.account.nonEmpty
         scheduleVersion = delivery.scheduleVersion
         self.writtenAt = writtenAt
     }
