@@ -16,8 +16,12 @@ struct VonageConfiguration: ChannelConfiguration {
 
     var senders: [String] { [sender] }
 
-    /// Vonage's default: 30 requests a second per API key.
-    var defaultRatePerSecond: Double? { 30 }
+    /// Vonage's published limits: 30 requests a second per API key, and 1 message a
+    /// second from a US or Canadian long number (11 digits starting with 1; Vonage
+    /// answers faster sends with status 1, "Throttled").
+    var defaultRatePerSecond: Double? {
+        sender.count == 11 && sender.hasPrefix("1") && sender.allSatisfy { $0.isASCII && $0.isNumber } ? 1 : 30
+    }
     /// Without a trailing slash.
     var apiBase: String
     /// The public URL of this channel's callback listener (`--callback-url`); nil: no callbacks.

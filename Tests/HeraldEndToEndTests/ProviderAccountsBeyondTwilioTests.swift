@@ -22,6 +22,10 @@ extension ChannelEndToEnd {
             try ProviderAccountTests.writeAccounts([[
                 "name": "salon", "VONAGE_API_KEY": "vonage-salon", "VONAGE_API_SECRET": "vonage-salon-secret",
                 "VONAGE_NUMBER": "SalonSMS",
+            ], [
+                // A US long number: Vonage takes 1 message a second from it.
+                "name": "us", "VONAGE_API_KEY": "vonage-salon", "VONAGE_API_SECRET": "vonage-salon-secret",
+                "VONAGE_NUMBER": "+14155550100",
             ]], to: vonageFile)
             let whatsappFile = core.directory.appendingPathComponent("whatsapp-accounts.json")
             try ProviderAccountTests.writeAccounts([[
@@ -53,7 +57,7 @@ extension ChannelEndToEnd {
             _ = try await core.heraldOrThrow(["settings", "set", "clinic", "--whatsapp-account", "clinic"])
             // The WhatsApp account is the SMS program's unknown: refused, naming the known ones.
             let refused = try await core.herald("settings", "set", "shop", "--sms-account", "clinic")
-            #expect(refused.status != 0 && refused.stderr.contains("no sms worker has registered an account \"clinic\" (known: default, salon)"),
+            #expect(refused.status != 0 && refused.stderr.contains("no sms worker has registered an account \"clinic\" (known: default, salon, us)"),
                     "\(refused)")
 
             try await core.createPhoneBooking("salon", id: "b-salon", phone: "+4915100000011")
@@ -92,6 +96,8 @@ extension ChannelEndToEnd {
             let salonAccount = accounts.first { $0["channel"] as? String == "sms" && $0["name"] as? String == "salon" }
             #expect(salonAccount?["senders"] as? [String] == ["SalonSMS"], "\(listed)")
             #expect(salonAccount?["rate_per_second"] as? Double == 30, "\(listed)")
+            let usAccount = accounts.first { $0["channel"] as? String == "sms" && $0["name"] as? String == "us" }
+            #expect(usAccount?["senders"] as? [String] == ["14155550100"] && usAccount?["rate_per_second"] as? Double == 1, "\(listed)")
             let clinicAccount = accounts.first { $0["channel"] as? String == "whatsapp" && $0["name"] as? String == "clinic" }
             #expect(clinicAccount?["rate_per_second"] as? Double == 80, "\(listed)")
             for secret in ["vonage-salon-secret", "vonage-default-secret", "wa-clinic-token", "wa-default-token"] {

@@ -39,9 +39,17 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     /// A schema of its own per store, in the test server's database.
     static let postgres: StoreFactory? = testPostgresLocation.map { location in
         StoreFactory(name: "PostgreSQL") { _ in
-            try await PostgresStore.open(location, coreID: "contract", options: .testing(), logger: quietStoreLogger)
+            try await postgresOpenings.taking {
+                try await PostgresStore.open(location, coreID: "contract", options: .testing(), logger: quietStoreLogger)
+            }
         }
     }
+
+    /// A few PostgreSQL stores open (and migrate their schema) at a time. The contract's
+    /// tests all start at once: a hundred schemas migrated together keep as many server
+    /// processes busy, and on a 2-core machine that starved the rest of the test process
+    /// for seconds (the bus tests' 10 s handshakes and calls ran out).
+    static let postgresOpenings = Turns(at: 3)
 
     /// Runs `body` with a fresh store of this implementation.
     func withStore<T>(_ body: (any ContractStore) async throws -> T) async throws -> T {
@@ -68,5 +76,27 @@ extension PostgresStore.Options {
         options.schema = schema
         options.maxConnections = 3
         return options
+    }
+}
+
+/// At most `limit` callers inside ``taking(_:)`` at once; the others wait their turn, in order.
+actor Turns {
+    private let limit: Int
+    private var inside = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(at limit: Int) { self.limit = limit }
+
+    func taking<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if inside < limit {
+            inside += 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer {
+            // The turn passes to the next in line, or is given back.
+            if waiting.isEmpty { inside -= 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }
