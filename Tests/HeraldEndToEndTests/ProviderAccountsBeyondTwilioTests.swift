@@ -8,6 +8,18 @@ extension ChannelEndToEnd {
     /// `provider_peer.py` knowing every account; and WhatsApp's gap per recipient.
     @Suite("Provider accounts on Vonage and WhatsApp end to end", .timeLimit(.minutes(5)))
     struct ProviderAccountsBeyondTwilioTests {
+        /// herald-sms-vonage with the peer's default key as its environment's account and
+        /// the named accounts of `accounts`.
+        static func startVonage(_ core: RunningCore, _ peer: RunningPeer, accounts: URL) async throws -> ProviderChannel {
+            try await ProviderChannel.start(
+                "herald-sms-vonage", core: core,
+                environment: [
+                    "VONAGE_API_KEY": "vonage-default", "VONAGE_API_SECRET": "vonage-default-secret", "VONAGE_NUMBER": "Herald",
+                    "VONAGE_API_BASE": peer.baseURL,
+                ],
+                arguments: ["--accounts", accounts.path])
+        }
+
         @Test func eachTenantSendsWithItsOwnVonageKeyOrWhatsAppNumber() async throws {
             let core = try await RunningCore.start()
             let peer = try await RunningPeer.start(
@@ -31,13 +43,7 @@ extension ChannelEndToEnd {
             try ProviderAccountTests.writeAccounts([[
                 "name": "clinic", "WHATSAPP_TOKEN": "wa-clinic-token", "WHATSAPP_PHONE_NUMBER_ID": "2000000002",
             ]], to: whatsappFile)
-            let vonage = try await ProviderChannel.start(
-                "herald-sms-vonage", core: core,
-                environment: [
-                    "VONAGE_API_KEY": "vonage-default", "VONAGE_API_SECRET": "vonage-default-secret", "VONAGE_NUMBER": "Herald",
-                    "VONAGE_API_BASE": peer.baseURL,
-                ],
-                arguments: ["--accounts", vonageFile.path])
+            let vonage = try await Self.startVonage(core, peer, accounts: vonageFile)
             let whatsapp = try await ProviderChannel.start(
                 "herald-whatsapp", core: core,
                 environment: [
@@ -135,13 +141,7 @@ extension ChannelEndToEnd {
                     "TWILIO_API_BASE": peer.baseURL,
                 ],
                 arguments: ["--accounts", twilioFile.path])
-            let vonage = try await ProviderChannel.start(
-                "herald-sms-vonage", core: core,
-                environment: [
-                    "VONAGE_API_KEY": "vonage-default", "VONAGE_API_SECRET": "vonage-default-secret", "VONAGE_NUMBER": "Herald",
-                    "VONAGE_API_BASE": peer.baseURL,
-                ],
-                arguments: ["--accounts", vonageFile.path])
+            let vonage = try await Self.startVonage(core, peer, accounts: vonageFile)
             try await core.createTenant("salon")
             _ = try await core.heraldOrThrow([
                 "settings", "set", "salon", "--email", "off", "--sms", "on", "--sms-provider", "twilio", "--sms-failover", "on",
