@@ -84,15 +84,15 @@ struct HTTPTests {
     }
 
     @Test func aClosedPortIsAConnectionErrorWorthRetrying() async throws {
-        // Bind and close a socket to find a port nothing listens on.
-        let port = try freeTCPPort()
+        let refusing = try RefusingPort()
         do {
-            _ = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(port)/", timeout: .seconds(5)))
+            _ = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(refusing.port)/", timeout: .seconds(5)))
             Issue.record("a closed port answered")
         } catch {
             #expect(error.kind == .connection, "\(error)")
             if case .retry = error.outcome {} else { Issue.record("not a retry: \(error.outcome)") }
         }
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func urlsAreParsedByLibcurl() throws {

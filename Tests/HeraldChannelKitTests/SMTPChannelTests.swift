@@ -96,9 +96,10 @@ struct SMTPChannelTests {
     }
 
     @Test func nobodyListeningIsARetry() async throws {
-        let port = try Listener().port  // closed again at once: nothing listens there
-        let channel = SMTPChannel(environment: ["SMTP_URL": "smtp://127.0.0.1:\(port)", "SMTP_FROM": "reminders@herald.example"])
+        let refusing = try RefusingPort()
+        let channel = SMTPChannel(environment: ["SMTP_URL": "smtp://127.0.0.1:\(refusing.port)", "SMTP_FROM": "reminders@herald.example"])
         let outcome = await channel.send(Self.delivery())
+        withExtendedLifetime(refusing) {}
         guard case .retry(let error, let code, _) = outcome else {
             Issue.record("a refused connection must be a retry, not \(outcome)")
             return

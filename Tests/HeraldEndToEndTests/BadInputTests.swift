@@ -90,9 +90,12 @@ struct BadInputTests {
     }
 
     @Test func unreachableCoreFailsWithinTheTimeout() async throws {
-        // Nothing listens on a port we just bound and released.
-        let port = try freeTCPPort()
-        let result = try await runHerald(["tenant", "list", "--core", "tcp://127.0.0.1:\(port)", "--timeout", "1"])
+        // Nothing listens on a path in the test's own directory. (A loopback port bound
+        // and released can be taken by another test meanwhile, which then leaves the
+        // call unanswered instead of unreachable.)
+        let directory = try makeTemporaryDirectory(prefix: "herald-e2e")
+        let endpoint = "ipc://" + directory.appendingPathComponent("no-core").path
+        let result = try await runHerald(["tenant", "list", "--core", endpoint, "--timeout", "1"])
         #expect(result.status == 69, "\(result)")
         #expect(result.stderr.contains("cannot reach the core"), "\(result)")
         #expect(result.elapsed < .seconds(15))

@@ -239,15 +239,12 @@ extension ChannelEndToEnd {
         @Test func connectionRefusedIsRetry() async throws {
             let core = try FakeChannelCore()
             defer { core.close() }
-            // A port that was just free: nothing listens there.
-            let directory = try TemporaryDirectory()
-            let peer = try await RunningPeer.start(
-                "webhook_peer.py", directory: directory.url, arguments: ["--secret-file", "/nonexistent"])
-            let url = "\(peer.baseURL)/hook/200"
-            peer.process.signal(SIGKILL)
-            _ = try await peer.process.waitForExit()
+            // A port that refuses every connection for the test's length.
+            let refusing = try RefusingPort()
+            let url = "http://127.0.0.1:\(refusing.port)/hook/200"
             let secret = "whsec_" + Data("0123456789abcdef".utf8).base64EncodedString()
             let result = try await Self.send(Self.webhookDelivery("d-down", url: url, secret: secret), through: core)
+            withExtendedLifetime(refusing) {}
             #expect(result.outcome == .retry, "\(result)")
             #expect(result.errorCode == "connection", "\(result)")
             #expect(!result.recipientGone)

@@ -31,3 +31,17 @@ public func freeTCPPort() throws -> Int {
     close(socket.descriptor)
     return socket.port
 }
+
+/// A TCP port on 127.0.0.1 that refuses every connection for as long as this value
+/// lives: bound, never listening, so no other test can take it meanwhile (a port
+/// merely released can be, and then answers or hangs instead of refusing).
+public final class RefusingPort: Sendable {
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        (descriptor, port) = try bindLoopbackTCP(listening: false)
+    }
+
+    deinit { close(descriptor) }
+}
