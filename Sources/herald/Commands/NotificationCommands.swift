@@ -114,11 +114,12 @@ struct ChannelsCommand: AsyncParsableCommand {
     static func accountQueues(_ accounts: [Herald_V1_AccountInfo]) -> String? {
         guard accounts.contains(where: { $0.name != "default" }) else { return nil }
         var table = Table("channel", "account", "due now", "scheduled", "oldest due", "workers")
-        // One row per channel and account: its queue is the channel's whatever the provider.
+        // One row per channel and account: its queue is the channel's whatever the provider,
+        // and its workers are those of every provider.
+        let workersHere = Dictionary(accounts.map { ([$0.channel, $0.name], Int($0.workersHere)) }, uniquingKeysWith: +)
         var seen = Set<[String]>()
         for account in accounts where seen.insert([account.channel, account.name]).inserted {
-            let workers = accounts.filter { $0.channel == account.channel && $0.name == account.name }
-                .reduce(0) { $0 + Int($1.workersHere) }
+            let workers = workersHere[[account.channel, account.name], default: 0]
             table.append([
                 account.channel, account.name, "\(account.dueNow)", "\(account.scheduled)",
                 account.oldestDueAt.isEmpty ? "-" : account.oldestDueAt,
