@@ -246,8 +246,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // The web console's pages: logic-less templates, HTML-escaped by default.
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            // The console's templates and stylesheet, compiled into the binary: nothing
+            // to install beside it, nothing read from disk or the internet at run time.
+            resources: [
+                .embedInCode("Console/Templates"),
             ]
         ),
         // `swift run -c release herald-bench`: admin RPC throughput and latency of a real heraldd.

@@ -854,6 +854,17 @@ public nonisolated struct Herald_V1_ListBookingsRequest: Sendable {
   /// The next_page_token of the previous page; empty: the first page.
   public var pageToken: String = String()
 
+  /// Bookings of every status whose id is this text, or whose customer name,
+  /// e-mail or phone contains it (letters without regard to case), newest start
+  /// first. Overrides include_all and the start window.
+  public var search: String = String()
+
+  /// RFC 3339; both set: bookings of every status starting in [starts_from,
+  /// starts_before), soonest first (a day at the front desk). Overrides include_all.
+  public var startsFrom: String = String()
+
+  public var startsBefore: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1244,6 +1255,35 @@ public nonisolated struct Herald_V1_PreviewTemplateRequest: Sendable {
   /// For reminders; default the tenant's first reminder offset.
   public var reminderOffsetMinutes: UInt32 = 0
 
+  /// Renders this text instead of the stored template, checked as SetTemplate
+  /// checks it and saved nowhere: the preview of an edit before it is saved.
+  public var draft: Herald_V1_TemplateDraft {
+    get {_draft ?? Herald_V1_TemplateDraft()}
+    set {_draft = newValue}
+  }
+  /// Returns true if `draft` has been explicitly set.
+  public var hasDraft: Bool {self._draft != nil}
+  /// Clears the value of `draft`. Subsequent reads from it will return its default value.
+  public mutating func clearDraft() {self._draft = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _draft: Herald_V1_TemplateDraft? = nil
+}
+
+public nonisolated struct Herald_V1_TemplateDraft: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var subject: String = String()
+
+  public var body: String = String()
+
+  public var htmlBody: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1321,6 +1361,22 @@ public nonisolated struct Herald_V1_ListReminderLogRequest: Sendable {
 
   /// Default 100, at most 1000.
   public var limit: UInt32 = 0
+
+  /// Each filter set narrows the rows: sent, failed, skipped, missed or cancelled.
+  public var outcome: String = String()
+
+  public var channel: String = String()
+
+  /// confirmation, reminder, reschedule, cancellation, host_notification, follow_up or webhook.
+  public var kind: String = String()
+
+  /// RFC 3339: rows logged at or after `since` and before `until`.
+  public var since: String = String()
+
+  public var until: String = String()
+
+  /// Rows with a smaller id only: the next page after one whose last row has this id.
+  public var beforeID: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3162,7 +3218,7 @@ nonisolated extension Herald_V1_GetBookingRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListBookingsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}include_all\0\u{1}limit\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}include_all\0\u{1}limit\0\u{3}page_token\0\u{1}search\0\u{3}starts_from\0\u{3}starts_before\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3174,6 +3230,9 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularBoolField(value: &self.includeAll) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.search) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.startsFrom) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.startsBefore) }()
       default: break
       }
     }
@@ -3192,6 +3251,15 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
     }
+    if !self.search.isEmpty {
+      try visitor.visitSingularStringField(value: self.search, fieldNumber: 5)
+    }
+    if !self.startsFrom.isEmpty {
+      try visitor.visitSingularStringField(value: self.startsFrom, fieldNumber: 6)
+    }
+    if !self.startsBefore.isEmpty {
+      try visitor.visitSingularStringField(value: self.startsBefore, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3200,6 +3268,9 @@ nonisolated extension Herald_V1_ListBookingsRequest: SwiftProtobuf.Message, Swif
     if lhs.includeAll != rhs.includeAll {return false}
     if lhs.limit != rhs.limit {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.search != rhs.search {return false}
+    if lhs.startsFrom != rhs.startsFrom {return false}
+    if lhs.startsBefore != rhs.startsBefore {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4054,7 +4125,7 @@ nonisolated extension Herald_V1_DeleteTemplateResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Herald_V1_PreviewTemplateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PreviewTemplateRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}kind\0\u{1}channel\0\u{3}booking_id\0\u{3}reminder_offset_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}kind\0\u{1}channel\0\u{3}booking_id\0\u{3}reminder_offset_minutes\0\u{1}draft\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4067,12 +4138,17 @@ nonisolated extension Herald_V1_PreviewTemplateRequest: SwiftProtobuf.Message, S
       case 3: try { try decoder.decodeSingularStringField(value: &self.channel) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.bookingID) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.reminderOffsetMinutes) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._draft) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.tenantID.isEmpty {
       try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
     }
@@ -4088,6 +4164,9 @@ nonisolated extension Herald_V1_PreviewTemplateRequest: SwiftProtobuf.Message, S
     if self.reminderOffsetMinutes != 0 {
       try visitor.visitSingularUInt32Field(value: self.reminderOffsetMinutes, fieldNumber: 5)
     }
+    try { if let v = self._draft {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4097,6 +4176,47 @@ nonisolated extension Herald_V1_PreviewTemplateRequest: SwiftProtobuf.Message, S
     if lhs.channel != rhs.channel {return false}
     if lhs.bookingID != rhs.bookingID {return false}
     if lhs.reminderOffsetMinutes != rhs.reminderOffsetMinutes {return false}
+    if lhs._draft != rhs._draft {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Herald_V1_TemplateDraft: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TemplateDraft"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{1}body\0\u{3}html_body\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.subject) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.body) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.htmlBody) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.subject.isEmpty {
+      try visitor.visitSingularStringField(value: self.subject, fieldNumber: 1)
+    }
+    if !self.body.isEmpty {
+      try visitor.visitSingularStringField(value: self.body, fieldNumber: 2)
+    }
+    if !self.htmlBody.isEmpty {
+      try visitor.visitSingularStringField(value: self.htmlBody, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Herald_V1_TemplateDraft, rhs: Herald_V1_TemplateDraft) -> Bool {
+    if lhs.subject != rhs.subject {return false}
+    if lhs.body != rhs.body {return false}
+    if lhs.htmlBody != rhs.htmlBody {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4223,7 +4343,7 @@ nonisolated extension Herald_V1_ListEventsResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Herald_V1_ListReminderLogRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListReminderLogRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}booking_id\0\u{1}limit\0\u{1}outcome\0\u{1}channel\0\u{1}kind\0\u{1}since\0\u{1}until\0\u{3}before_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4234,6 +4354,12 @@ nonisolated extension Herald_V1_ListReminderLogRequest: SwiftProtobuf.Message, S
       case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.bookingID) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.since) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.until) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.beforeID) }()
       default: break
       }
     }
@@ -4249,6 +4375,24 @@ nonisolated extension Herald_V1_ListReminderLogRequest: SwiftProtobuf.Message, S
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 3)
     }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 4)
+    }
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 5)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 6)
+    }
+    if !self.since.isEmpty {
+      try visitor.visitSingularStringField(value: self.since, fieldNumber: 7)
+    }
+    if !self.until.isEmpty {
+      try visitor.visitSingularStringField(value: self.until, fieldNumber: 8)
+    }
+    if self.beforeID != 0 {
+      try visitor.visitSingularInt64Field(value: self.beforeID, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4256,6 +4400,12 @@ nonisolated extension Herald_V1_ListReminderLogRequest: SwiftProtobuf.Message, S
     if lhs.tenantID != rhs.tenantID {return false}
     if lhs.bookingID != rhs.bookingID {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.since != rhs.since {return false}
+    if lhs.until != rhs.until {return false}
+    if lhs.beforeID != rhs.beforeID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

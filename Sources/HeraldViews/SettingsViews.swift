@@ -4,7 +4,7 @@ import HeraldProto
 // prints them and the gateway answers them. The names are the gateway's published
 // ones (openapi.yaml); where the CLI used to print others, docs/gateway.md lists them.
 
-public struct TenantView: Encodable {
+public struct TenantView: Encodable, Sendable {
     public var id: String
     public var name: String
     public var created_at: String
@@ -16,9 +16,9 @@ public struct TenantView: Encodable {
     }
 }
 
-public struct SettingsView: Encodable {
+public struct SettingsView: Encodable, Sendable {
     /// `{"start": "21:00", "end": "08:00"}` in the tenant's time zone.
-    public struct QuietHours: Encodable {
+    public struct QuietHours: Encodable, Sendable {
         public var start: String
         public var end: String
 
@@ -101,7 +101,7 @@ public struct SettingsView: Encodable {
     }
 }
 
-public struct EventTypeView: Encodable {
+public struct EventTypeView: Encodable, Sendable {
     public var tenant_id: String
     public var id: String
     public var name: String
@@ -154,7 +154,7 @@ public struct EventTypeView: Encodable {
     }
 }
 
-public struct TeamDestinationView: Encodable {
+public struct TeamDestinationView: Encodable, Sendable {
     public var id: String
     public var tenant_id: String
     public var channel: String

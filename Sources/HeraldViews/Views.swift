@@ -5,7 +5,7 @@ import HeraldProto
 // lower-case words. (Protobuf's own JSON mapping would leave out false, 0 and
 // empty fields.)
 
-public struct BookingView: Encodable {
+public struct BookingView: Encodable, Sendable {
     public var id: String
     public var tenant_id: String
     public var event_type_id: String
@@ -41,7 +41,7 @@ public struct BookingView: Encodable {
     }
 }
 
-public struct WebhookView: Encodable {
+public struct WebhookView: Encodable, Sendable {
     public var id: String
     public var tenant_id: String
     public var url: String
@@ -64,7 +64,7 @@ public struct WebhookView: Encodable {
     }
 }
 
-public struct LogEntryView: Encodable {
+public struct LogEntryView: Encodable, Sendable {
     public var id: Int64
     public var job_id: String
     public var tenant_id: String
@@ -112,8 +112,8 @@ public struct LogEntryView: Encodable {
     }
 }
 
-public struct ScheduleView: Encodable {
-    public struct Notification: Encodable {
+public struct ScheduleView: Encodable, Sendable {
+    public struct Notification: Encodable, Sendable {
         public var job_id: String
         public var kind: String
         public var channel: String
@@ -162,7 +162,7 @@ extension Herald_V1_GetScheduleResponse {
     }
 }
 
-public struct EventView: Encodable {
+public struct EventView: Encodable, Sendable {
     public var sequence: UInt64
     public var id: String
     public var type: String
@@ -211,7 +211,7 @@ extension Herald_V1_SmsProvider {
     }
 }
 
-public struct LinkKeyView: Encodable {
+public struct LinkKeyView: Encodable, Sendable {
     public var id: String
     public var created_at: String
     /// nil for the current key.
@@ -224,7 +224,7 @@ public struct LinkKeyView: Encodable {
     }
 }
 
-public struct SuppressionView: Encodable {
+public struct SuppressionView: Encodable, Sendable {
     public var tenant_id: String
     public var channel: String
     public var recipient: String
@@ -245,7 +245,7 @@ public struct SuppressionView: Encodable {
 }
 
 /// A provider account as `herald account list --json` shows it: never a secret.
-public struct AccountView: Encodable {
+public struct AccountView: Encodable, Sendable {
     public var channel: String
     /// nil: jobs wait for it and no worker has registered it.
     public var provider: String?

@@ -41,6 +41,10 @@ struct Caller: Sendable {
 struct GatewayContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var caller: Caller?
+    /// The console's session, set by ``ConsoleGuard`` on console pages.
+    var session: ConsoleSession?
+    /// A console form's fields, read and checked by ``ConsoleGuard`` on each POST.
+    var form: [String: String] = [:]
 
     init(source: Source) {
         coreContext = .init(source: source)

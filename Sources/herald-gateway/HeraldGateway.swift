@@ -15,7 +15,8 @@ struct HeraldGateway: AsyncParsableCommand {
             Callers authenticate with "Authorization: Bearer KEY", a key from \
             `herald apikey create`. Prints "herald-gateway ready listen=http://HOST:PORT" \
             once it accepts connections (--listen HOST:0 picks a free port); SIGTERM or \
-            SIGINT stops it after the requests in flight.
+            SIGINT stops it after the requests in flight. The web console is at /console: \
+            sign in there with the same kind of key (docs/console.md).
             """,
         version: "0.1.0")
 
@@ -37,6 +38,12 @@ struct HeraldGateway: AsyncParsableCommand {
     @Option(name: .customLong("curve-server-key"), help: ArgumentHelp(CurveClientKeys.serverKeyHelp, valueName: "key|file"))
     var curveServerKey: String?
 
+    @Flag(help: "Serve no web console at /console (the API and the link pages only).")
+    var noConsole = false
+
+    @Option(help: ArgumentHelp("Hours a console sign-in lasts before the browser must sign in again.", valueName: "hours"))
+    var consoleSessionHours: Double = 12
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -57,6 +64,9 @@ struct HeraldGateway: AsyncParsableCommand {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
+        guard consoleSessionHours > 0, consoleSessionHours <= 24 * 30 else {
+            throw ValidationError("--console-session-hours must be more than 0 and at most 720 (30 days)")
+        }
     }
 
     func run() async throws {
@@ -70,12 +80,18 @@ struct HeraldGateway: AsyncParsableCommand {
             endpoint: endpoint, timeout: .milliseconds(Int(timeout * 1000)), curve: try curve(), logger: logger)
         defer { core.close() }
         let api = GatewayAPI(core: core)
+        let router = api.router()
+        if !noConsole {
+            let sessions = ConsoleSessions(lifetime: consoleSessionHours * 3600)
+            Console(api: api, sessions: sessions, renderer: try ConsoleRenderer()).addRoutes(to: router)
+        }
         let app = Application(
-            router: api.router(),
+            router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "herald-gateway"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
-                let line = "herald-gateway ready listen=http://\(address.host):\(port) core=\(endpoint)\n"
+                let console = noConsole ? "" : " console=http://\(address.host):\(port)/console"
+                let line = "herald-gateway ready listen=http://\(address.host):\(port) core=\(endpoint)\(console)\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             },
             logger: logger)

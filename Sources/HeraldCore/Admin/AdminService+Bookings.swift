@@ -64,7 +64,7 @@ extension AdminService {
 
     public func listBookings(_ request: Herald_V1_ListBookingsRequest) async throws(AdminError) -> Herald_V1_ListBookingsResponse {
         let tenant = try await requireTenant(request.tenantID)
-        let filter: BookingFilter = request.includeAll ? .all : .upcoming(after: clock.now())
+        let filter = try Self.bookingFilter(request, now: clock.now())
         let limit = clampedLimit(request.limit)
         var cursor: BookingCursor?
         if !request.pageToken.isEmpty {
@@ -84,6 +84,25 @@ extension AdminService {
             $0.bookings = bookings.map(\.proto)
             if more, let last = bookings.last { $0.nextPageToken = Self.pageToken(after: last) }
         }
+    }
+
+    /// The request's filter: a search, else a start window, else upcoming or all.
+    static func bookingFilter(_ request: Herald_V1_ListBookingsRequest, now: Date) throws(AdminError) -> BookingFilter {
+        let search = request.search.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !search.isEmpty {
+            guard search.count <= 200 else { throw .invalidArgument(field: "search", "is longer than 200 characters") }
+            return .matching(search)
+        }
+        guard request.startsFrom.isEmpty && request.startsBefore.isEmpty else {
+            var validator = FieldValidator()
+            let from = validator.timestamp("starts_from", request.startsFrom)
+            let before = validator.timestamp("starts_before", request.startsBefore)
+            if let from, let before, before <= from { validator.fail("starts_before", "must be after starts_from") }
+            try validator.finish()
+            guard let from, let before else { throw .invalidArgument(validator.violations) }
+            return .starting(from: from, before: before)
+        }
+        return request.includeAll ? .all : .upcoming(after: now)
     }
 
     /// An opaque token for the page after `booking`: the base64url of its start

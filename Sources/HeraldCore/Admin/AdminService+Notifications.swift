@@ -6,9 +6,29 @@ extension AdminService {
         var tenantID: String? = nil
         if !request.tenantID.isEmpty { tenantID = try await requireTenant(request.tenantID).id }
         if !request.bookingID.isEmpty { _ = try await requireBooking(request.bookingID, field: "booking_id") }
-        let bookingID = request.bookingID.isEmpty ? nil : request.bookingID
-        let limit = clampedLimit(request.limit)
-        let entries = try await storing { try await store.reminderLog(tenantID: tenantID, bookingID: bookingID, limit: limit) }
+        var query = ReminderLogQuery(
+            tenantID: tenantID, bookingID: request.bookingID.isEmpty ? nil : request.bookingID,
+            channel: request.channel.isEmpty ? nil : request.channel, limit: clampedLimit(request.limit))
+        var validator = FieldValidator()
+        if !request.outcome.isEmpty {
+            query.outcome = LogOutcome(rawValue: request.outcome)
+            if query.outcome == nil {
+                validator.fail("outcome", "\"\(request.outcome)\" is not an outcome (one of \(LogOutcome.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        if !request.kind.isEmpty {
+            query.kind = NotificationKind(rawValue: request.kind)
+            if query.kind == nil {
+                validator.fail("kind", "\"\(request.kind)\" is not a kind (one of \(NotificationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        if !request.since.isEmpty { query.since = validator.timestamp("since", request.since) }
+        if !request.until.isEmpty { query.until = validator.timestamp("until", request.until) }
+        if request.beforeID < 0 { validator.fail("before_id", "must not be negative") }
+        if request.beforeID > 0 { query.beforeID = request.beforeID }
+        try validator.finish()
+        let selected = query
+        let entries = try await storing { try await store.reminderLog(selected) }
         return .with { $0.entries = entries.map(\.proto) }
     }
 

@@ -8,44 +8,10 @@ extension AdminService {
 
     public func setTemplate(_ request: Herald_V1_SetTemplateRequest) async throws(AdminError) -> Herald_V1_MessageTemplate {
         let tenant = try await requireTenant(request.tenantID)
-        var validator = FieldValidator()
-        let (kind, channel) = Self.templateKey(kind: request.kind, channel: request.channel, &validator)
-        if request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            validator.fail("body", "is required")
-        } else if request.body.count > Self.templateLimits.body {
-            validator.fail("body", "is longer than \(Self.templateLimits.body) characters")
-        }
-        if !request.subject.isEmpty {
-            if let channel, !MessageTemplate.hasSubject(channel) {
-                validator.fail("subject", "applies to e-mail and custom-channel templates only")
-            }
-            if request.subject.count > Self.templateLimits.subject {
-                validator.fail("subject", "is longer than \(Self.templateLimits.subject) characters")
-            }
-            // A header is one line: the renderer would join the lines anyway, and a
-            // subject written with a line break is a mistake or an attempt at a header.
-            if request.subject.unicodeScalars.contains(where: FieldValidator.breaksALine) {
-                validator.fail("subject", "must be one line, without control characters")
-            }
-        }
-        if !request.htmlBody.isEmpty {
-            if channel != nil && channel != "email" { validator.fail("html_body", "applies to e-mail templates only") }
-            if request.htmlBody.count > Self.templateLimits.html {
-                validator.fail("html_body", "is longer than \(Self.templateLimits.html) characters")
-            }
-        }
-        try validator.finish()
-        guard let kind, let channel else { throw .invalidArgument(validator.violations) }
-
-        let template = MessageTemplate(
-            tenantID: tenant.id, kind: kind, channel: channel,
-            subject: request.subject.isEmpty ? nil : request.subject, body: request.body,
-            htmlBody: request.htmlBody.isEmpty ? nil : request.htmlBody, updatedAt: clock.now())
-        // Refused now, not when a customer should have been told something.
-        let problems = MessageRenderer.problems(in: template)
-        guard problems.isEmpty else {
-            throw .invalidArgument(problems.map { AdminError.FieldViolation(field: $0.field, description: $0.message) })
-        }
+        let template = try Self.checkedTemplate(
+            tenantID: tenant.id, kind: request.kind, channel: request.channel, subject: request.subject,
+            body: request.body, htmlBody: request.htmlBody, now: clock.now())
+        let kind = template.kind, channel = template.channel
         try await storing { try await store.saveTemplate(template) }
         logger.info("template set", metadata: ["tenant": "\(tenant.id)", "kind": "\(kind.rawValue)", "channel": "\(channel)"])
         return template.proto
@@ -108,8 +74,13 @@ extension AdminService {
         let eventType: EventType? = if let id = booking.eventTypeID {
             try await storing { try await store.eventType(tenantID: tenant.id, id: id) }
         } else { nil }
-        let template = try await storing { try await store.templates(tenantID: tenant.id) }
-            .first { $0.kind == kind && $0.channel == channel }
+        let template: MessageTemplate? = if request.hasDraft {
+            try Self.checkedTemplate(
+                tenantID: tenant.id, kind: request.kind, channel: request.channel, subject: request.draft.subject,
+                body: request.draft.body, htmlBody: request.draft.htmlBody, now: clock.now())
+        } else {
+            try await storing { try await store.templates(tenantID: tenant.id) }.first { $0.kind == kind && $0.channel == channel }
+        }
         let offset = request.reminderOffsetMinutes > 0
             ? Int(request.reminderOffsetMinutes)
             : (kind == .reminder ? (eventType?.reminderOffsets ?? settings.reminderOffsets).first ?? 60 : 0)
@@ -124,6 +95,51 @@ extension AdminService {
     }
 
     // MARK: Helpers
+
+    /// A tenant's template as SetTemplate would store it, or every reason it cannot be:
+    /// the fields' limits, then the renderer's problems (refused now, not when a
+    /// customer should have been told something).
+    static func checkedTemplate(
+        tenantID: String, kind kindName: String, channel channelName: String, subject: String, body: String,
+        htmlBody: String, now: Date
+    ) throws(AdminError) -> MessageTemplate {
+        var validator = FieldValidator()
+        let (kind, channel) = Self.templateKey(kind: kindName, channel: channelName, &validator)
+        if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            validator.fail("body", "is required")
+        } else if body.count > Self.templateLimits.body {
+            validator.fail("body", "is longer than \(Self.templateLimits.body) characters")
+        }
+        if !subject.isEmpty {
+            if let channel, !MessageTemplate.hasSubject(channel) {
+                validator.fail("subject", "applies to e-mail and custom-channel templates only")
+            }
+            if subject.count > Self.templateLimits.subject {
+                validator.fail("subject", "is longer than \(Self.templateLimits.subject) characters")
+            }
+            // A header is one line: the renderer would join the lines anyway, and a
+            // subject written with a line break is a mistake or an attempt at a header.
+            if subject.unicodeScalars.contains(where: FieldValidator.breaksALine) {
+                validator.fail("subject", "must be one line, without control characters")
+            }
+        }
+        if !htmlBody.isEmpty {
+            if channel != nil && channel != "email" { validator.fail("html_body", "applies to e-mail templates only") }
+            if htmlBody.count > Self.templateLimits.html {
+                validator.fail("html_body", "is longer than \(Self.templateLimits.html) characters")
+            }
+        }
+        try validator.finish()
+        guard let kind, let channel else { throw .invalidArgument(validator.violations) }
+        let template = MessageTemplate(
+            tenantID: tenantID, kind: kind, channel: channel, subject: subject.isEmpty ? nil : subject, body: body,
+            htmlBody: htmlBody.isEmpty ? nil : htmlBody, updatedAt: now)
+        let problems = MessageRenderer.problems(in: template)
+        guard problems.isEmpty else {
+            throw .invalidArgument(problems.map { AdminError.FieldViolation(field: $0.field, description: $0.message) })
+        }
+        return template
+    }
 
     static func templateKey(
         kind: String, channel: String, _ validator: inout FieldValidator

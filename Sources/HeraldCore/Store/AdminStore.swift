@@ -52,7 +52,12 @@ public protocol AdminStore: TenantConfigurationStore {
     /// strictly after `cursor` in that order when given:
     /// - ``BookingFilter/upcoming(after:)``: `pending` and `confirmed` bookings with
     ///   `startAt >= after`, by `startAt` then id, ascending;
-    /// - ``BookingFilter/all``: every booking, by `startAt` then id, descending.
+    /// - ``BookingFilter/all``: every booking, by `startAt` then id, descending;
+    /// - ``BookingFilter/starting(from:before:)``: every booking with `from <= startAt < before`,
+    ///   by `startAt` then id, ascending;
+    /// - ``BookingFilter/matching(_:)``: every booking whose id equals the text or whose
+    ///   customer name, e-mail or phone contains it without regard to case, by `startAt`
+    ///   then id, descending.
     func bookings(tenantID: String, filter: BookingFilter, after cursor: BookingCursor?, limit: Int) async throws -> [Booking]
 
     /// Writes one booking change in one transaction (the transactional outbox): the
@@ -146,9 +151,9 @@ public protocol AdminStore: TenantConfigurationStore {
     /// by ``writeBooking(_:)``, strictly increasing in commit order across all tenants.
     func events(tenantID: String, bookingID: String?, afterSequence: Int64, limit: Int) async throws -> [BookingEventRecord]
 
-    /// ReminderLog rows of one tenant (nil: every tenant), only those of `bookingID` when
-    /// given, newest first (by id, descending), at most `limit`.
-    func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry]
+    /// The ReminderLog rows the query selects, newest first (by id, descending), at
+    /// most `query.limit`, each with its delivery state.
+    func reminderLog(_ query: ReminderLogQuery) async throws -> [ReminderLogEntry]
 
     /// Per channel that has any: `pending` jobs due by `now`, `pending` jobs due later,
     /// and `leased` jobs, sorted by channel name. Final jobs are not counted.
@@ -245,5 +250,11 @@ extension AdminStore {
     /// The first page.
     public func bookings(tenantID: String, filter: BookingFilter, limit: Int) async throws -> [Booking] {
         try await bookings(tenantID: tenantID, filter: filter, after: nil, limit: limit)
+    }
+
+    /// ReminderLog rows of one tenant (nil: every tenant), only those of `bookingID` when
+    /// given, newest first, at most `limit`.
+    public func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
+        try await reminderLog(ReminderLogQuery(tenantID: tenantID, bookingID: bookingID, limit: limit))
     }
 }

@@ -206,6 +206,26 @@ extension PostgresStore {
                    OR (start_at = \(start) AND id COLLATE "C" < \(id)))
             ORDER BY start_at DESC, id COLLATE "C" DESC LIMIT \(limit)
             """
+        case let .starting(from: from, before: before):
+            """
+            SELECT * FROM bookings
+            WHERE tenant_id = \(tenantID) AND start_at >= \(from.postgres) AND start_at < \(before.postgres)
+              AND (\(start)::timestamptz IS NULL OR start_at > \(start)
+                   OR (start_at = \(start) AND id COLLATE "C" > \(id)))
+            ORDER BY start_at, id COLLATE "C" LIMIT \(limit)
+            """
+        case let .matching(text):
+            // strpos, not LIKE: the text is matched as it is, % and _ included.
+            """
+            SELECT * FROM bookings
+            WHERE tenant_id = \(tenantID)
+              AND (id = \(text) OR strpos(lower(customer_name), lower(\(text))) > 0
+                   OR strpos(lower(customer_email), lower(\(text))) > 0
+                   OR strpos(lower(customer_phone), lower(\(text))) > 0)
+              AND (\(start)::timestamptz IS NULL OR start_at < \(start)
+                   OR (start_at = \(start) AND id COLLATE "C" < \(id)))
+            ORDER BY start_at DESC, id COLLATE "C" DESC LIMIT \(limit)
+            """
         }
         let request = query
         return try await read { try await $0.all(request, self.logger) }
@@ -350,13 +370,21 @@ extension PostgresStore {
         }
     }
 
-    public func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
-        try await read { connection in
+    public func reminderLog(_ query: ReminderLogQuery) async throws -> [ReminderLogEntry] {
+        let outcome = query.outcome?.rawValue, kind = query.kind?.rawValue
+        let since = query.since?.postgres, until = query.until?.postgres
+        return try await read { connection in
             try await self.withDelivery(connection.all("""
                 SELECT * FROM reminder_log
-                WHERE (\(tenantID)::text IS NULL OR tenant_id = \(tenantID))
-                  AND (\(bookingID)::text IS NULL OR booking_id = \(bookingID))
-                ORDER BY id DESC LIMIT \(limit)
+                WHERE (\(query.tenantID)::text IS NULL OR tenant_id = \(query.tenantID))
+                  AND (\(query.bookingID)::text IS NULL OR booking_id = \(query.bookingID))
+                  AND (\(outcome)::text IS NULL OR outcome = \(outcome))
+                  AND (\(query.channel)::text IS NULL OR channel = \(query.channel))
+                  AND (\(kind)::text IS NULL OR kind = \(kind))
+                  AND (\(since)::timestamptz IS NULL OR logged_at >= \(since))
+                  AND (\(until)::timestamptz IS NULL OR logged_at < \(until))
+                  AND (\(query.beforeID)::bigint IS NULL OR id < \(query.beforeID))
+                ORDER BY id DESC LIMIT \(query.limit)
                 """, self.logger), connection)
         }
     }

@@ -224,6 +224,23 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                     request = request.filter(start < cursor.startAt || (start == cursor.startAt && id < cursor.id))
                 }
                 return try request.order(start.desc, id.desc).limit(limit).fetchAll(db).map(\.model)
+            case let .starting(from: from, before: before):
+                var request = ofTenant.filter(start >= from && start < before)
+                if let cursor {
+                    request = request.filter(start > cursor.startAt || (start == cursor.startAt && id > cursor.id))
+                }
+                return try request.order(start, id).limit(limit).fetchAll(db).map(\.model)
+            case let .matching(text):
+                // instr, not LIKE: the text is matched as it is, % and _ included.
+                let needle = text.lowercased()
+                let contains = { (column: Column) in SQL("instr(lower(\(column)), \(needle)) > 0") }
+                var request = ofTenant.filter(
+                    id == text || contains(BookingRow.Columns.customerName) || contains(BookingRow.Columns.customerEmail)
+                        || contains(BookingRow.Columns.customerPhone))
+                if let cursor {
+                    request = request.filter(start < cursor.startAt || (start == cursor.startAt && id < cursor.id))
+                }
+                return try request.order(start.desc, id.desc).limit(limit).fetchAll(db).map(\.model)
             }
         }
     }
@@ -503,16 +520,19 @@ public final class SQLiteStore: DispatchStore, AdminStore {
         }
     }
 
-    public func reminderLog(tenantID: String?, bookingID: String?, limit: Int) async throws -> [ReminderLogEntry] {
+    public func reminderLog(_ query: ReminderLogQuery) async throws -> [ReminderLogEntry] {
         try await read { db in
+            typealias Columns = ReminderLogRow.Columns
             var request = ReminderLogRow.all()
-            if let tenantID {
-                request = request.filter { $0.tenantID == tenantID }
-            }
-            if let bookingID {
-                request = request.filter { $0.bookingID == bookingID }
-            }
-            return try Self.withDelivery(request.order(\.id.desc).limit(limit).fetchAll(db).map(\.model), db)
+            if let tenantID = query.tenantID { request = request.filter(Columns.tenantID == tenantID) }
+            if let bookingID = query.bookingID { request = request.filter(Columns.bookingID == bookingID) }
+            if let outcome = query.outcome { request = request.filter(Columns.outcome == outcome.rawValue) }
+            if let channel = query.channel { request = request.filter(Columns.channel == channel) }
+            if let kind = query.kind { request = request.filter(Columns.kind == kind.rawValue) }
+            if let since = query.since { request = request.filter(Columns.loggedAt >= since) }
+            if let until = query.until { request = request.filter(Columns.loggedAt < until) }
+            if let beforeID = query.beforeID { request = request.filter(Columns.id < beforeID) }
+            return try Self.withDelivery(request.order(Columns.id.desc).limit(query.limit).fetchAll(db).map(\.model), db)
         }
     }
 

@@ -1,0 +1,181 @@
+import Foundation
+import HeraldBus
+import HeraldProto
+import HeraldViews
+import Hummingbird
+
+extension Console {
+    func addOperationsPages(to pages: RouterGroup<GatewayContext>) {
+        pages.get("channels") { request, context in try await channels(request, context) }
+        pages.get("attention") { request, context in try await attention(request, context) }
+    }
+
+    /// The operator's view of this core: connected workers with their credit, and the
+    /// queue of each channel and provider account with how late its oldest job is.
+    /// Workers serve every tenant, so this page needs an admin key.
+    func channels(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        guard try context.requireCaller().role == .admin else { throw ConsoleRefusal.adminOnly }
+        let channels = try await core.admin.listChannels(Herald_V1_ListChannelsRequest())
+        let accounts = try await core.admin.listAccounts(Herald_V1_ListAccountsRequest()).accounts
+        let now = Date()
+        let time = ConsoleTime.utc
+        let view = ChannelsPage(
+            workers: channels.workers.map { worker in
+                ChannelsPage.Worker(
+                    channel: worker.channel, provider: worker.provider, instance_id: worker.instanceID,
+                    version: worker.pluginVersion, in_flight: worker.inFlight, max_in_flight: worker.maxInFlight,
+                    credit: worker.maxInFlight > worker.inFlight ? worker.maxInFlight - worker.inFlight : 0,
+                    connected: time.show(worker.connectedAt), last_heard: time.show(worker.lastHeardAt),
+                    accounts: worker.accounts.joined(separator: ", "), note: worker.note)
+            },
+            queues: channels.queues.map { queue in
+                ChannelsPage.Queue(channel: queue.channel, due_now: queue.dueNow, leased: queue.leased, scheduled: queue.scheduled)
+            },
+            accounts: accounts.map { account in
+                let oldest = ConsoleTime.instant(account.oldestDueAt)
+                let late = oldest.map { max(0, now.timeIntervalSince($0)) }
+                return ChannelsPage.Account(
+                    account: AccountView(account), provider: account.provider.isEmpty ? "none: jobs wait" : account.provider,
+                    rate: account.ratePerSecond > 0 ? "\(account.ratePerSecond)/s" : "no limit",
+                    late: late.map(Self.lateness) ?? "", is_late: (late ?? 0) >= 60, waiting: account.workersHere == 0 && account.dueNow > 0)
+            })
+        return try page("channels", request, context, title: "Channels", tenant: nil, view.counted())
+    }
+
+    static func lateness(_ seconds: TimeInterval) -> String {
+        switch seconds {
+        case ..<60: "on time"
+        case ..<3600: "\(Int(seconds / 60)) min late"
+        default: String(format: "%.1f h late", seconds / 3600)
+        }
+    }
+
+    /// What someone should look at: failed notifications, bookings whose reminders were
+    /// missed, disabled webhooks and team destinations with why, suppressed recipients.
+    func attention(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        guard let tenant = try await tenant(request, context) else { throw Self.noTenants }
+        func rows(_ outcome: String) async throws -> [Herald_V1_ReminderLogEntry] {
+            try await core.admin.listReminderLog(Herald_V1_ListReminderLogRequest.with {
+                $0.tenantID = tenant.id
+                $0.outcome = outcome
+                $0.limit = 50
+            }).entries
+        }
+        let failed = try await rows("failed")
+        let missed = try await rows("missed")
+        let webhooks = try await core.admin.listWebhooks(Herald_V1_ListWebhooksRequest.with { $0.tenantID = tenant.id }).webhooks
+        let team = try await core.admin.listTeamDestinations(Herald_V1_ListTeamDestinationsRequest.with { $0.tenantID = tenant.id }).destinations
+        let suppressions = try await core.admin.listSuppressions(Herald_V1_ListSuppressionsRequest.with {
+            $0.tenantID = tenant.id
+            $0.limit = 100
+        }).suppressions
+        // One line per booking with missed notifications, newest first.
+        var seen = Set<String>()
+        let missedBookings = missed.filter { seen.insert($0.bookingID).inserted }.map { LogRowView($0, time: tenant.time, query: tenant.query) }
+        let page = AttentionPage(
+            tenant_id: tenant.id,
+            rows: failed.map { LogRowView($0, time: tenant.time, query: tenant.query) },
+            missed_bookings: missedBookings,
+            disabled_webhooks: webhooks.filter { !$0.enabled }.map {
+                AttentionPage.Disabled(id: $0.id, target: $0.url, reason: $0.disabledReason.isEmpty ? "turned off" : $0.disabledReason)
+            },
+            disabled_team: team.filter { !$0.enabled }.map {
+                AttentionPage.Disabled(id: $0.id, target: "\($0.channel): \($0.recipient)", reason: $0.disabledReason.isEmpty ? "turned off" : $0.disabledReason)
+            },
+            suppressed: suppressions.map { SuppressionRow(entry: SuppressionView($0), since: tenant.time.show($0.createdAt)) })
+        return try self.page("attention", request, context, title: "Needs attention", tenant: tenant, page.counted())
+    }
+}
+
+struct ChannelsPage: Encodable, Sendable {
+    struct Worker: Encodable, Sendable {
+        var channel: String
+        var provider: String
+        var instance_id: String
+        var version: String
+        var in_flight: UInt32
+        var max_in_flight: UInt32
+        var credit: UInt32
+        var connected: String
+        var last_heard: String
+        var accounts: String
+        var note: String
+    }
+
+    struct Queue: Encodable, Sendable {
+        var channel: String
+        var due_now: UInt64
+        var leased: UInt64
+        var scheduled: UInt64
+    }
+
+    struct Account: Encodable, Sendable {
+        var account: AccountView
+        var provider: String
+        var rate: String
+        var late: String
+        var is_late: Bool
+        /// Due jobs and no worker here has the account.
+        var waiting: Bool
+    }
+
+    var workers: [Worker]
+    var queues: [Queue]
+    var accounts: [Account]
+    var has_workers = false
+    var has_queues = false
+    var has_accounts = false
+
+    enum CodingKeys: String, CodingKey { case workers, queues, accounts }
+
+    func counted() -> Self {
+        var page = self
+        page.has_workers = !workers.isEmpty
+        page.has_queues = !queues.isEmpty
+        page.has_accounts = !accounts.isEmpty
+        return page
+    }
+}
+
+struct SuppressionRow: Encodable, Sendable {
+    var entry: SuppressionView
+    var since: String
+}
+
+struct AttentionPage: Encodable, Sendable {
+    struct Disabled: Encodable, Sendable {
+        var id: String
+        var target: String
+        var reason: String
+    }
+
+    var tenant_id: String
+    /// The failed notifications (the log's rows partial lists `rows`).
+    var rows: [LogRowView]
+    var missed_bookings: [LogRowView]
+    var disabled_webhooks: [Disabled]
+    var disabled_team: [Disabled]
+    var suppressed: [SuppressionRow]
+    var has_failed = false
+    var has_missed = false
+    var has_webhooks = false
+    var has_team = false
+    var has_suppressed = false
+    var all_clear = false
+
+    enum CodingKeys: String, CodingKey {
+        case tenant_id, missed_bookings, disabled_webhooks, disabled_team, suppressed
+        case rows = "failed"
+    }
+
+    func counted() -> Self {
+        var page = self
+        page.has_failed = !rows.isEmpty
+        page.has_missed = !missed_bookings.isEmpty
+        page.has_webhooks = !disabled_webhooks.isEmpty
+        page.has_team = !disabled_team.isEmpty
+        page.has_suppressed = !suppressed.isEmpty
+        page.all_clear = !(page.has_failed || page.has_missed || page.has_webhooks || page.has_team || page.has_suppressed)
+        return page
+    }
+}
