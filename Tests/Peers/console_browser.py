@@ -27,10 +27,9 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -55,7 +54,12 @@ class Walk:
         """What the page says, and a screenshot of it under NN-name.png."""
         driver = self.driver
         self.shots += 1
+        # The whole page in one picture: the window as tall as the document.
+        width = driver.get_window_size()["width"]
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, max(900, min(height + 100, 8000)))
         driver.save_screenshot(os.path.join(self.screenshots, f"{self.shots:02d}-{name}.png"))
+        driver.set_window_size(width, 900)
         h1 = driver.find_elements(By.TAG_NAME, "h1")
         return {
             "url": driver.current_url,
@@ -72,9 +76,16 @@ class Walk:
     def open(self, path):
         self.driver.get(self.base + path)
 
-    def submit(self, button):
-        button.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
+    def submit(self, element):
+        """Clicks a button or link and waits for the next page to have loaded: a mark
+        left on this page's window is gone from the next one. (Waiting for the old
+        element to go stale races chromedriver: mid-navigation it may answer that the
+        node "does not belong to the document".)"""
+        self.driver.execute_script("window.consoleWalkMark = true")
+        element.click()
+        WebDriverWait(self.driver, 30, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)).until(
+            lambda driver: driver.execute_script(
+                "return !window.consoleWalkMark && document.readyState === 'complete'"))
 
     def rows(self, table_id):
         return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
