@@ -180,6 +180,56 @@ struct AdminServiceTests {
         }
     }
 
+    /// The console's lists through the RPC: a search, a start window, log filters,
+    /// and each bad value refused by its field.
+    @Test func listingsSearchWindowAndLogFilters() async throws {
+        try await Self.withService { service, _, _, _ in
+            let ada = try await service.createBooking(.with {
+                $0.tenantID = "salon"; $0.startAt = Self.at(minutes: 120); $0.customerName = "Ada Lovelace"
+                $0.customerEmail = "ada@example.com"
+            })
+            _ = try await service.createBooking(.with {
+                $0.tenantID = "salon"; $0.startAt = Self.at(minutes: 3000); $0.customerName = "Grace Hopper"
+                $0.customerEmail = "grace@example.com"
+            })
+            let found = try await service.listBookings(.with { $0.tenantID = "salon"; $0.search = "  LOVELACE " })
+            #expect(found.bookings.map(\.id) == [ada.id])
+            let today = try await service.listBookings(.with {
+                $0.tenantID = "salon"; $0.startsFrom = Self.at(minutes: 0); $0.startsBefore = Self.at(minutes: 24 * 60)
+            })
+            #expect(today.bookings.map(\.customerName) == ["Ada Lovelace"])
+            let sent = try await service.listReminderLog(.with { $0.tenantID = "salon"; $0.kind = "confirmation"; $0.outcome = "skipped" })
+            #expect(sent.entries.allSatisfy { $0.kind == "confirmation" && $0.outcome == "skipped" })
+
+            func refused(_ fields: [String], _ call: () async throws -> Void) async {
+                do {
+                    try await call()
+                    Issue.record("accepted")
+                } catch let error as AdminError {
+                    #expect(error.code == .invalidArgument && error.violations.map(\.field) == fields, "\(error.violations)")
+                } catch {
+                    Issue.record("unexpected \(error)")
+                }
+            }
+            await refused(["starts_before"]) {
+                _ = try await service.listBookings(.with { $0.tenantID = "salon"; $0.startsFrom = Self.at(minutes: 0) })
+            }
+            await refused(["starts_before"]) {
+                _ = try await service.listBookings(.with {
+                    $0.tenantID = "salon"; $0.startsFrom = Self.at(minutes: 60); $0.startsBefore = Self.at(minutes: 0)
+                })
+            }
+            await refused(["search"]) {
+                _ = try await service.listBookings(.with { $0.tenantID = "salon"; $0.search = String(repeating: "a", count: 201) })
+            }
+            await refused(["outcome", "kind", "since", "before_id"]) {
+                _ = try await service.listReminderLog(.with {
+                    $0.outcome = "lost"; $0.kind = "postcard"; $0.since = "yesterday"; $0.beforeID = -1
+                })
+            }
+        }
+    }
+
     @Test func settingsUpdateChangesOnlyWhatIsPresent() async throws {
         try await Self.withService { service, _, _, _ in
             let before = try await service.getSettings(.with { $0.tenantID = "salon" })

@@ -116,6 +116,36 @@ struct AdminTemplateTests {
         }
     }
 
+    /// The console's preview of an edit: the draft rendered, checked as SetTemplate
+    /// checks it, and stored nowhere.
+    @Test func aDraftIsPreviewedWithoutBeingSaved() async throws {
+        try await Service.withService { service, _, _, _ in
+            let preview = try await service.previewTemplate(.with {
+                $0.tenantID = "salon"; $0.kind = "reminder"; $0.channel = "sms"
+                $0.draft = .with { $0.body = "Draft for {{customer_first_name}} at {{time}}" }
+            })
+            #expect(preview.message.textBody.hasPrefix("Draft for "), "\(preview.message.textBody)")
+            #expect(!preview.isDefault)
+            await expectInvalid(["body"]) {
+                _ = try await service.previewTemplate(.with {
+                    $0.tenantID = "salon"; $0.kind = "reminder"; $0.channel = "sms"
+                    $0.draft = .with { $0.body = "Hi {{nme}}" }
+                })
+            }
+            await expectInvalid(["subject"]) {
+                _ = try await service.previewTemplate(.with {
+                    $0.tenantID = "salon"; $0.kind = "reminder"; $0.channel = "email"
+                    $0.draft = .with { $0.body = "x"; $0.subject = "two\nlines" }
+                })
+            }
+            let list = try await service.listTemplates(.with { $0.tenantID = "salon" })
+            #expect(list.templates.allSatisfy { $0.isDefault })
+            // Without a draft, the stored template (here the default) as before.
+            let stored = try await service.previewTemplate(.with { $0.tenantID = "salon"; $0.kind = "reminder"; $0.channel = "sms" })
+            #expect(stored.isDefault && !stored.message.textBody.hasPrefix("Draft"))
+        }
+    }
+
     @Test func rotatingAWebhookSecretRevealsTheNewOneOnce() async throws {
         try await Service.withService { service, _, _, store in
             let hook = try await service.addWebhook(.with { $0.tenantID = "salon"; $0.url = "https://a.example/hook" })

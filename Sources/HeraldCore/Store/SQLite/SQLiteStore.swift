@@ -231,9 +231,11 @@ public final class SQLiteStore: DispatchStore, AdminStore {
                 }
                 return try request.order(start, id).limit(limit).fetchAll(db).map(\.model)
             case let .matching(text):
-                // instr, not LIKE: the text is matched as it is, % and _ included.
+                // instr, not LIKE: the text is matched as it is, % and _ included. Swift's
+                // lowercased() on both sides (GRDB's function), as PostgreSQL's lower()
+                // folds every letter, not SQLite's ASCII-only lower().
                 let needle = text.lowercased()
-                let contains = { (column: Column) in SQL("instr(lower(\(column)), \(needle)) > 0") }
+                let contains = { (column: Column) in SQL("instr(\(column.lowercased), \(needle)) > 0") }
                 var request = ofTenant.filter(
                     id == text || contains(BookingRow.Columns.customerName) || contains(BookingRow.Columns.customerEmail)
                         || contains(BookingRow.Columns.customerPhone))
