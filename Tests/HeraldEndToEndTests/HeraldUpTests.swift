@@ -28,6 +28,19 @@ extension ChannelEndToEnd {
             for expected in ["sent confirmation by email", "sent reminder by email", "sent confirmation by sms", "sent reminder by sms"] {
                 #expect(up.stdout.contains("demo: \(expected)"), "no '\(expected)' in:\n\(up.stdout)")
             }
+            // The web console's address and a key of the demo tenant that signs in there.
+            let hint = try #require(up.lines.first { $0.contains("demo: web console: open ") }, "\(up.stdout)")
+            let key = try #require(hint.components(separatedBy: "sign in with the key ").last, "\(hint)")
+            #expect(hint.contains("console") && key.hasPrefix("hk_"), "\(hint)")
+            let ready = try #require(up.lines.first { $0.contains("herald-gateway ready listen=") })
+            let console = String(try #require(ready.components(separatedBy: "console=").last).prefix { $0 != " " })
+            let form = try await HTTPClient().send(HTTPRequest(method: "GET", url: console + "/sign-in", allowsProxy: false))
+            let token = try #require(form.header("Set-Cookie")?.components(separatedBy: ";").first?.components(separatedBy: "=").last)
+            let signIn = try await HTTPClient().send(HTTPRequest(
+                method: "POST", url: console + "/sign-in",
+                headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Cookie", "herald_console_sign_in=\(token)")],
+                body: Data("csrf=\(token)&api_key=\(key)".utf8), allowsProxy: false))
+            #expect(signIn.status == 303 && signIn.header("Location") == "/console/bookings", "\(signIn.status)")
             let files = try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("outbox").path)
             #expect(files.filter { $0.hasSuffix(".json") }.count == 4, "\(files)")
             #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("herald.db").path))

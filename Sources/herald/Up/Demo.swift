@@ -21,6 +21,8 @@ struct Demo {
     /// How to run the CLI in the hints (a path when `herald` is not on PATH, `--core` when not the default).
     let cliInvocation: String
     let expectsEmailChannel: Bool
+    /// The web console's address (herald-gateway's /console); nil without a gateway.
+    let consoleAddress: String?
     let console: UpConsole
 
     func run() async {
@@ -36,6 +38,7 @@ struct Demo {
             if expectsEmailChannel { try await waitForEmailWorker(connection) }
             let booking = try await createBooking(connection)
             printHints(booking)
+            if let consoleAddress { try await printConsoleHint(consoleAddress, connection) }
             try await followOutcomes(of: booking, connection)
         } catch is CancellationError {
             return
@@ -107,6 +110,19 @@ struct Demo {
             demo:   \(cli) channels                      connected channel workers and their queues
             demo:   \(cli) template preview \(Self.tenantID) reminder email   what the customer reads
             demo:   \(cli) booking cancel \(booking.id)  a cancellation notice, and the reminder is dropped
+            """)
+    }
+
+    /// A key of the demo tenant, made for this run, to sign in to the web console with.
+    private func printConsoleHint(_ address: String, _ connection: CoreConnection) async throws {
+        let created = try await connection.admin.createApiKey(Herald_V1_CreateApiKeyRequest.with {
+            $0.tenantID = Self.tenantID
+            $0.name = "demo console"
+        })
+        console.say(
+            """
+            demo: web console: open \(address) and sign in with the key \(created.key)
+            demo:   (a key of tenant \(Self.tenantID) made for this demo; \(cliInvocation) apikey revoke \(created.apiKey.id) ends it)
             """)
     }
 

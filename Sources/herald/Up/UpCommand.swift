@@ -224,6 +224,7 @@ struct UpCommand: AsyncParsableCommand {
                         outboxDirectory: outboxDirectory,
                         cliInvocation: cliInvocation(),
                         expectsEmailChannel: catalog.channels.contains { $0.lastPathComponent == "herald-email-smtp" },
+                        consoleAddress: gateway == nil ? nil : consoleAddress(),
                         console: console
                     ).run()
                 }
@@ -314,7 +315,13 @@ struct UpCommand: AsyncParsableCommand {
             return noGateway ? "the HTTP gateway is off (--no-gateway)" : "herald-gateway was not found next to herald: no HTTP API"
         }
         let address = gatewayListen.hasSuffix(":0") ? "a free port (its ready line names it)" : "http://\(gatewayListen)"
-        return "HTTP API (herald-gateway, docs/gateway.md) on \(address); make a key with: \(cliInvocation()) apikey create TENANT"
+        return "HTTP API (herald-gateway, docs/gateway.md) on \(address), web console at \(consoleAddress()); "
+            + "make a key with: \(cliInvocation()) apikey create TENANT"
+    }
+
+    /// The web console's URL, or where to find it when the gateway picks its port.
+    private func consoleAddress() -> String {
+        gatewayListen.hasSuffix(":0") ? "the console= address of herald-gateway's ready line" : "http://\(gatewayListen)/console"
     }
 
     /// How the hints spell the CLI: `herald` when this one is on PATH, else its full path.
