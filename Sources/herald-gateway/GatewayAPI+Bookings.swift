@@ -30,11 +30,20 @@ extension GatewayAPI {
             let requested = request.uri.queryParameters.get("tenant_id")
             // An admin key may read every tenant's log; a tenant key only its own.
             let tenant = caller.role == .admin && requested == nil ? "" : try caller.tenant(requested)
+            let parameters = request.uri.queryParameters
+            let limit = UInt32(try Self.query(request, "limit", default: 100, in: 1...1000))
+            let before = Int64(try Self.query(request, "before_id", default: 0, in: 1...Int(Int64.max)))
             let answer = try await core.admin.listReminderLog(Herald_V1_ListReminderLogRequest.with {
                 $0.tenantID = tenant
                 // Within the tenant: another tenant's booking id finds nothing.
-                $0.bookingID = request.uri.queryParameters.get("booking_id") ?? ""
-                $0.limit = UInt32(try Self.query(request, "limit", default: 100, in: 1...1000))
+                $0.bookingID = parameters.get("booking_id") ?? ""
+                $0.limit = limit
+                $0.outcome = try Self.filter(request, "outcome")
+                $0.channel = try Self.filter(request, "channel")
+                $0.kind = try Self.filter(request, "kind")
+                $0.since = try Self.filter(request, "since")
+                $0.until = try Self.filter(request, "until")
+                $0.beforeID = before
             })
             return try Reply.json(ReminderLogJSON(entries: answer.entries.map(LogEntryView.init))).response
         }
@@ -88,6 +97,9 @@ extension GatewayAPI {
             $0.includeAll = include == "all"
             $0.limit = UInt32(limit)
             $0.pageToken = request.uri.queryParameters.get("cursor") ?? ""
+            $0.search = request.uri.queryParameters.get("q") ?? ""
+            $0.startsFrom = try Self.filter(request, "starts_from")
+            $0.startsBefore = try Self.filter(request, "starts_before")
         })
         return try .json(BookingListJSON(
             bookings: answer.bookings.map(BookingView.init), limit: limit,

@@ -51,6 +51,14 @@ struct GatewayAPI: Sendable {
         return value
     }
 
+    /// Query parameter `name`, "" when absent; present, it must not be empty (a filter
+    /// given as nothing is a mistake, not "no filter").
+    static func filter(_ request: Request, _ name: String) throws(Problem) -> String {
+        guard let text = request.uri.queryParameters.get(name) else { return "" }
+        guard !text.isEmpty else { throw .badRequest(field: name, "\(name): empty; leave it out to not filter by it") }
+        return String(text)
+    }
+
     static func readBody(_ request: Request) async throws -> Data {
         var request = request
         do {

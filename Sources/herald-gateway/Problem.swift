@@ -89,6 +89,7 @@ struct Problem: Error, HTTPResponseError {
 
     static let apiFieldNames = [
         "reminder_offsets": "reminder_minutes_before", "host_emails": "booking_notification_emails", "page_token": "cursor",
+        "search": "q",
     ]
 
     /// Any error a handler threw, as a problem; internals are not shown.

@@ -273,6 +273,58 @@ struct GatewayTests {
         #expect(try await setup.gateway.stop() == 0)
     }
 
+    /// The lists the console reads, in the API: a search, a start window, log filters and pages.
+    @Test func bookingsAreSearchedAndTheLogFiltered() async throws {
+        let setup = try await Self.setUp()
+        let gateway = setup.gateway
+        var ids: [String] = []
+        for (name, day) in [("Ada Lovelace", 1), ("Grace Hopper", 2), ("Ada Byron", 4)] {
+            var booking = Self.booking
+            booking["customer_name"] = name
+            booking["customer_email"] = "customer\(day)@example.com"
+            booking["start_at"] = AdminCLITests.future(days: day)
+            let created = try await gateway.request("POST", "/api/tenants/salon/bookings", key: setup.salonKey, body: booking)
+            ids.append(try #require(created.json["booking_id"] as? String, "\(created)"))
+        }
+        func listed(_ query: String) async throws -> [String] {
+            let page = try await gateway.request("GET", "/api/tenants/salon/bookings?\(query)", key: setup.salonKey)
+            #expect(page.status == 200, "\(page)")
+            return (page.json["bookings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        }
+        #expect(try await listed("q=ada") == [ids[2], ids[0]])
+        #expect(try await listed("q=HOPPER") == [ids[1]])
+        #expect(try await listed("q=\(ids[1])") == [ids[1]])
+        #expect(try await listed("q=ada&limit=1") == [ids[2]])
+        let from = AdminCLITests.future(days: 0), before = AdminCLITests.future(days: 3)
+        #expect(try await listed("starts_from=\(from)&starts_before=\(before)") == [ids[0], ids[1]])
+        let clinic = try await gateway.request("GET", "/api/tenants/clinic/bookings?q=ada", key: setup.clinicKey)
+        #expect((clinic.json["bookings"] as? [Any])?.isEmpty == true, "\(clinic)")
+        let half = try await gateway.request("GET", "/api/tenants/salon/bookings?starts_from=\(from)", key: setup.salonKey)
+        #expect(half.status == 422 && (half.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "starts_before", "\(half)")
+
+        // Cancelling a booking logs its open notifications as cancelled: rows to filter.
+        #expect(try await gateway.request("DELETE", "/api/bookings/\(ids[1])", key: setup.salonKey).status == 200)
+        func entries(_ query: String) async throws -> [[String: Any]] {
+            let answer = try await gateway.request("GET", "/api/reminder-log?\(query)", key: setup.salonKey)
+            #expect(answer.status == 200, "\(answer)")
+            return answer.json["entries"] as? [[String: Any]] ?? []
+        }
+        let cancelled = try await entries("outcome=cancelled&channel=email")
+        #expect(cancelled.count >= 2 && cancelled.allSatisfy { $0["booking_id"] as? String == ids[1] }, "\(cancelled)")
+        let reminders = try await entries("outcome=cancelled&kind=reminder")
+        #expect(!reminders.isEmpty && reminders.allSatisfy { $0["kind"] as? String == "reminder" }, "\(reminders)")
+        #expect(try await entries("outcome=sent").isEmpty)
+        #expect(try await entries("since=\(AdminCLITests.future(days: 1))").isEmpty)
+        let first = try #require(try await entries("limit=1").first)
+        let next = try await entries("limit=1&before_id=\(try #require(first["id"] as? Int))")
+        #expect(next.count == 1 && (next.first?["id"] as? Int ?? .max) < (first["id"] as? Int ?? 0), "\(first) then \(next)")
+        let bad = try await gateway.request("GET", "/api/reminder-log?outcome=lost&channel=Pigeon", key: setup.salonKey)
+        #expect(bad.status == 422, "\(bad)")
+        #expect(Set((bad.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []) == ["outcome", "channel"], "\(bad)")
+        #expect(try await gateway.request("GET", "/api/reminder-log?before_id=0", key: setup.salonKey).status == 400)
+        #expect(try await gateway.stop() == 0)
+    }
+
     /// `herald ... --json` and the gateway print an object the same way (one set of views).
     @Test func theCLIsJSONIsTheGatewaysJSON() async throws {
         let setup = try await Self.setUp()

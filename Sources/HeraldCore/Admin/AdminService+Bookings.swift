@@ -91,6 +91,10 @@ extension AdminService {
         let search = request.search.trimmingCharacters(in: .whitespacesAndNewlines)
         if !search.isEmpty {
             guard search.count <= 200 else { throw .invalidArgument(field: "search", "is longer than 200 characters") }
+            // No stored name has one, and PostgreSQL refuses text with NUL.
+            guard !search.unicodeScalars.contains(where: FieldValidator.breaksALine) else {
+                throw .invalidArgument(field: "search", "must not contain control characters such as line breaks")
+            }
             return .matching(search)
         }
         guard request.startsFrom.isEmpty && request.startsBefore.isEmpty else {

@@ -10,6 +10,9 @@ extension AdminService {
             tenantID: tenantID, bookingID: request.bookingID.isEmpty ? nil : request.bookingID,
             channel: request.channel.isEmpty ? nil : request.channel, limit: clampedLimit(request.limit))
         var validator = FieldValidator()
+        if !request.channel.isEmpty, let problem = ChannelName.problem(with: request.channel) {
+            validator.fail("channel", problem)
+        }
         if !request.outcome.isEmpty {
             query.outcome = LogOutcome(rawValue: request.outcome)
             if query.outcome == nil {

@@ -49,6 +49,8 @@ struct ConsoleRenderer: Sendable {
             .contentSecurityPolicy:
                 "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             .xContentTypeOptions: "nosniff",
+            // What frame-ancestors says, for browsers that predate it.
+            .xFrameOptions: "DENY",
             .referrerPolicy: "same-origin",
             .cacheControl: "no-store",
         ]
@@ -58,4 +60,5 @@ struct ConsoleRenderer: Sendable {
 extension HTTPFields.Element.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
+    static let xFrameOptions = Self("X-Frame-Options")!
 }

@@ -222,9 +222,12 @@ struct AdminServiceTests {
             await refused(["search"]) {
                 _ = try await service.listBookings(.with { $0.tenantID = "salon"; $0.search = String(repeating: "a", count: 201) })
             }
-            await refused(["outcome", "kind", "since", "before_id"]) {
+            await refused(["search"]) {
+                _ = try await service.listBookings(.with { $0.tenantID = "salon"; $0.search = "ada\u{0}" })
+            }
+            await refused(["channel", "outcome", "kind", "since", "before_id"]) {
                 _ = try await service.listReminderLog(.with {
-                    $0.outcome = "lost"; $0.kind = "postcard"; $0.since = "yesterday"; $0.beforeID = -1
+                    $0.channel = "SMS\u{0}"; $0.outcome = "lost"; $0.kind = "postcard"; $0.since = "yesterday"; $0.beforeID = -1
                 })
             }
         }
