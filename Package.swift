@@ -331,6 +331,8 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The gateway's pure parts (the console's sessions, times, wording), tested in process.
+        .testTarget(name: "HeraldGatewayTests", dependencies: ["herald-gateway"]),
         // Runs the real heraldd and herald binaries; depends on them so that
         // `swift build --build-tests` builds them first.
         .testTarget(

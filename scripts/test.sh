@@ -28,12 +28,12 @@ if [ $# -gt 0 ]; then
     swift test --skip-build "$@"
     exit
 fi
-# Two phases. The in-process suites (bus, SDK, core) time heartbeats, deadlines
+# Two phases. The in-process suites (bus, SDK, core, gateway) time heartbeats, deadlines
 # and drains to the second; the end-to-end suites start dozens of processes
 # (cores, channels, peers, schemathesis) that starve them on a 2-core machine
 # when both run at once.
 # HeraldFuzzTests is in-process too: a bounded number of runs (about 10 000,
 # a few seconds), new random inputs each time; a failure prints its seed.
-in_process='^(HeraldBusTests|HeraldChannelKitTests|HeraldCoreTests|HeraldFuzzTests)\.'
+in_process='^(HeraldBusTests|HeraldChannelKitTests|HeraldCoreTests|HeraldFuzzTests|HeraldGatewayTests)\.'
 swift test --skip-build --filter "$in_process"
 swift test --skip-build --skip "$in_process"

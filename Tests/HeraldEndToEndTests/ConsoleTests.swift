@@ -270,6 +270,26 @@ struct ConsoleTests {
         let startAfter = try await start()
         #expect(startAfter != nil && startAfter != startBefore, "\(String(describing: startBefore)) → \(String(describing: startAfter))")
 
+        // Needs attention: a failed e-mail, a suppressed recipient, a webhook turned off.
+        _ = try await setup.core.heraldOK(
+            "booking", "create", "salon", "--id", "b-refused", "--start", iso8601(Date().addingTimeInterval(86400 * 5)),
+            "--email", "reject@example.com", "--name", "Refused Address")
+        try await eventually("the refused confirmation logged failed", within: .seconds(60)) {
+            try await setup.core.log(tenant: "salon").contains { $0.booking_id == "b-refused" && $0.outcome == "failed" }
+        }
+        _ = try await setup.core.heraldOK("suppression", "add", "salon", "--channel", "sms", "--to", "+15555550199", "--reason", "asked by phone")
+        let hook = try await setup.core.heraldOK("webhook", "add", "salon", "--url", "https://hooks.example.com/h", "--json")
+        let hookID = try #require((try JSONSerialization.jsonObject(with: Data(hook.utf8)) as? [String: Any])?["id"] as? String)
+        _ = try await setup.core.heraldOK("webhook", "disable", hookID)
+        let attention = try await gateway.request("GET", "/console/attention?format=json", headers: [session]).json
+        #expect((attention["failed"] as? [[String: Any]])?.contains { $0["booking_id"] as? String == "b-refused" } == true, "\(attention)")
+        #expect((attention["suppressed"] as? [[String: Any]])?.contains { $0["recipient"] as? String == "+15555550199" } == true, "\(attention)")
+        #expect((attention["disabled_webhooks"] as? [[String: Any]])?.contains { $0["id"] as? String == hookID } == true, "\(attention)")
+        let attentionPage = try await gateway.request("GET", "/console/attention", headers: [session]).text
+        for expected in ["Failed notifications", "reject@example.com", "asked by phone", "hooks.example.com"] {
+            #expect(attentionPage.contains(expected), "\(expected) not on the page")
+        }
+
         // An admin key sees the channels and any tenant.
         let admin = try await setup.core.heraldOK("apikey", "create", "--role", "admin", "--json")
         let adminKey = try #require((try JSONSerialization.jsonObject(with: Data(admin.utf8)) as? [String: Any])?["key"] as? String)

@@ -140,6 +140,9 @@ struct ChannelsPage: Encodable, Sendable {
 struct SuppressionRow: Encodable, Sendable {
     var entry: SuppressionView
     var since: String
+
+    /// As JSON, the API's suppression.
+    func encode(to encoder: any Encoder) throws { try entry.encode(to: encoder) }
 }
 
 struct AttentionPage: Encodable, Sendable {
