@@ -13,7 +13,8 @@
 #                       Compose Specification's schema (2020-12 draft)
 # and, for GatewayOpenAPITests (openapi.yaml against the running herald-gateway):
 #   schemathesis        property-based tests of an API from its OpenAPI description
-# and, for the link pages opened in a real browser (LinkTests, Tests/Peers/link_browser.py):
+# and, for the link pages and the web console opened in a real browser (LinkTests,
+# Tests/Peers/link_browser.py; ConsoleTests, Tests/Peers/console_browser.py):
 #   chromium, chromium-driver   Debian's headless browser and its WebDriver
 #   selenium                    drives it from Python
 # and, for the calendar invites (ICalendarTests, Tests/Peers/ical_check.py):
