@@ -125,6 +125,26 @@ struct AdminCLITests {
         #expect((try JSONSerialization.jsonObject(with: Data(remaining.utf8)) as? [Any])?.isEmpty == true)
         let all = try await core.heraldOK("booking", "list", "salon", "--all", "--json")
         #expect(all.contains("b-2") && all.contains(id))
+        // A search by customer and a start window list every status.
+        func ids(_ arguments: String...) async throws -> [String] {
+            let listed = try await core.heraldOrThrow(["booking", "list", "salon", "--json"] + arguments)
+            return (try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        }
+        #expect(try await ids("--search", "LOVELACE") == [id])
+        #expect(try await ids("--search", "b-2") == ["b-2"])
+        #expect(try await ids("--starts-from", Self.future(days: 1), "--starts-before", Self.future(days: 3)) == ["b-2"])
+        // The log, filtered by each outcome it has: exactly that outcome's rows.
+        func outcomes(_ arguments: String...) async throws -> [String] {
+            let rows = try await core.heraldOrThrow(["log", "--tenant", "salon", "--json"] + arguments)
+            return (try JSONSerialization.jsonObject(with: Data(rows.utf8)) as? [[String: Any]])?.compactMap { $0["outcome"] as? String } ?? []
+        }
+        let every = try await outcomes()
+        #expect(!every.isEmpty)
+        for outcome in Set(every) {
+            #expect(try await outcomes("--outcome", outcome) == every.filter { $0 == outcome })
+        }
+        let badFilter = try await core.herald("log", "--outcome", "lost")
+        #expect(badFilter.status == 1 && badFilter.stderr.contains("outcome"), "\(badFilter.stderr)")
 
         let events = try await core.heraldOK("events", "salon", "--json")
         let types = (try JSONSerialization.jsonObject(with: Data(events.utf8)) as? [[String: Any]])?.compactMap { $0["type"] as? String }

@@ -31,7 +31,7 @@ struct ConsoleLayout: Sendable {
     var nav: [Link]
     var tenantChoices: [Choice]
     var hasTenantChoices: Bool
-    /// Where the tenant picker sends its choice: this page.
+    /// Where the tenant picker sends its choice: this section's first page.
     var path: String
     var flash: String
     var hasFlash: Bool
@@ -71,7 +71,9 @@ struct ConsoleLayout: Sendable {
         }
         tenantChoices = choices
         hasTenantChoices = !choices.isEmpty
-        path = request.uri.path
+        // The picker lands on the section's first page: a booking or a template of
+        // one tenant means nothing for another.
+        path = "/console/\(current)"
         flash = request.consoleQuery["done"].flatMap { Self.flashes[String($0)] } ?? ""
         hasFlash = !flash.isEmpty
         var json = request.uri.query.map { "\(request.uri.path)?\($0)&format=json" } ?? "\(request.uri.path)?format=json"

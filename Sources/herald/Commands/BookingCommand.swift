@@ -61,6 +61,14 @@ struct BookingCommand: AsyncParsableCommand {
 
         @Argument(help: "The tenant's id.") var tenant: String
         @Flag(help: "List every booking, past and cancelled too, newest start first.") var all = false
+        @Option(help: ArgumentHelp(
+            "Bookings of every status whose id is TEXT, or whose customer name, e-mail or phone contains it (any case), newest start first.",
+            valueName: "text"))
+        var search: String?
+        @Option(help: ArgumentHelp("With --starts-before: bookings of every status starting in [TIME, --starts-before), soonest first.", valueName: "time"))
+        var startsFrom: String?
+        @Option(help: ArgumentHelp("The end of the start window (ISO 8601).", valueName: "time"))
+        var startsBefore: String?
         @Option(help: "At most this many (default 100, at most 1000).") var limit: UInt32 = 100
         @OptionGroup var core: CoreOptions
         @OptionGroup var output: OutputOptions
@@ -70,6 +78,9 @@ struct BookingCommand: AsyncParsableCommand {
                 $0.tenantID = tenant
                 $0.includeAll = all
                 $0.limit = limit
+                $0.search = search ?? ""
+                $0.startsFrom = startsFrom ?? ""
+                $0.startsBefore = startsBefore ?? ""
             }
             let answer = try await CoreConnection.with(core) {
                 try await $0.admin.listBookings(request)

@@ -9,6 +9,14 @@ struct LogCommand: AsyncParsableCommand {
 
     @Option(help: "Only this tenant's notifications.") var tenant: String?
     @Option(help: "Only this booking's notifications.") var booking: String?
+    @Option(help: "Only rows with this outcome: sent, failed, skipped, missed or cancelled.") var outcome: String?
+    @Option(help: "Only this channel's rows (email, sms, whatsapp, webhook, or a plugin's).") var channel: String?
+    @Option(help: "Only this kind: confirmation, reminder, reschedule, cancellation, host_notification, follow_up or webhook.")
+    var kind: String?
+    @Option(help: ArgumentHelp("Only rows logged at or after this time (ISO 8601).", valueName: "time")) var since: String?
+    @Option(help: ArgumentHelp("Only rows logged before this time (ISO 8601).", valueName: "time")) var until: String?
+    @Option(help: ArgumentHelp("Only rows older than this row id: the next page after one that ended with it.", valueName: "id"))
+    var beforeID: Int64?
     @Option(help: "At most this many rows (default 100, at most 1000).") var limit: UInt32 = 100
     @OptionGroup var core: CoreOptions
     @OptionGroup var output: OutputOptions
@@ -18,6 +26,12 @@ struct LogCommand: AsyncParsableCommand {
             $0.tenantID = tenant ?? ""
             $0.bookingID = booking ?? ""
             $0.limit = limit
+            $0.outcome = outcome ?? ""
+            $0.channel = channel ?? ""
+            $0.kind = kind ?? ""
+            $0.since = since ?? ""
+            $0.until = until ?? ""
+            $0.beforeID = beforeID ?? 0
         }
         let answer = try await CoreConnection.with(core) {
             try await $0.admin.listReminderLog(request)
