@@ -315,6 +315,37 @@ struct ConsoleTests {
         }
     }
 
+    /// A reminder that could not go out in time (no SMS worker until past its
+    /// deadline, `--late-grace 0.05`: 3 s) puts its booking on Needs attention.
+    @Test func aBookingWithAMissedReminderNeedsAttention() async throws {
+        let core = try await RunningCore.start(arguments: ["--late-grace", "0.05"])
+        let gateway = try await RunningGateway.start(core: core)
+        _ = try await core.heraldOK("tenant", "create", "salon", "--name", "Salon")
+        _ = try await core.heraldOK("settings", "set", "salon", "--sms", "on", "--email", "off", "--reminders", "1")
+        let created = try await core.heraldOK("apikey", "create", "salon", "--json")
+        let key = try #require((try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any])?["key"] as? String)
+        // The reminder is due 1 minute before a start 70 s away: 10 s from now (room
+        // enough for a slow `booking create`, which would otherwise plan it skipped).
+        let due = Date().addingTimeInterval(10)
+        _ = try await core.heraldOK(
+            "booking", "create", "salon", "--id", "b-late", "--start", iso8601(due.addingTimeInterval(60)),
+            "--phone", "+15555550123", "--name", "Late Larry")
+        try await eventually("the reminder's deadline passing", within: .seconds(30)) { Date() > due.addingTimeInterval(4) }
+        let sms = try await RunningChannel.start(
+            "sms-late", core: core, directory: core.directory, arguments: ["--channel", "sms", "--provider", "twilio"])
+        try await eventually("the reminder logged missed", within: .seconds(60)) {
+            try await core.log(tenant: "salon").contains { $0.booking_id == "b-late" && $0.kind == "reminder" && $0.outcome == "missed" }
+        }
+        let (cookie, _) = try await Self.signIn(gateway, key: key)
+        let session = HTTPHeader("Cookie", "herald_console=\(cookie)")
+        let attention = try await gateway.request("GET", "/console/attention?format=json", headers: [session]).json
+        let missed = attention["missed_bookings"] as? [[String: Any]] ?? []
+        #expect(missed.map { $0["booking_id"] as? String } == ["b-late"], "\(attention)")
+        let page = try await gateway.request("GET", "/console/attention", headers: [session]).text
+        #expect(page.contains("Bookings with missed notifications") && page.contains("/console/bookings/b-late"), "\(page)")
+        _ = sms
+    }
+
     @Test func noConsoleServesNone() async throws {
         let core = try await RunningCore.start()
         let gateway = try await RunningGateway.start(core: core, arguments: ["--no-console"])
