@@ -58,13 +58,16 @@ struct ConsoleTests {
 
     @Test func theFrontDeskFindsAndCancelsABookingInARealBrowser() async throws {
         let setup = try await Self.setUp("email-console-browser")
+        let admin = try await setup.core.heraldOK("apikey", "create", "--role", "admin", "--json")
+        let adminKey = try #require((try JSONSerialization.jsonObject(with: Data(admin.utf8)) as? [String: Any])?["key"] as? String)
         let directory = LinkTests.artefacts.appendingPathComponent("console")
         let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
         let run = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
             [python, RunningPeer.scripts.appendingPathComponent("console_browser.py").path,
              "--base", setup.gateway.baseURL, "--key", setup.salonKey, "--customer", Self.hostileName,
-             "--other-booking", "/console/bookings/\(setup.clinicBooking)", "--screenshot-dir", directory.path])
+             "--other-booking", "/console/bookings/\(setup.clinicBooking)", "--screenshot-dir", directory.path,
+             "--admin-key", adminKey, "--admin-tenant", "clinic"])
         let status = try await run.waitForExit(within: .seconds(240))
         print("console screenshots: \(directory.path)")
         #expect(status == 0, "console_browser.py: \(run.stderr)")
@@ -123,7 +126,16 @@ struct ConsoleTests {
         let old = try #require(cookie["value"] as? String)
         let replay = try await setup.gateway.request("GET", "/console/bookings", headers: [HTTPHeader("Cookie", "herald_console=\(old)")])
         #expect(replay.status == 303 && replay.response.header("Location")?.hasPrefix("/console/sign-in") == true, "\(replay)")
-        for name in ["01-sign-in.png", "04-booking.png", "06-booking-cancelled.png"] {
+        // The operator: workers on the channels page, the clinic's bookings once picked,
+        // every tenant's log.
+        let workers = page("channels")["workers"] as? [[String]] ?? []
+        #expect(workers.contains { $0.first == "email" }, "\(page("channels"))")
+        #expect(text("picked").contains("Clinic Patient") && !text("picked").contains("Bartholomew"), "\(text("picked"))")
+        #expect(text("admin_log").contains("b-hostile") && text("admin_log").contains("clinic-1"), "\(text("admin_log"))")
+        for name in ["channels", "picked", "admin_log"] {
+            #expect(page(name)["scripts"] as? Int == 0 && (page(name)["unlabelled"] as? [String])?.isEmpty == true, "\(name): \(page(name))")
+        }
+        for name in ["01-sign-in.png", "04-booking.png", "06-booking-cancelled.png", "21-channels.png"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name)")
         }
     }

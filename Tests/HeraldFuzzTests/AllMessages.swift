@@ -86,6 +86,7 @@ enum AllMessages {
         Herald_V1_PingRequest.self,
         Herald_V1_PingResponse.self,
         Herald_V1_PreviewTemplateRequest.self,
+        Herald_V1_TemplateDraft.self,
         Herald_V1_PreviewTemplateResponse.self,
         Herald_V1_QuietHours.self,
         Herald_V1_Receipt.self,

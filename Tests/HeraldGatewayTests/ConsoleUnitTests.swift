@@ -75,6 +75,7 @@ struct ConsoleUnitTests {
         #expect(tokyo.show("soon") == "soon")
         // An unknown zone falls back to UTC rather than failing the page.
         #expect(ConsoleTime(timezone: "Mars/Olympus").zone.identifier == "GMT")
+        #expect(ConsoleTime(timezone: "Mars/Olympus").zoneName == "UTC" && ConsoleTime(timezone: "UTC").zoneName == "UTC")
     }
 
     @Test func notificationsReadAsWords() {

@@ -14,7 +14,9 @@ chromium-driver, driven with selenium), as the front desk would:
 6. opens every other page (log, needs attention, settings, templates, one
    template with a preview of an edit) and checks none runs a script;
 7. posts the settings form with its CSRF token removed, and reads the answer;
-8. signs out, then opens the bookings again.
+8. signs out, then opens the bookings again;
+9. with --admin-key, signs in as the operator: the channels page, a tenant
+   picked from the picker, the log of every tenant.
 
 Prints one JSON object on stdout with what each step saw; the test judges it.
 Saves a screenshot of each page in DIR (test artefacts). Exits non-zero, with
@@ -30,7 +32,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 def browser(width):
@@ -99,6 +101,8 @@ def main():
     parser.add_argument("--customer", required=True)
     parser.add_argument("--other-booking", required=True)
     parser.add_argument("--screenshot-dir", required=True)
+    parser.add_argument("--admin-key", help="then sign in with this admin key: channels, the tenant picker")
+    parser.add_argument("--admin-tenant", default="", help="the tenant to pick with the admin key")
     parser.add_argument("--width", type=int, default=390, help="window width: 390 is a phone")
     arguments = parser.parse_args()
     os.makedirs(arguments.screenshot_dir, exist_ok=True)
@@ -184,6 +188,20 @@ def main():
         report["signed_out"] = walk.page("signed-out")
         walk.open("/console/bookings")
         report["after_sign_out"] = walk.page("after-sign-out")
+
+        # 9. The operator: an admin key sees the channels and picks a tenant.
+        if arguments.admin_key:
+            driver.find_element(By.ID, "api_key").send_keys(arguments.admin_key)
+            walk.submit(driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+            walk.open("/console/channels")
+            report["channels"] = walk.page("channels")
+            report["channels"]["workers"] = walk.rows("workers")
+            walk.open("/console/bookings?view=all")
+            Select(driver.find_element(By.ID, "tenant-picker")).select_by_value(arguments.admin_tenant)
+            walk.submit(driver.find_element(By.CSS_SELECTOR, "form.picker button"))
+            report["picked"] = walk.page("admin-picked-tenant")
+            walk.open("/console/log")
+            report["admin_log"] = walk.page("admin-log-all-tenants")
         print(json.dumps(report))
         return 0
     except TimeoutException as error:

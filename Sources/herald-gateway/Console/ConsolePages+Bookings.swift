@@ -187,7 +187,7 @@ enum BookingAction: String, Sendable {
         let when = time.show(booking.startAt)
         switch self {
         case .reschedule:
-            return ["From \(when) to \(newStart.map(time.show) ?? "")  (\(time.zone.identifier)).",
+            return ["From \(when) to \(newStart.map(time.show) ?? "") (\(time.zoneName)).",
                     "\(who) is sent the new time; reminders move with it."]
         case .cancel:
             return ["\(who), \(when)." + (reason.isEmpty ? "" : " Reason: \(reason)"),

@@ -57,7 +57,7 @@ extension Console {
                 + ["before=\(last.id)"]).joined(separator: "&")
         }
         let page = LogPage(
-            tenant_id: tenant?.id ?? "", timezone: time.zone.identifier, filter: filter,
+            tenant_id: tenant?.id ?? "", timezone: time.zoneName, filter: filter,
             outcomes: Self.options(Self.outcomes, selected: filter.outcome, all: "Any outcome"),
             kinds: Self.options(Self.kinds, selected: filter.kind, all: "Any kind"),
             rows: rows, has_entries: !rows.isEmpty, next_href: next, has_next: !next.isEmpty,

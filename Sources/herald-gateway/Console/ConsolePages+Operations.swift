@@ -37,7 +37,7 @@ extension Console {
                 return ChannelsPage.Account(
                     account: AccountView(account), provider: account.provider.isEmpty ? "none: jobs wait" : account.provider,
                     rate: account.ratePerSecond > 0 ? "\(account.ratePerSecond)/s" : "no limit",
-                    late: late.map(Self.lateness) ?? "", is_late: (late ?? 0) >= 60, waiting: account.workersHere == 0 && account.dueNow > 0)
+                    late: late.map(Self.lateness) ?? "nothing due", is_late: (late ?? 0) >= 60, waiting: account.workersHere == 0 && account.dueNow > 0)
             })
         return try page("channels", request, context, title: "Channels", tenant: nil, view.counted())
     }

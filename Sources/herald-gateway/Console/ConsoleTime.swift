@@ -4,10 +4,14 @@ import Foundation
 /// zone and locale, and the forms' local inputs read back in that zone.
 struct ConsoleTime: Sendable {
     let zone: TimeZone
+    /// The zone as the tenant's settings name it ("UTC", not Foundation's "GMT").
+    let zoneName: String
     let locale: Locale
 
     init(timezone: String, locale: String = "") {
-        zone = TimeZone(identifier: timezone) ?? .gmt
+        let known = TimeZone(identifier: timezone)
+        zone = known ?? .gmt
+        zoneName = known == nil ? "UTC" : timezone
         self.locale = Locale(identifier: locale.isEmpty ? "en_US" : locale.replacingOccurrences(of: "-", with: "_"))
     }
 
