@@ -182,6 +182,9 @@ struct ConsoleTests {
         // The sign-in form needs its own token and cookie; a wrong key is refused.
         let noCookie = try await gateway.request("POST", "/console/sign-in", rawBody: Data("csrf=x&api_key=\(setup.salonKey)".utf8), headers: [form])
         #expect(noCookie.status == 403 && Self.cookieValue(noCookie, "herald_console") == nil, "\(noCookie)")
+        // A sign-in cookie that is not one of ours is replaced, not echoed.
+        let forged = try await gateway.request("GET", "/console/sign-in", headers: [HTTPHeader("Cookie", "herald_console_sign_in=x%0d%0aSet-Cookie")])
+        #expect(forged.status == 200 && Self.cookieValue(forged, "herald_console_sign_in")?.count == 43, "\(forged.response.headers)")
         let page = try await gateway.request("GET", "/console/sign-in")
         let token = try #require(Self.cookieValue(page, "herald_console_sign_in"))
         let wrong = try await gateway.request(

@@ -44,6 +44,13 @@ struct ConsoleUnitTests {
         #expect(await sessions.session(newest.id, now: now.addingTimeInterval(30)) != nil)
     }
 
+    @Test func tokensHaveOneShape() {
+        #expect(ConsoleSessions.isToken(ConsoleSessions.randomToken()))
+        #expect(!ConsoleSessions.isToken("short"))
+        #expect(!ConsoleSessions.isToken(String(repeating: "a", count: 42) + "\""))
+        #expect(!ConsoleSessions.isToken(String(repeating: "a", count: 42) + ";"))
+    }
+
     @Test func tokensCompareWhole() {
         #expect(ConsoleSessions.same("abc", "abc"))
         #expect(!ConsoleSessions.same("abc", "abd"))

@@ -40,7 +40,10 @@ struct Console: Sendable {
     /// The sign-in form. Its token is also a cookie of the form's own path (the
     /// double-submit pattern): a form posted from another site lacks the cookie.
     func signInPage(_ request: Request, problem: String?, status: HTTPResponse.Status) -> Response {
-        let token = request.cookies[Self.signInCookie]?.value ?? ConsoleSessions.randomToken()
+        // The browser's token again while it lasts (several tabs stay valid); anything
+        // but a token of ours is replaced, never echoed into a header.
+        let sent = request.cookies[Self.signInCookie]?.value
+        let token = sent.flatMap { ConsoleSessions.isToken($0) ? $0 : nil } ?? ConsoleSessions.randomToken()
         let view = SignInView(csrf: token, error: problem ?? "", hasError: problem != nil,
                               ended: request.consoleQuery["ended"] != nil)
         var response = html("sign-in", view, status: status)
@@ -65,8 +68,7 @@ struct Console: Sendable {
             return signInPage(request, problem: "That key is not valid, or it has been revoked.", status: .unauthorized)
         }
         let session = await sessions.open(apiKey: key, now: Date())
-        var response = Response.redirect(to: "/console/bookings", type: .found)
-        response.status = .seeOther
+        var response = Self.seeOther("/console/bookings")
         response.setCookie(Cookie(
             name: Self.sessionCookie, value: session.id, maxAge: Int(sessions.lifetime), path: "/console",
             secure: Self.secure(request), httpOnly: true, sameSite: .strict))

@@ -67,6 +67,13 @@ actor ConsoleSessions {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Whether `text` has the shape of ``randomToken()``: 43 base64url characters.
+    static func isToken(_ text: String) -> Bool {
+        text.utf8.count == 43 && text.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+    }
+
     /// Compares two tokens in time independent of where they differ.
     static func same(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
