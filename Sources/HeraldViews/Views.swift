@@ -272,3 +272,45 @@ public struct AccountView: Encodable, Sendable {
         oldest_due_at = account.oldestDueAt.isEmpty ? nil : account.oldestDueAt
     }
 }
+
+/// The connected workers, each channel's queue and every provider account
+/// (`herald channels --json`, the console's Channels page).
+public struct ChannelsView: Encodable, Sendable {
+    public struct Worker: Encodable, Sendable {
+        public var channel: String
+        public var provider: String
+        public var instance_id: String
+        public var plugin_version: String
+        public var max_in_flight: UInt32
+        public var in_flight: UInt32
+        public var connected_at: String
+        public var last_heard_at: String
+        /// A warning about how the worker registered; empty when none.
+        public var note: String
+        /// The provider accounts it sends with ("default": its environment's).
+        public var accounts: [String]
+    }
+
+    public struct Queue: Encodable, Sendable {
+        public var channel: String
+        public var due_now: UInt64
+        public var scheduled: UInt64
+        public var leased: UInt64
+    }
+
+    public var workers: [Worker]
+    public var queues: [Queue]
+    /// Every provider account with its queue (`herald account list --json`).
+    public var accounts: [AccountView]
+
+    public init(_ answer: Herald_V1_ListChannelsResponse, accounts: [Herald_V1_AccountInfo]) {
+        self.accounts = accounts.map(AccountView.init)
+        workers = answer.workers.map {
+            Worker(
+                channel: $0.channel, provider: $0.provider, instance_id: $0.instanceID, plugin_version: $0.pluginVersion,
+                max_in_flight: $0.maxInFlight, in_flight: $0.inFlight, connected_at: $0.connectedAt,
+                last_heard_at: $0.lastHeardAt, note: $0.note, accounts: $0.accounts)
+        }
+        queues = answer.queues.map { Queue(channel: $0.channel, due_now: $0.dueNow, scheduled: $0.scheduled, leased: $0.leased) }
+    }
+}

@@ -76,15 +76,23 @@ struct AuthMiddleware: RouterMiddleware {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
-        let who: Herald_V1_AuthenticateApiKeyResponse
-        do {
-            who = try await core.admin.authenticateApiKey(Herald_V1_AuthenticateApiKeyRequest.with { $0.key = key })
-        } catch let error as RPCError where error.code == .unauthenticated || error.code == .invalidArgument {
-            throw Problem.unauthenticated
-        }
+        guard let caller = try await core.caller(forKey: key) else { throw Problem.unauthenticated }
         var context = context
-        context.caller = Caller(keyID: who.keyID, role: who.role == .admin ? .admin : .tenant, tenantID: who.tenantID)
-        context.logger[metadataKey: "api_key"] = "\(who.keyID)"
+        context.caller = caller
+        context.logger[metadataKey: "api_key"] = "\(caller.keyID)"
         return try await next(request, context)
+    }
+}
+
+extension CoreClient {
+    /// Who `key` is, as the core says now (`AuthenticateApiKey`, one indexed lookup
+    /// there); nil for a key it does not accept: unknown, revoked or malformed.
+    func caller(forKey key: String) async throws -> Caller? {
+        do {
+            let who = try await admin.authenticateApiKey(Herald_V1_AuthenticateApiKeyRequest.with { $0.key = key })
+            return Caller(keyID: who.keyID, role: who.role == .admin ? .admin : .tenant, tenantID: who.tenantID)
+        } catch let error as RPCError where error.code == .unauthenticated || error.code == .invalidArgument {
+            return nil
+        }
     }
 }

@@ -61,10 +61,7 @@ struct Console: Sendable {
         }
         let key = (form["api_key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty else { return signInPage(request, problem: "Enter an API key.", status: .unprocessableContent) }
-        let who: Herald_V1_AuthenticateApiKeyResponse
-        do {
-            who = try await core.admin.authenticateApiKey(Herald_V1_AuthenticateApiKeyRequest.with { $0.key = key })
-        } catch let error as RPCError where error.code == .unauthenticated || error.code == .invalidArgument {
+        guard let caller = try await core.caller(forKey: key) else {
             return signInPage(request, problem: "That key is not valid, or it has been revoked.", status: .unauthorized)
         }
         let session = await sessions.open(apiKey: key, now: Date())
@@ -73,7 +70,7 @@ struct Console: Sendable {
             name: Self.sessionCookie, value: session.id, maxAge: Int(sessions.lifetime), path: "/console",
             secure: Self.secure(request), httpOnly: true, sameSite: .strict))
         response.setCookie(Cookie(name: Self.signInCookie, value: "", maxAge: 0, path: "/console/sign-in", httpOnly: true, sameSite: .strict))
-        context.logger.info("console session opened", metadata: ["api_key": "\(who.keyID)"])
+        context.logger.info("console session opened", metadata: ["api_key": "\(caller.keyID)"])
         return response
     }
 

@@ -18,18 +18,15 @@ struct ConsoleGuard: RouterMiddleware {
               let session = await sessions.session(cookie, now: Date()) else {
             return Self.signInFirst(request, ended: request.cookies[Console.sessionCookie] != nil)
         }
-        let who: Herald_V1_AuthenticateApiKeyResponse
-        do {
-            who = try await core.admin.authenticateApiKey(Herald_V1_AuthenticateApiKeyRequest.with { $0.key = session.apiKey })
-        } catch let error as RPCError where error.code == .unauthenticated || error.code == .invalidArgument {
+        guard let caller = try await core.caller(forKey: session.apiKey) else {
             await sessions.close(apiKey: session.apiKey)
             context.logger.info("console session ended: its API key is no longer accepted")
             return Self.signInFirst(request, ended: true)
         }
         var context = context
-        context.caller = Caller(keyID: who.keyID, role: who.role == .admin ? .admin : .tenant, tenantID: who.tenantID)
+        context.caller = caller
         context.session = session
-        context.logger[metadataKey: "api_key"] = "\(who.keyID)"
+        context.logger[metadataKey: "api_key"] = "\(caller.keyID)"
         if request.method == .post {
             let form = try await ConsoleForm.read(request)
             guard let token = form["csrf"], ConsoleSessions.same(token, session.csrf) else { throw ConsoleRefusal.staleForm }

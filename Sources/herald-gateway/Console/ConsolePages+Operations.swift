@@ -17,29 +17,8 @@ extension Console {
         guard try context.requireCaller().role == .admin else { throw ConsoleRefusal.adminOnly }
         let channels = try await core.admin.listChannels(Herald_V1_ListChannelsRequest())
         let accounts = try await core.admin.listAccounts(Herald_V1_ListAccountsRequest()).accounts
-        let now = Date()
-        let time = ConsoleTime.utc
-        let view = ChannelsPage(
-            workers: channels.workers.map { worker in
-                ChannelsPage.Worker(
-                    channel: worker.channel, provider: worker.provider, instance_id: worker.instanceID,
-                    version: worker.pluginVersion, in_flight: worker.inFlight, max_in_flight: worker.maxInFlight,
-                    credit: worker.maxInFlight > worker.inFlight ? worker.maxInFlight - worker.inFlight : 0,
-                    connected: time.show(worker.connectedAt), last_heard: time.show(worker.lastHeardAt),
-                    accounts: worker.accounts.joined(separator: ", "), note: worker.note)
-            },
-            queues: channels.queues.map { queue in
-                ChannelsPage.Queue(channel: queue.channel, due_now: queue.dueNow, leased: queue.leased, scheduled: queue.scheduled)
-            },
-            accounts: accounts.map { account in
-                let oldest = ConsoleTime.instant(account.oldestDueAt)
-                let late = oldest.map { max(0, now.timeIntervalSince($0)) }
-                return ChannelsPage.Account(
-                    account: AccountView(account), provider: account.provider.isEmpty ? "none: jobs wait" : account.provider,
-                    rate: account.ratePerSecond > 0 ? "\(account.ratePerSecond)/s" : "no limit",
-                    late: late.map(Self.lateness) ?? "nothing due", is_late: (late ?? 0) >= 60, waiting: account.workersHere == 0 && account.dueNow > 0)
-            })
-        return try page("channels", request, context, title: "Channels", tenant: nil, view.counted())
+        let view = ChannelsPage(ChannelsView(channels, accounts: accounts), accounts: accounts, now: Date())
+        return try page("channels", request, context, title: "Channels", tenant: nil, view)
     }
 
     static func lateness(_ seconds: TimeInterval) -> String {
@@ -87,29 +66,17 @@ extension Console {
     }
 }
 
+/// The operator's page: ``ChannelsView`` (its JSON, `herald channels --json`) and
+/// the words and numbers worked out for showing it.
 struct ChannelsPage: Encodable, Sendable {
-    struct Worker: Encodable, Sendable {
-        var channel: String
-        var provider: String
-        var instance_id: String
-        var version: String
-        var in_flight: UInt32
-        var max_in_flight: UInt32
+    struct WorkerRow: Sendable {
+        var worker: ChannelsView.Worker
         var credit: UInt32
-        var connected: String
         var last_heard: String
         var accounts: String
-        var note: String
     }
 
-    struct Queue: Encodable, Sendable {
-        var channel: String
-        var due_now: UInt64
-        var leased: UInt64
-        var scheduled: UInt64
-    }
-
-    struct Account: Encodable, Sendable {
+    struct AccountRow: Sendable {
         var account: AccountView
         var provider: String
         var rate: String
@@ -119,21 +86,35 @@ struct ChannelsPage: Encodable, Sendable {
         var waiting: Bool
     }
 
-    var workers: [Worker]
-    var queues: [Queue]
-    var accounts: [Account]
-    var has_workers = false
-    var has_queues = false
-    var has_accounts = false
+    var resource: ChannelsView
+    var workers: [WorkerRow]
+    var queues: [ChannelsView.Queue]
+    var accounts: [AccountRow]
+    var has_workers: Bool
+    var has_queues: Bool
+    var has_accounts: Bool
 
-    enum CodingKeys: String, CodingKey { case workers, queues, accounts }
+    func encode(to encoder: any Encoder) throws { try resource.encode(to: encoder) }
 
-    func counted() -> Self {
-        var page = self
-        page.has_workers = !workers.isEmpty
-        page.has_queues = !queues.isEmpty
-        page.has_accounts = !accounts.isEmpty
-        return page
+    init(_ resource: ChannelsView, accounts: [Herald_V1_AccountInfo], now: Date) {
+        self.resource = resource
+        workers = resource.workers.map { worker in
+            WorkerRow(
+                worker: worker, credit: worker.max_in_flight > worker.in_flight ? worker.max_in_flight - worker.in_flight : 0,
+                last_heard: ConsoleTime.utc.show(worker.last_heard_at), accounts: worker.accounts.joined(separator: ", "))
+        }
+        queues = resource.queues
+        self.accounts = accounts.map { account in
+            let late = ConsoleTime.instant(account.oldestDueAt).map { max(0, now.timeIntervalSince($0)) }
+            return AccountRow(
+                account: AccountView(account), provider: account.provider.isEmpty ? "none: jobs wait" : account.provider,
+                rate: account.ratePerSecond > 0 ? "\(account.ratePerSecond)/s" : "no limit",
+                late: late.map(Console.lateness) ?? "nothing due", is_late: (late ?? 0) >= 60,
+                waiting: account.workersHere == 0 && account.dueNow > 0)
+        }
+        has_workers = !workers.isEmpty
+        has_queues = !queues.isEmpty
+        has_accounts = !accounts.isEmpty
     }
 }
 

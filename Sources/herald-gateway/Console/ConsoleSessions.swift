@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One browser signed in to the console: the API key it signed in with (asked of the
@@ -74,12 +75,9 @@ actor ConsoleSessions {
         }
     }
 
-    /// Compares two tokens in time independent of where they differ.
+    /// Compares two tokens in time independent of where they differ: their SHA-256
+    /// digests, which swift-crypto compares in constant time.
     static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
+        SHA256.hash(data: Data(a.utf8)) == SHA256.hash(data: Data(b.utf8))
     }
 }
