@@ -11,7 +11,7 @@ import HeraldBus
 
 /// A scenario `--only` can pick.
 enum Scenario: String, CaseIterable, Sendable {
-    case admin, render, dispatch, pacing, lateness, cluster, gateway, callbacks, idle
+    case admin, render, dispatch, pacing, lateness, cluster, gateway, callbacks, idle, console
 
     var help: String {
         switch self {
@@ -25,6 +25,7 @@ enum Scenario: String, CaseIterable, Sendable {
         case .gateway: "herald-gateway's POST /api/tenants/{t}/bookings under wrk, with a heraldd behind it"
         case .callbacks: "herald-sms-twilio's callback listener under signed Twilio status callbacks from wrk, each stored by a heraldd"
         case .idle: "the idle cost of a core holding many future jobs"
+        case .console: "the web console's lists (search by customer, today, upcoming) on one tenant with --console-bookings bookings"
         }
     }
 }
@@ -149,6 +150,9 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds of the idle measurement (default 15, with --quick 5).", valueName: "s"))
     var idleSeconds: Count?
 
+    @Option(help: ArgumentHelp("Bookings of the one tenant in the console scenario (default 100000, with --quick 20000).", valueName: "n"))
+    var consoleBookings: Count?
+
     @Flag(help: "Run every core, worker and client with CURVE, to measure the cost of encryption.")
     var curve = false
 
@@ -177,7 +181,7 @@ struct HeraldBench: AsyncParsableCommand {
             binary (swift build -c release), each \
             scenario on free loopback ports with a fresh database in a temporary directory, and prints a table per \
             scenario. HERALD_BENCH_LATENESS_CSV=FILE writes each reminder's lateness of the lateness scenario to FILE. \
-            The gateway and callbacks scenarios need wrk (Debian/Ubuntu: apt-get install -y wrk), the idle and cluster \
+            The gateway and callbacks scenarios need wrk (Debian/Ubuntu: apt-get install -y wrk), the idle, cluster and console \
             scenarios the sqlite3 shell (with --db, psql). BENCHMARKS.md explains the figures.
             """)
 
@@ -280,6 +284,13 @@ struct HeraldBench: AsyncParsableCommand {
             report.engine += try await runIdle(
                 environment: environment, context: context, jobs: options.idleJobs?.value ?? (options.quick ? 100_000 : 1_000_000),
                 seconds: options.idleSeconds?.value ?? (options.quick ? 5 : 15))
+        }
+
+        await attempt("console") {
+            report.admin += try await runConsoleLists(
+                environment: environment, context: context,
+                bookings: options.consoleBookings?.value ?? (options.quick ? 20_000 : 100_000), quick: options.quick
+            ).map(AdminRow.init)
         }
 
         if options.json {
