@@ -15,20 +15,21 @@ struct BenchCLITests {
     @Test func helpListsEveryScenarioAndOption() async throws {
         let help = try await Self.run(["--help"])
         #expect(help.status == 0, "\(help)")
-        for scenario in ["admin", "render", "dispatch", "lateness", "cluster", "gateway", "idle"] {
+        for scenario in ["admin", "render", "dispatch", "lateness", "cluster", "gateway", "idle", "console"] {
             #expect(help.stdout.contains("  \(scenario) "), "scenario \(scenario) in \(help.stdout)")
         }
         for option in [
             "--quick", "--json", "--only <list>", "--workers <k>", "--dispatch-jobs <n>", "--lateness-jobs <n>",
             "--lateness-rate <r>", "--lateness-rates <list>", "--cluster-reminders <n>", "--gateway-seconds <s>",
             "--gateway-connections <c>", "--idle-jobs <n>", "--idle-seconds <s>", "--curve", "--pacing-accounts <n>",
+            "--console-bookings <n>",
         ] {
             #expect(help.stdout.contains(option), "\(option) in \(help.stdout)")
         }
         // Help is wrapped to the terminal's width: compare with the line breaks as spaces.
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for expected in [
-            "(default: admin,render,dispatch,pacing,lateness,cluster,gateway,callbacks,idle)", "256 in flight each. (default: 2)",
+            "(default: admin,render,dispatch,pacing,lateness,cluster,gateway,callbacks,idle,console)", "256 in flight each. (default: 2)",
             "(default 1000,5000; several reminders may share a millisecond)", "scenario. (default: 32)",
         ] {
             #expect(text.contains(expected), "\(expected) in \(help.stdout)")
