@@ -228,6 +228,21 @@ struct ConsoleTests {
         #expect(!rows.isEmpty && rows.allSatisfy { $0["outcome"] as? String == "sent" && $0["kind"] as? String == "confirmation" }, "\(log)")
         let none = try await gateway.request("GET", "/console/log?outcome=failed&format=json", headers: [session]).json
         #expect((none["entries"] as? [Any])?.isEmpty == true, "\(none)")
+        // Pages: one row or booking each, then the next by the page's own link.
+        func pages(_ path: String, _ list: String) async throws -> [String] {
+            var seen: [String] = [], next: String? = path
+            while let path = next, seen.count < 20 {
+                let page = try await gateway.request("GET", path + "&format=json", headers: [session]).json
+                seen += (page[list] as? [[String: Any]] ?? []).compactMap { ($0["id"] as? String) ?? ($0["id"] as? Int).map(String.init) }
+                next = (page["next_href"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            }
+            return seen
+        }
+        #expect(try await pages("/console/bookings?view=all&limit=1", "bookings") == ["b-long", "b-hostile"])
+        let logIDs = try await pages("/console/log?limit=1", "entries")
+        let allIDs = (try await gateway.request("GET", "/console/log?format=json", headers: [session]).json["entries"] as? [[String: Any]] ?? [])
+            .compactMap { ($0["id"] as? Int).map(String.init) }
+        #expect(logIDs.count >= 2 && logIDs == allIDs, "\(logIDs) against \(allIDs)")
         let badFilter = try await gateway.request("GET", "/console/log?since=yesterday", headers: [session])
         #expect(badFilter.status == 422 && badFilter.text.contains("since"), "\(badFilter)")
 

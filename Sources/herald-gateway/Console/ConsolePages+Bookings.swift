@@ -18,9 +18,10 @@ extension Console {
         var view = search.isEmpty ? request.consoleQuery["view"] ?? "today" : "search"
         if !["today", "upcoming", "all", "search"].contains(view) { view = "today" }
         let today = tenant.time.day(of: Date())
+        let limit = try GatewayAPI.query(request, "limit", default: Self.pageSize, in: 1...200)
         let answer = try await core.admin.listBookings(Herald_V1_ListBookingsRequest.with {
             $0.tenantID = tenant.id
-            $0.limit = 50
+            $0.limit = UInt32(limit)
             $0.pageToken = request.consoleQuery["cursor"] ?? ""
             switch view {
             case "search": $0.search = search
@@ -46,6 +47,7 @@ extension Console {
         var next = ""
         if !answer.nextPageToken.isEmpty {
             next = "/console/bookings?" + [query, "view=\(view)", search.isEmpty ? "" : "q=\(Self.escapeQuery(search))",
+                                           limit == Self.pageSize ? "" : "limit=\(limit)",
                                            "cursor=\(Self.escapeQuery(answer.nextPageToken))"].filter { !$0.isEmpty }.joined(separator: "&")
         }
         let tabs = [("today", "Today"), ("upcoming", "Upcoming"), ("all", "All")].map { id, label in

@@ -11,7 +11,8 @@ extension Console {
 
     static let outcomes = ["sent", "failed", "skipped", "missed", "cancelled"]
     static let kinds = ["confirmation", "reminder", "reschedule", "cancellation", "follow_up", "host_notification", "webhook"]
-    static let logPageSize = 50
+    /// Rows or bookings a page shows unless `?limit=` says otherwise (1 to 200).
+    static let pageSize = 50
 
     /// The ReminderLog, newest first, filtered by outcome, channel, kind and days (in
     /// the tenant's zone), 50 rows a page. An admin key may read every tenant's.
@@ -36,6 +37,7 @@ extension Console {
             until = time.day(of: day).end
         }
         let before = try GatewayAPI.query(request, "before", default: 0, in: 0...Int(Int64.max))
+        let limit = try GatewayAPI.query(request, "limit", default: Self.pageSize, in: 1...200)
         let answer = try await core.admin.listReminderLog(Herald_V1_ListReminderLogRequest.with {
             $0.tenantID = tenant?.id ?? ""
             $0.outcome = filter.outcome
@@ -44,15 +46,16 @@ extension Console {
             $0.since = since.map(ConsoleTime.rfc3339) ?? ""
             $0.until = until.map(ConsoleTime.rfc3339) ?? ""
             $0.beforeID = Int64(before)
-            $0.limit = UInt32(Self.logPageSize + 1)
+            $0.limit = UInt32(limit + 1)
         })
-        let entries = answer.entries.prefix(Self.logPageSize)
+        let entries = answer.entries.prefix(limit)
         let query = tenant?.query ?? ""
         let rows = entries.map { LogRowView($0, time: time, query: query, showTenant: tenant == nil) }
         var next = ""
-        if answer.entries.count > Self.logPageSize, let last = entries.last {
+        if answer.entries.count > limit, let last = entries.last {
             let kept = [("tenant", tenant?.id ?? ""), ("outcome", filter.outcome), ("channel", filter.channel),
-                        ("kind", filter.kind), ("since", filter.since), ("until", filter.until)]
+                        ("kind", filter.kind), ("since", filter.since), ("until", filter.until),
+                        ("limit", limit == Self.pageSize ? "" : String(limit))]
             next = "/console/log?" + (kept.filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.escapeQuery($0.1))" }
                 + ["before=\(last.id)"]).joined(separator: "&")
         }
