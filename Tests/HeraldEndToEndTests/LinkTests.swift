@@ -24,7 +24,9 @@ struct LinkTests {
         _ = try await core.heraldOK("settings", "set", "salon", "--follow-up", "1", "--quiet-hours", "off", "--sender-name", "Salon <Lumière>")
 
         func book(_ id: String) async throws {
-            let start = Date().addingTimeInterval(3)
+            // The confirmation must go out before the start: 10 s leaves room for a slow
+            // `booking create` on a loaded machine (with 3 s, CI once saw it missed).
+            let start = Date().addingTimeInterval(10)
             _ = try await core.heraldOK(
                 "booking", "create", "salon", "--id", id, "--start", iso8601(start), "--end", iso8601(start.addingTimeInterval(1)),
                 "--email", "Ada@Example.com", "--name", "Ada Lovelace")
