@@ -338,6 +338,11 @@ struct ConsoleTests {
         _ = try await setup.core.heraldOK("apikey", "revoke", setup.salonKeyID)
         let revoked = try await gateway.request("GET", "/console/bookings", headers: [session])
         #expect(revoked.status == 303 && revoked.response.header("Location") == "/console/sign-in?ended=1", "\(revoked)")
+        // A form posted on a page of the ended session is not acted on either.
+        let late = try await gateway.request(
+            "POST", "/console/bookings/b-long/cancel", rawBody: Data("csrf=\(csrf)&confirmed=yes".utf8), headers: [form, session])
+        #expect(late.status == 303 && late.response.header("Location")?.hasPrefix("/console/sign-in") == true, "\(late)")
+        #expect(try await setup.core.heraldOK("booking", "show", "b-long", "--json").contains("\"confirmed\""))
         #expect(try await gateway.request("GET", "/console/bookings", headers: [adminSession]).status == 200)
         // The gateway's log never carries a key or a session cookie.
         for secret in [setup.salonKey, adminKey, cookie, adminCookie] {

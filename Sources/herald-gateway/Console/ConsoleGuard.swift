@@ -35,9 +35,10 @@ struct ConsoleGuard: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// Pages send the browser to sign in; JSON callers get 401.
+    /// Pages, and forms posted after the session ended, send the browser to sign in
+    /// (303: it follows with a GET; the form is not acted on); JSON callers get 401.
     static func signInFirst(_ request: Request, ended: Bool) -> Response {
-        if Console.wantsJSON(request) || request.method != .get {
+        if Console.wantsJSON(request) {
             let problem = Problem(.unauthorized, code: "UNAUTHENTICATED", "sign in to the console first")
             return Response(
                 status: .unauthorized, headers: [.contentType: "application/problem+json"],

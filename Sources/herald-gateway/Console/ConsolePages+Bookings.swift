@@ -67,7 +67,7 @@ extension Console {
         let booking = try await api.visibleBooking(context)
         let tenant = try await ConsoleTenant(id: booking.tenantID, choices: try await adminChoices(context), core: core)
         let schedule = try await core.admin.getSchedule(Herald_V1_GetScheduleRequest.with { $0.bookingID = booking.id })
-        let page = BookingPage(schedule, tenant: tenant, csrf: context.session?.csrf ?? "")
+        let page = BookingPage(schedule, tenant: tenant)
         return try self.page("booking", request, context, title: "Booking of \(booking.customerName)", tenant: tenant, page)
     }
 
@@ -99,22 +99,27 @@ extension Console {
                     .filter { !$0.value.isEmpty })
             return try self.page("confirm", request, context, title: action.question, tenant: tenant, page)
         }
+        func mark(_ status: Herald_V1_BookingStatus) async throws {
+            _ = try await core.admin.setBookingStatus(Herald_V1_SetBookingStatusRequest.with {
+                $0.id = booking.id
+                $0.status = status
+            })
+        }
         switch action {
         case .reschedule:
+            guard let newStart else { break }
             _ = try await core.admin.rescheduleBooking(Herald_V1_RescheduleBookingRequest.with {
                 $0.id = booking.id
-                $0.startAt = ConsoleTime.rfc3339(newStart!)
+                $0.startAt = ConsoleTime.rfc3339(newStart)
             })
         case .cancel:
             _ = try await core.admin.cancelBooking(Herald_V1_CancelBookingRequest.with {
                 $0.id = booking.id
                 $0.reason = reason
             })
-        case .confirm, .complete, .noShow:
-            _ = try await core.admin.setBookingStatus(Herald_V1_SetBookingStatusRequest.with {
-                $0.id = booking.id
-                $0.status = action.status
-            })
+        case .confirm: try await mark(.confirmed)
+        case .complete: try await mark(.completed)
+        case .noShow: try await mark(.noShow)
         }
         context.logger.info("console booking action", metadata: ["booking": "\(booking.id)", "action": "\(action.rawValue)"])
         let done = [tenant.query, "done=\(action.done)"].filter { !$0.isEmpty }.joined(separator: "&")
@@ -142,16 +147,6 @@ extension Console {
 enum BookingAction: String, Sendable {
     case reschedule, cancel, confirm, complete
     case noShow = "no-show"
-
-    var status: Herald_V1_BookingStatus {
-        switch self {
-        case .confirm: .confirmed
-        case .complete: .completed
-        case .noShow: .noShow
-        case .cancel: .cancelled
-        case .reschedule: .confirmed
-        }
-    }
 
     var question: String {
         switch self {
@@ -265,14 +260,13 @@ struct BookingPage: Encodable, Sendable {
     var reschedule_value: String
     var action_base: String
     var action_query: String
-    var csrf: String
 
     enum CodingKeys: String, CodingKey {
         case booking, timezone, notifications
         case rows = "log"
     }
 
-    init(_ schedule: Herald_V1_GetScheduleResponse, tenant: ConsoleTenant, csrf: String) {
+    init(_ schedule: Herald_V1_GetScheduleResponse, tenant: ConsoleTenant) {
         let booking = schedule.booking
         self.booking = BookingView(booking)
         starts = tenant.time.show(booking.startAt)
@@ -301,7 +295,6 @@ struct BookingPage: Encodable, Sendable {
         action_base = "/console/bookings/\(LogRowView.pathSegment(booking.id))"
         reschedule_value = start.map(tenant.time.inputValue) ?? ""
         action_query = tenant.query.isEmpty ? "" : "?" + tenant.query
-        self.csrf = csrf
     }
 }
 
