@@ -91,6 +91,6 @@ struct ConsoleUnitTests {
         #expect(LogRowView.describe(kind: "reminder", offset: 90) == "reminder, 90 minutes before")
         #expect(LogRowView.describe(kind: "reminder", offset: 120) == "reminder, 2 hours before")
         #expect(LogRowView.describe(kind: "host_notification", offset: 0) == "host notification")
-        #expect(LogRowView.pathSegment("a/b c") == "a%2Fb%20c")
+        #expect(Console.pathSegment("a/b c") == "a%2Fb%20c")
     }
 }

@@ -92,8 +92,7 @@ extension Console {
             let page = ConfirmPage(
                 booking: BookingView(booking), action: action.rawValue, question: action.question,
                 details: action.details(booking, newStart: newStart, time: tenant.time, reason: reason),
-                button: action.button, form_action: "/console/bookings/\(LogRowView.pathSegment(booking.id))/\(action.rawValue)"
-                    + (tenant.query.isEmpty ? "" : "?" + tenant.query),
+                button: action.button, form_action: Console.linked(Console.bookingPath(booking.id) + "/\(action.rawValue)", query: tenant.query),
                 back_href: Self.bookingHref(booking.id, query: tenant.query),
                 fields: [ConfirmPage.Field(name: "start", value: form["start"] ?? ""), ConfirmPage.Field(name: "reason", value: reason)]
                     .filter { !$0.value.isEmpty })
@@ -123,7 +122,7 @@ extension Console {
         }
         context.logger.info("console booking action", metadata: ["booking": "\(booking.id)", "action": "\(action.rawValue)"])
         let done = [tenant.query, "done=\(action.done)"].filter { !$0.isEmpty }.joined(separator: "&")
-        return Self.seeOther("/console/bookings/\(LogRowView.pathSegment(booking.id))?\(done)")
+        return Self.seeOther(Self.linked(Self.bookingPath(booking.id), query: done))
     }
 
     /// An admin key's tenant list (for the picker), empty for a tenant key.
@@ -133,7 +132,26 @@ extension Console {
     }
 
     static func bookingHref(_ id: String, query: String) -> String {
-        "/console/bookings/\(LogRowView.pathSegment(id))" + (query.isEmpty ? "" : "?" + query)
+        linked(bookingPath(id), query: query)
+    }
+
+    /// A booking's page, its id escaped as one path segment.
+    static func bookingPath(_ id: String) -> String {
+        "/console/bookings/\(pathSegment(id))"
+    }
+
+    /// A template's page.
+    static func templatePath(kind: String, channel: String) -> String {
+        "/console/templates/\(pathSegment(kind))/\(pathSegment(channel))"
+    }
+
+    /// `path`, with `?query` when there is one.
+    static func linked(_ path: String, query: String) -> String {
+        query.isEmpty ? path : path + "?" + query
+    }
+
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 
     static func escapeQuery(_ text: String) -> String {
@@ -292,7 +310,7 @@ struct BookingPage: Encodable, Sendable {
         has_notifications = !notifications.isEmpty
         rows = schedule.log.map { LogRowView($0, time: tenant.time, query: tenant.query) }
         has_log = !rows.isEmpty
-        action_base = "/console/bookings/\(LogRowView.pathSegment(booking.id))"
+        action_base = Console.bookingPath(booking.id)
         reschedule_value = start.map(tenant.time.inputValue) ?? ""
         action_query = tenant.query.isEmpty ? "" : "?" + tenant.query
     }

@@ -22,7 +22,9 @@ extension Console {
         let requested = parameters["tenant"].flatMap { $0.isEmpty ? nil : $0 }
         let tenant: ConsoleTenant? = caller.role == .admin && requested == nil
             ? nil : try await self.tenant(request, context)
-        let choices = caller.role == .admin ? try await adminChoices(context) : []
+        // An admin key's picker: the tenants the page's tenant came with, else asked now.
+        var choices = tenant?.choices ?? []
+        if caller.role == .admin, tenant == nil { choices = try await adminChoices(context) }
         let time = tenant?.time ?? .utc
         let filter = LogFilter(
             outcome: parameters["outcome"] ?? "", channel: (parameters["channel"] ?? "").trimmingCharacters(in: .whitespaces),

@@ -77,8 +77,7 @@ extension Console {
                 TemplatesPage.Row(
                     kind: template.kind, channel: template.channel, is_default: template.isDefault,
                     updated: tenant.time.show(template.updatedAt),
-                    href: "/console/templates/\(template.kind)/\(LogRowView.pathSegment(template.channel))"
-                        + (tenant.query.isEmpty ? "" : "?" + tenant.query),
+                    href: Console.linked(Console.templatePath(kind: template.kind, channel: template.channel), query: tenant.query),
                     label: LogRowView.describe(kind: template.kind, offset: 0))
             })
         return try self.page("templates", request, context, title: "Templates", tenant: tenant, page)
@@ -111,7 +110,7 @@ extension Console {
         let (kind, channel) = (context.path("kind") ?? "", context.path("channel") ?? "")
         let form = context.form
         let (subject, body, html) = (form["subject"] ?? "", form["body"] ?? "", form["html_body"] ?? "")
-        let here = "/console/templates/\(kind)/\(LogRowView.pathSegment(channel))"
+        let here = Self.templatePath(kind: kind, channel: channel)
         let back = { (done: String) in here + "?" + [tenant.query, "done=\(done)"].filter { !$0.isEmpty }.joined(separator: "&") }
         do {
             switch form["intent"] {
@@ -275,7 +274,7 @@ struct TemplatePage: Encodable, Sendable {
         self.is_default = is_default
         is_email = channel == "email"
         has_subject = channel != "sms" && channel != "whatsapp"
-        form_action = "/console/templates/\(kind)/\(LogRowView.pathSegment(channel))" + (tenant.query.isEmpty ? "" : "?" + tenant.query)
+        form_action = Console.linked(Console.templatePath(kind: kind, channel: channel), query: tenant.query)
         has_preview = preview != nil
         preview_subject = preview?.subject ?? ""
         preview_text = preview.map { $0.textBody.isEmpty ? $0.templateParameters.joined(separator: " · ") : $0.textBody } ?? ""

@@ -125,7 +125,7 @@ struct LogRowView: Encodable, Sendable {
     init(_ entry: Herald_V1_ReminderLogEntry, time: ConsoleTime, query: String, showTenant: Bool = false) {
         self.entry = LogEntryView(entry)
         when = time.show(entry.loggedAt)
-        booking_href = "/console/bookings/\(Self.pathSegment(entry.bookingID))" + (query.isEmpty ? "" : "?" + query)
+        booking_href = Console.bookingHref(entry.bookingID, query: query)
         what = Self.describe(kind: entry.kind, offset: entry.reminderOffsetMinutes)
         delivery = entry.deliveryStatus
         has_delivery = !entry.deliveryStatus.isEmpty
@@ -144,9 +144,5 @@ struct LogRowView: Encodable, Sendable {
         if minutes % 1440 == 0 { return minutes == 1440 ? "1 day" : "\(minutes / 1440) days" }
         if minutes % 60 == 0 { return minutes == 60 ? "1 hour" : "\(minutes / 60) hours" }
         return minutes == 1 ? "1 minute" : "\(minutes) minutes"
-    }
-
-    static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 }
